@@ -1,0 +1,46 @@
+# Lantern: `make run` to try it, `make test` to test it, `make bench` to measure it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export LANTERN_DEMO ?= 1
+export LANTERN_DEMO_PASSWORD ?= riverton-demo-2026
+
+.PHONY: run test bench install assets lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements/lock.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/lock.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lantern/static/lantern/lantern.css: node_modules/.installed $(shell find frontend -type f 2>/dev/null)
+	node frontend/build.mjs
+
+install: $(VENV)/.installed
+assets: lantern/static/lantern/lantern.css
+
+run: install assets
+	$(BIN)/lantern migrate --no-input
+	$(BIN)/lantern demo --if-empty
+	$(BIN)/lantern serve
+
+test: install assets
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install assets
+	$(BIN)/python bench/run_all.py
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.in
+	(echo '# Pinned versions of everything in requirements/dev.in (which includes base.in). Regenerate with `make lock`.'; \
+	 $(BIN)/pip freeze --exclude-editable) > requirements/lock.txt
+
+clean:
+	rm -rf $(VENV) node_modules lantern/static/lantern var

@@ -1,0 +1,58 @@
+"""Session timeouts and the MFA gate."""
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from lantern.audit import events
+
+MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout", "/static/", "/healthz", "/api/")
+
+
+class SessionTimeoutMiddleware:
+    """End a session after the absolute timeout, however active it has been (idle timeout is the cookie age)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.get("lantern_auth_at")
+            limit = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if started is None or timezone.now().timestamp() - float(started) > limit:
+                events.session_expired(user=user, kind="absolute" if started else "unknown")
+                logout(request)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?expired=1")
+        return self.get_response(request)
+
+
+def mfa_required_for(user) -> bool:
+    """Whether this user must pass MFA before doing anything: always if they have a device, else outside demo."""
+    from django_otp import user_has_device
+
+    return settings.MFA_REQUIRED or user_has_device(user)
+
+
+class MFARequiredMiddleware:
+    """Send a signed-in but unverified user to the MFA challenge (or to set MFA up) before any page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and mfa_required_for(user)
+        ):
+            from django_otp import user_has_device
+
+            return redirect("accounts:mfa_challenge" if user_has_device(user) else "accounts:mfa_setup")
+        return self.get_response(request)
+

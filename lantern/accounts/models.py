@@ -1,0 +1,141 @@
+"""Agencies, teams, users and API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+
+class AgencyKind(models.TextChoices):
+    """The kinds of agency in a local safeguarding partnership (DESIGN §1)."""
+
+    POLICE = "police", "Police"
+    CSC = "csc", "Children's social care"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    LICENSING = "licensing", "Taxi licensing"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
+
+
+class Role(models.TextChoices):
+    """What a user does. Permissions are decided from this in `lantern.core.policy`, never by hand."""
+
+    FRONT_DOOR = "front_door", "Front door (MASH) worker"
+    PRACTITIONER = "practitioner", "Practitioner"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    ANALYST = "analyst", "Analyst"
+    PARTNERSHIP_LEAD = "partnership_lead", "Partnership lead"
+    REVIEWER = "reviewer", "Independent reviewer"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
+
+
+class Agency(models.Model):
+    """An organisation in the partnership; every user belongs to exactly one."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A team within an agency; tasks are worked by teams and escalate to their manager."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="team_unique_name_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency.name})"
+
+
+class LanternUserManager(UserManager):
+    """Keeps Django's helpers; users are created through `lantern.accounts.services`."""
+
+
+class User(AbstractUser):
+    """A professional with an account: one agency, optionally one team, one role."""
+
+    email = models.EmailField(blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="users", null=True, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, related_name="members", null=True, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    job_title = models.CharField(max_length=200, blank=True)
+
+    objects = LanternUserManager()
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        """The name shown in the header and in records."""
+        return self.get_full_name() or self.username
+
+
+class UserSession(models.Model):
+    """A login session, kept so that logout, deactivation and role changes can end every session of a user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    """Token lookups."""
+
+    def active(self):
+        """Tokens not revoked and not expired, whose user is active."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A per-user, revocable bearer token. Only a SHA-256 digest of the secret is stored."""
+
+    PREFIX = "lnt_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="API token")
+    key_digest = models.CharField(max_length=64, unique=True)
+    key_hint = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    @classmethod
+    def digest(cls, raw: str) -> str:
+        """The stored digest of a raw token."""
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def new_secret(cls) -> str:
+        """A fresh raw token, shown once."""
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_hint}…)"

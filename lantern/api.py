@@ -1,0 +1,161 @@
+"""The JSON API at /api/v1/: bearer-token authentication, one error shape, an OpenAPI 3 document.
+
+Errors are always JSON `{"error": <code>, "detail": <text>, "fields": {<field>: [<message>, ...]}}`.
+Apps add their routers in `lantern.urls`.
+"""
+
+import logging
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from lantern import __version__
+from lantern.accounts.models import ApiToken
+from lantern.core.policy import PolicyDenied
+
+logger = logging.getLogger(__name__)
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>` against the user's active, unrevoked API tokens."""
+
+    def authenticate(self, request, token: str):
+        """Return the token's user, or None to answer 401."""
+        if not token or len(token) > 200:
+            return None
+        found = ApiToken.objects.active().select_related("user", "user__agency").filter(
+            key_digest=ApiToken.digest(token)
+        ).first()
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+class ErrorOut(Schema):
+    """The shape of every error answer."""
+
+    error: str
+    detail: str
+    fields: dict[str, list[str]] = {}
+
+
+class ApiError(HttpError):
+    """An error with a code, a message and optional per-field messages."""
+
+    def __init__(self, status: int, error: str, detail: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(status, detail)
+        self.error = error
+        self.detail = detail
+        self.fields = fields or {}
+
+
+api = NinjaAPI(
+    title="Lantern API",
+    version="1",
+    description=(
+        "The Lantern JSON API. Authenticate with `Authorization: Bearer <token>`; "
+        "`lantern token USERNAME` issues a token."
+    ),
+    auth=BearerToken(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+def error_response(request, status: int, error: str, detail: str, fields: dict | None = None):
+    """Build the one error shape."""
+    return api.create_response(request, {"error": error, "detail": detail, "fields": fields or {}}, status=status)
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    """422 with a message for each field."""
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        message = err.get("msg", "Invalid value.")
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
+    return error_response(request, 422, "invalid", "The request has errors; see fields.", fields)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc: ApiError):
+    """An error raised deliberately by an endpoint."""
+    return error_response(request, exc.status_code, exc.error, exc.detail, exc.fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    """401 for a missing, revoked or unknown token."""
+    response = error_response(request, 401, "unauthenticated", "A valid bearer token is required.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    """Other HTTP errors, e.g. malformed JSON."""
+    code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    """A record that does not exist and one the user may not see answer the same."""
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(PolicyDenied)
+def on_denied(request, exc):
+    """The user may not do this."""
+    return error_response(request, 403, "forbidden", "You do not have permission to do this.")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    """Never answer a 500 page: log it and answer JSON."""
+    logger.exception("Unhandled API error")
+    return error_response(request, 500, "server_error", "Something went wrong; it has been logged.")
+
+
+class MeOut(Schema):
+    """The authenticated user."""
+
+    username: str
+    name: str
+    agency: str | None
+    role: str
+
+
+@api.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The authenticated user", tags=["accounts"])
+def me(request):
+    """Who the bearer token belongs to."""
+    user = request.auth
+    return {
+        "username": user.username,
+        "name": user.display_name,
+        "agency": user.agency.code if user.agency_id else None,
+        "role": user.role,
+    }
+
+
+@api.get("/version", auth=None, response=dict, summary="API version", tags=["meta"])
+def version(request):
+    """The running version of Lantern."""
+    return {"version": __version__}

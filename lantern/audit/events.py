@@ -1,0 +1,139 @@
+"""Every kind of audit event, one keyword-only function each, so what can be recorded is readable in one place.
+
+Events say who did what to which record, when, from where and why. They never carry the sensitive values.
+"""
+
+from typing import Any
+
+from lantern.audit.chain import append
+from lantern.audit.models import AuditEvent
+
+
+def _obj(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+# Authentication
+def login_succeeded(*, user) -> AuditEvent:
+    """A user signed in with their password (MFA may still be due)."""
+    return append(event_type="auth.login_succeeded", actor=user, object_type="accounts.user", object_id=user.pk)
+
+
+def login_failed(*, username: str, reason: str = "bad_credentials") -> AuditEvent:
+    """A sign-in failed. The attempted username is kept; the password never is."""
+    return append(event_type="auth.login_failed", actor_username=username[:150], reason=reason)
+
+
+def login_locked_out(*, username: str) -> AuditEvent:
+    """Sign-in refused for too many failures from this client for this username."""
+    return append(event_type="auth.login_locked_out", actor_username=username[:150])
+
+
+def logout(*, user) -> AuditEvent:
+    """A user signed out."""
+    return append(event_type="auth.logout", actor=user, object_type="accounts.user", object_id=user.pk)
+
+
+def session_expired(*, user, kind: str) -> AuditEvent:
+    """A session ended by the idle or absolute timeout."""
+    return append(event_type="auth.session_expired", actor=user, data={"kind": kind})
+
+
+# Multi-factor authentication
+def mfa_verified(*, user, method: str) -> AuditEvent:
+    """A user passed the MFA challenge with a TOTP code or a recovery code."""
+    return append(event_type="mfa.verified", actor=user, data={"method": method})
+
+
+def mfa_failed(*, user) -> AuditEvent:
+    """A wrong, expired or reused MFA code."""
+    return append(event_type="mfa.failed", actor=user)
+
+
+def mfa_device_confirmed(*, user) -> AuditEvent:
+    """A user set up their authenticator app."""
+    return append(event_type="mfa.device_confirmed", actor=user, object_type="accounts.user", object_id=user.pk)
+
+
+def mfa_recovery_codes_issued(*, user, count: int) -> AuditEvent:
+    """New recovery codes replaced any old ones."""
+    return append(event_type="mfa.recovery_codes_issued", actor=user, data={"count": count})
+
+
+def mfa_reset(*, actor, user, reason: str) -> AuditEvent:
+    """An administrator removed a user's MFA devices so they can set it up again."""
+    return append(event_type="mfa.reset", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+
+
+# Users and roles
+def user_created(*, actor, user) -> AuditEvent:
+    """An account was created."""
+    return append(
+        event_type="user.created", actor=actor, object_type="accounts.user", object_id=user.pk,
+        data={"username": user.username, "agency": user.agency.code if user.agency_id else None, "role": user.role},
+    )
+
+
+def user_updated(*, actor, user, changed: dict[str, Any]) -> AuditEvent:
+    """An account's details, agency, team or role changed; `changed` maps field to [old, new]."""
+    return append(
+        event_type="user.updated", actor=actor, object_type="accounts.user", object_id=user.pk, data={"changed": changed}
+    )
+
+
+def user_deactivated(*, actor, user, reason: str) -> AuditEvent:
+    """An account was deactivated and its sessions and tokens ended."""
+    return append(event_type="user.deactivated", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+
+
+def user_reactivated(*, actor, user, reason: str) -> AuditEvent:
+    """A deactivated account was reactivated."""
+    return append(event_type="user.reactivated", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+
+
+def password_changed(*, actor, user) -> AuditEvent:
+    """A password was set or changed."""
+    return append(event_type="user.password_changed", actor=actor, object_type="accounts.user", object_id=user.pk)
+
+
+def api_token_created(*, actor, token) -> AuditEvent:
+    """An API token was issued (its secret is never recorded)."""
+    return append(
+        event_type="api_token.created", actor=actor, object_type="accounts.apitoken", object_id=token.pk,
+        data={"user_id": token.user_id, "hint": token.key_hint},
+    )
+
+
+def api_token_revoked(*, actor, token) -> AuditEvent:
+    """An API token was revoked."""
+    return append(event_type="api_token.revoked", actor=actor, object_type="accounts.apitoken", object_id=token.pk)
+
+
+# Records: every read and write of a person's record (used by later apps)
+def record_viewed(*, actor, obj, purpose: str = "") -> AuditEvent:
+    """A user read a record about a person."""
+    object_type, object_id = _obj(obj)
+    return append(event_type="record.viewed", actor=actor, object_type=object_type, object_id=object_id, reason=purpose)
+
+
+def record_listed(*, actor, object_type: str, ids: list, query: dict | None = None) -> AuditEvent:
+    """A user was shown a list of records about people; the ids shown are kept."""
+    return append(
+        event_type="record.listed", actor=actor, object_type=object_type,
+        data={"ids": [str(i) for i in ids][:500], "count": len(ids), "query": query or {}},
+    )
+
+
+def record_exported(*, actor, object_type: str, ids: list, format: str) -> AuditEvent:
+    """Records left the system as a file."""
+    return append(
+        event_type="record.exported", actor=actor, object_type=object_type,
+        data={"ids": [str(i) for i in ids][:5000], "count": len(ids), "format": format},
+    )
+
+
+def audit_checkpoint_written(*, seq: int, head_hash: str) -> AuditEvent:
+    """A signed checkpoint of the chain was written outside the database."""
+    return append(event_type="audit.checkpoint_written", data={"checkpoint_seq": seq, "head_hash": head_hash})

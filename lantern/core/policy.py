@@ -1,0 +1,101 @@
+"""The one permission policy: every access decision in Lantern is a named rule registered here.
+
+Rules are `rules` predicates over the user and, where there is one, the record. Apps register their own named rules
+from their `rules.py` with `register()`; views, the API, templates (`{% test_rule "can_x" user obj as ok %}`)
+and htmx partials all ask `allows()` or `require()`. Nothing else checks roles.
+"""
+
+from collections.abc import Callable
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from lantern.accounts.models import AgencyKind, Role
+
+REGISTRY: dict[str, rules.Predicate] = {}
+
+
+class PolicyDenied(PermissionDenied):
+    """Raised when a user may not do an action that does not reveal a record (answered 403)."""
+
+
+def register(name: str, predicate: Callable | rules.Predicate) -> rules.Predicate:
+    """Register a named rule; also available as the Django permission `lantern.<name>`."""
+    if not name.startswith("can_"):
+        raise ValueError(f"Rule names start with 'can_': {name}")
+    pred = predicate if isinstance(predicate, rules.Predicate) else rules.predicate(predicate)
+    REGISTRY[name] = pred
+    rules.set_rule(name, pred)
+    rules.set_perm(f"lantern.{name}", pred)
+    return pred
+
+
+def allows(user, name: str, obj=None) -> bool:
+    """Whether `user` may do `name` (to `obj`, where given)."""
+    if name not in REGISTRY:
+        raise KeyError(f"No such rule: {name}")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(REGISTRY[name].test(user, obj))
+
+
+def require(user, name: str, obj=None) -> None:
+    """Refuse unless allowed. For a record, refusal is a 404 exactly like a record that does not exist."""
+    if allows(user, name, obj):
+        return
+    if obj is not None:
+        raise Http404("Not found.")
+    raise PolicyDenied(name)
+
+
+# Predicates over the user. Combine them with & | ~ to make rules; keep every combination in a named rule.
+def has_role(*roles: str) -> rules.Predicate:
+    """A predicate true when the user holds one of `roles`."""
+    allowed = frozenset(roles)
+    return rules.predicate(lambda user: getattr(user, "role", None) in allowed, name=f"has_role{sorted(allowed)}")
+
+
+def in_agency_kind(*kinds: str) -> rules.Predicate:
+    """A predicate true when the user's agency is one of `kinds`."""
+    allowed = frozenset(kinds)
+
+    def check(user) -> bool:
+        return user.agency_id is not None and user.agency.kind in allowed
+
+    return rules.predicate(check, name=f"in_agency_kind{sorted(allowed)}")
+
+
+is_system_admin = has_role(Role.SYSTEM_ADMIN)
+is_reviewer = has_role(Role.REVIEWER)
+is_partnership_lead = has_role(Role.PARTNERSHIP_LEAD)
+is_manager = has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD)
+is_case_worker = has_role(
+    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD
+)
+
+
+@rules.predicate
+def manages_target_user(user, target) -> bool:
+    """An administrator manages users of their own agency; the partnership's administrators manage everyone."""
+    if target is None:
+        return True
+    if user.agency_id is None:
+        return False
+    return user.agency.kind == AgencyKind.PARTNERSHIP or target.agency_id == user.agency_id
+
+
+@rules.predicate
+def is_self(user, target) -> bool:
+    """The record is the user themself."""
+    return target is not None and target.pk == user.pk
+
+
+register("can_use_lantern", rules.always_allow)
+register("can_view_my_work", is_case_worker | is_reviewer)
+register("can_view_case_content", is_case_worker)
+register("can_manage_users", is_system_admin)
+register("can_manage_user", is_system_admin & manages_target_user & ~is_self)
+register("can_view_audit_log", is_partnership_lead | is_system_admin)
+register("can_manage_own_mfa", rules.always_allow)
+register("can_manage_own_tokens", rules.always_allow)

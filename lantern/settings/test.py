@@ -1,0 +1,19 @@
+"""Test settings: fast hashing, an in-memory mail outbox, checkpoints under a temporary directory."""
+
+import tempfile
+from pathlib import Path
+
+from lantern.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lantern-checkpoints-"))
+AUDIT_KEY = "test-audit-key"
+MFA_REQUIRED = True
+DEMO_MODE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

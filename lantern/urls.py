@@ -1,0 +1,31 @@
+"""Lantern's URLs. Every URL needs login unless it is in the pinned public list (tests/test_public_urls.py)."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
+
+from lantern.api import api
+from lantern.core import views as core_views
+
+
+def public(patterns):
+    """Mark every view under `patterns` as not needing a login session (the API uses bearer tokens)."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            public(entry.url_patterns)
+        elif isinstance(entry, URLPattern):
+            entry.callback = login_not_required(entry.callback)
+    return patterns
+
+
+api_urls, api_app, api_namespace = api.urls
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", include((public(api_urls), api_app), namespace=api_namespace)),
+    path("accounts/", include("lantern.accounts.urls")),
+    path("", include("lantern.core.urls")),
+]
+
+handler404 = "lantern.core.errors.not_found"
+handler403 = "lantern.core.errors.forbidden"
+handler500 = "lantern.core.errors.server_error"
+handler400 = "lantern.core.errors.bad_request"
