@@ -1,4 +1,4 @@
-"""Core models: the worker's record of periodic jobs."""
+"""Core models: the worker's record of periodic jobs, and named counters for human references."""
 
 from django.db import models
 
@@ -14,3 +14,13 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Counter(models.Model):
+    """A named counter (e.g. "referral-2026"); locked while a number is issued, so numbers never repeat."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "lantern.core",
     "lantern.accounts",
     "lantern.audit",
+    "lantern.intake",
+    "lantern.casework",
+    "lantern.intel",
 ]
 
 MIDDLEWARE = [

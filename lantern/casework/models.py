@@ -1,0 +1,449 @@
+"""Cases, the tasks agencies must act on, their clocks and escalations, and the rest of a child's record."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from lantern.intake.models import Priority
+
+
+class CaseKind(models.TextChoices):
+    """Children, and in contextual safeguarding places and peer groups, can be cases."""
+
+    CHILD = "child", "Child"
+    PLACE = "place", "Place"
+    PEER_GROUP = "peer_group", "Peer group"
+
+
+class CaseStatus(models.TextChoices):
+    """Whether a case is open."""
+
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Case(models.Model):
+    """A child's (or place's, or peer group's) case: the record that referrals, tasks and meetings hang on."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=20, choices=CaseKind.choices, default=CaseKind.CHILD)
+    subject_name = models.CharField(max_length=200)
+    date_of_birth = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_cases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="owned_cases"
+    )
+    referrals = models.ManyToManyField("intake.Referral", blank=True, related_name="cases")
+    restricted = models.BooleanField(default=False)
+    restricted_to = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject_name}"
+
+
+class TaskStatus(models.TextChoices):
+    """Where an agency task is."""
+
+    AWAITING_ACKNOWLEDGEMENT = "awaiting_ack", "Awaiting acknowledgement"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    COMPLETED = "completed", "Completed"
+
+
+class TaskOutcome(models.TextChoices):
+    """The controlled list of what an agency did."""
+
+    ASSESSMENT_STARTED = "assessment_started", "Child and family assessment started"
+    SECTION_47 = "section_47", "Section 47 enquiry opened"
+    CHILD_PROTECTION_PLAN = "cp_plan", "Child protection plan"
+    CHILD_IN_NEED_PLAN = "cin_plan", "Child in need plan"
+    EARLY_HELP = "early_help", "Early help offered"
+    CRIME_RECORDED = "crime_recorded", "Crime recorded"
+    INVESTIGATION_OPENED = "investigation", "Investigation opened"
+    ARREST = "arrest", "Arrest made"
+    DISRUPTION = "disruption", "Disruption activity"
+    SAFETY_PLAN = "safety_plan", "Safety plan agreed"
+    HEALTH_ASSESSMENT = "health_assessment", "Health assessment or treatment"
+    SCHOOL_SUPPORT = "school_support", "Support in school"
+    LICENCE_REVIEW = "licence_review", "Licence reviewed"
+    LICENCE_SUSPENDED = "licence_suspended", "Licence suspended or revoked"
+    INTELLIGENCE_RECORDED = "intelligence_recorded", "Information recorded as intelligence"
+    REFERRED_ON = "referred_on", "Referred to another service"
+    NO_ACTION_FOR_AGENCY = "no_action", "No action for this agency (reason given)"
+
+
+class AgencyTask(models.Model):
+    """Work one agency must do on a referral: acknowledged, then completed with an outcome, on clocks."""
+
+    referral = models.ForeignKey("intake.Referral", on_delete=models.PROTECT, related_name="tasks")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="tasks")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    instructions = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=TaskStatus.choices, default=TaskStatus.AWAITING_ACKNOWLEDGEMENT, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ack_due_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=30, choices=TaskOutcome.choices, blank=True)
+    narrative = models.TextField(max_length=10000, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ack_due_at"]
+        indexes = [
+            models.Index(fields=["status", "ack_due_at"], name="task_ack_clock_idx"),
+            models.Index(fields=["status", "due_at"], name="task_due_clock_idx"),
+            models.Index(fields=["agency", "status"], name="task_agency_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "agency"], name="task_one_per_agency_per_referral"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} task on {self.referral}"
+
+
+class EscalationKind(models.TextChoices):
+    """Why something escalated."""
+
+    NOT_ACKNOWLEDGED = "not_acknowledged", "Not acknowledged in time"
+    NOT_COMPLETED = "not_completed", "Not completed in time"
+    DECISION_OVERDUE = "decision_overdue", "Screening decision overdue"
+    DISAGREEMENT = "disagreement", "Professional disagreement"
+
+
+class EscalationStatus(models.TextChoices):
+    """Open until someone resolves it with a written resolution."""
+
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class EscalationLevel(models.IntegerChoices):
+    """The rungs of the ladder."""
+
+    TEAM_MANAGER = 1, "Level 1: team manager"
+    SERVICE_MANAGER = 2, "Level 2: service manager"
+    PARTNERSHIP_LEAD = 3, "Level 3: partnership lead"
+
+
+class Escalation(models.Model):
+    """A raised concern about inaction or a disagreement: who, why, to whom, when, and how it was resolved."""
+
+    task = models.ForeignKey(AgencyTask, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
+    )
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="escalations")
+    level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices)
+    kind = models.CharField(max_length=20, choices=EscalationKind.choices)
+    reason = models.TextField(max_length=5000)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty when raised automatically by the worker.",
+    )
+    raised_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="escalations_received")
+    status = models.CharField(max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "kind", "level"], condition=models.Q(task__isnull=False),
+                name="escalation_once_per_task_kind_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Level {self.level} escalation ({self.get_kind_display()})"
+
+
+class Notification(models.Model):
+    """An in-app message to a user; also sent by email."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FlagKind(models.TextChoices):
+    """Flags on a case that count in the partnership's figures."""
+
+    CSE = "cse", "Child sexual exploitation"
+    CCE = "cce", "Child criminal exploitation"
+    TRAFFICKING = "trafficking", "Trafficking / NRM"
+    GROUP_BASED = "group_based", "Group-based abuse"
+    MISSING = "missing", "Missing episodes"
+
+
+class FlagChangeStatus(models.TextChoices):
+    """A flag change takes effect only when approved."""
+
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class FlagChange(models.Model):
+    """A request to add or remove a flag, with justification and approver. The history is never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="flag_changes")
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    add = models.BooleanField(help_text="True to add the flag, False to remove it.")
+    justification = models.TextField(max_length=5000)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=FlagChangeStatus.choices, default=FlagChangeStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{'Add' if self.add else 'Remove'} {self.get_kind_display()} on {self.case_id}"
+
+
+class CaseFlag(models.Model):
+    """The current state of one flag on one case, kept in step with approved `FlagChange`s."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=20, choices=FlagKind.choices)
+    active = models.BooleanField(default=True)
+    first_added_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="case_flag_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({'active' if self.active else 'removed'})"
+
+
+class StrategyDiscussion(models.Model):
+    """A strategy discussion: when it was due and held, who attended, what was decided."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="strategy_discussions")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="strategy_discussions"
+    )
+    due_at = models.DateTimeField()
+    held_at = models.DateTimeField(null=True, blank=True)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    significant_harm_suspected = models.BooleanField(default=True)
+    decisions = models.TextField(max_length=10000, blank=True)
+    section_47 = models.BooleanField(default=False, help_text="Section 47 enquiry agreed.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-due_at"]
+
+    def __str__(self) -> str:
+        return f"Strategy discussion for {self.case_id}"
+
+
+class StrategyAttendee(models.Model):
+    """Who attended a strategy discussion, by agency."""
+
+    discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="attendees")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StrategyAction(models.Model):
+    """An action agreed at a strategy discussion, with an owner and a due date."""
+
+    discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(max_length=2000)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class MissingEpisode(models.Model):
+    """A period when the child was missing, and the return interview that should follow."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="missing_episodes")
+    reported_by_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    missing_from = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    where_found = models.CharField(max_length=300, blank=True)
+    return_interview_due_at = models.DateTimeField(null=True, blank=True)
+    return_interview_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(max_length=5000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-missing_from"]
+
+    def __str__(self) -> str:
+        return f"Missing from {self.missing_from:%d %b %Y}"
+
+
+class CaseNote(models.Model):
+    """A note on a case; significant notes are marked in the chronology."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=10000)
+    significant = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class NRMDecision(models.TextChoices):
+    """National Referral Mechanism reasonable-grounds decision."""
+
+    PENDING = "pending", "Awaiting decision"
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
+class NRMReferral(models.Model):
+    """A National Referral Mechanism referral and its reasonable-grounds clock (5 working days)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="nrm_referrals")
+    referred_at = models.DateTimeField()
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reasonable_grounds_due_at = models.DateTimeField()
+    reasonable_grounds_decision = models.CharField(max_length=10, choices=NRMDecision.choices, default=NRMDecision.PENDING)
+    reasonable_grounds_decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"NRM referral for {self.case_id}"
+
+
+class ClockKind(models.TextChoices):
+    """The statutory and local timescales of DESIGN §2."""
+
+    REFERRAL_DECISION = "referral_decision", "Referral decision (1 working day)"
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    ASSESSMENT = "assessment", "Assessment (45 working days)"
+    INITIAL_CONFERENCE = "initial_conference", "Initial child protection conference (15 working days)"
+    REVIEW_CONFERENCE = "review_conference", "Review conference"
+    NRM_REASONABLE_GROUNDS = "nrm_reasonable_grounds", "NRM reasonable-grounds decision (5 working days)"
+    RETURN_INTERVIEW = "return_interview", "Return interview after a missing episode"
+
+
+class Clock(models.Model):
+    """A timescale running on a case or referral: started, due, and met (or not yet)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="clocks")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="clocks"
+    )
+    kind = models.CharField(max_length=30, choices=ClockKind.choices)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_at:%d %b %Y}"
+
+
+class LawfulBasis(models.TextChoices):
+    """Lawful bases for sharing information about a child."""
+
+    DPA_SCH1_PARA18 = "dpa_s1_p18", "DPA 2018 Schedule 1 paragraph 18 (safeguarding of children)"
+    DPA_SCH1_PARA10 = "dpa_s1_p10", "DPA 2018 Schedule 1 paragraph 10 (preventing or detecting unlawful acts)"
+    UK_GDPR_6_1_E = "gdpr_6_1_e", "UK GDPR Article 6(1)(e) (public task)"
+    UK_GDPR_6_1_C = "gdpr_6_1_c", "UK GDPR Article 6(1)(c) (legal obligation)"
+    CHILDREN_ACT_S47 = "ca1989_s47", "Children Act 1989 section 47"
+    CHILDREN_ACT_S17 = "ca1989_s17", "Children Act 1989 section 17"
+    CRIME_DISORDER_S115 = "cda1998_s115", "Crime and Disorder Act 1998 section 115"
+    CONSENT = "consent", "Consent"
+
+
+class ConsentStatus(models.TextChoices):
+    """Consent is recorded but is not a gate to sharing."""
+
+    GIVEN = "given", "Given"
+    REFUSED = "refused", "Refused"
+    NOT_SOUGHT = "not_sought", "Not sought (would place the child at risk)"
+    NOT_POSSIBLE = "not_possible", "Not possible"
+
+
+class InformationShare(models.Model):
+    """A disclosure to another agency, or a recorded decision not to share, with its lawful basis."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="shares")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="shares"
+    )
+    from_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recipient = models.CharField(max_length=200, blank=True, help_text="A recipient outside the partnership.")
+    shared = models.BooleanField(help_text="False records a decision not to share.")
+    lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices, blank=True)
+    purpose = models.TextField(max_length=2000)
+    scope = models.TextField(max_length=2000, help_text="What was (or would have been) shared.")
+    consent = models.CharField(max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.NOT_SOUGHT)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{'Shared' if self.shared else 'Not shared'} with {self.to_agency or self.recipient}"
