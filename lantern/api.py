@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 
 from lantern import __version__
 from lantern.accounts.models import ApiToken
+from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ def on_validation_error(request, exc: ValidationError):
             message = message[len("Value error, "):]
         fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
     return error_response(request, 422, "invalid", "The request has errors; see fields.", fields)
+
+
+@api.exception_handler(Invalid)
+def on_invalid(request, exc: Invalid):
+    """A service refused the request: 422 (or 409 for a conflict) with field messages."""
+    return error_response(request, exc.status, exc.code, exc.detail, exc.fields)
 
 
 @api.exception_handler(ApiError)

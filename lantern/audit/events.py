@@ -102,13 +102,16 @@ def api_token_created(*, actor, token) -> AuditEvent:
     """An API token was issued (its secret is never recorded)."""
     return append(
         event_type="api_token.created", actor=actor, object_type="accounts.apitoken", object_id=token.pk,
-        data={"user_id": token.user_id, "hint": token.key_hint},
+        data={"user_id": token.user_id, "hint": token.key_hint}, actor_username="" if actor else "system",
     )
 
 
 def api_token_revoked(*, actor, token) -> AuditEvent:
     """An API token was revoked."""
-    return append(event_type="api_token.revoked", actor=actor, object_type="accounts.apitoken", object_id=token.pk)
+    return append(
+        event_type="api_token.revoked", actor=actor, object_type="accounts.apitoken", object_id=token.pk,
+        actor_username="" if actor else "system",
+    )
 
 
 # Records: every read and write of a person's record (used by later apps)
@@ -137,3 +140,114 @@ def record_exported(*, actor, object_type: str, ids: list, format: str) -> Audit
 def audit_checkpoint_written(*, seq: int, head_hash: str) -> AuditEvent:
     """A signed checkpoint of the chain was written outside the database."""
     return append(event_type="audit.checkpoint_written", data={"checkpoint_seq": seq, "head_hash": head_hash})
+
+
+def audit_verified(*, events: int, checkpoints_valid: int) -> AuditEvent:
+    """`lantern audit_verify` recomputed the whole chain and found it intact."""
+    return append(event_type="audit.verified", data={"events": events, "checkpoints_valid": checkpoints_valid})
+
+
+def audit_verification_failed(*, events: int, first_bad_seq: int | None, reason: str) -> AuditEvent:
+    """`lantern audit_verify` found the chain broken; the first bad sequence number and why are kept."""
+    return append(
+        event_type="audit.verification_failed", reason=reason,
+        data={"events": events, "first_bad_seq": first_bad_seq},
+    )
+
+
+# The referral loop: decisions, tasks, escalations, cases (issue 3)
+def _record(event_type: str, *, actor, obj, reason: str = "", data: dict | None = None) -> AuditEvent:
+    object_type, object_id = _obj(obj)
+    return append(event_type=event_type, actor=actor, object_type=object_type, object_id=object_id,
+                  reason=reason, data=data or {})
+
+
+def screening_recorded(*, actor, screening) -> AuditEvent:
+    """A front-door worker completed the screening tool for a referral."""
+    return _record("screening.recorded", actor=actor, obj=screening.referral,
+                   data={"screening_id": screening.pk, "tool_version": screening.tool.version,
+                         "risk_level": screening.risk_level})
+
+
+def referral_decided(*, actor, decision) -> AuditEvent:
+    """The front door decided what happens to a referral."""
+    return _record("referral.decided", actor=actor, obj=decision.referral,
+                   data={"decision_id": decision.pk, "kind": decision.kind, "priority": decision.priority,
+                         "within_timescale": decision.within_timescale,
+                         "agencies": sorted(a.code for a in decision.agencies.all())})
+
+
+def referral_decision_signed_off(*, actor, decision) -> AuditEvent:
+    """A manager approved or rejected a decision that needed sign-off."""
+    return _record("referral.decision_signed_off", actor=actor, obj=decision.referral,
+                   data={"decision_id": decision.pk, "sign_off": decision.sign_off})
+
+
+def referral_closed(*, actor, referral) -> AuditEvent:
+    """A referral closed with an outcome (actor is None when it closed because every task had an outcome)."""
+    return _record("referral.closed", actor=actor, obj=referral, data={"status": referral.status})
+
+
+def task_created(*, actor, task) -> AuditEvent:
+    """An agency was given a task on a referral."""
+    return _record("task.created", actor=actor, obj=task,
+                   data={"referral_id": task.referral_id, "agency": task.agency.code, "priority": task.priority})
+
+
+def task_acknowledged(*, actor, task) -> AuditEvent:
+    """An agency acknowledged its task."""
+    return _record("task.acknowledged", actor=actor, obj=task,
+                   data={"late": task.acknowledged_at > task.ack_due_at})
+
+
+def task_assigned(*, actor, task) -> AuditEvent:
+    """A task was assigned to a named worker."""
+    return _record("task.assigned", actor=actor, obj=task, data={"assigned_to": task.assigned_to_id})
+
+
+def task_completed(*, actor, task) -> AuditEvent:
+    """An agency completed its task with an outcome."""
+    return _record("task.completed", actor=actor, obj=task,
+                   data={"outcome": task.outcome, "late": task.completed_at > task.due_at})
+
+
+def escalation_raised(*, actor, escalation) -> AuditEvent:
+    """An escalation was raised, automatically (actor None) or by hand."""
+    return _record("escalation.raised", actor=actor, obj=escalation, reason=escalation.reason[:500],
+                   data={"level": escalation.level, "kind": escalation.kind, "task_id": escalation.task_id,
+                         "referral_id": escalation.referral_id,
+                         "recipients": sorted(u.pk for u in escalation.recipients.all())})
+
+
+def escalation_resolved(*, actor, escalation) -> AuditEvent:
+    """An escalation was resolved, with a written resolution."""
+    return _record("escalation.resolved", actor=actor, obj=escalation, data={"level": escalation.level})
+
+
+def case_opened(*, actor, case) -> AuditEvent:
+    """A case was opened."""
+    return _record("case.opened", actor=actor, obj=case, data={"kind": case.kind})
+
+
+def case_updated(*, actor, case, what: str, data: dict | None = None) -> AuditEvent:
+    """Something was added to or changed on a case (`what` names it: note, missing_episode, strategy, ...)."""
+    return _record(f"case.{what}", actor=actor, obj=case, data=data or {})
+
+
+def flag_change_requested(*, actor, change) -> AuditEvent:
+    """Someone asked to add or remove a flag."""
+    return _record("flag.change_requested", actor=actor, obj=change.case,
+                   data={"change_id": change.pk, "kind": change.kind, "add": change.add})
+
+
+def flag_change_decided(*, actor, change) -> AuditEvent:
+    """A manager approved or rejected a flag change."""
+    return _record("flag.change_decided", actor=actor, obj=change.case,
+                   data={"change_id": change.pk, "kind": change.kind, "add": change.add, "status": change.status})
+
+
+def information_share_recorded(*, actor, share) -> AuditEvent:
+    """A disclosure, or a decision not to disclose, was recorded."""
+    return _record("information_share.recorded", actor=actor, obj=share,
+                   data={"shared": share.shared, "lawful_basis": share.lawful_basis,
+                         "to_agency": share.to_agency.code if share.to_agency_id else None})

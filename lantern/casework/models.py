@@ -174,9 +174,16 @@ class Escalation(models.Model):
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
+            # Automatic escalations are raised once per rung; disagreements may be raised again.
             models.UniqueConstraint(
-                fields=["task", "kind", "level"], condition=models.Q(task__isnull=False),
+                fields=["task", "kind", "level"],
+                condition=models.Q(task__isnull=False) & ~models.Q(kind="disagreement"),
                 name="escalation_once_per_task_kind_level",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "kind", "level"],
+                condition=models.Q(task__isnull=True) & ~models.Q(kind="disagreement"),
+                name="escalation_once_per_referral_kind_level",
             ),
         ]
 
