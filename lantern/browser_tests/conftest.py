@@ -1,0 +1,136 @@
+"""Browser-test harness: Debian's Chromium driven by Playwright, a page per test and an axe-core check."""
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's own browser download does not work here; Debian's Chromium is launched directly, with
+# everything that would reach out to the network or need a GPU or a sandbox switched off.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+STYLESHEET = Path(settings.BASE_DIR) / "lantern" / "static" / "lantern" / "lantern.css"
+# WCAG 2.2 AA is the floor (public-sector accessibility regulations), and it includes every earlier level.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+def missing_prerequisite(reason: str):
+    """Fail in CI, where the browser tests must run; skip elsewhere, saying what is missing."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+# Package scope, not session scope: all browser tests live in this package, so they still share one
+# Chromium, but Playwright stops (and with it the event loop and the async-safety allowance below) as soon as
+# they finish, rather than lasting through the worker's remaining tests and leaking into their subprocesses.
+@pytest.fixture(scope="package")
+def browser():
+    """One headless Chromium for all the browser tests."""
+    if not CHROMIUM.exists():
+        missing_prerequisite(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
+    for path, remedy in ((AXE_SCRIPT, "npm ci"), (STYLESHEET, "node frontend/build.mjs")):
+        if not path.exists():
+            pytest.fail(f"{path} is missing: run `{remedy}` (or `make assets`) first", pytrace=False)
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread for as long as it is started, which
+    # Django's async-safety check mistakes for async code calling the ORM; the tests' own ORM calls
+    # (factories) are synchronous, and the live server answers from its own thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context and page on the live server; script errors and missing assets fail the test."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
+    # Pages and htmx requests may answer 4xx on purpose; a stylesheet, script or image never should.
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} for {response.url}")
+        if response.status >= 400 and response.request.resource_type not in {"document", "xhr", "fetch"}
+        else None,
+    )
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    yield page
+    context.close()
+    if problems:
+        pytest.fail("The page had problems:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@functools.cache
+def axe_source() -> str:
+    """axe-core's browser bundle, read once per test process."""
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now and return its WCAG 2.2 AA violations."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # Evaluated through the DevTools protocol rather than a <script> tag, so a strict
+        # Content-Security-Policy on the page does not stop the check from running.
+        page.evaluate(axe_source() + "\n;undefined")
+    return page.evaluate("options => axe.run(document, options).then(r => r.violations)", AXE_OPTIONS)
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One line per violation (id, impact, what it means) and one per offending element."""
+    lines = []
+    for violation in violations:
+        impact = violation["impact"]
+        lines.append(f"{violation['id']} ({impact}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            lines.append(f"    {' '.join(str(part) for part in node['target'])}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe_check():
+    """`axe_check(page)`: fail the test listing every WCAG 2.2 AA violation axe-core finds on the page."""
+
+    def check(page) -> None:
+        violations = axe_violations(page)
+        if violations:
+            pytest.fail(
+                f"axe-core found {len(violations)} accessibility violation(s) on {page.url}:\n"
+                + describe_violations(violations),
+                pytrace=False,
+            )
+
+    return check
