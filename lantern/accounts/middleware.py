@@ -1,5 +1,7 @@
 """Session timeouts and the MFA gate."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -53,6 +55,10 @@ class MFARequiredMiddleware:
         ):
             from django_otp import user_has_device
 
-            return redirect("accounts:mfa_challenge" if user_has_device(user) else "accounts:mfa_setup")
+            target = reverse("accounts:mfa_challenge" if user_has_device(user) else "accounts:mfa_setup")
+            if request.method == "GET" and request.path != "/":
+                # Come back to the page asked for once the code is accepted.
+                target = f"{target}?{urlencode({'next': request.get_full_path()})}"
+            return redirect(target)
         return self.get_response(request)
 

@@ -67,12 +67,30 @@ def mfa_reset(*, actor, user, reason: str) -> AuditEvent:
     return append(event_type="mfa.reset", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
 
 
+# Agencies and teams
+def agency_created(*, actor, agency) -> AuditEvent:
+    """An agency joined the partnership (actor None when the system, e.g. `lantern demo`, created it)."""
+    return append(
+        event_type="agency.created", actor=actor, object_type="accounts.agency", object_id=agency.pk,
+        data={"code": agency.code, "name": agency.name, "kind": agency.kind}, actor_username="" if actor else "system",
+    )
+
+
+def team_created(*, actor, team) -> AuditEvent:
+    """A team was set up in an agency."""
+    return append(
+        event_type="team.created", actor=actor, object_type="accounts.team", object_id=team.pk,
+        data={"agency": team.agency.code, "name": team.name}, actor_username="" if actor else "system",
+    )
+
+
 # Users and roles
 def user_created(*, actor, user) -> AuditEvent:
     """An account was created."""
     return append(
         event_type="user.created", actor=actor, object_type="accounts.user", object_id=user.pk,
         data={"username": user.username, "agency": user.agency.code if user.agency_id else None, "role": user.role},
+        actor_username="" if actor else "system",
     )
 
 
@@ -251,3 +269,59 @@ def information_share_recorded(*, actor, share) -> AuditEvent:
     return _record("information_share.recorded", actor=actor, obj=share,
                    data={"shared": share.shared, "lawful_basis": share.lawful_basis,
                          "to_agency": share.to_agency.code if share.to_agency_id else None})
+
+
+# Intake: referrals received, read and tracked (issue 3)
+def referral_created(*, actor, referral, mentions: dict[str, int] | None = None) -> AuditEvent:
+    """A referral was received (actor is None for a member of the public); counts of its mentions are kept."""
+    return append(
+        event_type="referral.created", actor=actor, object_type="intake.referral", object_id=referral.pk,
+        actor_username="" if getattr(actor, "is_authenticated", False) else "public",
+        data={"reference": referral.reference, "source": referral.source, "channel": referral.channel,
+              "mentions": mentions or {}},
+    )
+
+
+def referrals_imported(*, actor, referrals: list[dict], file_name: str) -> int:
+    """Historic referrals were imported from a file: one event per referral (given as dicts with id, reference and
+    source), written together."""
+    from lantern.audit.chain import append_many
+
+    return append_many(
+        [
+            {"event_type": "referral.imported", "object_type": "intake.referral", "object_id": referral["id"],
+             "data": {"reference": referral["reference"], "source": referral["source"], "file": file_name[:200]}}
+            for referral in referrals
+        ],
+        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import",
+    )
+
+
+def referral_viewed(*, actor, referral) -> AuditEvent:
+    """A user opened a referral."""
+    return record_viewed(actor=actor, obj=referral)
+
+
+def referrals_listed(*, actor, ids: list, query: dict | None = None) -> AuditEvent:
+    """A user was shown a list of referrals."""
+    return record_listed(actor=actor, object_type="intake.referral", ids=ids, query=query)
+
+
+def referral_tracked(*, referral) -> AuditEvent:
+    """A reporter looked up the status of their referral with its reference and secret."""
+    return append(
+        event_type="referral.tracked", object_type="intake.referral", object_id=referral.pk, actor_username="public"
+    )
+
+
+def referral_tracking_refused(*, reference: str) -> AuditEvent:
+    """A status look-up failed: unknown reference or wrong secret (the secret tried is never kept)."""
+    return append(
+        event_type="referral.tracking_refused", actor_username="public", data={"reference": reference[:40]}
+    )
+
+
+def notifications_read(*, actor, ids: list) -> AuditEvent:
+    """A user marked their own notifications read."""
+    return append(event_type="notification.read", actor=actor, object_type="casework.notification",
+                  data={"ids": [str(i) for i in ids][:500], "count": len(ids)})

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "lantern.intake",
     "lantern.casework",
     "lantern.intel",
+    "lantern.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,28 @@
+"""The accounts app's own rules as a matrix of role × agency × whose record."""
+
+import itertools
+
+import pytest
+
+from lantern.accounts import services
+from lantern.accounts.models import AgencyKind, Role
+from lantern.core import policy
+from lantern.core.testing import AgencyFactory, UserFactory
+
+COVERED_RULES = {"can_revoke_api_token"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("owner", [True, False])
+def test_revoke_api_token_matrix(owner):
+    """Only a token's owner may revoke it, whatever their role or agency (administrators included)."""
+    holder = UserFactory(username="holder", agency=AgencyFactory(kind=AgencyKind.CSC))
+    token, _ = services.api_token_issue(actor=None, user=holder)
+    for role, kind in itertools.product(Role.values, AgencyKind.values):
+        if owner:
+            holder.role = role
+            holder.agency = AgencyFactory(kind=kind)
+            actor = holder
+        else:
+            actor = UserFactory(username=f"{role}-{kind}", role=role, agency=AgencyFactory(kind=kind))
+        assert policy.allows(actor, "can_revoke_api_token", token) == owner, (role, kind)
