@@ -9,6 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lantern-checkpoints-"))
 AUDIT_KEY = "test-audit-key"
+AUDIT_ALLOW_FLUSH = True  # transactional tests flush the database, audit tables included
 MFA_REQUIRED = True
 DEMO_MODE = False
 STORAGES = {

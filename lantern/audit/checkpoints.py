@@ -1,0 +1,163 @@
+"""Signed checkpoints of the audit chain head, kept as files outside the database.
+
+A checkpoint records the head's sequence number and hash, signed with HMAC-SHA256 under `AUDIT_KEY`, which is
+never stored in the database. Someone who can rewrite the database can recompute every hash in the chain, but
+cannot make it match a checkpoint they cannot sign, nor remove events a checkpoint has already seen.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from lantern.audit import events
+from lantern.audit.chain import HEAD_PK, canonical_json
+from lantern.audit.models import AuditEvent, ChainHead
+
+CHECKPOINT_EVENT = "audit.checkpoint_written"
+FILENAME_PATTERN = re.compile(r"^checkpoint-(\d{12,})\.json$")
+HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+class CheckpointInvalid(ValueError):
+    """A checkpoint file that cannot be read or whose signature is wrong."""
+
+    def __init__(self, path: Path, reason: str, seq: int | None = None):
+        super().__init__(f"{path.name}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.seq = seq
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed record that the chain's head was at `seq` with hash `head_hash` at `written_at`."""
+
+    seq: int
+    head_hash: str
+    written_at: str
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """The file name, for messages."""
+        return self.path.name
+
+
+def checkpoint_dir() -> Path:
+    """Where checkpoints are kept (`AUDIT_CHECKPOINT_DIR`)."""
+    return Path(settings.AUDIT_CHECKPOINT_DIR)
+
+
+def _key() -> bytes:
+    key = getattr(settings, "AUDIT_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("Set LANTERN_AUDIT_KEY (AUDIT_KEY) to sign and check audit checkpoints.")
+    return key.encode("utf-8")
+
+
+def sign(*, seq: int, head_hash: str, written_at: str) -> str:
+    """The HMAC-SHA256, under `AUDIT_KEY`, of a checkpoint's canonical JSON."""
+    message = canonical_json({"seq": seq, "head_hash": head_hash, "written_at": written_at})
+    return hmac.new(_key(), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def checkpoint_files() -> list[Path]:
+    """Every checkpoint file in the directory, oldest sequence first."""
+    directory = checkpoint_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob("checkpoint-*.json"))
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """Read one checkpoint file and check its signature; raises `CheckpointInvalid`."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointInvalid(path, f"cannot be read as JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(body, dict):
+        raise CheckpointInvalid(path, "is not a JSON object")
+    seq, head_hash, written_at, mac = (body.get(k) for k in ("seq", "head_hash", "written_at", "hmac"))
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise CheckpointInvalid(path, "has no valid sequence number")
+    if not isinstance(head_hash, str) or not HASH_PATTERN.match(head_hash):
+        raise CheckpointInvalid(path, "has no valid head hash", seq)
+    if not isinstance(written_at, str) or not isinstance(mac, str):
+        raise CheckpointInvalid(path, "lacks its time or signature", seq)
+    if not hmac.compare_digest(mac, sign(seq=seq, head_hash=head_hash, written_at=written_at)):
+        raise CheckpointInvalid(
+            path, "has an invalid signature (forged, altered, or signed with another key)", seq
+        )
+    match = FILENAME_PATTERN.match(path.name)
+    if not match or int(match.group(1)) != seq:
+        raise CheckpointInvalid(path, f"is named for a different event than the {seq} it records", seq)
+    return Checkpoint(seq=seq, head_hash=head_hash, written_at=written_at, path=path)
+
+
+def latest_checkpoint_seq() -> int | None:
+    """The highest sequence number among the checkpoint file names, or None if there are none."""
+    numbers = [int(m.group(1)) for p in checkpoint_files() if (m := FILENAME_PATTERN.match(p.name))]
+    return max(numbers, default=None)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    # A reader sees either no file or the whole file, never half of one.
+    os.replace(temporary, path)
+    try:
+        directory = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(directory)
+    except OSError:
+        pass
+    finally:
+        os.close(directory)
+
+
+def head_has_moved() -> bool:
+    """Whether events other than checkpoint records were appended since the latest checkpoint file."""
+    latest = latest_checkpoint_seq()
+    head_seq = ChainHead.objects.filter(pk=HEAD_PK).values_list("seq", flat=True).first() or 0
+    if latest is None:
+        return head_seq > 0
+    return AuditEvent.objects.filter(seq__gt=latest).exclude(event_type=CHECKPOINT_EVENT).exists()
+
+
+def checkpoint_write(*, only_if_moved: bool = False) -> Checkpoint | None:
+    """Write a signed checkpoint of the committed chain head and record that it did; None if nothing to do.
+
+    Call it outside any transaction (as `lantern demo` does at its end): a checkpoint of changes that are
+    later rolled back would look like a removed tail to `lantern audit_verify`.
+    """
+    head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    if head is None or head.seq == 0:
+        return None
+    if only_if_moved and not head_has_moved():
+        return None
+    written_at = timezone.now().astimezone(UTC).isoformat().replace("+00:00", "Z")
+    body = {
+        "seq": head.seq,
+        "head_hash": head.hash,
+        "written_at": written_at,
+        "hmac": sign(seq=head.seq, head_hash=head.hash, written_at=written_at),
+    }
+    path = checkpoint_dir() / f"checkpoint-{head.seq:012d}.json"
+    _write_atomically(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
+    events.audit_checkpoint_written(seq=head.seq, head_hash=head.hash)
+    return Checkpoint(seq=head.seq, head_hash=head.hash, written_at=written_at, path=path)

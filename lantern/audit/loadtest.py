@@ -1,0 +1,65 @@
+"""Many writers appending to one chain at once, for the concurrency tests and `bench/audit.py`."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, connections, transaction
+
+from lantern.audit.chain import append
+
+LOAD_EVENT = "loadtest.appended"
+
+
+@dataclass
+class WritersResult:
+    """How a run of concurrent writers went."""
+
+    writers: int
+    events: int
+    seconds: float
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def events_per_second(self) -> float:
+        """Appends per second across all writers."""
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def run_writers(*, writers: int, events_per_writer: int) -> WritersResult:
+    """Start `writers` threads, each with its own database connection, appending `events_per_writer` events.
+
+    Each append is its own transaction, as a service's would be. The clock starts when every thread has
+    connected and stops when the last one finishes.
+    """
+    started: list[float] = []
+    barrier = threading.Barrier(writers, action=lambda: started.append(time.perf_counter()))
+    errors: list[BaseException] = []
+    done = [0] * writers
+
+    def write(number: int) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            for index in range(events_per_writer):
+                with transaction.atomic():
+                    append(
+                        event_type=LOAD_EVENT,
+                        object_type="loadtest.writer",
+                        object_id=number,
+                        data={"writer": number, "index": index},
+                    )
+                done[number] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller, which decides
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,), name=f"audit-writer-{n}") for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started[0] if started else 0.0
+    return WritersResult(writers=writers, events=sum(done), seconds=elapsed, errors=errors)
