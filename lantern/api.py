@@ -6,6 +6,7 @@ Apps add their routers in `lantern.urls`.
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
@@ -132,6 +133,12 @@ def on_not_found(request, exc):
 def on_denied(request, exc):
     """The user may not do this."""
     return error_response(request, 403, "forbidden", "You do not have permission to do this.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before it is read."""
+    return error_response(request, 413, "too_large", "The request is too large.")
 
 
 @api.exception_handler(Exception)

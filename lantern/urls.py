@@ -4,7 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
 from lantern.api import api
+from lantern.casework import api as casework_api
 from lantern.core import views as core_views
+from lantern.intake import api as intake_api
+from lantern.intake.frontdoor_api import router as frontdoor_router
 
 
 def public(patterns):
@@ -17,12 +20,20 @@ def public(patterns):
     return patterns
 
 
+api.add_router("/referrals", intake_api.router)
+api.add_router("", frontdoor_router)
+api.add_router("/tasks", casework_api.tasks_router)
+api.add_router("/escalations", casework_api.escalations_router)
+api.add_router("/cases", casework_api.cases_router)
 api_urls, api_app, api_namespace = api.urls
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", include((public(api_urls), api_app), namespace=api_namespace)),
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.core.urls")),
+    path("", include("lantern.intake.urls")),
+    path("", include("lantern.intake.frontdoor_urls")),
+    path("", include("lantern.casework.urls")),
 ]
 
 handler404 = "lantern.core.errors.not_found"

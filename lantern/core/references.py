@@ -21,6 +21,21 @@ def next_number(name: str) -> int:
         return counter.value
 
 
+def reserve_numbers(name: str, count: int) -> int:
+    """Reserve `count` consecutive values of the named counter at once (for bulk imports); returns the first."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    with transaction.atomic():
+        first = next_number(name)  # locks the counter row until this block ends
+        Counter.objects.filter(name=name).update(value=first + count - 1)
+    return first
+
+
+def referral_reference_for(year: int, number: int) -> str:
+    """The referral reference with a given number, e.g. RIV-2026-000123 (numbers from `reserve_numbers`)."""
+    return f"{settings.REFERENCE_PREFIX}-{year}-{number:06d}"
+
+
 def referral_reference(year: int) -> str:
     """The next referral reference for `year`, e.g. RIV-2026-000123."""
     return f"{settings.REFERENCE_PREFIX}-{year}-{next_number(f'referral-{year}'):06d}"

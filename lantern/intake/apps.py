@@ -9,3 +9,7 @@ class IntakeConfig(AppConfig):
     name = "lantern.intake"
     label = "intake"
     verbose_name = "Intake"
+
+    def ready(self):
+        """Register the front door's rules (the `rules` app discovers only `rules.py`)."""
+        from lantern.intake import frontdoor_rules  # noqa: F401

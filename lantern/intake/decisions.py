@@ -152,7 +152,7 @@ def _route(*, actor, referral, decision, agencies, priority, now) -> None:
     from lantern.casework import services as casework
 
     lead = next((a for a in agencies if a.kind == AgencyKind.CSC), agencies[0])
-    cases = casework.cases_for_referral(actor=actor, referral=referral, lead_agency=lead)
+    cases = casework.cases_for_referral(actor=actor, referral=referral, lead_agency=lead, now=now)
     for agency in agencies:
         casework.task_create(
             actor=actor, referral=referral, agency=agency, priority=priority, case=cases[0], now=now,

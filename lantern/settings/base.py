@@ -125,6 +125,8 @@ def sqlite_options() -> dict:
 
 
 DATABASES = {"default": database_from_env()}
+# Audit appends: "journal" lets audited transactions commit in parallel; SQLite serialises writers anyway (0005).
+AUDIT_MODE = os.environ.get("LANTERN_AUDIT_MODE") or ("inline" if "sqlite" in DATABASES["default"]["ENGINE"] else "journal")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -193,6 +195,12 @@ TASKS = {
         "BACKEND": "django_tasks_db.DatabaseBackend",
     }
 }
+
+# The public pages' rate limits count in this cache. It is per process: with N web workers a client may get up
+# to N times the limit; a DatabaseCache (after `lantern createcachetable`) makes the count shared.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lantern"}}
+# Request bodies larger than this are refused before they are read; the largest genuine referral is far smaller.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("LANTERN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("LANTERN_FROM_EMAIL", "lantern@riverton.example")

@@ -9,6 +9,8 @@ from lantern.api import api
 PUBLIC_PAGES = {
     "healthz",
     "accounts/login/",
+    "report",  # the public concern form (DESIGN §6): no account needed, CSRF-protected and rate-limited
+    "track",  # a reporter follows their report with its reference and secret, rate-limited
 }
 # API operations that need no bearer token.
 PUBLIC_API_OPERATIONS = {

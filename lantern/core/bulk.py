@@ -1,0 +1,87 @@
+"""Fast inserts of many rows for imports: COPY on PostgreSQL, executemany on SQLite, without model instances.
+
+`bulk_create` builds a model instance per row and compiles every value through the ORM, which costs more than
+the insert itself when importing hundreds of thousands of rows. Here rows are plain dicts keyed by field
+attribute name (`referral_id`, not `referral`); missing fields take their defaults. Nothing runs `save()`,
+signals or validation: callers insert rows they have already checked, inside their own transaction.
+"""
+
+import operator
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import connections, models
+from django.utils import timezone
+
+# Field types whose Python values the driver cannot take as they are: psycopg adapts dates, times and decimals
+# itself (aware datetimes included), SQLite's driver needs Django's conversions; JSON always needs encoding.
+_NEEDS_PREP = {
+    "postgresql": (models.JSONField,),
+    "sqlite": (models.DateTimeField, models.DateField, models.TimeField, models.DecimalField, models.JSONField,
+               models.UUIDField, models.DurationField),
+}
+
+
+def _default(field: models.Field, now) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    if field.has_default():
+        return field.get_default()
+    return None if field.null else ("" if field.empty_strings_allowed else None)
+
+
+def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, using: str = "default") -> int:
+    """Insert `rows` into `model`'s table; the primary key is written only if the first row gives it."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    connection = connections[using]
+    now = timezone.now()
+    with_pk = model._meta.pk.attname in rows[0]
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    defaults = {f.attname: _default(f, now) for f in fields}
+    prepared = [f for f in fields if isinstance(f, _NEEDS_PREP.get(connection.vendor, _NEEDS_PREP["sqlite"]))]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pick = operator.itemgetter(*(f.attname for f in fields))  # fields in column order, in one C call per row
+    values = []
+    for row in rows:
+        record = {**defaults, **row}
+        for field in prepared:
+            record[field.attname] = field.get_db_prep_save(record[field.attname], connection)
+        values.append(pick(record) if len(fields) > 1 else (pick(record),))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+    return len(values)
+
+
+def reserve_ids(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:
+    """`count` fresh primary-key values for `model`, to insert rows that others point at in the same batch.
+
+    On SQLite the caller's transaction must hold the write lock (Lantern's transactions are IMMEDIATE), so no one
+    else can take the same values before the rows are written.
+    """
+    if count < 1:
+        return []
+    connection = connections[using]
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(column)}), 0) FROM {quoted}")
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        highest = max(highest, found[0] if found else 0)
+        return list(range(highest + 1, highest + 1 + count))

@@ -1,0 +1,434 @@
+"""The referrals API: POST /api/v1/referrals (with Idempotency-Key), GET /api/v1/referrals, GET /api/v1/referrals/{id}.
+
+Input schemas are strict: unknown fields, wrong types, over-long text, ages out of range, dates in the future or
+before 1900 and malformed registration marks or phone numbers are answered 422 with a message per field, and
+nothing is written.
+
+Idempotency: a POST with an `Idempotency-Key` header (at most 200 characters) is done once per user and key. A
+repeat with the same body answers the first result again — the same status code and body, with the header
+`Idempotent-Replayed: true` — except that a public reporter's tracking secret is never given a second time
+(`tracking_secret` is null). The same key with a different body is refused (422, `idempotency_key_reused`).
+Concurrent requests with one key create one referral.
+"""
+
+import hashlib
+from datetime import date, datetime
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from ninja import Field, Header, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict, field_validator
+
+from lantern.api import ApiError, ErrorOut
+from lantern.audit import events
+from lantern.audit.chain import canonical_json
+from lantern.core.policy import require
+from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
+from lantern.intake import selectors, services
+from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource, ReferralStatus
+from lantern.intel.normalise import phone_or_error, registration_or_error
+
+router = Router(tags=["referrals"])
+
+IDEMPOTENCY_KEY_MAX = 200
+PAGE_MAX = 100
+
+
+class StrictIn(Schema):
+    """Input that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _past(value, what: str):
+    if problem := services.date_problem(value, what=what):
+        raise ValueError(problem)
+    return value
+
+
+class ChildIn(StrictIn):
+    """A child the concern is about."""
+
+    name: str = Field("", max_length=200)
+    date_of_birth: date | None = None
+    age: Annotated[int, Field(strict=True, ge=0, le=services.CHILD_AGE_MAX)] | None = Field(
+        None, description="Stated or estimated age, 0 to 25."
+    )
+    sex: Sex | None = None
+    ethnicity: Ethnicity | None = Field(None, description="ONS 2021 category; used only in aggregate monitoring.")
+    school: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    description: str = Field("", max_length=2000)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob(cls, value):
+        return _past(value, "Date of birth")
+
+
+class PersonIn(StrictIn):
+    """A person of concern."""
+
+    name: str = Field("", max_length=200)
+    nickname: str = Field("", max_length=100)
+    description: str = Field("", max_length=2000)
+    age: Annotated[int, Field(strict=True, ge=0, le=services.PERSON_AGE_MAX)] | None = Field(
+        None, description="Stated or estimated age, 0 to 120."
+    )
+    sex: Sex | None = None
+    ethnicity: Ethnicity | None = None
+    address: str = Field("", max_length=300)
+
+
+class VehicleIn(StrictIn):
+    """A vehicle: registration mark (all or part, ? for unseen characters), make, model, colour."""
+
+    registration: str = Field("", max_length=20, examples=["AB12 CDE"])
+    make: str = Field("", max_length=50)
+    model: str = Field("", max_length=50)
+    colour: str = Field("", max_length=30)
+    licence_number: str = Field("", max_length=30, description="Taxi or private hire licence number.")
+
+    @field_validator("registration")
+    @classmethod
+    def _registration(cls, value: str) -> str:
+        if value:
+            registration_or_error(value)
+        return value
+
+
+class PhoneIn(StrictIn):
+    """A phone number, UK or with a country code."""
+
+    number: str = Field(..., min_length=1, max_length=40, examples=["07700 900982"])
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        phone_or_error(value)
+        return value
+
+
+class PlaceIn(StrictIn):
+    """A place: name, type and address."""
+
+    name: str = Field("", max_length=200)
+    type: PlaceType = PlaceType.OTHER
+    address: str = Field("", max_length=300)
+    postcode: str = Field("", max_length=10)
+
+
+class ReporterIn(StrictIn):
+    """Who reported the concern, when it is not the authenticated professional."""
+
+    name: str = Field("", max_length=200)
+    contact: str = Field("", max_length=200)
+    relationship: str = Field("", max_length=200)
+
+
+class ReferralIn(StrictIn):
+    """A new referral. Only `source` and `summary` are required."""
+
+    source: ReferralSource
+    summary: str = Field(..., min_length=1, max_length=services.SUMMARY_MAX)
+    incident_at: datetime | None = Field(None, description="When it happened; not in the future.")
+    incident_location: str = Field("", max_length=300)
+    external_reference: str = Field("", max_length=100, description="The sending system's own reference.")
+    anonymous: bool = False
+    reporter: ReporterIn | None = None
+    children: list[ChildIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
+    persons: list[PersonIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
+    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
+    places: list[PlaceIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
+
+    @field_validator("incident_at")
+    @classmethod
+    def _incident_at(cls, value):
+        return _past(value, "The date it happened")
+
+
+class ReferralCreatedOut(Schema):
+    """The new referral; `tracking_secret` is given once, for a public or self-referral."""
+
+    id: int
+    reference: str
+    status: ReferralStatus
+    decision_due_at: datetime
+    tracking_secret: str | None = None
+
+
+class TaskOut(Schema):
+    """An agency's task on the referral."""
+
+    id: int
+    agency: str
+    agency_name: str
+    agency_kind: str
+    priority: str
+    status: str
+    ack_due_at: datetime
+    due_at: datetime
+    acknowledged_at: datetime | None
+    completed_at: datetime | None
+    outcome: str | None
+
+
+class DecisionOut(Schema):
+    """The front door's decision."""
+
+    kind: str
+    rationale: str
+    priority: str
+    decided_at: datetime
+    sign_off: str
+
+
+class PersonOut(Schema):
+    """A child or person of concern as the report gives them."""
+
+    name: str
+    nickname: str
+    date_of_birth: date | None
+    age: int | None
+    sex: str
+    description: str
+    school: str
+    address: str
+    origin: str
+
+
+class VehicleOut(Schema):
+    """A vehicle as the report gives it, with the normalised mark."""
+
+    registration: str
+    registration_normalised: str
+    registration_partial: bool
+    make: str
+    model: str
+    colour: str
+    licence_number: str
+    origin: str
+
+
+class PhoneOut(Schema):
+    """A phone number as written and in E.164."""
+
+    number: str
+    number_e164: str
+    origin: str
+
+
+class PlaceOut(Schema):
+    """A place."""
+
+    name: str
+    type: str
+    address: str
+    postcode: str
+
+
+class ReporterOut(Schema):
+    """Who reported it (empty for an anonymous report)."""
+
+    name: str
+    contact: str
+    relationship: str
+    anonymous: bool
+
+
+class ReferralSummaryOut(Schema):
+    """A referral in a list."""
+
+    id: int
+    reference: str
+    source: str
+    channel: str
+    status: str
+    received_at: datetime
+    decision_due_at: datetime
+    risk_level: str
+    priority: str
+    referrer_agency: str | None
+
+
+class ReferralOut(ReferralSummaryOut):
+    """A referral with what it says, its decision, its tasks and its mentions."""
+
+    summary: str
+    incident_at: datetime | None
+    incident_location: str
+    external_reference: str
+    reporter: ReporterOut
+    decision: DecisionOut | None
+    tasks: list[TaskOut]
+    children: list[PersonOut]
+    persons: list[PersonOut]
+    vehicles: list[VehicleOut]
+    phones: list[PhoneOut]
+    places: list[PlaceOut]
+
+
+class ReferralPageOut(Schema):
+    """One page of referrals and how many there are in all."""
+
+    count: int
+    limit: int
+    offset: int
+    items: list[ReferralSummaryOut]
+
+
+class ReferralQuery(Schema):
+    """Paging and filters for the referral list."""
+
+    limit: int = Field(50, ge=1, le=PAGE_MAX)
+    offset: int = Field(0, ge=0)
+    status: ReferralStatus | None = None
+
+
+def _created(referral: Referral, secret: str | None, status: str) -> dict:
+    return {
+        "id": referral.pk, "reference": referral.reference, "status": status,
+        "decision_due_at": referral.decision_due_at, "tracking_secret": secret,
+    }
+
+
+def _replay(existing: IdempotencyKey, digest: str, response: HttpResponse) -> Status:
+    if existing.request_digest != digest:
+        raise ApiError(
+            422, "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request. Use a new key for a new referral.",
+            {"Idempotency-Key": ["Used before with a different request"]},
+        )
+    response["Idempotent-Replayed"] = "true"
+    # A new referral's status is always "received": that is what the first answer said.
+    return Status(201, _created(existing.referral, None, ReferralStatus.RECEIVED))
+
+
+@router.post(
+    "", response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Create a referral", operation_id="referral_create",
+)
+def create_referral(
+    request,
+    payload: ReferralIn,
+    response: HttpResponse,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+):
+    """Receive a concern: 201 with its reference, status and decision deadline (one working day).
+
+    For `"source": "public"` or `"self"` the answer includes `tracking_secret`, which the reporter needs (with the
+    reference) at /track. It is shown only in this answer; Lantern keeps only a digest of it.
+
+    Send an `Idempotency-Key` header (at most 200 characters) to make retries safe. A repeat by the same user
+    with the same key and the same body answers the first result again (201, the same body, and the header
+    `Idempotent-Replayed: true`) without creating anything, except that `tracking_secret` is null: a secret is
+    never given twice. The same key with a different body is refused with 422 `idempotency_key_reused`.
+    Concurrent requests with one key create one referral.
+    """
+    user = request.auth
+    require(user, "can_create_referral")
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+        raise ApiError(422, "invalid", "The request has errors; see fields.",
+                       {"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX} characters"]})
+    data = payload.model_dump()
+    digest = hashlib.sha256(canonical_json(payload.model_dump(mode="json")).encode()).hexdigest()
+    if idempotency_key:
+        existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, digest, response)
+    reporter = data.pop("reporter") or None
+    try:
+        with transaction.atomic():
+            referral, secret = services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data)
+            if idempotency_key:
+                IdempotencyKey.objects.create(user=user, key=idempotency_key, request_digest=digest, referral=referral)
+    except ValidationError as error:
+        raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
+    except IntegrityError:
+        # A concurrent request with the same key won the race; its transaction committed and this one rolled back.
+        existing = idempotency_key and IdempotencyKey.objects.select_related("referral").filter(
+            user=user, key=idempotency_key
+        ).first()
+        if not existing:
+            raise
+        return _replay(existing, digest, response)
+    return Status(201, _created(referral, secret, referral.status))
+
+
+def _summary(referral: Referral) -> dict:
+    return {
+        "id": referral.pk, "reference": referral.reference, "source": referral.source, "channel": referral.channel,
+        "status": referral.status, "received_at": referral.received_at, "decision_due_at": referral.decision_due_at,
+        "risk_level": referral.risk_level, "priority": referral.priority,
+        "referrer_agency": referral.referrer_agency.code if referral.referrer_agency_id else None,
+    }
+
+
+@router.get("", response={200: ReferralPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+            summary="List referrals", operation_id="referral_list")
+def list_referrals(request, filters: Query[ReferralQuery]):
+    """The referrals the user may see, newest first, `limit` at a time from `offset`, with the total `count`."""
+    user = request.auth
+    require(user, "can_list_referrals")
+    referrals = selectors.referral_list_visible_to(user=user)
+    if filters.status:
+        referrals = referrals.filter(status=filters.status)
+    count = referrals.count()
+    items = list(referrals[filters.offset:filters.offset + filters.limit])
+    events.referrals_listed(
+        actor=user, ids=[r.pk for r in items],
+        query={"status": filters.status or "", "limit": filters.limit, "offset": filters.offset},
+    )
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_summary(r) for r in items]}
+
+
+def _task(task) -> dict:
+    return {
+        "id": task.pk, "agency": task.agency.code, "agency_name": task.agency.name, "agency_kind": task.agency.kind,
+        "priority": task.priority, "status": task.status, "ack_due_at": task.ack_due_at, "due_at": task.due_at,
+        "acknowledged_at": task.acknowledged_at, "completed_at": task.completed_at, "outcome": task.outcome or None,
+    }
+
+
+def _person(m) -> dict:
+    return {
+        "name": m.name, "nickname": m.nickname, "date_of_birth": m.date_of_birth, "age": m.age, "sex": m.sex,
+        "description": m.description, "school": m.school, "address": m.address, "origin": m.origin,
+    }
+
+
+@router.get("/{int:referral_id}", response={200: ReferralOut, 401: ErrorOut, 404: ErrorOut},
+            summary="One referral, with its tasks and mentions", operation_id="referral_get")
+def get_referral(request, referral_id: int):
+    """A referral the user may see; 404 both when it does not exist and when they may not see it."""
+    referral = selectors.referral_get_for_user(user=request.auth, referral_id=referral_id)
+    decision = referral.decision
+    people = list(referral.person_mentions.all())
+    return {
+        **_summary(referral),
+        "summary": referral.summary, "incident_at": referral.incident_at,
+        "incident_location": referral.incident_location, "external_reference": referral.external_reference,
+        "reporter": {"name": referral.reporter_name, "contact": referral.reporter_contact,
+                     "relationship": referral.reporter_relationship, "anonymous": referral.anonymous},
+        "decision": None if decision is None else {
+            "kind": decision.kind, "rationale": decision.rationale, "priority": decision.priority,
+            "decided_at": decision.decided_at, "sign_off": decision.sign_off,
+        },
+        "tasks": [_task(t) for t in referral.tasks.all()],
+        "children": [_person(m) for m in people if m.role == "child"],
+        "persons": [_person(m) for m in people if m.role != "child"],
+        "vehicles": [
+            {"registration": m.registration, "registration_normalised": m.registration_normalised,
+             "registration_partial": m.registration_partial, "make": m.make, "model": m.model, "colour": m.colour,
+             "licence_number": m.licence_number, "origin": m.origin}
+            for m in referral.vehicle_mentions.all()
+        ],
+        "phones": [{"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
+                   for m in referral.phone_mentions.all()],
+        "places": [{"name": m.name, "type": m.place_type, "address": m.address, "postcode": m.postcode}
+                   for m in referral.place_mentions.all()],
+    }

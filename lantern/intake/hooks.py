@@ -1,0 +1,9 @@
+"""What happens once a referral has been received: the place where routing, linking and alerts attach.
+
+`referral_create` calls `referral_received` after its transaction commits, so nothing here can undo or delay
+the referral itself. Historic imports do not call it: batch resolution (`lantern link`) takes them in instead.
+"""
+
+
+def referral_received(referral) -> None:
+    """A referral has been committed. Incremental linking and link alerts (issue 4) hook in here."""

@@ -1,0 +1,135 @@
+"""`referral_create`: references, the decision clock, mentions, tracking secrets, audit, and refusing bad input."""
+
+from datetime import UTC, date, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from lantern.audit.models import AuditEvent
+from lantern.intake import services
+from lantern.intake.models import Channel, Referral, ReferralSource, ReferralStatus
+from lantern.intake.tests.conftest import counts
+from lantern.intel.models import MentionOrigin, PersonRole
+
+pytestmark = pytest.mark.django_db
+
+# Friday 6 March 2026, 16:00 in London (GMT).
+FRIDAY_AFTERNOON = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
+
+
+def test_professional_referral_gets_reference_clock_mentions_and_audit(
+    police_officer, django_capture_on_commit_callbacks
+):
+    """A referral gets a reference, a decision due one working day later, its mentions, and one audit event."""
+    with (
+        mock.patch("lantern.intake.hooks.referral_received") as hook,
+        time_machine.travel(FRIDAY_AFTERNOON, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        referral, secret = services.referral_create(
+            actor=police_officer, source=ReferralSource.PROFESSIONAL, channel=Channel.WEB,
+            summary="Girl (14) seen getting into AB12 CDE and later a car YX65 ZZT; she called 07700 900982.",
+            children=[{"name": "Child A", "age": 14, "school": "Riverton Academy"}],
+            persons=[{"nickname": "Taz", "age": 30, "description": "Tall, beard"}],
+            vehicles=[{"registration": "ab12-cde", "colour": "silver"}],
+            phones=[{"number": "+44 7700 900123"}],
+            places=[{"name": "Kebab House, High Street", "type": "takeaway"}],
+        )
+    assert secret is None
+    assert referral.reference == "RIV-2026-000001"
+    assert referral.status == ReferralStatus.RECEIVED
+    # Friday 16:00 → Monday 16:00: the weekend does not count.
+    assert referral.decision_due_at == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)
+    assert referral.referrer == police_officer and referral.referrer_agency == police_officer.agency
+    assert referral.incident_location == "Kebab House, High Street"
+
+    people = list(referral.person_mentions.order_by("role"))
+    assert [(p.role, p.name or p.nickname) for p in people] == [
+        (PersonRole.CHILD, "Child A"), (PersonRole.PERSON_OF_CONCERN, "Taz"),
+    ]
+    vehicles = {(v.registration_normalised, v.origin) for v in referral.vehicle_mentions.all()}
+    # The structured mark is not repeated as a free-text one; the second mark comes from the narrative.
+    assert vehicles == {("AB12CDE", MentionOrigin.STRUCTURED), ("YX65ZZT", MentionOrigin.FREE_TEXT)}
+    phones = {(p.number_e164, p.origin) for p in referral.phone_mentions.all()}
+    assert phones == {("+447700900123", MentionOrigin.STRUCTURED), ("+447700900982", MentionOrigin.FREE_TEXT)}
+    assert referral.place_mentions.get().place_type == "takeaway"
+
+    event = AuditEvent.objects.get(event_type="referral.created")
+    assert event.object_id == str(referral.pk) and event.actor_id == police_officer.pk
+    assert event.data["mentions"] == {"persons": 2, "vehicles": 1, "vehicles_free_text": 1, "phones": 1,
+                                      "phones_free_text": 1, "places": 1}
+    # The audit event holds counts, never the values.
+    assert "AB12" not in str(event.data) and "Child A" not in str(event.data)
+    hook.assert_called_once_with(referral)
+
+
+def test_public_referral_gets_a_secret_stored_only_as_a_digest():
+    """A public report gets a tracking secret; only its SHA-256 digest is kept, however the secret is typed."""
+    referral, secret = services.referral_create(
+        actor=None, source=ReferralSource.PUBLIC, channel=Channel.PUBLIC_FORM,
+        summary="Older men keep picking girls up from the park.", anonymous=True,
+        reporter={"name": "Should be dropped", "contact": "dropped@example.org"},
+    )
+    assert secret and len(services.canonical_secret(secret)) == 16
+    assert referral.tracking_secret_digest == Referral.digest_secret(services.canonical_secret(secret))
+    assert referral.tracking_secret_digest == services.secret_digest(secret.lower().replace("-", " "))
+    assert secret not in str(Referral.objects.filter(pk=referral.pk).values().get())
+    assert referral.reporter_name == "" and referral.reporter_contact == "" and referral.anonymous
+    assert referral.referrer is None and referral.created_by is None
+    assert AuditEvent.objects.get(event_type="referral.created").actor_username == "public"
+
+
+def test_references_count_up_within_a_year_and_restart_each_year(police_officer, make_referral):
+    """References are sequential per year of receipt."""
+    first = make_referral(police_officer)
+    second = make_referral(police_officer)
+    old = make_referral(police_officer, received_at=timezone.now().replace(year=2019))
+    year = timezone.localdate().year
+    assert [first.reference, second.reference] == [f"RIV-{year}-000001", f"RIV-{year}-000002"]
+    assert old.reference == "RIV-2019-000001"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"summary": "   "}, "summary"),
+        ({"summary": "x" * 5001}, "summary"),
+        ({"source": "carrier-pigeon"}, "source"),
+        ({"vehicles": [{"registration": "AB12 CDE!"}]}, "vehicles.0.registration"),
+        ({"vehicles": [{"registration": "ABCDEFGHIJ"}]}, "vehicles.0.registration"),
+        ({"phones": [{"number": "not a number"}]}, "phones.0.number"),
+        ({"children": [{"age": 26}]}, "children.0.age"),
+        ({"children": [{"date_of_birth": date.today() + timedelta(days=2)}]}, "children.0.date_of_birth"),
+        ({"children": [{"date_of_birth": date(1899, 12, 31)}]}, "children.0.date_of_birth"),
+        ({"persons": [{"age": 121}]}, "persons.0.age"),
+        ({"places": [{"name": "x", "type": "spaceport"}]}, "places.0.type"),
+        ({"incident_at": timezone.now() + timedelta(days=1)}, "incident_at"),
+        ({"children": [{"name": "n" * 201}]}, "children.0.name"),
+        ({"children": [{"favourite_colour": "blue"}]}, "children.0"),
+        ({"vehicles": [{"registration": "AB12CDE"}] * 21}, "vehicles"),
+    ],
+)
+def test_bad_input_is_refused_with_field_errors_and_nothing_written(police_officer, changes, field):
+    """Every kind of bad content raises ValidationError naming the field, and writes nothing at all."""
+    before = counts()
+    fields = {"source": ReferralSource.PROFESSIONAL, "channel": Channel.WEB, "summary": "Something worrying happened."}
+    with pytest.raises(ValidationError) as caught:
+        services.referral_create(actor=police_officer, **{**fields, **changes})
+    assert field in caught.value.message_dict
+    assert counts() == before
+
+
+def test_partial_marks_are_kept_as_partial(police_officer, make_referral):
+    """A mark with unseen characters is accepted and marked partial; letters O and I are not changed."""
+    referral = make_referral(police_officer, vehicles=[{"registration": "ab1? c*e"}, {"registration": "OI12 ODE"}])
+    marks = {(v.registration_normalised, v.registration_partial) for v in referral.vehicle_mentions.all()}
+    assert marks == {("AB1?C?E", True), ("OI12ODE", False)}
+
+
+def test_blank_parts_are_ignored(police_officer, make_referral):
+    """Rows with nothing in them (or only "not known" choices) create no mention."""
+    referral = make_referral(police_officer, children=[{"name": "", "sex": "not_known"}], places=[{"type": "other"}])
+    assert not referral.person_mentions.exists() and not referral.place_mentions.exists()
