@@ -401,6 +401,9 @@ class Clock(models.Model):
     due_at = models.DateTimeField(db_index=True)
     met_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    # Several clocks of one kind can run on a case at once (two missing episodes, say); this names the record a
+    # clock belongs to ("casework.missingepisode:12") so that meeting one never meets the others.
+    record = models.CharField(max_length=60, blank=True, db_index=True)
 
     class Meta:
         ordering = ["due_at"]
@@ -446,6 +449,9 @@ class InformationShare(models.Model):
     purpose = models.TextField(max_length=2000)
     scope = models.TextField(max_length=2000, help_text="What was (or would have been) shared.")
     consent = models.CharField(max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.NOT_SOUGHT)
+    reasons = models.TextField(
+        max_length=5000, blank=True, help_text="Why information was not shared, or the conditions on sharing it."
+    )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
 

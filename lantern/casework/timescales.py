@@ -6,12 +6,13 @@ defaults below). Acknowledgement is counted in hours on one of three calendars: 
 (09:00–17:00 on working days). Completion is counted in working days.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
+from lantern.casework.models import TaskStatus
 from lantern.core.calendar import AROUND_THE_CLOCK, OFFICE_HOURS, WorkingCalendar, add_working_days
 
 WORKING_DAYS_ALL_HOURS = WorkingCalendar(hours=(0, 24))
@@ -108,3 +109,69 @@ def review_conference_due(previous: datetime, *, first: bool) -> datetime:
     """The first review conference within 3 months of the initial conference, later ones within 6 months."""
     months = FIRST_REVIEW_CONFERENCE_MONTHS if first else LATER_REVIEW_CONFERENCE_MONTHS
     return previous + relativedelta(months=months)
+
+
+# Reading a clock: time left, overdue, or met, in words and with the moment it refers to
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def describe_duration(delta: timedelta) -> str:
+    """A duration in words, to its two largest units: "2 days 3 hours", "45 minutes", "less than a minute"."""
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
+    if hours:
+        return _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+    if minutes:
+        return _plural(minutes, "minute")
+    return "less than a minute"
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """Where a clock stands at a moment: state ("due", "overdue", "met", "met_late" or "none") and words."""
+
+    state: str
+    text: str
+    due_at: datetime | None = None
+    met_at: datetime | None = None
+    what: str = ""
+
+    @property
+    def tag_class(self) -> str:
+        """The GOV.UK tag colour for the state."""
+        return {
+            "overdue": "govuk-tag--red", "met_late": "govuk-tag--orange", "met": "govuk-tag--green",
+            "due": "govuk-tag--blue",
+        }.get(self.state, "govuk-tag--grey")
+
+    @property
+    def is_overdue(self) -> bool:
+        """Whether the clock ran out without being met."""
+        return self.state == "overdue"
+
+
+def clock_reading(due_at: datetime | None, *, now: datetime, met_at: datetime | None = None) -> ClockReading:
+    """Read a clock at `now`: "3 hours left", "Overdue by 2 days", "Met", "Met 4 hours late"."""
+    if due_at is None:
+        return ClockReading("none", "No deadline")
+    if met_at is not None:
+        if met_at <= due_at:
+            return ClockReading("met", "Met on time", due_at, met_at)
+        return ClockReading("met_late", f"Met {describe_duration(met_at - due_at)} late", due_at, met_at)
+    if now >= due_at:
+        return ClockReading("overdue", f"Overdue by {describe_duration(now - due_at)}", due_at)
+    return ClockReading("due", f"{describe_duration(due_at - now)} left", due_at)
+
+
+def task_clock(task, *, now: datetime) -> ClockReading:
+    """The clock that matters for a task now: acknowledgement until acknowledged, then completion."""
+    if task.status == TaskStatus.AWAITING_ACKNOWLEDGEMENT:
+        return replace(clock_reading(task.ack_due_at, now=now), what="Acknowledgement")
+    if task.status == TaskStatus.ACKNOWLEDGED:
+        return replace(clock_reading(task.due_at, now=now), what="Completion")
+    return replace(clock_reading(task.due_at, now=now, met_at=task.completed_at), what="Completion")

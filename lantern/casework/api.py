@@ -1,0 +1,557 @@
+"""The tasks, escalations and cases API: lists with filters and paging, acknowledgement, completion, disagreement,
+resolution, and a case with its record and chronology.
+
+A task, escalation or case the user may not see answers 404, exactly as one that does not exist. A user who may
+see a task but not act on it (the partnership lead) is answered 403. Bad input is answered 422 with a message per
+field and nothing is written; a record in the wrong state (completing a task twice) is answered 409.
+"""
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Literal
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from lantern.accounts.models import Agency
+from lantern.api import ApiError, ErrorOut
+from lantern.audit import events
+from lantern.casework import selectors, services
+from lantern.casework.chronology import chronology_for_case
+from lantern.casework.models import EscalationStatus, TaskOutcome
+from lantern.casework.timescales import clock_reading, task_clock
+from lantern.core import policy
+from lantern.core.policy import PolicyDenied
+
+tasks_router = Router(tags=["tasks"])
+escalations_router = Router(tags=["escalations"])
+cases_router = Router(tags=["cases"])
+
+PAGE_MAX = 100
+
+
+def _require_action(user, rule: str, obj) -> None:
+    """The user can see `obj` (its selector said so) but may not do this to it: 403, not 404."""
+    if not policy.allows(user, rule, obj):
+        raise PolicyDenied(rule)
+
+
+# Schemas
+class StrictIn(Schema):
+    """Input that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AgencyOut(Schema):
+    """An agency."""
+
+    code: str
+    name: str
+    kind: str
+
+
+class PersonRefOut(Schema):
+    """A person named in a record."""
+
+    id: int
+    name: str
+    agency: str | None
+
+
+class ClockOut(Schema):
+    """Where a clock stands: `due`, `overdue`, `met`, `met_late` or `none`, in words too."""
+
+    state: str
+    text: str
+    due_at: datetime | None
+    met_at: datetime | None = None
+
+
+class TaskOut(Schema):
+    """An agency's task on a referral."""
+
+    id: int
+    referral_id: int
+    referral_reference: str
+    case_id: int | None
+    case_reference: str | None
+    agency: AgencyOut
+    team: str | None
+    assigned_to: PersonRefOut | None
+    priority: str
+    status: str
+    created_at: datetime
+    ack_due_at: datetime
+    due_at: datetime
+    acknowledged_at: datetime | None
+    completed_at: datetime | None
+    outcome: str | None
+    escalation_level: int
+    overdue: bool
+    clock: ClockOut
+
+
+class EscalationOut(Schema):
+    """An escalation: who raised it, why, to whom, and how it was resolved."""
+
+    id: int
+    level: int
+    kind: str
+    status: str
+    reason: str
+    agency: AgencyOut
+    task_id: int | None
+    referral_id: int | None
+    referral_reference: str | None
+    raised_by: PersonRefOut | None
+    raised_at: datetime
+    recipients: list[PersonRefOut]
+    resolved_by: PersonRefOut | None
+    resolved_at: datetime | None
+    resolution: str
+
+
+class TaskDetailOut(TaskOut):
+    """A task with its instructions, narrative and escalations."""
+
+    instructions: str
+    narrative: str
+    acknowledged_by: PersonRefOut | None
+    completed_by: PersonRefOut | None
+    escalations: list[EscalationOut]
+
+
+class TaskPageOut(Schema):
+    """One page of tasks and how many there are in all."""
+
+    count: int
+    limit: int
+    offset: int
+    items: list[TaskOut]
+
+
+class EscalationPageOut(Schema):
+    """One page of escalations and how many there are in all."""
+
+    count: int
+    limit: int
+    offset: int
+    items: list[EscalationOut]
+
+
+class TaskQuery(Schema):
+    """Filters and paging for the task list."""
+
+    agency: str | None = Field(None, max_length=40, description="An agency code, e.g. riverton-police.")
+    status: Literal["open", "awaiting_ack", "acknowledged", "completed"] | None = Field(
+        None, description="`open` is every task not yet completed."
+    )
+    overdue: bool | None = Field(None, description="true: only tasks whose current clock has run out.")
+    limit: int = Field(50, ge=1, le=PAGE_MAX)
+    offset: int = Field(0, ge=0)
+
+
+class EscalationQuery(Schema):
+    """Filters and paging for the escalation list."""
+
+    level: int | None = Field(None, ge=1, le=3, description="1 team manager, 2 service manager, 3 partnership lead.")
+    status: EscalationStatus | None = None
+    limit: int = Field(50, ge=1, le=PAGE_MAX)
+    offset: int = Field(0, ge=0)
+
+
+class CompleteIn(StrictIn):
+    """What the agency did: an outcome from the controlled list and a narrative."""
+
+    outcome: TaskOutcome
+    narrative: str = Field(..., min_length=1, max_length=services.MAX_NARRATIVE)
+
+
+class DisagreementIn(StrictIn):
+    """A professional disagreement: what is disagreed with and what should happen."""
+
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class ResolveIn(StrictIn):
+    """How an escalation was resolved."""
+
+    resolution: str = Field(..., min_length=1, max_length=5000)
+
+
+class FlagOut(Schema):
+    """A flag on a case; a removed flag stays in the record, inactive."""
+
+    kind: str
+    active: bool
+    first_added_at: datetime
+    changed_at: datetime
+
+
+class FlagChangeOut(Schema):
+    """A request to add or remove a flag, and its decision."""
+
+    id: int
+    kind: str
+    add: bool
+    justification: str
+    requested_by: PersonRefOut
+    requested_at: datetime
+    status: str
+    decided_by: PersonRefOut | None
+    decided_at: datetime | None
+    decision_note: str
+
+
+class CaseReferralOut(Schema):
+    """A referral on a case."""
+
+    id: int
+    reference: str
+    status: str
+    received_at: datetime
+
+
+class CaseClockOut(ClockOut):
+    """A timescale running on a case."""
+
+    kind: str
+    label: str
+    started_at: datetime
+
+
+class AttendeeOut(Schema):
+    """Someone who attended a strategy discussion."""
+
+    name: str
+    role: str
+    agency: str
+
+
+class ActionOut(Schema):
+    """An action agreed at a strategy discussion."""
+
+    description: str
+    agency: str
+    owner: PersonRefOut | None
+    due_date: date
+
+
+class DiscussionOut(Schema):
+    """A strategy discussion, scheduled or held."""
+
+    id: int
+    due_at: datetime
+    held_at: datetime | None
+    chair: PersonRefOut | None
+    decisions: str
+    section_47: bool
+    attendees: list[AttendeeOut]
+    actions: list[ActionOut]
+
+
+class EpisodeOut(Schema):
+    """A missing episode and its return interview."""
+
+    id: int
+    missing_from: datetime
+    returned_at: datetime | None
+    where_found: str
+    return_interview_due_at: datetime | None
+    return_interview_at: datetime | None
+    reported_by_agency: str
+
+
+class NoteOut(Schema):
+    """A note on a case."""
+
+    id: int
+    text: str
+    significant: bool
+    author: PersonRefOut
+    created_at: datetime
+
+
+class NRMOut(Schema):
+    """An NRM referral and its reasonable-grounds decision."""
+
+    id: int
+    referred_at: datetime
+    reasonable_grounds_due_at: datetime
+    reasonable_grounds_decision: str
+    reasonable_grounds_decided_at: datetime | None
+
+
+class ShareOut(Schema):
+    """A disclosure to another agency, or a decision not to share."""
+
+    id: int
+    shared: bool
+    from_agency: str
+    to_agency: str | None
+    recipient: str
+    lawful_basis: str
+    purpose: str
+    scope: str
+    consent: str
+    reasons: str
+    decided_by: PersonRefOut
+    decided_at: datetime
+
+
+class ChronologyEntryOut(Schema):
+    """One event in the chronology, generated from the record."""
+
+    at: datetime
+    kind: str
+    title: str
+    text: str
+    actor: str
+    agency: str
+    significant: bool
+
+
+class CaseOut(Schema):
+    """A case with its whole record and its chronology."""
+
+    id: int
+    reference: str
+    kind: str
+    subject_name: str
+    date_of_birth: date | None
+    status: str
+    lead_agency: AgencyOut
+    restricted: bool
+    opened_at: datetime
+    referrals: list[CaseReferralOut]
+    tasks: list[TaskOut]
+    flags: list[FlagOut]
+    flag_changes: list[FlagChangeOut]
+    clocks: list[CaseClockOut]
+    strategy_discussions: list[DiscussionOut]
+    missing_episodes: list[EpisodeOut]
+    notes: list[NoteOut]
+    nrm_referrals: list[NRMOut]
+    information_sharing: list[ShareOut]
+    escalations: list[EscalationOut]
+    chronology: list[ChronologyEntryOut]
+
+
+# Building the answers
+def _agency(agency) -> dict:
+    return {"code": agency.code, "name": agency.name, "kind": agency.kind}
+
+
+def _person(user) -> dict | None:
+    if user is None:
+        return None
+    # `agency` is loaded with the person wherever the selectors fetch people for an answer.
+    return {"id": user.pk, "name": user.display_name, "agency": user.agency.name if user.agency_id else None}
+
+
+def _clock(reading) -> dict:
+    return {"state": reading.state, "text": reading.text, "due_at": reading.due_at, "met_at": reading.met_at}
+
+
+def _task(task, now: datetime) -> dict:
+    reading = task_clock(task, now=now)
+    return {
+        "id": task.pk, "referral_id": task.referral_id, "referral_reference": task.referral.reference,
+        "case_id": task.case_id, "case_reference": task.case.reference if task.case_id else None,
+        "agency": _agency(task.agency), "team": task.team.name if task.team_id else None,
+        "assigned_to": _person(task.assigned_to), "priority": task.priority, "status": task.status,
+        "created_at": task.created_at, "ack_due_at": task.ack_due_at, "due_at": task.due_at,
+        "acknowledged_at": task.acknowledged_at, "completed_at": task.completed_at, "outcome": task.outcome or None,
+        "escalation_level": task.escalation_level, "overdue": reading.is_overdue, "clock": _clock(reading),
+    }
+
+
+def _escalation(escalation) -> dict:
+    return {
+        "id": escalation.pk, "level": escalation.level, "kind": escalation.kind, "status": escalation.status,
+        "reason": escalation.reason, "agency": _agency(escalation.agency), "task_id": escalation.task_id,
+        "referral_id": escalation.referral_id,
+        "referral_reference": escalation.referral.reference if escalation.referral_id else None,
+        "raised_by": _person(escalation.raised_by), "raised_at": escalation.raised_at,
+        "recipients": [_person(u) for u in escalation.recipients.all()],
+        "resolved_by": _person(escalation.resolved_by), "resolved_at": escalation.resolved_at,
+        "resolution": escalation.resolution,
+    }
+
+
+def _task_detail(task, now: datetime) -> dict:
+    escalations = selectors.task_escalations(task)
+    return {
+        **_task(task, now), "instructions": task.instructions, "narrative": task.narrative,
+        "acknowledged_by": _person(task.acknowledged_by), "completed_by": _person(task.completed_by),
+        "escalations": [_escalation(e) for e in escalations],
+    }
+
+
+def _agency_by_code(code: str | None) -> Agency | None:
+    if not code:
+        return None
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None:
+        raise ApiError(422, "invalid", "The request has errors; see fields.", {"agency": ["No agency has this code."]})
+    return agency
+
+
+# Tasks
+@tasks_router.get("", response={200: TaskPageOut, 401: ErrorOut, 422: ErrorOut},
+                  summary="List tasks", operation_id="task_list")
+def list_tasks(request, filters: Query[TaskQuery]):
+    """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`."""
+    user, now = request.auth, timezone.now()
+    tasks = selectors.task_filter(
+        selectors.task_list_visible_to(user=user), agency=_agency_by_code(filters.agency),
+        status=filters.status or "", overdue=filters.overdue, now=now,
+    )
+    tasks = selectors.task_sort(tasks, sort="due")
+    count = tasks.count()
+    items = list(tasks[filters.offset:filters.offset + filters.limit])
+    events.record_listed(actor=user, object_type="casework.agencytask", ids=[t.pk for t in items],
+                         query=filters.model_dump(mode="json"))
+    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_task(t, now) for t in items]}
+
+
+def _visible_task(request, task_id: int):
+    return selectors.task_get_for_user(user=request.auth, task_id=task_id)
+
+
+@tasks_router.get("/{int:task_id}", response={200: TaskDetailOut, 401: ErrorOut, 404: ErrorOut},
+                  summary="One task, with its escalations", operation_id="task_get")
+def get_task(request, task_id: int):
+    """A task the user may see; 404 both when it does not exist and when they may not see it."""
+    task = _visible_task(request, task_id)
+    events.record_viewed(actor=request.auth, obj=task)
+    return _task_detail(task, timezone.now())
+
+
+@tasks_router.post("/{int:task_id}/acknowledge",
+                   response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+                   summary="Acknowledge a task", operation_id="task_acknowledge")
+def acknowledge_task(request, task_id: int):
+    """Say the agency has the task and someone is on it (the acknowledger, unless it is already assigned)."""
+    task = _visible_task(request, task_id)
+    _require_action(request.auth, "can_act_on_task", task)
+    services.task_acknowledge(actor=request.auth, task=task)
+    return _task(_visible_task(request, task_id), timezone.now())
+
+
+@tasks_router.post("/{int:task_id}/complete",
+                   response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+                   summary="Complete a task with an outcome", operation_id="task_complete")
+def complete_task(request, task_id: int, payload: CompleteIn):
+    """Record what the agency did; the referral closes when every task on it has an outcome."""
+    task = _visible_task(request, task_id)
+    _require_action(request.auth, "can_act_on_task", task)
+    services.task_complete(actor=request.auth, task=task, outcome=payload.outcome, narrative=payload.narrative)
+    return _task(_visible_task(request, task_id), timezone.now())
+
+
+@tasks_router.post("/{int:task_id}/disagreement",
+                   response={201: EscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+                   summary="Raise a professional disagreement about a task", operation_id="task_disagreement")
+def raise_disagreement(request, task_id: int, payload: DisagreementIn):
+    """Escalate a disagreement to the task agency's team manager; raised again while open, it goes a rung up."""
+    user = request.auth
+    task = selectors.task_get_for_disagreement(user=user, task_id=task_id)
+    escalation = services.escalation_raise(actor=user, task=task, reason=payload.reason)
+    return Status(201, _escalation(selectors.escalation_get_for_user(user=user, escalation_id=escalation.pk)))
+
+
+# Escalations
+@escalations_router.get("", response={200: EscalationPageOut, 401: ErrorOut, 422: ErrorOut},
+                        summary="List escalations", operation_id="escalation_list")
+def list_escalations(request, filters: Query[EscalationQuery]):
+    """The escalations the user may see, newest first, filtered by rung and status."""
+    user = request.auth
+    escalations = selectors.escalation_filter(
+        selectors.escalation_list_visible_to(user=user), level=filters.level, status=filters.status or ""
+    ).select_related("raised_by__agency", "resolved_by__agency").prefetch_related("recipients__agency")
+    count = escalations.count()
+    items = list(escalations[filters.offset:filters.offset + filters.limit])
+    events.record_listed(actor=user, object_type="casework.escalation", ids=[e.pk for e in items],
+                         query=filters.model_dump(mode="json"))
+    return {"count": count, "limit": filters.limit, "offset": filters.offset,
+            "items": [_escalation(e) for e in items]}
+
+
+@escalations_router.post(
+    "/{int:escalation_id}/resolve",
+    response={200: EscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Resolve an escalation", operation_id="escalation_resolve",
+)
+def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
+    """Record how an escalation was resolved; nothing is cleared without a written resolution."""
+    user = request.auth
+    escalation = selectors.escalation_get_for_user(user=user, escalation_id=escalation_id)
+    _require_action(user, "can_resolve_escalation", escalation)
+    services.escalation_resolve(actor=user, escalation=escalation, resolution=payload.resolution)
+    return _escalation(selectors.escalation_get_for_user(user=user, escalation_id=escalation_id))
+
+
+# Cases
+@cases_router.get("/{int:case_id}", response={200: CaseOut, 401: ErrorOut, 404: ErrorOut},
+                  summary="One case, with its record and chronology", operation_id="case_get")
+def get_case(request, case_id: int):
+    """A case the user may see, with its referrals, tasks, flags, clocks, records and generated chronology."""
+    user, now = request.auth, timezone.now()
+    case = selectors.case_get_for_user(user=user, case_id=case_id)
+    events.record_viewed(actor=user, obj=case)
+    return {
+        "id": case.pk, "reference": case.reference, "kind": case.kind, "subject_name": case.subject_name,
+        "date_of_birth": case.date_of_birth, "status": case.status, "lead_agency": _agency(case.lead_agency),
+        "restricted": case.restricted, "opened_at": case.opened_at,
+        "referrals": [{"id": r.pk, "reference": r.reference, "status": r.status, "received_at": r.received_at}
+                      for r in case.referral_list],
+        "tasks": [_task(t, now) for t in _with_case(case.task_list, case)],
+        "flags": [{"kind": f.kind, "active": f.active, "first_added_at": f.first_added_at, "changed_at": f.changed_at}
+                  for f in case.flag_list],
+        "flag_changes": [{
+            "id": c.pk, "kind": c.kind, "add": c.add, "justification": c.justification,
+            "requested_by": _person(c.requested_by), "requested_at": c.requested_at, "status": c.status,
+            "decided_by": _person(c.decided_by), "decided_at": c.decided_at, "decision_note": c.decision_note,
+        } for c in case.flag_change_list],
+        "clocks": [{**_clock(clock_reading(c.due_at, now=now, met_at=c.met_at)), "kind": c.kind,
+                    "label": c.get_kind_display(), "started_at": c.started_at} for c in case.clock_list],
+        "strategy_discussions": [{
+            "id": d.pk, "due_at": d.due_at, "held_at": d.held_at, "chair": _person(d.chair), "decisions": d.decisions,
+            "section_47": d.section_47,
+            "attendees": [{"name": a.name, "role": a.role, "agency": a.agency.name} for a in d.attendees.all()],
+            "actions": [{"description": a.description, "agency": a.agency.name, "owner": _person(a.owner),
+                         "due_date": a.due_date} for a in d.actions.all()],
+        } for d in case.discussion_list],
+        "missing_episodes": [{
+            "id": e.pk, "missing_from": e.missing_from, "returned_at": e.returned_at, "where_found": e.where_found,
+            "return_interview_due_at": e.return_interview_due_at, "return_interview_at": e.return_interview_at,
+            "reported_by_agency": e.reported_by_agency.name,
+        } for e in case.episode_list],
+        "notes": [{"id": n.pk, "text": n.text, "significant": n.significant, "author": _person(n.author),
+                   "created_at": n.created_at} for n in case.note_list],
+        "nrm_referrals": [{
+            "id": n.pk, "referred_at": n.referred_at, "reasonable_grounds_due_at": n.reasonable_grounds_due_at,
+            "reasonable_grounds_decision": n.reasonable_grounds_decision,
+            "reasonable_grounds_decided_at": n.reasonable_grounds_decided_at,
+        } for n in case.nrm_list],
+        "information_sharing": [{
+            "id": s.pk, "shared": s.shared, "from_agency": s.from_agency.name,
+            "to_agency": s.to_agency.name if s.to_agency_id else None, "recipient": s.recipient,
+            "lawful_basis": s.lawful_basis, "purpose": s.purpose, "scope": s.scope, "consent": s.consent,
+            "reasons": s.reasons, "decided_by": _person(s.decided_by), "decided_at": s.decided_at,
+        } for s in case.share_list],
+        "escalations": [_escalation(e) for e in case.escalation_list],
+        "chronology": [asdict(e) for e in chronology_for_case(case)],
+    }
+
+
+def _with_case(tasks, case):
+    # The case's tasks belong to this case: reuse it rather than fetch it again for each task.
+    for task in tasks:
+        task.case = case
+    return tasks
+
