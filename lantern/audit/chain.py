@@ -1,18 +1,47 @@
-"""Appending to and hashing the audit chain."""
+"""Appending to and hashing the audit chain, directly (inline mode) or through the journal (journal mode).
+
+Inline mode locks the chain head inside the caller's transaction, so every audited transaction in the system
+commits one after another. Journal mode writes a pending row inside the caller's transaction without touching
+the head, and moves pending rows onto the chain in batches right after the commit, so transactions commit in
+parallel (and PostgreSQL flushes their commits together). See docs/decisions/0005-audit-log.md.
+"""
 
 import hashlib
 import json
+import logging
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.utils import timezone
 
-from lantern.audit.models import GENESIS_HASH, AuditEvent, ChainHead
+from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
 from lantern.core.context import current_request_context
 
+logger = logging.getLogger(__name__)
+
 HEAD_PK = 1
+INLINE, JOURNAL = "inline", "journal"
+AUDIT_MODES = (INLINE, JOURNAL)
+# A committer that finds pending events chains them, but after this long hands over to the next committer, so
+# no single request pays for everyone else's events under sustained load.
+COMMIT_CHAIN_BUDGET = 0.05
+# How long a chainer past its budget stands aside, so that another committer can take over.
+STEP_BACK = 0.005
+# How long a chainer waits for the chain head before leaving pending events to the backstop job.
+HEAD_LOCK_TIMEOUT = 2.0
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout expiring
+# The lock each process's chainer holds, by database alias.
+_CHAINERS: dict[str, threading.Lock] = {}
+PENDING_FIELDS = (
+    "id", "occurred_at", "event_type", "actor_id", "actor_username", "actor_agency",
+    "object_type", "object_id", "ip_address", "reason", "data",
+)
 
 HASHED_FIELDS = (
     "seq", "occurred_at", "event_type", "actor_id", "actor_username", "actor_agency",
@@ -77,22 +106,53 @@ def compute_hash(event: AuditEvent, prev_hash: str) -> str:
     return payload_hash(prev_hash, {name: getattr(event, name) for name in HASHED_FIELDS})
 
 
-def _lock_head() -> ChainHead:
+def audit_mode() -> str:
+    """`settings.AUDIT_MODE`: "inline" or "journal"."""
+    mode = getattr(settings, "AUDIT_MODE", INLINE)
+    if mode not in AUDIT_MODES:
+        raise ImproperlyConfigured(
+            f"AUDIT_MODE (LANTERN_AUDIT_MODE) must be one of {', '.join(AUDIT_MODES)}, not {mode!r}."
+        )
+    return mode
+
+
+def _lock_head(*, using: str = DEFAULT_DB_ALIAS) -> ChainHead:
     """The chain head row, locked until the surrounding transaction ends."""
-    locked = ChainHead.objects.select_for_update()
+    locked = ChainHead.objects.using(using).select_for_update()
     try:
         return locked.get(pk=HEAD_PK)
     except ChainHead.DoesNotExist:
         pass
     # Migration 0002 creates the row, but a test database flush removes it. Re-creating it with
     # INSERT … ON CONFLICT DO NOTHING is safe when several appends race to do so.
-    ChainHead.objects.bulk_create([ChainHead(pk=HEAD_PK, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+    ChainHead.objects.using(using).bulk_create(
+        [ChainHead(pk=HEAD_PK, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+    )
     head = locked.get(pk=HEAD_PK)
-    if head.seq == 0 and AuditEvent.objects.exists():
+    if head.seq == 0 and AuditEvent.objects.using(using).exists():
         raise ChainBroken(
             "The audit chain head row was missing although events exist. Run `lantern audit_verify`."
         )
     return head
+
+
+def _event_fields(
+    *, actor, actor_username: str, object_type: str, object_id: Any, reason: str, data: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The fields of an event that do not depend on its place in the chain, trimmed to their columns."""
+    context = current_request_context()
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    return {
+        "actor_id": real_actor.pk if real_actor else None,
+        "actor_username": (real_actor.username if real_actor else actor_username)[:150],
+        "actor_agency": (real_actor.agency.code if real_actor and real_actor.agency_id else "")[:40],
+        "object_type": object_type[:60],
+        "object_id": str(object_id)[:64] if object_id is not None else "",
+        "ip_address": (context.ip_address or "")[:45],
+        "reason": reason[:500],
+        # Round-trip the JSON so the hash covers exactly what the database will give back.
+        "data": json.loads(canonical_json(data or {})),
+    }
 
 
 def append(
@@ -104,33 +164,28 @@ def append(
     reason: str = "",
     data: dict[str, Any] | None = None,
     actor_username: str = "",
-) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction if there is one.
+) -> AuditEvent | AuditPending:
+    """Record one event inside the caller's transaction if there is one; it is rolled back with it.
 
-    The chain head row is locked (SELECT … FOR UPDATE on PostgreSQL; the IMMEDIATE transaction's write lock on
-    SQLite), so concurrent appends are serialised and sequence numbers have no gaps. The lock is held until
-    the caller's transaction ends, so services should record their event after their slower work.
+    Inline mode appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL;
+    the IMMEDIATE transaction's write lock on SQLite) until the caller's transaction ends, so concurrent
+    transactions are serialised. Journal mode writes an `AuditPending` row and returns it; it is chained,
+    with its sequence number and hash, as soon as the transaction commits.
     """
-    context = current_request_context()
-    real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    actor_agency = (real_actor.agency.code if real_actor and real_actor.agency_id else "")[:40]
-    # Round-trip the JSON so the hash covers exactly what the database will give back.
-    stored_data = json.loads(canonical_json(data or {}))
+    fields = _event_fields(
+        actor=actor, actor_username=actor_username, object_type=object_type, object_id=object_id,
+        reason=reason, data=data,
+    )
+    if audit_mode() == JOURNAL:
+        # One INSERT is atomic on its own: no savepoint round trips. Outside a transaction it commits at once
+        # and `on_commit` runs straight away.
+        pending = AuditPending.objects.create(occurred_at=timezone.now(), event_type=event_type, **fields)
+        transaction.on_commit(chain_pending_soon)
+        return pending
     with transaction.atomic():
         head = _lock_head()
         event = AuditEvent(
-            seq=head.seq + 1,
-            occurred_at=timezone.now(),
-            event_type=event_type,
-            actor_id=real_actor.pk if real_actor else None,
-            actor_username=(real_actor.username if real_actor else actor_username)[:150],
-            actor_agency=actor_agency,
-            object_type=object_type[:60],
-            object_id=str(object_id)[:64] if object_id is not None else "",
-            ip_address=(context.ip_address or "")[:45],
-            reason=reason[:500],
-            data=stored_data,
-            prev_hash=head.hash,
+            seq=head.seq + 1, occurred_at=timezone.now(), event_type=event_type, prev_hash=head.hash, **fields
         )
         event.hash = compute_hash(event, head.hash)
         event.save(force_insert=True)
@@ -139,43 +194,134 @@ def append(
 
 
 def append_many(events: list[dict[str, Any]], *, actor=None, actor_username: str = "") -> int:
-    """Append several events by one actor in one locked step (bulk imports); returns how many were written.
+    """Record several events by one actor at once (bulk imports); returns how many were written.
 
-    Each item gives `event_type` and optionally `object_type`, `object_id`, `reason` and `data`. The events are
-    chained exactly as `append` would chain them one by one, but written in one bulk insert and one head update.
+    Each item gives `event_type` and optionally `object_type`, `object_id`, `reason` and `data`. Inline mode
+    chains them exactly as `append` would one by one, in one bulk insert and one head update; journal mode
+    writes them to the journal in one bulk insert, to be chained after the commit.
     """
     from lantern.core.bulk import insert_rows
 
     if not events:
         return 0
-    context = current_request_context()
-    real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    common = {
-        "actor_id": real_actor.pk if real_actor else None,
-        "actor_username": (real_actor.username if real_actor else actor_username)[:150],
-        "actor_agency": (real_actor.agency.code if real_actor and real_actor.agency_id else "")[:40],
-        "ip_address": (context.ip_address or "")[:45],
-    }
+    now = timezone.now()
+    rows = [
+        {
+            **_event_fields(
+                actor=actor, actor_username=actor_username, object_type=item.get("object_type", ""),
+                object_id=item.get("object_id", ""), reason=item.get("reason", ""), data=item.get("data"),
+            ),
+            "occurred_at": now,
+            "event_type": item["event_type"],
+        }
+        for item in events
+    ]
+    if audit_mode() == JOURNAL:
+        with transaction.atomic():
+            insert_rows(AuditPending, rows)
+            transaction.on_commit(chain_pending_soon)
+        return len(rows)
     with transaction.atomic():
         head = _lock_head()
-        seq, prev_hash, now = head.seq, head.hash, timezone.now()
-        rows = []
-        for item in events:
+        seq, prev_hash = head.seq, head.hash
+        for row in rows:
             seq += 1
-            object_id = item.get("object_id", "")
-            row = {
-                **common,
-                "seq": seq,
-                "occurred_at": now,
-                "event_type": item["event_type"],
-                "object_type": item.get("object_type", "")[:60],
-                "object_id": str(object_id)[:64] if object_id is not None else "",
-                "reason": item.get("reason", "")[:500],
-                "data": json.loads(canonical_json(item.get("data") or {})),
-                "prev_hash": prev_hash,
-            }
+            row.update(seq=seq, prev_hash=prev_hash)
             row["hash"] = prev_hash = payload_hash(prev_hash, row)
-            rows.append(row)
         insert_rows(AuditEvent, rows)
         ChainHead.objects.filter(pk=HEAD_PK).update(seq=seq, hash=prev_hash)
     return len(rows)
+
+
+def has_pending(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether any journal event is waiting to be chained."""
+    # In id order, so PostgreSQL reads the primary key index rather than every dead row the journal's churn
+    # leaves in the table until it is vacuumed.
+    first = AuditPending.objects.using(using).order_by("id").values_list("id", flat=True).first()
+    return first is not None
+
+
+def _chain_batch(*, max_batch: int, using: str) -> int:
+    """In one transaction, chain up to `max_batch` pending events in id order; returns how many it chained."""
+    from lantern.core.bulk import insert_rows
+
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # An inline-mode transaction may hold the head for as long as it runs: don't wait for ever.
+                # The batch need not wait for its own flush to disk: the pending rows were committed durably
+                # with what they record, and a crash can lose only the latest batches (the log is written in
+                # order), whose rows are then still pending and are chained again. `checkpoint_write` makes
+                # the head durable before it signs it.
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true), "
+                    "set_config('synchronous_commit', 'off', true)",
+                    [f"{int(HEAD_LOCK_TIMEOUT * 1000)}ms"],
+                )
+        head = _lock_head(using=using)
+        pending = list(
+            AuditPending.objects.using(using).order_by("id").values_list(*PENDING_FIELDS)[:max_batch]
+        )
+        if not pending:
+            # Nothing was written, so rolling back spares the commit's flush to disk.
+            transaction.set_rollback(True, using=using)
+            return 0
+        seq, prev_hash = head.seq, head.hash
+        rows = []
+        for values in pending:
+            row = dict(zip(PENDING_FIELDS, values, strict=True))
+            seq += 1
+            row.update(journal_id=row.pop("id"), seq=seq, prev_hash=prev_hash)
+            row["hash"] = prev_hash = payload_hash(prev_hash, row)
+            rows.append(row)
+        insert_rows(AuditEvent, rows, using=using)
+        # The journal's trigger lets each row go only because its event, with the same contents, now exists.
+        AuditPending.objects.using(using).filter(id__in=[row["journal_id"] for row in rows]).delete()
+        ChainHead.objects.using(using).filter(pk=HEAD_PK).update(seq=seq, hash=prev_hash)
+    return len(rows)
+
+
+def chain_pending(*, max_batch: int = 500, budget: float | None = None, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Move committed pending events onto the chain in id order, a batch per transaction; returns how many.
+
+    One thread per process chains at a time; a thread that finds another chaining returns at once, leaving its
+    events to that one, which looks for pending events again after it stops chaining and so cannot miss them.
+    Across processes, chainers take turns at the locked chain head, a batch each. Past `budget` seconds, the
+    chainer stands aside for a moment between batches and returns as soon as another thread has taken over.
+    """
+    in_process = _CHAINERS.setdefault(using, threading.Lock())
+    started = time.monotonic()
+    chained = 0
+    while in_process.acquire(blocking=False):
+        try:
+            while True:
+                batch = _chain_batch(max_batch=max_batch, using=using)
+                chained += batch
+                if batch < max_batch or (budget is not None and time.monotonic() - started > budget):
+                    break
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            logger.warning("The audit chain head stayed locked; pending events are left to the backstop job.")
+            return chained
+        finally:
+            in_process.release()
+        # Events committed by threads that found the lock taken are visible now.
+        if not has_pending(using=using):
+            break
+        if budget is not None and time.monotonic() - started > budget:
+            time.sleep(STEP_BACK)
+    return chained
+
+
+def chain_pending_soon() -> None:
+    """Chain pending events now that a transaction has committed some (registered with `on_commit`).
+
+    Errors are logged, not raised: the events' own transaction has already committed, the worker's backstop
+    job chains whatever is left, and `lantern audit_verify` fails if anything stays pending for long.
+    """
+    try:
+        chain_pending(budget=COMMIT_CHAIN_BUDGET)
+    except Exception:  # noqa: BLE001 - see the docstring
+        logger.exception("Chaining pending audit events failed; the audit backstop job will retry.")

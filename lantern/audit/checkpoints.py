@@ -16,13 +16,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 
 from lantern.audit import events
-from lantern.audit.chain import HEAD_PK, canonical_json
+from lantern.audit.chain import HEAD_PK, canonical_json, chain_pending
 from lantern.audit.models import AuditEvent, ChainHead
 
 CHECKPOINT_EVENT = "audit.checkpoint_written"
+# Seconds a checkpoint, a verification or the backstop job spends chaining pending events before it lets
+# committers take over (so it cannot run on for ever under load).
+BACKSTOP_BUDGET = 1.0
 FILENAME_PATTERN = re.compile(r"^checkpoint-(\d{12,})\.json$")
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
@@ -143,9 +147,15 @@ def checkpoint_write(*, only_if_moved: bool = False) -> Checkpoint | None:
     """Write a signed checkpoint of the committed chain head and record that it did; None if nothing to do.
 
     Call it outside any transaction (as `lantern demo` does at its end): a checkpoint of changes that are
-    later rolled back would look like a removed tail to `lantern audit_verify`.
+    later rolled back would look like a removed tail to `lantern audit_verify`. Pending journal events are
+    chained first, so the checkpoint covers them.
     """
-    head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    chain_pending(budget=BACKSTOP_BUDGET)
+    # Locking the head makes this a transaction whose commit waits for its flush to disk, and so for the flush
+    # of every commit before it: the chainer's own commits don't wait, and a checkpoint must never sign a head
+    # that a crash could take back.
+    with transaction.atomic():
+        head = ChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is None or head.seq == 0:
         return None
     if only_if_moved and not head_has_moved():

@@ -1,4 +1,4 @@
-"""The database triggers that keep the audit log append-only (created by migration 0003)."""
+"""The database triggers that keep the audit log append-only (created by migrations 0003 and 0004)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-AUDIT_TABLES = ("audit_auditevent", "audit_chainhead")
+AUDIT_TABLES = ("audit_auditevent", "audit_chainhead", "audit_auditpending")
 
 EXPECTED_TRIGGERS = {
     "postgresql": {
@@ -14,12 +14,17 @@ EXPECTED_TRIGGERS = {
         "audit_event_refuse_truncate",
         "audit_head_refuse_rewind",
         "audit_head_refuse_delete",
+        "audit_pending_refuse_update",
+        "audit_pending_refuse_unchained_delete",
+        "audit_pending_refuse_truncate",
     },
     "sqlite": {
         "audit_event_refuse_update",
         "audit_event_refuse_delete",
         "audit_head_refuse_rewind",
         "audit_head_refuse_delete",
+        "audit_pending_refuse_update",
+        "audit_pending_refuse_unchained_delete",
     },
 }
 
@@ -65,8 +70,10 @@ def triggers_suspended(connection: BaseDatabaseWrapper) -> Iterator[None]:
             for table in AUDIT_TABLES:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         elif connection.vendor == "sqlite":
+            placeholders = ", ".join(["%s"] * len(AUDIT_TABLES))
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+                "SELECT name, sql FROM sqlite_master "
+                f"WHERE type = 'trigger' AND tbl_name IN ({placeholders})",
                 AUDIT_TABLES,
             )
             saved = cursor.fetchall()

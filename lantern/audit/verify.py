@@ -1,17 +1,23 @@
-"""Checking the whole audit chain: every hash and link, the chain head, and every signed checkpoint."""
+"""Checking the audit log: every hash and link, the chain head, every signed checkpoint, and the journal."""
 
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, Min
+from django.utils import timezone
 
 from lantern.audit.chain import HASHED_FIELDS, HEAD_PK, payload_hash
 from lantern.audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_files, read_checkpoint
-from lantern.audit.models import GENESIS_HASH, AuditEvent, ChainHead
+from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
 from lantern.audit.triggers import missing_triggers
 
 ROW_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
+# Journal events are chained within moments of their commit, and the worker's backstop within seconds; one
+# still pending after this long means chaining has stopped.
+PENDING_GRACE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class VerificationResult:
     events: int = 0
     checkpoints: int = 0
     checkpoints_valid: int = 0
+    pending: int = 0
+    oldest_pending_at: datetime | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -51,9 +59,15 @@ class VerificationResult:
     def summary(self) -> str:
         """One line for people: the verdict and the first problem, if any."""
         if self.ok:
+            waiting = (
+                f" {self.pending} event{' is' if self.pending == 1 else 's are'} waiting to be chained."
+                if self.pending
+                else ""
+            )
             return (
                 f"Verified {self.events} events; chain intact; "
                 f"{self.checkpoints_valid} checkpoint{'' if self.checkpoints_valid == 1 else 's'} valid."
+                + waiting
             )
         first = self.first_problem
         where = f"seq {first.seq}" if first.seq is not None else "the chain head"
@@ -122,6 +136,23 @@ def _load_checkpoints(result: VerificationResult) -> dict[int, list[Checkpoint]]
     return by_seq
 
 
+def _check_journal(result: VerificationResult, using: str, grace: timedelta) -> None:
+    """Count journal events not yet chained; fail if any has waited longer than `grace`."""
+    pending = AuditPending.objects.using(using)
+    summary = pending.aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    result.pending, result.oldest_pending_at = summary["count"], summary["oldest"]
+    stale = pending.filter(occurred_at__lt=timezone.now() - grace).count()
+    if stale:
+        since = result.oldest_pending_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        result.problems.append(
+            Problem(
+                None,
+                f"{stale} audit event{' was' if stale == 1 else 's were'} written but not chained "
+                f"since {since} (is `lantern worker` running?)",
+            )
+        )
+
+
 def _check_head(walk: _Walk, using: str, chunk_size: int) -> Problem | None:
     head = ChainHead.objects.using(using).filter(pk=HEAD_PK).values_list("seq", "hash").first()
     if head is None:
@@ -147,11 +178,14 @@ def _check_head(walk: _Walk, using: str, chunk_size: int) -> Problem | None:
     return None
 
 
-def verify_chain(*, chunk_size: int = 5000, using: str = DEFAULT_DB_ALIAS) -> VerificationResult:
+def verify_chain(
+    *, chunk_size: int = 5000, using: str = DEFAULT_DB_ALIAS, pending_grace: timedelta = PENDING_GRACE
+) -> VerificationResult:
     """Stream the chain in sequence order in constant memory, recomputing every hash; report what is wrong.
 
     Checkpoints are read first, so one written while the walk runs cannot be mistaken for a removed tail.
-    Events appended during the walk are checked up to the head read at its end.
+    Events appended during the walk are checked up to the head read at its end. Journal events not yet chained
+    are counted, and fail the check once one has waited longer than `pending_grace`.
     """
     result = VerificationResult()
     connection = connections[using]
@@ -182,4 +216,5 @@ def verify_chain(*, chunk_size: int = 5000, using: str = DEFAULT_DB_ALIAS) -> Ve
                     )
                 )
     result.checkpoints_valid = walk.checkpoints_matched
+    _check_journal(result, using, pending_grace)
     return result

@@ -1,8 +1,9 @@
 """Writing synthetic data sets: CSV files streamed row by row, and the ground truth to measure against.
 
-The same seed and size always give byte-identical files: rows come from `lantern.demo.population`'s seeded
-streams, CSV lines end in "\\n" on every platform, and the ground truth is JSON with sorted keys and no
-timestamps.
+The same seed and size always give byte-identical files: rows come from `lantern.demo.population`'s and
+`lantern.demo.history`'s seeded streams, CSV lines end in "\\n" on every platform, and the ground truth is
+JSON with sorted keys and no timestamps. `referrals.csv` is in the import format of `lantern import referrals`
+(docs/import-referrals.md); `referral_mentions.csv` gives the true entity behind every mention in it.
 """
 
 import csv
@@ -12,12 +13,15 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lantern.demo import borough, population
+from lantern.demo import borough, history, population
 from lantern.demo.population import Size, Streams
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 1
 GROUND_TRUTH = "ground_truth.json"
+REFERRALS = "referrals.csv"
+MENTIONS = "referral_mentions.csv"
+MENTION_FIELDS = ("reference", "kind", "written", "entity")
 
 # File name, the record generator, and its header: written in this order.
 FILES: tuple[tuple[str, Callable[[Streams, Size], Iterator], tuple[str, ...]], ...] = (
@@ -56,6 +60,47 @@ def csv_write(path: Path, header: Iterable[str], records: Iterable) -> int:
     return count
 
 
+def referrals_write(plan: history.HistoryPlan, out: Path) -> int:
+    """Write the plan's referrals in the import format and each mention's true entity; return how many."""
+    count = 0
+    with (open(out / REFERRALS, "w", encoding="utf-8", newline="") as referrals,
+          open(out / MENTIONS, "w", encoding="utf-8", newline="") as mentions):
+        rows, truth = csv.writer(referrals, lineterminator="\n"), csv.writer(mentions, lineterminator="\n")
+        rows.writerow(history.IMPORT_COLUMNS)
+        truth.writerow(MENTION_FIELDS)
+        for referral in plan.referrals():
+            rows.writerow(history.import_row(referral, plan.until))
+            truth.writerows([referral.key, m.kind, m.written, m.entity] for m in referral.mentions)
+            count += 1
+    return count
+
+
+def networks_truth(
+    plan: history.HistoryPlan, references: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The planted networks: their entities, and each mention of them by referral reference.
+
+    `references` maps the plan's keys to the references referrals were given (for the demo); without it the
+    keys themselves are the references (the external references of `referrals.csv`).
+    """
+    references = references or {}
+    return [
+        {
+            "id": network.id,
+            "active": {"start": history.month_label(network.first), "end": history.month_label(network.last)},
+            "entities": network.entities(),
+            "referrals": sorted({references.get(m["key"], m["key"]) for m in network.mentions}),
+            "sources": sorted({m["agency"] or m["source"] for m in network.mentions}),
+            "mentions": [
+                {"reference": references.get(m["key"], m["key"]), "kind": m["kind"], "entity": m["entity"],
+                 "written": m["written"], "source": m["agency"] or m["source"]}
+                for m in network.mentions
+            ],
+        }
+        for network in plan.networks
+    ]
+
+
 def json_write(path: Path, value: Any) -> None:
     """Write JSON with sorted keys, so the same value always gives the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +123,10 @@ def borough_summary() -> dict[str, Any]:
 
 
 def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
-    """Write the data set for `seed` and `size` into `out` (created if missing); returns its ground truth."""
+    """Write the data set for `seed` and `size` into `out` (created if missing); returns its ground truth.
+
+    The referrals run from January 2022 to the end of 2025 whatever today's date, so the files never change.
+    """
     size = size_named(size) if isinstance(size, str) else size
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -88,6 +136,10 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
         path = out / name
         rows = csv_write(path, header, generate(streams, size))
         files[name] = {"rows": rows, "sha256": _sha256(path)}
+    plan = history.plan_history(seed=seed, until=history.GENERATED_UNTIL, total=size.referrals, size=size)
+    files[REFERRALS] = {"rows": referrals_write(plan, out), "sha256": _sha256(out / REFERRALS)}
+    with open(out / MENTIONS, encoding="utf-8") as handle:
+        files[MENTIONS] = {"rows": sum(1 for _ in handle) - 1, "sha256": _sha256(out / MENTIONS)}
     truth = {
         "generator": {"name": "lantern.demo", "version": GENERATOR_VERSION},
         "seed": seed,
@@ -97,9 +149,43 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
         "demographics": "Sex and ethnicity are drawn before, and independently of, each person's role.",
         "borough": borough_summary(),
         "files": files,
+        **plan.truth(),
+        "networks": networks_truth(plan),
     }
     json_write(out / GROUND_TRUTH, truth)
     return truth
+
+
+def demo_history_truth(plan: history.HistoryPlan, references: dict[str, str],
+                       showcase: dict[str, list[str]]) -> dict[str, Any]:
+    """The ground truth of the demo's referral history: the planted volume change, counts by month, networks,
+    and the referrals planted in the last weeks (by what they show)."""
+    return {
+        **plan.truth(),
+        "referrals": len(references),
+        "history": {"start": history.month_label(plan.months[0]), "until": plan.until.isoformat()},
+        "networks": networks_truth(plan, references),
+        "planted_recent": {
+            code: [references[key] for key in keys] for code, keys in sorted(showcase.items())
+        },
+    }
+
+
+def mentions_write(
+    path: Path, referrals: Iterable[history.PlannedReferral], references: dict[str, str],
+) -> int:
+    """Write the true entity of every mention in the loaded referrals, by reference; returns how many."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(MENTION_FIELDS)
+        for referral in referrals:
+            if referral.key in references:
+                for mention in referral.mentions:
+                    writer.writerow([references[referral.key], mention.kind, mention.written, mention.entity])
+                    count += 1
+    return count
 
 
 def demo_ground_truth(*, seed: int) -> dict[str, Any]:

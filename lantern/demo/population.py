@@ -56,19 +56,23 @@ class Size:
     places: int
     vehicles: int
     phones: int
+    referrals: int = 0
     roles: dict[PersonRole, float] = field(default_factory=lambda: dict(DEFAULT_ROLE_MIX))
 
     def counts(self) -> dict[str, int]:
         """The number of records of each kind."""
         return {
-            "people": self.people, "places": self.places, "vehicles": self.vehicles, "phones": self.phones
+            "people": self.people, "places": self.places, "vehicles": self.vehicles, "phones": self.phones,
+            "referrals": self.referrals,
         }
 
 
 SIZES = {
-    "small": Size("small", people=400, places=150, vehicles=150, phones=200),
-    "medium": Size("medium", people=20_000, places=2_000, vehicles=5_000, phones=PHONE_RANGE_SIZE),
-    "large": Size("large", people=250_000, places=20_000, vehicles=50_000, phones=PHONE_RANGE_SIZE),
+    "small": Size("small", people=400, places=150, vehicles=150, phones=200, referrals=600),
+    "medium": Size("medium", people=20_000, places=2_000, vehicles=5_000, phones=PHONE_RANGE_SIZE,
+                   referrals=100_000),
+    "large": Size("large", people=250_000, places=20_000, vehicles=50_000, phones=PHONE_RANGE_SIZE,
+                  referrals=1_000_000),
 }
 
 
@@ -156,6 +160,20 @@ def _date_of_birth(rng: random.Random, role: PersonRole) -> date:
     return earliest + timedelta(days=rng.randrange(span))
 
 
+def person_name(rng: random.Random, sex: str, ethnicity: str) -> tuple[str, str, list[str]]:
+    """A given name, a family name and familiar forms for someone of this sex and recorded ethnicity.
+
+    Only names lean on ethnicity (see `vocabulary.HERITAGE_BY_ETHNICITY`); nothing here feeds back into it.
+    """
+    heritage = _heritage(rng, ethnicity)
+    name_sex = sex if sex in ("Female", "Male") else rng.choice(("Female", "Male"))
+    given = rng.choice(vocabulary.GIVEN_NAMES[heritage][name_sex])
+    nicknames = []
+    if given in vocabulary.SHORT_FORMS and rng.random() < 0.4:
+        nicknames.append(rng.choice(vocabulary.SHORT_FORMS[given]))
+    return given, _family_name(rng, heritage), nicknames
+
+
 def people(streams: Streams, size: Size) -> Iterator[Person]:
     """`size.people` people, one at a time; demographics first, independent of role (see module docstring)."""
     demographics = streams("people.demographics")
@@ -166,18 +184,13 @@ def people(streams: Streams, size: Size) -> Iterator[Person]:
         sex = SEX(demographics)
         ethnicity = ETHNICITY(demographics)
         role = role_of(roles)
-        heritage = _heritage(names, ethnicity)
-        name_sex = sex if sex in ("Female", "Male") else names.choice(("Female", "Male"))
-        given = names.choice(vocabulary.GIVEN_NAMES[heritage][name_sex])
-        nicknames = []
-        if given in vocabulary.SHORT_FORMS and names.random() < 0.4:
-            nicknames.append(names.choice(vocabulary.SHORT_FORMS[given]))
+        given, family, nicknames = person_name(names, sex, ethnicity)
         if role == PersonRole.PERSON_OF_CONCERN and aliases.random() < 0.35:
             nicknames.append(aliases.choice(vocabulary.ALIASES))
         yield Person(
             id=f"P{index:07d}",
             given_name=given,
-            family_name=_family_name(names, heritage),
+            family_name=family,
             nicknames=tuple(nicknames),
             sex=sex,
             date_of_birth=_date_of_birth(births, role),

@@ -10,6 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lantern-checkpoints-"))
 AUDIT_KEY = "test-audit-key"
 AUDIT_ALLOW_FLUSH = True  # transactional tests flush the database, audit tables included
+AUDIT_MODE = "inline"  # tests look for AuditEvent rows straight after an action; journal tests override this
 MFA_REQUIRED = True
 DEMO_MODE = False
 STORAGES = {

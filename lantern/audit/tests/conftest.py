@@ -23,7 +23,8 @@ def triggers_off() -> Iterator[None]:
         else:
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'trigger' AND tbl_name IN ('audit_auditevent', 'audit_chainhead')"
+                "WHERE type = 'trigger' "
+                "AND tbl_name IN ('audit_auditevent', 'audit_chainhead', 'audit_auditpending')"
             )
             saved = cursor.fetchall()
             assert saved, "the audit triggers should exist before they are dropped"

@@ -12,10 +12,11 @@ from statistics import NormalDist
 import pytest
 from django.core.management import CommandError, call_command
 
-from lantern.demo import borough, vocabulary
+from lantern.demo import borough, history, vocabulary
 from lantern.demo.population import SIZES, PersonRole, Streams, people
 
-FILES = ("people.csv", "places.csv", "vehicles.csv", "phones.csv", "ground_truth.json")
+FILES = ("people.csv", "places.csv", "vehicles.csv", "phones.csv", "referrals.csv", "referral_mentions.csv",
+         "ground_truth.json")
 # A current-format mark: region letter, second memory-tag letter (no I, Q, Z), age identifier 02–25 or 51–75,
 # three random letters (no I, Q).
 PLATE = re.compile(r"^[ABCDEFGHKLMNOPRSVWY][A-HJ-PR-Y](0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-5]) [A-HJ-PR-Z]{3}$")
@@ -166,3 +167,31 @@ def test_bad_arguments_are_refused(tmp_path):
     not_a_directory.write_text("")
     with pytest.raises(CommandError, match="not a directory"):
         generate(not_a_directory)
+
+
+def test_referrals_file_is_in_the_import_format_and_matches_its_truth(small):
+    """referrals.csv has the import columns and the size's count; the ground truth gives its volume change,
+    its networks by external reference, and the true entity of each mention."""
+    rows = read(small / "referrals.csv")
+    truth = json.loads((small / "ground_truth.json").read_text())
+    assert len(rows) == truth["counts"]["referrals"] == SIZES["small"].referrals
+    assert list(rows[0]) == list(history.IMPORT_COLUMNS)
+    assert set(truth["volume_change"]) == {"start", "end", "factor"}
+    assert sum(month["referrals"] for month in truth["months"].values()) == len(rows)
+    references = {row["external_reference"] for row in rows}
+    assert len(references) == len(rows)
+    assert truth["networks"] and all(set(n["referrals"]) <= references for n in truth["networks"])
+    mentions = read(small / "referral_mentions.csv")
+    assert {m["reference"] for m in mentions} <= references
+    assert {m["kind"] for m in mentions} == {"child", "person", "vehicle", "phone", "place"}
+
+
+def test_referrals_file_imports_without_a_bad_row(small, db, settings, tmp_path):
+    """Every generated row passes the checks of `lantern import referrals` (a dry run, Riverton loaded)."""
+    settings.VAR_DIR = tmp_path / "var"
+    call_command("demo", "--no-history", "--password", "lamplit-ferry-crossing-77", stdout=StringIO())
+    out, err = StringIO(), StringIO()
+    call_command("import", "referrals", str(small / "referrals.csv"), "--dry-run", "--no-progress",
+                 stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert f"Checked {SIZES['small'].referrals} rows: {SIZES['small'].referrals} good" in out.getvalue()
