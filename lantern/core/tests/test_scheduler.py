@@ -47,7 +47,7 @@ def test_failing_job_is_recorded_and_others_still_run(jobs):
     assert JobRun.objects.get(name="fine").last_succeeded_at is not None
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_worker_once_runs_due_jobs(jobs, capsys, monkeypatch):
     """`lantern worker --once` runs the due periodic jobs and exits."""
     calls = []
