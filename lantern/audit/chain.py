@@ -193,12 +193,16 @@ def append(
     return event
 
 
-def append_many(events: list[dict[str, Any]], *, actor=None, actor_username: str = "") -> int:
+def append_many(
+    events: list[dict[str, Any]], *, actor=None, actor_username: str = "", chain_now: bool = False
+) -> int:
     """Record several events by one actor at once (bulk imports); returns how many were written.
 
     Each item gives `event_type` and optionally `object_type`, `object_id`, `reason` and `data`. Inline mode
     chains them exactly as `append` would one by one, in one bulk insert and one head update; journal mode
-    writes them to the journal in one bulk insert, to be chained after the commit.
+    writes them to the journal in one bulk insert, to be chained after the commit, unless `chain_now` asks for
+    them to be chained in the caller's transaction (a batch job, which may hold the head briefly, saves the
+    journal's insert-then-delete round trip).
     """
     from lantern.core.bulk import insert_rows
 
@@ -216,7 +220,7 @@ def append_many(events: list[dict[str, Any]], *, actor=None, actor_username: str
         }
         for item in events
     ]
-    if audit_mode() == JOURNAL:
+    if audit_mode() == JOURNAL and not chain_now:
         with transaction.atomic():
             insert_rows(AuditPending, rows)
             transaction.on_commit(chain_pending_soon)

@@ -297,7 +297,7 @@ def referrals_imported(*, actor, referrals: list[dict], file_name: str) -> int:
              "data": {"reference": referral["reference"], "source": referral["source"], "file": file_name[:200]}}
             for referral in referrals
         ],
-        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import",
+        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import", chain_now=True,
     )
 
 

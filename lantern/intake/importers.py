@@ -9,7 +9,6 @@ audit event per record. Apps offer importers by defining `IMPORTERS = {"kind": I
 import csv
 import functools
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lantern.accounts.models import Agency
@@ -92,10 +91,7 @@ class CsvImporter:
         raise NotImplementedError
 
     def prepare_batch(self, cleaned: list[Any]) -> Any:
-        """Turn a batch of checked rows into what `write_batch` writes, without touching the database.
-
-        On PostgreSQL this runs while the previous batch is being written, so work done here is nearly free.
-        """
+        """Turn a batch of checked rows into what `write_batch` writes, before its transaction begins."""
         return cleaned
 
     def write_batch(self, prepared: Any, *, file_name: str) -> int:
@@ -173,43 +169,11 @@ class CsvImporter:
             return result
         self.before_writing(cleaned)
         batches = [cleaned[i:i + self.batch_size] for i in range(0, len(cleaned), self.batch_size)]
-        if self.pipelined():
-            result.imported = self._write_pipelined(progress(batches, "Importing", len(batches)), path.name)
-        else:
-            for batch in progress(batches, "Importing", len(batches)):
-                prepared = self.prepare_batch(batch)
-                with transaction.atomic():
-                    result.imported += self.write_batch(prepared, file_name=path.name)
-        return result
-
-    @staticmethod
-    def pipelined() -> bool:
-        """Whether batches are written by a second thread while the next is prepared.
-
-        Only on PostgreSQL, whose clients wait on the server for much of a bulk write, and only outside a
-        transaction: inside one (as in tests) the writer's own connection could not see the caller's work.
-        """
-        return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-    def _write_pipelined(self, batches: Iterable[list[Any]], file_name: str) -> int:
-        def write(prepared) -> int:
+        for batch in progress(batches, "Importing", len(batches)):
+            prepared = self.prepare_batch(batch)
             with transaction.atomic():
-                return self.write_batch(prepared, file_name=file_name)
-
-        imported = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lantern-import") as writer:
-            try:
-                pending = None
-                for batch in batches:
-                    prepared = self.prepare_batch(batch)
-                    if pending is not None:
-                        imported += pending.result()  # a failed batch stops the import here
-                    pending = writer.submit(write, prepared)
-                if pending is not None:
-                    imported += pending.result()
-            finally:
-                writer.submit(connections.close_all).result()  # the writer thread's own connection
-        return imported
+                result.imported += self.write_batch(prepared, file_name=path.name)
+        return result
 
 
 # Dates as other systems write them: ISO 8601, or day/month/year as UK spreadsheets do.
@@ -264,12 +228,20 @@ def decision_due(received_at: datetime) -> datetime:
     return moment.replace(tzinfo=LONDON).astimezone(UTC)
 
 
+# The longest text each column may hold (the model's limits).
+TEXT_LIMITS = {
+    "summary": services.SUMMARY_MAX, "external_reference": 100, "public_outcome": 5000, "incident_location": 300,
+    "reporter_name": 200, "reporter_contact": 200, "child_name": 200, "child_school": 200, "child_address": 300,
+    "person_name": 200, "person_nickname": 100, "person_description": 2000, "place_name": 200,
+    "place_address": 300, "place_postcode": 10, "vehicle_make": 50, "vehicle_model": 50, "vehicle_colour": 30,
+}
 CLOSED_STATUSES = frozenset({ReferralStatus.CLOSED, ReferralStatus.NO_FURTHER_ACTION})
 SOURCES, SEXES, PLACE_TYPES = frozenset(ReferralSource.values), frozenset(Sex.values), frozenset(PlaceType.values)
 IMPORT_STATUSES = {
     "received": ReferralStatus.RECEIVED, "open": ReferralStatus.OPEN,
     "closed": ReferralStatus.CLOSED, "nfa": ReferralStatus.NO_FURTHER_ACTION,
 }
+IMPORT_STATUS_NAMES = frozenset(IMPORT_STATUSES)
 
 
 @dataclass
@@ -321,23 +293,19 @@ class ReferralImporter(CsvImporter):
 
     def clean_row(self, row: dict[str, str], number: int) -> tuple[CleanReferral | None, list[RowError]]:
         """Check one row against the same rules as every other way in."""
-        errors: list[RowError] = []
-        get = {name: (value or "").strip() for name, value in row.items()}.get
+        values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
+        get = values.get
+        errors = [
+            RowError(number, column, f"Must be {TEXT_LIMITS[column]} characters or fewer")
+            for column, value in values.items() if len(value) > TEXT_LIMITS.get(column, len(value))
+        ]
 
         def error(column: str, reason: str) -> None:
             errors.append(RowError(number, column, reason))
 
-        def text(column: str, limit: int) -> str:
-            value = get(column) or ""
-            if len(value) > limit:
-                error(column, f"Must be {limit} characters or fewer")
-            return value
-
-        def when(column: str, what: str, *, required: bool = False) -> datetime | None:
-            raw = get(column) or ""
-            if not raw:
-                if required:
-                    error(column, "Enter a date, like 2024-03-27 or 27/03/2024 14:30")
+        def when(column: str, what: str) -> datetime | None:
+            raw = get(column)
+            if raw is None:
                 return None
             value = parse_datetime(raw)
             if value is None:
@@ -348,10 +316,10 @@ class ReferralImporter(CsvImporter):
             return value
 
         def age(column: str, maximum: int) -> int | None:
-            raw = get(column) or ""
-            if not raw:
+            raw = get(column)
+            if raw is None:
                 return None
-            if not re.fullmatch(r"\d{1,3}", raw):
+            if not raw.isdigit() or len(raw) > 3:
                 error(column, "Age must be a whole number")
                 return None
             if problem := services.age_problem(int(raw), maximum=maximum):
@@ -359,27 +327,30 @@ class ReferralImporter(CsvImporter):
                 return None
             return int(raw)
 
-        received_at = when("received_at", "The date received", required=True)
-        summary = text("summary", services.SUMMARY_MAX)
+        def choice(column: str, allowed: frozenset[str], default: str) -> str:
+            value = (get(column) or default).lower()
+            if value not in allowed:
+                error(column, f"Must be one of: {', '.join(sorted(allowed))}")
+            return value
+
+        received_at = when("received_at", "The date received")
+        if "received_at" not in values:
+            error("received_at", "Enter a date, like 2024-03-27 or 27/03/2024 14:30")
+        summary = get("summary", "")
         if not summary:
             error("summary", "Enter what happened")
-        source = (get("source") or ReferralSource.IMPORT).lower()
-        if source not in SOURCES:
-            error("source", f"Must be one of: {', '.join(ReferralSource.values)}")
-        status = (get("status") or "received").lower()
-        if status not in IMPORT_STATUSES:
-            error("status", f"Must be one of: {', '.join(IMPORT_STATUSES)}")
+        source = choice("source", SOURCES, ReferralSource.IMPORT)
+        status = choice("status", IMPORT_STATUS_NAMES, "received")
         closed_at = when("closed_at", "The date closed")
         if closed_at and received_at and closed_at < received_at:
             error("closed_at", "Must be after when it was received")
-        agency_code = get("referrer_agency") or ""
+        agency_code = get("referrer_agency", "")
         if agency_code and agency_code not in self.agencies:
             error("referrer_agency", "No agency has this code")
+        incident_at = when("incident_at", "The date it happened")
 
-        child = {
-            "name": text("child_name", 200), "school": text("child_school", 200),
-            "address": text("child_address", 300), "age": age("child_age", services.CHILD_AGE_MAX),
-        }
+        child = {"name": get("child_name", ""), "school": get("child_school", ""),
+                 "address": get("child_address", ""), "age": age("child_age", services.CHILD_AGE_MAX)}
         if raw_dob := get("child_dob"):
             dob = parse_date(raw_dob)
             if dob is None:
@@ -388,52 +359,38 @@ class ReferralImporter(CsvImporter):
                 error("child_dob", problem)
             else:
                 child["date_of_birth"] = dob
-        if sex := (get("child_sex") or "").lower():
-            if sex not in SEXES:
-                error("child_sex", f"Must be one of: {', '.join(Sex.values)}")
-            child["sex"] = sex
-        person = {
-            "name": text("person_name", 200), "nickname": text("person_nickname", 100),
-            "description": text("person_description", 2000), "age": age("person_age", services.PERSON_AGE_MAX),
-        }
-        place_type = (get("place_type") or "").lower()
-        if place_type and place_type not in PLACE_TYPES:
-            error("place_type", f"Must be one of: {', '.join(PlaceType.values)}")
-        place = {
-            "name": text("place_name", 200), "type": place_type, "address": text("place_address", 300),
-            "postcode": text("place_postcode", 10),
-        }
-        vehicle = {"make": text("vehicle_make", 50), "model": text("vehicle_model", 50),
-                   "colour": text("vehicle_colour", 30)}
-        vehicles = []
-        marks = [mark.strip() for mark in (get("vehicle_registration") or "").split(LIST_SEPARATOR) if mark.strip()]
+        if "child_sex" in values:
+            child["sex"] = choice("child_sex", SEXES, "")
+        person = {"name": get("person_name", ""), "nickname": get("person_nickname", ""),
+                  "description": get("person_description", ""), "age": age("person_age", services.PERSON_AGE_MAX)}
+        place = {"name": get("place_name", ""), "address": get("place_address", ""),
+                 "postcode": get("place_postcode", "")}
+        if "place_type" in values:
+            place["type"] = choice("place_type", PLACE_TYPES, "")
+        vehicle = {"make": get("vehicle_make", ""), "model": get("vehicle_model", ""),
+                   "colour": get("vehicle_colour", "")}
+        marks = [mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()]
         for mark in marks:
             if not normalise_registration(mark).valid:
                 error("vehicle_registration", f"{REGISTRATION_ERROR} (got {mark[:20]!r})")
         if marks:
             # The make, model and colour describe the first vehicle; further marks are just marks.
             vehicles = [{**vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
-        elif any(vehicle.values()):
-            vehicles = [vehicle]
-        phones = []
-        for raw in (get("phone") or "").split(LIST_SEPARATOR):
-            if raw.strip():
-                if not normalise_phone(raw.strip()).valid:
-                    error("phone", f"{PHONE_ERROR} (got {raw.strip()[:40]!r})")
-                phones.append({"number": raw.strip()})
-
-        fields = {
-            "summary": summary, "source": source, "status": IMPORT_STATUSES.get(status),
-            "external_reference": text("external_reference", 100),
-            "public_outcome": text("public_outcome", 5000),
-            "incident_at": when("incident_at", "The date it happened"),
-            "incident_location": text("incident_location", 300),
-            "referrer_agency_id": self.agencies.get(agency_code),
-            "reporter_name": text("reporter_name", 200), "reporter_contact": text("reporter_contact", 200),
-            "closed_at": closed_at,
-        }
+        else:
+            vehicles = [vehicle] if any(vehicle.values()) else []
+        phones = [{"number": raw.strip()} for raw in get("phone", "").split(LIST_SEPARATOR) if raw.strip()]
+        for phone in phones:
+            if not normalise_phone(phone["number"]).valid:
+                error("phone", f"{PHONE_ERROR} (got {phone['number'][:40]!r})")
         if errors:
             return None, errors
+        fields = {
+            "summary": summary, "source": source, "status": IMPORT_STATUSES[status], "closed_at": closed_at,
+            "external_reference": get("external_reference", ""), "public_outcome": get("public_outcome", ""),
+            "incident_at": incident_at, "incident_location": get("incident_location", ""),
+            "referrer_agency_id": self.agencies.get(agency_code),
+            "reporter_name": get("reporter_name", ""), "reporter_contact": get("reporter_contact", ""),
+        }
         parts = {
             "children": [child] if any(v not in (None, "") for v in child.values()) else [],
             "persons": [person] if any(v not in (None, "") for v in person.values()) else [],

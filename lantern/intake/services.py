@@ -115,6 +115,8 @@ def age_problem(value: Any, *, maximum: int, what: str = "Age") -> str:
 
 def _text(part: Mapping[str, Any], key: str) -> str:
     value = part.get(key)
+    if isinstance(value, str):
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
@@ -149,7 +151,7 @@ def _check_part(kind: str, index: int | None, part: Mapping[str, Any], errors: d
 
 
 # Values that say nothing on their own: a part with only these is an empty row.
-_NO_CONTENT = (None, "", PlaceType.OTHER, Sex.NOT_KNOWN, Ethnicity.NOT_STATED)
+_NO_CONTENT = frozenset({None, "", PlaceType.OTHER, Sex.NOT_KNOWN, Ethnicity.NOT_STATED})
 
 
 def _has_content(part: Mapping[str, Any]) -> bool:

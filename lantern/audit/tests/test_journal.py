@@ -137,6 +137,15 @@ def test_append_many_writes_to_the_journal(db, journal, django_capture_on_commit
     assert verify_chain().ok
 
 
+def test_append_many_can_chain_in_the_callers_transaction(db, journal):
+    """A batch job may chain its events at once, skipping the journal, even in journal mode."""
+    with transaction.atomic():
+        assert append_many([{"event_type": "test.imported", "object_id": n} for n in range(4)], chain_now=True) == 4
+        assert not AuditPending.objects.exists()
+        assert head()[0] == 4
+    assert verify_chain().ok
+
+
 def test_pending_event_cannot_be_updated(db, journal):
     """The journal is append-only too: updating a pending event, by the ORM or raw SQL, is refused."""
     pending = append(event_type="test.pending", reason="as it happened")
