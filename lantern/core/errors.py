@@ -28,3 +28,11 @@ def bad_request(request, exception=None):
 def server_error(request):
     """500: logged by Django; the user sees an apology, never details."""
     return _json_or_page(request, 500, "server_error", "Something went wrong; it has been logged.", "errors/500.html")
+
+
+def csrf_failure(request, reason=""):
+    """403 when a form's security token is missing or stale, e.g. a public report left open too long."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "forbidden", "detail": "The security token was missing or invalid.", "fields": {}},
+                            status=403)
+    return render(request, "errors/csrf.html", {}, status=403)

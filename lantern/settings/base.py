@@ -75,6 +75,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lantern.urls"
+CSRF_FAILURE_VIEW = "lantern.core.errors.csrf_failure"
 WSGI_APPLICATION = "lantern.wsgi.application"
 ASGI_APPLICATION = "lantern.asgi.application"
 
@@ -196,9 +197,9 @@ TASKS = {
     }
 }
 
-# The public pages' rate limits count in this cache. It is per process: with N web workers a client may get up
-# to N times the limit; a DatabaseCache (after `lantern createcachetable`) makes the count shared.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lantern"}}
+# The public pages' rate limits count in this cache. It lives in the database (its table is made by a migration),
+# so every web process shares the same counts and no cache server is needed.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lantern_cache"}}
 # Request bodies larger than this are refused before they are read; the largest genuine referral is far smaller.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
