@@ -1,7 +1,7 @@
 """Intake benchmark: referrals posted to the API by concurrent clients, and a bulk import against raw inserts.
 
     python bench/intake.py [--json] [--clients 16] [--requests 4000] [--seconds 120]
-                           [--workers 3] [--threads 4] [--rows 100000] [--skip-api] [--skip-import]
+                           [--workers 4] [--threads 2] [--rows 100000] [--skip-api] [--skip-import]
 
 (a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients`
 threads, each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body,
@@ -532,8 +532,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=4000, help="Referrals to post after warm-up (4000).")
     parser.add_argument("--seconds", type=float, default=120, help="Stop posting after this long (120).")
     parser.add_argument("--warm-up", type=int, default=5, help="Untimed referrals per client first (5).")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3).")
-    parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker (default 4).")
+    # 4 processes of 2 threads did best on the 2-core machine: fewer threads share each interpreter's GIL.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4).")
+    parser.add_argument("--threads", type=int, default=2, help="Threads per gunicorn worker (default 2).")
     parser.add_argument("--rows", type=int, default=100_000, help="Referrals to import (default 100,000).")
     parser.add_argument("--skip-api", action="store_true", help="Leave out part (a).")
     parser.add_argument("--skip-import", action="store_true", help="Leave out part (b).")

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 
-from lantern.core.calendar import LONDON
+from lantern.core.calendar import LONDON, OFFICE_HOURS
+from lantern.core.vocabulary import Ethnicity
 from lantern.demo import borough, narratives, population, vocabulary
 from lantern.demo.population import Chooser, PersonRole, Size, Streams
 
 FIRST_MONTH = date(2022, 1, 1)  # where `lantern generate` starts its history
-# `lantern demo` replays every referral through the services (about 0.1 s of work each on SQLite), so its
+# `lantern demo` replays every referral through the services (75–100 ms of work each on SQLite), so its
 # default history is shorter and sparser, to load in about a minute; --since and --per-month change it.
 DEMO_FIRST_MONTH = date(2023, 1, 1)
 DEMO_PER_MONTH = 10
@@ -164,15 +165,8 @@ class Spot:
     area: str
 
 
-ETHNICITY_VALUES: dict[str, str] = {}
-
-
-def _ethnicity_value(label: str) -> str:
-    if not ETHNICITY_VALUES:
-        from lantern.core.vocabulary import Ethnicity
-
-        ETHNICITY_VALUES.update({choice.label: choice.value for choice in Ethnicity})
-    return ETHNICITY_VALUES.get(label, "not_stated")
+# The generator records ethnicity by its ONS label; referrals take the code of the same category.
+ETHNICITY_VALUES = {choice.label: choice.value for choice in Ethnicity}
 
 
 class Cast:
@@ -621,7 +615,7 @@ class Planner:
         if professional or rng.random() < 0.7:
             part["sex"] = SEX_VALUES[child.sex]
         if professional and rng.random() < 0.65:
-            part["ethnicity"] = _ethnicity_value(child.ethnicity)
+            part["ethnicity"] = ETHNICITY_VALUES.get(child.ethnicity, Ethnicity.NOT_STATED)
         if professional and rng.random() < 0.6:
             part["school"] = child.school
         if professional and rng.random() < 0.4:
@@ -817,8 +811,6 @@ class HistoryPlan:
 
 def _working_time_before(until: datetime, working_days: float, rng: random.Random) -> datetime:
     """A moment in office hours about `working_days` working days before `until`."""
-    from lantern.core.calendar import OFFICE_HOURS
-
     remaining = max(0.25, working_days * 8 + rng.uniform(-1, 1))
     moment = until
     # Step back a quarter of an hour at a time, counting only the quarters inside office hours.

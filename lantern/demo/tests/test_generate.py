@@ -195,3 +195,12 @@ def test_referrals_file_imports_without_a_bad_row(small, db, settings, tmp_path)
                  stdout=out, stderr=err)
     assert err.getvalue() == ""
     assert f"Checked {SIZES['small'].referrals} rows: {SIZES['small'].referrals} good" in out.getvalue()
+
+
+def test_the_number_of_referrals_can_be_chosen(tmp_path):
+    """--referrals writes that many referrals whatever the size; a negative number is refused."""
+    output = generate(tmp_path, "--seed", "4", "--referrals", "250")
+    assert len(read(tmp_path / "referrals.csv")) == 250
+    assert "referrals.csv" in output
+    with pytest.raises(CommandError, match="between 0"):
+        generate(tmp_path, "--referrals", "-1")

@@ -111,7 +111,8 @@ def test_every_mention_is_in_a_field_or_in_the_narrative(full_plan):
         }
         for mention in referral.mentions:
             if mention.written not in fields[mention.kind]:
-                assert mention.kind == "vehicle" and mention.written in referral.summary, (referral.key, mention)
+                assert mention.kind == "vehicle", (referral.key, mention)
+                assert mention.written in referral.summary, (referral.key, mention)
                 narrative_only += 1
     assert narrative_only > 0
 
