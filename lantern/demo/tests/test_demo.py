@@ -141,3 +141,12 @@ def test_ground_truth_records_the_seed_and_agencies(demo, settings):
     assert truth["seed"] == 42
     assert {a["code"] for a in truth["agencies"]} == set(Agency.objects.values_list("code", flat=True))
     assert PASSWORD not in path.read_text()
+
+
+def test_if_empty_still_prints_the_logins_of_a_loaded_borough(demo):
+    """`make run` runs `demo --if-empty` every time: on later runs it still prints the logins."""
+    demo()
+    output = demo("--if-empty")
+    assert "not loaded again" in output
+    assert "frontdoor.worker" in output and "partnership.lead" in output
+    assert "Demo password" in output

@@ -84,7 +84,8 @@ class Command(BaseCommand):
                until: str | None, per_month: float, **options):
         """Load the borough and its history, write the ground truth and an audit checkpoint, and report."""
         if if_empty and Agency.objects.exists():
-            self.stdout.write("Agencies already exist, so the demo borough was not loaded.")
+            self.stdout.write("Agencies already exist, so the demo borough was not loaded again. Its logins:")
+            self._report_existing(password if password is not None else settings.DEMO_PASSWORD)
             return
         password = password if password is not None else settings.DEMO_PASSWORD
         if not password:
@@ -142,13 +143,16 @@ class Command(BaseCommand):
             truth.update({key: previous[key] for key in (*HISTORY_KEYS, "files") if key in previous})
         return truth
 
+    def _report_existing(self, password: str) -> None:
+        from lantern.accounts.models import User
+
+        users = User.objects.filter(is_active=True).select_related("agency").order_by("agency__name", "username")
+        self._table([(u.username, u.agency.name if u.agency_id else "", u.get_role_display()) for u in users])
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo password (unless an account's was changed): {password}"))
+
     def _report(self, result, password: str, path: Path) -> None:
-        headings = ("Username", "Agency", "Role")
-        rows = [(login.username, login.agency, login.role) for login in result.logins]
-        widths = [max(len(row[i]) for row in [headings, *rows]) for i in range(len(headings))]
-        for row in [headings, tuple("-" * w for w in widths), *rows]:
-            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-            self.stdout.write(line.rstrip())
+        self._table([(login.username, login.agency, login.role) for login in result.logins])
         self.stdout.write("")
         self.stdout.write(
             f"Created {result.agencies_created} agencies, {result.teams_created} teams and "
@@ -158,6 +162,13 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Password for the new demo accounts: {password}"))
         if result.users_created < len(result.logins):
             self.stdout.write("Accounts that existed already keep their own passwords.")
+
+    def _table(self, rows: list[tuple[str, str, str]]) -> None:
+        headings = ("Username", "Agency", "Role")
+        widths = [max(len(row[i]) for row in [headings, *rows]) for i in range(len(headings))]
+        for row in [headings, tuple("-" * w for w in widths), *rows]:
+            line = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write(line.rstrip())
 
     def _report_history(self, plan, loaded, seconds: float) -> None:
         if plan is None:
