@@ -55,6 +55,9 @@ class Team(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(max_length=200)
+    receives_tasks = models.BooleanField(
+        default=False, help_text="New tasks for the agency go to this team (the first such team, if several)."
+    )
 
     class Meta:
         ordering = ["agency__name", "name"]

@@ -135,8 +135,8 @@ def clock_meet(*, kind: str, at: datetime, case=None, referral=None, record=None
 # Tasks
 def intake_team(agency: Agency):
     """The team that receives an agency's new tasks: the one marked to, else the agency's first team."""
-    teams = agency.teams.all()
-    return next((t for t in teams if getattr(t, "receives_tasks", False)), None) or teams.order_by("pk").first()
+    teams = agency.teams.order_by("-receives_tasks", "pk")
+    return teams.first()
 
 
 @transaction.atomic

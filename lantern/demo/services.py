@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from lantern.accounts import services as account_services
-from lantern.accounts.models import Agency, Team, User
+from lantern.accounts.models import Agency, Role, Team, User
 from lantern.audit import events
 from lantern.demo import borough
 
@@ -52,7 +52,11 @@ def borough_load(*, actor: User | None = None, password: str) -> BoroughLoad:
             events.agency_created(actor=actor, agency=agency)
         teams = {}
         for name in plan.teams:
-            teams[name], created = Team.objects.get_or_create(agency=agency, name=name)
+            # The agency's practitioner's team receives its new tasks.
+            receives = any(m.team == name and m.role == Role.PRACTITIONER for m in plan.staff)
+            teams[name], created = Team.objects.get_or_create(
+                agency=agency, name=name, defaults={"receives_tasks": receives}
+            )
             if created:
                 teams_created += 1
                 events.team_created(actor=actor, team=teams[name])

@@ -200,3 +200,18 @@ def test_disagreement_is_raised_by_hand_and_climbs_while_open(borough):
     second = services.escalation_raise(actor=teacher, task=task, reason="Still no answer.")
     assert (first.level, second.level) == (1, 2)
     assert first.raised_by == teacher
+
+
+def test_new_tasks_go_to_the_team_marked_to_receive_them(borough):
+    """An agency's tasks go to its receiving team, not simply its first team."""
+    from lantern.core.testing import TeamFactory
+
+    police = borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency
+    TeamFactory(agency=police, name="Front desk")
+    receiving = TeamFactory(agency=police, name="Child Exploitation Unit", receives_tasks=True)
+    referral = make_referral(datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
+    decisions.referral_decide(
+        actor=borough["front_door"], referral=referral, kind="refer", rationale="Concern.", priority="green",
+        agencies=[police], now=referral.received_at,
+    )
+    assert referral.tasks.get().team == receiving
