@@ -9,6 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 PUBLIC_PAGES = [
     pytest.param("/accounts/login/", "Sign in", id="sign-in"),
     pytest.param("/no-such-page/", "Page not found", id="not-found"),
+    pytest.param("/report", "Report a concern about a child", id="report"),
+    pytest.param("/track", "Check on a report", id="track"),
 ]
 
 
