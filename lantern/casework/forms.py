@@ -28,7 +28,7 @@ TIME = re.compile(r"^(\d{1,2})[:.](\d{2})\s*(am|pm)?$", re.I)
 
 
 class DateTimeWidget(forms.MultiWidget):
-    """The GOV.UK date input and, unless `with_time` is False, a time box (drawn by `casework/includes/date.html`)."""
+    """The GOV.UK date input and, unless `with_time` is False, a time box (drawn by `includes/date_input.html`)."""
 
     def __init__(self, attrs=None, *, with_time: bool = True):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}

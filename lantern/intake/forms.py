@@ -20,7 +20,7 @@ ROWS = 3  # blank rows offered for each repeating part
 
 
 class DateWidget(forms.MultiWidget):
-    """The GOV.UK date input: day, month and year boxes (drawn by `intake/_date.html`)."""
+    """The GOV.UK date input: day, month and year boxes (drawn by `includes/date_input.html`)."""
 
     def __init__(self, attrs=None):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}
