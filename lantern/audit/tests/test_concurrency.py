@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from django.db import connection
@@ -75,6 +76,24 @@ def test_concurrent_writers_on_sqlite_queue_instead_of_failing(tmp_path, mode):
     assert outcome["ok"], outcome["problems"]
 
 
+def _wait_for_free_connections(needed: int, timeout: float = 30.0) -> None:
+    """Wait until PostgreSQL has room for `needed` more clients.
+
+    A backend exits a moment after its client disconnects, so the previous run's fifty writers (or another
+    test worker's threads) may still count against max_connections when this test starts.
+    """
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+                " - count(*) FROM pg_stat_activity"
+            )
+            if cursor.fetchone()[0] >= needed + 5 or time.monotonic() > deadline:
+                return
+            time.sleep(0.2)
+
+
 @pytest.mark.postgres
 @pytest.mark.xdist_group("audit-concurrency")
 @pytest.mark.django_db(transaction=True)
@@ -88,6 +107,7 @@ def test_fifty_concurrent_writers_on_postgresql(settings, mode):
     """
     settings.AUDIT_MODE = mode
     start = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    _wait_for_free_connections(50)
     result = run_writers(writers=50, events_per_writer=20)
     assert result.errors == []
     assert result.events == 1000
