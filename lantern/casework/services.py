@@ -49,6 +49,7 @@ from lantern.casework.models import (
 )
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
+from lantern.core.validation import clean_text
 from lantern.core.references import case_reference
 from lantern.intake.models import Referral, ReferralStatus
 
@@ -469,18 +470,7 @@ def escalations_sweep(*, now: datetime | None = None) -> list[Escalation]:
     return raised
 
 
-# The rest of a case's record: validation shared by the services below
-MAX_TEXT = 5000
-
-
-def _text(value, field: str, errors: dict, *, required: str = "", limit: int = MAX_TEXT) -> str:
-    """Strip a text field; record an error if it is required and empty or longer than `limit`."""
-    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-    if required and not value:
-        errors.setdefault(field, []).append(required)
-    elif len(value) > limit:
-        errors.setdefault(field, []).append(f"This must be {limit:,} characters or fewer.")
-    return value
+# The rest of a case's record
 
 
 def _moment(value, field: str, errors: dict, *, now: datetime, required: str = "", not_before=None,
@@ -535,7 +525,7 @@ def flag_change_request(
         errors["kind"] = ["Choose a flag."]
     if not isinstance(add, bool):
         errors["add"] = ["Choose whether to add or remove the flag."]
-    justification = _text(justification, "justification", errors,
+    justification = clean_text(justification, "justification", errors,
                           required="Explain why the flag should be added or removed.")
     _raise_if(errors, "The flag change has errors.")
     case = _locked_case(case)
@@ -571,7 +561,7 @@ def flag_change_decide(
     if change.requested_by_id == getattr(actor, "pk", None):
         raise Invalid.field("decision", "A flag change must be approved by someone other than the person who asked for it.")
     errors: dict[str, list[str]] = {}
-    note = _text(note, "note", errors, required="" if approve else "Explain why the flag change is rejected.")
+    note = clean_text(note, "note", errors, required="" if approve else "Explain why the flag change is rejected.")
     _raise_if(errors, "The decision has errors.")
     case = _locked_case(change.case)
     change.status = FlagChangeStatus.APPROVED if approve else FlagChangeStatus.REJECTED
@@ -608,7 +598,7 @@ def flag_change_reject(*, actor, change: FlagChange, note: str, now: datetime | 
 def case_note_add(*, actor, case: Case, text: str, significant: bool = False, now: datetime | None = None) -> CaseNote:
     """Add a note to a case; a significant note is marked in the chronology."""
     errors: dict[str, list[str]] = {}
-    text = _text(text, "text", errors, required="Enter the note.", limit=MAX_NARRATIVE)
+    text = clean_text(text, "text", errors, required="Enter the note.", limit=MAX_NARRATIVE)
     _raise_if(errors, "The note has errors.")
     note = CaseNote.objects.create(
         case=case, author=actor, text=text, significant=bool(significant), created_at=now or timezone.now()
@@ -633,10 +623,10 @@ def missing_episode_record(
                            required="Enter when the child went missing.")
     returned_at = _moment(returned_at, "returned_at", errors, now=now, not_before=missing_from,
                           not_before_message="The child cannot return before they went missing.")
-    where_found = _text(where_found, "where_found", errors, limit=300)
+    where_found = clean_text(where_found, "where_found", errors, limit=300)
     if where_found and returned_at is None:
         errors.setdefault("returned_at", []).append("Enter when the child returned, or leave where they were found empty.")
-    notes = _text(notes, "notes", errors)
+    notes = clean_text(notes, "notes", errors)
     _raise_if(errors, "The missing episode has errors.")
     episode = MissingEpisode.objects.create(
         case=case, reported_by_agency_id=actor.agency_id, missing_from=missing_from, returned_at=returned_at,
@@ -673,7 +663,7 @@ def missing_episode_record_return(
     returned_at = _moment(returned_at, "returned_at", errors, now=now, required="Enter when the child returned.",
                           not_before=episode.missing_from,
                           not_before_message="The child cannot return before they went missing.")
-    where_found = _text(where_found, "where_found", errors, limit=300)
+    where_found = clean_text(where_found, "where_found", errors, limit=300)
     _raise_if(errors, "The return has errors.")
     episode.returned_at, episode.where_found = returned_at, where_found
     episode.return_interview_due_at = timescales.return_interview_due(returned_at)
@@ -745,7 +735,7 @@ def strategy_discussion_record(
     held_at = _moment(held_at, "held_at", errors, now=now, required="Enter when the strategy discussion was held.")
     if chair is None or not isinstance(chair, User) or not chair.is_active:
         errors["chair"] = ["Choose who chaired the discussion."]
-    decisions = _text(decisions, "decisions", errors, required="Record what was decided.", limit=MAX_NARRATIVE)
+    decisions = clean_text(decisions, "decisions", errors, required="Record what was decided.", limit=MAX_NARRATIVE)
     attendees, actions = list(attendees or []), list(actions or [])
     if not attendees:
         errors["attendees"] = ["Add at least one attendee."]
@@ -869,7 +859,7 @@ def information_share_record(
         errors.setdefault("__all__", []).append("Say which case or referral the information is about.")
     if not isinstance(shared, bool):
         errors["shared"] = ["Choose whether the information was shared."]
-    recipient = _text(recipient, "recipient", errors, limit=200)
+    recipient = clean_text(recipient, "recipient", errors, limit=200)
     if to_agency is None and not recipient:
         errors["to_agency"] = ["Choose the agency, or name the recipient outside the partnership."]
     elif to_agency is not None and to_agency.pk == getattr(actor, "agency_id", None):
@@ -882,11 +872,11 @@ def information_share_record(
         errors["consent"] = ["Choose what happened about consent."]
     elif lawful_basis == LawfulBasis.CONSENT and consent != ConsentStatus.GIVEN:
         errors["lawful_basis"] = ["Consent is the lawful basis only when consent was given; choose another basis."]
-    purpose = _text(purpose, "purpose", errors, required="Say why the information was (or would have been) shared.",
+    purpose = clean_text(purpose, "purpose", errors, required="Say why the information was (or would have been) shared.",
                     limit=2000)
-    scope = _text(scope, "scope", errors, required="Say what information was (or would have been) shared.",
+    scope = clean_text(scope, "scope", errors, required="Say what information was (or would have been) shared.",
                   limit=2000)
-    reasons = _text(reasons, "reasons", errors,
+    reasons = clean_text(reasons, "reasons", errors,
                     required="Explain why the information was not shared." if shared is False else "")
     decided_at = _moment(decided_at or now, "decided_at", errors, now=now)
     _raise_if(errors, "The information-sharing record has errors.")

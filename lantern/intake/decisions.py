@@ -10,6 +10,7 @@ from lantern.audit import events
 from lantern.casework import routing, timescales
 from lantern.casework.models import ClockKind, StrategyDiscussion
 from lantern.core.exceptions import Conflict, Invalid
+from lantern.core.validation import clean_text
 from lantern.intake.models import (
     DecisionKind,
     Priority,
@@ -21,8 +22,6 @@ from lantern.intake.models import (
 )
 from lantern.intake.screening import ToolConfig, active_tool, score
 
-MAX_TEXT = 5000
-
 NFA_OUTCOME = (
     "Your report was looked at carefully by the safeguarding team, who decided that no further action was needed. "
     "If you have new information, please report it."
@@ -30,15 +29,6 @@ NFA_OUTCOME = (
 ADVICE_OUTCOME = (
     "Your report was looked at by the safeguarding team, who gave advice and information to the people involved."
 )
-
-
-def _text(value: str, field: str, errors: dict, *, required: bool, message: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors.setdefault(field, []).append(message)
-    elif len(value) > MAX_TEXT:
-        errors.setdefault(field, []).append(f"This must be {MAX_TEXT:,} characters or fewer.")
-    return value
 
 
 @transaction.atomic
@@ -71,7 +61,7 @@ def screening_record(
         if len(evidence) > 2000:
             errors.setdefault(f"evidence_{code}", []).append("Evidence must be 2,000 characters or fewer.")
         clean[code] = {"present": present, "evidence": evidence}
-    judgement = _text(professional_judgement, "professional_judgement", errors, required=False, message="")
+    judgement = clean_text(professional_judgement, "professional_judgement", errors)
     if errors:
         raise Invalid("The screening has errors.", errors)
     result = score(config, frozenset(c for c, a in clean.items() if a["present"]), child_age)
@@ -106,9 +96,9 @@ def referral_decide(
     errors: dict[str, list[str]] = {}
     if kind not in DecisionKind.values:
         errors["kind"] = ["Choose a decision."]
-    rationale = _text(rationale, "rationale", errors, required=True, message="Explain the reasons for the decision.")
-    advice_given = _text(advice_given, "advice_given", errors, required=kind == DecisionKind.ADVICE,
-                         message="Record the advice given.")
+    rationale = clean_text(rationale, "rationale", errors, required="Explain the reasons for the decision.")
+    advice_given = clean_text(advice_given, "advice_given", errors,
+                              required="Record the advice given." if kind == DecisionKind.ADVICE else "")
     agencies = list(agencies or [])
     routed = kind in (DecisionKind.REFER_AGENCIES, DecisionKind.STRATEGY_DISCUSSION)
     if routed:
@@ -181,7 +171,7 @@ def referral_decision_sign_off(
     if decision.decided_by_id == getattr(actor, "pk", None):
         raise Invalid.field("approve", "A decision must be signed off by a manager other than the person who made it.")
     errors: dict[str, list[str]] = {}
-    note = _text(note, "note", errors, required=not approve, message="Explain why the decision is rejected.")
+    note = clean_text(note, "note", errors, required="" if approve else "Explain why the decision is rejected.")
     if errors:
         raise Invalid("The sign-off has errors.", errors)
     decision.sign_off = SignOff.APPROVED if approve else SignOff.REJECTED

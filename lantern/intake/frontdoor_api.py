@@ -19,6 +19,7 @@ from lantern.casework import routing
 from lantern.casework.models import AgencyTask
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import require
+from lantern.core.validation import MAX_TEXT
 from lantern.intake import decisions
 from lantern.intake.frontdoor_forms import CHILD_AGE_MAX, EVIDENCE_MAX, ROUTED_KINDS, decision_agencies
 from lantern.intake.models import Referral, ReferralDecision
@@ -26,7 +27,7 @@ from lantern.intake.selectors import referral_get_for_user, referral_list_visibl
 
 router = Router(tags=["front door"])
 
-TEXT_MAX = decisions.MAX_TEXT
+TEXT_MAX = MAX_TEXT
 MAX_INDICATORS = 100
 MAX_AGENCIES = 20
 

@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from lantern.accounts.models import Agency, AgencyKind
-from lantern.intake.decisions import MAX_TEXT
+from lantern.core.validation import MAX_TEXT
 from lantern.intake.models import DecisionKind, Priority, ReferralSource
 from lantern.intake.screening import FORBIDDEN_INPUT, ToolConfig
 
