@@ -8,6 +8,9 @@ from lantern.casework import api as casework_api
 from lantern.core import views as core_views
 from lantern.intake import api as intake_api
 from lantern.intake.frontdoor_api import router as frontdoor_router
+from lantern.insights import api as insights_api
+from lantern.intel import api as intel_api
+from lantern.oversight import api as oversight_api
 
 
 def public(patterns):
@@ -25,6 +28,9 @@ api.add_router("", frontdoor_router)
 api.add_router("/tasks", casework_api.tasks_router)
 api.add_router("/escalations", casework_api.escalations_router)
 api.add_router("/cases", casework_api.cases_router)
+api.add_router("", intel_api.router)
+api.add_router("", insights_api.router)
+api.add_router("", oversight_api.router)
 api_urls, api_app, api_namespace = api.urls
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -34,6 +40,9 @@ urlpatterns = [
     path("", include("lantern.intake.urls")),
     path("", include("lantern.intake.frontdoor_urls")),
     path("", include("lantern.casework.urls")),
+    path("", include("lantern.intel.urls")),
+    path("", include("lantern.insights.urls")),
+    path("", include("lantern.oversight.urls")),
 ]
 
 handler404 = "lantern.core.errors.not_found"

@@ -329,3 +329,12 @@ def notifications_read(*, actor, ids: list) -> Recorded:
     """A user marked their own notifications read."""
     return append(event_type="notification.read", actor=actor, object_type="casework.notification",
                   data={"ids": [str(i) for i in ids][:500], "count": len(ids)})
+
+
+# Intelligence: items, grading, disclosure, entities, resolution, link alerts (lantern.intel)
+
+
+# Insights: dashboards, statistics and publication (lantern.insights)
+
+
+# Oversight: reviews, allegations, case audits, complaints and conduct matters (lantern.oversight)

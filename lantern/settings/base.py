@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "lantern.intake",
     "lantern.casework",
     "lantern.intel",
+    "lantern.insights",
+    "lantern.oversight",
     "lantern.demo",
 ]
 

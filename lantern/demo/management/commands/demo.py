@@ -3,14 +3,17 @@
 import json
 import re
 import time
+from importlib import import_module
 from datetime import date, datetime
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 
 from lantern.accounts.models import Agency
 from lantern.audit.checkpoints import checkpoint_write
@@ -32,6 +35,22 @@ from lantern.intake.models import Referral
 HISTORY_KEYS = (
     "volume_change", "seasonality", "months", "referrals", "history", "networks", "planted_recent",
 )
+
+
+def demo_extensions() -> list:
+    """Each Lantern app's `demo` module, in INSTALLED_APPS order: what they add to the borough after its history.
+
+    A module provides `demo_load(*, seed, loaded) -> list[str]`, where `loaded` is the `HistoryResult` of the
+    referral history just loaded (None when no history was loaded this time); it returns lines to report. It must
+    be idempotent, as `lantern demo` is.
+    """
+    modules = []
+    for config in apps.get_app_configs():
+        if config.name.startswith("lantern.") and config.name != "lantern.demo" and module_has_submodule(
+            config.module, "demo"
+        ):
+            modules.append(import_module(f"{config.name}.demo"))
+    return modules
 
 
 def ground_truth_path() -> Path:
@@ -121,12 +140,18 @@ class Command(BaseCommand):
                 mentions_write(path.parent / MENTIONS, loaded.planned, loaded.references)
         except OSError as error:
             raise CommandError(f"The borough was loaded but {path} could not be written: {error}") from error
+        extra = []
+        for module in demo_extensions():
+            with transaction.atomic():
+                extra.extend(module.demo_load(seed=seed, loaded=loaded))
         try:
             checkpoint_write(only_if_moved=True)
         except ImproperlyConfigured as error:
             self.stderr.write(f"No audit checkpoint was written: {error}")
         self._report(result, password, path)
         self._report_history(plan, loaded, time.perf_counter() - started)
+        for line in extra:
+            self.stdout.write(line)
 
     @staticmethod
     def _truth(seed: int, plan, loaded, path: Path) -> dict:

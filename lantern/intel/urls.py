@@ -1,0 +1,4 @@
+"""Pages of the intel app."""
+
+app_name = "intel"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Pages of the oversight app."""
+
+app_name = "oversight"
+urlpatterns: list = []
