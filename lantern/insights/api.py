@@ -2,4 +2,9 @@
 
 from ninja import Router
 
+from lantern.insights.accountability_api import router as accountability_router
+from lantern.insights.statistics_api import router as statistics_router
+
 router = Router()
+router.add_router("", accountability_router)
+router.add_router("", statistics_router)

@@ -1,4 +1,9 @@
 """Pages of the insights app."""
 
+from lantern.insights import accountability_urls, statistics_urls
+
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    *accountability_urls.urlpatterns,
+    *statistics_urls.urlpatterns,
+]

@@ -2,4 +2,11 @@
 
 from ninja import Router
 
+from lantern.intel.items_api import router as items_router
+from lantern.intel.linking_api import router as linking_router
+from lantern.intel.network_api import router as network_router
+
 router = Router()
+router.add_router("", items_router)
+router.add_router("", linking_router)
+router.add_router("", network_router)

@@ -2,4 +2,9 @@
 
 from ninja import Router
 
+from lantern.oversight.reviews_api import router as reviews_router
+from lantern.oversight.complaints_api import router as complaints_router
+
 router = Router()
+router.add_router("", reviews_router)
+router.add_router("", complaints_router)

@@ -1,4 +1,9 @@
 """Pages of the oversight app."""
 
+from lantern.oversight import reviews_urls, complaints_urls
+
 app_name = "oversight"
-urlpatterns: list = []
+urlpatterns = [
+    *reviews_urls.urlpatterns,
+    *complaints_urls.urlpatterns,
+]

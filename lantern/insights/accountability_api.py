@@ -1,0 +1,5 @@
+"""API: the accountability dashboard and data quality."""
+
+from ninja import Router
+
+router = Router()

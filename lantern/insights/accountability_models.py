@@ -1,0 +1,1 @@
+"""Models: the accountability dashboard and data quality."""

@@ -1,0 +1,1 @@
+"""Permission rules: the accountability dashboard and data quality. Registered with lantern.core.policy."""

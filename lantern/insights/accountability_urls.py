@@ -1,0 +1,3 @@
+"""Pages: the accountability dashboard and data quality."""
+
+urlpatterns: list = []

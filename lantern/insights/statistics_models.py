@@ -1,0 +1,1 @@
+"""Models: scale and trend, hotspots, charts and the transparency report."""

@@ -1,0 +1,1 @@
+"""Permission rules: scale and trend, hotspots, charts and the transparency report. Registered with lantern.core.policy."""

@@ -1,0 +1,3 @@
+"""Pages: scale and trend, hotspots, charts and the transparency report."""
+
+urlpatterns: list = []

@@ -1,0 +1,8 @@
+"""What the intel app adds to the demo borough: intelligence items, then a first linking run and its alerts."""
+
+from lantern.intel import items_demo, linking_demo
+
+
+def demo_load(*, seed: int, loaded) -> list[str]:
+    """Load demo intelligence items, then resolve every mention; return lines for the demo report."""
+    return [*items_demo.demo_load(seed=seed, loaded=loaded), *linking_demo.demo_load(seed=seed, loaded=loaded)]

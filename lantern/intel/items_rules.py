@@ -1,0 +1,1 @@
+"""Permission rules: intelligence items: submission, grading, sources, disclosure, import. Registered with lantern.core.policy."""

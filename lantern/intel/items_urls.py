@@ -1,0 +1,3 @@
+"""Pages: intelligence items: submission, grading, sources, disclosure, import."""
+
+urlpatterns: list = []

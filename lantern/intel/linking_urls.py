@@ -1,0 +1,3 @@
+"""Pages: resolution: batch (splink) and real-time matching, analyst decisions, link alerts."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API: complaints and conduct matters."""
+
+from ninja import Router
+
+router = Router()

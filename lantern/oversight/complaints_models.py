@@ -1,0 +1,1 @@
+"""Models: complaints and conduct matters."""

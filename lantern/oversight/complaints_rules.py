@@ -1,0 +1,1 @@
+"""Permission rules: complaints and conduct matters. Registered with lantern.core.policy."""

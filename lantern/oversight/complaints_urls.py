@@ -1,0 +1,3 @@
+"""Pages: complaints and conduct matters."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Models: independent reviews, allegations, case audits and review reports."""

@@ -1,0 +1,3 @@
+"""Pages: independent reviews, allegations, case audits and review reports."""
+
+urlpatterns: list = []
