@@ -1,0 +1,8 @@
+"""What the oversight app adds to the demo borough."""
+
+from lantern.oversight import reviews_demo, complaints_demo
+
+
+def demo_load(*, seed: int, loaded) -> list[str]:
+    """Add each area's demo records; return lines for the demo report."""
+    return [*reviews_demo.demo_load(seed=seed, loaded=loaded), *complaints_demo.demo_load(seed=seed, loaded=loaded)]
