@@ -335,24 +335,26 @@ def create_referral(
         raise ApiError(422, "invalid", "The request has errors; see fields.",
                        {"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX} characters"]})
     data = payload.model_dump()
-    digest = hashlib.sha256(canonical_json(payload.model_dump(mode="json")).encode()).hexdigest()
-    if idempotency_key:
-        existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
-        if existing is not None:
-            return _replay(existing, digest, response)
     reporter = data.pop("reporter") or None
+    if not idempotency_key:
+        try:
+            referral, secret = services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data)
+        except ValidationError as error:
+            raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
+        return Status(201, _created(referral, secret, referral.status))
+    digest = hashlib.sha256(canonical_json(payload.model_dump(mode="json")).encode()).hexdigest()
+    existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, digest, response)
     try:
         with transaction.atomic():
             referral, secret = services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data)
-            if idempotency_key:
-                IdempotencyKey.objects.create(user=user, key=idempotency_key, request_digest=digest, referral=referral)
+            IdempotencyKey.objects.create(user=user, key=idempotency_key, request_digest=digest, referral=referral)
     except ValidationError as error:
         raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
     except IntegrityError:
         # A concurrent request with the same key won the race; its transaction committed and this one rolled back.
-        existing = idempotency_key and IdempotencyKey.objects.select_related("referral").filter(
-            user=user, key=idempotency_key
-        ).first()
+        existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
         if not existing:
             raise
         return _replay(existing, digest, response)

@@ -5,13 +5,14 @@ one-working-day decision clock, records the structured mentions and those found 
 tracking secret to a public reporter, and audits, all in one transaction.
 """
 
+import functools
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lantern.audit import events
@@ -274,6 +275,48 @@ def save_mentions(mentions: Mapping[str, list]) -> None:
             MENTION_MODELS[kind].objects.bulk_create(items, batch_size=500)
 
 
+@functools.cache
+def _insert_fields(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+
+
+def _insert_with_mentions(referral: Referral, mentions: Mapping[str, list]) -> None:
+    """Insert a new referral and its mentions in one statement (PostgreSQL), as `save` and `save_mentions` would.
+
+    The mentions are inserted by data-modifying CTEs that take the referral's id from the first one, so a
+    referral costs one round trip to the database rather than one per table. Every concrete field is written,
+    with `pre_save` (auto_now_add) and the field's own conversion, so new fields with defaults need nothing here.
+    """
+    params: list = []
+
+    def values(obj, fields, referral_id_sql: str | None = None) -> str:
+        cells = []
+        for f in fields:
+            if f.attname == "referral_id" and referral_id_sql:
+                cells.append(referral_id_sql)
+            else:
+                cells.append("%s")
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        return f"({', '.join(cells)})"
+
+    def insert(model, rows: str) -> str:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields(model))
+        return f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES {rows}"
+
+    pk = connection.ops.quote_name(Referral._meta.pk.column)
+    parts = [f"r AS ({insert(Referral, values(referral, _insert_fields(Referral)))} RETURNING {pk} AS id)"]
+    for kind, items in mentions.items():
+        if items:
+            model = MENTION_MODELS[kind]
+            rows = ", ".join(values(m, _insert_fields(model), "(SELECT id FROM r)") for m in items)
+            parts.append(f"m_{kind} AS ({insert(model, rows)})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM r", params)
+        referral.pk = cursor.fetchone()[0]
+    referral._state.adding = False
+    referral._state.db = connection.alias
+
+
 def referral_create(
     *,
     actor,
@@ -341,11 +384,14 @@ def referral_create(
     )
     with transaction.atomic():
         referral.reference = referral_reference(timezone.localtime(received_at).year)
-        referral.save(force_insert=True)
         for items in mentions.values():
             for mention in items:
                 mention.referral = referral
-        save_mentions(mentions)
+        if connection.vendor == "postgresql":
+            _insert_with_mentions(referral, mentions)
+        else:
+            referral.save(force_insert=True)
+            save_mentions(mentions)
         events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
         transaction.on_commit(lambda: hooks.referral_received(referral))
     return referral, secret

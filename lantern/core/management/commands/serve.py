@@ -25,7 +25,8 @@ class Command(BaseCommand):
         bin_dir = os.path.dirname(sys.executable)
         web_cmd = [
             os.path.join(bin_dir, "gunicorn"), "lantern.wsgi:application", "--bind", bind,
-            "--workers", str(workers), "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "5",
+            "--config", "python:lantern.settings.gunicorn", "--workers", str(workers), "--threads", "4",
+            "--access-logfile", "-", "--graceful-timeout", "5",
         ]
         processes = [subprocess.Popen(web_cmd, env=env)]
         if not no_worker:

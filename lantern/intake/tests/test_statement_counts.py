@@ -1,0 +1,56 @@
+"""How many SQL statements receiving a referral costs: a small fixed number, however many parts it has.
+
+The API's throughput depends on it (bench/intake.py). What runs after the commit (real-time matching, chaining
+the audit journal) is not counted here: tests run inside a transaction that never commits.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+
+from lantern.intake.models import Referral
+from lantern.intake.tests.conftest import EXAMPLE_BODY
+
+pytestmark = pytest.mark.django_db
+
+# The token; the reference; the referral with its mentions (one statement on PostgreSQL, one per table on
+# SQLite); the audit event (inline mode, as in tests: lock the chain head, insert, move the head); and the
+# savepoints of the nested transactions that tests run inside.
+MAX_STATEMENTS = {"postgresql": 10, "sqlite": 14}
+
+ONE_OF_EACH = {
+    **EXAMPLE_BODY,
+    "persons": [{"name": "Adult", "age": 30}],
+    "phones": [{"number": "07700 900980"}],
+}
+LARGE_BODY = {
+    **EXAMPLE_BODY,
+    "summary": "Seen in AB12 CDE and BC13 DEF; a man called from 07700 900123 and 07700 900456.",
+    "children": [{"name": f"Child {n}", "age": 12 + n} for n in range(5)],
+    "persons": [{"name": f"Adult {n}", "age": 30 + n} for n in range(5)],
+    "vehicles": [{"registration": f"CD{n}5 XYZ", "colour": "red"} for n in range(5)],
+    "phones": [{"number": f"07700 90098{n}"} for n in range(5)],
+    "places": [{"name": f"Place {n}", "type": "park"} for n in range(5)],
+}
+
+
+def _post(client, body):
+    response = client.post("/api/v1/referrals", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response
+
+
+def test_posting_a_referral_costs_a_few_statements_whatever_its_size(
+    api_client_for, police_officer, django_assert_max_num_queries
+):
+    """POST /api/v1/referrals stays within a fixed number of statements, for a small body and a large one."""
+    client = api_client_for(police_officer)
+    _post(client, EXAMPLE_BODY)  # the first use of a token records when it was used; a counter is created
+    with django_assert_max_num_queries(MAX_STATEMENTS[connection.vendor]) as small:
+        _post(client, ONE_OF_EACH)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        _post(client, LARGE_BODY)
+    large = Referral.objects.order_by("-pk").first()
+    assert large.person_mentions.count() == 10 and large.phone_mentions.count() == 7
+    assert large.vehicle_mentions.count() == 7 and large.place_mentions.count() == 5
