@@ -6,10 +6,12 @@
 (a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients`
 threads, each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body,
 varied) to /api/v1/referrals until `--requests` have been sent or `--seconds` have passed, after a short
-warm-up that is not timed. It prints referrals per second, median (p50) and 99th-percentile latency, and
-errors, then checks that every referral is ready for the front door (status "received", with its decision
-clock at one working day from receipt) and audited (exactly one `referral.created` event each), and that the
-audit chain verifies.
+warm-up that is not timed. It prints referrals per second, median (p50) and 99th-percentile latency, errors
+and the CPU time gunicorn's workers spent per referral, then checks that every referral is ready for the front
+door (status "received", with its decision clock at one working day from receipt) and audited (exactly one
+`referral.created` event each), and that the audit chain verifies. `lantern worker` runs alongside, as under
+`lantern serve`, doing each referral's real-time matching from the task queue; the benchmark reports how many
+were matched and how long after the last response the queue was empty.
 
 (b) The import: 100,000 referrals from `lantern generate` (cached under var/bench/intake/) imported with the
 importer behind `lantern import referrals`, against a raw psycopg COPY of the same rows into the same tables
@@ -207,8 +209,8 @@ def start_gunicorn(*, port: int, workers: int, threads: int, env: dict) -> subpr
     """Start gunicorn in a session of its own (so it can be stopped with everything it started)."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "lantern.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-        "--keep-alive", "30", "--log-level", "warning", "--timeout", "60",
+        "--config", "python:lantern.settings.gunicorn", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning", "--timeout", "60",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -237,6 +239,54 @@ def stop(server: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """Start `lantern worker`, which does each referral's real-time matching from the task queue."""
+    command = [str(ROOT / ".venv" / "bin" / "lantern"), "worker"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+
+
+def matching_drained(*, timeout: float) -> dict:
+    """Wait until the worker has matched every queued referral; how long that took after the last response."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    started = time.perf_counter()
+    queued = DBTaskResult.objects.filter(task_path="lantern.intel.tasks.match_report")
+    waiting = queued.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+    while waiting.exists() and time.perf_counter() - started < timeout:
+        time.sleep(0.5)
+    return {
+        "matching_queued": queued.count(),
+        "matching_done": queued.filter(status=TaskResultStatus.SUCCESSFUL).count(),
+        "matching_failed": queued.filter(status=TaskResultStatus.FAILED).count(),
+        "matching_drained_after_s": round(time.perf_counter() - started, 1),
+    }
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user and system) used so far by gunicorn's workers, read from /proc (0.0 where there is none).
+
+    It depends far less than wall-clock rates on what else the machine is doing, so it is the figure to compare
+    between runs on a shared machine (though contention for caches still inflates it somewhat).
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        fields = stat[stat.rfind(")") + 2:].split()  # after the command name, which may hold spaces
+        if int(fields[1]) == server.pid:  # a worker: its parent is the gunicorn master
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def api_tokens(clients: int) -> list[str]:
@@ -285,6 +335,7 @@ def run_api(args, env: dict) -> dict:
     bodies = referral_bodies(min(args.requests, 20000) + args.clients * args.warm_up)
     port = free_port()
     server = start_gunicorn(port=port, workers=args.workers, threads=args.threads, env=env)
+    worker = start_worker(env)
     try:
         work = Work(bodies, clients=args.clients, requests=args.requests, seconds=args.seconds,
                     warm_up=args.warm_up)
@@ -293,12 +344,14 @@ def run_api(args, env: dict) -> dict:
             client.start()
         work.ready.wait()  # every client has warmed up
         work.start()
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), server_cpu_seconds(server)
         for client in clients:
             client.join()
-        elapsed = time.perf_counter() - started
+        elapsed, server_cpu = time.perf_counter() - started, server_cpu_seconds(server) - cpu_before
+        matching = matching_drained(timeout=max(120.0, elapsed * 10))
     finally:
         stop(server)
+        stop(worker)
     latencies = [latency for client in clients for latency in client.latencies]
     ids = [i for client in clients for i in client.ids]
     errors = sum((client.errors for client in clients), Counter())
@@ -318,8 +371,10 @@ def run_api(args, env: dict) -> dict:
         "referrals_per_second": round(len(latencies) / elapsed, 1) if elapsed else None,
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "server_cpu_ms_per_referral": round(server_cpu / len(latencies) * 1000, 1) if latencies else None,
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
+        **matching,
         "verified_referrals": len(ids),
         **checks,
         "audit_chain_ok": verification.ok,
@@ -502,6 +557,12 @@ def report(rows: list[dict], as_json: bool) -> None:
                  f"{row['p50_ms']:.1f}", f"{row['p99_ms']:.1f}", f"{row['errors']}",
                  "yes" if row["all_verified"] else "NO"],
             ))
+            if row["server_cpu_ms_per_referral"] is not None:
+                print(f"  gunicorn workers' CPU: {row['server_cpu_ms_per_referral']:.1f} ms per referral "
+                      "(less affected than the rate by other work on the machine).")
+            print(f"  Real-time matching (queued, done by `lantern worker` alongside): {row['matching_done']:,} of "
+                  f"{row['matching_queued']:,} matched, {row['matching_failed']:,} failed; the queue was empty "
+                  f"{row['matching_drained_after_s']} s after the last response.")
             chain = "verified" if row["audit_chain_ok"] else "BROKEN"
             print(f"  {row['verified_referrals']:,} referrals (warm-up included): "
                   f"{row['ready_for_front_door']:,} awaiting screening with a one-working-day clock, "

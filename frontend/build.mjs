@@ -26,6 +26,16 @@ const SCRIPTS = {
   "htmx.min.js": "htmx.org/dist/htmx.min.js",
   // Only the browser tests use axe-core; shipping it costs nothing and lets a tester run it by hand.
   "axe.min.js": "axe-core/axe.min.js",
+  // Cytoscape.js for the network view on entity pages (frontend/network.js starts it).
+  "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
+  // Leaflet for the hotspot map, with its stylesheet and the images that stylesheet names (served locally).
+  "leaflet/leaflet.js": "leaflet/dist/leaflet.js",
+  "leaflet/leaflet.css": "leaflet/dist/leaflet.css",
+  "leaflet/images/layers.png": "leaflet/dist/images/layers.png",
+  "leaflet/images/layers-2x.png": "leaflet/dist/images/layers-2x.png",
+  "leaflet/images/marker-icon.png": "leaflet/dist/images/marker-icon.png",
+  "leaflet/images/marker-icon-2x.png": "leaflet/dist/images/marker-icon-2x.png",
+  "leaflet/images/marker-shadow.png": "leaflet/dist/images/marker-shadow.png",
 };
 
 // Where images named in the stylesheet are looked for, in order. GOV.UK's own images are all crown or crest
@@ -124,7 +134,9 @@ try {
   const images = checkStylesheet(css);
   for (const [name, path] of Object.entries(SCRIPTS)) emit(name, fromModules(path));
   for (const name of new Set(images)) copyImage(name);
-  for (const name of ["lantern.js", "favicon.svg"]) emit(name, readFileSync(join(root, "frontend", name)));
+  for (const name of ["lantern.js", "favicon.svg", "hotspot-map.js", "network.js"]) {
+    emit(name, readFileSync(join(root, "frontend", name)));
+  }
   emit("lantern.css", css);
   // Make compares modification times, so the target it names is touched even when its content is unchanged.
   const now = new Date();

@@ -332,9 +332,395 @@ def notifications_read(*, actor, ids: list) -> Recorded:
 
 
 # Intelligence: items, grading, disclosure, entities, resolution, link alerts (lantern.intel)
+# Intelligence items: submitted, graded, read, their sources read, disclosed, imported (lantern.intel.items)
+def intel_item_submitted(
+    *, actor, item, mentions: dict[str, int] | None = None, source_recorded: bool = False
+) -> Recorded:
+    """An intelligence item was submitted (ungraded); counts of its mentions are kept, never their values."""
+    return _record("intel_item.submitted", actor=actor, obj=item,
+                   data={"reference": item.reference, "agency": item.agency.code, "mentions": mentions or {},
+                         "source_recorded": source_recorded})
+
+
+def intel_item_graded(*, actor, item, scheme: str, previous: dict[str, str]) -> Recorded:
+    """Police graded an item (3x5x2, or 5x5x5 as recorded for a historic item); the grade it replaced is kept."""
+    grade = {"3x5x2": [item.source_evaluation, item.intelligence_assessment, item.handling_code],
+             "5x5x5": [item.legacy_source_evaluation, item.legacy_intelligence_evaluation, item.legacy_handling_code]}
+    return _record("intel_item.graded", actor=actor, obj=item,
+                   data={"scheme": scheme, "grade": grade[scheme], "previous": previous,
+                         "conditions_recorded": bool(item.handling_conditions)})
+
+
+def intel_item_viewed(*, actor, item, view: str) -> Recorded:
+    """A user read an intelligence item: `view` is "full" (its content) or "sanitised" (only the sanitised text)."""
+    return _record("intel_item.viewed", actor=actor, obj=item, data={"view": view})
+
+
+def intel_items_listed(*, actor, ids: list, query: dict | None = None) -> Recorded:
+    """A user was shown a list of intelligence items."""
+    return record_listed(actor=actor, object_type="intel.intelligenceitem", ids=ids, query=query)
+
+
+def intel_source_viewed(*, actor, item) -> Recorded:
+    """A user read who an item's information came from (a narrower rule than reading the item)."""
+    return _record("intel_item.source_viewed", actor=actor, obj=item)
+
+
+def intel_item_disclosed(*, actor, disclosure) -> Recorded:
+    """An item's sanitised text was shared: to whom, by which channel, under which handling code."""
+    return _record("intel_item.disclosed", actor=actor, obj=disclosure.item, reason=disclosure.purpose[:500],
+                   data={"disclosure_id": disclosure.pk, "channel": disclosure.channel,
+                         "recipient_agency": (disclosure.recipient_agency.code
+                                              if disclosure.recipient_agency_id else None),
+                         "recipient": disclosure.recipient[:200], "handling_code": disclosure.item.handling_code,
+                         "conditions_acknowledged": disclosure.conditions_acknowledged})
+
+
+def intel_disclosure_refused(*, actor, item, channel: str, reason: str) -> Recorded:
+    """A disclosure was refused (e.g. handling conditions not acknowledged); nothing was shared."""
+    return _record("intel_item.disclosure_refused", actor=actor, obj=item, reason=reason[:500],
+                   data={"channel": channel, "handling_code": item.handling_code})
+
+
+def intel_items_imported(*, actor, items: list[dict], file_name: str) -> int:
+    """Historic intelligence items were imported from a file: one event per item (dicts with id and reference)."""
+    from lantern.audit.chain import append_many
+
+    return append_many(
+        [
+            {"event_type": "intel_item.imported", "object_type": "intel.intelligenceitem", "object_id": item["id"],
+             "data": {"reference": item["reference"], "file": file_name[:200]}}
+            for item in items
+        ],
+        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import", chain_now=True,
+    )
+
+
+
+# Networks, entity pages, contextual safeguarding and the cross-agency signal (lantern.intel.network_*)
+def entity_viewed(*, actor, entity, view: str = "page") -> Recorded:
+    """A user opened an entity (a person, vehicle, phone, place or organisation): its page, or by the API."""
+    return _record("entity.viewed", actor=actor, obj=entity, data={"kind": entity.kind, "view": view})
+
+
+def entities_listed(*, actor, ids: list, query: dict | None = None) -> Recorded:
+    """A user was shown entities (a search, a network, a path): the ids shown are kept, never the search words."""
+    return record_listed(actor=actor, object_type="intel.entity", ids=ids, query=query)
+
+
+def network_viewed(*, actor, entity, ids: list, view: str = "page") -> Recorded:
+    """A user was shown an entity's network: every entity in it is kept."""
+    return _record("entity.network_viewed", actor=actor, obj=entity,
+                   data={"ids": [str(i) for i in ids][:500], "count": len(ids), "view": view})
+
+
+def path_viewed(*, actor, source, target, ids: list) -> Recorded:
+    """A user looked for the paths between two entities: the entities on the paths shown are kept."""
+    return _record("entity.path_viewed", actor=actor, obj=source,
+                   data={"target": str(target.pk), "ids": [str(i) for i in ids][:500], "count": len(ids)})
+
+
+def network_exported(*, actor, entity, ids: list, format: str) -> Recorded:
+    """An entity's network left the system as a file (GraphML or CSV): which entities, in which format."""
+    return _record("entity.network_exported", actor=actor, obj=entity,
+                   data={"ids": [str(i) for i in ids][:5000], "count": len(ids), "format": format})
+
+
+def association_recorded(*, actor, association) -> Recorded:
+    """An analyst recorded an association between two entities (the note itself is not kept here)."""
+    return _record("association.recorded", actor=actor, obj=association,
+                   data={"source": association.source_id, "target": association.target_id,
+                         "kind": association.kind})
+
+
+def association_removed(*, actor, association, reason: str) -> Recorded:
+    """An analyst removed an association they or a colleague had recorded, and why."""
+    return _record("association.removed", actor=actor, obj=association, reason=reason[:500],
+                   data={"source": association.source_id, "target": association.target_id})
+
+
+def signal_rule_saved(*, actor, rule, created: bool, changed: dict | None = None) -> Recorded:
+    """The partnership lead created or changed a cross-agency signal rule; the fields changed are kept."""
+    return _record("signal_rule.created" if created else "signal_rule.changed", actor=actor, obj=rule,
+                   data={"name": rule.name, "changed": changed or {}})
+
+
+def cross_agency_alert_raised(*, alert, concerns: list[str]) -> Recorded:
+    """Concerns from several agencies about one entity added up to a rule: which concerns (by reference)."""
+    return _record("link_alert.cross_agency", actor=None, obj=alert,
+                   data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]})
+
+
+def entity_case_opened(*, actor, case, entity_ids: list) -> Recorded:
+    """A place or peer group was opened as a case: which entities it is about."""
+    return _record("case.opened_for_entities", actor=actor, obj=case,
+                   data={"kind": case.kind, "entities": [str(i) for i in entity_ids][:500]})
+
+
+# Resolution and link alerts: batch runs, analysts' decisions, alerts raised, read and updated (lantern.intel.linking_*)
+def linking_run(*, actor, outcomes: list[dict]) -> Recorded:
+    """Batch resolution ran (`lantern link` or the nightly job): what each kind's run found."""
+    return append(event_type="linking.run", actor=actor, object_type="intel.linkagemodel",
+                  actor_username="" if getattr(actor, "is_authenticated", False) else "system",
+                  data={"outcomes": outcomes})
+
+
+def resolution_decided(*, actor, decision) -> Recorded:
+    """An analyst confirmed, rejected or split a match; it binds every later run."""
+    return append(
+        event_type=f"resolution.{decision.decision}", actor=actor, object_type="intel.resolutiondecision",
+        object_id=decision.pk, reason=decision.reason[:500],
+        data={"kind": decision.kind, "mention": decision.mention_id, "other": decision.other_mention_id,
+              "others": list(decision.other_mention_ids or [])[:500]},
+    )
+
+
+def resolution_withdrawn(*, actor, decision) -> Recorded:
+    """An analyst withdrew an earlier decision."""
+    return append(event_type="resolution.withdrawn", actor=actor, object_type="intel.resolutiondecision",
+                  object_id=decision.pk, data={"decision": decision.decision})
+
+
+def match_viewed(*, actor, kind: str, mention_id: int) -> Recorded:
+    """A user read why a mention belongs to its entity (its evidence)."""
+    return append(event_type="resolution.viewed", actor=actor, object_type=f"intel.{kind}mention",
+                  object_id=mention_id)
+
+
+def link_alerts_raised(*, alerts: list) -> int:
+    """Real-time matching raised link alerts (one event per alert)."""
+    from lantern.audit.chain import append_many
+
+    return append_many(
+        [{"event_type": "link_alert.raised", "object_type": "intel.linkalert", "object_id": alert.pk,
+          "data": {"kind": alert.kind, "recipient": alert.recipient_id, "entity": alert.entity_id,
+                   "referral": alert.referral_id, "item": alert.item_id}}
+         for alert in alerts],
+        actor_username="system",
+    )
+
+
+def link_alert_viewed(*, actor, alert) -> Recorded:
+    """An analyst opened a link alert."""
+    return append(event_type="link_alert.viewed", actor=actor, object_type="intel.linkalert", object_id=alert.pk)
+
+
+def link_alerts_listed(*, actor, ids: list, query: dict | None = None) -> Recorded:
+    """An analyst was shown a list of their link alerts."""
+    return record_listed(actor=actor, object_type="intel.linkalert", ids=ids, query=query)
+
+
+def link_alert_updated(*, actor, alert, previous: str) -> Recorded:
+    """An analyst marked a link alert seen, actioned or dismissed."""
+    return append(event_type="link_alert.updated", actor=actor, object_type="intel.linkalert", object_id=alert.pk,
+                  reason=alert.resolution_note[:500], data={"from": previous, "to": alert.status})
 
 
 # Insights: dashboards, statistics and publication (lantern.insights)
+def hotspots_viewed(*, actor, period: str, via: str) -> Recorded:
+    """A user looked at the hotspots (which name places mentioned in referrals) for a period."""
+    return append(event_type="insights.hotspots_viewed", actor=actor, data={"period": period[:40], "via": via[:20]})
+
+
+def transparency_report_published(*, actor, report) -> Recorded:
+    """A transparency report was issued: its period and the hash of the data its figures came from."""
+    return append(
+        event_type="insights.report_published", actor=actor, object_type="insights.publishedreport",
+        object_id=report.pk, actor_username="" if getattr(actor, "is_authenticated", False) else "command",
+        data={"period": report.period, "snapshot_hash": report.snapshot_hash},
+    )
+
+
+def statistics_refreshed(*, rows: dict) -> Recorded:
+    """The scale, trend and hotspot tables were rebuilt from the record."""
+    return append(event_type="insights.statistics_refreshed", actor_username="worker", data={"rows": rows})
+
+
+def place_mentions_geocoded(*, count: int, source: str) -> Recorded:
+    """Place mentions were given coordinates from a gazetteer (the demo's, in demo mode)."""
+    return append(event_type="insights.places_geocoded", actor_username="demo", data={"count": count, "source": source[:60]})
+
+
+
+# Insights, accountability and data quality (lantern.insights.accountability)
+def accountability_viewed(*, actor, start, end, agencies: list | None, via: str = "page") -> Recorded:
+    """A manager or the partnership lead looked at the accountability figures for a period (aggregates only)."""
+    return append(event_type="insights.accountability_viewed", actor=actor,
+                  data={"from": str(start), "to": str(end), "agencies": agencies, "via": via[:20]})
+
+
+def accountability_records_listed(*, actor, metric: str, object_type: str, ids: list, query: dict) -> Recorded:
+    """A user drilled into an accountability figure and was shown the records behind it."""
+    return record_listed(actor=actor, object_type=object_type, ids=ids, query={"metric": metric, **query})
+
+
+def data_quality_viewed(*, actor, start, end, case_ids: list) -> Recorded:
+    """A user looked at data quality for a period; the cases listed as missing a flag are kept."""
+    return append(event_type="insights.data_quality_viewed", actor=actor, object_type="casework.case",
+                  data={"from": str(start), "to": str(end), "ids": [str(i) for i in case_ids][:500]})
+
+
+def accountability_refreshed(*, start, end, rows: int) -> Recorded:
+    """`lantern insights_refresh` rebuilt the accountability figures for a range of days."""
+    return append(event_type="insights.accountability_refreshed", actor_username="system",
+                  data={"from": str(start) if start else None, "to": str(end) if end else None, "rows": rows})
 
 
 # Oversight: reviews, allegations, case audits, complaints and conduct matters (lantern.oversight)
+# Reviews, allegations, case audits and review reports
+def review_created(*, actor, review) -> Recorded:
+    """The partnership lead commissioned a review: its team and scope are kept."""
+    return _record("review.created", actor=actor, obj=review, data=_review_scope(review))
+
+
+def review_updated(*, actor, review, changed: list[str]) -> Recorded:
+    """A review's terms, team, dates or scope changed; the scope after the change is kept."""
+    return _record("review.updated", actor=actor, obj=review, data={"changed": changed, **_review_scope(review)})
+
+
+def review_closed(*, actor, review) -> Recorded:
+    """A review closed: its team's access to records ended."""
+    return _record("review.closed", actor=actor, obj=review)
+
+
+def _review_scope(review) -> dict:
+    return {
+        "reviewers": sorted(u.pk for u in review.reviewers.all()), "lead_reviewer": review.lead_reviewer_id,
+        "agencies": sorted(a.code for a in review.scope_agencies.all()), "flags": sorted(review.scope_flags),
+        "cases": sorted(c.pk for c in review.scope_cases.all()), "intelligence": review.include_intelligence,
+        "period": [str(review.period_start), str(review.period_end)],
+        "access": [str(review.starts_on), str(review.ends_on)],
+    }
+
+
+def review_record_read(*, actor, obj, review_ids: list[int], via: str) -> Recorded:
+    """An independent reviewer read a record under the scope of their reviews (`via` page, api, export, ...)."""
+    object_type, object_id = _obj(obj)
+    return append(event_type="review.record_read", actor=actor, object_type=object_type, object_id=object_id,
+                  data={"review_ids": sorted(review_ids), "via": via})
+
+
+def review_records_listed(*, actor, review, counts: dict[str, int], via: str) -> Recorded:
+    """A reviewer was shown the list of records in a review's scope (how many of each kind)."""
+    return _record("review.records_listed", actor=actor, obj=review, data={"counts": counts, "via": via})
+
+
+def review_records_exported(*, actor, review, ids: dict[str, list]) -> Recorded:
+    """A reviewer exported the list of records in a review's scope as a file."""
+    return _record("review.records_exported", actor=actor, obj=review,
+                   data={kind: [str(i) for i in values][:5000] for kind, values in ids.items()})
+
+
+def review_searched(*, actor, search) -> Recorded:
+    """A reviewer searched within a review's scope; what was searched and how many records were found."""
+    return _record("review.searched", actor=actor, obj=search.review,
+                   data={"search_id": search.pk, "terms": search.terms, "result_count": search.result_count})
+
+
+def allegation_added(*, actor, allegation) -> Recorded:
+    """An allegation was put under review."""
+    return _record("review.allegation_added", actor=actor, obj=allegation,
+                   data={"review_id": allegation.review_id, "number": allegation.number})
+
+
+def evidence_linked(*, actor, link) -> Recorded:
+    """A record was linked to an allegation as evidence for or against it."""
+    return _record("review.evidence_linked", actor=actor, obj=link.allegation,
+                   data={"link_id": link.pk, "stance": link.stance, "kind": link.kind, "record_id": link.record_id})
+
+
+def finding_recorded(*, actor, allegation) -> Recorded:
+    """A reviewer recorded a finding on an allegation (awaiting the lead reviewer's sign-off)."""
+    return _record("review.finding_recorded", actor=actor, obj=allegation,
+                   data={"finding": allegation.finding, "search_id": allegation.finding_search_id,
+                         "evidence": allegation.evidence.count()})
+
+
+def finding_signed_off(*, actor, allegation) -> Recorded:
+    """The lead reviewer signed off a finding recorded by someone else."""
+    return _record("review.finding_signed_off", actor=actor, obj=allegation, data={"finding": allegation.finding})
+
+
+def case_audit_sampled(*, actor, audit) -> Recorded:
+    """Cases were sampled for an audit: the rule, seed, population and the cases chosen."""
+    return _record("review.case_audit_sampled", actor=actor, obj=audit,
+                   data={"review_id": audit.review_id, "rule": audit.rule, "seed": audit.seed, "size": audit.size,
+                         "condition": audit.condition, "population": audit.population,
+                         "cases": [i.case_id for i in audit.items.all()]})
+
+
+def case_audit_graded(*, actor, item, grades: dict[str, str]) -> Recorded:
+    """A sampled case was graded on the framework's criteria."""
+    return _record("review.case_audit_graded", actor=actor, obj=item.audit,
+                   data={"case_id": item.case_id, "grades": grades})
+
+
+def review_report_generated(*, actor, report) -> Recorded:
+    """A new version of a review's report was generated; its hash is kept."""
+    return _record("review.report_generated", actor=actor, obj=report,
+                   data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash})
+
+
+def review_report_signed_off(*, actor, report) -> Recorded:
+    """A version of a review's report was signed off and frozen."""
+    return _record("review.report_signed_off", actor=actor, obj=report,
+                   data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash})
+
+
+def review_report_read(*, actor, report, format: str) -> Recorded:
+    """Someone read or downloaded a version of a review's report."""
+    return _record("review.report_read", actor=actor, obj=report, data={"version": report.version, "format": format})
+
+
+# Oversight — complaints and conduct matters (lantern.oversight.complaints)
+def complaint_recorded(*, actor, complaint) -> Recorded:
+    """A complaint about how a concern was handled was recorded."""
+    return _record("complaint.recorded", actor=actor, obj=complaint,
+                   data={"agency": complaint.agency.code, "complainant_type": complaint.complainant_type,
+                         "referrals": sorted(r.pk for r in complaint.referrals.all()),
+                         "tasks": sorted(t.pk for t in complaint.tasks.all())})
+
+
+def complaint_moved(*, actor, complaint, what: str, data: dict | None = None) -> Recorded:
+    """A complaint moved on (`what`: acknowledged, investigating, responded, closed, stage_two, handler_assigned)."""
+    return _record(f"complaint.{what}", actor=actor, obj=complaint,
+                   data={"stage": complaint.stage, "status": complaint.status, **(data or {})})
+
+
+def learning_action_added(*, actor, action) -> Recorded:
+    """A learning action was agreed on a complaint, with an owner and a due date."""
+    return _record("complaint.learning_action_added", actor=actor, obj=action.complaint,
+                   data={"action_id": action.pk, "owner": action.owner_id, "due_date": action.due_date.isoformat()})
+
+
+def learning_action_completed(*, actor, action) -> Recorded:
+    """A learning action was completed."""
+    return _record("complaint.learning_action_completed", actor=actor, obj=action.complaint,
+                   data={"action_id": action.pk, "late": action.completed_at.date() > action.due_date})
+
+
+def conduct_matter_recorded(*, actor, matter) -> Recorded:
+    """A conduct matter about a named professional was recorded."""
+    return _record("conduct.recorded", actor=actor, obj=matter,
+                   data={"agency": matter.agency.code, "subject": matter.subject_id,
+                         "complaint_id": matter.complaint_id})
+
+
+def conduct_matter_moved(*, actor, matter, what: str, data: dict | None = None) -> Recorded:
+    """A conduct matter moved on (`what`: assessed, referred, external_acknowledged, external_decided,
+    investigating, finding, concluded, subject_notified)."""
+    return _record(f"conduct.{what}", actor=actor, obj=matter, data={"status": matter.status, **(data or {})})
+
+
+def stage_escalation_raised(*, actor, escalation) -> Recorded:
+    """A complaint's or conduct matter's overdue stage was escalated one rung."""
+    return _record("stage_escalation.raised", actor=actor, obj=escalation, reason=escalation.reason[:500],
+                   data={"level": escalation.level, "clock": escalation.clock, "complaint_id": escalation.complaint_id,
+                         "conduct_matter_id": escalation.conduct_matter_id,
+                         "recipients": sorted(u.pk for u in escalation.recipients.all())})
+
+
+def stage_escalation_resolved(*, actor, escalation) -> Recorded:
+    """A stage escalation was resolved, with a written resolution."""
+    return _record("stage_escalation.resolved", actor=actor, obj=escalation,
+                   data={"level": escalation.level, "clock": escalation.clock})

@@ -40,6 +40,15 @@ class Case(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.TextField(blank=True)
+    # Contextual safeguarding: a place's case names the place entity; a peer group's case names its members.
+    entity = models.ForeignKey(
+        "intel.Entity", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
+        help_text="The place (or other entity) this case is about, for a place case.",
+    )
+    members = models.ManyToManyField(
+        "intel.Entity", blank=True, related_name="peer_group_cases",
+        help_text="The people an analyst named as the peer group, for a peer group case.",
+    )
 
     class Meta:
         ordering = ["-opened_at"]

@@ -13,6 +13,8 @@ as queries, so a list never shows what a page would refuse.
   the partnership lead; it is resolved by its recipients, the agency's managers at or above its rung, or the
   partnership lead.
 * Any case worker who can see a task or its referral may raise a professional disagreement about it.
+* An independent reviewer reads (never writes) the tasks, cases and escalations in the scope of a review they are
+  on while it is open (`lantern.oversight.reviews_selectors`).
 """
 
 import rules
@@ -20,7 +22,7 @@ import rules
 from lantern.accounts.models import Role
 from lantern.casework.models import AgencyTask, Case, Escalation, EscalationLevel, FlagChange
 from lantern.core import policy
-from lantern.core.policy import has_role, is_case_worker, is_partnership_lead, register
+from lantern.core.policy import has_role, is_case_worker, is_partnership_lead, read_under_review, register
 
 # Roles that see every unrestricted case without being involved in it.
 SEES_ALL_CASES_ROLES = frozenset({Role.FRONT_DOOR, Role.ANALYST, Role.PARTNERSHIP_LEAD})
@@ -125,10 +127,12 @@ def may_see_task_or_referral(user, obj) -> bool:
     return _involved_in_referral(user, referral)
 
 
-can_view_task = register("can_view_task", (is_case_worker & in_task_agency) | is_partnership_lead)
+can_view_task = register(
+    "can_view_task", (is_case_worker & in_task_agency) | is_partnership_lead | read_under_review
+)
 can_act_on_task = register("can_act_on_task", is_case_worker & in_task_agency)
 can_assign_task = register("can_assign_task", is_agency_manager & in_task_agency)
-can_view_case = register("can_view_case", is_case_worker & may_see_case)
+can_view_case = register("can_view_case", (is_case_worker & may_see_case) | read_under_review)
 can_add_case_record = register("can_add_case_record", is_case_worker & may_see_case)
 can_request_flag_change = register("can_request_flag_change", is_case_worker & may_see_case)
 can_approve_flag_change = register(
@@ -137,7 +141,8 @@ can_approve_flag_change = register(
 )
 can_view_escalation = register(
     "can_view_escalation",
-    is_case_worker & (received_escalation | raised_escalation | manages_escalation_agency | is_partnership_lead),
+    (is_case_worker & (received_escalation | raised_escalation | manages_escalation_agency | is_partnership_lead))
+    | read_under_review,
 )
 can_resolve_escalation = register(
     "can_resolve_escalation", is_case_worker & (received_escalation | manages_at_or_above_rung | is_partnership_lead),

@@ -68,6 +68,24 @@ def _is_case_worker(user) -> bool:
     return policy.allows(user, "can_view_case_content")
 
 
+def _is_reviewer(user) -> bool:
+    return getattr(user, "role", None) == Role.REVIEWER
+
+
+def _under_review(user, queryset: QuerySet) -> QuerySet:
+    # An independent reviewer sees only what the reviews they are on put in scope today (see oversight).
+    from lantern.oversight.reviews_selectors import scoped_for_reviewer
+
+    return scoped_for_reviewer(user=user, queryset=queryset)
+
+
+def _note_review_read(user, obj) -> None:
+    if _is_reviewer(user):
+        from lantern.oversight.reviews_selectors import note_reviewer_read
+
+        note_reviewer_read(user=user, obj=obj)
+
+
 # Tasks
 def task_list_visible_to(*, user) -> QuerySet[AgencyTask]:
     """Every task `user` may see (their agency's; every agency's for the partnership lead), ready for a list."""
@@ -88,6 +106,8 @@ def task_list_visible_to(*, user) -> QuerySet[AgencyTask]:
             When(status=TaskStatus.ACKNOWLEDGED, then=Value(1)), default=Value(2), output_field=IntegerField(),
         ),
     )
+    if _is_reviewer(user):
+        return _under_review(user, tasks)
     if not _is_case_worker(user):
         return tasks.none()
     if user.role == Role.PARTNERSHIP_LEAD:
@@ -151,6 +171,7 @@ def task_get_for_user(*, user, task_id) -> AgencyTask:
     )
     if task is None or not policy.allows(user, "can_view_task", task):
         raise Http404("Not found.")
+    _note_review_read(user, task)
     return task
 
 
@@ -193,6 +214,8 @@ def assignable_users(task: AgencyTask) -> QuerySet[User]:
 def escalation_list_visible_to(*, user) -> QuerySet[Escalation]:
     """Escalations sent to `user` or raised by them, their agency's (for its managers), or all (partnership lead)."""
     escalations = Escalation.objects.select_related("agency", "task", "task__agency", "referral", "raised_by")
+    if _is_reviewer(user):
+        return _under_review(user, escalations)
     if not _is_case_worker(user):
         return escalations.none()
     if user.role == Role.PARTNERSHIP_LEAD:
@@ -229,6 +252,7 @@ def escalation_get_for_user(*, user, escalation_id) -> Escalation:
     )
     if escalation is None:
         raise Http404("Not found.")
+    _note_review_read(user, escalation)
     return escalation
 
 
@@ -236,6 +260,8 @@ def escalation_get_for_user(*, user, escalation_id) -> Escalation:
 def case_list_visible_to(*, user) -> QuerySet[Case]:
     """Every case `user` may see: restricted ones only when named on them."""
     cases = Case.objects.select_related("lead_agency")
+    if _is_reviewer(user):
+        return _under_review(user, cases)
     if not _is_case_worker(user):
         return cases.none()
     named = Exists(Case.restricted_to.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk))
@@ -258,6 +284,7 @@ def case_get_for_user(*, user, case_id, with_record: bool = True) -> Case:
     case = case_list_visible_to(user=user).select_related("owner").filter(pk=_id(case_id)).first()
     if case is None or not policy.allows(user, "can_view_case", case):
         raise Http404("Not found.")
+    _note_review_read(user, case)
     if not with_record:
         return case
     case.referral_list = list(

@@ -311,6 +311,11 @@ def _notify(*, users: Iterable[User], message: str, url: str, escalation: Escala
         transaction.on_commit(send)
 
 
+def notify(*, users: Iterable[User], message: str, url: str) -> None:
+    """Tell people in the app and by email (sent once the transaction commits); for other apps' services."""
+    _notify(users=users, message=message, url=url)
+
+
 def _escalation_url(escalation: Escalation) -> str:
     try:
         return reverse("casework:escalation_detail", args=[escalation.pk])

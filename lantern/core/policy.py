@@ -49,6 +49,16 @@ def require(user, name: str, obj=None) -> None:
     raise PolicyDenied(name)
 
 
+@rules.predicate
+def read_under_review(user, obj) -> bool:
+    """An independent reviewer reads a record in the scope of a review they are on, while it grants access."""
+    if getattr(user, "role", None) != Role.REVIEWER or obj is None:
+        return False
+    from lantern.oversight.reviews_selectors import reviewer_may_read
+
+    return reviewer_may_read(user, obj)
+
+
 # Predicates over the user. Combine them with & | ~ to make rules; keep every combination in a named rule.
 def has_role(*roles: str) -> rules.Predicate:
     """A predicate true when the user holds one of `roles`."""

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,24 +13,33 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the worker runs every `every`."""
+    """A job the worker runs every `every` (from the next `at`, local time, when given; else from the start)."""
 
     name: str
     every: timedelta
     run: Callable[[], object]
+    at: time | None = None
 
 
 JOBS: dict[str, PeriodicJob] = {}
 
 
-def periodic(name: str, every: timedelta):
-    """Decorator: register a function to run every `every` in the worker."""
+def periodic(name: str, every: timedelta, at: time | None = None):
+    """Decorator: register a function to run every `every` in the worker, first at the next `at` if given."""
 
     def wrap(fn):
-        JOBS[name] = PeriodicJob(name=name, every=every, run=fn)
+        JOBS[name] = PeriodicJob(name=name, every=every, run=fn, at=at)
         return fn
 
     return wrap
+
+
+def next_local(at: time, now: datetime) -> datetime:
+    """The next moment after `now` when the local clock shows `at`."""
+    local = timezone.localtime(now)
+    candidate = timezone.make_aware(datetime.combine(local.date(), at))
+    return candidate if candidate > now else timezone.make_aware(
+        datetime.combine(local.date() + timedelta(days=1), at))
 
 
 def run_due_jobs(now=None) -> list[str]:
@@ -42,6 +51,10 @@ def run_due_jobs(now=None) -> list[str]:
     for job in JOBS.values():
         with transaction.atomic():
             state, _ = JobRun.objects.select_for_update().get_or_create(name=job.name)
+            if state.next_run_at is None and job.at is not None:
+                # A heavy job kept for quiet hours does not run the moment a worker first starts.
+                state.next_run_at = next_local(job.at, now)
+                state.save(update_fields=["next_run_at"])
             if state.next_run_at and state.next_run_at > now:
                 continue
             state.next_run_at = now + job.every

@@ -140,6 +140,9 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
     files[REFERRALS] = {"rows": referrals_write(plan, out), "sha256": _sha256(out / REFERRALS)}
     with open(out / MENTIONS, encoding="utf-8") as handle:
         files[MENTIONS] = {"rows": sum(1 for _ in handle) - 1, "sha256": _sha256(out / MENTIONS)}
+    files[PERSON_MENTIONS] = {
+        "rows": person_mentions_write(seed=seed, size=size, out=out), "sha256": _sha256(out / PERSON_MENTIONS),
+    }
     truth = {
         "generator": {"name": "lantern.demo", "version": GENERATOR_VERSION},
         "seed": seed,
@@ -205,3 +208,98 @@ def demo_ground_truth(*, seed: int) -> dict[str, Any]:
             for plan in borough.AGENCIES
         ],
     }
+
+
+# Person mentions with the true person behind each (for measuring resolution: bench/linking.py)
+PERSON_MENTIONS = "person_mentions.csv"
+PERSON_MENTION_FIELDS = (
+    "mention_id", "given_name", "family_name", "nickname", "date_of_birth", "age", "sex", "address", "postcode",
+    "report_year", "entity",
+)
+PERSON_MENTIONS_PER_PERSON = 5
+
+
+def _typo(rng, word: str) -> str:
+    """A typing slip: two letters swapped, one dropped or one doubled."""
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    match rng.randrange(3):
+        case 0:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        case 1:
+            return word[:i] + word[i + 1:]
+        case _:
+            return word[:i] + word[i] + word[i:]
+
+
+def person_mention_rows(streams: Streams, size: Size) -> Iterator[list[str]]:
+    """About five mentions of each person, as reports write them: familiar names, typing slips, day and month
+    transposed, ages for dates of birth, missing fields; the last column is the true person."""
+    from lantern.demo import vocabulary
+
+    homes, noise = streams("person_mentions.homes"), streams("person_mentions.noise")
+    areas = borough.AREAS
+    mention = 0
+    for person in population.people(streams, size):
+        area = areas[int(homes.random() * len(areas))]
+        unit = "".join(homes.choice(vocabulary.POSTCODE_UNIT_LETTERS) for _ in range(2))
+        postcode = f"{area.district} {homes.randrange(10)}{unit}"
+        street = f"{homes.choice(vocabulary.STREET_NAMES)} {homes.choice(vocabulary.STREET_SUFFIXES)}"
+        address = f"{homes.randint(1, 120)} {street}"
+        short_forms = vocabulary.SHORT_FORMS.get(person.given_name, ())
+        aliases = [n for n in person.nicknames if n in vocabulary.ALIASES]
+        count = 1 + min(int(noise.expovariate(1 / (PERSON_MENTIONS_PER_PERSON - 1))), 30)
+        for _ in range(count):
+            mention += 1
+            year = noise.randint(2022, 2025)
+            given = person.given_name
+            roll = noise.random()
+            if short_forms and roll < 0.2:
+                given = noise.choice(short_forms)
+            elif roll < 0.25:
+                given = _typo(noise, given)
+            family = _typo(noise, person.family_name) if noise.random() < 0.05 else person.family_name
+            # Now and then a name is missing, but not both: a mention with no name at all is a description.
+            roll = noise.random()
+            if roll < 0.03:
+                given = ""
+            elif roll < 0.08:
+                family = ""
+            nickname = aliases[0] if aliases and noise.random() < 0.6 else ""
+            dob, age = "", ""
+            roll = noise.random()
+            if roll < 0.75:
+                born = person.date_of_birth
+                slip = noise.random()
+                if slip < 0.05 and born.day <= 12 and born.day != born.month:
+                    born = born.replace(day=born.month, month=born.day)
+                elif slip < 0.07:
+                    born = born.replace(day=min(28, max(1, born.day + noise.choice((-1, 1)))))
+                dob = born.isoformat()
+            elif roll < 0.95:
+                true_age = year - person.date_of_birth.year
+                age = str(max(0, true_age + noise.choice((-1, 0, 0, 0, 1))))
+            sex = person.sex if noise.random() < 0.85 else ""
+            place_roll = noise.random()
+            written_postcode = postcode if place_roll < 0.6 else ""
+            written_address = address if noise.random() < 0.4 else ""
+            yield [
+                f"M{mention:08d}", given, family, nickname, dob, age, sex, written_address, written_postcode,
+                str(year), person.id,
+            ]
+
+
+def person_mentions_write(*, seed: int, size: str | Size, out: Path) -> int:
+    """Write `person_mentions.csv` for `seed` and `size` into `out`; returns how many mentions."""
+    size = size_named(size) if isinstance(size, str) else size
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(out / PERSON_MENTIONS, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(PERSON_MENTION_FIELDS)
+        for row in person_mention_rows(Streams(seed), size):
+            writer.writerow(row)
+            count += 1
+    return count

@@ -6,4 +6,7 @@ the referral itself. Historic imports do not call it: batch resolution (`lantern
 
 
 def referral_received(referral) -> None:
-    """A referral has been committed. Incremental linking and link alerts (issue 4) hook in here."""
+    """A referral has been committed: queue the real-time matching of its mentions and any link alerts."""
+    from lantern.intel.realtime import report_committed
+
+    report_committed(referral=referral)

@@ -4,13 +4,14 @@
   screening, oversight and linking need the whole picture.
 * Other practitioners and managers see a referral when their agency has a task on it, or when they made it.
 * A restricted referral is seen only by the people it is restricted to, whatever their role.
-* Independent reviewers and system administrators see none (reviews grant access separately).
+* System administrators see none. Independent reviewers see only the referrals in the scope of a review they
+  are on while it is open (`lantern.oversight.reviews_selectors`), and never write them.
 """
 
 import rules
 
 from lantern.accounts.models import Role, User
-from lantern.core.policy import is_case_worker, register
+from lantern.core.policy import is_case_worker, read_under_review, register
 
 SEES_ALL_ROLES = frozenset({Role.FRONT_DOOR, Role.ANALYST, Role.PARTNERSHIP_LEAD})
 
@@ -54,5 +55,5 @@ def may_see_referral(user, referral) -> bool:
 
 can_create_referral = register("can_create_referral", is_case_worker)
 can_list_referrals = register("can_list_referrals", is_case_worker)
-can_view_referral = register("can_view_referral", is_case_worker & may_see_referral)
+can_view_referral = register("can_view_referral", (is_case_worker & may_see_referral) | read_under_review)
 can_view_all_referrals = register("can_view_all_referrals", is_case_worker & sees_all_referrals)

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from lantern.accounts.models import AgencyKind
+from lantern.accounts.models import AgencyKind, Role
 from lantern.audit import events
 from lantern.casework.models import AgencyTask
 from lantern.core import policy
@@ -18,6 +18,11 @@ from lantern.intake.rules import sees_all_referrals
 def referral_list_visible_to(*, user) -> QuerySet[Referral]:
     """Every referral `user` may see, newest first, with what a list shows loaded (no query per row)."""
     referrals = Referral.objects.select_related("referrer_agency")
+    if getattr(user, "role", None) == Role.REVIEWER:
+        # Only what the reviews they are on put in scope today (see lantern.oversight.reviews_selectors).
+        from lantern.oversight.reviews_selectors import scoped_for_reviewer
+
+        return scoped_for_reviewer(user=user, queryset=referrals)
     if not policy.allows(user, "can_list_referrals"):
         return referrals.none()
     named = Exists(Referral.restricted_to.through.objects.filter(referral_id=OuterRef("pk"), user_id=user.pk))
@@ -53,6 +58,10 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
         raise Http404("Not found.")
     if audit:
         events.referral_viewed(actor=user, referral=referral)
+    if getattr(user, "role", None) == Role.REVIEWER:
+        from lantern.oversight.reviews_selectors import note_reviewer_read
+
+        note_reviewer_read(user=user, obj=referral)
     return referral
 
 

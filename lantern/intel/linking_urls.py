@@ -1,3 +1,11 @@
-"""Pages: resolution: batch (splink) and real-time matching, analyst decisions, link alerts."""
+"""Pages: link alerts, and why a mention belongs to its entity (with analysts' decisions)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from lantern.intel import linking_views as views
+
+urlpatterns: list = [
+    path("intel/alerts/", views.alert_list, name="alert_list"),
+    path("intel/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
+    path("intel/matches/<str:kind>/<int:mention_id>/", views.match_detail, name="match_detail"),
+]

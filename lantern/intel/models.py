@@ -317,6 +317,11 @@ class LinkageModel(models.Model):
     threshold = models.FloatField(help_text="Match probability at or above which two mentions are linked.")
     settings_json = models.JSONField(help_text="The Splink model as saved (comparisons, m and u, lambda).")
     is_current = models.BooleanField(default=True)
+    strong_threshold = models.FloatField(
+        default=0.99, help_text="Match probability at or above which a link may join two entities into one.")
+    term_frequencies = models.JSONField(default=dict, blank=True,
+                                        help_text="Each compared value's share, for term-frequency adjustment.")
+    summary = models.JSONField(default=dict, blank=True, help_text="What the run that trained it found.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="intel_linkage_model_version")]
@@ -360,6 +365,8 @@ class ResolutionDecision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    other_mention_ids = models.JSONField(default=list, blank=True,
+                                         help_text="For a split: the mentions it was split away from.")
 
     class Meta:
         indexes = [models.Index(fields=["kind", "mention_id"]), models.Index(fields=["kind", "other_mention_id"])]

@@ -1,6 +1,6 @@
 """Periodic jobs run when due, once per period however many workers poll, and a failure does not stop others."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -29,6 +29,22 @@ def test_job_runs_once_per_period(jobs):
         clock.shift(timedelta(minutes=10, seconds=1))
         assert scheduler.run_due_jobs() == ["count"]
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_a_nightly_job_waits_for_its_hour_rather_than_running_when_the_worker_starts(jobs):
+    """A job kept for 02:00 does not run at a worker's first poll in the afternoon; it runs at 02:00, then daily."""
+    calls = []
+    scheduler.periodic("nightly", timedelta(days=1), at=time(2, 0))(lambda: calls.append(1))
+    afternoon = timezone.make_aware(datetime(2026, 3, 10, 15, 0))
+    with time_machine.travel(afternoon, tick=False) as clock:
+        assert scheduler.run_due_jobs() == []
+        clock.move_to(timezone.make_aware(datetime(2026, 3, 11, 1, 59)))
+        assert scheduler.run_due_jobs() == []
+        clock.move_to(timezone.make_aware(datetime(2026, 3, 11, 2, 0, 1)))
+        assert scheduler.run_due_jobs() == ["nightly"]
+        assert scheduler.run_due_jobs() == []
+    assert len(calls) == 1
 
 
 @pytest.mark.django_db

