@@ -13,13 +13,14 @@ from typing import Annotated
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 
 from lantern.accounts.models import Agency
 from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.core.vocabulary import PlaceType, Sex
+from lantern.core.vocabulary import Sex
+from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
 from lantern.intake.services import date_problem
 from lantern.intel import items, items_selectors
 from lantern.intel.models import (
@@ -31,17 +32,10 @@ from lantern.intel.models import (
     PersonRole,
     SourceEvaluation,
 )
-from lantern.intel.normalise import phone_or_error, registration_or_error
 
 router = Router(tags=["intelligence"])
 
 PAGE_MAX = 100
-
-
-class StrictIn(Schema):
-    """Input that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IntelPersonIn(StrictIn):
@@ -63,44 +57,6 @@ class IntelPersonIn(StrictIn):
         if problem := date_problem(value, what="Date of birth"):
             raise ValueError(problem)
         return value
-
-
-class IntelVehicleIn(StrictIn):
-    """A vehicle: registration mark (all or part, ? for unseen characters), make, model, colour, taxi licence."""
-
-    registration: str = Field("", max_length=20, examples=["AB12 CDE"])
-    make: str = Field("", max_length=50)
-    model: str = Field("", max_length=50)
-    colour: str = Field("", max_length=30)
-    licence_number: str = Field("", max_length=30, description="Taxi or private hire vehicle licence number.")
-
-    @field_validator("registration")
-    @classmethod
-    def _registration(cls, value: str) -> str:
-        if value:
-            registration_or_error(value)
-        return value
-
-
-class IntelPhoneIn(StrictIn):
-    """A phone number, UK or with a country code."""
-
-    number: str = Field(..., min_length=1, max_length=40, examples=["07700 900982"])
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, value: str) -> str:
-        phone_or_error(value)
-        return value
-
-
-class IntelPlaceIn(StrictIn):
-    """A place: name, type and address."""
-
-    name: str = Field("", max_length=200)
-    type: PlaceType = PlaceType.OTHER
-    address: str = Field("", max_length=300)
-    postcode: str = Field("", max_length=10)
 
 
 class IntelOrganisationIn(StrictIn):
@@ -131,9 +87,9 @@ class IntelItemIn(StrictIn):
     occurred_at: datetime | None = Field(None, description="When what it describes happened; not in the future.")
     source: IntelSourceIn | None = None
     persons: list[IntelPersonIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    vehicles: list[IntelVehicleIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    phones: list[IntelPhoneIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    places: list[IntelPlaceIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
+    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
+    places: list[PlaceIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
     organisations: list[IntelOrganisationIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
 
     @field_validator("occurred_at")
