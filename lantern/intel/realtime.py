@@ -202,7 +202,11 @@ def resolve_report(*, referral=None, item=None, now: datetime) -> list[LinkAlert
     before = dict(Entity.objects.filter(pk__in=list(entities)).values_list("pk", "network"))
     sizes = _network_sizes({n for n in before.values() if n})
     touched = _add_edges(entities, when)
-    _merge_networks(set(entities) | touched, known=before if not touched else None)
+    # Places are hubs (one takeaway is named in reports about many unrelated people), so they belong to no network
+    # and never join two; recurring places are the cross-agency signal's and the place page's business.
+    networked = {e for e, k in entities.items() if k != EntityKind.PLACE}
+    _merge_networks(networked | touched,
+                    known={e: n for e, n in before.items() if e in networked} if not touched else None)
     alerts = _raise_alerts(referral=referral, item=item, matched=matched, before=before, sizes=sizes, when=when,
                            now=now)
     _signals(list(entities), now)

@@ -396,8 +396,13 @@ def _graph_invalidate() -> None:
 
 
 def renumber_networks() -> int:
-    """Set every entity's network to its component of the association graph (2 or more entities), else none."""
-    pairs = Association.objects.values_list("source_id", "target_id")
+    """Set every entity's network to its component of the association graph (2 or more entities), else none.
+
+    Places are left out: a place named in reports about many unrelated people would join them all into one
+    network (see `realtime.resolve_report`).
+    """
+    pairs = Association.objects.exclude(source__kind=EntityKind.PLACE).exclude(
+        target__kind=EntityKind.PLACE).values_list("source_id", "target_id")
     ids = set()
     edges = []
     for a, b in pairs.iterator():

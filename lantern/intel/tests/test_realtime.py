@@ -111,3 +111,23 @@ def test_a_committed_referral_is_queued_for_the_worker_and_matched_when_it_runs(
 
     match_report.call(**queued.args_kwargs["kwargs"])  # what the worker does with the queued task
     assert VehicleMention.objects.get(referral=referral).entity_id
+
+
+def test_a_place_named_in_unrelated_reports_joins_no_networks(professional, analyst, django_capture_on_commit_callbacks):
+    """A takeaway named in two unrelated reports neither merges their people into one network nor raises an
+    alert; the same car in a third report does."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = refer(professional, persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+                      vehicles=[{"registration": "AB12 CDE"}], places=[{"name": "Chicken Shack", "type": "takeaway"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        second = refer(professional, persons=[{"name": "Lee Turner", "age": 52}],
+                       places=[{"name": "Chicken Shack", "type": "takeaway"}])
+    kaz = Entity.objects.get(pk=PersonMention.objects.get(referral=first).entity_id)
+    lee = Entity.objects.get(pk=PersonMention.objects.get(referral=second).entity_id)
+    assert kaz.network is not None
+    assert lee.network != kaz.network
+    assert not LinkAlert.objects.filter(referral=second).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        third = refer(professional, vehicles=[{"registration": "AB12CDE"}])
+    assert LinkAlert.objects.filter(referral=third, kind=AlertKind.JOINED_NETWORK).exists()
