@@ -13,7 +13,8 @@ from django.forms import formset_factory
 from django.utils import timezone
 
 from lantern.core.vocabulary import PlaceType
-from lantern.intake.forms import DateField
+from lantern.intake import forms as intake_forms
+from lantern.intake.forms import DateField, PhoneForm
 from lantern.intake.services import date_problem
 from lantern.intel import items
 from lantern.intel.models import (
@@ -24,7 +25,6 @@ from lantern.intel.models import (
     PersonRole,
     SourceEvaluation,
 )
-from lantern.intel.normalise import phone_or_error, registration_or_error
 
 ROWS = 2  # blank rows offered for each repeating part
 
@@ -83,8 +83,8 @@ class PersonForm(forms.Form):
         self.fields["role"].initial = PersonRole.PERSON_OF_CONCERN
 
 
-class VehicleForm(forms.Form):
-    """One vehicle: registration mark (all or part), make, model, colour, taxi licence number."""
+class VehicleForm(intake_forms.VehicleForm):
+    """One vehicle: the referral form's registration mark check, with make and model apart and a taxi licence."""
 
     registration = _text(
         "Registration mark", 20, help_text="All of it or the part seen. Use ? for a character not seen.",
@@ -94,32 +94,7 @@ class VehicleForm(forms.Form):
     model = _text("Model", 50, width="govuk-input--width-20")
     colour = _text("Colour", 30, width="govuk-input--width-10")
     licence_number = _text("Taxi licence number", 30, width="govuk-input--width-10")
-
-    def clean_registration(self) -> str:
-        """Accept a full or partial mark; refuse anything that cannot be one."""
-        value = self.cleaned_data["registration"].strip()
-        if value:
-            try:
-                registration_or_error(value)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-        return value
-
-
-class PhoneForm(forms.Form):
-    """One phone number."""
-
-    number = _text("Phone number", 40, width="govuk-input--width-20", inputmode="tel", autocomplete="off")
-
-    def clean_number(self) -> str:
-        """A number that can be dialled, in the UK or with a country code."""
-        value = self.cleaned_data["number"].strip()
-        if value:
-            try:
-                phone_or_error(value)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-        return value
+    field_order = ["registration", "make", "model", "colour", "licence_number"]
 
 
 class PlaceForm(forms.Form):
