@@ -123,6 +123,15 @@ class AgencyTask(models.Model):
             models.Index(fields=["status", "ack_due_at"], name="task_ack_clock_idx"),
             models.Index(fields=["status", "due_at"], name="task_due_clock_idx"),
             models.Index(fields=["agency", "status"], name="task_agency_idx"),
+            # The accountability figures' live slice and drill-down lists: tasks by each event's time, and open
+            # tasks with their clocks (counted per team from the index alone).
+            models.Index(fields=["created_at"], name="task_created_idx"),
+            models.Index(fields=["acknowledged_at"], name="task_acknowledged_idx",
+                         condition=models.Q(acknowledged_at__isnull=False)),
+            models.Index(fields=["completed_at"], name="task_completed_idx",
+                         condition=models.Q(completed_at__isnull=False)),
+            models.Index(fields=["agency", "team", "status", "ack_due_at", "due_at"], name="task_open_idx",
+                         condition=models.Q(status__in=["awaiting_ack", "acknowledged"])),
         ]
         constraints = [
             models.UniqueConstraint(fields=["referral", "agency"], name="task_one_per_agency_per_referral"),
@@ -182,6 +191,12 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
+        indexes = [
+            # The accountability figures' live slice and drill-down lists: resolutions by time, and open escalations.
+            models.Index(fields=["resolved_at"], name="escalation_resolved_idx",
+                         condition=models.Q(resolved_at__isnull=False)),
+            models.Index(fields=["agency", "level"], name="escalation_open_idx", condition=models.Q(status="open")),
+        ]
         constraints = [
             # Automatic escalations are raised once per rung; disagreements may be raised again.
             models.UniqueConstraint(

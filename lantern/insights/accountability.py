@@ -22,15 +22,15 @@ What each figure means (DESIGN §4; the dashboard's "About these figures" says t
 * **Outcomes fed back** — referrals closed in the period that carry a plain-English outcome and have someone to
   tell: a professional referrer (who sees it in Lantern) or a reporter with a tracking reference.
 
-Days up to `AccountabilityRefresh.complete_through` come from `AccountabilityDay`; later days (normally just
-today) are computed live from the referral loop's tables by the same code that builds the fact rows, reading only
-the records that were still open when the table ends and newer ones (`_snapshot`), by primary key.
+Days up to `AccountabilityRefresh.complete_through` come from the fact table: each whole calendar month in the
+period from `AccountabilityMonth`, the ragged days at either end from `AccountabilityDay`; later days (normally just
+today) are computed live from the referral loop's tables by the same code that builds the fact rows, reading each
+kind of event by its time through the index on it.
 `accountability_figures_raw` computes the same answer with plain ORM aggregations over the raw tables (for the
 benchmark and for the test that the two agree).
 """
 
 from collections import defaultdict
-from itertools import chain
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -39,13 +39,13 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from lantern.accounts.models import Agency, Role, Team
+from lantern.accounts.models import Agency, Role, Team, User
 from lantern.casework.models import AgencyTask, Escalation, EscalationKind, EscalationStatus, TaskOutcome, TaskStatus
 from lantern.casework.selectors import overdue_q
 from lantern.core import policy
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
-from lantern.insights.accountability_models import AccountabilityDay, AccountabilityRefresh
+from lantern.insights.accountability_models import AccountabilityDay, AccountabilityMonth, AccountabilityRefresh
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
 
 EARLIEST = date(2000, 1, 1)
@@ -175,19 +175,31 @@ def _seconds(later: datetime, earlier: datetime) -> int:
 
 
 def duration_of(values: np.ndarray) -> Duration:
-    """Median and 90th percentile (type 7) of durations in seconds, in hours to two decimal places."""
-    if not len(values):
+    """Median and 90th percentile (type 7) of durations in seconds, in hours to two decimal places.
+
+    Type 7 reads the two closest ranks to (n - 1) × p and interpolates between them; only those ranks are put in
+    place (one partial sort of the whole-second integers for both figures), not the whole array sorted.
+    """
+    n = len(values)
+    if not n:
         return Duration(0, None, None)
-    median, p90 = np.percentile(values.astype(np.float64), [50, 90])
-    return Duration(int(len(values)), round(float(median) / 3600, 2), round(float(p90) / 3600, 2))
+    ranks = [(n - 1) * share for share in (0.5, 0.9)]
+    placed = np.partition(values, sorted({min(int(r) + step, n - 1) for r in ranks for step in (0, 1)}))
+
+    def at(rank: float) -> float:
+        low = int(rank)
+        below, above = float(placed[low]), float(placed[min(low + 1, n - 1)])
+        return below + (rank - low) * (above - below)
+
+    return Duration(n, round(at(ranks[0]) / 3600, 2), round(at(ranks[1]) / 3600, 2))
 
 
-def _pack(values: list[int]) -> bytes:
-    return np.sort(np.asarray(values, dtype=SECONDS)).tobytes() if values else b""
+def _pack(values: np.ndarray) -> bytes:
+    return np.sort(np.asarray(values, dtype=SECONDS)).tobytes() if len(values) else b""
 
 
 def _unpack(blob) -> np.ndarray:
-    return np.frombuffer(bytes(blob), dtype=SECONDS) if blob else np.empty(0, dtype=SECONDS)
+    return np.frombuffer(blob, dtype=SECONDS) if blob else np.empty(0, dtype=SECONDS)
 
 
 # Totals: counts and durations for one (agency, team), summed over days
@@ -220,23 +232,21 @@ class Totals:
 Key = tuple[int | None, int | None]
 
 
-def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = True,
-             snapshot: dict | None = None) -> dict:
+def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = True) -> dict:
     """Facts for events in [start, end) from the raw tables, keyed by (London day, agency, team) or (agency, team).
 
     This is the one definition of every figure: the fact table is built from it, and the live slice uses it.
     The partnership-wide referral figures (key agency None, team None) are collected only for every agency.
-    With a `snapshot` taken at or before `start`, only the records it names as open then, and newer ones, are
-    read (see `_snapshot`): the same answer, without scanning the whole of each table for today's events.
+    Each kind of event is read by a range on its own time, which has an index (see the intake and case-work
+    models), so that today's live slice reads today's events only.
     """
     facts: dict = defaultdict(Totals)
 
-    def rows(queryset: QuerySet, name: str, *fields: str):
-        if not snapshot:
-            return queryset.values_list(*fields).iterator(10000)
-        # A few rows: read at once rather than through a server-side cursor.
-        return chain.from_iterable(list(part.values_list(*fields))
-                                   for part in _candidates(queryset, name, snapshot))
+    stream = end - start > timedelta(days=7)
+
+    def rows(queryset: QuerySet, *fields: str):
+        # A refresh reads a year's events and streams them; the live slice (normally today) reads them at once.
+        return queryset.values_list(*fields).iterator(10000) if stream else queryset.values_list(*fields)
 
     def key(moment: datetime, agency_id, team_id):
         return (london_day(moment), agency_id, team_id) if by_day else (agency_id, team_id)
@@ -249,17 +259,17 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
     )
     if agency_ids is None:
         referrals = Referral.objects.all()
-        for (received_at,) in referrals.filter(in_range("received_at")).values_list("received_at").iterator(10000):
+        for (received_at,) in rows(referrals.filter(in_range("received_at")), "received_at"):
             facts[key(received_at, None, None)].add("referrals_received")
         closed = referrals.filter(in_range("closed_at"), status__in=CLOSED_STATUSES).annotate(told=_fed_back_flag())
-        for closed_at, told in rows(closed, "referral", "closed_at", "told"):
+        for closed_at, told in rows(closed, "closed_at", "told"):
             facts[key(closed_at, None, None)].add("referrals_closed")
             if told:
                 facts[key(closed_at, None, None)].add("outcomes_fed_back")
     decided = scoped(Referral.objects.filter(in_range("decided_at"), decision__isnull=False),
                      "decision__decided_by__agency_id")
     for decided_at, due_at, kind, agency_id, team_id in rows(
-        decided, "referral", "decided_at", "decision_due_at", "decision__kind", "decision__decided_by__agency_id",
+        decided, "decided_at", "decision_due_at", "decision__kind", "decision__decided_by__agency_id",
         "decision__decided_by__team_id",
     ):
         totals = facts[key(decided_at, agency_id, team_id)]
@@ -270,12 +280,12 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         if kind == DecisionKind.NO_FURTHER_ACTION:
             totals.add("decisions_nfa")
     tasks = scoped(AgencyTask.objects.all())
-    for created_at, agency_id, team_id in rows(tasks.filter(in_range("created_at")), "task", "created_at",
+    for created_at, agency_id, team_id in rows(tasks.filter(in_range("created_at")), "created_at",
                                                "agency_id", "team_id"):
         facts[key(created_at, agency_id, team_id)].add("tasks_received")
     acknowledged: dict = defaultdict(list)
     for at, created_at, due_at, agency_id, team_id in rows(
-        tasks.filter(in_range("acknowledged_at")), "task", "acknowledged_at", "created_at", "ack_due_at", "agency_id",
+        tasks.filter(in_range("acknowledged_at")), "acknowledged_at", "created_at", "ack_due_at", "agency_id",
         "team_id",
     ):
         k = key(at, agency_id, team_id)
@@ -284,7 +294,7 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         acknowledged[k].append(_seconds(at, created_at))
     completed: dict = defaultdict(list)
     for at, created_at, due_at, outcome, agency_id, team_id in rows(
-        tasks.filter(in_range("completed_at")), "task", "completed_at", "created_at", "due_at", "outcome", "agency_id",
+        tasks.filter(in_range("completed_at")), "completed_at", "created_at", "due_at", "outcome", "agency_id",
         "team_id",
     ):
         k = key(at, agency_id, team_id)
@@ -293,15 +303,15 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         facts[k].add("tasks_no_action", outcome == TaskOutcome.NO_ACTION_FOR_AGENCY)
         completed[k].append(_seconds(at, created_at))
     escalations = scoped(Escalation.objects.all())
-    for at, agency_id, team_id, level, kind in escalations.filter(in_range("raised_at")).values_list(
-        "raised_at", "agency_id", "task__team_id", "level", "kind"
-    ).iterator(10000):
+    for at, agency_id, team_id, level, kind in rows(
+        escalations.filter(in_range("raised_at")), "raised_at", "agency_id", "task__team_id", "level", "kind",
+    ):
         k = key(at, agency_id, team_id)
         facts[k].add(f"escalations_level_{level}")
         facts[k].add(KIND_FIELDS[kind])
     resolved: dict = defaultdict(list)
     for at, raised_at, agency_id, team_id, level, role in rows(
-        escalations.filter(in_range("resolved_at"), status=EscalationStatus.RESOLVED), "escalation", "resolved_at",
+        escalations.filter(in_range("resolved_at"), status=EscalationStatus.RESOLVED), "resolved_at",
         "raised_at", "agency_id", "task__team_id", "level", "resolved_by__role",
     ):
         k = key(at, agency_id, team_id)
@@ -323,59 +333,6 @@ def _fed_back_flag():
 def _fed_back_q() -> Q:
     """A closed referral whose outcome was put into words for someone who can read it."""
     return ~Q(public_outcome="") & (Q(referrer__isnull=False) | ~Q(tracking_secret_digest=""))
-
-
-# What could still change after the fact table ends. Completing a task, resolving an escalation and closing a
-# referral are final, and acknowledgement and decision times are set once; so every event after a moment happens
-# to a record that was open at that moment or is newer. Keeping those ids (a few thousand at most: the open work)
-# lets the live slice read a handful of rows by primary key instead of scanning millions by unindexed times.
-SNAPSHOT_LIMIT = 200_000
-SNAPSHOT_STRAYS = 200  # open records older than the rest, kept as a list of ids
-SNAPSHOT_PARTS = {
-    "referral": (Referral, "received_at", lambda at: ~Q(status__in=CLOSED_STATUSES) | Q(closed_at__isnull=True)
-                 | Q(closed_at__gte=at)),
-    "task": (AgencyTask, "created_at", lambda at: Q(completed_at__isnull=True) | Q(completed_at__gte=at)),
-    "escalation": (Escalation, "raised_at", lambda at: Q(resolved_at__isnull=True) | Q(resolved_at__gte=at)),
-}
-
-
-def _snapshot(at: datetime) -> dict:
-    """For each kind of record: the ids of those open at `at`, and the lowest id that may belong to one created
-    since (ids only grow, so every record written later has a higher one). Empty if the open work is too big."""
-    from django.db.models import Max, Min
-
-    found: dict = {"at": at.isoformat()}
-    for name, (model, created, still_open) in SNAPSHOT_PARTS.items():
-        before = model.objects.filter(**{f"{created}__lt": at})
-        open_ids = list(before.filter(still_open(at)).values_list("pk", flat=True)[:SNAPSHOT_LIMIT + 1])
-        if len(open_ids) > SNAPSHOT_LIMIT:
-            return {}
-        newer = model.objects.filter(**{f"{created}__gte": at}).aggregate(first=Min("pk"))["first"]
-        if newer is None:
-            newer = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        # Open work is mostly recent, so most open ids fall in one run near the end: keep the oldest few as a list
-        # and the rest as "this id onwards" (with the newer records), so that a query names at most a few hundred.
-        open_ids.sort()
-        stray, rest = open_ids[:SNAPSHOT_STRAYS], open_ids[SNAPSHOT_STRAYS:]
-        start = min([newer, *rest[:1]])
-        found[name] = {"open": [pk for pk in stray if pk < start], "from": start}
-    return found
-
-
-def _candidates(queryset: QuerySet, name: str, snapshot: dict | None) -> list[QuerySet]:
-    """The queryset limited to the snapshot's candidates, as two queries (not one with OR), so that each is
-    answered from the primary key's index."""
-    if not snapshot:
-        return [queryset]
-    part = snapshot[name]
-    older = [queryset.filter(pk__in=part["open"])] if part["open"] else []
-    return [*older, queryset.filter(pk__gte=part["from"])]
-
-
-def _usable_snapshot(snapshot: dict | None, live_from: date) -> dict | None:
-    if snapshot and snapshot.get("at") == day_start(live_from).isoformat():
-        return snapshot
-    return None
 
 
 # Refreshing the fact table
@@ -427,15 +384,15 @@ def accountability_refresh(*, start: date | None = None, end: date | None = None
         # A calendar year at a time: few scans of the big tables, and a year's events fit in memory.
         chunk_end = min(end, date(chunk_start.year, 12, 31))
         facts = _collect(day_start(chunk_start), day_start(chunk_end + timedelta(days=1)))
-        batch = [_fact_row(k, totals) for k, totals in facts.items()]
+        batch = [_fact_row(AccountabilityDay, {"day": day}, agency_id, team_id, totals)
+                 for (day, agency_id, team_id), totals in facts.items()]
         AccountabilityDay.objects.bulk_create(batch, batch_size=1000)
         rows += len(batch)
         chunk_start = chunk_end + timedelta(days=1)
     covers_start = start <= first if state.complete_through is None else start <= state.complete_through + timedelta(1)
     if covers_start and (state.complete_through is None or end > state.complete_through):
         state.complete_through = end
-    if state.complete_through is not None:
-        state.snapshot = _snapshot(day_start(state.complete_through + timedelta(days=1)))
+    _roll_up_months(start, end, through=state.complete_through)
     state.first_day = min(filter(None, [state.first_day, first]))
     state.refreshed_at = timezone.now()
     state.rows = AccountabilityDay.objects.count()
@@ -443,10 +400,32 @@ def accountability_refresh(*, start: date | None = None, end: date | None = None
     return RefreshResult(start, end, rows, state.complete_through)
 
 
-def _fact_row(k, totals: Totals) -> AccountabilityDay:
-    day, agency_id, team_id = k
-    packed = {name: _pack(totals.values(name).tolist()) for name in DURATION_FIELDS}
-    return AccountabilityDay(day=day, agency_id=agency_id, team_id=team_id, **totals.counts, **packed)
+def _fact_row(model, when: dict, agency_id, team_id, totals: Totals):
+    packed = {name: _pack(totals.values(name)) for name in DURATION_FIELDS}
+    return model(**when, agency_id=agency_id, team_id=team_id, **totals.counts, **packed)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _roll_up_months(start: date, end: date, *, through: date | None) -> None:
+    """Rebuild the month rows of every month touching [start, end] from its day rows; only months whose every day
+    is in the table (up to `through`) get rows, so that a month row is always the whole month."""
+    first = _month_start(start)
+    AccountabilityMonth.objects.filter(month__gte=first, month__lte=end).delete()
+    batch = []
+    month = first
+    while through is not None and month <= end and _next_month(month) - timedelta(days=1) <= through:
+        days = AccountabilityDay.objects.filter(day__gte=month, day__lt=_next_month(month))
+        batch += [_fact_row(AccountabilityMonth, {"month": month}, agency_id, team_id, totals)
+                  for (agency_id, team_id), totals in _add_rows(defaultdict(Totals), days).items()]
+        month = _next_month(month)
+    AccountabilityMonth.objects.bulk_create(batch, batch_size=500)
 
 
 # Reading: pre-aggregated and raw
@@ -461,40 +440,86 @@ class Live:
     decisions_overdue: int
 
 
-def _live(*, now: datetime, agency_ids=None, snapshot: dict | None = None) -> Live:
+def _live(*, now: datetime, agency_ids=None) -> Live:
     # `status IN (...)` rather than `<> completed`, so that the (status, clock) indexes serve it.
     tasks = AgencyTask.objects.filter(status__in=(TaskStatus.AWAITING_ACKNOWLEDGEMENT, TaskStatus.ACKNOWLEDGED))
     escalations = Escalation.objects.filter(status=EscalationStatus.OPEN)
     if agency_ids is not None:
         tasks, escalations = tasks.filter(agency_id__in=agency_ids), escalations.filter(agency_id__in=agency_ids)
     open_tasks, overdue = {}, {}
+    # Counting a column of the open-task index (never null), not the primary key, lets the count be read from the
+    # index alone (`task_open_idx`).
     for row in tasks.values("agency_id", "team_id").annotate(
-        n=Count("pk"), overdue=Count("pk", filter=overdue_q(now))
+        n=Count("agency_id"), overdue=Count("agency_id", filter=overdue_q(now))
     ).order_by():
         open_tasks[(row["agency_id"], row["team_id"])] = row["n"]
         overdue[(row["agency_id"], row["team_id"])] = row["overdue"]
     open_escalations: dict = defaultdict(int)
-    for part in _candidates(escalations, "escalation", snapshot):
-        for row in part.values("agency_id", "task__team_id", "level").annotate(n=Count("pk")).order_by():
-            open_escalations[(row["agency_id"], row["task__team_id"], row["level"])] += row["n"]
+    for row in escalations.values("agency_id", "task__team_id", "level").annotate(n=Count("pk")).order_by():
+        open_escalations[(row["agency_id"], row["task__team_id"], row["level"])] += row["n"]
     undecided = Referral.objects.filter(status=ReferralStatus.RECEIVED).aggregate(
         waiting=Count("pk"), overdue=Count("pk", filter=Q(decision_due_at__lte=now)))
     return Live(open_tasks, overdue, dict(open_escalations), undecided["waiting"], undecided["overdue"])
 
 
-def _totals_from_table(period: Period, *, through: date, agency_ids) -> dict[Key, Totals]:
-    rows = AccountabilityDay.objects.filter(day__gte=period.start, day__lte=min(period.end, through))
-    if agency_ids is not None:
-        rows = rows.filter(agency_id__in=agency_ids)
-    totals: dict[Key, Totals] = defaultdict(Totals)
-    for row in rows.values_list("agency_id", "team_id", *COUNT_FIELDS, *DURATION_FIELDS).iterator(5000):
+def _spans(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[start, end] as its whole calendar months (the first days of the first and last of them, or None) and the
+    runs of days before and after them."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else _month_start(end)
+    if first >= after:
+        return None, [(start, end)]
+    ragged = [(lo, hi) for lo, hi in ((start, first - timedelta(days=1)), (after, end)) if lo <= hi]
+    return (first, after - timedelta(days=1)), ragged
+
+
+def _add_rows(totals: dict, rows: QuerySet, *, durations: bool = True) -> dict:
+    """Add fact rows (days or months) to the totals by agency and team; return the totals. Without `durations`,
+    only the counts are read."""
+    counts, kinds = len(COUNT_FIELDS), DURATION_FIELDS if durations else ()
+    for row in rows.values_list("agency_id", "team_id", *COUNT_FIELDS, *kinds).order_by():
         t = totals[(row[0], row[1])]
-        for name, n in zip(COUNT_FIELDS, row[2:2 + len(COUNT_FIELDS)], strict=True):
+        for name, n in zip(COUNT_FIELDS, row[2:2 + counts], strict=True):
             t.counts[name] += n
-        for name, blob in zip(DURATION_FIELDS, row[2 + len(COUNT_FIELDS):], strict=True):
+        for name, blob in zip(kinds, row[2 + counts:], strict=True):
             if blob:
                 t.durations[name].append(_unpack(blob))
     return totals
+
+
+def _totals_from_table(period: Period, *, through: date, agency_ids, durations: bool = True) -> dict[Key, Totals]:
+    """The period's totals up to `through`: its whole months from the month rows, the rest from the day rows."""
+    months, ragged = _spans(period.start, min(period.end, through))
+    parts = []
+    if months:
+        parts.append(AccountabilityMonth.objects.filter(month__gte=months[0], month__lte=months[1]))
+    if ragged:
+        days = Q()
+        for lo, hi in ragged:
+            days |= Q(day__gte=lo, day__lte=hi)
+        parts.append(AccountabilityDay.objects.filter(days))
+    totals: dict[Key, Totals] = defaultdict(Totals)
+    for rows in parts:
+        _add_rows(totals, rows if agency_ids is None else rows.filter(agency_id__in=agency_ids), durations=durations)
+    return totals
+
+
+def _period_totals(period: Period, *, now: datetime, agency_ids, durations: bool = True
+                   ) -> tuple[dict[Key, Totals], date | None]:
+    """The period's totals by agency and team: from the fact table, with days not yet in it (normally today)
+    computed live; and the first day computed live (None if none was)."""
+    state = AccountabilityRefresh.objects.filter(pk=1).values_list("complete_through", flat=True).first()
+    totals: dict[Key, Totals] = defaultdict(Totals)
+    live_from = period.start
+    if state is not None and state >= period.start:
+        totals.update(_totals_from_table(period, through=state, agency_ids=agency_ids, durations=durations))
+        live_from = state + timedelta(days=1)
+    if live_from > period.end:
+        return totals, None
+    for k, t in _collect(day_start(live_from), min(period.bounds[1], now), agency_ids=agency_ids,
+                         by_day=False).items():
+        totals[k].merge(t)
+    return totals, live_from
 
 
 def accountability_figures(*, start: date, end: date, now: datetime | None = None,
@@ -505,22 +530,9 @@ def accountability_figures(*, start: date, end: date, now: datetime | None = Non
     """
     now = now or timezone.now()
     period = Period(start, end)
-    state, snapshot = AccountabilityRefresh.objects.filter(pk=1).values_list(
-        "complete_through", "snapshot").first() or (None, None)
-    totals: dict[Key, Totals] = defaultdict(Totals)
-    live_from = period.start
-    if state is not None and state >= period.start:
-        totals.update(_totals_from_table(period, through=state, agency_ids=agency_ids))
-        live_from = state + timedelta(days=1)
-    # The live slice always starts on or after the first day missing from the table, where the snapshot is taken.
-    fresh = _usable_snapshot(snapshot, state + timedelta(days=1)) if state else None
-    if live_from <= period.end:
-        live_start = day_start(live_from)
-        for k, t in _collect(live_start, min(period.bounds[1], now), agency_ids=agency_ids, by_day=False,
-                             snapshot=fresh).items():
-            totals[k].merge(t)
-    return _figures(period, totals, _live(now=now, agency_ids=agency_ids, snapshot=fresh), agency_ids=agency_ids,
-                    live_from=live_from if live_from <= period.end else None)
+    totals, live_from = _period_totals(period, now=now, agency_ids=agency_ids)
+    return _figures(period, totals, _live(now=now, agency_ids=agency_ids), agency_ids=agency_ids,
+                    live_from=live_from)
 
 
 def accountability_figures_raw(*, start: date, end: date, now: datetime | None = None,
@@ -845,6 +857,9 @@ def accountability_for_user(*, user, period: Period, now: datetime | None = None
 
 
 # Drilling down: the records behind a figure, through the case-work and intake selectors
+LISTED_AT_MOST = 1_000  # twenty pages of the newest records behind a figure
+
+
 @dataclass(frozen=True)
 class Metric:
     """A figure that can be drilled into: what records it counts and what the list is called."""
@@ -852,45 +867,69 @@ class Metric:
     key: str
     label: str
     record: str  # "referral", "task" or "escalation"
+    when: str  # the moment the figure counts the record by: the list is newest first by it
     partnership: bool = False  # a partnership-wide figure (no agency)
 
 
 METRICS = {m.key: m for m in (
-    Metric("referrals_received", "Referrals received", "referral", partnership=True),
-    Metric("referrals_closed", "Referrals closed", "referral", partnership=True),
-    Metric("outcomes_fed_back", "Closed referrals whose outcome was fed back", "referral", partnership=True),
-    Metric("outcomes_not_fed_back", "Closed referrals whose outcome was not fed back", "referral", partnership=True),
-    Metric("awaiting_decision_overdue", "Referrals awaiting a decision past their deadline now", "referral",
+    Metric("referrals_received", "Referrals received", "referral", "received_at", partnership=True),
+    Metric("referrals_closed", "Referrals closed", "referral", "closed_at", partnership=True),
+    Metric("outcomes_fed_back", "Closed referrals whose outcome was fed back", "referral", "closed_at",
            partnership=True),
-    Metric("decisions_made", "Front-door decisions made", "referral"),
-    Metric("decisions_within_day", "Decisions made within one working day", "referral"),
-    Metric("decisions_late", "Decisions made after one working day", "referral"),
-    Metric("decisions_nfa", "\u201cNo further action\u201d decisions", "referral"),
-    Metric("tasks_received", "Referrals passed to the agency (tasks created)", "task"),
-    Metric("tasks_acknowledged", "Tasks acknowledged", "task"),
-    Metric("acknowledged_late", "Tasks acknowledged late", "task"),
-    Metric("tasks_completed", "Tasks completed", "task"),
-    Metric("completed_late", "Tasks completed late", "task"),
-    Metric("no_action", "Tasks completed with \u201cno action for this agency\u201d", "task"),
-    Metric("open_now", "Tasks open now", "task"),
-    Metric("overdue_now", "Tasks overdue now", "task"),
-    Metric("escalations_raised", "Escalations raised", "escalation"),
-    Metric("escalations_resolved", "Escalations resolved", "escalation"),
-    Metric("escalations_open", "Escalations open now", "escalation"),
+    Metric("outcomes_not_fed_back", "Closed referrals whose outcome was not fed back", "referral", "closed_at",
+           partnership=True),
+    Metric("awaiting_decision_overdue", "Referrals awaiting a decision past their deadline now", "referral",
+           "decision_due_at", partnership=True),
+    Metric("decisions_made", "Front-door decisions made", "referral", "decided_at"),
+    Metric("decisions_within_day", "Decisions made within one working day", "referral", "decided_at"),
+    Metric("decisions_late", "Decisions made after one working day", "referral", "decided_at"),
+    Metric("decisions_nfa", "\u201cNo further action\u201d decisions", "referral", "decided_at"),
+    Metric("tasks_received", "Referrals passed to the agency (tasks created)", "task", "created_at"),
+    Metric("tasks_acknowledged", "Tasks acknowledged", "task", "acknowledged_at"),
+    Metric("acknowledged_late", "Tasks acknowledged late", "task", "acknowledged_at"),
+    Metric("tasks_completed", "Tasks completed", "task", "completed_at"),
+    Metric("completed_late", "Tasks completed late", "task", "completed_at"),
+    Metric("no_action", "Tasks completed with \u201cno action for this agency\u201d", "task", "completed_at"),
+    Metric("open_now", "Tasks open now", "task", "created_at"),
+    Metric("overdue_now", "Tasks overdue now", "task", "created_at"),
+    Metric("escalations_raised", "Escalations raised", "escalation", "raised_at"),
+    Metric("escalations_resolved", "Escalations resolved", "escalation", "resolved_at"),
+    Metric("escalations_open", "Escalations open now", "escalation", "raised_at"),
 )}
 
 
 @dataclass
 class Drilldown:
-    """The records behind one figure that the user may see, and how many the figure counts in all."""
+    """The records behind one figure that the user may see, and how many the figure counts in all.
+
+    `ids` are those of the newest `considered` records behind the figure (all of them, unless the figure counts
+    more than `LISTED_AT_MOST`) that the user may see, newest first; `records` reads a page of them.
+    """
 
     metric: Metric
     period: Period
     agency: Agency | None
     team: Team | None
     level: int | None
-    records: QuerySet
+    ids: list[int]
     total: int
+    considered: int
+    visible: QuerySet = field(repr=False)
+
+    @property
+    def capped(self) -> bool:
+        """Whether the list is of the newest records only, not all that the figure counts."""
+        return self.considered < self.total
+
+    @property
+    def hidden(self) -> int:
+        """How many of the records considered the user may not open."""
+        return self.considered - len(self.ids)
+
+    def records(self, ids: list[int]) -> list:
+        """The records with these ids (a page of `ids`), in that order, with what the list shows of each."""
+        found = self.visible.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
 
 def _metric_filter(metric: Metric, period: Period, now: datetime, level: int | None) -> Q:
@@ -935,25 +974,64 @@ def _records_for(metric: Metric, *, user, agency: Agency | None, team: Team | No
     from lantern.casework import selectors as casework
     from lantern.intake import selectors as intake
 
+    scope: dict = {}
     if metric.record == "referral":
         everything, visible = Referral.objects.all(), intake.referral_list_visible_to(user=user)
         visible = visible.select_related("decision", "decision__decided_by")
-        agency_path, team_path = "decision__decided_by__agency", "decision__decided_by__team"
+        if agency is not None:
+            # By the deciders' ids rather than a join to their agency, so that the planner knows from the column's
+            # statistics how many decisions they made (a front door makes most of them) and reads newest first.
+            deciders = User.objects.filter(agency=agency, **({"team": team} if team else {}))
+            scope = {"decision__decided_by_id__in": list(deciders.values_list("pk", flat=True))}
     elif metric.record == "task":
         everything, visible = AgencyTask.objects.all(), casework.task_list_visible_to(user=user)
-        agency_path, team_path = "agency", "team"
+        scope = {"agency": agency, "team": team}
     else:
         everything, visible = Escalation.objects.all(), casework.escalation_list_visible_to(user=user)
         visible = visible.select_related("task__team")
-        agency_path, team_path = "agency", "task__team"
-    if agency is not None:
-        everything, visible = everything.filter(**{agency_path: agency}), visible.filter(**{agency_path: agency})
-    if team is not None:
-        everything, visible = everything.filter(**{team_path: team}), visible.filter(**{team_path: team})
-    return everything, visible
+        scope = {"agency": agency, "task__team": team}
+    scope = {path: value for path, value in scope.items() if value is not None}
+    return everything.filter(**scope), visible.filter(**scope)
 
 
-ORDERING = {"referral": ("-received_at", "-pk"), "task": ("-created_at", "-pk"), "escalation": ("-raised_at", "-pk")}
+# What each figure counts in the totals of its agency's and team's rows: counts added ("-" before one taken away).
+COUNTED = {
+    "referrals_received": ("referrals_received",), "referrals_closed": ("referrals_closed",),
+    "outcomes_fed_back": ("outcomes_fed_back",), "outcomes_not_fed_back": ("referrals_closed", "-outcomes_fed_back"),
+    "decisions_made": ("decisions_made",), "decisions_within_day": ("decisions_within_day",),
+    "decisions_late": ("decisions_made", "-decisions_within_day"), "decisions_nfa": ("decisions_nfa",),
+    "tasks_received": ("tasks_received",), "tasks_acknowledged": ("tasks_acknowledged",),
+    "acknowledged_late": ("tasks_acknowledged_late",), "tasks_completed": ("tasks_completed",),
+    "completed_late": ("tasks_completed_late",), "no_action": ("tasks_no_action",),
+}
+
+
+def _figure_total(metric: Metric, period: Period, *, now: datetime, agency: Agency | None, team: Team | None,
+                  level: int | None) -> int:
+    """How many records the figure counts, read as the dashboard reads it (the fact table and the live slice, or
+    the position now) rather than by counting the records: the same number, without a count over a million rows.
+    """
+    def ours(k) -> bool:
+        return agency is None or (k[0] == agency.pk and (team is None or k[1] == team.pk))
+
+    levels = (level,) if level is not None else (1, 2, 3)
+    if metric.key in ("open_now", "overdue_now", "escalations_open", "awaiting_decision_overdue"):
+        live = _live(now=now, agency_ids=[agency.pk] if agency else None)
+        if metric.key == "awaiting_decision_overdue":
+            return live.decisions_overdue
+        if metric.key == "escalations_open":
+            return sum(n for (a, t, lv), n in live.open_escalations.items() if ours((a, t)) and lv in levels)
+        found = live.open_tasks if metric.key == "open_now" else live.overdue_tasks
+        return sum(n for k, n in found.items() if ours(k))
+    if metric.key == "escalations_raised":
+        counted = tuple(f"escalations_level_{lv}" for lv in levels)
+    elif metric.key == "escalations_resolved":
+        counted = tuple(f"resolved_level_{lv}" for lv in levels)
+    else:
+        counted = COUNTED[metric.key]
+    totals, _ = _period_totals(period, now=now, agency_ids=[agency.pk] if agency else None, durations=False)
+    mine = [t.counts for k, t in totals.items() if ours(k)]
+    return sum(-c[name[1:]] if name.startswith("-") else c[name] for c in mine for name in counted)
 
 
 def accountability_drilldown(*, user, metric: str, period: Period, agency_code: str = "", team_id=None,
@@ -998,12 +1076,19 @@ def accountability_drilldown(*, user, metric: str, period: Period, agency_code: 
             team = None
         if team is None:
             raise Http404("Not found.")
+    total = _figure_total(chosen, period, now=now, agency=agency, team=team, level=level)
     everything, visible = _records_for(chosen, user=user, agency=agency, team=team)
-    q = _metric_filter(chosen, period, now, level)
-    return Drilldown(
-        metric=chosen, period=period, agency=agency, team=team, level=level,
-        records=visible.filter(q).order_by(*ORDERING[chosen.record]), total=everything.filter(q).count(),
-    )
+    newest = everything.filter(_metric_filter(chosen, period, now, level)).order_by(f"-{chosen.when}", "-pk")
+    # A figure of nought has no records behind it: no need to look for them. Otherwise the list is of the newest
+    # `LISTED_AT_MOST` records the figure counts, those the user may open: reading and counting it never touches
+    # more records than that, however many the figure counts or however few of them the user may open.
+    # The ids come first and the user's records are then found among them by primary key (one query for the
+    # list, one for each page), rather than planned as a join of the selectors' querysets with the range.
+    candidates = list(newest.values_list("pk", flat=True)[:LISTED_AT_MOST]) if total else []
+    seen = set(visible.filter(pk__in=candidates).values_list("pk", flat=True)) if candidates else set()
+    return Drilldown(metric=chosen, period=period, agency=agency, team=team, level=level,
+                     ids=[pk for pk in candidates if pk in seen], total=total, considered=len(candidates),
+                     visible=visible)
 
 
 # Data quality

@@ -122,7 +122,8 @@ def dashboard(request):
 
 @require_GET
 def records(request):
-    """The records behind one figure that the user may see, newest first, 50 to a page."""
+    """The records behind one figure that the user may see, newest first, 50 to a page (of the newest
+    `accountability.LISTED_AT_MOST` records behind it)."""
     user = request.user
     require(user, "can_view_accountability")
     form, period = period_form(request)
@@ -137,8 +138,8 @@ def records(request):
         except Invalid as error:
             context["errors"] = [("#main-content", m) for messages in error.fields.values() for m in messages]
             return render(request, "insights/accountability/records.html", context)
-        page = Paginator(drill.records, PER_PAGE).get_page(request.GET.get("page"))
-        rows = list(page.object_list)
+        page = Paginator(drill.ids, PER_PAGE).get_page(request.GET.get("page"))
+        rows = drill.records(list(page.object_list))
         events.accountability_records_listed(
             actor=user, metric=drill.metric.key, object_type=OBJECT_TYPES[drill.metric.record],
             ids=[r.pk for r in rows], query={"from": str(period.start), "to": str(period.end),
@@ -148,7 +149,7 @@ def records(request):
         base = _query(period, metric=drill.metric.key, agency=drill.agency.code if drill.agency else "",
                       team=drill.team.pk if drill.team else "", level=drill.level)
         context.update(drill=drill, page=page, rows=rows, base_query=base, back_query=_query(period),
-                       hidden=drill.total - page.paginator.count, now=timezone.now())
+                       hidden=drill.hidden, now=timezone.now())
     return render(request, "insights/accountability/records.html", context)
 
 

@@ -11,12 +11,10 @@ repeat with the same body answers the first result again — the same status cod
 Concurrent requests with one key create one referral.
 """
 
-import hashlib
 from datetime import date, datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
@@ -24,7 +22,7 @@ from pydantic import ConfigDict, field_validator
 
 from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
-from lantern.audit.chain import canonical_json
+from lantern.core import idempotency
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import selectors, services
@@ -33,7 +31,6 @@ from lantern.intel.normalise import phone_or_error, registration_or_error
 
 router = Router(tags=["referrals"])
 
-IDEMPOTENCY_KEY_MAX = 200
 PAGE_MAX = 100
 
 
@@ -296,18 +293,6 @@ def _created(referral: Referral, secret: str | None, status: str) -> dict:
     }
 
 
-def _replay(existing: IdempotencyKey, digest: str, response: HttpResponse) -> Status:
-    if existing.request_digest != digest:
-        raise ApiError(
-            422, "idempotency_key_reused",
-            "This Idempotency-Key was used with a different request. Use a new key for a new referral.",
-            {"Idempotency-Key": ["Used before with a different request"]},
-        )
-    response["Idempotent-Replayed"] = "true"
-    # A new referral's status is always "received": that is what the first answer said.
-    return Status(201, _created(existing.referral, None, ReferralStatus.RECEIVED))
-
-
 @router.post(
     "", response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a referral", operation_id="referral_create",
@@ -331,33 +316,21 @@ def create_referral(
     """
     user = request.auth
     require(user, "can_create_referral")
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        raise ApiError(422, "invalid", "The request has errors; see fields.",
-                       {"Idempotency-Key": [f"Must be 1 to {IDEMPOTENCY_KEY_MAX} characters"]})
     data = payload.model_dump()
     reporter = data.pop("reporter") or None
-    if not idempotency_key:
-        try:
-            referral, secret = services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data)
-        except ValidationError as error:
-            raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
-        return Status(201, _created(referral, secret, referral.status))
-    digest = hashlib.sha256(canonical_json(payload.model_dump(mode="json")).encode()).hexdigest()
-    existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
-    if existing is not None:
-        return _replay(existing, digest, response)
     try:
-        with transaction.atomic():
-            referral, secret = services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data)
-            IdempotencyKey.objects.create(user=user, key=idempotency_key, request_digest=digest, referral=referral)
+        done = idempotency.run_once(
+            keys=IdempotencyKey, user=user, key=idempotency_key, body=payload,
+            create=lambda: services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data),
+            record=lambda created: created[0], what="referral",
+        )
     except ValidationError as error:
         raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
-    except IntegrityError:
-        # A concurrent request with the same key won the race; its transaction committed and this one rolled back.
-        existing = IdempotencyKey.objects.select_related("referral").filter(user=user, key=idempotency_key).first()
-        if not existing:
-            raise
-        return _replay(existing, digest, response)
+    if done.replayed:
+        response["Idempotent-Replayed"] = "true"
+        # A new referral's status is always "received": that is what the first answer said.
+        return Status(201, _created(done.record, None, ReferralStatus.RECEIVED))
+    referral, secret = done.created
     return Status(201, _created(referral, secret, referral.status))
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from lantern.core.idempotency import IdempotencyKeyBase
+
 
 class ReferralSource(models.TextChoices):
     """Who raised the concern."""
@@ -129,6 +131,10 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["status", "decision_due_at"], name="referral_queue_idx"),
             models.Index(fields=["source", "received_at"], name="referral_source_idx"),
+            # The accountability figures' live slice and drill-down lists: decisions and closures by time.
+            models.Index(fields=["decided_at"], name="referral_decided_idx",
+                         condition=models.Q(decided_at__isnull=False)),
+            models.Index(fields=["closed_at"], name="referral_closed_idx", condition=models.Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -140,20 +146,15 @@ class Referral(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class IdempotencyKey(models.Model):
-    """The first result of an API request sent with an `Idempotency-Key`, so a repeat returns it."""
+class IdempotencyKey(IdempotencyKeyBase):
+    """The referral a POST /api/v1/referrals with an `Idempotency-Key` created, so a repeat returns it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    request_digest = models.CharField(max_length=64)
+    result_field = "referral"
+
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
-
-    def __str__(self) -> str:
-        return self.key
 
 
 class ScreeningTool(models.Model):

@@ -32,7 +32,7 @@ from lantern.core.policy import PolicyDenied, allows
 from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake.services import age_problem, date_problem
-from lantern.intel.extract import find_phones, find_registrations
+from lantern.intake.services import mention_rows as referral_mention_rows
 from lantern.intel.models import (
     Disclosure,
     HandlingCode,
@@ -196,6 +196,12 @@ def item_errors(
     return errors
 
 
+def _structured(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for position, row in enumerate(rows):
+        row["origin"], row["position"] = MentionOrigin.STRUCTURED, position
+    return rows
+
+
 def mention_rows(
     *,
     text: str,
@@ -207,56 +213,25 @@ def mention_rows(
 ) -> dict[str, list[dict[str, Any]]]:
     """Mention field values for checked parts, plus the marks and numbers found in `text` but not given.
 
-    Plain dicts keyed by field name, so that imports can insert them directly.
+    Vehicles, phones, places and what is found in the text are intake's rows, so that a referral and an item
+    mention them alike; an item adds persons in any role (with a taxi licence) and organisations. Plain dicts
+    keyed by field name, so that imports can insert them directly.
     """
-    people = [
+    rows = referral_mention_rows(summary=text, vehicles=vehicles, phones=phones, places=places)
+    rows["persons"] = _structured([
         {"role": part.get("role") or PersonRole.PERSON_OF_CONCERN, "name": _text(part, "name"),
          "nickname": _text(part, "nickname"), "date_of_birth": part.get("date_of_birth"), "age": part.get("age"),
          "sex": part.get("sex") or Sex.NOT_KNOWN, "description": _text(part, "description"),
          "address": _text(part, "address"), "licence_number": _text(part, "licence_number").upper()}
         for part in persons if _has_content(part)
-    ]
-    cars = []
-    for part in filter(_has_content, vehicles):
-        raw = _text(part, "registration")
-        registration = normalise_registration(raw) if raw else None
-        cars.append({
-            "registration": raw, "registration_normalised": registration.normalised if registration else "",
-            "registration_partial": registration.partial if registration else False,
-            "make": _text(part, "make"), "model": _text(part, "model"), "colour": _text(part, "colour"),
-            "licence_number": _text(part, "licence_number").upper(),
-        })
-    numbers = [
-        {"number": _text(part, "number"), "number_e164": normalise_phone(_text(part, "number")).e164}
-        for part in phones if _has_content(part)
-    ]
-    spots = [
-        {"name": _text(part, "name"), "place_type": part.get("type") or PlaceType.OTHER,
-         "address": _text(part, "address"), "postcode": _text(part, "postcode").upper()}
-        for part in places if _has_content(part)
-    ]
-    firms = [
+    ])
+    rows["organisations"] = _structured([
         {"name": _text(part, "name"), "name_normalised": " ".join(_text(part, "name").lower().split()),
          "org_kind": part.get("kind") or OrganisationKind.OTHER,
          "licence_number": _text(part, "licence_number").upper(), "address": _text(part, "address")}
         for part in organisations if _has_content(part)
-    ]
-    for row in (*people, *cars, *numbers, *spots, *firms):
-        row["origin"] = MentionOrigin.STRUCTURED
-    given_marks = {car["registration_normalised"] for car in cars}
-    cars += [
-        {"origin": MentionOrigin.FREE_TEXT, "registration": found.raw[:20], "registration_normalised": found.normalised}
-        for found in find_registrations(text) if found.normalised not in given_marks
-    ]
-    given_numbers = {number["number_e164"] for number in numbers}
-    numbers += [
-        {"origin": MentionOrigin.FREE_TEXT, "number": found.raw[:40], "number_e164": found.normalised}
-        for found in find_phones(text) if found.normalised not in given_numbers
-    ]
-    for group in (people, cars, numbers, spots, firms):
-        for position, row in enumerate(group):
-            row["position"] = position
-    return {"persons": people, "vehicles": cars, "phones": numbers, "places": spots, "organisations": firms}
+    ])
+    return rows
 
 
 def mention_counts(rows: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, int]:

@@ -6,18 +6,23 @@ source's identity may be given on submission but is never in any answer. A reade
 content gets only its sanitised text (`"view": "sanitised"`), and only once it is graded. Sharing
 (`POST /api/v1/intel/{id}/disclosures`) answers the sanitised text alone, with the conditions of an item graded C,
 which must be acknowledged.
+
+A submission sent with an `Idempotency-Key` header is recorded once per user and key (`lantern.core.idempotency`,
+as for referrals): a repeat answers the first result again, and concurrent duplicates record one item.
 """
 
 from datetime import date, datetime
 from typing import Annotated
 
-from ninja import Field, Query, Router, Schema
+from django.http import HttpResponse
+from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import field_validator
 
 from lantern.accounts.models import Agency
 from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
+from lantern.core import idempotency
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -27,6 +32,7 @@ from lantern.intel.models import (
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
+    ItemIdempotencyKey,
     ItemStatus,
     OrganisationKind,
     PersonRole,
@@ -312,15 +318,33 @@ def _detail(seen: items_selectors.ItemView) -> dict:
 
 @router.post("/intel", response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
              summary="Submit intelligence", operation_id="intel_item_submit")
-def submit_item(request, payload: IntelItemIn):
+def submit_item(
+    request,
+    payload: IntelItemIn,
+    response: HttpResponse,
+    idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
+):
     """Record information from a partner agency, ungraded: 201 with its reference. Police grade it later.
 
     The source's identity (`source`) is held apart from the content and never returned. Registration marks and
     phone numbers in `summary` and `content` are recorded as mentions as well as those given in the lists.
+
+    Send an `Idempotency-Key` header (at most 200 characters) to make retries safe. A repeat by the same user
+    with the same key and the same body answers the first result again (201, the same body, and the header
+    `Idempotent-Replayed: true`) without recording anything. The same key with a different body is refused with
+    422 `idempotency_key_reused`. Concurrent requests with one key record one item.
     """
-    data = payload.model_dump()
-    item = items.item_submit(actor=request.auth, **data)
-    return Status(201, {"id": item.pk, "reference": item.reference, "status": item.status,
+    user = request.auth
+    require(user, "can_submit_intel_item")  # before a replay too: who may no longer submit gets no earlier answer
+    done = idempotency.run_once(
+        keys=ItemIdempotencyKey, user=user, key=idempotency_key, body=payload, what="item",
+        create=lambda: items.item_submit(actor=user, **payload.model_dump()),
+    )
+    item = done.record
+    if done.replayed:
+        response["Idempotent-Replayed"] = "true"
+    # A new item always awaits grading, which is what the first answer said even if it has been graded since.
+    return Status(201, {"id": item.pk, "reference": item.reference, "status": ItemStatus.SUBMITTED,
                         "submitted_at": item.submitted_at})
 
 

@@ -9,6 +9,7 @@ reject or split, and their decisions bind every later run.
 from django.conf import settings
 from django.db import models
 
+from lantern.core.idempotency import IdempotencyKeyBase
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 
 
@@ -101,6 +102,17 @@ class IntelligenceItem(models.Model):
         return self.reference
 
 
+class ItemIdempotencyKey(IdempotencyKeyBase):
+    """The item a POST /api/v1/intel with an `Idempotency-Key` created, so a repeat returns it."""
+
+    result_field = "item"
+
+    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="intel_idempotency_unique_user_key")]
+
+
 class IntelligenceSource(models.Model):
     """Who the information came from, held apart from the item so it never travels with the content."""
 
@@ -179,6 +191,9 @@ class Mention(models.Model):
     class Meta:
         abstract = True
         ordering = ["position", "pk"]
+        # Entity search has GIN trigram indexes on PostgreSQL, on mentions and on Entity.label (migration
+        # 0004_entity_search_indexes), kept out of the models' state: SQLite can neither build them nor rebuild
+        # a table that has them.
 
 
 class PersonMention(Mention):
@@ -224,6 +239,12 @@ class VehicleMention(Mention):
     model = models.CharField(max_length=50, blank=True)
     colour = models.CharField(max_length=30, blank=True)
     licence_number = models.CharField(max_length=30, blank=True, help_text="Taxi or private hire licence.")
+
+    class Meta(Mention.Meta):
+        # Search compares a query with every partial mark ("?" in one could be anything), read from this index
+        # alone; whole marks are found through a trigram index on PostgreSQL (0004_entity_search_indexes).
+        indexes = [models.Index(fields=["registration_normalised", "entity"],
+                                condition=models.Q(registration_partial=True), name="intel_vehicle_partial_mark_idx")]
 
     def __str__(self) -> str:
         return self.registration or " ".join(filter(None, [self.colour, self.make, self.model])) or "Vehicle"
@@ -384,7 +405,11 @@ class BlockingKey(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "key"]), models.Index(fields=["kind", "mention_id"])]
+        # The look-up by key carries the mention and entity, so that real-time matching reads the index alone.
+        indexes = [
+            models.Index(fields=["kind", "key"], include=["mention_id", "entity"], name="intel_blockingkey_lookup_idx"),
+            models.Index(fields=["kind", "mention_id"]),
+        ]
 
 
 class AssociationKind(models.TextChoices):

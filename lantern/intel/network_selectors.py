@@ -37,6 +37,7 @@ from lantern.intel.models import (
 from lantern.intel.normalise import normalise_phone
 
 SEARCH_LIMIT = 50
+MENTIONS_READ = 500  # of each kind, per search
 MIN_QUERY = 2
 MAX_QUERY = 100
 # Attributes that are never shown beside an entity (they are never inputs to anything either).
@@ -100,40 +101,35 @@ def _phone_candidates(query: str) -> list[str]:
     return [digits]
 
 
+def _entities_of(mentions) -> set[int]:
+    """The entities of up to 500 of `mentions`, in no order: ordering them would mean sorting every match."""
+    return set(mentions.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)[:MENTIONS_READ])
+
+
 def _registration_matches(compact: str) -> set[int]:
-    """Vehicle entities whose mark contains the query, or whose partial mark (with ?) could be it or contain it."""
+    """Vehicle entities whose mark contains the query, "?" in the query standing for any one character, or
+    whose partial mark could contain it ("?" in the mark standing for any one character too)."""
     if not re.fullmatch(r"[A-Z0-9?*]{2,8}", compact):
         return set()
     compact = compact.replace("*", "?")
-    found = set(
-        VehicleMention.objects.filter(registration_normalised__contains=compact.replace("?", ""), entity__isnull=False)
-        .values_list("entity_id", flat=True)[:500]
-    ) if "?" not in compact else set()
-    # Partial marks: "?" on either side stands for any one character.
-    pattern = compact.replace("?", ".")
-    for entity_id, mark in VehicleMention.objects.filter(
-        Q(registration_partial=True) | Q(registration_normalised__contains="?"), entity__isnull=False,
-    ).values_list("entity_id", "registration_normalised")[:5000]:
-        if _wildcard_contains(mark, pattern):
-            found.add(entity_id)
-    return found
-
-
-def _wildcard_contains(mark: str, pattern: str) -> bool:
-    """Whether the query (with . for unknown) fits inside the mark (with ? for unknown) at some position."""
-    for start in range(0, max(len(mark) - len(pattern), 0) + 1):
-        window = mark[start:start + len(pattern)]
-        if len(window) == len(pattern) and all(m == "?" or q == "." or m == q for m, q in zip(window, pattern,
-                                                                                            strict=True)):
-            return True
-    return False
+    # A plain LIKE where the query has no unknowns; the trigram index serves both forms on PostgreSQL.
+    whole = (Q(registration_normalised__contains=compact) if "?" not in compact
+             else Q(registration_normalised__regex=compact.replace("?", ".")))
+    # Each known character of the query is that character or "?" in the mark: "AB12 CDF" could be "AB12 C??".
+    could_be = "".join("." if char == "?" else f"[{char}?]" for char in compact)
+    mentions = VehicleMention.objects.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)
+    # UNION, not OR, so that each part is read through its own index (the trigram index, and the partial index on
+    # partial marks): PostgreSQL reads the whole table for the OR of the two.
+    return set(mentions.filter(whole).union(
+        mentions.filter(registration_partial=True, registration_normalised__regex=could_be))[:MENTIONS_READ])
 
 
 def entity_search(*, user, query: str, kind: str = "") -> list[Entity]:
     """Entities matching a name, nickname, registration mark or phone number, best kinds first, up to 50.
 
-    Whole and partial marks match with or without spaces ("AB12", "C D E"); phone numbers in any format match the
-    number in E.164, and a run of digits matches part of one.
+    Whole and partial marks match with or without spaces ("AB12", "C D E", "AB12 C??"); phone numbers in any format
+    match the number in E.164, and a run of digits matches part of one. Every lookup is a `contains`, `icontains`
+    or regular expression that PostgreSQL's trigram indexes serve (migration 0004_entity_search_indexes).
     """
     query = (query or "").strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
@@ -143,16 +139,13 @@ def entity_search(*, user, query: str, kind: str = "") -> list[Entity]:
         visible = visible.filter(kind=kind)
     ids: set[int] = set()
     for candidate in _phone_candidates(query):
-        ids |= set(PhoneMention.objects.filter(number_e164__contains=candidate, entity__isnull=False)
-                   .values_list("entity_id", flat=True)[:500])
+        ids |= _entities_of(PhoneMention.objects.filter(number_e164__contains=candidate))
     ids |= _registration_matches(_compact(query))
-    words = query
-    ids |= set(PersonMention.objects.filter(Q(name__icontains=words) | Q(nickname__icontains=words),
-                                            entity__isnull=False).values_list("entity_id", flat=True)[:500])
+    ids |= _entities_of(PersonMention.objects.filter(Q(name__icontains=query) | Q(nickname__icontains=query)))
     for model in (PlaceMention, OrganisationMention):
-        ids |= set(model.objects.filter(name__icontains=words, entity__isnull=False)
-                   .values_list("entity_id", flat=True)[:500])
-    found = visible.filter(Q(pk__in=ids) | Q(label__icontains=words))
+        ids |= _entities_of(model.objects.filter(name__icontains=query))
+    # UNION, not OR, so that PostgreSQL finds the ids by key and the labels through the trigram index.
+    found = visible.filter(pk__in=ids).union(visible.filter(label__icontains=query))
     return list(found.order_by("kind", "label", "pk")[:SEARCH_LIMIT])
 
 

@@ -1,6 +1,7 @@
 """Shared set-up for the accountability and data-quality tests: the case-work partnership, and records written
 straight to the tables with exact times so that every figure can be worked out by hand."""
 
+import random
 from datetime import datetime, timedelta
 from itertools import count
 
@@ -105,3 +106,53 @@ def march_world(people: People) -> dict:
                                                  public_outcome="Acted on.")
     return {"police": police, "health": health, "health_waiting": health_waiting,
             "decisions": [friday_4pm, late_friday, saturday, thursday], "told": told, "untold": untold}
+
+
+def random_world(people: People, *, seed: int, referrals: int, first: datetime, last: datetime) -> None:
+    """Referrals spread at random over [first, last], with decisions, tasks, escalations and closures at random
+    times after them (some still open), for comparing the fact table with the raw tables over random periods.
+
+    Two police teams, deciders in two agencies, and times falling either side of midnight and the clock changes.
+    """
+    from lantern.core.testing import TeamFactory
+
+    rng = random.Random(seed)
+    night = TeamFactory(agency=people.agency(POLICE), name="Night team")
+    deciders = [people["front_door"], people[POLICE, TEAM_MANAGER]]
+    resolvers = [people[POLICE, TEAM_MANAGER], people[HEALTH, SERVICE_MANAGER], people["lead"],
+                 people[HEALTH, PRACTITIONER]]
+    span = (last - first).total_seconds()
+
+    def later(moment: datetime, hours: float) -> datetime | None:
+        found = moment + timedelta(hours=rng.expovariate(1 / hours))
+        return found if found <= last else None
+
+    for _ in range(referrals):
+        received = first + timedelta(seconds=rng.uniform(0, span))
+        extra = {"referrer": people[POLICE, PRACTITIONER]} if rng.random() < 0.5 else {"source": "public"}
+        ref = referral(received, **extra)
+        decided = later(received, 20) if rng.random() < 0.8 else None
+        if decided is None:
+            continue
+        kind = DecisionKind.NO_FURTHER_ACTION if rng.random() < 0.2 else DecisionKind.REFER_AGENCIES
+        decide(ref, rng.choice(deciders), decided, kind=kind)
+        for agency_kind in rng.sample([POLICE, HEALTH, CSC], rng.randint(0, 2)):
+            ack = later(decided, 8) if rng.random() < 0.9 else None
+            done = later(ack, 150) if ack and rng.random() < 0.8 else None
+            team = night if agency_kind == POLICE and rng.random() < 0.4 else None
+            job = task(people, agency_kind, decided, ack_hours=(ack - decided) / timedelta(hours=1) if ack else None,
+                       done_hours=(done - decided) / timedelta(hours=1) if done else None, ref=ref, team=team,
+                       outcome=rng.choice(["no_action", "assessment_started"]))
+            for level in range(1, 1 + rng.choice([0, 0, 0, 1, 2, 3])):
+                raised = later(decided, 30)
+                if raised is None:
+                    break
+                resolved = later(raised, 10) if rng.random() < 0.7 else None
+                escalate(job, level, raised, kind=rng.choice(["not_acknowledged", "not_completed", "disagreement"]),
+                         resolved_by=rng.choice(resolvers) if resolved else None,
+                         resolved_hours=(resolved - raised) / timedelta(hours=1) if resolved else None)
+        closed = later(decided, 400) if rng.random() < 0.6 else None
+        if closed is not None:
+            Referral.objects.filter(pk=ref.pk).update(
+                status=ReferralStatus.CLOSED, closed_at=closed,
+                public_outcome="Acted on." if rng.random() < 0.7 else "")

@@ -10,14 +10,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
-from django.db import connection, connections
-from django.test import Client
+from django.db import connection
 
 from lantern.accounts.models import ApiToken, Role
 from lantern.core.testing import UserFactory
+from lantern.core.tests.idempotency_support import post_at_once
 from lantern.intake.models import IdempotencyKey, Referral
 from lantern.intake.tests.conftest import EXAMPLE_BODY
 from lantern.intel.models import VehicleMention
@@ -28,29 +27,8 @@ KEY = "one-and-only"
 
 def send_duplicates(token: str, threads: int = THREADS) -> dict:
     """Post the example body with one key from `threads` threads at once; the answers and what was stored."""
-    barrier = threading.Barrier(threads)
-    answers: list[list] = []
-    failures: list[str] = []
-
-    def send() -> None:
-        try:
-            client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-            barrier.wait()
-            response = client.post(
-                "/api/v1/referrals", data=json.dumps(EXAMPLE_BODY), content_type="application/json",
-                HTTP_IDEMPOTENCY_KEY=KEY,
-            )
-            answers.append([response.status_code, response.json()])
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            failures.append(repr(error))
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=send) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
+    answers, failures = post_at_once(token=token, url="/api/v1/referrals", body=EXAMPLE_BODY, key=KEY,
+                                     threads=threads)
     return {
         "answers": answers,
         "failures": failures,

@@ -23,6 +23,7 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
+from lantern.intel.normalise import normalise_phone, normalise_registration
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -78,12 +79,11 @@ def referral_mentioning(*, received_at: datetime | None = None, agency=None, sou
         PersonMention.objects.create(referral=referral, entity=entity, role=role, name=entity.label,
                                      position=position)
     for entity, mark in vehicles:
+        registration = normalise_registration(mark)
         VehicleMention.objects.create(referral=referral, entity=entity, registration=mark,
-                                      registration_normalised=mark.replace(" ", "").upper(),
-                                      registration_partial="?" in mark)
+                                      registration_normalised=registration.normalised,
+                                      registration_partial=registration.partial)
     for entity, number in phones:
-        from lantern.intel.normalise import normalise_phone
-
         PhoneMention.objects.create(referral=referral, entity=entity, number=number,
                                     number_e164=normalise_phone(number).e164)
     for entity, name in places:

@@ -5,9 +5,14 @@ import pytest
 
 from lantern.audit.models import AuditEvent
 from lantern.intel.graph import graph_reset
-from lantern.intel.models import Association, AssociationKind
+from lantern.intel.models import Association, AssociationKind, EntityKind
 from lantern.intel.network_selectors import entity_search
-from lantern.intel.tests.network_factories import network_people, planted_network
+from lantern.intel.tests.network_factories import (
+    EntityFactory,
+    network_people,
+    planted_network,
+    referral_mentioning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +45,30 @@ def labels(found) -> set[str]:
     ("ab12-cde", {"AB12 CDE", "AB12 C??"}),  # the partial mark could be this one
     ("C D E", {"AB12 CDE", "AB12 C??"}),
     ("AB12 CDF", {"AB12 C??"}),  # only the partial mark could be it
+    ("AB12 C??", {"AB12 CDE", "AB12 C??"}),  # a partial query finds the whole marks it could be
+    ("ab1? *de", {"AB12 CDE", "AB12 C??"}),
     ("12C", {"AB12 CDE", "AB12 C??"}),
     ("XY99", set()),
 ])
 def test_search_by_whole_and_partial_registration_marks(people, net, query, expected):
     """Part of a mark, in any case, with or without spaces or hyphens, finds the vehicles it could be."""
+    assert labels(entity_search(user=people["analyst"], query=query, kind="vehicle")) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("YO64", {"YO64 KLM", "YO64", "YO64 ?L?", "YO6? KLM"}),  # every mark that begins YO64, or could
+    ("yo64 k", {"YO64 KLM", "YO64 ?L?", "YO6? KLM"}),  # "YO64" alone is too short to hold more
+    ("YO64 KLX", {"YO64 ?L?"}),
+    ("YO6? KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
+    ("KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
+])
+def test_search_by_a_partial_mark_finds_the_vehicles_it_could_be(people, query, expected):
+    """Vehicles seen whole and in part: a partial mark finds every vehicle whose mark contains it or, where
+    characters were not seen, could contain it; real-time matching joins such a sighting to no vehicle unless
+    exactly one fits, so search is how an analyst finds the candidates."""
+    marks = ("YO64 KLM", "YO65 KLM", "YO64", "YO64 ?L?", "YO6? KLM", "AB12 CDE")
+    referral_mentioning(agency=people["analyst"].agency, vehicles=[
+        (EntityFactory(kind=EntityKind.VEHICLE, label=mark), mark) for mark in marks])
     assert labels(entity_search(user=people["analyst"], query=query, kind="vehicle")) == expected
 
 
