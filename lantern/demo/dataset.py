@@ -16,7 +16,7 @@ from typing import Any
 from lantern.demo import borough, history, population
 from lantern.demo.population import Size, Streams
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 1
 GROUND_TRUTH = "ground_truth.json"
 REFERRALS = "referrals.csv"

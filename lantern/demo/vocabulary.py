@@ -44,11 +44,26 @@ GIVEN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
             "Olivia", "Amelia", "Isla", "Ava", "Mia", "Ivy", "Lily", "Grace", "Freya", "Ella", "Sophie",
             "Chloe", "Jessica", "Megan", "Holly", "Leah", "Courtney", "Kayleigh", "Siobhán", "Niamh", "Zoë",
             "Bethany", "Paige", "Jade", "Ellie-Mae", "Charlotte", "Emily", "Katie", "Rebecca", "Shannon",
+            "Emma", "Poppy", "Isabella", "Evie", "Sophia", "Ruby", "Daisy", "Florence", "Matilda", "Phoebe",
+            "Sienna", "Harper", "Willow", "Rosie", "Evelyn", "Elsie", "Scarlett", "Imogen", "Lucy", "Erin",
+            "Hannah", "Lauren", "Abigail", "Maisie", "Lola", "Summer", "Harriet", "Georgia", "Amber", "Molly",
+            "Alice", "Eleanor", "Amy", "Laura", "Sarah", "Rachel", "Gemma", "Natalie", "Danielle", "Samantha",
+            "Nicola", "Kelly", "Claire", "Louise", "Stacey", "Leanne", "Hayley", "Kirsty", "Donna", "Tracey",
+            "Lisa", "Michelle", "Joanne", "Karen", "Julie", "Susan", "Helen", "Deborah", "Alison", "Angela",
+            "Caroline", "Jennifer", "Victoria", "Elizabeth", "Margaret", "Catherine", "Anna", "Demi", "Keira",
+            "Caitlin",
         ),
         "Male": (
             "Oliver", "Jack", "Harry", "George", "Noah", "Charlie", "Jacob", "Thomas", "Oscar", "William",
             "James", "Leo", "Alfie", "Joshua", "Callum", "Liam", "Connor", "Ryan", "Kieran", "Jordan",
             "Reece", "Tyler", "Declan", "Seán", "Daniel", "Lewis", "Michael", "Joseph", "Samuel", "Nathan",
+            "Henry", "Archie", "Freddie", "Arthur", "Theo", "Jude", "Max", "Ethan", "Isaac", "Edward",
+            "Finley", "Logan", "Teddy", "Harrison", "Lucas", "Mason", "Dylan", "Riley", "Alexander", "Toby",
+            "Luke", "Adam", "Benjamin", "Matthew", "Bradley", "Kyle", "Ashley", "Dean", "Craig", "Lee",
+            "Scott", "Shaun", "Wayne", "Darren", "Gary", "Paul", "Mark", "David", "Andrew", "Richard",
+            "Stephen", "Christopher", "Anthony", "Robert", "John", "Peter", "Ian", "Kevin", "Martin", "Simon",
+            "Neil", "Stuart", "Graham", "Keith", "Colin", "Alan", "Brian", "Philip", "Jason", "Aaron", "Carl",
+            "Gavin", "Patrick", "Owen", "Rhys", "Elliot",
         ),
     },
     "european": {
@@ -108,11 +123,15 @@ GIVEN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
 # Family names of the "anglo" pool are built from parts, for variety without a long list of real surnames.
 ANGLO_FAMILY_STARTS = (
     "Ash", "Brad", "Brom", "Cal", "Dun", "Fair", "Hal", "Hart", "Hol", "Kel", "Lang", "Marl", "Mid", "Nor",
-    "Oak", "Pen", "Rad", "Sel", "Thorn", "Wal", "Whit", "Wick", "Wood", "Yard",
+    "Oak", "Pen", "Rad", "Sel", "Thorn", "Wal", "Whit", "Wick", "Wood", "Yard", "Ack", "Bar", "Bel", "Birk",
+    "Black", "Bram", "Brook", "Burn", "Chad", "Clay", "Dal", "Elm", "Farn", "Fox", "Gar", "Glen", "Green",
+    "Hay", "Hen", "Kirk", "Lin", "Long", "Mar", "Mill", "Moor", "New", "North", "Ox", "Pick", "Ring", "Rush",
+    "Salt", "Shel", "Shep", "South", "Stan", "Stock", "Sut", "Tat", "West", "Win",
 )
 ANGLO_FAMILY_ENDS = (
     "bury", "by", "croft", "den", "field", "ford", "ham", "ley", "ton", "well", "wood", "worth", "more",
-    "stead",
+    "stead", "borough", "bridge", "brook", "combe", "dale", "don", "hall", "hurst", "ington", "land", "mere",
+    "shaw", "thorpe", "wick", "win",
 )
 FAMILY_NAMES: dict[str, tuple[str, ...]] = {
     "anglo": (

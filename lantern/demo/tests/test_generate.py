@@ -159,6 +159,21 @@ def test_ethnicity_and_sex_are_independent_of_role_on_a_medium_set():
     assert statistic > critical_value(df)
 
 
+def test_namesakes_are_about_as_rare_as_in_a_real_borough():
+    """Names are varied enough that matching meets namesakes about as often as it would in a real borough of
+    this size: no given or family name is far commoner than England's commonest (Oliver about 2% of a year's
+    boys, Smith 1.2% of people), and few people share a full name with anyone born within a year of them."""
+    population = list(people(Streams(2026), SIZES["medium"]))
+    given = Counter(p.given_name for p in population)
+    family = Counter(p.family_name for p in population)
+    assert max(given.values()) / len(population) < 0.01
+    assert max(family.values()) / len(population) < 0.01
+    full = Counter((p.given_name, p.family_name) for p in population)
+    assert sum(n for n in full.values() if n > 1) / len(population) < 0.3
+    born = Counter((p.given_name, p.family_name, p.date_of_birth.year // 2) for p in population)
+    assert sum(n for n in born.values() if n > 1) / len(population) < 0.03
+
+
 def test_bad_arguments_are_refused(tmp_path):
     """An unknown size, or an output path that is a file, gives a clear error."""
     with pytest.raises(CommandError, match="invalid choice"):

@@ -108,11 +108,11 @@ def link_people(*, now: datetime, train: bool = True) -> Outcome:
         return outcome
     feats = {row["id"]: person.features(kinds.person_record(row)) for row in rows}
     linkage = current_model()
-    pairs: list[tuple] = []
     if train and len(rows) >= MIN_TO_TRAIN:
-        trained = model.train(list(feats.values()))
-        frame = model.predict_pairs(trained)
-        pairs = list(zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
+        trained = model.train(feats.values())
+        # Pairs come from DuckDB a batch at a time into arrays, not as a frame or a list of tuples.
+        pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
+        trained.close()
         linkage = save_model(trained, kind=EntityKind.PERSON, mentions=len(rows), now=now,
                              summary={"pairs": len(pairs)})
         outcome.model_version = linkage.version
@@ -120,14 +120,17 @@ def link_people(*, now: datetime, train: bool = True) -> Outcome:
         # Too few mentions to learn from: score the blocked pairs with the saved (or starting) parameters.
         outcome.notes.append("Too few mentions to train; scored with the saved model.")
         scorer = scorer_for(linkage)
+        scored = []
         for a, b in blocked_pairs(feats):
             probability, _weight, _ = scorer.score(feats[a], feats[b])
             if probability >= scorer.threshold:
-                pairs.append((a, b, probability))
+                scored.append((a, b, probability))
+        pairs = cluster.Pairs.of(scored)
     scorer = scorer_for(linkage)
     must, cannot = decisions_for(EntityKind.PERSON)
     assignment = cluster.cluster(feats.keys(), pairs, strong=linkage.strong_threshold if linkage else
-                                 model.STRONG_THRESHOLD, must_link=must, cannot_link=cannot)
+                                 model.STRONG_THRESHOLD, must_link=must, cannot_link=cannot,
+                                 judge=model.Judge(scorer, feats.__getitem__))
     outcome.pairs = len(pairs)
     best = _best_links(pairs, assignment)
     confirmed = {frozenset(p) for p in must}
@@ -161,15 +164,28 @@ def blocked_pairs(feats: dict) -> set[tuple]:
     return out
 
 
-def _best_links(pairs: list[tuple], assignment: dict) -> dict:
-    """For each mention, the mention in its own cluster it matched most strongly (None when alone)."""
-    best: dict = {}
-    for a, b, probability in pairs:
-        if assignment[a] != assignment[b]:
-            continue
-        for x, y in ((a, b), (b, a)):
-            if x not in best or best[x][1] < probability:
-                best[x] = (y, probability)
+def _best_links(pairs: cluster.Pairs, assignment: dict) -> dict:
+    """For each mention, the mention in its own cluster it matched most strongly (None when alone); of equal
+    ones, the first in the pairs' strongest-first order."""
+    import numpy as np
+
+    members = np.fromiter(assignment.keys(), dtype=np.int64, count=len(assignment))
+    labels = np.fromiter(assignment.values(), dtype=np.int64, count=len(assignment))
+    order = np.argsort(members)
+    members, labels = members[order], labels[order]
+    ranked = pairs.strongest_first()
+    left, right, probability = pairs.left[ranked], pairs.right[ranked], pairs.probability[ranked]
+    same = labels[np.searchsorted(members, left)] == labels[np.searchsorted(members, right)]
+    left, right, probability = left[same], right[same], probability[same]
+    # Each pair both ways; for each mention its strongest partner, the earlier pair of equal ones.
+    mention, other = np.concatenate([left, right]), np.concatenate([right, left])
+    strength, rank = np.concatenate([probability, probability]), np.tile(np.arange(len(left)), 2)
+    order = np.lexsort((rank, -strength, mention))
+    mention, other, strength = mention[order], other[order], strength[order]
+    first = np.ones(len(mention), dtype=bool)
+    first[1:] = mention[1:] != mention[:-1]
+    partners = zip(other[first].tolist(), strength[first].tolist(), strict=True)
+    best = dict(zip(mention[first].tolist(), partners, strict=True))
     for mention_id in assignment:
         best.setdefault(mention_id, (None, None))
     return best

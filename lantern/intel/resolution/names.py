@@ -72,6 +72,7 @@ def _with_borough_forms() -> dict[str, set[str]]:
 
 FAMILIAR: dict[str, set[str]] = _with_borough_forms()
 _NOT_LETTERS = re.compile(r"[^a-z' -]+")
+_NOT_LETTERS_OR_DIGITS = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"[\s\-']+")
 
 
@@ -83,6 +84,15 @@ def clean(name: str | None) -> str:
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
     text = _NOT_LETTERS.sub(" ", text)
     return " ".join(text.split())
+
+
+def clean_address(address: str | None) -> str:
+    """An address as matching compares it: lower case, accents and punctuation removed, house numbers kept
+    (without them every house in a street would be one address)."""
+    if not address:
+        return ""
+    text = unicodedata.normalize("NFKD", str(address)).encode("ascii", "ignore").decode().lower()
+    return " ".join(_NOT_LETTERS_OR_DIGITS.sub(" ", text).split())
 
 
 @functools.lru_cache(maxsize=200_000)

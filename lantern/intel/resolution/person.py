@@ -67,7 +67,7 @@ def features(record: dict) -> dict:
     dob_swap = f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}" if dob and dob[5:7] != dob[8:10] else None
     sex = SEX_KNOWN.get(str(record.get("sex") or "").strip().lower())
     postcode = _clean_code(record.get("postcode"))
-    address = names.clean(record.get("address")) or None
+    address = names.clean_address(record.get("address")) or None
     forms = sorted({given} | names.FAMILIAR.get(given, set())) if given else []
     canonical = names.canonical(given) if given else ""
     given_ph, family_ph = names.phonetic(given), names.phonetic(family)
@@ -80,8 +80,10 @@ def features(record: dict) -> dict:
         "bk_fy": f"{family_ph}:{by}" if family_ph and by else None,
         "bk_gy": f"{canonical}:{by}" if canonical and by else None,
         "bk_nick": nickname or None,
-        "bk_gpc": f"{canonical}:{postcode}" if canonical and postcode else None,
-        "bk_fpc": f"{family_ph}:{postcode}" if family_ph and postcode else None,
+        # A full postcode holds a few households: alone it finds a mention whose names slipped or are missing.
+        "bk_pc": postcode,
+        # A slip in a given name seldom touches its first letter (a phonetic code may change throughout).
+        "bk_fg": f"{family_ph}:{given[:1]}" if family_ph and given else None,
         "bk_ga": f"{canonical}:{address}" if canonical and address else None,
         "bk_fa": f"{family_ph}:{address}" if family_ph and address else None,
         "bk_id": _clean_code(record.get("id_number")),
@@ -107,7 +109,8 @@ def features(record: dict) -> dict:
     }
 
 
-BLOCKING_COLUMNS = ("bk_name", "bk_fc", "bk_dob", "bk_fy", "bk_gy", "bk_nick", "bk_gpc", "bk_fpc", "bk_ga", "bk_fa", "bk_id")
+BLOCKING_COLUMNS = ("bk_name", "bk_fc", "bk_fg", "bk_dob", "bk_fy", "bk_gy", "bk_nick", "bk_pc", "bk_ga",
+                    "bk_fa", "bk_id")
 
 
 def blocking_keys(feats: dict) -> list[str]:
@@ -199,6 +202,7 @@ GIVEN = Comparison("given", ("given", "given_forms", "given_ph"), (
     _jaro("given", 0.92, "Given names '{left}' and '{right}' differ by a slip"),
     Level("sounds alike", "given_ph_l = given_ph_r", lambda a, b: a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"),
           "Given names '{left}' and '{right}' sound alike"),
+    _jaro("given", 0.85, "Given names '{left}' and '{right}' are alike"),
     _swapped("Given name '{left}' was written as the family name"),
     _else(),
 ), "Given name")
@@ -209,6 +213,7 @@ FAMILY = Comparison("family", ("family", "family_ph"), (
     _jaro("family", 0.92, "Family names '{left}' and '{right}' differ by a slip"),
     Level("sounds alike", "family_ph_l = family_ph_r", lambda a, b: a.get("family_ph") is not None and a.get("family_ph") == b.get("family_ph"),
           "Family names '{left}' and '{right}' sound alike"),
+    _jaro("family", 0.85, "Family names '{left}' and '{right}' are alike"),
     _swapped("Family name '{left}' was written as the given name"),
     _else(),
 ), "Family name")
@@ -240,6 +245,18 @@ BIRTH = Comparison("birth", ("dob", "dob_swap", "birth_year", "has_dob"), (
     Level("one slip", "has_dob_l AND has_dob_r AND levenshtein(dob_l, dob_r) <= 1",
           lambda a, b: bool(a["has_dob"] and b["has_dob"] and _lev(a["dob"], b["dob"]) <= 1),
           "Dates of birth differ by one digit ({left} and {right})"),
+    # Two slips of one date (a day either side) still share the month; dates in one year share little more.
+    Level("same month", "has_dob_l AND has_dob_r AND substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
+          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["dob"][:7] == b["dob"][:7]),
+          "Dates of birth in the same month ({left} and {right})"),
+    Level("same year", "has_dob_l AND has_dob_r AND birth_year_l = birth_year_r",
+          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["birth_year"] == b["birth_year"]),
+          "Dates of birth in the same year ({left} and {right})"),
+    # An age gives the birth year or the year before (birthday not yet reached): the same year counts for
+    # more.
+    Level("age gives the same year", "NOT (has_dob_l AND has_dob_r) AND birth_year_l = birth_year_r",
+          lambda a, b: not (a["has_dob"] and b["has_dob"]) and a["birth_year"] == b["birth_year"],
+          "Ages agree (born in {left} and {right})"),
     Level("age agrees", "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 1",
           lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 1,
           "Ages agree (born about {left} and {right})"),

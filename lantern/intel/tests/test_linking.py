@@ -100,6 +100,76 @@ def test_a_weak_mention_joins_one_person_and_does_not_bridge_two():
     assert found[5] == found[1] and found[1] != found[3]
 
 
+class BirthYearJudge:
+    """A judge that knows only birth years: two years apart is a conflict, and groups are together when none
+    differs."""
+
+    def __init__(self, born: dict) -> None:
+        self.born = born
+
+    def conflict(self, a, b) -> bool:
+        return bool(self.born[a] and self.born[b] and self.born[a] != self.born[b])
+
+    def together(self, left, right) -> bool:
+        return not any(self.conflict(a, b) for a in left for b in right)
+
+
+def test_a_chain_of_links_does_not_make_two_namesakes_one_person():
+    """Strong links from Jack Price born 1979 to "Jack Price", 45, and from there to Jack Price born 1964: the
+    model is all but sure the two born fifteen years apart are different people, so they stay apart, and a
+    lone mention that is not the person in a cluster does not join it."""
+    judge = BirthYearJudge({1: 1979, 2: None, 3: 1964, 4: 1964, 5: 1979})
+    pairs = [(1, 2, 0.999), (2, 3, 0.995), (3, 4, 0.999), (5, 4, 0.8), (5, 1, 0.7)]
+    found = cluster.cluster(range(1, 6), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] != found[3] == found[4]
+    assert found[5] == found[1]
+    assert len(set(cluster.cluster(range(1, 6), pairs, strong=0.99).values())) == 1
+
+
+def test_a_component_too_large_to_check_pair_by_pair_is_left_joined_and_reported(monkeypatch, caplog):
+    """Conflicts are looked for among every pair of a component: one past the limit is not checked (the cost
+    would be quadratic) but left as the links made it, with a warning."""
+    monkeypatch.setattr(cluster, "CONFLICT_COMPONENT_LIMIT", 2)
+    judge = BirthYearJudge({1: 1979, 2: None, 3: 1964})
+    pairs = [(1, 2, 0.999), (2, 3, 0.995)]
+    with caplog.at_level("WARNING", logger="lantern.intel.resolution.cluster"):
+        found = cluster.cluster(range(1, 4), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] == found[3]
+    assert "not checked for conflicts" in caplog.text
+
+
+def test_with_a_judge_a_weak_link_joins_two_clusters_that_are_one_person_and_not_two_that_are_not():
+    """Alison Doyle born 2009, said twice, and "Alison Doyle", 13, said twice, are joined by a weak link; a
+    weak link to a namesake born in another year is refused."""
+    judge = BirthYearJudge({1: 2009, 2: 2009, 3: None, 4: None, 5: 2011, 6: 2011})
+    pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 6, 0.999), (2, 3, 0.9), (4, 5, 0.8)]
+    found = cluster.cluster(range(1, 7), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] == found[3] == found[4] != found[5] == found[6]
+    plain = cluster.cluster(range(1, 7), pairs, strong=0.99)
+    assert plain[1] != plain[3] and plain[3] != plain[5]
+
+
+def test_a_namesake_of_the_other_sex_born_elsewhere_is_a_conflict_and_a_vague_mention_is_not(scorer):
+    """The same name, but another sex, date of birth and postcode, is all but surely someone else; the same
+    name with only an age that fits is not, however little it says."""
+    jack = feats(given_name="Jack", family_name="Price", date_of_birth="1979-10-28", sex="male",
+                 postcode="RV5 3HS")
+    other = feats(given_name="Jack", family_name="Price", date_of_birth="1964-02-11", sex="female",
+                  postcode="RV9 1AA", unique_id=2)
+    vague = feats(given_name="Jack", family_name="Price", age=45, report_year=2024, unique_id=3)
+    judge = model.Judge(scorer, {f["unique_id"]: f for f in (jack, other, vague)}.__getitem__)
+    assert judge.conflict(1, 2) and judge.conflict(2, 1)
+    assert not judge.conflict(1, 3) and not judge.conflict(2, 3)
+    assert judge.together([1], [3]) and not judge.together([1, 3], [2])
+
+
+def test_house_numbers_tell_addresses_in_one_street_apart():
+    """Two houses in one street are two addresses; the same house written twice is one."""
+    one = feats(address="12 Mill Lane")
+    assert one["address"] == feats(address="12, Mill Lane.")["address"] == "12 mill lane"
+    assert one["address"] != feats(address="14 Mill Lane")["address"]
+
+
 @pytest.fixture(scope="module")
 def small_training():
     """A small synthetic set of person mentions, trained on with Splink (a few seconds)."""
@@ -128,3 +198,33 @@ def test_python_scoring_agrees_with_splink_on_every_pair(small_training):
     worst = max(abs(scorer.score(rows[a], rows[b])[0] - p)
                 for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability))
     assert worst < 1e-6
+
+
+
+@pytest.mark.django_db
+def test_pairs_streamed_from_duckdb_are_the_pairs_predicted(small_training):
+    """Batch reads predictions a batch at a time into arrays; they are the pairs and scores Splink predicts."""
+    _rows, trained = small_training
+    frame = model.predict_pairs(trained, threshold=0.01)
+    streamed = cluster.Pairs.from_batches(model.predicted_pairs(trained, threshold=0.01, batch_rows=50))
+    assert sorted(zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist())) == sorted(
+        zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
+
+
+def test_clusters_do_not_depend_on_the_order_pairs_come_in():
+    """DuckDB returns pairs in no fixed order: of two equal weak links, the one between the lower ids wins."""
+    pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 3, 0.7), (5, 1, 0.7)]
+    found = [cluster.cluster(range(1, 6), order, strong=0.99) for order in (pairs, pairs[::-1])]
+    assert found[0] == found[1] and found[0][5] == found[0][1] != found[0][3]
+
+
+def test_a_blocking_key_too_common_finds_no_pairs_by_itself():
+    """A key held by more mentions than the limit is left out of prediction's blocking; the rest stand."""
+    import pyarrow as pa
+
+    table = pa.table({"unique_id": [1, 2, 3, 4], "bk_gy": ["william:2008"] * 3 + ["ann:1990"],
+                      "given": ["william"] * 3 + ["ann"]})
+    kept = model.without_common_keys(table, 2)
+    assert kept.column("bk_gy").to_pylist() == [None, None, None, "ann:1990"]
+    assert kept.column("given").equals(table.column("given"))
+    assert model.without_common_keys(table, None).equals(table)
