@@ -131,3 +131,70 @@ def test_a_place_named_in_unrelated_reports_joins_no_networks(professional, anal
     with django_capture_on_commit_callbacks(execute=True):
         third = refer(professional, vehicles=[{"registration": "AB12CDE"}])
     assert LinkAlert.objects.filter(referral=third, kind=AlertKind.JOINED_NETWORK).exists()
+
+
+def test_matching_a_referral_takes_a_few_statements_whatever_it_mentions(professional, analyst,
+                                                                          django_capture_on_commit_callbacks):
+    """Matching a referral that joins a known network (a child, a person, a car, a phone and a place; its alert and
+    audit event included) takes at most 40 statements: the index is read once for all its vehicles, phones and
+    places, and their links and keys are written together. Two more of each costs one statement more per person
+    (its candidates) and per new entity, nothing per vehicle, phone or place otherwise."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from lantern.intel import realtime
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
+              persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+              vehicles=[{"registration": "AB12 CDE"}], phones=[{"number": "07700 900123"}],
+              places=[{"name": "Chicken Shack", "type": "takeaway"}])
+    car = VehicleMention.objects.get(registration="AB12 CDE").entity_id
+    counts, new_entities = {}, {}
+    for size in (1, 3):
+        referral = refer(  # committed without running its hook: matched here, as the worker would match it
+            professional, children=[{"name": f"Child {n} Jones", "age": 13} for n in range(size)],
+            persons=[{"name": "Karim Hassan", "nickname": "Kaz", "age": 31}],
+            vehicles=[{"registration": "AB12CDE"}] + [{"registration": f"XY{n}5 ZZZ"} for n in range(size - 1)],
+            phones=[{"number": f"07700 90012{n + 3}"} for n in range(size)],
+            places=[{"name": "Chicken Shack", "type": "takeaway"}] * size,
+        )
+        entities_before = Entity.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            alerts = realtime.resolve_report(referral=referral, now=timezone.now())
+        counts[size], new_entities[size] = len(queries), Entity.objects.count() - entities_before
+        assert [alert.kind for alert in alerts] == [AlertKind.JOINED_NETWORK]
+        assert VehicleMention.objects.get(referral=referral, registration="AB12CDE").entity_id == car
+        assert not PersonMention.objects.filter(referral=referral, entity=None).exists()
+    assert counts[1] <= 40, counts
+    assert counts[3] <= counts[1] + 2 + (new_entities[3] - new_entities[1]), (counts, new_entities)
+
+
+def test_merging_two_entities_moves_the_edges_and_adds_their_weights():
+    """When real time joins two people, the other's edges move to the one kept: an edge both had adds its weights,
+    an edge between the two goes, and the rest keep their kind, weight and dates."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lantern.intel import realtime
+    from lantern.intel.models import AssociationKind
+
+    kept, other, car, phone = (Entity.objects.create(kind=kind, label=label) for kind, label in (
+        ("person", "Kareem Hassan"), ("person", "Kaz"), ("vehicle", "AB12 CDE"), ("phone", "07700 900123")))
+    seen = timezone.now() - timedelta(days=3)
+    for source, target, kind, weight in ((kept, car, AssociationKind.CO_MENTION, 3),
+                                         (other, car, AssociationKind.CO_MENTION, 2),
+                                         (kept, other, AssociationKind.CO_MENTION, 1),
+                                         (other, phone, AssociationKind.SHARED_PHONE, 4)):
+        Association.objects.create(source=source, target=target, kind=kind, weight=weight, first_seen=seen,
+                                   last_seen=seen)
+    realtime.merge_entities(kind="person", target=kept, other_id=other.pk)
+    edges = {(e.source_id, e.target_id, e.kind): e for e in Association.objects.all()}
+    assert set(edges) == {(kept.pk, car.pk, AssociationKind.CO_MENTION),
+                          (kept.pk, phone.pk, AssociationKind.SHARED_PHONE)}
+    assert edges[(kept.pk, car.pk, AssociationKind.CO_MENTION)].weight == 5
+    moved = edges[(kept.pk, phone.pk, AssociationKind.SHARED_PHONE)]
+    assert (moved.weight, moved.first_seen, moved.last_seen) == (4, seen, seen)
+    assert Entity.objects.get(pk=other.pk).merged_into_id == kept.pk
