@@ -451,6 +451,12 @@ def cross_agency_alert_raised(*, alert, concerns: list[str]) -> Recorded:
                    data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]})
 
 
+def cross_agency_alert_updated(*, alert, concerns: list[str]) -> Recorded:
+    """New concerns were added to a cross-agency alert its analyst had not yet opened: every concern it now lists."""
+    return _record("link_alert.cross_agency_updated", actor=None, obj=alert,
+                   data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]})
+
+
 def entity_case_opened(*, actor, case, entity_ids: list) -> Recorded:
     """A place or peer group was opened as a case: which entities it is about."""
     return _record("case.opened_for_entities", actor=actor, obj=case,

@@ -8,7 +8,8 @@ so that public reports count as a source of their own. The window is the `window
 `signals_check()` is called by real-time matching after each report for the entities it touched, and by the
 periodic sweep (`lantern.intel.network_jobs`) for every entity mentioned recently, so a rule that is changed
 applies at once. An alert is raised once for the same evidence: a new alert needs at least one concern that no
-earlier alert of the same rule about the same entity listed.
+earlier alert of the same rule about the same entity listed. While the analyst has not yet opened an alert, new
+evidence is added to it instead of raising another.
 """
 
 import logging
@@ -23,6 +24,7 @@ from lantern.accounts.models import AgencyKind, Role, User
 from lantern.audit import events
 from lantern.intel.models import (
     AlertKind,
+    AlertStatus,
     Entity,
     EntityKind,
     IntelligenceItem,
@@ -140,16 +142,35 @@ def _check_one(entity: Entity, rule: SignalRule, now: datetime) -> LinkAlert | N
         logger.warning("Cross-agency signal for entity %s has no analyst to go to", entity.pk)
         return None
     newest = concerns[-1]
-    alert = LinkAlert.objects.create(
-        kind=AlertKind.CROSS_AGENCY, recipient=recipient, entity=entity, referral_id=newest.referral_id,
-        item_id=newest.item_id,
-        summary=(f"{len(concerns)} concerns from {len(agencies)} agencies in {rule.window_days} days about "
-                 f"{entity.label}")[:300],
-        reasons=_reasons(rule, entity, concerns, agencies),
-        networks=[entity.network] if entity.network is not None else [],
-    )
+    fields = {
+        "referral_id": newest.referral_id, "item_id": newest.item_id,
+        "summary": (f"{len(concerns)} concerns from {len(agencies)} agencies in {rule.window_days} days about "
+                    f"{entity.label}")[:300],
+        "reasons": _reasons(rule, entity, concerns, agencies),
+        "networks": [entity.network] if entity.network is not None else [],
+    }
+    unread = _unread_alert(entity, rule, recipient)
+    if unread is not None:
+        # The analyst has not opened the alert yet: it gains the new concern rather than a second alert arriving
+        # beside it, so a busy place or child makes one alert to read, not one per report.
+        for name, value in fields.items():
+            setattr(unread, name, value)
+        unread.save(update_fields=["referral", "item", "summary", "reasons", "networks"])
+        events.cross_agency_alert_updated(alert=unread, concerns=[c.reference for c in concerns])
+        return unread
+    alert = LinkAlert.objects.create(kind=AlertKind.CROSS_AGENCY, recipient=recipient, entity=entity, **fields)
     events.cross_agency_alert_raised(alert=alert, concerns=[c.reference for c in concerns])
     return alert
+
+
+def _unread_alert(entity: Entity, rule: SignalRule, recipient: User) -> LinkAlert | None:
+    """The newest cross-agency alert of this rule about this entity that its recipient has not opened."""
+    for alert in LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY, entity=entity, recipient=recipient,
+                                          status=AlertStatus.NEW).order_by("-pk"):
+        reasons = alert.reasons or []
+        if reasons and isinstance(reasons[0], dict) and reasons[0].get("rule") == rule.pk:
+            return alert
+    return None
 
 
 def signals_check(*, entities: Iterable[Entity | int], now: datetime | None = None) -> list[LinkAlert]:

@@ -1,6 +1,6 @@
 """The cross-agency signal: three concerns from two agencies within 30 days about the same child, place or person of
 concern raise one alert with its reasons; three from one agency, or spread over more than 30 days, do not; the
-same evidence is never raised twice; rules are configurable."""
+same evidence is never raised twice (new evidence joins an unread alert); rules are configurable."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from lantern.accounts.models import AgencyKind
 from lantern.audit.models import AuditEvent
 from lantern.core.testing import AgencyFactory
 from lantern.intel.graph import graph_reset
-from lantern.intel.models import AlertKind, EntityKind, LinkAlert, PersonRole, SignalRule
+from lantern.intel.models import AlertKind, AlertStatus, EntityKind, LinkAlert, PersonRole, SignalRule
 from lantern.intel.network_jobs import sweep_signals
 from lantern.intel.signals import signals_check, signals_sweep
 from lantern.intel.tests.network_factories import (
@@ -66,16 +66,24 @@ def test_three_concerns_from_two_agencies_within_thirty_days_raise_one_alert(set
     assert AuditEvent.objects.filter(event_type="link_alert.cross_agency", object_id=str(alert.pk)).exists()
 
 
-def test_the_same_evidence_is_not_raised_twice_but_a_new_concern_is(setting):
-    """Checking again changes nothing; a fourth concern is new evidence and raises a new alert listing it."""
+def test_the_same_evidence_is_not_raised_twice_and_a_new_concern_joins_the_unread_alert(setting):
+    """Checking again changes nothing; a fourth concern is new evidence: while the analyst has not opened the
+    alert it is added to it (audited), and once they have, a fifth raises a new alert listing it."""
     s = setting
     concern(s, s["school"], 20), concern(s, s["health"], 10), concern(s, s["school"], 2)
-    assert len(signals_check(entities=[s["child"].pk], now=s["now"])) == 1
+    [first] = signals_check(entities=[s["child"].pk], now=s["now"])
     assert signals_check(entities=[s["child"].pk], now=s["now"]) == []
     assert signals_sweep(now=s["now"]) == []
     fourth = concern(s, s["police"], 0)
     again = signals_check(entities=[s["child"]], now=s["now"] + timedelta(minutes=1))
-    assert len(again) == 1 and again[0].reasons[-1]["reference"] == fourth.reference
+    assert [a.pk for a in again] == [first.pk] and again[0].reasons[-1]["reference"] == fourth.reference
+    assert "4 concerns from 3 agencies" in LinkAlert.objects.get(pk=first.pk).reasons[0]["text"]
+    assert LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY).count() == 1
+    assert AuditEvent.objects.filter(event_type="link_alert.cross_agency_updated", object_id=str(first.pk)).exists()
+    LinkAlert.objects.filter(pk=first.pk).update(status=AlertStatus.SEEN)
+    fifth = concern(s, s["health"], 0)
+    latest = signals_check(entities=[s["child"]], now=s["now"] + timedelta(minutes=2))
+    assert len(latest) == 1 and latest[0].pk != first.pk and latest[0].reasons[-1]["reference"] == fifth.reference
     assert LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY).count() == 2
 
 
