@@ -20,7 +20,7 @@ Real time: p50, p95 and p99 latency of resolving one new report (an intelligence
 through `lantern.intel.realtime.resolve_report`: blocking-key look-up, scoring, attaching, evidence, graph)
 against an index of existing person mentions in PostgreSQL (`DATABASE_URL`, by default
 postgres://postgres@127.0.0.1:5432/lantern_bench_linking, dropped and created again). The default is 100,000
-existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.25 million
+existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.1 million
 mentions); `--huge` adds 3,000,000 existing mentions. The batch run alone (its target: 10 minutes within
 8 GB): `--size large --skip-realtime --no-febrl --systems lantern`.
 
