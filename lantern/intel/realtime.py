@@ -38,7 +38,6 @@ from lantern.intel.models import (
     MentionLink,
     ResolutionDecision,
     ResolutionMethod,
-    SignalRule,
 )
 from lantern.intel.resolution import batch, kinds, model, person
 
@@ -685,58 +684,11 @@ def _raise_alerts(*, referral, item, matched, before: dict, sizes: dict, when, n
 
 
 def _signals(entities: dict[int, str], now: datetime) -> None:
-    """Let the cross-agency signal rule look at the report's entities that it could raise an alert for."""
+    """Let the cross-agency signal rule look at the report's entities."""
+    from lantern.intel import signals
+
     try:
-        from lantern.intel import signals
-    except ImportError:
-        return
-    check = getattr(signals, "signals_check", None)
-    if check is None:
-        return
-    try:
-        candidates = _may_signal(entities, now)
-        if candidates:
-            with transaction.atomic():
-                check(entities=candidates, now=now)
+        with transaction.atomic():
+            signals.signals_check(entities=list(entities), now=now)
     except Exception:  # noqa: BLE001 - another rule's failure must not undo matching
         logger.exception("The cross-agency signal check failed")
-
-
-def _may_signal(entities: dict[int, str], now: datetime) -> list[int]:
-    """The entities an active rule could raise an alert for: those with at least its numbers of concerns and of
-    agencies within its window, counted generously (mentions rather than reports; agencies, the sources of public
-    referrals and items' agencies each counted apart, withdrawn items too).
-
-    Most entities of a new report are new or seldom seen, so this one count spares the full check, which locks
-    each entity and reads its reports, its agencies and its earlier alerts, where it could only find nothing.
-    """
-    from lantern.intel.signals import CONCERN_ROLES, MENTION_MODELS
-
-    rules = list(SignalRule.objects.values_list("subject_kind", "min_concerns", "min_agencies", "window_days",
-                                                "active"))
-    if not rules:
-        return sorted(entities)  # the check puts the default rules in place
-    needs: dict[str, tuple[int, int, int]] = {}
-    for kind, concerns, agencies, days, active in rules:
-        if active:
-            fewest, least, longest = needs.get(kind, (concerns, agencies, days))
-            needs[kind] = (min(fewest, concerns), min(least, agencies), max(longest, days))
-    counts = []
-    for kind, (fewest, least, days) in needs.items():
-        ids = [e for e, k in entities.items() if k == kind]
-        if not ids:
-            continue
-        since = now - timedelta(days=days)
-        mentions = MENTION_MODELS[kind].objects.filter(entity_id__in=ids).filter(
-            Q(referral__received_at__gte=since, referral__received_at__lte=now)
-            | Q(item__submitted_at__gte=since, item__submitted_at__lte=now))
-        if kind == EntityKind.PERSON:
-            mentions = mentions.filter(role__in=CONCERN_ROLES)
-        agencies = (Count("referral__referrer_agency", distinct=True) + Count("item__agency", distinct=True)
-                    + Count("referral__source", distinct=True, filter=Q(referral__referrer_agency=None)))
-        counts.append(mentions.order_by().values("entity_id").annotate(n=Count("id"), agencies=agencies)
-                      .filter(n__gte=fewest, agencies__gte=least).values_list("entity_id", flat=True))
-    if not counts:
-        return []
-    first, *rest = counts
-    return sorted(set(first.union(*rest, all=True) if rest else first))

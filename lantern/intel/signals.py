@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role, User
@@ -181,7 +182,7 @@ def signals_check(*, entities: Iterable[Entity | int], now: datetime | None = No
         return []
     rules = rules_in_force()
     raised = []
-    for entity_id in ids:
+    for entity_id in _may_fire(ids, rules, now):
         with transaction.atomic():
             # Locking the entity stops two reports saved at once from raising the same alert twice.
             entity = Entity.objects.select_for_update().filter(pk=entity_id, merged_into__isnull=True).first()
@@ -193,6 +194,35 @@ def signals_check(*, entities: Iterable[Entity | int], now: datetime | None = No
                     if alert is not None:
                         raised.append(alert)
     return raised
+
+
+def _may_fire(ids: list[int], rules: list[SignalRule], now: datetime) -> list[int]:
+    """The entities a rule could raise an alert for: those with at least its numbers of concerns and of agencies
+    within its window, counted generously in one query per kind (mentions rather than reports; agencies, the
+    sources of public referrals and items' agencies each counted apart, withdrawn items too).
+
+    Most entities of a new report are new or seldom seen, so this count spares the full check, which locks each
+    entity and reads its reports, its agencies and its earlier alerts, where it could only find nothing.
+    """
+    needs: dict[str, tuple[int, int, int]] = {}
+    for rule in rules:
+        fewest, least, longest = needs.get(rule.subject_kind, (rule.min_concerns, rule.min_agencies,
+                                                               rule.window_days))
+        needs[rule.subject_kind] = (min(fewest, rule.min_concerns), min(least, rule.min_agencies),
+                                    max(longest, rule.window_days))
+    found: set[int] = set()
+    for kind, (fewest, least, days) in needs.items():
+        since = now - timedelta(days=days)
+        mentions = MENTION_MODELS[kind].objects.filter(entity_id__in=ids).filter(
+            Q(referral__received_at__gte=since, referral__received_at__lte=now)
+            | Q(item__submitted_at__gte=since, item__submitted_at__lte=now))
+        if kind == EntityKind.PERSON:
+            mentions = mentions.filter(role__in=CONCERN_ROLES)
+        agencies = (Count("referral__referrer_agency", distinct=True) + Count("item__agency", distinct=True)
+                    + Count("referral__source", distinct=True, filter=Q(referral__referrer_agency=None)))
+        found.update(mentions.order_by().values("entity_id").annotate(n=Count("id"), agencies=agencies)
+                     .filter(n__gte=fewest, agencies__gte=least).values_list("entity_id", flat=True))
+    return sorted(found)
 
 
 def signals_sweep(*, now: datetime | None = None) -> list[LinkAlert]:
