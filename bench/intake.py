@@ -1,7 +1,7 @@
 """Intake benchmark: referrals posted to the API by concurrent clients, and a bulk import against raw inserts.
 
     python bench/intake.py [--json] [--clients 16] [--requests 4000] [--seconds 120]
-                           [--workers 4] [--threads 2] [--rows 100000] [--skip-api] [--skip-import]
+                           [--workers 4] [--threads 4] [--rows 100000] [--skip-api] [--skip-import]
 
 (a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients`
 threads, each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body,
@@ -210,7 +210,8 @@ def start_gunicorn(*, port: int, workers: int, threads: int, env: dict) -> subpr
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"), "lantern.wsgi:application", "--bind", f"127.0.0.1:{port}",
         "--config", "python:lantern.settings.gunicorn", "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning", "--timeout", "60",
+        "--worker-class", "gthread", "--keep-alive", "30", "--worker-connections", str(threads + 1),
+        "--log-level", "warning", "--timeout", "60",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -265,17 +266,18 @@ def matching_drained(*, timeout: float) -> dict:
     }
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time (user and system) used so far by gunicorn's workers, read from /proc (0.0 where there is none).
+def cpu_seconds(*, server: subprocess.Popen, worker: subprocess.Popen) -> dict[str, float]:
+    """CPU time (user and system) used so far, read from /proc: gunicorn's workers, PostgreSQL's processes (the
+    server on this machine, for every client), `lantern worker`, and this process's client threads.
 
-    It depends far less than wall-clock rates on what else the machine is doing, so it is the figure to compare
-    between runs on a shared machine (though contention for caches still inflates it somewhat).
+    CPU time depends far less than wall-clock rates on what else the machine is doing, so it is the figure to
+    compare between runs on a shared machine (though contention for caches still inflates it somewhat).
     """
+    totals = {"gunicorn": 0.0, "postgresql": 0.0, "worker": 0.0, "clients": time.process_time()}
     proc = Path("/proc")
     if not proc.is_dir():
-        return 0.0
+        return totals
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -283,10 +285,16 @@ def server_cpu_seconds(server: subprocess.Popen) -> float:
             stat = (entry / "stat").read_text()
         except OSError:
             continue  # it ended meanwhile
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
         fields = stat[stat.rfind(")") + 2:].split()  # after the command name, which may hold spaces
-        if int(fields[1]) == server.pid:  # a worker: its parent is the gunicorn master
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[1]) == server.pid:  # a gunicorn worker: its parent is the gunicorn master
+            totals["gunicorn"] += used
+        elif int(entry.name) == worker.pid:
+            totals["worker"] += used
+        elif name == "postgres":
+            totals["postgresql"] += used
+    return totals
 
 
 def api_tokens(clients: int) -> list[str]:
@@ -344,11 +352,11 @@ def run_api(args, env: dict) -> dict:
             client.start()
         work.ready.wait()  # every client has warmed up
         work.start()
-        started, cpu_before = time.perf_counter(), server_cpu_seconds(server)
+        started, cpu_before = time.perf_counter(), cpu_seconds(server=server, worker=worker)
         for client in clients:
             client.join()
-        elapsed, server_cpu = time.perf_counter() - started, server_cpu_seconds(server) - cpu_before
-        matching = matching_drained(timeout=max(120.0, elapsed * 10))
+        elapsed, cpu_after = time.perf_counter() - started, cpu_seconds(server=server, worker=worker)
+        matching = matching_drained(timeout=max(300.0, elapsed * 15))
     finally:
         stop(server)
         stop(worker)
@@ -371,7 +379,10 @@ def run_api(args, env: dict) -> dict:
         "referrals_per_second": round(len(latencies) / elapsed, 1) if elapsed else None,
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
-        "server_cpu_ms_per_referral": round(server_cpu / len(latencies) * 1000, 1) if latencies else None,
+        "cpu_ms_per_referral": {
+            part: round((cpu_after[part] - cpu_before[part]) / len(latencies) * 1000, 1) if latencies else None
+            for part in cpu_after
+        },
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
         **matching,
@@ -557,9 +568,11 @@ def report(rows: list[dict], as_json: bool) -> None:
                  f"{row['p50_ms']:.1f}", f"{row['p99_ms']:.1f}", f"{row['errors']}",
                  "yes" if row["all_verified"] else "NO"],
             ))
-            if row["server_cpu_ms_per_referral"] is not None:
-                print(f"  gunicorn workers' CPU: {row['server_cpu_ms_per_referral']:.1f} ms per referral "
-                      "(less affected than the rate by other work on the machine).")
+            cpu = row["cpu_ms_per_referral"]
+            if cpu["gunicorn"] is not None:
+                print(f"  CPU per referral while posting: gunicorn's workers {cpu['gunicorn']:.1f} ms, PostgreSQL "
+                      f"{cpu['postgresql']:.1f} ms, `lantern worker` {cpu['worker']:.1f} ms, the clients "
+                      f"{cpu['clients']:.1f} ms (2 cores give 10 ms in all at 200 referrals/s).")
             print(f"  Real-time matching (queued, done by `lantern worker` alongside): {row['matching_done']:,} of "
                   f"{row['matching_queued']:,} matched, {row['matching_failed']:,} failed; the queue was empty "
                   f"{row['matching_drained_after_s']} s after the last response.")
@@ -593,9 +606,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=4000, help="Referrals to post after warm-up (4000).")
     parser.add_argument("--seconds", type=float, default=120, help="Stop posting after this long (120).")
     parser.add_argument("--warm-up", type=int, default=5, help="Untimed referrals per client first (5).")
-    # 4 processes of 2 threads did best on the 2-core machine: fewer threads share each interpreter's GIL.
+    # A kept-alive connection stays with the process that accepted it, and one process could take most of the 16
+    # (it did: 4 x 2 ran at 146/s with one process doing nine tenths of the work). So each process accepts at
+    # most one connection more than it has threads (--worker-connections), which spreads the clients; 4 x 4 did
+    # best on the 2-core machine.
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4).")
-    parser.add_argument("--threads", type=int, default=2, help="Threads per gunicorn worker (default 2).")
+    parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker (default 4).")
     parser.add_argument("--rows", type=int, default=100_000, help="Referrals to import (default 100,000).")
     parser.add_argument("--skip-api", action="store_true", help="Leave out part (a).")
     parser.add_argument("--skip-import", action="store_true", help="Leave out part (b).")

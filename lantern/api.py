@@ -15,6 +15,7 @@ from ninja.security import HttpBearer
 
 from lantern import __version__
 from lantern.accounts.models import ApiToken
+from lantern.accounts.selectors import active_api_token
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 
@@ -28,9 +29,7 @@ class BearerToken(HttpBearer):
         """Return the token's user, or None to answer 401."""
         if not token or len(token) > 200:
             return None
-        found = ApiToken.objects.active().select_related("user", "user__agency").filter(
-            key_digest=ApiToken.digest(token)
-        ).first()
+        found = active_api_token(token)
         if found is None:
             return None
         now = timezone.now()

@@ -1,6 +1,7 @@
 """Reads of accounts, already limited to what the asking user may see."""
 
 from django.contrib.sessions.models import Session
+from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts.models import Agency, AgencyKind, ApiToken, Team, User, UserSession
 from lantern.core import policy
+from lantern.core.rows import Columns
 
 # The sort keys the user list accepts, and the columns each one orders by.
 USER_SORTS = {
@@ -99,3 +101,36 @@ def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
         raise Http404("Not found.")
     policy.require(user, "can_revoke_api_token", token)
     return token
+
+
+
+_TOKEN = (Columns(ApiToken, "t"), Columns(User, "u"), Columns(Agency, "a"))
+
+
+def active_api_token(raw: str) -> ApiToken | None:
+    """The unrevoked, unexpired API token `raw` of an active user, with its user and the user's agency loaded.
+
+    One hand-written query: every API request asks this first, and the ORM would spend seven times as long
+    compiling the query as the database spends answering it.
+    """
+    connection = connections["default"]
+    token, user, agency = _TOKEN
+    table = {columns: connection.ops.quote_name(columns.model._meta.db_table) for columns in _TOKEN}
+    sql = (
+        f"SELECT {token.select()}, {user.select()}, {agency.select()} "
+        f"FROM {table[token]} t JOIN {table[user]} u ON u.id = t.user_id "
+        f"LEFT JOIN {table[agency]} a ON a.id = u.agency_id "
+        "WHERE t.key_digest = %s AND t.revoked_at IS NULL AND u.is_active = %s "
+        "AND (t.expires_at IS NULL OR t.expires_at > %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ApiToken.digest(raw), True, connection.ops.adapt_datetimefield_value(timezone.now())])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = token.read(row[:len(token)])
+    owner = user.read(row[len(token):len(token) + len(user)])
+    if owner.agency_id is not None:
+        owner._state.fields_cache["agency"] = agency.read(row[len(token) + len(user):])
+    found._state.fields_cache["user"] = owner
+    return found

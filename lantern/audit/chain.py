@@ -6,9 +6,11 @@ the head, and moves pending rows onto the chain in batches right after the commi
 parallel (and PostgreSQL flushes their commits together). See docs/decisions/0005-audit-log.md.
 """
 
+import atexit
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -21,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transacti
 from django.utils import timezone
 
 from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
+from lantern.core.bulk import insert_instance
 from lantern.core.context import current_request_context
 
 logger = logging.getLogger(__name__)
@@ -155,7 +158,7 @@ def _event_fields(
     }
 
 
-def append(
+def journal_entry(
     *,
     event_type: str,
     actor=None,
@@ -164,24 +167,46 @@ def append(
     reason: str = "",
     data: dict[str, Any] | None = None,
     actor_username: str = "",
-) -> AuditEvent | AuditPending:
-    """Record one event inside the caller's transaction if there is one; it is rolled back with it.
+) -> AuditPending | None:
+    """In journal mode, the unsaved `AuditPending` row that `append` would write; None in inline mode.
 
-    Inline mode appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL;
-    the IMMEDIATE transaction's write lock on SQLite) until the caller's transaction ends, so concurrent
-    transactions are serialised. Journal mode writes an `AuditPending` row and returns it; it is chained,
-    with its sequence number and hash, as soon as the transaction commits.
+    For a hot path that writes the event in the same statement as what it records (a referral received through
+    the API): the caller inserts the row with its own rows and then calls `journal_written()`. In inline mode
+    it must call `append` instead, in its transaction.
     """
+    if audit_mode() != JOURNAL:
+        return None
     fields = _event_fields(
         actor=actor, actor_username=actor_username, object_type=object_type, object_id=object_id,
         reason=reason, data=data,
     )
-    if audit_mode() == JOURNAL:
+    return AuditPending(occurred_at=timezone.now(), event_type=event_type, **fields)
+
+
+def journal_written() -> None:
+    """A caller wrote `journal_entry` rows itself: chain them once its transaction commits, as `append` does."""
+    transaction.on_commit(chain_pending_soon)
+
+
+def append(*, event_type: str, actor=None, **details: Any) -> AuditEvent | AuditPending:
+    """Record one event inside the caller's transaction if there is one; it is rolled back with it.
+
+    Takes `object_type`, `object_id`, `reason`, `data` and `actor_username` as `journal_entry` does. Inline mode
+    appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL; the IMMEDIATE
+    transaction's write lock on SQLite) until the caller's transaction ends, so concurrent transactions are
+    serialised. Journal mode writes an `AuditPending` row and returns it; it is chained, with its sequence
+    number and hash, as soon as the transaction commits.
+    """
+    if (pending := journal_entry(event_type=event_type, actor=actor, **details)) is not None:
         # One INSERT is atomic on its own: no savepoint round trips. Outside a transaction it commits at once
         # and `on_commit` runs straight away.
-        pending = AuditPending.objects.create(occurred_at=timezone.now(), event_type=event_type, **fields)
-        transaction.on_commit(chain_pending_soon)
+        insert_instance(pending)
+        journal_written()
         return pending
+    fields = _event_fields(
+        actor=actor, actor_username=details.get("actor_username", ""), object_type=details.get("object_type", ""),
+        object_id=details.get("object_id", ""), reason=details.get("reason", ""), data=details.get("data"),
+    )
     with transaction.atomic():
         head = _lock_head()
         event = AuditEvent(
@@ -319,13 +344,87 @@ def chain_pending(*, max_batch: int = 500, budget: float | None = None, using: s
     return chained
 
 
+def _chain_logged() -> None:
+    try:
+        chain_pending(budget=COMMIT_CHAIN_BUDGET)
+    except Exception:  # noqa: BLE001 - see chain_pending_soon
+        logger.exception("Chaining pending audit events failed; the audit backstop job will retry.")
+
+
+class BackgroundChainer:
+    """A thread of this process that chains pending events shortly after commits ask it to.
+
+    A commit only sets an event; the thread wakes, waits `delay` seconds so that the commits of other requests
+    join the same batch, and chains everything pending on a database connection of its own. So a request pays
+    nothing for chaining and a batch costs the same statements however many events it takes. The thread is
+    started by the first commit in each process (after gunicorn forks its workers) and is a daemon: events
+    left pending when a process stops are chained by the worker's backstop job.
+    """
+
+    def __init__(self, *, delay: float = 0.02):
+        self.delay = delay
+        self.wake = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._stopping = False
+
+    def nudge(self) -> None:
+        """Ask for a chaining soon, starting the thread if this process has none yet."""
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            with self._start_lock:
+                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                    self.wake = threading.Event()  # a forked child must not share its parent's
+                    self._pid = os.getpid()
+                    self._thread = threading.Thread(target=self._run, name="lantern-audit-chainer", daemon=True)
+                    self._thread.start()
+                    atexit.register(self.flush)
+        self.wake.set()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Chain what is pending before this process exits (a command that audited its work, say)."""
+        deadline = time.monotonic() + timeout
+        try:
+            while chain_pending() == 0 and has_pending() and time.monotonic() < deadline:
+                time.sleep(STEP_BACK)  # the thread is chaining them; wait for it rather than leave them
+        except Exception:  # noqa: BLE001 - at exit there is no one to tell but the log; the backstop job retries
+            logger.exception("Chaining pending audit events at exit failed; the audit backstop job will retry.")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Let the thread finish what it is doing, close its connection and end (tests)."""
+        atexit.unregister(self.flush)
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._stopping = True
+        self.wake.set()
+        thread.join(timeout)
+
+    def _run(self) -> None:
+        from django.db import close_old_connections
+
+        wake = self.wake
+        while not self._stopping:
+            wake.wait()
+            time.sleep(self.delay)
+            wake.clear()  # commits from here on wake the thread again, so none is missed
+            close_old_connections()
+            _chain_logged()
+        connections.close_all()
+
+
+_BACKGROUND = BackgroundChainer()
+
+
 def chain_pending_soon() -> None:
     """Chain pending events now that a transaction has committed some (registered with `on_commit`).
 
+    With `AUDIT_CHAIN_IN_BACKGROUND` (the default) this process's chainer thread does it moments later, so the
+    request that committed answers at once; otherwise the committing thread chains before it goes on (tests).
     Errors are logged, not raised: the events' own transaction has already committed, the worker's backstop
     job chains whatever is left, and `lantern audit_verify` fails if anything stays pending for long.
     """
-    try:
-        chain_pending(budget=COMMIT_CHAIN_BUDGET)
-    except Exception:  # noqa: BLE001 - see the docstring
-        logger.exception("Chaining pending audit events failed; the audit backstop job will retry.")
+    if getattr(settings, "AUDIT_CHAIN_IN_BACKGROUND", True):
+        _BACKGROUND.nudge()
+    else:
+        _chain_logged()

@@ -5,7 +5,7 @@ Events say who did what to which record, when, from where and why. They never ca
 
 from typing import Any
 
-from lantern.audit.chain import append
+from lantern.audit.chain import append, journal_entry
 from lantern.audit.models import AuditEvent, AuditPending
 
 # What recording an event returns: the chained event (inline mode), or the pending row to be chained once the
@@ -276,14 +276,23 @@ def information_share_recorded(*, actor, share) -> Recorded:
 
 
 # Intake: referrals received, read and tracked (issue 3)
+def _referral_created(*, actor, referral, mentions: dict[str, int] | None) -> dict:
+    return {
+        "event_type": "referral.created", "actor": actor, "object_type": "intake.referral", "object_id": referral.pk,
+        "actor_username": "" if getattr(actor, "is_authenticated", False) else "public",
+        "data": {"reference": referral.reference, "source": referral.source, "channel": referral.channel,
+                 "mentions": mentions or {}},
+    }
+
+
 def referral_created(*, actor, referral, mentions: dict[str, int] | None = None) -> Recorded:
     """A referral was received (actor is None for a member of the public); counts of its mentions are kept."""
-    return append(
-        event_type="referral.created", actor=actor, object_type="intake.referral", object_id=referral.pk,
-        actor_username="" if getattr(actor, "is_authenticated", False) else "public",
-        data={"reference": referral.reference, "source": referral.source, "channel": referral.channel,
-              "mentions": mentions or {}},
-    )
+    return append(**_referral_created(actor=actor, referral=referral, mentions=mentions))
+
+
+def referral_created_entry(*, actor, referral, mentions: dict[str, int] | None = None) -> AuditPending | None:
+    """`referral_created`'s journal row, for the caller to write with the referral (see `chain.journal_entry`)."""
+    return journal_entry(**_referral_created(actor=actor, referral=referral, mentions=mentions))
 
 
 def referrals_imported(*, actor, referrals: list[dict], file_name: str) -> int:

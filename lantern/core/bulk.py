@@ -6,11 +6,13 @@ attribute name (`referral_id`, not `referral`); missing fields take their defaul
 signals or validation: callers insert rows they have already checked, inside their own transaction.
 """
 
+import functools
 import operator
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import connections, models
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 # Field types whose Python values the driver cannot take as they are: psycopg adapts dates, times and decimals
@@ -59,6 +61,43 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
     return len(values)
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model], vendor: str, quote) -> tuple[str, tuple, tuple, tuple]:
+    # The database numbers an auto-incrementing key; any other key (a UUID, say) is written as the instance has it.
+    fields = tuple(
+        f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin)))
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"RETURNING {quote(model._meta.pk.column)}")
+    prepared = tuple(f for f in fields if isinstance(f, _NEEDS_PREP.get(vendor, _NEEDS_PREP["sqlite"])))
+    stamped = tuple(f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+    return sql, fields, prepared, stamped
+
+
+def insert_instance(obj: models.Model, *, using: str = "default") -> models.Model:
+    """Insert a new instance with one INSERT whose text is built once per model, and give it its primary key.
+
+    For the hot paths that insert one row per request (an audit journal row, a queued task): `save()` compiles
+    the statement afresh every time, which costs several times what the database spends on it. As with
+    `insert_rows`, nothing runs `save()`, signals or validation.
+    """
+    connection = connections[using]
+    sql, fields, prepared, stamped = _insert_statement(type(obj), connection.vendor, connection.ops.quote_name)
+    for field in stamped:
+        field.pre_save(obj, True)
+    values = [getattr(obj, field.attname) for field in fields]
+    if prepared:
+        for index, field in enumerate(fields):
+            if field in prepared:
+                values[index] = field.get_db_prep_save(values[index], connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        setattr(obj, obj._meta.pk.attname, cursor.fetchone()[0])
+    obj._state.adding = False
+    obj._state.db = using
+    return obj
 
 
 def reserve_ids(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:

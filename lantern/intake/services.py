@@ -5,6 +5,7 @@ one-working-day decision clock, records the structured mentions and those found 
 tracking secret to a public reporter, and audits, all in one transaction.
 """
 
+import contextlib
 import functools
 import secrets
 from collections.abc import Iterable, Mapping
@@ -15,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lantern.audit import chain as audit_chain
 from lantern.audit import events
 from lantern.core.calendar import LONDON, add_working_days
-from lantern.core.references import referral_reference
+from lantern.core.references import next_number, referral_reference, referral_reference_for, sequence_name
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import hooks
 from lantern.intake.models import Channel, Referral, ReferralSource
@@ -276,45 +278,53 @@ def save_mentions(mentions: Mapping[str, list]) -> None:
 
 
 @functools.cache
-def _insert_fields(model) -> tuple:
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+def _insert_fields(model, with_pk: bool) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
 
 
-def _insert_with_mentions(referral: Referral, mentions: Mapping[str, list]) -> None:
-    """Insert a new referral and its mentions in one statement (PostgreSQL), as `save` and `save_mentions` would.
+def _insert_together(objects: list) -> None:
+    """Insert new instances in one statement (PostgreSQL), as `save()` would write them, one INSERT per model.
 
-    The mentions are inserted by data-modifying CTEs that take the referral's id from the first one, so a
-    referral costs one round trip to the database rather than one per table. Every concrete field is written,
-    with `pre_save` (auto_now_add) and the field's own conversion, so new fields with defaults need nothing here.
+    Each model's rows go in a data-modifying CTE of their own, so a referral with its mentions and its audit row
+    costs one round trip to the database, and, outside a transaction, is written atomically by itself. Keys must
+    be set beforehand where rows point at each other (foreign keys are checked at the end of the statement).
+    Every concrete field is written, with `pre_save` (auto_now_add) and the field's own conversion, so new fields
+    with defaults need nothing here.
     """
+    quote = connection.ops.quote_name
     params: list = []
-
-    def values(obj, fields, referral_id_sql: str | None = None) -> str:
-        cells = []
-        for f in fields:
-            if f.attname == "referral_id" and referral_id_sql:
-                cells.append(referral_id_sql)
-            else:
-                cells.append("%s")
-                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
-        return f"({', '.join(cells)})"
-
-    def insert(model, rows: str) -> str:
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields(model))
-        return f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES {rows}"
-
-    pk = connection.ops.quote_name(Referral._meta.pk.column)
-    parts = [f"r AS ({insert(Referral, values(referral, _insert_fields(Referral)))} RETURNING {pk} AS id)"]
-    for kind, items in mentions.items():
-        if items:
-            model = MENTION_MODELS[kind]
-            rows = ", ".join(values(m, _insert_fields(model), "(SELECT id FROM r)") for m in items)
-            parts.append(f"m_{kind} AS ({insert(model, rows)})")
+    by_model: dict[tuple, list] = {}
+    for obj in objects:
+        by_model.setdefault((type(obj), obj.pk is not None), []).append(obj)
+    statements = []
+    for (model, with_pk), items in by_model.items():
+        fields = _insert_fields(model, with_pk)
+        rows = []
+        for obj in items:
+            rows.append(f"({', '.join(['%s'] * len(fields))})")
+            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+        columns = ", ".join(quote(f.column) for f in fields)
+        statements.append(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}")
+    ctes = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(statements[:-1]))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT id FROM r", params)
-        referral.pk = cursor.fetchone()[0]
-    referral._state.adding = False
-    referral._state.db = connection.alias
+        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _reserve_reference_and_id(year: int) -> tuple[str, int]:
+    """A new referral's reference and primary key, in one round trip (PostgreSQL)."""
+    name = f"referral-{year}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence(%s, %s))",
+            [sequence_name(name), connection.ops.quote_name(Referral._meta.db_table), Referral._meta.pk.column],
+        )
+        number, pk = cursor.fetchone()
+    if number is None:  # the year's first referral: its counter's sequence is created on the way
+        number = next_number(name)
+    return referral_reference_for(year, number), pk
 
 
 def referral_create(
@@ -382,16 +392,30 @@ def referral_create(
         external_reference=external_reference.strip(),
         created_by=actor,
     )
-    with transaction.atomic():
-        referral.reference = referral_reference(timezone.localtime(received_at).year)
+    year = timezone.localtime(received_at).year
+    if connection.vendor == "postgresql":
+        # One round trip for the reference and the key, one statement for the referral, its mentions and (in the
+        # audit journal's mode) its audit row, which on its own needs no transaction around it.
+        referral.reference, referral.pk = _reserve_reference_and_id(year)
         for items in mentions.values():
             for mention in items:
                 mention.referral = referral
-        if connection.vendor == "postgresql":
-            _insert_with_mentions(referral, mentions)
-        else:
-            referral.save(force_insert=True)
-            save_mentions(mentions)
+        entry = events.referral_created_entry(actor=actor, referral=referral, mentions=mention_counts(mentions))
+        with transaction.atomic() if entry is None else contextlib.nullcontext():
+            _insert_together([referral, *(m for items in mentions.values() for m in items), *filter(None, [entry])])
+            if entry is None:
+                events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
+            else:
+                audit_chain.journal_written()
+            transaction.on_commit(lambda: hooks.referral_received(referral))
+        return referral, secret
+    with transaction.atomic():
+        referral.reference = referral_reference(year)
+        referral.save(force_insert=True)
+        for items in mentions.values():
+            for mention in items:
+                mention.referral = referral
+        save_mentions(mentions)
         events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
         transaction.on_commit(lambda: hooks.referral_received(referral))
     return referral, secret

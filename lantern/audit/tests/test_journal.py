@@ -353,3 +353,40 @@ def test_journal_vacuum_job_runs_outside_a_transaction(journal, caplog):
         job.run()
     assert "Could not vacuum" not in caplog.text
     assert AuditEvent.objects.count() == 3 and not AuditPending.objects.exists()
+
+
+def test_a_background_chainer_chains_what_commits_leave_it(transactional_db, journal, settings):
+    """With AUDIT_CHAIN_IN_BACKGROUND, a commit only wakes this process's chainer thread, which chains the
+    events of several commits moments later, on a connection of its own, as one valid chain."""
+    settings.AUDIT_CHAIN_IN_BACKGROUND = True
+    chainer = chain.BackgroundChainer(delay=0.05)
+    original = chain._BACKGROUND
+    chain._BACKGROUND = chainer
+    try:
+        for _ in range(3):
+            with transaction.atomic():
+                append_events(2)
+        deadline = timezone.now() + timedelta(seconds=20)
+        while AuditPending.objects.exists() and timezone.now() < deadline:
+            threading.Event().wait(0.05)
+        assert not AuditPending.objects.exists()
+        assert AuditEvent.objects.count() == 6
+        assert chainer._thread is not None and chainer._thread.is_alive()
+        assert chainer._thread is not threading.current_thread()
+        assert verify_chain().ok
+    finally:
+        chainer.stop()
+        chain._BACKGROUND = original
+    assert not chainer._thread.is_alive()
+
+
+def test_the_background_chainer_flushes_at_exit(transactional_db, journal, settings, monkeypatch):
+    """What is still pending when the process exits is chained by `flush`, which `atexit` calls."""
+    settings.AUDIT_CHAIN_IN_BACKGROUND = True
+    monkeypatch.setattr(chain, "_BACKGROUND", chain.BackgroundChainer())
+    monkeypatch.setattr(chain._BACKGROUND, "nudge", lambda: None)  # a thread that never got round to it
+    append_events(2)
+    assert AuditPending.objects.count() == 2
+    chain._BACKGROUND.flush(timeout=5)
+    assert not AuditPending.objects.exists()
+    assert AuditEvent.objects.count() == 2

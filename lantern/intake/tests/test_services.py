@@ -133,3 +133,35 @@ def test_blank_parts_are_ignored(police_officer, make_referral):
     """Rows with nothing in them (or only "not known" choices) create no mention."""
     referral = make_referral(police_officer, children=[{"name": "", "sex": "not_known"}], places=[{"type": "other"}])
     assert not referral.person_mentions.exists() and not referral.place_mentions.exists()
+
+
+def test_in_journal_mode_the_referral_and_its_audit_row_are_written_together(
+    police_officer, settings, django_capture_on_commit_callbacks
+):
+    """In the audit journal's mode the referral's event is written with it (in one statement on PostgreSQL) and
+    chained after the commit, with the same contents `append` gives it, so the chain verifies."""
+    from lantern.audit.models import AuditPending
+    from lantern.audit.verify import verify_chain
+
+    settings.AUDIT_MODE = "journal"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        referral, _ = services.referral_create(
+            actor=police_officer, source=ReferralSource.PROFESSIONAL, channel=Channel.API,
+            summary="Seen getting into AB12 CDE.", children=[{"name": "Child A", "age": 14}],
+            vehicles=[{"registration": "AB12 CDE"}],
+        )
+    pending = AuditPending.objects.get()
+    assert (pending.event_type, pending.object_type, pending.object_id) == (
+        "referral.created", "intake.referral", str(referral.pk))
+    assert (pending.actor_id, pending.actor_agency) == (police_officer.pk, police_officer.agency.code)
+    assert pending.data == {"reference": referral.reference, "source": "professional", "channel": "api",
+                            "mentions": {"persons": 1, "vehicles": 1}}
+    assert Referral.objects.get(pk=referral.pk).vehicle_mentions.count() == 1
+    assert not AuditEvent.objects.filter(event_type="referral.created").exists()
+    with mock.patch("lantern.intake.hooks.referral_received") as hook:
+        for callback in callbacks:
+            callback()  # the commit: the journal is chained and real-time matching is queued
+    hook.assert_called_once_with(referral)
+    assert not AuditPending.objects.exists()
+    assert AuditEvent.objects.get(event_type="referral.created").object_id == str(referral.pk)
+    assert verify_chain().ok

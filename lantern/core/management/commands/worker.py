@@ -1,9 +1,13 @@
 """`lantern worker`: runs queued background tasks and the periodic jobs (escalation sweeps, checkpoints, linking).
 
 The worker lowers its own CPU priority (`--nice`, or the `LANTERN_WORKER_NICE` setting or environment variable,
-10 by default): what it does, such as matching a new report, can wait a second or two, and a web request cannot.
+10 by default) and, on Linux, asks for the idle scheduling class (`--idle`, the default; `--no-idle` or
+LANTERN_WORKER_IDLE=0 to leave it out), under which a web request that wakes up takes the core from it at once:
+what the worker does, such as matching a new report, can wait a second or two, and a web request cannot. It still
+gets a small share of a busy machine, so its periodic jobs (escalation sweeps among them) are late, never lost.
 """
 
+import argparse
 import importlib
 import os
 import signal
@@ -35,10 +39,26 @@ def configured_niceness() -> int:
     return int(value)
 
 
-def lower_priority(niceness: int) -> int:
-    """Make this process at least `niceness` nice (never less nice than it was started); returns its niceness."""
+def configured_idle() -> bool:
+    """Whether to ask for the idle scheduling class: the LANTERN_WORKER_IDLE setting, else the environment, else yes."""
+    value = getattr(settings, "LANTERN_WORKER_IDLE", None)
+    if value is None:
+        value = os.environ.get("LANTERN_WORKER_IDLE", "1")
+    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def lower_priority(niceness: int, *, idle: bool = False) -> tuple[int, bool]:
+    """Make this process at least `niceness` nice (never less nice than it was started) and, with `idle` where
+    the system has it (Linux), put it in the idle scheduling class; returns its niceness and whether it is idle."""
     current = os.nice(0)
-    return os.nice(niceness - current) if niceness > current else current
+    niceness = os.nice(niceness - current) if niceness > current else current
+    idle_class = getattr(os, "SCHED_IDLE", None)
+    if idle and idle_class is not None:
+        try:
+            os.sched_setscheduler(0, idle_class, os.sched_param(0))
+        except OSError:
+            pass  # refused (a container's seccomp profile, say): niceness alone still applies
+    return niceness, idle_class is not None and os.sched_getscheduler(0) == idle_class
 
 
 class Command(BaseCommand):
@@ -56,12 +76,18 @@ class Command(BaseCommand):
                  f"environment variable, else {DEFAULT_NICENESS}; 0 leaves it as started), so that on a machine it "
                  "shares with the web server, requests get the cores first and background work waits its turn.",
         )
+        parser.add_argument(
+            "--idle", action=argparse.BooleanOptionalAction, default=None,
+            help="Run in Linux's idle scheduling class, giving way at once to any request (default: the "
+                 "LANTERN_WORKER_IDLE setting or environment variable, else yes).",
+        )
 
-    def handle(self, *args, interval, once, nice, **options):
+    def handle(self, *args, interval, once, nice, idle, **options):
         from django_tasks_db.management.commands.db_worker import Worker
 
         # Matching a new report can wait a second or two; a web request cannot.
-        niceness = lower_priority(configured_niceness() if nice is None else nice)
+        niceness, idle = lower_priority(configured_niceness() if nice is None else nice,
+                                        idle=configured_idle() if idle is None else idle)
         load_app_jobs()
         running = True
 
@@ -73,7 +99,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         jobs = scheduler.JOBS  # looked up now, not at import, so that a registry put in its place is the one run
         self.stdout.write(f"Worker started with {len(jobs)} periodic jobs: {', '.join(sorted(jobs)) or 'none'}; "
-                          f"niceness {niceness}.")
+                          f"niceness {niceness}{', idle scheduling class' if idle else ''}.")
         queue = Worker(
             queue_names=["*"], excluded_queue_names=[], interval=0, batch=True, backend_name="default",
             startup_delay=False, max_tasks=None, worker_id=f"lantern-worker-{os.getpid()}",
