@@ -361,7 +361,7 @@ class BackgroundChainer:
     left pending when a process stops are chained by the worker's backstop job.
     """
 
-    def __init__(self, *, delay: float = 0.02):
+    def __init__(self, *, delay: float = 0.25):
         self.delay = delay
         self.wake = threading.Event()
         self._start_lock = threading.Lock()

@@ -5,6 +5,8 @@ The worker lowers its own CPU priority (`--nice`, or the `LANTERN_WORKER_NICE` s
 LANTERN_WORKER_IDLE=0 to leave it out), under which a web request that wakes up takes the core from it at once:
 what the worker does, such as matching a new report, can wait a second or two, and a web request cannot. It still
 gets a small share of a busy machine, so its periodic jobs (escalation sweeps among them) are late, never lost.
+Queued tasks run in slices between the periodic jobs, and wait (up to ten seconds at a time) while other work
+keeps the CPUs contended (`CpuPressure`), because the database work they cause is not lowered with the worker.
 """
 
 import argparse
@@ -12,6 +14,7 @@ import importlib
 import os
 import signal
 import time
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -61,8 +64,51 @@ def lower_priority(niceness: int, *, idle: bool = False) -> tuple[int, bool]:
     return niceness, idle_class is not None and os.sched_getscheduler(0) == idle_class
 
 
+# Queued tasks run in slices, so that a long queue (a burst of referrals to match) does not hold up the periodic
+# jobs, escalation sweeps among them.
+TASK_SLICE = 20
+PRESSURE_FILE = Path("/proc/pressure/cpu")
+# While other processes waited for a CPU for more than this share of the worker's last sleep, queued tasks wait.
+BUSY_SHARE = 0.2
+# ... but never for longer than this at a time, so matching slows under sustained load and never stops.
+MAX_DEFERRAL = 10.0
+
+
+class CpuPressure:
+    """Whether the machine's CPUs have been contended since the last look (Linux's pressure stall information).
+
+    The idle scheduling class keeps the worker's own computing out of the way of web requests, but not the
+    database work its tasks cause, which PostgreSQL does at normal priority. So while requests keep the CPUs
+    busy, queued tasks (real-time matching) wait for a lull, for at most MAX_DEFERRAL seconds at a time. On its
+    own the worker and its database connection take turns, so they do not make each other wait: what it sees is
+    other work. Where the kernel gives no pressure figures the worker never defers.
+    """
+
+    def __init__(self, path: Path = PRESSURE_FILE):
+        self.path = path
+        self.busy = False
+        self._since = (self.stalled_microseconds(), time.monotonic())
+
+    def stalled_microseconds(self) -> int | None:
+        """The kernel's running total of time some task waited for a CPU, or None where there is none."""
+        try:
+            first = self.path.read_text().splitlines()[0]  # "some avg10=… avg60=… avg300=… total=N"
+            return int(first.rsplit("total=", 1)[1])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def update(self) -> bool:
+        """Whether tasks waited for a CPU for more than BUSY_SHARE of the time since the last update."""
+        (before, started), now = self._since, (self.stalled_microseconds(), time.monotonic())
+        elapsed = now[1] - started
+        self.busy = (before is not None and now[0] is not None and elapsed > 0
+                     and (now[0] - before) / 1e6 > BUSY_SHARE * elapsed)
+        self._since = now
+        return self.busy
+
+
 class Command(BaseCommand):
-    """Loop: run due periodic jobs, then drain the task queue, then sleep briefly."""
+    """Loop: run due periodic jobs, then a slice of the task queue (unless the CPUs are busy), then sleep briefly."""
 
     help = "Run Lantern's background worker."
 
@@ -102,13 +148,26 @@ class Command(BaseCommand):
                           f"niceness {niceness}{', idle scheduling class' if idle else ''}.")
         queue = Worker(
             queue_names=["*"], excluded_queue_names=[], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=f"lantern-worker-{os.getpid()}",
+            startup_delay=False, max_tasks=TASK_SLICE, worker_id=f"lantern-worker-{os.getpid()}",
         )
+        pressure = CpuPressure()
+        deferred_since = None
         while running:
             scheduler.run_due_jobs()
-            queue.run()
-            if once:
-                break
+            if pressure.update() and not once and (deferred_since is None or
+                                                   time.monotonic() - deferred_since < MAX_DEFERRAL):
+                deferred_since = deferred_since or time.monotonic()
+            else:
+                deferred_since = None
+                while True:
+                    queue._run_tasks = 0  # a slice of at most TASK_SLICE tasks, so due jobs are not kept waiting
+                    queue.run()
+                    if not once or queue._run_tasks < TASK_SLICE:
+                        break  # `--once` empties the queue
+                if once:
+                    break
+                if queue._run_tasks >= TASK_SLICE:
+                    continue  # more are waiting: due jobs, a look at the CPUs, and the next slice
             for _ in range(int(interval * 10)):
                 if not running:
                     break
