@@ -1,6 +1,9 @@
-"""Request-scoped context for the audit log."""
+"""Request-scoped context for the audit log, and the API's edge: one error shape, no NUL characters."""
 
+import json
 import uuid
+
+from django.core.exceptions import RequestDataTooBig
 
 from lantern.core.context import RequestContext, request_context
 
@@ -54,3 +57,56 @@ class ApiErrorShapeMiddleware:
                 shaped["Allow"] = response["Allow"]
             return shaped
         return response
+
+
+NUL_MESSAGE = "Must not contain NUL characters (\\u0000)"
+
+
+def _nul_paths(value, path: tuple = ()):
+    """The dotted paths in parsed JSON at which a key or a string holds a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield ".".join(map(str, path)) or "__all__"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield ".".join(map(str, (*path, key)))
+            else:
+                yield from _nul_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, (*path, index))
+
+
+class ApiNulCharacterMiddleware:
+    """Under /api/, refuse a NUL character in a JSON body or a query string: 422 naming the fields.
+
+    PostgreSQL cannot store NUL in text, so such a value would otherwise fail at the database as a server error.
+    Forms need nothing: Django's form fields refuse NUL themselves. A JSON body can carry NUL only as the escape
+    `\\u0000`, so bodies without that text (nearly all) cost one search.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            fields = [f"query.{key}" for key, values in request.GET.lists()
+                      if "\x00" in key or any("\x00" in v for v in values)]
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                body = b""  # the API answers 413 itself
+            if b"\\u0000" in body:
+                try:
+                    fields.extend(_nul_paths(json.loads(body)))
+                except ValueError:
+                    pass  # not JSON: the API answers that itself
+            if fields:
+                from django.http import JsonResponse
+
+                return JsonResponse({
+                    "error": "invalid", "detail": "The request has errors; see fields.",
+                    "fields": {field: [NUL_MESSAGE] for field in fields},
+                }, status=422)
+        return self.get_response(request)

@@ -89,6 +89,10 @@ BAD_BODIES = [
     ("children not a list", _with("children", {"name": "A"}), "children"),
     ("too many vehicles", {**EXAMPLE_BODY, "vehicles": [{"registration": "AB12CDE"}] * 21}, "vehicles"),
     ("reporter not an object", {**EXAMPLE_BODY, "reporter": "me"}, "reporter"),
+    # PostgreSQL cannot store NUL in text: refused at the edge, not at the database as a server error
+    ("NUL in the summary", _with("summary", "Seen at\x00 the park"), "summary"),
+    ("NUL in a nested name", _with("children.0.name", "Child\x00A"), "children.0.name"),
+    ("NUL in a field's name", {**EXAMPLE_BODY, "x\x00": 1}, "x\x00"),
 ]
 
 
@@ -112,6 +116,16 @@ def test_plate_message_is_the_reporters_message(api_client_for, police_officer):
     assert response.json()["fields"] == {
         "vehicles.0.registration": ["Enter a registration mark like AB12 CDE, or the part you saw"],
     }
+
+
+def test_a_nul_in_a_query_is_422_and_an_escaped_backslash_is_no_nul(api_client_for, police_officer, front_door):
+    """NUL in a query string is refused like NUL in a body; the text `\\u0000` (a backslash, then u0000) is not NUL."""
+    response = api_client_for(front_door).get(URL, {"status": "received\x00"})
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"query.status": ["Must not contain NUL characters (\\u0000)"]}
+    created = post(api_client_for(police_officer), _with("summary", "A path like C:\\u0000 is only text"))
+    assert created.status_code == 201, created.content
+    assert Referral.objects.get().summary == "A path like C:\\u0000 is only text"
 
 
 @pytest.mark.parametrize("raw", ['{"source": "professional", "summary": ', "[]", "null", ""])
