@@ -5,13 +5,15 @@
 
 (a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients`
 threads, each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body,
-varied) to /api/v1/referrals until `--requests` have been sent or `--seconds` have passed, after a short
-warm-up that is not timed. It prints referrals per second, median (p50) and 99th-percentile latency, errors
+varied) to /api/v1/referrals until `--requests` have been sent or `--seconds` have passed, after a warm-up
+that is not timed (`--warm-up` referrals per client, enough for every gunicorn thread to have opened its
+database connection and had its statements prepared, as on a server that has been up a while). It prints referrals per second, median (p50) and 99th-percentile latency, errors
 and the CPU time gunicorn's workers spent per referral, then checks that every referral is ready for the front
 door (status "received", with its decision clock at one working day from receipt) and audited (exactly one
 `referral.created` event each), and that the audit chain verifies. `lantern worker` runs alongside, as under
-`lantern serve`, doing each referral's real-time matching from the task queue; the benchmark reports how many
-were matched and how long after the last response the queue was empty.
+`lantern serve`, doing each referral's real-time matching from the task queue; it is started first, and the
+clock starts only once it has matched a warm-up referral, so that its own start-up (loading Django) is not
+timed. The benchmark reports how many were matched and how long after the last response the queue was empty.
 
 (b) The import: 100,000 referrals from `lantern generate` (cached under var/bench/intake/) imported with the
 importer behind `lantern import referrals`, against a raw psycopg COPY of the same rows into the same tables
@@ -151,6 +153,7 @@ class Client(threading.Thread):
         for body in self.work.warm_up():
             self.send(body, timed=False)
         self.work.ready.wait()
+        self.work.go.wait()
         while (body := self.work.next()) is not None:
             self.send(body, timed=True)
         if self.connection is not None:
@@ -178,7 +181,8 @@ class Work:
 
     def __init__(self, bodies: list[bytes], *, clients: int, requests: int, seconds: float, warm_up: int):
         self.bodies, self.requests, self.seconds, self.per_client = bodies, requests, seconds, warm_up
-        self.ready = threading.Barrier(clients + 1)
+        self.ready = threading.Barrier(clients + 1)  # every client has warmed up
+        self.go = threading.Event()  # the clock has started
         self.lock = threading.Lock()
         self.sent = 0
         self.deadline = float("inf")
@@ -192,8 +196,9 @@ class Work:
         return [self.bodies[(start + i) % len(self.bodies)] for i in range(self.per_client)]
 
     def start(self) -> None:
-        """Start the clock (call once every client has warmed up)."""
+        """Start the clock and let the clients go (call once every client has warmed up)."""
         self.deadline = time.perf_counter() + self.seconds
+        self.go.set()
 
     def next(self) -> bytes | None:
         """The next body, or None when the count is reached or the time is up."""
@@ -246,6 +251,20 @@ def start_worker(env: dict) -> subprocess.Popen:
     """Start `lantern worker`, which does each referral's real-time matching from the task queue."""
     command = [str(ROOT / ".venv" / "bin" / "lantern"), "worker"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+
+
+def worker_ready(*, timeout: float) -> None:
+    """Wait until `lantern worker` has matched at least one referral: it has started and is taking tasks."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    done = DBTaskResult.objects.filter(
+        task_path="lantern.intel.tasks.match_report", status=TaskResultStatus.SUCCESSFUL)
+    deadline = time.perf_counter() + timeout
+    while not done.exists():
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"`lantern worker` matched nothing within {timeout:.0f} seconds of the warm-up.")
+        time.sleep(0.2)
 
 
 def matching_drained(*, timeout: float) -> dict:
@@ -342,15 +361,19 @@ def run_api(args, env: dict) -> dict:
     tokens = api_tokens(args.clients)
     bodies = referral_bodies(min(args.requests, 20000) + args.clients * args.warm_up)
     port = free_port()
-    server = start_gunicorn(port=port, workers=args.workers, threads=args.threads, env=env)
+    work = Work(bodies, clients=args.clients, requests=args.requests, seconds=args.seconds, warm_up=args.warm_up)
     worker = start_worker(env)
     try:
-        work = Work(bodies, clients=args.clients, requests=args.requests, seconds=args.seconds,
-                    warm_up=args.warm_up)
+        server = start_gunicorn(port=port, workers=args.workers, threads=args.threads, env=env)
+    except BaseException:
+        stop(worker)
+        raise
+    try:
         clients = [Client(port, token, work) for token in tokens]
         for client in clients:
             client.start()
         work.ready.wait()  # every client has warmed up
+        worker_ready(timeout=120)
         work.start()
         started, cpu_before = time.perf_counter(), cpu_seconds(server=server, worker=worker)
         for client in clients:
@@ -358,6 +381,9 @@ def run_api(args, env: dict) -> dict:
         elapsed, cpu_after = time.perf_counter() - started, cpu_seconds(server=server, worker=worker)
         matching = matching_drained(timeout=max(300.0, elapsed * 15))
     finally:
+        if not work.go.is_set():  # the worker never started: clients still waiting post nothing more
+            work.deadline = 0.0
+            work.go.set()
         stop(server)
         stop(worker)
     latencies = [latency for client in clients for latency in client.latencies]
@@ -605,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="Concurrent client threads (default 16).")
     parser.add_argument("--requests", type=int, default=4000, help="Referrals to post after warm-up (4000).")
     parser.add_argument("--seconds", type=float, default=120, help="Stop posting after this long (120).")
-    parser.add_argument("--warm-up", type=int, default=5, help="Untimed referrals per client first (5).")
+    parser.add_argument("--warm-up", type=int, default=20, help="Untimed referrals per client first (20).")
     # A kept-alive connection stays with the process that accepted it, and one process could take most of the 16
     # (it did: 4 x 2 ran at 146/s with one process doing nine tenths of the work). So each process accepts at
     # most one connection more than it has threads (--worker-connections), which spreads the clients; 4 x 4 did

@@ -1,4 +1,5 @@
-"""Fast inserts of many rows for imports: COPY on PostgreSQL, executemany on SQLite, without model instances.
+"""Fast inserts: many rows for imports (COPY on PostgreSQL, executemany on SQLite, without model instances), and
+new instances on the hot paths (`insert_instance`, `insert_together`).
 
 `bulk_create` builds a model instance per row and compiles every value through the ORM, which costs more than
 the insert itself when importing hundreds of thousands of rows. Here rows are plain dicts keyed by field
@@ -7,9 +8,13 @@ signals or validation: callers insert rows they have already checked, inside the
 """
 
 import functools
+import json
 import operator
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, models
 from django.db.models.fields import AutoFieldMixin
@@ -124,3 +129,65 @@ def reserve_ids(model: type[models.Model], count: int, *, using: str = "default"
         found = cursor.fetchone()
         highest = max(highest, found[0] if found else 0)
         return list(range(highest + 1, highest + 1 + count))
+
+
+def _json_scalar(value: Any) -> str:
+    """`default` for json.dumps: a driver-ready value JSON has no type for, as PostgreSQL's input reads it."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()  # full precision and the offset, unlike DjangoJSONEncoder
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} values cannot be written by insert_together")
+
+
+@functools.cache
+def _recordset_insert(model: type[models.Model], with_pk: bool, quote) -> tuple[str, tuple, tuple]:
+    fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
+    columns = ", ".join(quote(f.column) for f in fields)
+    table = quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s)"
+    return sql, fields, tuple(f for f in fields if isinstance(f, models.JSONField))
+
+
+def insert_together(objects: Iterable[models.Model], *, using: str = "default") -> None:
+    """Insert new instances of several models in one statement (PostgreSQL), as `save()` would write them.
+
+    Each model's rows travel as one JSON array, unpacked by `json_populate_recordset` in a data-modifying CTE of
+    their own. So a referral with its mentions and its audit row costs one round trip and, outside a
+    transaction, is written atomically by itself; and the statement's text depends only on which models are
+    present, never on how many rows each has, so the driver keeps it parsed and the server keeps it prepared
+    (a statement with a placeholder per value was parsed afresh, on both sides, for every referral).
+    Keys must be set beforehand where rows point at each other (foreign keys are checked at the end of the
+    statement). Every concrete field is written, with `pre_save` (auto_now_add) and the field's own
+    conversion, so new fields with defaults need nothing here. An instance without a key is numbered by the
+    database and does not learn its key. Nothing runs `save()`, signals or validation.
+    """
+    objects = list(objects)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("insert_together needs PostgreSQL")
+    groups: dict[tuple, list] = {}
+    for obj in objects:
+        groups.setdefault((type(obj), obj.pk is not None), []).append(obj)
+    statements, params = [], []
+    for (model, with_pk), items in groups.items():
+        sql, fields, json_fields = _recordset_insert(model, with_pk, connection.ops.quote_name)
+        rows = []
+        for obj in items:
+            row = {}
+            for field in fields:
+                value = field.pre_save(obj, True)
+                if field in json_fields:  # as Django stores it: encoded with the field's encoder
+                    value = json.loads(json.dumps(field.get_prep_value(value), cls=field.encoder))
+                else:
+                    value = field.get_db_prep_save(value, connection)
+                row[field.column] = value
+            rows.append(row)
+        statements.append(sql)
+        params.append(json.dumps(rows, default=_json_scalar))
+    ctes = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(statements[:-1]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = using

@@ -1,8 +1,18 @@
 """What happens once a referral has been received: the place where routing, linking and alerts attach.
 
 `referral_create` calls `referral_received` after its transaction commits, so nothing here can undo or delay
-the referral itself. Historic imports do not call it: batch resolution (`lantern link`) takes them in instead.
+the referral itself. On PostgreSQL it asks `rows_with` first and writes those rows in the referral's own
+statement instead, which saves a round trip and commits them with the referral (they are queue rows only). Historic imports do not call it: batch resolution (`lantern link`) takes them in instead.
 """
+
+
+def rows_with(referral) -> list:
+    """Unsaved rows that do `referral_received`'s work if written in the referral's own statement: the queue row
+    for its real-time matching. Empty when that cannot be done so; then call `referral_received` after the commit.
+    """
+    from lantern.intel.realtime import matching_task_row
+
+    return [row] if (row := matching_task_row(referral=referral)) is not None else []
 
 
 def referral_received(referral) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from lantern.audit import chain as audit_chain
 from lantern.audit import events
+from lantern.core.bulk import insert_together
 from lantern.core.calendar import LONDON, add_working_days
 from lantern.core.references import next_number, referral_reference, referral_reference_for, sequence_name
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
@@ -277,42 +278,6 @@ def save_mentions(mentions: Mapping[str, list]) -> None:
             MENTION_MODELS[kind].objects.bulk_create(items, batch_size=500)
 
 
-@functools.cache
-def _insert_fields(model, with_pk: bool) -> tuple:
-    return tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
-
-
-def _insert_together(objects: list) -> None:
-    """Insert new instances in one statement (PostgreSQL), as `save()` would write them, one INSERT per model.
-
-    Each model's rows go in a data-modifying CTE of their own, so a referral with its mentions and its audit row
-    costs one round trip to the database, and, outside a transaction, is written atomically by itself. Keys must
-    be set beforehand where rows point at each other (foreign keys are checked at the end of the statement).
-    Every concrete field is written, with `pre_save` (auto_now_add) and the field's own conversion, so new fields
-    with defaults need nothing here.
-    """
-    quote = connection.ops.quote_name
-    params: list = []
-    by_model: dict[tuple, list] = {}
-    for obj in objects:
-        by_model.setdefault((type(obj), obj.pk is not None), []).append(obj)
-    statements = []
-    for (model, with_pk), items in by_model.items():
-        fields = _insert_fields(model, with_pk)
-        rows = []
-        for obj in items:
-            rows.append(f"({', '.join(['%s'] * len(fields))})")
-            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-        columns = ", ".join(quote(f.column) for f in fields)
-        statements.append(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join(rows)}")
-    ctes = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(statements[:-1]))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
 def _reserve_reference_and_id(year: int) -> tuple[str, int]:
     """A new referral's reference and primary key, in one round trip (PostgreSQL)."""
     name = f"referral-{year}"
@@ -394,20 +359,23 @@ def referral_create(
     )
     year = timezone.localtime(received_at).year
     if connection.vendor == "postgresql":
-        # One round trip for the reference and the key, one statement for the referral, its mentions and (in the
-        # audit journal's mode) its audit row, which on its own needs no transaction around it.
+        # One round trip for the reference and the key, one statement for the referral, its mentions, its queued
+        # matching and (in the audit journal's mode) its audit row, which on its own needs no transaction around it.
         referral.reference, referral.pk = _reserve_reference_and_id(year)
         for items in mentions.values():
             for mention in items:
                 mention.referral = referral
         entry = events.referral_created_entry(actor=actor, referral=referral, mentions=mention_counts(mentions))
+        queued = hooks.rows_with(referral)  # its real-time matching, queued in the same statement
         with transaction.atomic() if entry is None else contextlib.nullcontext():
-            _insert_together([referral, *(m for items in mentions.values() for m in items), *filter(None, [entry])])
+            insert_together([referral, *(m for items in mentions.values() for m in items),
+                             *filter(None, [entry]), *queued])
             if entry is None:
                 events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
             else:
                 audit_chain.journal_written()
-            transaction.on_commit(lambda: hooks.referral_received(referral))
+            if not queued:
+                transaction.on_commit(lambda: hooks.referral_received(referral))
         return referral, secret
     with transaction.atomic():
         referral.reference = referral_reference(year)

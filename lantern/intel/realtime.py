@@ -10,7 +10,8 @@ together, so that matching a report takes a couple of dozen statements however m
 cross-agency signal is checked only for entities that could meet a rule.
 
 Nothing here may break or delay the report itself. `report_committed` is called once the report has committed and
-puts its matching on the task queue, so the web request that saved it answers at once and the background worker
+puts its matching on the task queue (or the report's own statement carried the queue row, `matching_task_row`),
+so the web request that saved it answers at once and the background worker
 (which polls twice a second) matches it and raises its alerts moments later; `report_received` does the work and
 logs, never raises. Bulk loads (the demo's history) match in their own process inside `matching_inline()`.
 """
@@ -63,6 +64,18 @@ def matching_inline():
         yield
     finally:
         _INLINE.reset(token)
+
+
+def matching_task_row(*, referral=None, item=None):
+    """The unsaved queue row for a report's real-time matching, for a caller that writes it in the same statement
+    as the report, so that it is queued exactly when the report commits. None inside `matching_inline()` or when
+    the queue is not the database: then the caller calls `report_committed` after its commit, as usual."""
+    if _INLINE.get():
+        return None
+    from lantern.intel.tasks import match_report
+
+    return queue.task_row(match_report, referral_id=referral.pk if referral is not None else None,
+                          item_id=item.pk if item is not None else None)
 
 
 def report_committed(*, referral=None, item=None) -> None:

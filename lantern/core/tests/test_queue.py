@@ -1,9 +1,11 @@
 """`lantern.core.queue.enqueue` writes the very row django-tasks' database backend writes, and the worker runs it."""
 
 import pytest
+from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
-from lantern.core.queue import enqueue
+from lantern.core.bulk import insert_together
+from lantern.core.queue import enqueue, task_row
 from lantern.intel import tasks
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +40,19 @@ def test_any_other_backend_is_used_as_it_is(monkeypatch):
     enqueue(tasks.match_report, referral_id=7, item_id=None)
     assert queued == [(tasks.match_report, {"referral_id": 7, "item_id": None})]
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="insert_together is PostgreSQL's")
+def test_the_unsaved_row_written_with_other_rows_is_the_backends_own_too(database_queue):
+    """`task_row` written by `insert_together` (as a referral's matching is queued) agrees with the backend's row."""
+    insert_together([task_row(tasks.match_report, referral_id=5, item_id=None)])
+    tasks.match_report.enqueue(referral_id=5, item_id=None)
+    ours, theirs = DBTaskResult.objects.order_by("enqueued_at")
+    assert ours.pk != theirs.pk and ours.enqueued_at is not None
+    assert [getattr(ours, f) for f in COMPARED] == [getattr(theirs, f) for f in COMPARED]
+    assert ours.task_result.kwargs == {"referral_id": 5, "item_id": None}
+
+
+def test_task_row_is_none_on_any_other_backend():
+    """With the immediate backend of the tests there is no row to write: the caller enqueues after its commit."""
+    assert task_row(tasks.match_report, referral_id=7, item_id=None) is None

@@ -68,3 +68,25 @@ def test_in_journal_mode_a_referral_is_three_statements(
     with django_assert_num_queries(3) as captured:
         _post(client, LARGE_BODY)
     assert "audit_auditpending" in captured.captured_queries[-1]["sql"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's")
+def test_with_the_database_queue_the_matching_is_queued_in_the_same_statement(
+    api_client_for, police_officer, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """On the database queue (as served), the referral's real-time matching is queued by the same statement: still
+    three statements, and nothing left to do after the commit but chain the audit journal."""
+    from django_tasks_db.models import DBTaskResult
+
+    from lantern.audit.chain import chain_pending_soon
+
+    settings.AUDIT_MODE = "journal"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = api_client_for(police_officer)
+    _post(client, EXAMPLE_BODY)
+    with django_assert_num_queries(3) as captured, django_capture_on_commit_callbacks() as callbacks:
+        referral_id = json.loads(_post(client, LARGE_BODY).content)["id"]
+    assert "django_tasks_database_dbtaskresult" in captured.captured_queries[-1]["sql"]
+    assert callbacks == [chain_pending_soon]
+    queued = DBTaskResult.objects.get(args_kwargs__kwargs__referral_id=referral_id)
+    assert queued.status == "READY" and queued.task_path == "lantern.intel.tasks.match_report"
