@@ -124,6 +124,21 @@ def _text(part: Mapping[str, Any], key: str) -> str:
     return "" if value is None else str(value).strip()
 
 
+# The values each choice may take (an enum's `.values` builds a new list on every use); unset is allowed in parts.
+_SEXES = frozenset({None, "", *Sex.values})
+_ETHNICITIES = frozenset({None, "", *Ethnicity.values})
+_PLACE_TYPES = frozenset({None, "", *PlaceType.values})
+_SOURCES = frozenset(ReferralSource.values)
+_CHANNELS = frozenset(Channel.values)
+
+
+def _one_of(value: Any, allowed: frozenset) -> bool:
+    try:
+        return value in allowed
+    except TypeError:  # a list or a dict is not one of the choices
+        return False
+
+
 def _check_part(kind: str, index: int | None, part: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
     """Record what is wrong with one structured part under keys such as "vehicles.0.registration"."""
     prefix = kind if index is None else f"{kind}.{index}"
@@ -141,16 +156,16 @@ def _check_part(kind: str, index: int | None, part: Mapping[str, Any], errors: d
     if kind == "persons" and (problem := age_problem(part.get("age"), maximum=PERSON_AGE_MAX)):
         errors.setdefault(f"{prefix}.age", []).append(problem)
     if kind in ("children", "persons"):
-        if part.get("sex") not in (None, "", *Sex.values):
+        if not _one_of(part.get("sex"), _SEXES):
             errors.setdefault(f"{prefix}.sex", []).append("Choose a value from the list")
-        if part.get("ethnicity") not in (None, "", *Ethnicity.values):
+        if not _one_of(part.get("ethnicity"), _ETHNICITIES):
             errors.setdefault(f"{prefix}.ethnicity", []).append("Choose a value from the list")
     registration = _text(part, "registration") if kind == "vehicles" else ""
     if registration and not normalise_registration(registration).valid:
         errors.setdefault(f"{prefix}.registration", []).append(REGISTRATION_ERROR)
     if kind == "phones" and not normalise_phone(_text(part, "number")).valid:
         errors.setdefault(f"{prefix}.number", []).append(PHONE_ERROR)
-    if kind == "places" and part.get("type") not in (None, "", *PlaceType.values):
+    if kind == "places" and not _one_of(part.get("type"), _PLACE_TYPES):
         errors.setdefault(f"{prefix}.type", []).append("Choose a type of place from the list")
 
 
@@ -174,9 +189,9 @@ def referral_errors(
 ) -> dict[str, list[str]]:
     """Everything wrong with a referral's content, by field ("summary", "children.0.age", ...); empty if none."""
     errors: dict[str, list[str]] = {}
-    if source not in ReferralSource.values:
+    if not _one_of(source, _SOURCES):
         errors["source"] = ["Choose who raised the concern"]
-    if channel not in Channel.values:
+    if not _one_of(channel, _CHANNELS):
         errors["channel"] = ["Choose how the concern was received"]
     text = (summary or "").strip()
     if not text:
