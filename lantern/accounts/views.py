@@ -44,9 +44,13 @@ USERS_PER_PAGE = 50
 
 
 def _safe_next(request) -> str:
-    """The `next` page asked for, if it is on this site; otherwise an empty string."""
+    """The `next` page asked for, if it is a path on this site; otherwise an empty string.
+
+    Only a path (starting with one "/", printable) is taken: `redirect` would read anything else without a slash
+    as the name of a URL, and fail.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
