@@ -1,8 +1,9 @@
 """What happens once a referral has been received: the place where routing, linking and alerts attach.
 
 `referral_create` calls `referral_received` after its transaction commits, so nothing here can undo or delay
-the referral itself. On PostgreSQL it asks `rows_with` first and writes those rows in the referral's own
-statement instead, which saves a round trip and commits them with the referral (they are queue rows only). Historic imports do not call it: batch resolution (`lantern link`) takes them in instead.
+the referral itself. On PostgreSQL it asks `rows_with` first and, when there are rows, writes them in the
+referral's own statement instead, which saves a round trip and commits them with the referral (they are only
+queue rows). Historic imports do neither: batch resolution (`lantern link`) takes them in instead.
 """
 
 

@@ -6,7 +6,6 @@ tracking secret to a public reporter, and audits, all in one transaction.
 """
 
 import contextlib
-import functools
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
