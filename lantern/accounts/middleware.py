@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from lantern.audit import events
 
-MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout", "/static/", "/healthz", "/api/")
+# The API authenticates each request by its bearer token, never by the session: these gates are the pages'. (Not
+# asking for request.user also spares an API request loading the session behind it.)
+API_PREFIX = "/api/"
+MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout", "/static/", "/healthz", API_PREFIX)
 
 
 class SessionTimeoutMiddleware:
@@ -20,7 +23,7 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
+        user = None if request.path.startswith(API_PREFIX) else getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             started = request.session.get("lantern_auth_at")
             limit = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
@@ -45,11 +48,10 @@ class MFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
+        user = None if request.path.startswith(MFA_EXEMPT_PREFIXES) else getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
             and not user.is_verified()
             and mfa_required_for(user)
         ):
