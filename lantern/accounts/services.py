@@ -5,6 +5,7 @@ command or the demo loader), asks the one policy when there is an actor, and wri
 it commits.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -215,6 +216,25 @@ def _retry_after(devices) -> int:
     return wait
 
 
+def _cap_throttle(devices) -> None:
+    """Hold each device's back-off at most `MFA_THROTTLE_MAX_SECONDS` after wrong codes.
+
+    django-otp doubles the wait after every wrong code without limit (20 wrong codes: six days), so anyone who
+    had a practitioner's password could lock them out of Lantern for as long as they liked. The wait still
+    doubles (1, 2, 4 ... seconds) until the next doubling would pass the cap, then stays there, which keeps
+    guessing a six-digit code hopeless.
+    """
+    for device in devices:
+        factor = device.get_throttle_factor()
+        if factor <= 0:
+            continue
+        # The count at which the wait, factor x 2^(count - 1) seconds, is the longest within the cap.
+        most = max(1, int(math.log2(max(settings.MFA_THROTTLE_MAX_SECONDS / factor, 1))) + 1)
+        if device.throttling_failure_count > most:
+            device.throttling_failure_count = most
+            device.save(update_fields=["throttling_failure_count"])
+
+
 def mfa_device_start(*, user: User) -> TOTPDevice:
     """The user's pending authenticator device, created if there is none.
 
@@ -240,6 +260,7 @@ def mfa_device_confirm(*, user: User, device: TOTPDevice, token: str) -> MfaChec
             return MfaCheck(device=None, method="totp")
         wait = _retry_after([device])
         if wait or not TOTP_PATTERN.match(token) or not device.verify_token(token):
+            _cap_throttle([device])
             events.mfa_failed(user=user)
             return MfaCheck(device=None, method="totp", retry_after=wait)
         device.confirmed = True
@@ -271,7 +292,8 @@ def mfa_verify(*, user: User, token: str) -> MfaCheck:
     """Check a code from the user's authenticator (6 digits) or a recovery code (used up on success).
 
     A TOTP code is accepted once only (django-otp keeps the last accepted time step); after a wrong code every
-    device of the user waits twice as long as before (django-otp's ThrottlingMixin) before accepting another.
+    device of the user waits twice as long as before (django-otp's ThrottlingMixin) before accepting another,
+    up to `MFA_THROTTLE_MAX_SECONDS` (`_cap_throttle`).
     """
     token = normalise_code(token)
     method = "totp" if TOTP_PATTERN.match(token) else "recovery"
@@ -286,6 +308,7 @@ def mfa_verify(*, user: User, token: str) -> MfaCheck:
             if device.verify_token(token):
                 events.mfa_verified(user=user, method=method)
                 return MfaCheck(device=device, method=method)
+        _cap_throttle(totp_devices + static_devices)
         events.mfa_failed(user=user)
     return MfaCheck(device=None, method=method)
 

@@ -177,8 +177,11 @@ def mfa_setup(request):
 
 def _code_error(check: services.MfaCheck) -> str:
     if check.retry_after:
-        seconds = f"{check.retry_after} second{'s' if check.retry_after != 1 else ''}"
-        return f"You have entered too many wrong codes. Wait {seconds}, then enter a new code."
+        if check.retry_after >= 120:
+            wait = f"{-(-check.retry_after // 60)} minutes"  # rounded up
+        else:
+            wait = f"{check.retry_after} second{'s' if check.retry_after != 1 else ''}"
+        return f"You have entered too many wrong codes. Wait {wait}, then enter a new code."
     if check.method == "recovery":
         return "The recovery code is not correct or has already been used."
     return "The code is not correct or has already been used. Wait for a new code and try again."

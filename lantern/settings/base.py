@@ -179,6 +179,8 @@ MFA_REQUIRED = not DEMO_MODE
 OTP_TOTP_ISSUER = "Lantern"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# The wait after wrong codes doubles from 1 second up to this, then stays (with factor 1: 512 seconds).
+MFA_THROTTLE_MAX_SECONDS = 900
 
 # Login throttling: failures count against the (username, client address) pair, so an attacker elsewhere
 # cannot lock a named user out.

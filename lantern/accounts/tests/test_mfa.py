@@ -154,6 +154,28 @@ class TestChallenge:
         device.refresh_from_db()
         assert device.throttling_failure_count == 0
 
+    def test_the_wait_after_wrong_codes_stops_doubling_at_the_cap(self, client, officer, clock):
+        """Fifteen wrong codes in a row (each after the wait) leave a wait of 512 s, not 16,384 s (4.5 hours):
+        someone with the password cannot lock the practitioner out for long. The right code then works."""
+        device = add_totp_device(officer)
+        waits = []
+        for _ in range(15):
+            wrong = f"{(int(totp_now(device)) + 1) % 1000000:06d}"
+            check = services.mfa_verify(user=officer, token=wrong)
+            assert not check.ok and check.retry_after == 0  # each wrong code came after the wait: it was tried
+            waits.append(services.mfa_verify(user=officer, token=wrong).retry_after)
+            clock.shift(timedelta(seconds=waits[-1]))
+        # retry_after counts whole seconds and one more (the clock here stands still on the second)
+        assert waits[:4] == [1 + 1, 2 + 1, 4 + 1, 8 + 1] and waits[-5:] == [512 + 1] * 5 and max(waits) == 513
+        device.refresh_from_db()
+        assert device.throttling_failure_count == 10
+        sign_in(client, officer.username)
+        enter_code(client, f"{(int(totp_now(device)) + 1) % 1000000:06d}")  # one more wrong code, on the page
+        refused = enter_code(client, totp_now(device))
+        assert "Wait 9 minutes, then enter a new code." in refused.content.decode()  # 513 s, rounded up
+        clock.shift(timedelta(seconds=513))  # a time step not used yet, too
+        assert enter_code(client, totp_now(device))["Location"] == "/"
+
     def test_recovery_code_works_once(self, officer, clock):
         """A recovery code passes the challenge once, is audited as such, and is then used up."""
         add_totp_device(officer)
