@@ -3,17 +3,17 @@
     python bench/intake.py [--json] [--clients 16] [--requests 4000] [--seconds 120]
                            [--workers 4] [--threads 4] [--rows 100000] [--skip-api] [--skip-import]
 
-(a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients`
-threads, each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body,
-varied) to /api/v1/referrals until `--requests` have been sent or `--seconds` have passed, after a warm-up
-that is not timed (`--warm-up` referrals per client, enough for every gunicorn thread to have opened its
-database connection and had its statements prepared, as on a server that has been up a while). It prints referrals per second, median (p50) and 99th-percentile latency, errors
-and the CPU time gunicorn's workers spent per referral, then checks that every referral is ready for the front
-door (status "received", with its decision clock at one working day from receipt) and audited (exactly one
-`referral.created` event each), and that the audit chain verifies. `lantern worker` runs alongside, as under
-`lantern serve`, doing each referral's real-time matching from the task queue; it is started first, and the
-clock starts only once it has matched a warm-up referral, so that its own start-up (loading Django) is not
-timed. The benchmark reports how many were matched and how long after the last response the queue was empty.
+(a) The API: gunicorn (`.venv/bin/gunicorn`, gthread workers) serves Lantern on PostgreSQL; `--clients` threads,
+each with its own bearer token and a kept-alive connection, POST referrals (the issue's minimal body, varied) to
+/api/v1/referrals until `--requests` have been sent or `--seconds` have passed, after a warm-up that is not timed
+(`--warm-up` referrals per client, enough for every gunicorn thread to have opened its database connection and had
+its statements prepared, as on a server that has been up a while). It prints referrals per second, median (p50) and
+99th-percentile latency, errors and the CPU time gunicorn's workers spent per referral, then checks that every
+referral is ready for the front door (status "received", with its decision clock at one working day from receipt)
+and audited (exactly one `referral.created` event each), and that the audit chain verifies. `lantern worker` runs
+alongside, as under `lantern serve`, doing each referral's real-time matching from the task queue; it is started
+first, and the clock starts only once it has matched a warm-up referral, so that its own start-up (loading Django)
+is not timed. The benchmark reports how many were matched and how long after the last response the queue was empty.
 
 (b) The import: 100,000 referrals from `lantern generate` (cached under var/bench/intake/) imported with the
 importer behind `lantern import referrals`, against a raw psycopg COPY of the same rows into the same tables
