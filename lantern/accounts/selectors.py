@@ -105,7 +105,6 @@ def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-
 _TOKEN = (Columns(ApiToken, "t"), Columns(User, "u"), Columns(Agency, "a"))
 
 

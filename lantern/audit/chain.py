@@ -188,25 +188,32 @@ def journal_written() -> None:
     transaction.on_commit(chain_pending_soon)
 
 
-def append(*, event_type: str, actor=None, **details: Any) -> AuditEvent | AuditPending:
+def append(
+    *,
+    event_type: str,
+    actor=None,
+    object_type: str = "",
+    object_id: Any = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEvent | AuditPending:
     """Record one event inside the caller's transaction if there is one; it is rolled back with it.
 
-    Takes `object_type`, `object_id`, `reason`, `data` and `actor_username` as `journal_entry` does. Inline mode
-    appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL; the IMMEDIATE
-    transaction's write lock on SQLite) until the caller's transaction ends, so concurrent transactions are
-    serialised. Journal mode writes an `AuditPending` row and returns it; it is chained, with its sequence
-    number and hash, as soon as the transaction commits.
+    Inline mode appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL;
+    the IMMEDIATE transaction's write lock on SQLite) until the caller's transaction ends, so concurrent
+    transactions are serialised. Journal mode writes an `AuditPending` row (`journal_entry`) and returns it; it
+    is chained, with its sequence number and hash, as soon as the transaction commits.
     """
+    details = {"object_type": object_type, "object_id": object_id, "reason": reason, "data": data,
+               "actor_username": actor_username}
     if (pending := journal_entry(event_type=event_type, actor=actor, **details)) is not None:
         # One INSERT is atomic on its own: no savepoint round trips. Outside a transaction it commits at once
         # and `on_commit` runs straight away.
         insert_instance(pending)
         journal_written()
         return pending
-    fields = _event_fields(
-        actor=actor, actor_username=details.get("actor_username", ""), object_type=details.get("object_type", ""),
-        object_id=details.get("object_id", ""), reason=details.get("reason", ""), data=details.get("data"),
-    )
+    fields = _event_fields(actor=actor, **details)
     with transaction.atomic():
         head = _lock_head()
         event = AuditEvent(
