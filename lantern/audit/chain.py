@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -139,8 +139,19 @@ def _lock_head(*, using: str = DEFAULT_DB_ALIAS) -> ChainHead:
     return head
 
 
+class EventDetails(TypedDict, total=False):
+    """What an event may say besides its type and actor; each is empty if not given."""
+
+    object_type: str
+    object_id: Any
+    reason: str
+    data: dict[str, Any] | None
+    actor_username: str  # for an event without a signed-in actor ("public", a command's name)
+
+
 def _event_fields(
-    *, actor, actor_username: str, object_type: str, object_id: Any, reason: str, data: dict[str, Any] | None
+    *, actor, object_type: str = "", object_id: Any = "", reason: str = "", data: dict[str, Any] | None = None,
+    actor_username: str = "",
 ) -> dict[str, Any]:
     """The fields of an event that do not depend on its place in the chain, trimmed to their columns."""
     context = current_request_context()
@@ -158,16 +169,7 @@ def _event_fields(
     }
 
 
-def journal_entry(
-    *,
-    event_type: str,
-    actor=None,
-    object_type: str = "",
-    object_id: Any = "",
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-    actor_username: str = "",
-) -> AuditPending | None:
+def journal_entry(*, event_type: str, actor=None, **details: Unpack[EventDetails]) -> AuditPending | None:
     """In journal mode, the unsaved `AuditPending` row that `append` would write; None in inline mode.
 
     For a hot path that writes the event in the same statement as what it records (a referral received through
@@ -176,11 +178,7 @@ def journal_entry(
     """
     if audit_mode() != JOURNAL:
         return None
-    fields = _event_fields(
-        actor=actor, actor_username=actor_username, object_type=object_type, object_id=object_id,
-        reason=reason, data=data,
-    )
-    return AuditPending(occurred_at=timezone.now(), event_type=event_type, **fields)
+    return AuditPending(occurred_at=timezone.now(), event_type=event_type, **_event_fields(actor=actor, **details))
 
 
 def journal_written() -> None:
@@ -188,16 +186,7 @@ def journal_written() -> None:
     transaction.on_commit(chain_pending_soon)
 
 
-def append(
-    *,
-    event_type: str,
-    actor=None,
-    object_type: str = "",
-    object_id: Any = "",
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-    actor_username: str = "",
-) -> AuditEvent | AuditPending:
+def append(*, event_type: str, actor=None, **details: Unpack[EventDetails]) -> AuditEvent | AuditPending:
     """Record one event inside the caller's transaction if there is one; it is rolled back with it.
 
     Inline mode appends the `AuditEvent` at once, locking the chain head (SELECT … FOR UPDATE on PostgreSQL;
@@ -205,8 +194,6 @@ def append(
     transactions are serialised. Journal mode writes an `AuditPending` row (`journal_entry`) and returns it; it
     is chained, with its sequence number and hash, as soon as the transaction commits.
     """
-    details = {"object_type": object_type, "object_id": object_id, "reason": reason, "data": data,
-               "actor_username": actor_username}
     if (pending := journal_entry(event_type=event_type, actor=actor, **details)) is not None:
         # One INSERT is atomic on its own: no savepoint round trips. Outside a transaction it commits at once
         # and `on_commit` runs straight away.
@@ -244,8 +231,8 @@ def append_many(
     rows = [
         {
             **_event_fields(
-                actor=actor, actor_username=actor_username, object_type=item.get("object_type", ""),
-                object_id=item.get("object_id", ""), reason=item.get("reason", ""), data=item.get("data"),
+                actor=actor, actor_username=actor_username,
+                **{key: item[key] for key in ("object_type", "object_id", "reason", "data") if key in item},
             ),
             "occurred_at": now,
             "event_type": item["event_type"],
