@@ -272,7 +272,7 @@ def accountability_queries() -> list[tuple]:
 
     from lantern.accounts.models import User
     from lantern.casework.models import AgencyTask
-    from lantern.insights import accountability as acc
+    from lantern.insights.accountability import selectors as acc
     from lantern.intake.models import Referral
 
     now = timezone.now()
@@ -352,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from lantern.insights import hotspots, statistics
-    from lantern.insights.statistics import Period
+    from lantern.insights.statistics import hotspots
+
+    from lantern.insights.statistics import selectors as statistics
+    from lantern.insights.statistics.selectors import Period
 
     load_seconds = generate_seconds = 0.0
     if reuse:
@@ -379,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     refresh = statistics.statistics_refresh()
     refresh_seconds = time.perf_counter() - started
     say(f"Built the statistics pre-aggregates in {refresh_seconds:.1f} s ({refresh.rows}).")
-    from lantern.insights import accountability
+    from lantern.insights.accountability import selectors as accountability
 
     started = time.perf_counter()
     accountability.accountability_refresh()

@@ -259,7 +259,7 @@ def worker_ready(*, timeout: float) -> None:
     from django_tasks_db.models import DBTaskResult
 
     done = DBTaskResult.objects.filter(
-        task_path="lantern.intel.tasks.match_report", status=TaskResultStatus.SUCCESSFUL)
+        task_path="lantern.intel.linking.tasks.match_report", status=TaskResultStatus.SUCCESSFUL)
     deadline = time.perf_counter() + timeout
     while not done.exists():
         if time.perf_counter() > deadline:
@@ -273,7 +273,7 @@ def matching_drained(*, timeout: float) -> dict:
     from django_tasks_db.models import DBTaskResult
 
     started = time.perf_counter()
-    queued = DBTaskResult.objects.filter(task_path="lantern.intel.tasks.match_report")
+    queued = DBTaskResult.objects.filter(task_path="lantern.intel.linking.tasks.match_report")
     waiting = queued.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
     while waiting.exists() and time.perf_counter() - started < timeout:
         time.sleep(0.5)

@@ -17,7 +17,7 @@ seconds (from records in memory to clusters) and peak resident memory in MB. The
   birth, sex, address parts, postcode, an identifying number).
 
 Real time: p50, p95 and p99 latency of resolving one new report (an intelligence item mentioning one person,
-through `lantern.intel.realtime.resolve_report`: blocking-key look-up, scoring, attaching, evidence, graph)
+through `lantern.intel.linking.realtime.resolve_report`: blocking-key look-up, scoring, attaching, evidence, graph)
 against an index of existing person mentions in PostgreSQL (`DATABASE_URL`, by default
 postgres://postgres@127.0.0.1:5432/lantern_bench_linking, dropped and created again). The default is 100,000
 existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.1 million
@@ -129,7 +129,9 @@ def febrl4() -> tuple[list[dict], dict]:
 # The two systems
 def run_lantern(records: list[dict]) -> dict:
     """Lantern's batch resolution: features, unsupervised training, prediction, constrained clustering."""
-    from lantern.intel.resolution import cluster, model, person
+    from lantern.intel.linking.resolution import cluster
+    from lantern.intel.linking.resolution import model
+    from lantern.intel.linking.resolution import person
 
     ids = [r["unique_id"] for r in records]
     # Features go straight into the model's Arrow table, and pairs straight from DuckDB into arrays: a million
@@ -191,7 +193,7 @@ def run_splink_default(records: list[dict]) -> dict:
 
 
 def _iso_or_none(value):
-    from lantern.intel.resolution.person import _iso
+    from lantern.intel.linking.resolution.person import _iso
 
     iso = _iso(value)
     if iso is None:
@@ -211,7 +213,7 @@ SYSTEMS = {"lantern": run_lantern, "splink-default": run_splink_default}
 def _measure(system: str, loader, loader_args, queue) -> None:
     """In a child process: load the data, run one system, measure it against the truth."""
     try:
-        from lantern.intel.resolution import metrics
+        from lantern.intel.linking.resolution import metrics
 
         records, truth = loader(*loader_args)
         started, cpu = time.perf_counter(), time.process_time()
@@ -246,9 +248,12 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     from lantern.accounts.models import Agency, AgencyKind
     from lantern.demo.dataset import person_mention_rows
     from lantern.demo.population import SIZES, Streams
-    from lantern.intel import realtime
+    from lantern.intel.linking import realtime
     from lantern.intel.models import IntelligenceItem, PersonMention
-    from lantern.intel.resolution import batch, kinds, model, person
+    from lantern.intel.linking.resolution import batch
+    from lantern.intel.linking.resolution import kinds
+    from lantern.intel.linking.resolution import model
+    from lantern.intel.linking.resolution import person
 
     call_command("migrate", verbosity=0)
     from dataclasses import replace

@@ -6,7 +6,7 @@ The synthetic graph has the shape of an intelligence picture: entities in small 
 household, a taxi firm's drivers and cars) with most links inside a cluster and the rest across the borough
 (80% local, 20% anywhere), so paths between unrelated entities are several hops long, as in real networks.
 
-It reports the time to build the in-memory CSR adjacency that `lantern.intel.graph` holds per process, the memory
+It reports the time to build the in-memory CSR adjacency that `lantern.intel.network.graph` holds per process, the memory
 it holds and the peak while building, the time to merge 100 new links into it (what a process does when a report
 adds associations), and for `--pairs` random pairs of entities the wall-clock (and CPU) p50, p95
 and p99 time of a shortest path, with how many pairs were connected and the mean path length. For pairs within
@@ -117,7 +117,7 @@ def write_to_database(nodes: int, sources: np.ndarray, targets: np.ndarray) -> f
 def run(args) -> list[dict]:
     """Build, load if asked, and time the queries; one row of figures per measurement."""
     setup_django(args.database_url if args.db else None)
-    from lantern.intel.graph import AssociationGraph, graph_load
+    from lantern.intel.network.graph import AssociationGraph, graph_load
 
     rows: list[dict] = []
     base = {"benchmark": "network", "nodes": args.nodes, "edges": args.edges}

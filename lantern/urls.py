@@ -7,7 +7,7 @@ from lantern.api import api
 from lantern.casework import api as casework_api
 from lantern.core import views as core_views
 from lantern.intake import api as intake_api
-from lantern.intake.frontdoor_api import router as frontdoor_router
+from lantern.frontdoor.api import router as frontdoor_router
 from lantern.insights import api as insights_api
 from lantern.intel import api as intel_api
 from lantern.oversight import api as oversight_api
@@ -38,7 +38,7 @@ urlpatterns = [
     path("accounts/", include("lantern.accounts.urls")),
     path("", include("lantern.core.urls")),
     path("", include("lantern.intake.urls")),
-    path("", include("lantern.intake.frontdoor_urls")),
+    path("", include("lantern.frontdoor.urls")),
     path("", include("lantern.casework.urls")),
     path("", include("lantern.intel.urls")),
     path("", include("lantern.insights.urls")),

@@ -341,7 +341,7 @@ def notifications_read(*, actor, ids: list) -> Recorded:
 
 
 # Intelligence: items, grading, disclosure, entities, resolution, link alerts (lantern.intel)
-# Intelligence items: submitted, graded, read, their sources read, disclosed, imported (lantern.intel.items)
+# Intelligence items: submitted, graded, read, their sources read, disclosed, imported (lantern.intel.items.services)
 def intel_item_submitted(
     *, actor, item, mentions: dict[str, int] | None = None, source_recorded: bool = False
 ) -> Recorded:
@@ -557,7 +557,7 @@ def place_mentions_geocoded(*, count: int, source: str) -> Recorded:
 
 
 
-# Insights, accountability and data quality (lantern.insights.accountability)
+# Insights, accountability and data quality (lantern.insights.accountability.selectors)
 def accountability_viewed(*, actor, start, end, agencies: list | None, via: str = "page") -> Recorded:
     """A manager or the partnership lead looked at the accountability figures for a period (aggregates only)."""
     return append(event_type="insights.accountability_viewed", actor=actor,
@@ -687,7 +687,7 @@ def review_report_read(*, actor, report, format: str) -> Recorded:
     return _record("review.report_read", actor=actor, obj=report, data={"version": report.version, "format": format})
 
 
-# Oversight — complaints and conduct matters (lantern.oversight.complaints)
+# Oversight — complaints and conduct matters (lantern.oversight.complaints.services)
 def complaint_recorded(*, actor, complaint) -> Recorded:
     """A complaint about how a concern was handled was recorded."""
     return _record("complaint.recorded", actor=actor, obj=complaint,

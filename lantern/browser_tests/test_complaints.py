@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from lantern.accounts.models import AgencyKind, Role
 from lantern.browser_tests.test_casework_pages import heading, sign_in
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.oversight import complaints
-from lantern.oversight.complaints_models import Complaint, ComplaintStatus
+from lantern.oversight.complaints import services as complaints
+from lantern.oversight.complaints.models import Complaint, ComplaintStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -11,7 +11,7 @@ from lantern.accounts.models import AgencyKind
 from lantern.casework.models import AgencyTask
 from lantern.core.testing import TEST_PASSWORD, add_totp_device, totp_now
 from lantern.intake.models import Referral, ReferralStatus, Screening
-from lantern.intake.tests.frontdoor_support import make_borough, make_referral
+from lantern.frontdoor.tests.support import make_borough, make_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -101,7 +101,7 @@ def test_front_door_worker_screens_decides_and_sees_tasks_created(page, axe_chec
 
 def test_sign_off_and_screening_tool_pages_are_accessible(page, axe_check):
     """The partnership lead's sign-off page and the screening tool's settings pass axe-core."""
-    from lantern.intake import decisions
+    from lantern.frontdoor import services as decisions
 
     borough = make_borough()
     decision = decisions.referral_decide(

@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 
 from lantern.browser_tests.test_casework_pages import heading, sign_in
 from lantern.intake.services import referral_create
-from lantern.intel import realtime
-from lantern.intel.graph import graph_reset
+from lantern.intel.linking import realtime
+from lantern.intel.network.graph import graph_reset
 from lantern.intel.models import BlockingKey, LinkAlert, VehicleMention
-from lantern.intel.resolution import batch
-from lantern.intel.tests.network_factories import network_people, planted_network
+from lantern.intel.linking.resolution import batch
+from lantern.intel.network.tests.factories import network_people, planted_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

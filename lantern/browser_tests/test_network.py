@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.browser_tests.test_casework_pages import heading, sign_in
-from lantern.intel.graph import graph_reset
-from lantern.intel.tests.network_factories import network_people, planted_network
+from lantern.intel.network.graph import graph_reset
+from lantern.intel.network.tests.factories import network_people, planted_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from lantern.accounts.models import AgencyKind, Role
 from lantern.casework import services
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.intake import decisions
+from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -12,8 +12,8 @@ from lantern.audit.models import AuditEvent
 from lantern.browser_tests.test_casework_pages import heading, make_people, sign_in
 from lantern.casework.tests.conftest import route
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.oversight import reviews as services
-from lantern.oversight.reviews_models import ReviewReport
+from lantern.oversight.reviews import services
+from lantern.oversight.reviews.models import ReviewReport
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

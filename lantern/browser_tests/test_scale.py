@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.insights import statistics
-from lantern.insights.statistics import add_months
-from lantern.insights.tests.statistics_support import at, referral
+from lantern.insights.statistics import selectors as statistics
+from lantern.insights.statistics.selectors import add_months
+from lantern.insights.statistics.tests.support import at, referral
 
 from lantern.browser_tests.test_casework_pages import sign_in
 

@@ -14,7 +14,7 @@ as queries, so a list never shows what a page would refuse.
   partnership lead.
 * Any case worker who can see a task or its referral may raise a professional disagreement about it.
 * An independent reviewer reads (never writes) the tasks, cases and escalations in the scope of a review they are
-  on while it is open (`lantern.oversight.reviews_selectors`).
+  on while it is open (`lantern.oversight.reviews.selectors`).
 """
 
 import rules

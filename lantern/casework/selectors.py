@@ -74,14 +74,14 @@ def _is_reviewer(user) -> bool:
 
 def _under_review(user, queryset: QuerySet) -> QuerySet:
     # An independent reviewer sees only what the reviews they are on put in scope today (see oversight).
-    from lantern.oversight.reviews_selectors import scoped_for_reviewer
+    from lantern.oversight.reviews.selectors import scoped_for_reviewer
 
     return scoped_for_reviewer(user=user, queryset=queryset)
 
 
 def _note_review_read(user, obj) -> None:
     if _is_reviewer(user):
-        from lantern.oversight.reviews_selectors import note_reviewer_read
+        from lantern.oversight.reviews.selectors import note_reviewer_read
 
         note_reviewer_read(user=user, obj=obj)
 

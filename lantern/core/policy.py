@@ -54,7 +54,7 @@ def read_under_review(user, obj) -> bool:
     """An independent reviewer reads a record in the scope of a review they are on, while it grants access."""
     if getattr(user, "role", None) != Role.REVIEWER or obj is None:
         return False
-    from lantern.oversight.reviews_selectors import reviewer_may_read
+    from lantern.oversight.reviews.selectors import reviewer_may_read
 
     return reviewer_may_read(user, obj)
 

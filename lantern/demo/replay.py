@@ -55,7 +55,7 @@ from lantern.core.calendar import OFFICE_HOURS
 from lantern.demo import narratives
 from lantern.demo.history import SCENARIOS, HistoryPlan, PlannedReferral
 from lantern.demo.population import Chooser
-from lantern.intake import decisions
+from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralDecision, Screening, SignOff
 from lantern.intake.services import referral_create
 

@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from lantern.insights.accountability_api import router as accountability_router
-from lantern.insights.statistics_api import router as statistics_router
+from lantern.insights.accountability.api import router as accountability_router
+from lantern.insights.statistics.api import router as statistics_router
 
 router = Router()
 router.add_router("", accountability_router)

@@ -1,6 +1,8 @@
 """What the insights app adds to the demo borough."""
 
-from lantern.insights import accountability_demo, statistics_demo
+from lantern.demo.areas import accountability as accountability_demo
+
+from lantern.demo.areas import statistics as statistics_demo
 
 
 def demo_load(*, seed: int, loaded) -> list[str]:

@@ -1,6 +1,8 @@
 """Pages of the insights app."""
 
-from lantern.insights import accountability_urls, statistics_urls
+from lantern.insights.accountability import urls as accountability_urls
+
+from lantern.insights.statistics import urls as statistics_urls
 
 app_name = "insights"
 urlpatterns = [

@@ -27,7 +27,7 @@ from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import selectors, services
 from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource, ReferralStatus
-from lantern.intel.normalise import phone_or_error, registration_or_error
+from lantern.core.normalise import phone_or_error, registration_or_error
 
 router = Router(tags=["referrals"])
 

@@ -1,4 +1,4 @@
-"""Referrals from professionals and the public, screening, and tracking references."""
+"""Referrals from professionals and the public, and tracking references."""
 
 from django.apps import AppConfig
 
@@ -9,7 +9,3 @@ class IntakeConfig(AppConfig):
     name = "lantern.intake"
     label = "intake"
     verbose_name = "Intake"
-
-    def ready(self):
-        """Register the front door's rules (the `rules` app discovers only `rules.py`)."""
-        from lantern.intake import frontdoor_rules  # noqa: F401

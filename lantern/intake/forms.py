@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from lantern.core.vocabulary import PlaceType
 from lantern.intake import services
-from lantern.intel.normalise import phone_or_error, registration_or_error
+from lantern.core.normalise import phone_or_error, registration_or_error
 
 ROWS = 3  # blank rows offered for each repeating part
 

@@ -11,13 +11,13 @@ def rows_with(referral) -> list:
     """Unsaved rows that do `referral_received`'s work if written in the referral's own statement: the queue row
     for its real-time matching. Empty when that cannot be done so; then call `referral_received` after the commit.
     """
-    from lantern.intel.realtime import matching_task_row
+    from lantern.intel.linking.realtime import matching_task_row
 
     return [row] if (row := matching_task_row(referral=referral)) is not None else []
 
 
 def referral_received(referral) -> None:
     """A referral has been committed: queue the real-time matching of its mentions and any link alerts."""
-    from lantern.intel.realtime import report_committed
+    from lantern.intel.linking.realtime import report_committed
 
     report_committed(referral=referral)

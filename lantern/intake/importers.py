@@ -28,7 +28,7 @@ from lantern.core.references import referral_reference_for, reserve_numbers
 from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake import services
 from lantern.intake.models import Channel, Referral, ReferralSource, ReferralStatus
-from lantern.intel.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
+from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 
 LIST_SEPARATOR = ";"
 

@@ -161,7 +161,7 @@ class ScreeningTool(models.Model):
     """One version of the CSE screening tool: indicators, weights, thresholds and the under-13 rule.
 
     Versions are never edited once used; a change is a new version. `config` is validated by
-    `lantern.intake.screening.ToolConfig`. Ethnicity, nationality and religion cannot be indicators.
+    `lantern.frontdoor.screening.ToolConfig`. Ethnicity, nationality and religion cannot be indicators.
     """
 
     name = models.CharField(max_length=100, default="CSE screening tool")

@@ -5,7 +5,7 @@
 * Other practitioners and managers see a referral when their agency has a task on it, or when they made it.
 * A restricted referral is seen only by the people it is restricted to, whatever their role.
 * System administrators see none. Independent reviewers see only the referrals in the scope of a review they
-  are on while it is open (`lantern.oversight.reviews_selectors`), and never write them.
+  are on while it is open (`lantern.oversight.reviews.selectors`), and never write them.
 """
 
 import rules

@@ -19,8 +19,8 @@ def referral_list_visible_to(*, user) -> QuerySet[Referral]:
     """Every referral `user` may see, newest first, with what a list shows loaded (no query per row)."""
     referrals = Referral.objects.select_related("referrer_agency")
     if getattr(user, "role", None) == Role.REVIEWER:
-        # Only what the reviews they are on put in scope today (see lantern.oversight.reviews_selectors).
-        from lantern.oversight.reviews_selectors import scoped_for_reviewer
+        # Only what the reviews they are on put in scope today (see lantern.oversight.reviews.selectors).
+        from lantern.oversight.reviews.selectors import scoped_for_reviewer
 
         return scoped_for_reviewer(user=user, queryset=referrals)
     if not policy.allows(user, "can_list_referrals"):
@@ -59,7 +59,7 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
     if audit:
         events.referral_viewed(actor=user, referral=referral)
     if getattr(user, "role", None) == Role.REVIEWER:
-        from lantern.oversight.reviews_selectors import note_reviewer_read
+        from lantern.oversight.reviews.selectors import note_reviewer_read
 
         note_reviewer_read(user=user, obj=referral)
     return referral

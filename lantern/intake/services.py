@@ -23,7 +23,7 @@ from lantern.core.references import next_number, referral_reference, referral_re
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import hooks
 from lantern.intake.models import Channel, Referral, ReferralSource
-from lantern.intel.extract import find_phones, find_registrations
+from lantern.intel.linking.extract import find_phones, find_registrations
 from lantern.intel.models import (
     MentionOrigin,
     PersonMention,
@@ -32,7 +32,7 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
-from lantern.intel.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
+from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 
 # Limits shared by the forms, the API schemas and the importer, so every way in accepts the same.
 SUMMARY_MAX = 5000

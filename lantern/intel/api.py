@@ -2,9 +2,9 @@
 
 from ninja import Router
 
-from lantern.intel.items_api import router as items_router
-from lantern.intel.linking_api import router as linking_router
-from lantern.intel.network_api import router as network_router
+from lantern.intel.items.api import router as items_router
+from lantern.intel.linking.api import router as linking_router
+from lantern.intel.network.api import router as network_router
 
 router = Router()
 router.add_router("", items_router)

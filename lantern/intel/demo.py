@@ -1,6 +1,8 @@
 """What the intel app adds to the demo borough: intelligence items, then a first linking run and its alerts."""
 
-from lantern.intel import items_demo, linking_demo
+from lantern.demo.areas import items as items_demo
+
+from lantern.demo.areas import linking as linking_demo
 
 
 def demo_load(*, seed: int, loaded) -> list[str]:

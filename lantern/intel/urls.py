@@ -1,6 +1,10 @@
 """Pages of the intel app."""
 
-from lantern.intel import items_urls, linking_urls, network_urls
+from lantern.intel.items import urls as items_urls
+
+from lantern.intel.linking import urls as linking_urls
+
+from lantern.intel.network import urls as network_urls
 
 app_name = "intel"
 urlpatterns = [

@@ -1,6 +1,8 @@
 """What the oversight app adds to the demo borough."""
 
-from lantern.oversight import reviews_demo, complaints_demo
+from lantern.demo.areas import reviews as reviews_demo
+
+from lantern.demo.areas import complaints as complaints_demo
 
 
 def demo_load(*, seed: int, loaded) -> list[str]:

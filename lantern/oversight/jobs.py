@@ -1,3 +1,3 @@
 """The oversight app's periodic jobs, one module per area (the worker imports this module)."""
 
-from lantern.oversight import complaints_jobs  # noqa: F401
+from lantern.oversight.complaints import jobs as complaints_jobs  # noqa: F401

@@ -1,6 +1,8 @@
 """Pages of the oversight app."""
 
-from lantern.oversight import reviews_urls, complaints_urls
+from lantern.oversight.reviews import urls as reviews_urls
+
+from lantern.oversight.complaints import urls as complaints_urls
 
 app_name = "oversight"
 urlpatterns = [

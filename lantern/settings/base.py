@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "lantern.audit",
     "lantern.intake",
     "lantern.casework",
+    "lantern.frontdoor",
     "lantern.intel",
     "lantern.insights",
     "lantern.oversight",

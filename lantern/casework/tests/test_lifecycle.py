@@ -13,7 +13,7 @@ from lantern.casework import services
 from lantern.casework.models import AgencyTask, Escalation, EscalationKind, TaskStatus
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.intake import decisions
+from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus, RiskLevel
 from lantern.intel.models import PersonMention, VehicleMention
 

@@ -46,7 +46,7 @@ def _family(referral: Referral) -> list:
         PlaceMention(referral=referral, name="Kebab House", place_type="takeaway",
                      latitude=Decimal("53.430712"), longitude=Decimal("-1.357123")),
         DBTaskResult(id=uuid.uuid4(), args_kwargs={"args": [], "kwargs": {"nested": {"x": None, "n": [1, 2.5]}}},
-                     task_path="lantern.intel.tasks.match_report", queue_name="default", backend_name="default",
+                     task_path="lantern.intel.linking.tasks.match_report", queue_name="default", backend_name="default",
                      run_after=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))),
     ]
 

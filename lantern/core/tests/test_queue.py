@@ -6,7 +6,7 @@ from django_tasks_db.models import DBTaskResult
 
 from lantern.core.bulk import insert_together
 from lantern.core.queue import enqueue, task_row
-from lantern.intel import tasks
+from lantern.intel.linking import tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from lantern.core.calendar import LONDON
 from lantern.core.vocabulary import PlaceType
 from lantern.demo import history
 from lantern.demo.population import ETHNICITY, SEX, Streams
-from lantern.intel.normalise import normalise_phone, normalise_registration
+from lantern.core.normalise import normalise_phone, normalise_registration
 
 UNTIL = datetime(2026, 6, 30, 17, 0, tzinfo=LONDON)
 

@@ -89,4 +89,4 @@ def test_with_the_database_queue_the_matching_is_queued_in_the_same_statement(
     assert "django_tasks_database_dbtaskresult" in captured.captured_queries[-1]["sql"]
     assert callbacks == [chain_pending_soon]
     queued = DBTaskResult.objects.get(args_kwargs__kwargs__referral_id=referral_id)
-    assert queued.status == "READY" and queued.task_path == "lantern.intel.tasks.match_report"
+    assert queued.status == "READY" and queued.task_path == "lantern.intel.linking.tasks.match_report"

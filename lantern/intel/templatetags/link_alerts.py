@@ -2,7 +2,7 @@
 
 from django import template
 
-from lantern.intel.linking_views import home_alerts
+from lantern.intel.linking.views import home_alerts
 
 register = template.Library()
 

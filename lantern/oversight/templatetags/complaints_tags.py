@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 
 from lantern.core.policy import allows
-from lantern.oversight.complaints_selectors import complaints_outcomes
+from lantern.oversight.complaints.selectors import complaints_outcomes
 
 register = template.Library()
 

@@ -31,7 +31,7 @@ from lantern.demo.dataset import (
 from lantern.demo.replay import history_load
 from lantern.demo.services import borough_load
 from lantern.intake.models import Referral
-from lantern.intel.realtime import matching_inline
+from lantern.intel.linking.realtime import matching_inline
 
 HISTORY_KEYS = (
     "volume_change", "seasonality", "months", "referrals", "history", "networks", "planted_recent",

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from lantern.audit import events
-from lantern.insights.accountability import accountability_refresh
+from lantern.insights.accountability.selectors import accountability_refresh
 
 
 def _date(text: str) -> date:

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from lantern.core.exceptions import Invalid
-from lantern.insights.publish import transparency_report_publish
+from lantern.insights.statistics.publish import transparency_report_publish
 
 
 class Command(BaseCommand):

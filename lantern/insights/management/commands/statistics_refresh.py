@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from lantern.audit import events
-from lantern.insights.statistics import statistics_refresh
+from lantern.insights.statistics.selectors import statistics_refresh
 
 
 class Command(BaseCommand):

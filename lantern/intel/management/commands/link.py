@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lantern.intel.linking_services import linking_run
+from lantern.intel.linking.services import linking_run
 from lantern.intel.models import EntityKind
 
 

@@ -1,0 +1,152 @@
+"""API: the accountability dashboard's figures for a period, as the user may see them.
+
+`GET /api/v1/insights/accountability?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional: this year so far). Team and
+service managers get their own agency; the partnership lead every agency and the partnership-wide figures. Bad
+dates are answered 422 with a message for `from` or `to`.
+"""
+
+from dataclasses import asdict
+from datetime import date
+
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from lantern.api import ErrorOut
+from lantern.audit import events
+from lantern.core import policy
+from lantern.insights.accountability import selectors as accountability
+
+router = Router(tags=["insights"])
+
+
+class PeriodQuery(Schema):
+    """The period: first and last day, both included (London dates)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD (default: 1 January).")
+    end: date | None = Field(None, alias="to", description="Last day, YYYY-MM-DD (default: today).")
+
+
+class DurationOut(Schema):
+    """Elapsed clock hours over a set of records: how many, median and 90th percentile (type 7)."""
+
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class EscalationsOut(Schema):
+    """Escalations raised in the period by rung and kind, resolved by rung and by who, and open now."""
+
+    raised: int
+    level_1: int
+    level_2: int
+    level_3: int
+    not_acknowledged: int
+    not_completed: int
+    decision_overdue: int
+    disagreement: int
+    resolved: int
+    resolved_level_1: int
+    resolved_level_2: int
+    resolved_level_3: int
+    resolved_by_team_manager: int
+    resolved_by_service_manager: int
+    resolved_by_partnership_lead: int
+    resolved_by_other: int
+    time_to_resolve: DurationOut
+    open_now: int
+
+
+class UnitOut(Schema):
+    """One agency's or team's figures."""
+
+    agency_code: str
+    agency_name: str
+    team_id: int | None
+    team_name: str
+    referrals_received: int
+    decisions_made: int
+    decisions_within_day: int
+    decisions_within_day_percent: float | None
+    decisions_nfa: int
+    nfa_percent: float | None
+    tasks_acknowledged: int
+    acknowledged_late: int
+    time_to_acknowledge: DurationOut
+    tasks_completed: int
+    completed_late: int
+    time_to_complete: DurationOut
+    no_action: int
+    no_action_percent: float | None
+    open_now: int
+    overdue_now: int
+    overdue_percent: float | None
+    escalations: EscalationsOut
+
+
+class AgencyOut(UnitOut):
+    """An agency's figures with each of its teams'."""
+
+    teams: list[UnitOut]
+
+
+class PartnershipOut(Schema):
+    """Partnership-wide referral figures (the partnership lead only)."""
+
+    referrals_received: int
+    decisions_made: int
+    decisions_within_day: int
+    decisions_within_day_percent: float | None
+    decisions_nfa: int
+    nfa_percent: float | None
+    referrals_closed: int
+    outcomes_fed_back: int
+    fed_back_percent: float | None
+    awaiting_decision_now: int
+    decisions_overdue_now: int
+
+
+class SlowestOut(Schema):
+    """The agency slowest to acknowledge its tasks (by 90th percentile), and why."""
+
+    agency_code: str
+    agency_name: str
+    summary: str
+
+
+class AccountabilityOut(Schema):
+    """The accountability figures for a period. Agencies are sorted slowest first (90th percentile to acknowledge).
+
+    `live_from` is the first day computed live from the records rather than from the daily figures (normally
+    today), or null.
+    """
+
+    start: date = Field(..., serialization_alias="from")
+    end: date = Field(..., serialization_alias="to")
+    live_from: date | None
+    hours: str = "Elapsed clock hours, nights, weekends and bank holidays included."
+    partnership: PartnershipOut | None
+    agencies: list[AgencyOut]
+    slowest: SlowestOut | None
+
+
+@router.get(
+    "/insights/accountability", response={200: AccountabilityOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Accountability figures for a period", operation_id="insights_accountability", by_alias=True,
+)
+def accountability_figures(request, period: Query[PeriodQuery]):
+    """Per agency and team: referrals received, decisions within one working day, time to acknowledge and
+    complete tasks (median and 90th percentile), tasks overdue now, escalations, "no further action" rate and
+    outcomes fed back."""
+    user = request.auth
+    policy.require(user, "can_view_accountability")
+    on = accountability.today()
+    default = accountability.default_period(on=on)
+    checked = accountability.period_check(period.start or default.start, period.end or default.end, on=on)
+    figures = accountability.accountability_for_user(user=user, period=checked)
+    events.accountability_viewed(actor=user, start=checked.start, end=checked.end,
+                                 agencies=[a.agency_code for a in figures.agencies], via="api")
+    return asdict(figures)
+

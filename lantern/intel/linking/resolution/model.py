@@ -1,0 +1,406 @@
+"""Training a person model with Splink (DuckDB) and scoring pairs with it, in batch (Splink) and in pure Python.
+
+Training needs no labels: the chance that two random mentions match is estimated from deterministic rules, u
+(how often a level holds by chance) by random sampling, and m (how often it holds for true matches) by
+expectation maximisation over blocked pairs. Term-frequency adjustments make a rare name count for more than a
+common one. The saved model (Splink's own JSON, and the term frequencies) is what real-time matching scores with.
+"""
+
+import functools
+import itertools
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lantern.intel.linking.resolution import person
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.5
+STRONG_THRESHOLD = 0.99
+# Disagreements weighing this much together (odds of about 4,000 to 1 from them alone that the two are
+# different people: another sex, another postcode, a date of birth years apart) keep two mentions out of one
+# cluster, however much else they share and however they are linked.
+CONFLICT_WEIGHT = -12.0
+PROBABILITY_FLOOR = 1e-5
+# The smallest prior kept: one true pair in a billion random pairs.
+PRIOR_FLOOR = 1e-9
+# DuckDB's own memory (blocked pairs, comparison vectors, predictions) past which it spills to disk under
+# var/duckdb/, rather than its default of 80% of the machine; two threads keep a join's hash tables small.
+DUCKDB_MEMORY_LIMIT = "3GB"
+DUCKDB_THREADS = 2
+# Feature rows go into Arrow a chunk at a time, and predictions come out of DuckDB a batch at a time.
+CHUNK_ROWS = 50_000
+# A blocking key shared by more mentions than this (a common given name and birth year, a street nickname,
+# across a city) finds no pairs in batch by itself: its pairs grow with the square of its mentions, and the
+# pairs of one person in it share other keys too. Like real time's candidate limit, it bounds what one common
+# name can cost.
+BLOCK_LIMIT = 300
+BATCH_ROWS = 500_000
+TF_COLUMNS = tuple(level.tf_column for c in person.COMPARISONS for level in c.levels if level.tf_column)
+# Deterministic rules that almost only true matches pass: they estimate the prior chance of a match.
+DETERMINISTIC_RULES = (
+    "l.given = r.given AND l.family = r.family AND l.dob = r.dob",
+    "l.id_number = r.id_number",
+)
+# Expectation maximisation blocks: each pins one or two strong fields, so that the others are learnt; together
+# they learn every comparison. Each is tried only when its columns are known.
+EM_RULES = (
+    ("dob", "family_ph"),
+    ("dob", "given_ph"),
+    ("given_ph", "family_ph", "postcode"),
+    ("given_ph", "family_ph", "address"),
+    ("id_number",),
+)
+
+
+def prediction_rules(columns) -> list[str]:
+    """Splink blocking rules for prediction: one per blocking key column (the same keys real time looks up)."""
+    return [f"l.{c} = r.{c}" for c in person.BLOCKING_COLUMNS if c in columns]
+
+
+def feature_table(rows):
+    """Feature rows (dicts from `person.features`) as one Arrow table, built a chunk at a time.
+
+    A million feature dicts are never held at once, Arrow's strings take a fraction of the memory of Python's,
+    and DuckDB reads the table where it lies."""
+    import pyarrow as pa
+
+    rows = iter(rows)
+    chunks, schema = [], None
+    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        schema = schema or _schema(chunk[0])
+        chunks.append(pa.Table.from_pylist(chunk, schema=schema))
+    return pa.concat_tables(chunks) if chunks else pa.table({})
+
+
+def without_common_keys(table, limit: int | None):
+    """The feature table with every blocking key value held by more than `limit` mentions taken out (None: all
+    kept), for prediction's blocking rules; the features compared are untouched."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in person.BLOCKING_COLUMNS if limit is not None else ():
+        if column not in table.column_names:
+            continue
+        keys = table.column(column)
+        counts = keys.drop_null().value_counts()
+        common = counts.field("values").filter(pc.greater(counts.field("counts"), limit))
+        if len(common):
+            kept = pc.if_else(pc.is_in(keys, value_set=common), pa.scalar(None, keys.type), keys)
+            table = table.set_column(table.column_names.index(column), column, kept)
+    return table
+
+
+def _schema(row: dict):
+    import pyarrow as pa
+
+    types = {"unique_id": pa.int64(), "birth_year": pa.int64(), "has_dob": pa.bool_(),
+             "given_forms": pa.list_(pa.string())}
+    return pa.schema([(column, types.get(column, pa.string())) for column in row])
+
+
+def _known(table, column: str) -> int:
+    """How many rows of the table know the column (0 when it has no such column)."""
+    return len(table) - table.column(column).null_count if column in table.column_names else 0
+
+
+def duckdb_api():
+    """A DuckDB connection for Splink that spills to disk past `DUCKDB_MEMORY_LIMIT` instead of growing."""
+    from django.conf import settings
+    from splink import DuckDBAPI
+
+    spill = Path(settings.VAR_DIR) / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    db_api = DuckDBAPI()
+    db_api.duckdb_con.execute(
+        f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'; SET threads = {DUCKDB_THREADS}; "
+        f"SET temp_directory = '{spill}'; SET preserve_insertion_order = false"
+    )
+    return db_api
+
+
+def settings_for(comparisons: list[person.Comparison], columns) -> dict:
+    """The Splink settings of Lantern's person model for data with these comparisons and columns."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1e-4,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in prediction_rules(columns)
+        ],
+        "comparisons": [person.splink_comparison(c) for c in comparisons],
+        "retain_intermediate_calculation_columns": False,
+        "retain_matching_columns": False,
+    }
+
+
+def term_frequencies(rows, columns=TF_COLUMNS) -> dict:
+    """Each value's share of the known values in each column (of feature rows or their Arrow table); values
+    seen once are left to a floor of 1/n."""
+    import pyarrow as pa
+
+    tables = {}
+    for column in columns:
+        if isinstance(rows, pa.Table):
+            if column not in rows.column_names:
+                continue
+            found = rows.column(column).drop_null().value_counts()
+            counts = dict(zip(map(str, found.field("values").to_pylist()), found.field("counts").to_pylist(),
+                              strict=True))
+        else:
+            counts = Counter(r[column] for r in rows if r.get(column) is not None)
+        total = sum(counts.values())
+        if not total:
+            continue
+        tables[column] = {
+            "floor": 1 / total,
+            "values": {value: count / total for value, count in counts.items() if count > 1},
+        }
+    return tables
+
+
+@dataclass
+class Trained:
+    """A trained model: Splink's JSON, the term frequencies, the threshold, and the linker (batch only)."""
+
+    settings: dict
+    tf: dict
+    threshold: float
+    linker: object = None
+    db_api: object = None
+
+    def close(self) -> None:
+        """Let go of DuckDB and the feature table once prediction is done, before clustering."""
+        if self.db_api is not None:
+            self.db_api.duckdb_con.close()
+        self.linker = self.db_api = None
+
+
+def train(rows, *, threshold: float = DEFAULT_THRESHOLD, max_pairs: float = 2e6, seed: int = 1,
+          em_rules=EM_RULES, block_limit: int | None = BLOCK_LIMIT) -> Trained:
+    """Train a person model, without labels, on feature rows (from `person.features`): a list, or any iterable
+    (which is read once into an Arrow table, so that a million rows need not be held twice)."""
+    from splink import Linker
+
+    frame = feature_table(rows)
+    comparisons = [c for c in person.COMPARISONS if _known(frame, c.columns[0]) >= 2]
+    db_api = duckdb_api()
+    linker = Linker(db_api.register(frame), settings_for(comparisons, frame.column_names),
+                    log_level=logging.ERROR)
+    deterministic = [rule for rule in DETERMINISTIC_RULES
+                     if "id_number" not in rule or "id_number" in frame.column_names]
+    try:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    except Exception:  # noqa: BLE001 - too little data for the rules: keep the default prior
+        logger.info("Kept the default prior: the deterministic rules found too little")
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for columns in em_rules:
+        if all(_known(frame, c) > 1 for c in columns):
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    " AND ".join(f"l.{c} = r.{c}" for c in columns), fix_u_probabilities=True,
+                )
+            except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
+                logger.info("EM blocked on %s found nothing to learn from", columns)
+    settings = clamped(linker.misc.save_model_to_json())
+    # Training's tables go with its connection; predict with the clamped model, so that batch scores exactly
+    # as real time will.
+    db_api.duckdb_con.close()
+    db_api = duckdb_api()
+    linker = Linker(db_api.register(without_common_keys(frame, block_limit)), settings,
+                    log_level=logging.ERROR)
+    return Trained(settings=settings, tf=term_frequencies(frame), threshold=threshold, linker=linker,
+                   db_api=db_api)
+
+
+def clamped(settings: dict) -> dict:
+    """The model with every m and u kept off zero, and levels never seen in training made neutral (m = u).
+
+    A level that never held for a true match in training (m = 0) would otherwise forbid a match outright;
+    evidence that strong should come from an analyst, not from a sample. The prior is kept inside (0, 1) too: on
+    data where the deterministic rules find no pairs at all it is estimated as 0, which no weight can overcome.
+    A comparison's last level (its values differ) that random pairs reach (u known) but expectation
+    maximisation left without an m never held for a match in the pairs it learnt from: it gets the floor, as
+    m = 0 would, not neutrality, or whether namesakes born forty years apart differ would turn on the sample.
+    """
+    prior = settings.get("probability_two_random_records_match")
+    if prior is not None:
+        settings["probability_two_random_records_match"] = min(max(prior, PRIOR_FLOOR), 0.5)
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m is None and u is not None and level is comparison["comparison_levels"][-1]:
+                m = 0.0
+            if m is None or u is None:
+                level["m_probability"] = level["u_probability"] = max(u or m or 0.01, PROBABILITY_FLOOR)
+                continue
+            level["m_probability"] = max(m, PROBABILITY_FLOOR)
+            level["u_probability"] = max(u, PROBABILITY_FLOOR)
+    return settings
+
+
+def predict_pairs(trained: Trained, threshold: float | None = None):
+    """Every blocked pair at or above the threshold, as a DataFrame (unique_id_l, unique_id_r, probability)."""
+    threshold = trained.threshold if threshold is None else threshold
+    result = trained.linker.inference.predict(threshold_match_probability=threshold)
+    frame = result.as_pandas_dataframe()
+    return frame[["unique_id_l", "unique_id_r", "match_probability", "match_weight"]]
+
+
+def predicted_pairs(trained: Trained, threshold: float | None = None, batch_rows: int = BATCH_ROWS):
+    """Every blocked pair at or above the threshold, as Arrow record batches of (unique_id_l, unique_id_r,
+    match_probability): the predictions stay in DuckDB (on disk past its memory limit) and are read a batch at
+    a time, never as one frame."""
+    threshold = trained.threshold if threshold is None else threshold
+    result = trained.linker.inference.predict(threshold_match_probability=threshold)
+    try:
+        relation = result.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability")
+        yield from relation.to_arrow_reader(batch_rows)
+    finally:
+        result.drop_table_from_database_and_remove_from_cache()
+
+
+class Scorer:
+    """Scores two mentions' features with a saved model, in pure Python (no DuckDB): for real-time matching."""
+
+    def __init__(self, settings: dict, tf: dict, threshold: float, strong_threshold: float = STRONG_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.strong_threshold = strong_threshold
+        prior = settings.get("probability_two_random_records_match") or 1e-4
+        self.prior_weight = math.log2(prior / (1 - prior))
+        self.tf = tf
+        self.comparisons = []
+        for saved in settings["comparisons"]:
+            spec = person.BY_NAME[saved["output_column_name"]]
+            levels = []
+            exact_u = None
+            for level, saved_level in zip(spec.levels, saved["comparison_levels"], strict=True):
+                m, u = saved_level.get("m_probability"), saved_level.get("u_probability")
+                weight = math.log2(m / u) if m and u else 0.0
+                if level.tf_column and u:
+                    exact_u = u
+                levels.append((level, weight, saved_level.get("tf_minimum_u_value", 0.0)))
+            self.comparisons.append((spec, levels, exact_u))
+
+    def _tf(self, column: str, value) -> float | None:
+        table = self.tf.get(column)
+        if not table or value is None:
+            return None
+        return table["values"].get(value, table["floor"])
+
+    def score(self, left: dict, right: dict, *, explain: bool = False):
+        """(match probability, match weight, evidence) for two mentions' features."""
+        weight = self.prior_weight
+        evidence = []
+        for spec, levels, exact_u in self.comparisons:
+            index = spec.level_of(left, right)
+            level, level_weight, tf_min = levels[index]
+            if level.is_null:
+                continue
+            if level.tf_column and exact_u:
+                tfs = [t for t in (self._tf(level.tf_column, left.get(level.tf_column)),
+                                   self._tf(level.tf_column, right.get(level.tf_column))) if t is not None]
+                if tfs:
+                    level_weight += math.log2(exact_u) - math.log2(max(*tfs, tf_min or 1e-12))
+            weight += level_weight
+            if explain:
+                shown = person.SHOWN[spec.name]
+                evidence.append({
+                    "field": spec.name, "level": level.label, "left": _shown(left.get(shown)),
+                    "right": _shown(right.get(shown)), "weight": round(level_weight, 2),
+                    "text": level.explain.format(field=spec.description, left=_shown(left.get(shown)),
+                                                 right=_shown(right.get(shown))),
+                })
+        probability = 1 / (1 + 2 ** -weight) if weight > -1000 else 0.0
+        return probability, weight, evidence
+
+    def against(self, left: dict, right: dict) -> float:
+        """The weight of the comparisons on which two mentions disagree (the levels' weights below zero): how
+        surely they are different people, whatever they share. Nothing known on either side is no
+        disagreement."""
+        total = 0.0
+        for spec, levels, _exact_u in self.comparisons:
+            level_weight = levels[spec.level_of(left, right)][1]
+            if level_weight < 0:
+                total += level_weight
+        return total
+
+
+class Judge:
+    """What clustering asks the model about mentions by id (`cluster.cluster`'s `judge`), from their features
+    (`features_of(id)`; the last few hundred thousand asked about are kept)."""
+
+    def __init__(self, scorer: Scorer, features_of: Callable[[int], dict]) -> None:
+        self.scorer = scorer
+        self.features = functools.lru_cache(maxsize=200_000)(features_of)
+        self.threshold_weight = math.log2(scorer.threshold / (1 - scorer.threshold))
+
+    def conflict(self, a: int, b: int) -> bool:
+        """Whether the model is all but sure two mentions are different people, from what they disagree on.
+        Not from their match weight: two mentions that share little ("Mikey Osei" and "Micahel Osei", 2008)
+        have a low one without being anyone else."""
+        return self.scorer.against(self.features(a), self.features(b)) < CONFLICT_WEIGHT
+
+    def together(self, left: list[int], right: list[int]) -> bool:
+        """Whether two groups of mentions are, on the whole, one person: the pairs across them at the
+        threshold on average. One weak link between two people said more than once (Thomas Campbell born 1964,
+        and "Campbell Thomas" of another date and address) is not enough."""
+        weights = [self.scorer.score(self.features(a), self.features(b))[1] for a in left for b in right]
+        return sum(weights) >= self.threshold_weight * len(weights)
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+def explain(evidence: list[dict]) -> str:
+    """A readable explanation of a match from its evidence: the strongest reasons first, with their weights.
+
+    "Same nickname 'kaz' (weight +6.1); date of birth with day and month swapped (+4.2); ..."
+    """
+    parts = []
+    for index, item in enumerate(sorted(evidence, key=lambda e: -abs(e.get("weight") or 0))):
+        text = item.get("text") or item.get("field", "")
+        weight = item.get("weight")
+        if index:
+            text = f"{text[:1].lower()}{text[1:]}"
+        if weight is None:
+            parts.append(text)
+        else:
+            parts.append(f"{text} (weight {weight:+.1f})" if index == 0 else f"{text} ({weight:+.1f})")
+    return "; ".join(parts) + ("." if parts else "")
+
+
+# Until the first batch run has trained a model, real-time matching scores with these starting values: the
+# chance that each level holds for the same person (m) and for two different people (u), set by hand.
+STARTING_PARAMETERS = {
+    "given": [(0.75, 0.01), (0.10, 0.002), (0.08, 0.003), (0.03, 0.002), (0.01, 0.005), (0.01, 0.0001),
+              (0.02, 0.978)],
+    "family": [(0.85, 0.005), (0.08, 0.001), (0.02, 0.001), (0.02, 0.004), (0.01, 0.0001), (0.02, 0.989)],
+    "nickname": [(0.6, 0.002), (0.1, 0.001), (0.3, 0.997)],
+    "birth": [(0.55, 0.0002), (0.02, 0.00002), (0.05, 0.0015), (0.01, 0.0013), (0.01, 0.015), (0.18, 0.013),
+              (0.12, 0.027), (0.05, 0.07), (0.01, 0.872)],
+    "sex": [(0.98, 0.5), (0.02, 0.5)],
+    "postcode": [(0.8, 0.001), (0.05, 0.06), (0.15, 0.939)],
+    "address": [(0.8, 0.003), (0.05, 0.005), (0.15, 0.992)],
+    "id_number": [(0.9, 0.0001), (0.05, 0.001), (0.05, 0.9989)],
+}
+
+
+def starting_settings() -> dict:
+    """A complete Splink model with the starting parameters, for real time before any batch run."""
+    settings = settings_for(list(person.COMPARISONS), person.BLOCKING_COLUMNS)
+    settings["probability_two_random_records_match"] = 1e-4
+    for comparison in settings["comparisons"]:
+        parameters = iter(STARTING_PARAMETERS[comparison["output_column_name"]])
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            level["m_probability"], level["u_probability"] = next(parameters)
+    return settings

@@ -1,0 +1,326 @@
+"""The Fellegi-Sunter model of person mentions: features, blocking keys, comparisons and their levels.
+
+Each comparison level is written twice, once as DuckDB SQL for Splink (batch) and once as a Python predicate over
+the same precomputed features (real-time scoring), so that both score a pair the same way. Everything fuzzy that
+can be precomputed per record is: cleaned names, canonical given names through the nickname table, phonetic codes,
+the date of birth with day and month swapped, a birth year from a date of birth or a stated age, and the blocking
+keys. What is left to compare pairwise is equality, Jaro-Winkler similarity and edit distance.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from lantern.intel.linking.resolution import names
+
+SEX_KNOWN = {"male": "m", "female": "f", "m": "m", "f": "f"}
+
+
+def _iso(value) -> str | None:
+    """A date (or an ISO date string, or 8 digits YYYYMMDD) as YYYY-MM-DD, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:10])).isoformat()
+        except ValueError:
+            # Impossible dates (FEBRL has them) are still evidence as written.
+            return text[:10] if text[:4].isdigit() and text[5:7].isdigit() and text[8:10].isdigit() else None
+    return None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean_code(value) -> str | None:
+    text = "".join(ch for ch in str(value or "").upper() if ch.isalnum())
+    return text or None
+
+
+def features(record: dict) -> dict:
+    """The features of one person mention, from whatever of its fields are known.
+
+    `record` may have: unique_id, given_name, family_name, name (a full name, split when the parts are missing),
+    nickname, date_of_birth, age, report_year, sex, address, postcode, id_number.
+    """
+    given = names.clean(record.get("given_name"))
+    family = names.clean(record.get("family_name"))
+    if not given and not family and record.get("name"):
+        given, family = names.split_name(record.get("name"))
+    family = family.replace(" ", "") if family else ""
+    given = given.split()[0] if given else ""
+    nickname = names.clean(record.get("nickname")).replace(" ", "")
+    dob = _iso(record.get("date_of_birth"))
+    birth_year = int(dob[:4]) if dob and dob[:4].isdigit() else None
+    age, report_year = _int(record.get("age")), _int(record.get("report_year"))
+    if birth_year is None and age is not None and report_year is not None:
+        birth_year = report_year - age
+    dob_swap = f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}" if dob and dob[5:7] != dob[8:10] else None
+    sex = SEX_KNOWN.get(str(record.get("sex") or "").strip().lower())
+    postcode = _clean_code(record.get("postcode"))
+    address = names.clean_address(record.get("address")) or None
+    forms = sorted({given} | names.FAMILIAR.get(given, set())) if given else []
+    canonical = names.canonical(given) if given else ""
+    given_ph, family_ph = names.phonetic(given), names.phonetic(family)
+    by = str(birth_year) if birth_year is not None else ""
+    keys = {
+        # Both orders of the two names give one key, so that names written the other way round meet.
+        "bk_name": ":".join(sorted((family_ph, given_ph))) if family_ph and given_ph else None,
+        "bk_fc": f"{family_ph}:{canonical}" if family_ph and canonical else None,
+        "bk_dob": f"{dob[:4]}:{'-'.join(sorted((dob[5:7], dob[8:10])))}" if dob else None,
+        "bk_fy": f"{family_ph}:{by}" if family_ph and by else None,
+        "bk_gy": f"{canonical}:{by}" if canonical and by else None,
+        "bk_nick": nickname or None,
+        # A full postcode holds a few households: alone it finds a mention whose names slipped or are missing.
+        "bk_pc": postcode,
+        # A slip in a given name seldom touches its first letter (a phonetic code may change throughout).
+        "bk_fg": f"{family_ph}:{given[:1]}" if family_ph and given else None,
+        "bk_ga": f"{canonical}:{address}" if canonical and address else None,
+        "bk_fa": f"{family_ph}:{address}" if family_ph and address else None,
+        "bk_id": _clean_code(record.get("id_number")),
+    }
+    return {
+        "unique_id": record.get("unique_id"),
+        "given": given or None,
+        "family": family or None,
+        "nickname": nickname or None,
+        "given_forms": forms,
+        "given_ph": given_ph or None,
+        "family_ph": family_ph or None,
+        "dob": dob,
+        "dob_swap": dob_swap,
+        "birth_year": birth_year,
+        "has_dob": dob is not None,
+        "sex": sex,
+        "postcode": postcode,
+        "pc_out": postcode[:-3] if postcode and len(postcode) > 4 else None,
+        "address": address,
+        "id_number": keys["bk_id"],
+        **keys,
+    }
+
+
+BLOCKING_COLUMNS = ("bk_name", "bk_fc", "bk_fg", "bk_dob", "bk_fy", "bk_gy", "bk_nick", "bk_pc", "bk_ga",
+                    "bk_fa", "bk_id")
+
+
+def blocking_keys(feats: dict) -> list[str]:
+    """The blocking keys of a mention, as stored in the shared index: `<rule>:<value>`."""
+    return [f"{column[3:]}:{feats[column]}" for column in BLOCKING_COLUMNS if feats.get(column)]
+
+
+# Comparisons
+def _jw(a, b) -> float:
+    return names.jaro_winkler(a or "", b or "")
+
+
+def _lev(a, b) -> int:
+    import jellyfish
+
+    return jellyfish.levenshtein_distance(a or "", b or "")
+
+
+def _dlev(a, b) -> int:
+    import jellyfish
+
+    return jellyfish.damerau_levenshtein_distance(a or "", b or "")
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparison: its SQL for Splink, the same test in Python, and how to explain it."""
+
+    label: str
+    sql: str
+    test: Callable[[dict, dict], bool]
+    explain: str
+    tf_column: str | None = None
+    is_null: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison of one aspect of two mentions, through its levels (the first that holds applies)."""
+
+    name: str
+    columns: tuple[str, ...]
+    levels: tuple[Level, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    def level_of(self, left: dict, right: dict) -> int:
+        """The index of the first level whose test holds (the last, "else", level always holds)."""
+        for index, level in enumerate(self.levels):
+            if level.test(left, right):
+                return index
+        return len(self.levels) - 1
+
+
+def _null(column: str) -> Level:
+    return Level("missing", f"{column}_l IS NULL OR {column}_r IS NULL",
+                 lambda a, b, c=column: a.get(c) is None or b.get(c) is None, "", is_null=True)
+
+
+def _else() -> Level:
+    return Level("different", "ELSE", lambda a, b: True, "{field} differs ('{left}' and '{right}')")
+
+
+def _exact(column: str, explain: str, tf: bool = False) -> Level:
+    return Level("exact", f"{column}_l = {column}_r", lambda a, b, c=column: a.get(c) is not None and a.get(c) == b.get(c), explain,
+                 tf_column=column if tf else None)
+
+
+def _jaro(column: str, threshold: float, explain: str) -> Level:
+    return Level(f"similar ({threshold})", f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}",
+                 lambda a, b, c=column, t=threshold: _jw(a.get(c), b.get(c)) >= t, explain)
+
+
+def _swapped(explain: str) -> Level:
+    """Given and family names written the other way round (each nearly the other's)."""
+    return Level(
+        "given and family swapped",
+        "jaro_winkler_similarity(given_l, family_r) >= 0.9 AND jaro_winkler_similarity(family_l, given_r) >= 0.9",
+        lambda a, b: _jw(a.get("given"), b.get("family")) >= 0.9 and _jw(a.get("family"), b.get("given")) >= 0.9,
+        explain,
+    )
+
+
+GIVEN = Comparison("given", ("given", "given_forms", "given_ph"), (
+    _null("given"),
+    _exact("given", "Same given name '{left}'", tf=True),
+    Level("familiar form", "list_has_any(given_forms_l, given_forms_r)",
+          lambda a, b: bool(set(a["given_forms"]) & set(b["given_forms"])),
+          "Given name '{left}' is a familiar form of '{right}'"),
+    _jaro("given", 0.92, "Given names '{left}' and '{right}' differ by a slip"),
+    Level("sounds alike", "given_ph_l = given_ph_r", lambda a, b: a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"),
+          "Given names '{left}' and '{right}' sound alike"),
+    _jaro("given", 0.85, "Given names '{left}' and '{right}' are alike"),
+    _swapped("Given name '{left}' was written as the family name"),
+    _else(),
+), "Given name")
+
+FAMILY = Comparison("family", ("family", "family_ph"), (
+    _null("family"),
+    _exact("family", "Same family name '{left}'", tf=True),
+    _jaro("family", 0.92, "Family names '{left}' and '{right}' differ by a slip"),
+    Level("sounds alike", "family_ph_l = family_ph_r", lambda a, b: a.get("family_ph") is not None and a.get("family_ph") == b.get("family_ph"),
+          "Family names '{left}' and '{right}' sound alike"),
+    _jaro("family", 0.85, "Family names '{left}' and '{right}' are alike"),
+    _swapped("Family name '{left}' was written as the given name"),
+    _else(),
+), "Family name")
+
+NICKNAME = Comparison("nickname", ("nickname", "given_forms"), (
+    Level("missing", "(nickname_l IS NULL AND nickname_r IS NULL) OR "
+          "((nickname_l IS NULL OR nickname_r IS NULL) AND "
+          "NOT (coalesce(list_contains(given_forms_l, nickname_r), false) "
+          "OR coalesce(list_contains(given_forms_r, nickname_l), false)))",
+          lambda a, b: (a.get("nickname") is None and b.get("nickname") is None) or (
+              (a.get("nickname") is None or b.get("nickname") is None)
+              and not (b.get("nickname") in a["given_forms"] or a.get("nickname") in b["given_forms"])),
+          "", is_null=True),
+    _exact("nickname", "Same nickname '{left}'", tf=True),
+    Level("nickname is a name", "coalesce(list_contains(given_forms_l, nickname_r), false) "
+          "OR coalesce(list_contains(given_forms_r, nickname_l), false)",
+          lambda a, b: (b.get("nickname") is not None and b["nickname"] in a["given_forms"])
+          or (a.get("nickname") is not None and a["nickname"] in b["given_forms"]),
+          "Nickname matches the other's given name ('{left}' and '{right}')"),
+    _else(),
+), "Nickname")
+
+BIRTH = Comparison("birth", ("dob", "dob_swap", "birth_year", "has_dob"), (
+    _null("birth_year"),
+    _exact("dob", "Same date of birth {left}", tf=False),
+    Level("day and month swapped", "dob_swap_l = dob_r",
+          lambda a, b: a.get("dob_swap") is not None and a.get("dob_swap") == b.get("dob"),
+          "Date of birth with day and month swapped ({left} and {right})"),
+    Level("one slip", "has_dob_l AND has_dob_r AND levenshtein(dob_l, dob_r) <= 1",
+          lambda a, b: bool(a["has_dob"] and b["has_dob"] and _lev(a["dob"], b["dob"]) <= 1),
+          "Dates of birth differ by one digit ({left} and {right})"),
+    # Two slips of one date (a day either side) still share the month; dates in one year share little more.
+    Level("same month", "has_dob_l AND has_dob_r AND substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
+          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["dob"][:7] == b["dob"][:7]),
+          "Dates of birth in the same month ({left} and {right})"),
+    Level("same year", "has_dob_l AND has_dob_r AND birth_year_l = birth_year_r",
+          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["birth_year"] == b["birth_year"]),
+          "Dates of birth in the same year ({left} and {right})"),
+    # An age gives the birth year or the year before (birthday not yet reached): the same year counts for
+    # more.
+    Level("age gives the same year", "NOT (has_dob_l AND has_dob_r) AND birth_year_l = birth_year_r",
+          lambda a, b: not (a["has_dob"] and b["has_dob"]) and a["birth_year"] == b["birth_year"],
+          "Ages agree (born in {left} and {right})"),
+    Level("age agrees", "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 1",
+          lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 1,
+          "Ages agree (born about {left} and {right})"),
+    Level("age roughly agrees", "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 5",
+          lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 5,
+          "Ages roughly agree (born about {left} and {right})"),
+    Level("different", "ELSE", lambda a, b: True, "Dates of birth or ages differ ({left} and {right})"),
+), "Date of birth or age")
+
+SEX = Comparison("sex", ("sex",), (
+    _null("sex"), _exact("sex", "Same sex"), _else(),
+), "Sex")
+
+POSTCODE = Comparison("postcode", ("postcode", "pc_out"), (
+    _null("postcode"),
+    _exact("postcode", "Same postcode {left}", tf=True),
+    Level("same district", "pc_out_l = pc_out_r", lambda a, b: a.get("pc_out") is not None
+          and a.get("pc_out") == b.get("pc_out"), "Postcodes in the same district ({left} and {right})"),
+    _else(),
+), "Postcode")
+
+ADDRESS = Comparison("address", ("address",), (
+    _null("address"),
+    _exact("address", "Same address '{left}'", tf=True),
+    _jaro("address", 0.9, "Addresses '{left}' and '{right}' are nearly the same"),
+    _else(),
+), "Address")
+
+ID_NUMBER = Comparison("id_number", ("id_number",), (
+    _null("id_number"),
+    _exact("id_number", "Same identifying number {left}"),
+    Level("one slip", "damerau_levenshtein(id_number_l, id_number_r) <= 1",
+          lambda a, b: _dlev(a["id_number"], b["id_number"]) <= 1,
+          "Identifying numbers differ by one character ({left} and {right})"),
+    _else(),
+), "Identifying number")
+
+COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, NICKNAME, BIRTH, SEX, POSTCODE, ADDRESS, ID_NUMBER)
+BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
+# What each comparison shows as its two values in an explanation.
+SHOWN = {"given": "given", "family": "family", "nickname": "nickname", "birth": "dob", "sex": "sex",
+         "postcode": "postcode", "address": "address", "id_number": "id_number"}
+
+
+def comparisons_for(rows: Iterable[dict]) -> list[Comparison]:
+    """The comparisons worth making on these records: those whose main column is known in at least two."""
+    known = {c.name: 0 for c in COMPARISONS}
+    for row in rows:
+        for c in COMPARISONS:
+            if row.get(c.columns[0]) is not None:
+                known[c.name] += 1
+    return [c for c in COMPARISONS if known[c.name] >= 2]
+
+
+def splink_comparison(comparison: Comparison) -> dict:
+    """The comparison as a Splink settings dict."""
+    levels = []
+    for level in comparison.levels:
+        entry: dict = {"sql_condition": level.sql, "label_for_charts": level.label}
+        if level.is_null:
+            entry["is_null_level"] = True
+        if level.tf_column:
+            entry["tf_adjustment_column"] = level.tf_column
+            entry["tf_adjustment_weight"] = 1.0
+        levels.append(entry)
+    return {"output_column_name": comparison.name, "comparison_description": comparison.description,
+            "comparison_levels": levels}

@@ -1,0 +1,236 @@
+"""The person model: nicknames, phonetics and transposed dates; pure-Python scoring that agrees with Splink; the
+readable explanation; clustering bound by analysts' decisions."""
+
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lantern.intel.linking.resolution import cluster
+
+from lantern.intel.linking.resolution import model
+
+from lantern.intel.linking.resolution import names
+
+from lantern.intel.linking.resolution import person
+
+
+def feats(**fields):
+    """Features of a person mention from a few fields."""
+    return person.features({"unique_id": fields.pop("unique_id", 1), **fields})
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    """The starting model (no training), scored in Python."""
+    return model.Scorer(model.starting_settings(), {}, model.DEFAULT_THRESHOLD)
+
+
+@pytest.mark.parametrize(("short", "full"), [("Bob", "Robert"), ("Mo", "Mohammed"), ("Kaz", "Kareem"),
+                                              ("Liz", "Elizabeth"), ("Alex", "Alexandru")])
+def test_familiar_forms_are_known(short, full):
+    """A familiar form is recognised in either order."""
+    assert names.is_familiar_form(names.clean(short), names.clean(full))
+    assert set(feats(given_name=short)["given_forms"]) & set(feats(given_name=full)["given_forms"])
+
+
+def test_a_nickname_and_a_transposed_date_still_match(scorer):
+    """Bob Smith born 4 March 1980 is Robert Smith born 3 April 1980, typed the other way round."""
+    bob = feats(given_name="Bob", family_name="Smith", date_of_birth="1980-03-04")
+    robert = feats(given_name="Robert", family_name="Smith", date_of_birth="1980-04-03", unique_id=2)
+    probability, weight, evidence = scorer.score(bob, robert, explain=True)
+    levels = {e["field"]: e["level"] for e in evidence}
+    assert levels["given"] == "familiar form"
+    assert levels["birth"] == "day and month swapped"
+    assert probability >= scorer.threshold
+    stranger = feats(given_name="Robert", family_name="Smith", date_of_birth="1961-11-23", unique_id=3)
+    assert scorer.score(bob, stranger)[1] < weight
+
+
+def test_names_that_sound_alike_are_closer_than_names_that_do_not(scorer):
+    """Phonetics and slips count for something; a different name counts against."""
+    base = feats(given_name="Stephen", family_name="Thornfield", date_of_birth="1990-01-05")
+    alike = feats(given_name="Steven", family_name="Thornfeild", date_of_birth="1990-01-05", unique_id=2)
+    unlike = feats(given_name="Gareth", family_name="Okafor", date_of_birth="1990-01-05", unique_id=3)
+    assert scorer.score(base, alike)[1] > scorer.score(base, unlike)[1]
+    assert person.blocking_keys(base)[0] != ""
+
+
+def test_the_explanation_reads_the_evidence_strongest_first(scorer):
+    """Same nickname, swapped date of birth: the sentence names both, with their weights."""
+    left = feats(nickname="Kaz", family_name="Hassan", date_of_birth="1990-03-04")
+    right = feats(nickname="kaz", family_name="Hassan", date_of_birth="1990-04-03", unique_id=2)
+    _p, _w, evidence = scorer.score(left, right, explain=True)
+    text = model.explain(evidence)
+    assert text.startswith("Date of birth with day and month swapped (1990-03-04 and 1990-04-03) (weight +")
+    assert "; same nickname 'kaz' (+" in text and "; same family name 'hassan' (+" in text
+    weights = [float(part.rsplit("(", 1)[1].strip(").").replace("weight ", "")) for part in text.split(";")]
+    assert weights == sorted(weights, reverse=True) and text.endswith(".")
+
+
+def test_missing_fields_are_neither_for_nor_against(scorer):
+    """Two mentions with only a name in common score on the name alone."""
+    left, right = feats(given_name="Amy", family_name="Fairley"), feats(given_name="Amy", family_name="Fairley",
+                                                                         unique_id=2)
+    _p, _w, evidence = scorer.score(left, right, explain=True)
+    assert {e["field"] for e in evidence} == {"given", "family"}
+
+
+@given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=12), st.one_of(st.none(), st.integers(-5, 200)))
+@settings(max_examples=200, deadline=None)
+def test_features_never_fail_on_anything_written(given_name, family, dob, age):
+    """Whatever a report says, features and blocking keys are computed, and the same each time."""
+    record = {"unique_id": 1, "given_name": given_name, "family_name": family, "date_of_birth": dob, "age": age,
+              "report_year": 2025, "nickname": given_name[:5]}
+    first = person.features(record)
+    assert first == person.features(record)
+    assert all(":" in key for key in person.blocking_keys(first))
+
+
+def test_clustering_keeps_rejected_pairs_apart_and_confirmed_pairs_together():
+    """A cannot-link holds against a chain of strong links; a must-link joins what nothing links."""
+    pairs = [(1, 2, 0.999), (2, 3, 0.999), (4, 5, 0.6)]
+    assert len({cluster.cluster(range(1, 7), pairs)[i] for i in (1, 2, 3)}) == 1
+    kept = cluster.cluster(range(1, 7), pairs, cannot_link=[(1, 3)], strong=0.99)
+    assert kept[1] != kept[3]
+    joined = cluster.cluster(range(1, 7), pairs, must_link=[(1, 6)], strong=0.99)
+    assert joined[1] == joined[6]
+
+
+def test_a_weak_mention_joins_one_person_and_does_not_bridge_two():
+    """Below the strong threshold a lone mention joins its best cluster only."""
+    pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 1, 0.7), (5, 3, 0.6)]
+    found = cluster.cluster(range(1, 6), pairs, strong=0.99)
+    assert found[5] == found[1] and found[1] != found[3]
+
+
+class BirthYearJudge:
+    """A judge that knows only birth years: two years apart is a conflict, and groups are together when none
+    differs."""
+
+    def __init__(self, born: dict) -> None:
+        self.born = born
+
+    def conflict(self, a, b) -> bool:
+        return bool(self.born[a] and self.born[b] and self.born[a] != self.born[b])
+
+    def together(self, left, right) -> bool:
+        return not any(self.conflict(a, b) for a in left for b in right)
+
+
+def test_a_chain_of_links_does_not_make_two_namesakes_one_person():
+    """Strong links from Jack Price born 1979 to "Jack Price", 45, and from there to Jack Price born 1964: the
+    model is all but sure the two born fifteen years apart are different people, so they stay apart, and a
+    lone mention that is not the person in a cluster does not join it."""
+    judge = BirthYearJudge({1: 1979, 2: None, 3: 1964, 4: 1964, 5: 1979})
+    pairs = [(1, 2, 0.999), (2, 3, 0.995), (3, 4, 0.999), (5, 4, 0.8), (5, 1, 0.7)]
+    found = cluster.cluster(range(1, 6), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] != found[3] == found[4]
+    assert found[5] == found[1]
+    assert len(set(cluster.cluster(range(1, 6), pairs, strong=0.99).values())) == 1
+
+
+def test_a_component_too_large_to_check_pair_by_pair_is_left_joined_and_reported(monkeypatch, caplog):
+    """Conflicts are looked for among every pair of a component: one past the limit is not checked (the cost
+    would be quadratic) but left as the links made it, with a warning."""
+    monkeypatch.setattr(cluster, "CONFLICT_COMPONENT_LIMIT", 2)
+    judge = BirthYearJudge({1: 1979, 2: None, 3: 1964})
+    pairs = [(1, 2, 0.999), (2, 3, 0.995)]
+    with caplog.at_level("WARNING", logger="lantern.intel.linking.resolution.cluster"):
+        found = cluster.cluster(range(1, 4), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] == found[3]
+    assert "not checked for conflicts" in caplog.text
+
+
+def test_with_a_judge_a_weak_link_joins_two_clusters_that_are_one_person_and_not_two_that_are_not():
+    """Alison Doyle born 2009, said twice, and "Alison Doyle", 13, said twice, are joined by a weak link; a
+    weak link to a namesake born in another year is refused."""
+    judge = BirthYearJudge({1: 2009, 2: 2009, 3: None, 4: None, 5: 2011, 6: 2011})
+    pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 6, 0.999), (2, 3, 0.9), (4, 5, 0.8)]
+    found = cluster.cluster(range(1, 7), pairs, strong=0.99, judge=judge)
+    assert found[1] == found[2] == found[3] == found[4] != found[5] == found[6]
+    plain = cluster.cluster(range(1, 7), pairs, strong=0.99)
+    assert plain[1] != plain[3] and plain[3] != plain[5]
+
+
+def test_a_namesake_of_the_other_sex_born_elsewhere_is_a_conflict_and_a_vague_mention_is_not(scorer):
+    """The same name, but another sex, date of birth and postcode, is all but surely someone else; the same
+    name with only an age that fits is not, however little it says."""
+    jack = feats(given_name="Jack", family_name="Price", date_of_birth="1979-10-28", sex="male",
+                 postcode="RV5 3HS")
+    other = feats(given_name="Jack", family_name="Price", date_of_birth="1964-02-11", sex="female",
+                  postcode="RV9 1AA", unique_id=2)
+    vague = feats(given_name="Jack", family_name="Price", age=45, report_year=2024, unique_id=3)
+    judge = model.Judge(scorer, {f["unique_id"]: f for f in (jack, other, vague)}.__getitem__)
+    assert judge.conflict(1, 2) and judge.conflict(2, 1)
+    assert not judge.conflict(1, 3) and not judge.conflict(2, 3)
+    assert judge.together([1], [3]) and not judge.together([1, 3], [2])
+
+
+def test_house_numbers_tell_addresses_in_one_street_apart():
+    """Two houses in one street are two addresses; the same house written twice is one."""
+    one = feats(address="12 Mill Lane")
+    assert one["address"] == feats(address="12, Mill Lane.")["address"] == "12 mill lane"
+    assert one["address"] != feats(address="14 Mill Lane")["address"]
+
+
+@pytest.fixture(scope="module")
+def small_training():
+    """A small synthetic set of person mentions, trained on with Splink (a few seconds)."""
+    from dataclasses import replace
+
+    from lantern.demo import dataset
+    from lantern.demo.population import SIZES, Streams
+
+    size = replace(SIZES["small"], people=120)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(dataset.PERSON_MENTION_FIELDS)
+    writer.writerows(dataset.person_mention_rows(Streams(5), size))
+    buffer.seek(0)
+    rows = [person.features({**r, "unique_id": i}) for i, r in enumerate(csv.DictReader(buffer))]
+    return rows, model.train(rows, max_pairs=2e5)
+
+
+@pytest.mark.django_db
+def test_python_scoring_agrees_with_splink_on_every_pair(small_training):
+    """Real time's pure-Python scorer gives the match probability Splink gives, pair for pair."""
+    rows, trained = small_training
+    frame = model.predict_pairs(trained, threshold=0.01)
+    scorer = model.Scorer(trained.settings, trained.tf, trained.threshold)
+    assert len(frame) > 100
+    worst = max(abs(scorer.score(rows[a], rows[b])[0] - p)
+                for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability))
+    assert worst < 1e-6
+
+
+
+@pytest.mark.django_db
+def test_pairs_streamed_from_duckdb_are_the_pairs_predicted(small_training):
+    """Batch reads predictions a batch at a time into arrays; they are the pairs and scores Splink predicts."""
+    _rows, trained = small_training
+    frame = model.predict_pairs(trained, threshold=0.01)
+    streamed = cluster.Pairs.from_batches(model.predicted_pairs(trained, threshold=0.01, batch_rows=50))
+    assert sorted(zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist())) == sorted(
+        zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
+
+
+def test_clusters_do_not_depend_on_the_order_pairs_come_in():
+    """DuckDB returns pairs in no fixed order: of two equal weak links, the one between the lower ids wins."""
+    pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 3, 0.7), (5, 1, 0.7)]
+    found = [cluster.cluster(range(1, 6), order, strong=0.99) for order in (pairs, pairs[::-1])]
+    assert found[0] == found[1] and found[0][5] == found[0][1] != found[0][3]
+
+
+def test_a_blocking_key_too_common_finds_no_pairs_by_itself():
+    """A key held by more mentions than the limit is left out of prediction's blocking; the rest stand."""
+    import pyarrow as pa
+
+    table = pa.table({"unique_id": [1, 2, 3, 4], "bk_gy": ["william:2008"] * 3 + ["ann:1990"],
+                      "given": ["william"] * 3 + ["ann"]})
+    kept = model.without_common_keys(table, 2)
+    assert kept.column("bk_gy").to_pylist() == [None, None, None, "ann:1990"]
+    assert kept.column("given").equals(table.column("given"))
+    assert model.without_common_keys(table, None).equals(table)
