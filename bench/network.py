@@ -76,8 +76,13 @@ def ensure_database(url: str) -> None:
     from psycopg import sql
 
     config = dj_database_url.parse(url)
-    with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"],
-                         dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
@@ -93,22 +98,27 @@ def write_to_database(nodes: int, sources: np.ndarray, targets: np.ndarray) -> f
     started = time.perf_counter()
     entity_table, association_table = Entity._meta.db_table, Association._meta.db_table
     keep = sources != targets
-    pairs = np.unique(np.stack([np.minimum(sources, targets)[keep], np.maximum(sources, targets)[keep]], axis=1),
-                      axis=0)
+    pairs = np.unique(
+        np.stack([np.minimum(sources, targets)[keep], np.maximum(sources, targets)[keep]], axis=1), axis=0
+    )
     if Entity.objects.count() == nodes and Association.objects.count() == len(pairs):
         return 0.0  # the same synthetic graph from an earlier run (same sizes and seed): not written again
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {association_table}, {entity_table} RESTART IDENTITY CASCADE")
         raw = cursor.cursor
-        with raw.copy(f"COPY {entity_table} (id, kind, label, attributes, created_at, updated_at) FROM STDIN") as copy:
+        with raw.copy(
+            f"COPY {entity_table} (id, kind, label, attributes, created_at, updated_at) FROM STDIN"
+        ) as copy:
             for start in range(1, nodes + 1, 100_000):
                 block = io.StringIO()
                 for entity_id in range(start, min(start + 100_000, nodes + 1)):
                     block.write(f"{entity_id}\tperson\tEntity {entity_id}\t{{}}\tnow\tnow\n")
                 copy.write(block.getvalue())
-        with raw.copy(f"COPY {association_table} (source_id, target_id, kind, weight, note) FROM STDIN") as copy:
+        with raw.copy(
+            f"COPY {association_table} (source_id, target_id, kind, weight, note) FROM STDIN"
+        ) as copy:
             for start in range(0, len(pairs), 200_000):
-                chunk = pairs[start:start + 200_000]
+                chunk = pairs[start : start + 200_000]
                 copy.write("".join(f"{a}\t{b}\tco_mention\t1\t\n" for a, b in chunk.tolist()))
         cursor.execute(f"ANALYZE {association_table}")
     return time.perf_counter() - started
@@ -143,15 +153,24 @@ def run(args) -> list[dict]:
     grow_seconds, grow_cpu = time.perf_counter() - started, time.process_time() - cpu
     assert grown.node_count == graph.node_count + 10
     del grown
-    rows.append({
-        **base, "measure": "build", "graph_nodes": graph.node_count, "graph_links": graph.edge_count,
-        "generate_seconds": round(generate_seconds, 2), "build_seconds": round(build_seconds, 2),
-        "build_cpu_seconds": round(build_cpu, 2), "graph_mb": round(graph.nbytes / 2**20, 1),
-        "build_peak_mb": round(peak / 2**20, 1), "components": len(components),
-        "largest_component": components[0] if components else 0,
-        "components_seconds": round(component_seconds, 2), "add_100_links_seconds": round(grow_seconds, 3),
-        "add_100_links_cpu_seconds": round(grow_cpu, 3),
-    })
+    rows.append(
+        {
+            **base,
+            "measure": "build",
+            "graph_nodes": graph.node_count,
+            "graph_links": graph.edge_count,
+            "generate_seconds": round(generate_seconds, 2),
+            "build_seconds": round(build_seconds, 2),
+            "build_cpu_seconds": round(build_cpu, 2),
+            "graph_mb": round(graph.nbytes / 2**20, 1),
+            "build_peak_mb": round(peak / 2**20, 1),
+            "components": len(components),
+            "largest_component": components[0] if components else 0,
+            "components_seconds": round(component_seconds, 2),
+            "add_100_links_seconds": round(grow_seconds, 3),
+            "add_100_links_cpu_seconds": round(grow_cpu, 3),
+        }
+    )
 
     if args.db:
         ensure_database(args.database_url)
@@ -160,8 +179,16 @@ def run(args) -> list[dict]:
         loaded = graph_load()
         load_seconds, load_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert loaded.edge_count == graph.edge_count, (loaded.edge_count, graph.edge_count)
-        rows.append({**base, "measure": "load", "database": "postgresql", "write_seconds": round(write_seconds, 1),
-                     "load_seconds": round(load_seconds, 2), "load_cpu_seconds": round(load_cpu, 2)})
+        rows.append(
+            {
+                **base,
+                "measure": "load",
+                "database": "postgresql",
+                "write_seconds": round(write_seconds, 1),
+                "load_seconds": round(load_seconds, 2),
+                "load_cpu_seconds": round(load_cpu, 2),
+            }
+        )
         del loaded
 
     rng = np.random.default_rng(args.seed + 1)
@@ -178,14 +205,23 @@ def run(args) -> list[dict]:
             if len(path) - 1 <= 4:
                 near.append((a, b))
     p95 = percentile(wall, 95)
-    rows.append({
-        **base, "measure": "shortest_path", "pairs": len(pairs), "connected": len(lengths),
-        "mean_hops": round(float(np.mean(lengths)), 2) if lengths else None,
-        "p50_ms": round(percentile(wall, 50), 2), "p95_ms": round(p95, 2), "p99_ms": round(percentile(wall, 99), 2),
-        "max_ms": round(max(wall), 2), "cpu_p50_ms": round(percentile(cpu_times, 50), 2),
-        "cpu_p95_ms": round(percentile(cpu_times, 95), 2), "target_p95_ms": TARGET_P95_MS,
-        "target_met": bool(p95 < TARGET_P95_MS),
-    })
+    rows.append(
+        {
+            **base,
+            "measure": "shortest_path",
+            "pairs": len(pairs),
+            "connected": len(lengths),
+            "mean_hops": round(float(np.mean(lengths)), 2) if lengths else None,
+            "p50_ms": round(percentile(wall, 50), 2),
+            "p95_ms": round(p95, 2),
+            "p99_ms": round(percentile(wall, 99), 2),
+            "max_ms": round(max(wall), 2),
+            "cpu_p50_ms": round(percentile(cpu_times, 50), 2),
+            "cpu_p95_ms": round(percentile(cpu_times, 95), 2),
+            "target_p95_ms": TARGET_P95_MS,
+            "target_met": bool(p95 < TARGET_P95_MS),
+        }
+    )
 
     # Pairs within four hops: neighbours of neighbours of random entities, so there are enough of them.
     for a in rng.integers(1, args.nodes + 1, size=args.pairs).tolist():
@@ -200,14 +236,24 @@ def run(args) -> list[dict]:
         paths, _ = graph.simple_paths(a, b)
         wall.append((time.perf_counter() - started) * 1000)
         counts.append(len(paths))
-    rows.append({
-        **base, "measure": "paths_up_to_4_hops", "pairs": len(wall),
-        "mean_paths": round(float(np.mean(counts)), 1) if counts else None,
-        "p50_ms": round(percentile(wall, 50), 2), "p95_ms": round(percentile(wall, 95), 2),
-        "p99_ms": round(percentile(wall, 99), 2),
-    })
-    rows.append({**base, "measure": "process", "max_rss_mb": round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+    rows.append(
+        {
+            **base,
+            "measure": "paths_up_to_4_hops",
+            "pairs": len(wall),
+            "mean_paths": round(float(np.mean(counts)), 1) if counts else None,
+            "p50_ms": round(percentile(wall, 50), 2),
+            "p95_ms": round(percentile(wall, 95), 2),
+            "p99_ms": round(percentile(wall, 99), 2),
+        }
+    )
+    rows.append(
+        {
+            **base,
+            "measure": "process",
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    )
     return rows
 
 
@@ -218,29 +264,48 @@ def report(rows: list[dict], as_json: bool) -> None:
             print(json.dumps(row), flush=True)
         return
     first = rows[0]
-    print(f"Association graph: {first['nodes']:,} entities, {first['edges']:,} links generated "
-          f"({first['graph_links']:,} distinct pairs, {first['components']:,} components, "
-          f"largest {first['largest_component']:,})")
-    print(f"  build CSR adjacency     {first['build_seconds']:>8.2f} s  (CPU {first['build_cpu_seconds']:.2f} s), "
-          f"holds {first['graph_mb']} MB, peak while building {first['build_peak_mb']} MB")
+    print(
+        f"Association graph: {first['nodes']:,} entities, {first['edges']:,} links generated "
+        f"({first['graph_links']:,} distinct pairs, {first['components']:,} components, "
+        f"largest {first['largest_component']:,})"
+    )
+    print(
+        f"  build CSR adjacency     {first['build_seconds']:>8.2f} s  (CPU {first['build_cpu_seconds']:.2f} s), "
+        f"holds {first['graph_mb']} MB, peak while building {first['build_peak_mb']} MB"
+    )
     print(f"  connected components    {first['components_seconds']:>8.2f} s")
-    print(f"  add 100 new links       {first['add_100_links_seconds']:>8.2f} s  (CPU {first['add_100_links_cpu_seconds']:.2f} s;"
-          " what each process does after a report adds links)")
+    print(
+        f"  add 100 new links       {first['add_100_links_seconds']:>8.2f} s  (CPU {first['add_100_links_cpu_seconds']:.2f} s;"
+        " what each process does after a report adds links)"
+    )
     for row in rows[1:]:
         if row["measure"] == "load":
-            print(f"  load from PostgreSQL    {row['load_seconds']:>8.2f} s  (CPU {row['load_cpu_seconds']:.2f} s; "
-                  + (f"COPY of the rows took {row['write_seconds']} s)" if row["write_seconds"]
-                     else "rows from an earlier run reused)"))
+            print(
+                f"  load from PostgreSQL    {row['load_seconds']:>8.2f} s  (CPU {row['load_cpu_seconds']:.2f} s; "
+                + (
+                    f"COPY of the rows took {row['write_seconds']} s)"
+                    if row["write_seconds"]
+                    else "rows from an earlier run reused)"
+                )
+            )
         elif row["measure"] == "shortest_path":
             verdict = "met" if row["target_met"] else "NOT met"
-            print(f"  shortest path, {row['pairs']} random pairs ({row['connected']} connected, "
-                  f"mean {row['mean_hops']} hops):")
-            print(f"      p50 {row['p50_ms']:.2f} ms   p95 {row['p95_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms   "
-                  f"max {row['max_ms']:.2f} ms   (CPU p50 {row['cpu_p50_ms']:.2f}, p95 {row['cpu_p95_ms']:.2f} ms)"
-                  f"   target p95 < {row['target_p95_ms']:.0f} ms: {verdict}")
+            print(
+                f"  shortest path, {row['pairs']} random pairs ({row['connected']} connected, "
+                f"mean {row['mean_hops']} hops):"
+            )
+            print(
+                f"      p50 {row['p50_ms']:.2f} ms   p95 {row['p95_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms   "
+                f"max {row['max_ms']:.2f} ms   (CPU p50 {row['cpu_p50_ms']:.2f}, p95 {row['cpu_p95_ms']:.2f} ms)"
+                f"   target p95 < {row['target_p95_ms']:.0f} ms: {verdict}"
+            )
         elif row["measure"] == "paths_up_to_4_hops":
-            print(f"  all paths of up to 4 hops, {row['pairs']} pairs within 4 hops (mean {row['mean_paths']} paths):")
-            print(f"      p50 {row['p50_ms']:.2f} ms   p95 {row['p95_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms")
+            print(
+                f"  all paths of up to 4 hops, {row['pairs']} pairs within 4 hops (mean {row['mean_paths']} paths):"
+            )
+            print(
+                f"      p50 {row['p50_ms']:.2f} ms   p95 {row['p95_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms"
+            )
         elif row["measure"] == "process":
             print(f"  peak resident memory of the process {row['max_rss_mb']} MB")
     print("Timings are wall-clock on a shared machine; CPU time is given where it helps.")
@@ -253,7 +318,9 @@ def main() -> int:
     parser.add_argument("--edges", type=int, default=5_000_000)
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", action="store_true", help="Also write to PostgreSQL and time loading from it.")
+    parser.add_argument(
+        "--db", action="store_true", help="Also write to PostgreSQL and time loading from it."
+    )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--json", action="store_true", help="One JSON object per line instead of a table.")
     args = parser.parse_args()

@@ -33,8 +33,9 @@ def benchmarks(names: list[str]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and say which failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true",
-                        help="Ask each benchmark for one JSON object per line.")
+    parser.add_argument(
+        "--json", action="store_true", help="Ask each benchmark for one JSON object per line."
+    )
     parser.add_argument("names", nargs="*", help="Only these benchmarks (file names without .py).")
     args = parser.parse_args(argv)
     failed = []

@@ -73,7 +73,9 @@ api = NinjaAPI(
 
 def error_response(request, status: int, error: str, detail: str, fields: dict | None = None):
     """Build the one error shape."""
-    return api.create_response(request, {"error": error, "detail": detail, "fields": fields or {}}, status=status)
+    return api.create_response(
+        request, {"error": error, "detail": detail, "fields": fields or {}}, status=status
+    )
 
 
 def _field_name(loc) -> str:
@@ -88,7 +90,7 @@ def on_validation_error(request, exc: ValidationError):
     for err in exc.errors:
         message = err.get("msg", "Invalid value.")
         if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
+            message = message[len("Value error, ") :]
         fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
     return error_response(request, 422, "invalid", "The request has errors; see fields.", fields)
 

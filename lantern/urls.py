@@ -6,9 +6,9 @@ from django.urls import URLPattern, URLResolver, include, path
 from lantern.api import api
 from lantern.casework import api as casework_api
 from lantern.core import views as core_views
-from lantern.intake import api as intake_api
 from lantern.frontdoor.api import router as frontdoor_router
 from lantern.insights import api as insights_api
+from lantern.intake import api as intake_api
 from lantern.intel import api as intel_api
 from lantern.oversight import api as oversight_api
 

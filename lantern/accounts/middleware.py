@@ -49,12 +49,7 @@ class MFARequiredMiddleware:
 
     def __call__(self, request):
         user = None if request.path.startswith(MFA_EXEMPT_PREFIXES) else getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not user.is_verified()
-            and mfa_required_for(user)
-        ):
+        if user is not None and user.is_authenticated and not user.is_verified() and mfa_required_for(user):
             from django_otp import user_has_device
 
             target = reverse("accounts:mfa_challenge" if user_has_device(user) else "accounts:mfa_setup")
@@ -63,4 +58,3 @@ class MFARequiredMiddleware:
                 target = f"{target}?{urlencode({'next': request.get_full_path()})}"
             return redirect(target)
         return self.get_response(request)
-

@@ -131,14 +131,16 @@ def active_api_token(raw: str) -> ApiToken | None:
     connection = connections["default"]
     token, user, agency = _TOKEN
     with connection.cursor() as cursor:
-        cursor.execute(_token_sql(connection.vendor), [
-            ApiToken.digest(raw), True, connection.ops.adapt_datetimefield_value(timezone.now())])
+        cursor.execute(
+            _token_sql(connection.vendor),
+            [ApiToken.digest(raw), True, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
-    found = token.read(row[:len(token)])
-    owner = user.read(row[len(token):len(token) + len(user)])
+    found = token.read(row[: len(token)])
+    owner = user.read(row[len(token) : len(token) + len(user)])
     if owner.agency_id is not None:
-        owner._state.fields_cache["agency"] = agency.read(row[len(token) + len(user):])
+        owner._state.fields_cache["agency"] = agency.read(row[len(token) + len(user) :])
     found._state.fields_cache["user"] = owner
     return found

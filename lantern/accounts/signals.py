@@ -28,7 +28,11 @@ def on_logged_out(sender, request, user, **kwargs):
     """Record the logout and forget the session."""
     if user is not None:
         events.logout(user=user)
-        if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
+        if (
+            request is not None
+            and getattr(request, "session", None) is not None
+            and request.session.session_key
+        ):
             UserSession.objects.filter(session_key=request.session.session_key).delete()
 
 

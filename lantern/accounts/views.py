@@ -50,8 +50,12 @@ def _safe_next(request) -> str:
     as the name of a URL, and fail.
     """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and target.isprintable() and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return ""

@@ -42,13 +42,31 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout expirin
 # The lock each process's chainer holds, by database alias.
 _CHAINERS: dict[str, threading.Lock] = {}
 PENDING_FIELDS = (
-    "id", "occurred_at", "event_type", "actor_id", "actor_username", "actor_agency",
-    "object_type", "object_id", "ip_address", "reason", "data",
+    "id",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_username",
+    "actor_agency",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "reason",
+    "data",
 )
 
 HASHED_FIELDS = (
-    "seq", "occurred_at", "event_type", "actor_id", "actor_username", "actor_agency",
-    "object_type", "object_id", "ip_address", "reason", "data",
+    "seq",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_username",
+    "actor_agency",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "reason",
+    "data",
 )
 
 
@@ -150,7 +168,12 @@ class EventDetails(TypedDict, total=False):
 
 
 def _event_fields(
-    *, actor, object_type: str = "", object_id: Any = "", reason: str = "", data: dict[str, Any] | None = None,
+    *,
+    actor,
+    object_type: str = "",
+    object_id: Any = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
     actor_username: str = "",
 ) -> dict[str, Any]:
     """The fields of an event that do not depend on its place in the chain, trimmed to their columns."""
@@ -178,7 +201,9 @@ def journal_entry(*, event_type: str, actor=None, **details: Unpack[EventDetails
     """
     if audit_mode() != JOURNAL:
         return None
-    return AuditPending(occurred_at=timezone.now(), event_type=event_type, **_event_fields(actor=actor, **details))
+    return AuditPending(
+        occurred_at=timezone.now(), event_type=event_type, **_event_fields(actor=actor, **details)
+    )
 
 
 def journal_written() -> None:
@@ -231,7 +256,8 @@ def append_many(
     rows = [
         {
             **_event_fields(
-                actor=actor, actor_username=actor_username,
+                actor=actor,
+                actor_username=actor_username,
                 **{key: item[key] for key in ("object_type", "object_id", "reason", "data") if key in item},
             ),
             "occurred_at": now,
@@ -370,7 +396,9 @@ class BackgroundChainer:
                 if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
                     self.wake = threading.Event()  # a forked child must not share its parent's
                     self._pid = os.getpid()
-                    self._thread = threading.Thread(target=self._run, name="lantern-audit-chainer", daemon=True)
+                    self._thread = threading.Thread(
+                        target=self._run, name="lantern-audit-chainer", daemon=True
+                    )
                     self._thread.start()
                     atexit.register(self.flush)
         self.wake.set()
@@ -382,7 +410,9 @@ class BackgroundChainer:
             while chain_pending() == 0 and has_pending() and time.monotonic() < deadline:
                 time.sleep(STEP_BACK)  # the thread is chaining them; wait for it rather than leave them
         except Exception:  # noqa: BLE001 - at exit there is no one to tell but the log; the backstop job retries
-            logger.exception("Chaining pending audit events at exit failed; the audit backstop job will retry.")
+            logger.exception(
+                "Chaining pending audit events at exit failed; the audit backstop job will retry."
+            )
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let the thread finish what it is doing, close its connection and end (tests)."""

@@ -22,7 +22,9 @@ def _obj(obj) -> tuple[str, str]:
 # Authentication
 def login_succeeded(*, user) -> Recorded:
     """A user signed in with their password (MFA may still be due)."""
-    return append(event_type="auth.login_succeeded", actor=user, object_type="accounts.user", object_id=user.pk)
+    return append(
+        event_type="auth.login_succeeded", actor=user, object_type="accounts.user", object_id=user.pk
+    )
 
 
 def login_failed(*, username: str, reason: str = "bad_credentials") -> Recorded:
@@ -58,7 +60,9 @@ def mfa_failed(*, user) -> Recorded:
 
 def mfa_device_confirmed(*, user) -> Recorded:
     """A user set up their authenticator app."""
-    return append(event_type="mfa.device_confirmed", actor=user, object_type="accounts.user", object_id=user.pk)
+    return append(
+        event_type="mfa.device_confirmed", actor=user, object_type="accounts.user", object_id=user.pk
+    )
 
 
 def mfa_recovery_codes_issued(*, user, count: int) -> Recorded:
@@ -68,23 +72,33 @@ def mfa_recovery_codes_issued(*, user, count: int) -> Recorded:
 
 def mfa_reset(*, actor, user, reason: str) -> Recorded:
     """An administrator removed a user's MFA devices so they can set it up again."""
-    return append(event_type="mfa.reset", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+    return append(
+        event_type="mfa.reset", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason
+    )
 
 
 # Agencies and teams
 def agency_created(*, actor, agency) -> Recorded:
     """An agency joined the partnership (actor None when the system, e.g. `lantern demo`, created it)."""
     return append(
-        event_type="agency.created", actor=actor, object_type="accounts.agency", object_id=agency.pk,
-        data={"code": agency.code, "name": agency.name, "kind": agency.kind}, actor_username="" if actor else "system",
+        event_type="agency.created",
+        actor=actor,
+        object_type="accounts.agency",
+        object_id=agency.pk,
+        data={"code": agency.code, "name": agency.name, "kind": agency.kind},
+        actor_username="" if actor else "system",
     )
 
 
 def team_created(*, actor, team) -> Recorded:
     """A team was set up in an agency."""
     return append(
-        event_type="team.created", actor=actor, object_type="accounts.team", object_id=team.pk,
-        data={"agency": team.agency.code, "name": team.name}, actor_username="" if actor else "system",
+        event_type="team.created",
+        actor=actor,
+        object_type="accounts.team",
+        object_id=team.pk,
+        data={"agency": team.agency.code, "name": team.name},
+        actor_username="" if actor else "system",
     )
 
 
@@ -92,8 +106,15 @@ def team_created(*, actor, team) -> Recorded:
 def user_created(*, actor, user) -> Recorded:
     """An account was created."""
     return append(
-        event_type="user.created", actor=actor, object_type="accounts.user", object_id=user.pk,
-        data={"username": user.username, "agency": user.agency.code if user.agency_id else None, "role": user.role},
+        event_type="user.created",
+        actor=actor,
+        object_type="accounts.user",
+        object_id=user.pk,
+        data={
+            "username": user.username,
+            "agency": user.agency.code if user.agency_id else None,
+            "role": user.role,
+        },
         actor_username="" if actor else "system",
     )
 
@@ -101,37 +122,62 @@ def user_created(*, actor, user) -> Recorded:
 def user_updated(*, actor, user, changed: dict[str, Any]) -> Recorded:
     """An account's details, agency, team or role changed; `changed` maps field to [old, new]."""
     return append(
-        event_type="user.updated", actor=actor, object_type="accounts.user", object_id=user.pk, data={"changed": changed}
+        event_type="user.updated",
+        actor=actor,
+        object_type="accounts.user",
+        object_id=user.pk,
+        data={"changed": changed},
     )
 
 
 def user_deactivated(*, actor, user, reason: str) -> Recorded:
     """An account was deactivated and its sessions and tokens ended."""
-    return append(event_type="user.deactivated", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+    return append(
+        event_type="user.deactivated",
+        actor=actor,
+        object_type="accounts.user",
+        object_id=user.pk,
+        reason=reason,
+    )
 
 
 def user_reactivated(*, actor, user, reason: str) -> Recorded:
     """A deactivated account was reactivated."""
-    return append(event_type="user.reactivated", actor=actor, object_type="accounts.user", object_id=user.pk, reason=reason)
+    return append(
+        event_type="user.reactivated",
+        actor=actor,
+        object_type="accounts.user",
+        object_id=user.pk,
+        reason=reason,
+    )
 
 
 def password_changed(*, actor, user) -> Recorded:
     """A password was set or changed."""
-    return append(event_type="user.password_changed", actor=actor, object_type="accounts.user", object_id=user.pk)
+    return append(
+        event_type="user.password_changed", actor=actor, object_type="accounts.user", object_id=user.pk
+    )
 
 
 def api_token_created(*, actor, token) -> Recorded:
     """An API token was issued (its secret is never recorded)."""
     return append(
-        event_type="api_token.created", actor=actor, object_type="accounts.apitoken", object_id=token.pk,
-        data={"user_id": token.user_id, "hint": token.key_hint}, actor_username="" if actor else "system",
+        event_type="api_token.created",
+        actor=actor,
+        object_type="accounts.apitoken",
+        object_id=token.pk,
+        data={"user_id": token.user_id, "hint": token.key_hint},
+        actor_username="" if actor else "system",
     )
 
 
 def api_token_revoked(*, actor, token) -> Recorded:
     """An API token was revoked."""
     return append(
-        event_type="api_token.revoked", actor=actor, object_type="accounts.apitoken", object_id=token.pk,
+        event_type="api_token.revoked",
+        actor=actor,
+        object_type="accounts.apitoken",
+        object_id=token.pk,
         actor_username="" if actor else "system",
     )
 
@@ -140,13 +186,17 @@ def api_token_revoked(*, actor, token) -> Recorded:
 def record_viewed(*, actor, obj, purpose: str = "") -> Recorded:
     """A user read a record about a person."""
     object_type, object_id = _obj(obj)
-    return append(event_type="record.viewed", actor=actor, object_type=object_type, object_id=object_id, reason=purpose)
+    return append(
+        event_type="record.viewed", actor=actor, object_type=object_type, object_id=object_id, reason=purpose
+    )
 
 
 def record_listed(*, actor, object_type: str, ids: list, query: dict | None = None) -> Recorded:
     """A user was shown a list of records about people; the ids shown are kept."""
     return append(
-        event_type="record.listed", actor=actor, object_type=object_type,
+        event_type="record.listed",
+        actor=actor,
+        object_type=object_type,
         data={"ids": [str(i) for i in ids][:500], "count": len(ids), "query": query or {}},
     )
 
@@ -154,7 +204,9 @@ def record_listed(*, actor, object_type: str, ids: list, query: dict | None = No
 def record_exported(*, actor, object_type: str, ids: list, format: str) -> Recorded:
     """Records left the system as a file."""
     return append(
-        event_type="record.exported", actor=actor, object_type=object_type,
+        event_type="record.exported",
+        actor=actor,
+        object_type=object_type,
         data={"ids": [str(i) for i in ids][:5000], "count": len(ids), "format": format},
     )
 
@@ -166,13 +218,16 @@ def audit_checkpoint_written(*, seq: int, head_hash: str) -> Recorded:
 
 def audit_verified(*, events: int, checkpoints_valid: int) -> Recorded:
     """`lantern audit_verify` recomputed the whole chain and found it intact."""
-    return append(event_type="audit.verified", data={"events": events, "checkpoints_valid": checkpoints_valid})
+    return append(
+        event_type="audit.verified", data={"events": events, "checkpoints_valid": checkpoints_valid}
+    )
 
 
 def audit_verification_failed(*, events: int, first_bad_seq: int | None, reason: str) -> Recorded:
     """`lantern audit_verify` found the chain broken; the first bad sequence number and why are kept."""
     return append(
-        event_type="audit.verification_failed", reason=reason,
+        event_type="audit.verification_failed",
+        reason=reason,
         data={"events": events, "first_bad_seq": first_bad_seq},
     )
 
@@ -180,29 +235,54 @@ def audit_verification_failed(*, events: int, first_bad_seq: int | None, reason:
 # The referral loop: decisions, tasks, escalations, cases (issue 3)
 def _record(event_type: str, *, actor, obj, reason: str = "", data: dict | None = None) -> Recorded:
     object_type, object_id = _obj(obj)
-    return append(event_type=event_type, actor=actor, object_type=object_type, object_id=object_id,
-                  reason=reason, data=data or {})
+    return append(
+        event_type=event_type,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        data=data or {},
+    )
 
 
 def screening_recorded(*, actor, screening) -> Recorded:
     """A front-door worker completed the screening tool for a referral."""
-    return _record("screening.recorded", actor=actor, obj=screening.referral,
-                   data={"screening_id": screening.pk, "tool_version": screening.tool.version,
-                         "risk_level": screening.risk_level})
+    return _record(
+        "screening.recorded",
+        actor=actor,
+        obj=screening.referral,
+        data={
+            "screening_id": screening.pk,
+            "tool_version": screening.tool.version,
+            "risk_level": screening.risk_level,
+        },
+    )
 
 
 def referral_decided(*, actor, decision) -> Recorded:
     """The front door decided what happens to a referral."""
-    return _record("referral.decided", actor=actor, obj=decision.referral,
-                   data={"decision_id": decision.pk, "kind": decision.kind, "priority": decision.priority,
-                         "within_timescale": decision.within_timescale,
-                         "agencies": sorted(a.code for a in decision.agencies.all())})
+    return _record(
+        "referral.decided",
+        actor=actor,
+        obj=decision.referral,
+        data={
+            "decision_id": decision.pk,
+            "kind": decision.kind,
+            "priority": decision.priority,
+            "within_timescale": decision.within_timescale,
+            "agencies": sorted(a.code for a in decision.agencies.all()),
+        },
+    )
 
 
 def referral_decision_signed_off(*, actor, decision) -> Recorded:
     """A manager approved or rejected a decision that needed sign-off."""
-    return _record("referral.decision_signed_off", actor=actor, obj=decision.referral,
-                   data={"decision_id": decision.pk, "sign_off": decision.sign_off})
+    return _record(
+        "referral.decision_signed_off",
+        actor=actor,
+        obj=decision.referral,
+        data={"decision_id": decision.pk, "sign_off": decision.sign_off},
+    )
 
 
 def referral_closed(*, actor, referral) -> Recorded:
@@ -212,14 +292,19 @@ def referral_closed(*, actor, referral) -> Recorded:
 
 def task_created(*, actor, task) -> Recorded:
     """An agency was given a task on a referral."""
-    return _record("task.created", actor=actor, obj=task,
-                   data={"referral_id": task.referral_id, "agency": task.agency.code, "priority": task.priority})
+    return _record(
+        "task.created",
+        actor=actor,
+        obj=task,
+        data={"referral_id": task.referral_id, "agency": task.agency.code, "priority": task.priority},
+    )
 
 
 def task_acknowledged(*, actor, task) -> Recorded:
     """An agency acknowledged its task."""
-    return _record("task.acknowledged", actor=actor, obj=task,
-                   data={"late": task.acknowledged_at > task.ack_due_at})
+    return _record(
+        "task.acknowledged", actor=actor, obj=task, data={"late": task.acknowledged_at > task.ack_due_at}
+    )
 
 
 def task_assigned(*, actor, task) -> Recorded:
@@ -229,16 +314,29 @@ def task_assigned(*, actor, task) -> Recorded:
 
 def task_completed(*, actor, task) -> Recorded:
     """An agency completed its task with an outcome."""
-    return _record("task.completed", actor=actor, obj=task,
-                   data={"outcome": task.outcome, "late": task.completed_at > task.due_at})
+    return _record(
+        "task.completed",
+        actor=actor,
+        obj=task,
+        data={"outcome": task.outcome, "late": task.completed_at > task.due_at},
+    )
 
 
 def escalation_raised(*, actor, escalation) -> Recorded:
     """An escalation was raised, automatically (actor None) or by hand."""
-    return _record("escalation.raised", actor=actor, obj=escalation, reason=escalation.reason[:500],
-                   data={"level": escalation.level, "kind": escalation.kind, "task_id": escalation.task_id,
-                         "referral_id": escalation.referral_id,
-                         "recipients": sorted(u.pk for u in escalation.recipients.all())})
+    return _record(
+        "escalation.raised",
+        actor=actor,
+        obj=escalation,
+        reason=escalation.reason[:500],
+        data={
+            "level": escalation.level,
+            "kind": escalation.kind,
+            "task_id": escalation.task_id,
+            "referral_id": escalation.referral_id,
+            "recipients": sorted(u.pk for u in escalation.recipients.all()),
+        },
+    )
 
 
 def escalation_resolved(*, actor, escalation) -> Recorded:
@@ -258,30 +356,52 @@ def case_updated(*, actor, case, what: str, data: dict | None = None) -> Recorde
 
 def flag_change_requested(*, actor, change) -> Recorded:
     """Someone asked to add or remove a flag."""
-    return _record("flag.change_requested", actor=actor, obj=change.case,
-                   data={"change_id": change.pk, "kind": change.kind, "add": change.add})
+    return _record(
+        "flag.change_requested",
+        actor=actor,
+        obj=change.case,
+        data={"change_id": change.pk, "kind": change.kind, "add": change.add},
+    )
 
 
 def flag_change_decided(*, actor, change) -> Recorded:
     """A manager approved or rejected a flag change."""
-    return _record("flag.change_decided", actor=actor, obj=change.case,
-                   data={"change_id": change.pk, "kind": change.kind, "add": change.add, "status": change.status})
+    return _record(
+        "flag.change_decided",
+        actor=actor,
+        obj=change.case,
+        data={"change_id": change.pk, "kind": change.kind, "add": change.add, "status": change.status},
+    )
 
 
 def information_share_recorded(*, actor, share) -> Recorded:
     """A disclosure, or a decision not to disclose, was recorded."""
-    return _record("information_share.recorded", actor=actor, obj=share,
-                   data={"shared": share.shared, "lawful_basis": share.lawful_basis,
-                         "to_agency": share.to_agency.code if share.to_agency_id else None})
+    return _record(
+        "information_share.recorded",
+        actor=actor,
+        obj=share,
+        data={
+            "shared": share.shared,
+            "lawful_basis": share.lawful_basis,
+            "to_agency": share.to_agency.code if share.to_agency_id else None,
+        },
+    )
 
 
 # Intake: referrals received, read and tracked (issue 3)
 def _referral_created(*, actor, referral, mentions: dict[str, int] | None) -> dict:
     return {
-        "event_type": "referral.created", "actor": actor, "object_type": "intake.referral", "object_id": referral.pk,
+        "event_type": "referral.created",
+        "actor": actor,
+        "object_type": "intake.referral",
+        "object_id": referral.pk,
         "actor_username": "" if getattr(actor, "is_authenticated", False) else "public",
-        "data": {"reference": referral.reference, "source": referral.source, "channel": referral.channel,
-                 "mentions": mentions or {}},
+        "data": {
+            "reference": referral.reference,
+            "source": referral.source,
+            "channel": referral.channel,
+            "mentions": mentions or {},
+        },
     }
 
 
@@ -302,11 +422,21 @@ def referrals_imported(*, actor, referrals: list[dict], file_name: str) -> int:
 
     return append_many(
         [
-            {"event_type": "referral.imported", "object_type": "intake.referral", "object_id": referral["id"],
-             "data": {"reference": referral["reference"], "source": referral["source"], "file": file_name[:200]}}
+            {
+                "event_type": "referral.imported",
+                "object_type": "intake.referral",
+                "object_id": referral["id"],
+                "data": {
+                    "reference": referral["reference"],
+                    "source": referral["source"],
+                    "file": file_name[:200],
+                },
+            }
             for referral in referrals
         ],
-        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import", chain_now=True,
+        actor=actor,
+        actor_username="" if getattr(actor, "is_authenticated", False) else "import",
+        chain_now=True,
     )
 
 
@@ -323,7 +453,10 @@ def referrals_listed(*, actor, ids: list, query: dict | None = None) -> Recorded
 def referral_tracked(*, referral) -> Recorded:
     """A reporter looked up the status of their referral with its reference and secret."""
     return append(
-        event_type="referral.tracked", object_type="intake.referral", object_id=referral.pk, actor_username="public"
+        event_type="referral.tracked",
+        object_type="intake.referral",
+        object_id=referral.pk,
+        actor_username="public",
     )
 
 
@@ -336,8 +469,12 @@ def referral_tracking_refused(*, reference: str) -> Recorded:
 
 def notifications_read(*, actor, ids: list) -> Recorded:
     """A user marked their own notifications read."""
-    return append(event_type="notification.read", actor=actor, object_type="casework.notification",
-                  data={"ids": [str(i) for i in ids][:500], "count": len(ids)})
+    return append(
+        event_type="notification.read",
+        actor=actor,
+        object_type="casework.notification",
+        data={"ids": [str(i) for i in ids][:500], "count": len(ids)},
+    )
 
 
 # Intelligence: items, grading, disclosure, entities, resolution, link alerts (lantern.intel)
@@ -346,18 +483,40 @@ def intel_item_submitted(
     *, actor, item, mentions: dict[str, int] | None = None, source_recorded: bool = False
 ) -> Recorded:
     """An intelligence item was submitted (ungraded); counts of its mentions are kept, never their values."""
-    return _record("intel_item.submitted", actor=actor, obj=item,
-                   data={"reference": item.reference, "agency": item.agency.code, "mentions": mentions or {},
-                         "source_recorded": source_recorded})
+    return _record(
+        "intel_item.submitted",
+        actor=actor,
+        obj=item,
+        data={
+            "reference": item.reference,
+            "agency": item.agency.code,
+            "mentions": mentions or {},
+            "source_recorded": source_recorded,
+        },
+    )
 
 
 def intel_item_graded(*, actor, item, scheme: str, previous: dict[str, str]) -> Recorded:
     """Police graded an item (3x5x2, or 5x5x5 as recorded for a historic item); the grade it replaced is kept."""
-    grade = {"3x5x2": [item.source_evaluation, item.intelligence_assessment, item.handling_code],
-             "5x5x5": [item.legacy_source_evaluation, item.legacy_intelligence_evaluation, item.legacy_handling_code]}
-    return _record("intel_item.graded", actor=actor, obj=item,
-                   data={"scheme": scheme, "grade": grade[scheme], "previous": previous,
-                         "conditions_recorded": bool(item.handling_conditions)})
+    grade = {
+        "3x5x2": [item.source_evaluation, item.intelligence_assessment, item.handling_code],
+        "5x5x5": [
+            item.legacy_source_evaluation,
+            item.legacy_intelligence_evaluation,
+            item.legacy_handling_code,
+        ],
+    }
+    return _record(
+        "intel_item.graded",
+        actor=actor,
+        obj=item,
+        data={
+            "scheme": scheme,
+            "grade": grade[scheme],
+            "previous": previous,
+            "conditions_recorded": bool(item.handling_conditions),
+        },
+    )
 
 
 def intel_item_viewed(*, actor, item, view: str) -> Recorded:
@@ -377,18 +536,33 @@ def intel_source_viewed(*, actor, item) -> Recorded:
 
 def intel_item_disclosed(*, actor, disclosure) -> Recorded:
     """An item's sanitised text was shared: to whom, by which channel, under which handling code."""
-    return _record("intel_item.disclosed", actor=actor, obj=disclosure.item, reason=disclosure.purpose[:500],
-                   data={"disclosure_id": disclosure.pk, "channel": disclosure.channel,
-                         "recipient_agency": (disclosure.recipient_agency.code
-                                              if disclosure.recipient_agency_id else None),
-                         "recipient": disclosure.recipient[:200], "handling_code": disclosure.item.handling_code,
-                         "conditions_acknowledged": disclosure.conditions_acknowledged})
+    return _record(
+        "intel_item.disclosed",
+        actor=actor,
+        obj=disclosure.item,
+        reason=disclosure.purpose[:500],
+        data={
+            "disclosure_id": disclosure.pk,
+            "channel": disclosure.channel,
+            "recipient_agency": (
+                disclosure.recipient_agency.code if disclosure.recipient_agency_id else None
+            ),
+            "recipient": disclosure.recipient[:200],
+            "handling_code": disclosure.item.handling_code,
+            "conditions_acknowledged": disclosure.conditions_acknowledged,
+        },
+    )
 
 
 def intel_disclosure_refused(*, actor, item, channel: str, reason: str) -> Recorded:
     """A disclosure was refused (e.g. handling conditions not acknowledged); nothing was shared."""
-    return _record("intel_item.disclosure_refused", actor=actor, obj=item, reason=reason[:500],
-                   data={"channel": channel, "handling_code": item.handling_code})
+    return _record(
+        "intel_item.disclosure_refused",
+        actor=actor,
+        obj=item,
+        reason=reason[:500],
+        data={"channel": channel, "handling_code": item.handling_code},
+    )
 
 
 def intel_items_imported(*, actor, items: list[dict], file_name: str) -> int:
@@ -397,13 +571,18 @@ def intel_items_imported(*, actor, items: list[dict], file_name: str) -> int:
 
     return append_many(
         [
-            {"event_type": "intel_item.imported", "object_type": "intel.intelligenceitem", "object_id": item["id"],
-             "data": {"reference": item["reference"], "file": file_name[:200]}}
+            {
+                "event_type": "intel_item.imported",
+                "object_type": "intel.intelligenceitem",
+                "object_id": item["id"],
+                "data": {"reference": item["reference"], "file": file_name[:200]},
+            }
             for item in items
         ],
-        actor=actor, actor_username="" if getattr(actor, "is_authenticated", False) else "import", chain_now=True,
+        actor=actor,
+        actor_username="" if getattr(actor, "is_authenticated", False) else "import",
+        chain_now=True,
     )
-
 
 
 # Networks, entity pages, contextual safeguarding and the cross-agency signal (lantern.intel.network_*)
@@ -419,87 +598,140 @@ def entities_listed(*, actor, ids: list, query: dict | None = None) -> Recorded:
 
 def network_viewed(*, actor, entity, ids: list, view: str = "page") -> Recorded:
     """A user was shown an entity's network: every entity in it is kept."""
-    return _record("entity.network_viewed", actor=actor, obj=entity,
-                   data={"ids": [str(i) for i in ids][:500], "count": len(ids), "view": view})
+    return _record(
+        "entity.network_viewed",
+        actor=actor,
+        obj=entity,
+        data={"ids": [str(i) for i in ids][:500], "count": len(ids), "view": view},
+    )
 
 
 def path_viewed(*, actor, source, target, ids: list) -> Recorded:
     """A user looked for the paths between two entities: the entities on the paths shown are kept."""
-    return _record("entity.path_viewed", actor=actor, obj=source,
-                   data={"target": str(target.pk), "ids": [str(i) for i in ids][:500], "count": len(ids)})
+    return _record(
+        "entity.path_viewed",
+        actor=actor,
+        obj=source,
+        data={"target": str(target.pk), "ids": [str(i) for i in ids][:500], "count": len(ids)},
+    )
 
 
 def network_exported(*, actor, entity, ids: list, format: str) -> Recorded:
     """An entity's network left the system as a file (GraphML or CSV): which entities, in which format."""
-    return _record("entity.network_exported", actor=actor, obj=entity,
-                   data={"ids": [str(i) for i in ids][:5000], "count": len(ids), "format": format})
+    return _record(
+        "entity.network_exported",
+        actor=actor,
+        obj=entity,
+        data={"ids": [str(i) for i in ids][:5000], "count": len(ids), "format": format},
+    )
 
 
 def association_recorded(*, actor, association) -> Recorded:
     """An analyst recorded an association between two entities (the note itself is not kept here)."""
-    return _record("association.recorded", actor=actor, obj=association,
-                   data={"source": association.source_id, "target": association.target_id,
-                         "kind": association.kind})
+    return _record(
+        "association.recorded",
+        actor=actor,
+        obj=association,
+        data={"source": association.source_id, "target": association.target_id, "kind": association.kind},
+    )
 
 
 def association_removed(*, actor, association, reason: str) -> Recorded:
     """An analyst removed an association they or a colleague had recorded, and why."""
-    return _record("association.removed", actor=actor, obj=association, reason=reason[:500],
-                   data={"source": association.source_id, "target": association.target_id})
+    return _record(
+        "association.removed",
+        actor=actor,
+        obj=association,
+        reason=reason[:500],
+        data={"source": association.source_id, "target": association.target_id},
+    )
 
 
 def signal_rule_saved(*, actor, rule, created: bool, changed: dict | None = None) -> Recorded:
     """The partnership lead created or changed a cross-agency signal rule; the fields changed are kept."""
-    return _record("signal_rule.created" if created else "signal_rule.changed", actor=actor, obj=rule,
-                   data={"name": rule.name, "changed": changed or {}})
+    return _record(
+        "signal_rule.created" if created else "signal_rule.changed",
+        actor=actor,
+        obj=rule,
+        data={"name": rule.name, "changed": changed or {}},
+    )
 
 
 def cross_agency_alert_raised(*, alert, concerns: list[str]) -> Recorded:
     """Concerns from several agencies about one entity added up to a rule: which concerns (by reference)."""
-    return _record("link_alert.cross_agency", actor=None, obj=alert,
-                   data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]})
+    return _record(
+        "link_alert.cross_agency",
+        actor=None,
+        obj=alert,
+        data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]},
+    )
 
 
 def cross_agency_alert_updated(*, alert, concerns: list[str]) -> Recorded:
     """New concerns were added to a cross-agency alert its analyst had not yet opened: every concern it now lists."""
-    return _record("link_alert.cross_agency_updated", actor=None, obj=alert,
-                   data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]})
+    return _record(
+        "link_alert.cross_agency_updated",
+        actor=None,
+        obj=alert,
+        data={"entity": alert.entity_id, "recipient": alert.recipient_id, "concerns": concerns[:100]},
+    )
 
 
 def entity_case_opened(*, actor, case, entity_ids: list) -> Recorded:
     """A place or peer group was opened as a case: which entities it is about."""
-    return _record("case.opened_for_entities", actor=actor, obj=case,
-                   data={"kind": case.kind, "entities": [str(i) for i in entity_ids][:500]})
+    return _record(
+        "case.opened_for_entities",
+        actor=actor,
+        obj=case,
+        data={"kind": case.kind, "entities": [str(i) for i in entity_ids][:500]},
+    )
 
 
 # Resolution and link alerts: batch runs, analysts' decisions, alerts raised, read and updated (lantern.intel.linking_*)
 def linking_run(*, actor, outcomes: list[dict]) -> Recorded:
     """Batch resolution ran (`lantern link` or the nightly job): what each kind's run found."""
-    return append(event_type="linking.run", actor=actor, object_type="intel.linkagemodel",
-                  actor_username="" if getattr(actor, "is_authenticated", False) else "system",
-                  data={"outcomes": outcomes})
+    return append(
+        event_type="linking.run",
+        actor=actor,
+        object_type="intel.linkagemodel",
+        actor_username="" if getattr(actor, "is_authenticated", False) else "system",
+        data={"outcomes": outcomes},
+    )
 
 
 def resolution_decided(*, actor, decision) -> Recorded:
     """An analyst confirmed, rejected or split a match; it binds every later run."""
     return append(
-        event_type=f"resolution.{decision.decision}", actor=actor, object_type="intel.resolutiondecision",
-        object_id=decision.pk, reason=decision.reason[:500],
-        data={"kind": decision.kind, "mention": decision.mention_id, "other": decision.other_mention_id,
-              "others": list(decision.other_mention_ids or [])[:500]},
+        event_type=f"resolution.{decision.decision}",
+        actor=actor,
+        object_type="intel.resolutiondecision",
+        object_id=decision.pk,
+        reason=decision.reason[:500],
+        data={
+            "kind": decision.kind,
+            "mention": decision.mention_id,
+            "other": decision.other_mention_id,
+            "others": list(decision.other_mention_ids or [])[:500],
+        },
     )
 
 
 def resolution_withdrawn(*, actor, decision) -> Recorded:
     """An analyst withdrew an earlier decision."""
-    return append(event_type="resolution.withdrawn", actor=actor, object_type="intel.resolutiondecision",
-                  object_id=decision.pk, data={"decision": decision.decision})
+    return append(
+        event_type="resolution.withdrawn",
+        actor=actor,
+        object_type="intel.resolutiondecision",
+        object_id=decision.pk,
+        data={"decision": decision.decision},
+    )
 
 
 def match_viewed(*, actor, kind: str, mention_id: int) -> Recorded:
     """A user read why a mention belongs to its entity (its evidence)."""
-    return append(event_type="resolution.viewed", actor=actor, object_type=f"intel.{kind}mention",
-                  object_id=mention_id)
+    return append(
+        event_type="resolution.viewed", actor=actor, object_type=f"intel.{kind}mention", object_id=mention_id
+    )
 
 
 def link_alerts_raised(*, alerts: list) -> int:
@@ -507,17 +739,30 @@ def link_alerts_raised(*, alerts: list) -> int:
     from lantern.audit.chain import append_many
 
     return append_many(
-        [{"event_type": "link_alert.raised", "object_type": "intel.linkalert", "object_id": alert.pk,
-          "data": {"kind": alert.kind, "recipient": alert.recipient_id, "entity": alert.entity_id,
-                   "referral": alert.referral_id, "item": alert.item_id}}
-         for alert in alerts],
+        [
+            {
+                "event_type": "link_alert.raised",
+                "object_type": "intel.linkalert",
+                "object_id": alert.pk,
+                "data": {
+                    "kind": alert.kind,
+                    "recipient": alert.recipient_id,
+                    "entity": alert.entity_id,
+                    "referral": alert.referral_id,
+                    "item": alert.item_id,
+                },
+            }
+            for alert in alerts
+        ],
         actor_username="system",
     )
 
 
 def link_alert_viewed(*, actor, alert) -> Recorded:
     """An analyst opened a link alert."""
-    return append(event_type="link_alert.viewed", actor=actor, object_type="intel.linkalert", object_id=alert.pk)
+    return append(
+        event_type="link_alert.viewed", actor=actor, object_type="intel.linkalert", object_id=alert.pk
+    )
 
 
 def link_alerts_listed(*, actor, ids: list, query: dict | None = None) -> Recorded:
@@ -527,21 +772,32 @@ def link_alerts_listed(*, actor, ids: list, query: dict | None = None) -> Record
 
 def link_alert_updated(*, actor, alert, previous: str) -> Recorded:
     """An analyst marked a link alert seen, actioned or dismissed."""
-    return append(event_type="link_alert.updated", actor=actor, object_type="intel.linkalert", object_id=alert.pk,
-                  reason=alert.resolution_note[:500], data={"from": previous, "to": alert.status})
+    return append(
+        event_type="link_alert.updated",
+        actor=actor,
+        object_type="intel.linkalert",
+        object_id=alert.pk,
+        reason=alert.resolution_note[:500],
+        data={"from": previous, "to": alert.status},
+    )
 
 
 # Insights: dashboards, statistics and publication (lantern.insights)
 def hotspots_viewed(*, actor, period: str, via: str) -> Recorded:
     """A user looked at the hotspots (which name places mentioned in referrals) for a period."""
-    return append(event_type="insights.hotspots_viewed", actor=actor, data={"period": period[:40], "via": via[:20]})
+    return append(
+        event_type="insights.hotspots_viewed", actor=actor, data={"period": period[:40], "via": via[:20]}
+    )
 
 
 def transparency_report_published(*, actor, report) -> Recorded:
     """A transparency report was issued: its period and the hash of the data its figures came from."""
     return append(
-        event_type="insights.report_published", actor=actor, object_type="insights.publishedreport",
-        object_id=report.pk, actor_username="" if getattr(actor, "is_authenticated", False) else "command",
+        event_type="insights.report_published",
+        actor=actor,
+        object_type="insights.publishedreport",
+        object_id=report.pk,
+        actor_username="" if getattr(actor, "is_authenticated", False) else "command",
         data={"period": report.period, "snapshot_hash": report.snapshot_hash},
     )
 
@@ -553,32 +809,47 @@ def statistics_refreshed(*, rows: dict) -> Recorded:
 
 def place_mentions_geocoded(*, count: int, source: str) -> Recorded:
     """Place mentions were given coordinates from a gazetteer (the demo's, in demo mode)."""
-    return append(event_type="insights.places_geocoded", actor_username="demo", data={"count": count, "source": source[:60]})
-
+    return append(
+        event_type="insights.places_geocoded",
+        actor_username="demo",
+        data={"count": count, "source": source[:60]},
+    )
 
 
 # Insights, accountability and data quality (lantern.insights.accountability.selectors)
 def accountability_viewed(*, actor, start, end, agencies: list | None, via: str = "page") -> Recorded:
     """A manager or the partnership lead looked at the accountability figures for a period (aggregates only)."""
-    return append(event_type="insights.accountability_viewed", actor=actor,
-                  data={"from": str(start), "to": str(end), "agencies": agencies, "via": via[:20]})
+    return append(
+        event_type="insights.accountability_viewed",
+        actor=actor,
+        data={"from": str(start), "to": str(end), "agencies": agencies, "via": via[:20]},
+    )
 
 
-def accountability_records_listed(*, actor, metric: str, object_type: str, ids: list, query: dict) -> Recorded:
+def accountability_records_listed(
+    *, actor, metric: str, object_type: str, ids: list, query: dict
+) -> Recorded:
     """A user drilled into an accountability figure and was shown the records behind it."""
     return record_listed(actor=actor, object_type=object_type, ids=ids, query={"metric": metric, **query})
 
 
 def data_quality_viewed(*, actor, start, end, case_ids: list) -> Recorded:
     """A user looked at data quality for a period; the cases listed as missing a flag are kept."""
-    return append(event_type="insights.data_quality_viewed", actor=actor, object_type="casework.case",
-                  data={"from": str(start), "to": str(end), "ids": [str(i) for i in case_ids][:500]})
+    return append(
+        event_type="insights.data_quality_viewed",
+        actor=actor,
+        object_type="casework.case",
+        data={"from": str(start), "to": str(end), "ids": [str(i) for i in case_ids][:500]},
+    )
 
 
 def accountability_refreshed(*, start, end, rows: int) -> Recorded:
     """`lantern insights_refresh` rebuilt the accountability figures for a range of days."""
-    return append(event_type="insights.accountability_refreshed", actor_username="system",
-                  data={"from": str(start) if start else None, "to": str(end) if end else None, "rows": rows})
+    return append(
+        event_type="insights.accountability_refreshed",
+        actor_username="system",
+        data={"from": str(start) if start else None, "to": str(end) if end else None, "rows": rows},
+    )
 
 
 # Oversight: reviews, allegations, case audits, complaints and conduct matters (lantern.oversight)
@@ -590,7 +861,9 @@ def review_created(*, actor, review) -> Recorded:
 
 def review_updated(*, actor, review, changed: list[str]) -> Recorded:
     """A review's terms, team, dates or scope changed; the scope after the change is kept."""
-    return _record("review.updated", actor=actor, obj=review, data={"changed": changed, **_review_scope(review)})
+    return _record(
+        "review.updated", actor=actor, obj=review, data={"changed": changed, **_review_scope(review)}
+    )
 
 
 def review_closed(*, actor, review) -> Recorded:
@@ -600,9 +873,12 @@ def review_closed(*, actor, review) -> Recorded:
 
 def _review_scope(review) -> dict:
     return {
-        "reviewers": sorted(u.pk for u in review.reviewers.all()), "lead_reviewer": review.lead_reviewer_id,
-        "agencies": sorted(a.code for a in review.scope_agencies.all()), "flags": sorted(review.scope_flags),
-        "cases": sorted(c.pk for c in review.scope_cases.all()), "intelligence": review.include_intelligence,
+        "reviewers": sorted(u.pk for u in review.reviewers.all()),
+        "lead_reviewer": review.lead_reviewer_id,
+        "agencies": sorted(a.code for a in review.scope_agencies.all()),
+        "flags": sorted(review.scope_flags),
+        "cases": sorted(c.pk for c in review.scope_cases.all()),
+        "intelligence": review.include_intelligence,
         "period": [str(review.period_start), str(review.period_end)],
         "access": [str(review.starts_on), str(review.ends_on)],
     }
@@ -611,8 +887,13 @@ def _review_scope(review) -> dict:
 def review_record_read(*, actor, obj, review_ids: list[int], via: str) -> Recorded:
     """An independent reviewer read a record under the scope of their reviews (`via` page, api, export, ...)."""
     object_type, object_id = _obj(obj)
-    return append(event_type="review.record_read", actor=actor, object_type=object_type, object_id=object_id,
-                  data={"review_ids": sorted(review_ids), "via": via})
+    return append(
+        event_type="review.record_read",
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        data={"review_ids": sorted(review_ids), "via": via},
+    )
 
 
 def review_records_listed(*, actor, review, counts: dict[str, int], via: str) -> Recorded:
@@ -622,103 +903,178 @@ def review_records_listed(*, actor, review, counts: dict[str, int], via: str) ->
 
 def review_records_exported(*, actor, review, ids: dict[str, list]) -> Recorded:
     """A reviewer exported the list of records in a review's scope as a file."""
-    return _record("review.records_exported", actor=actor, obj=review,
-                   data={kind: [str(i) for i in values][:5000] for kind, values in ids.items()})
+    return _record(
+        "review.records_exported",
+        actor=actor,
+        obj=review,
+        data={kind: [str(i) for i in values][:5000] for kind, values in ids.items()},
+    )
 
 
 def review_searched(*, actor, search) -> Recorded:
     """A reviewer searched within a review's scope; what was searched and how many records were found."""
-    return _record("review.searched", actor=actor, obj=search.review,
-                   data={"search_id": search.pk, "terms": search.terms, "result_count": search.result_count})
+    return _record(
+        "review.searched",
+        actor=actor,
+        obj=search.review,
+        data={"search_id": search.pk, "terms": search.terms, "result_count": search.result_count},
+    )
 
 
 def allegation_added(*, actor, allegation) -> Recorded:
     """An allegation was put under review."""
-    return _record("review.allegation_added", actor=actor, obj=allegation,
-                   data={"review_id": allegation.review_id, "number": allegation.number})
+    return _record(
+        "review.allegation_added",
+        actor=actor,
+        obj=allegation,
+        data={"review_id": allegation.review_id, "number": allegation.number},
+    )
 
 
 def evidence_linked(*, actor, link) -> Recorded:
     """A record was linked to an allegation as evidence for or against it."""
-    return _record("review.evidence_linked", actor=actor, obj=link.allegation,
-                   data={"link_id": link.pk, "stance": link.stance, "kind": link.kind, "record_id": link.record_id})
+    return _record(
+        "review.evidence_linked",
+        actor=actor,
+        obj=link.allegation,
+        data={"link_id": link.pk, "stance": link.stance, "kind": link.kind, "record_id": link.record_id},
+    )
 
 
 def finding_recorded(*, actor, allegation) -> Recorded:
     """A reviewer recorded a finding on an allegation (awaiting the lead reviewer's sign-off)."""
-    return _record("review.finding_recorded", actor=actor, obj=allegation,
-                   data={"finding": allegation.finding, "search_id": allegation.finding_search_id,
-                         "evidence": allegation.evidence.count()})
+    return _record(
+        "review.finding_recorded",
+        actor=actor,
+        obj=allegation,
+        data={
+            "finding": allegation.finding,
+            "search_id": allegation.finding_search_id,
+            "evidence": allegation.evidence.count(),
+        },
+    )
 
 
 def finding_signed_off(*, actor, allegation) -> Recorded:
     """The lead reviewer signed off a finding recorded by someone else."""
-    return _record("review.finding_signed_off", actor=actor, obj=allegation, data={"finding": allegation.finding})
+    return _record(
+        "review.finding_signed_off", actor=actor, obj=allegation, data={"finding": allegation.finding}
+    )
 
 
 def case_audit_sampled(*, actor, audit) -> Recorded:
     """Cases were sampled for an audit: the rule, seed, population and the cases chosen."""
-    return _record("review.case_audit_sampled", actor=actor, obj=audit,
-                   data={"review_id": audit.review_id, "rule": audit.rule, "seed": audit.seed, "size": audit.size,
-                         "condition": audit.condition, "population": audit.population,
-                         "cases": [i.case_id for i in audit.items.all()]})
+    return _record(
+        "review.case_audit_sampled",
+        actor=actor,
+        obj=audit,
+        data={
+            "review_id": audit.review_id,
+            "rule": audit.rule,
+            "seed": audit.seed,
+            "size": audit.size,
+            "condition": audit.condition,
+            "population": audit.population,
+            "cases": [i.case_id for i in audit.items.all()],
+        },
+    )
 
 
 def case_audit_graded(*, actor, item, grades: dict[str, str]) -> Recorded:
     """A sampled case was graded on the framework's criteria."""
-    return _record("review.case_audit_graded", actor=actor, obj=item.audit,
-                   data={"case_id": item.case_id, "grades": grades})
+    return _record(
+        "review.case_audit_graded",
+        actor=actor,
+        obj=item.audit,
+        data={"case_id": item.case_id, "grades": grades},
+    )
 
 
 def review_report_generated(*, actor, report) -> Recorded:
     """A new version of a review's report was generated; its hash is kept."""
-    return _record("review.report_generated", actor=actor, obj=report,
-                   data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash})
+    return _record(
+        "review.report_generated",
+        actor=actor,
+        obj=report,
+        data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash},
+    )
 
 
 def review_report_signed_off(*, actor, report) -> Recorded:
     """A version of a review's report was signed off and frozen."""
-    return _record("review.report_signed_off", actor=actor, obj=report,
-                   data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash})
+    return _record(
+        "review.report_signed_off",
+        actor=actor,
+        obj=report,
+        data={"review_id": report.review_id, "version": report.version, "hash": report.content_hash},
+    )
 
 
 def review_report_read(*, actor, report, format: str) -> Recorded:
     """Someone read or downloaded a version of a review's report."""
-    return _record("review.report_read", actor=actor, obj=report, data={"version": report.version, "format": format})
+    return _record(
+        "review.report_read", actor=actor, obj=report, data={"version": report.version, "format": format}
+    )
 
 
 # Oversight — complaints and conduct matters (lantern.oversight.complaints.services)
 def complaint_recorded(*, actor, complaint) -> Recorded:
     """A complaint about how a concern was handled was recorded."""
-    return _record("complaint.recorded", actor=actor, obj=complaint,
-                   data={"agency": complaint.agency.code, "complainant_type": complaint.complainant_type,
-                         "referrals": sorted(r.pk for r in complaint.referrals.all()),
-                         "tasks": sorted(t.pk for t in complaint.tasks.all())})
+    return _record(
+        "complaint.recorded",
+        actor=actor,
+        obj=complaint,
+        data={
+            "agency": complaint.agency.code,
+            "complainant_type": complaint.complainant_type,
+            "referrals": sorted(r.pk for r in complaint.referrals.all()),
+            "tasks": sorted(t.pk for t in complaint.tasks.all()),
+        },
+    )
 
 
 def complaint_moved(*, actor, complaint, what: str, data: dict | None = None) -> Recorded:
     """A complaint moved on (`what`: acknowledged, investigating, responded, closed, stage_two, handler_assigned)."""
-    return _record(f"complaint.{what}", actor=actor, obj=complaint,
-                   data={"stage": complaint.stage, "status": complaint.status, **(data or {})})
+    return _record(
+        f"complaint.{what}",
+        actor=actor,
+        obj=complaint,
+        data={"stage": complaint.stage, "status": complaint.status, **(data or {})},
+    )
 
 
 def learning_action_added(*, actor, action) -> Recorded:
     """A learning action was agreed on a complaint, with an owner and a due date."""
-    return _record("complaint.learning_action_added", actor=actor, obj=action.complaint,
-                   data={"action_id": action.pk, "owner": action.owner_id, "due_date": action.due_date.isoformat()})
+    return _record(
+        "complaint.learning_action_added",
+        actor=actor,
+        obj=action.complaint,
+        data={"action_id": action.pk, "owner": action.owner_id, "due_date": action.due_date.isoformat()},
+    )
 
 
 def learning_action_completed(*, actor, action) -> Recorded:
     """A learning action was completed."""
-    return _record("complaint.learning_action_completed", actor=actor, obj=action.complaint,
-                   data={"action_id": action.pk, "late": action.completed_at.date() > action.due_date})
+    return _record(
+        "complaint.learning_action_completed",
+        actor=actor,
+        obj=action.complaint,
+        data={"action_id": action.pk, "late": action.completed_at.date() > action.due_date},
+    )
 
 
 def conduct_matter_recorded(*, actor, matter) -> Recorded:
     """A conduct matter about a named professional was recorded."""
-    return _record("conduct.recorded", actor=actor, obj=matter,
-                   data={"agency": matter.agency.code, "subject": matter.subject_id,
-                         "complaint_id": matter.complaint_id})
+    return _record(
+        "conduct.recorded",
+        actor=actor,
+        obj=matter,
+        data={
+            "agency": matter.agency.code,
+            "subject": matter.subject_id,
+            "complaint_id": matter.complaint_id,
+        },
+    )
 
 
 def conduct_matter_moved(*, actor, matter, what: str, data: dict | None = None) -> Recorded:
@@ -729,13 +1085,26 @@ def conduct_matter_moved(*, actor, matter, what: str, data: dict | None = None) 
 
 def stage_escalation_raised(*, actor, escalation) -> Recorded:
     """A complaint's or conduct matter's overdue stage was escalated one rung."""
-    return _record("stage_escalation.raised", actor=actor, obj=escalation, reason=escalation.reason[:500],
-                   data={"level": escalation.level, "clock": escalation.clock, "complaint_id": escalation.complaint_id,
-                         "conduct_matter_id": escalation.conduct_matter_id,
-                         "recipients": sorted(u.pk for u in escalation.recipients.all())})
+    return _record(
+        "stage_escalation.raised",
+        actor=actor,
+        obj=escalation,
+        reason=escalation.reason[:500],
+        data={
+            "level": escalation.level,
+            "clock": escalation.clock,
+            "complaint_id": escalation.complaint_id,
+            "conduct_matter_id": escalation.conduct_matter_id,
+            "recipients": sorted(u.pk for u in escalation.recipients.all()),
+        },
+    )
 
 
 def stage_escalation_resolved(*, actor, escalation) -> Recorded:
     """A stage escalation was resolved, with a written resolution."""
-    return _record("stage_escalation.resolved", actor=actor, obj=escalation,
-                   data={"level": escalation.level, "clock": escalation.clock})
+    return _record(
+        "stage_escalation.resolved",
+        actor=actor,
+        obj=escalation,
+        data={"level": escalation.level, "clock": escalation.clock},
+    )

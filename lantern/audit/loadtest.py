@@ -90,7 +90,10 @@ def run_writers(*, writers: int, events_per_writer: int) -> WritersResult:
         thread.join()
     elapsed = time.perf_counter() - started[0] if started else 0.0
     return WritersResult(
-        writers=writers, events=sum(done), seconds=elapsed, errors=errors,
+        writers=writers,
+        events=sum(done),
+        seconds=elapsed,
+        errors=errors,
         latencies=[seconds for per_writer in latencies for seconds in per_writer],
     )
 

@@ -21,7 +21,11 @@ class AuditEvent(models.Model):
     occurred_at = models.DateTimeField()
     event_type = models.CharField(max_length=60, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_username = models.CharField(max_length=150, blank=True)
@@ -47,7 +51,8 @@ class AuditEvent(models.Model):
             # Partial, so that adding it on SQLite creates an index instead of rebuilding the table (which
             # would drop the append-only triggers).
             models.UniqueConstraint(
-                fields=["journal_id"], condition=Q(journal_id__isnull=False),
+                fields=["journal_id"],
+                condition=Q(journal_id__isnull=False),
                 name="audit_event_journal_unique",
             ),
         ]
@@ -79,7 +84,11 @@ class AuditPending(models.Model):
     occurred_at = models.DateTimeField()
     event_type = models.CharField(max_length=60)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_username = models.CharField(max_length=150, blank=True)

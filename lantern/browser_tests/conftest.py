@@ -83,9 +83,11 @@ def page(browser, live_server):
     # Pages and htmx requests may answer 4xx on purpose; a stylesheet, script or image never should.
     page.on(
         "response",
-        lambda response: problems.append(f"{response.status} for {response.url}")
-        if response.status >= 400 and response.request.resource_type not in {"document", "xhr", "fetch"}
-        else None,
+        lambda response: (
+            problems.append(f"{response.status} for {response.url}")
+            if response.status >= 400 and response.request.resource_type not in {"document", "xhr", "fetch"}
+            else None
+        ),
     )
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
     yield page

@@ -17,7 +17,9 @@ def test_partnership_lead_finds_the_slowest_agency_and_the_records_behind_it(pag
     world = march_world(people)
     sign_in(page, people["lead"], "/insights/accountability")
     expect(heading(page)).to_have_text("Accountability")
-    expect(page.get_by_role("link", name="Accountability", exact=True)).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="Accountability", exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
     expect(page.get_by_test_id("slowest")).to_contain_text("Riverton Health is the slowest to acknowledge")
     axe_check(page)
 
@@ -37,7 +39,9 @@ def test_partnership_lead_finds_the_slowest_agency_and_the_records_behind_it(pag
 
     page.get_by_role("link", name="See Riverton Health’s late acknowledgements").click()
     expect(heading(page)).to_have_text("Tasks acknowledged late")
-    expect(page.get_by_test_id("record-count")).to_contain_text("The figure counts 3 records. All of them are listed.")
+    expect(page.get_by_test_id("record-count")).to_contain_text(
+        "The figure counts 3 records. All of them are listed."
+    )
     rows = page.get_by_test_id("records-table").locator("tbody tr")
     expect(rows).to_have_count(3)
     late = world["health"][3]
@@ -55,6 +59,8 @@ def test_partnership_lead_finds_the_slowest_agency_and_the_records_behind_it(pag
     axe_check(page)
 
     page.goto("/insights/accountability?from=2026-03-31&to=2026-03-01")
-    expect(page.locator(".govuk-error-summary")).to_contain_text("The end of the period must be the same as or after")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The end of the period must be the same as or after"
+    )
     expect(page).to_have_title(re.compile(r"^Error: "))
     axe_check(page)

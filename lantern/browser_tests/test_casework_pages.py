@@ -125,8 +125,12 @@ def test_manager_opens_escalations_and_administrator_the_users(page, axe_check):
     referral, _case, tasks = route(people)
     task = tasks[AgencyKind.POLICE]
     escalation = services.escalation_create(
-        actor=None, level=1, kind=EscalationKind.NOT_ACKNOWLEDGED, reason="Not acknowledged in time.",
-        agency=task.agency, task=task,
+        actor=None,
+        level=1,
+        kind=EscalationKind.NOT_ACKNOWLEDGED,
+        reason="Not acknowledged in time.",
+        agency=task.agency,
+        task=task,
     )
 
     sign_in(page, people[AgencyKind.POLICE, Role.TEAM_MANAGER], "/escalations/")

@@ -37,7 +37,9 @@ def test_manager_records_a_complaint_and_moves_it_on(page, axe_check):
     page.get_by_label("An elected member").check()
     page.get_by_label("Complainant's name").fill("Cllr Maureen Toft")
     page.get_by_label("Which agency is the complaint about?").select_option(label=police.name)
-    page.get_by_label("The complaint", exact=True).fill("Residents' reports about cars outside the flats were ignored.")
+    page.get_by_label("The complaint", exact=True).fill(
+        "Residents' reports about cars outside the flats were ignored."
+    )
     page.get_by_role("button", name="Record complaint").click()
     complaint = Complaint.objects.get()
     expect(heading(page)).to_have_text(f"Complaint {complaint.reference}")
@@ -74,8 +76,12 @@ def test_manager_records_a_complaint_and_moves_it_on(page, axe_check):
     # A conduct matter about an officer, escalated because its assessment is late: its page and the escalation's.
     officer = UserFactory(username="police.officer", agency=police, role=Role.PRACTITIONER)
     service_manager = UserFactory(username="police.service_manager", agency=police, role=Role.SERVICE_MANAGER)
-    matter = complaints.conduct_matter_record(actor=service_manager, subject=officer, allegation="Closed a report.",
-                                              now=timezone.now() - timedelta(days=14))
+    matter = complaints.conduct_matter_record(
+        actor=service_manager,
+        subject=officer,
+        allegation="Closed a report.",
+        now=timezone.now() - timedelta(days=14),
+    )
     complaints.complaints_escalations_sweep()
     page.get_by_role("link", name="Conduct matters").click()
     expect(heading(page)).to_have_text("Conduct matters")

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from lantern.accounts.models import AgencyKind
 from lantern.casework.models import AgencyTask
 from lantern.core.testing import TEST_PASSWORD, add_totp_device, totp_now
-from lantern.intake.models import Referral, ReferralStatus, Screening
 from lantern.frontdoor.tests.support import make_borough, make_referral
+from lantern.intake.models import Referral, ReferralStatus, Screening
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -35,7 +35,9 @@ def test_partner_submits_and_police_grade_and_share(page, axe_check):
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a registration mark")
     axe_check(page)
 
-    page.get_by_label("The information").fill("A neighbour says girls get into AB12 CDE most Fridays at 21:00.")
+    page.get_by_label("The information").fill(
+        "A neighbour says girls get into AB12 CDE most Fridays at 21:00."
+    )
     page.locator('[name="vehicles-0-registration"]').fill("AB12 CDE")
     page.get_by_label("Source's name").fill("Synthetic Neighbour")
     page.get_by_role("button", name="Submit intelligence").click()

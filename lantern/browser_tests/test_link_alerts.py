@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 from lantern.browser_tests.test_casework_pages import heading, sign_in
 from lantern.intake.services import referral_create
 from lantern.intel.linking import realtime
-from lantern.intel.network.graph import graph_reset
-from lantern.intel.models import BlockingKey, LinkAlert, VehicleMention
 from lantern.intel.linking.resolution import batch
+from lantern.intel.models import BlockingKey, LinkAlert, VehicleMention
+from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.tests.factories import network_people, planted_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -25,9 +25,12 @@ def test_analyst_opens_a_link_alert_and_follows_it_to_the_network(page, axe_chec
     seen = VehicleMention.objects.filter(entity=net["car"]).first()
     BlockingKey.objects.create(kind="vehicle", key="plate:AB12CDE", mention_id=seen.pk, entity=net["car"])
     referral, _secret = referral_create(
-        actor=people["social_worker"], source="professional", channel="web",
+        actor=people["social_worker"],
+        source="professional",
+        channel="web",
         summary="Two girls seen getting into a silver car outside the takeaway.",
-        children=[{"name": "Mia Rowe", "age": 14}], vehicles=[{"registration": "ab12 cde", "colour": "silver"}],
+        children=[{"name": "Mia Rowe", "age": 14}],
+        vehicles=[{"registration": "ab12 cde", "colour": "silver"}],
     )
     realtime.resolve_report(referral=referral, now=referral.received_at)
     alert = LinkAlert.objects.get(referral=referral, recipient=people["analyst"])

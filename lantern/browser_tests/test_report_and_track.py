@@ -48,8 +48,12 @@ def decide_and_act_on(referral: Referral) -> None:
     )
     agencies = [AgencyFactory(kind=AgencyKind.POLICE), AgencyFactory(kind=AgencyKind.CSC)]
     decisions.referral_decide(
-        actor=front_door, referral=referral, kind=DecisionKind.REFER_AGENCIES,
-        rationale="Grooming pattern around the allotments.", priority="amber", agencies=agencies,
+        actor=front_door,
+        referral=referral,
+        kind=DecisionKind.REFER_AGENCIES,
+        rationale="Grooming pattern around the allotments.",
+        priority="amber",
+        agencies=agencies,
     )
     tasks = {task.agency.kind: task for task in referral.tasks.select_related("agency")}
     assert set(tasks) == {AgencyKind.POLICE, AgencyKind.CSC}
@@ -58,7 +62,9 @@ def decide_and_act_on(referral: Referral) -> None:
         worker = UserFactory(username=f"{kind}.browser", agency=tasks[kind].agency, role=Role.PRACTITIONER)
         services.task_acknowledge(actor=worker, task=tasks[kind])
         services.task_complete(
-            actor=worker, task=tasks[kind], outcome=outcome,
+            actor=worker,
+            task=tasks[kind],
+            outcome=outcome,
             narrative=f"Visited {PLACE_NAME} and spoke to {CHILD_NAME}; {PLATE} flagged.",
         )
     referral.refresh_from_db()

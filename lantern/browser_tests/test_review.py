@@ -29,14 +29,25 @@ def test_reviewer_tests_an_allegation_and_generates_the_report(page, axe_check):
     lead_reviewer = UserFactory(username="reviewer.lead", agency=partnership, role=Role.REVIEWER)
     today = timezone.localdate()
     review = services.review_create(
-        actor=lead, title="Review of responses to taxi concerns", terms_of_reference="Test the allegations.",
-        commissioned_by="Riverton Safeguarding Partnership executive", period_start=today - timedelta(days=30),
-        period_end=today, starts_on=today, ends_on=today + timedelta(days=30), lead_reviewer=lead_reviewer,
-        reviewers=[lead_reviewer, reviewer], agencies=[people[AgencyKind.POLICE, Role.PRACTITIONER].agency],
+        actor=lead,
+        title="Review of responses to taxi concerns",
+        terms_of_reference="Test the allegations.",
+        commissioned_by="Riverton Safeguarding Partnership executive",
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        lead_reviewer=lead_reviewer,
+        reviewers=[lead_reviewer, reviewer],
+        agencies=[people[AgencyKind.POLICE, Role.PRACTITIONER].agency],
     )
-    allegation = services.allegation_add(actor=lead_reviewer, review=review, made_by="A councillor",
-                                         claim="The police never acted on reports about the takeaway.",
-                                         made_on=today - timedelta(days=3))
+    allegation = services.allegation_add(
+        actor=lead_reviewer,
+        review=review,
+        made_by="A councillor",
+        claim="The police never acted on reports about the takeaway.",
+        made_on=today - timedelta(days=3),
+    )
 
     sign_in(page, reviewer, "/reviews/")
     expect(heading(page)).to_have_text("Independent reviews")

@@ -8,12 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.browser_tests.test_casework_pages import sign_in
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.selectors import add_months
 from lantern.insights.statistics.tests.support import at, referral
-
-from lantern.browser_tests.test_casework_pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -28,8 +27,14 @@ def make_record() -> None:
         month = add_months(last, -back)
         for n in range(5 if back < 12 else 3):
             when = at(month.year, month.month, 3 + n, 20)
-            referral(when, source="public" if n % 2 else "professional", incident_at=when - timedelta(hours=2),
-                     places=[HOTEL if n < 2 else PARK], children=[f"Child {back}-{n}"], risk="high")
+            referral(
+                when,
+                source="public" if n % 2 else "professional",
+                incident_at=when - timedelta(hours=2),
+                places=[HOTEL if n < 2 else PARK],
+                children=[f"Child {back}-{n}"],
+                risk="high",
+            )
     statistics.statistics_refresh()
 
 
@@ -38,8 +43,11 @@ def test_partnership_lead_compares_this_year_with_three_years_ago(page, axe_chec
     gives the ratio with its interval and the sentence, beside the sources; then the hotspots, the map (drawn
     with no tile server) and the publication page, each without accessibility violations."""
     make_record()
-    lead = UserFactory(username="partnership.lead", role=Role.PARTNERSHIP_LEAD,
-                       agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
+    lead = UserFactory(
+        username="partnership.lead",
+        role=Role.PARTNERSHIP_LEAD,
+        agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP),
+    )
     sign_in(page, lead, "/insights/scale")
     expect(page.get_by_role("heading", level=1)).to_have_text("Scale and trend")
     last = add_months(statistics.this_month(), -1)
@@ -49,9 +57,13 @@ def test_partnership_lead_compares_this_year_with_three_years_ago(page, axe_chec
     reading = page.get_by_test_id("reading-referrals")
     expect(reading).to_contain_text("about 1.7 times the earlier rate; the data are consistent with between")
     expect(page.get_by_test_id("interval-referrals")).to_contain_text(re.compile(r"\d\.\d\d to \d\.\d\d"))
-    assert float(page.get_by_test_id("ratio-referrals").inner_text()) == pytest.approx(expected.rate_ratio, abs=0.05)
+    assert float(page.get_by_test_id("ratio-referrals").inner_text()) == pytest.approx(
+        expected.rate_ratio, abs=0.05
+    )
     expect(page.get_by_test_id("sources-referrals")).to_contain_text("Member of the public")
-    expect(page.get_by_role("img", name=re.compile("Referrals received by month, with the trend"))).to_be_visible()
+    expect(
+        page.get_by_role("img", name=re.compile("Referrals received by month, with the trend"))
+    ).to_be_visible()
     axe_check(page)
 
     page.locator("#compare_from").fill("2020-13")

@@ -157,7 +157,9 @@ class TaskQuery(Schema):
 class EscalationQuery(Schema):
     """Filters and paging for the escalation list."""
 
-    level: int | None = Field(None, ge=1, le=3, description="1 team manager, 2 service manager, 3 partnership lead.")
+    level: int | None = Field(
+        None, ge=1, le=3, description="1 team manager, 2 service manager, 3 partnership lead."
+    )
     status: EscalationStatus | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0)
@@ -359,25 +361,44 @@ def _clock(reading) -> dict:
 def _task(task, now: datetime) -> dict:
     reading = task_clock(task, now=now)
     return {
-        "id": task.pk, "referral_id": task.referral_id, "referral_reference": task.referral.reference,
-        "case_id": task.case_id, "case_reference": task.case.reference if task.case_id else None,
-        "agency": _agency(task.agency), "team": task.team.name if task.team_id else None,
-        "assigned_to": _person(task.assigned_to), "priority": task.priority, "status": task.status,
-        "created_at": task.created_at, "ack_due_at": task.ack_due_at, "due_at": task.due_at,
-        "acknowledged_at": task.acknowledged_at, "completed_at": task.completed_at, "outcome": task.outcome or None,
-        "escalation_level": task.escalation_level, "overdue": reading.is_overdue, "clock": _clock(reading),
+        "id": task.pk,
+        "referral_id": task.referral_id,
+        "referral_reference": task.referral.reference,
+        "case_id": task.case_id,
+        "case_reference": task.case.reference if task.case_id else None,
+        "agency": _agency(task.agency),
+        "team": task.team.name if task.team_id else None,
+        "assigned_to": _person(task.assigned_to),
+        "priority": task.priority,
+        "status": task.status,
+        "created_at": task.created_at,
+        "ack_due_at": task.ack_due_at,
+        "due_at": task.due_at,
+        "acknowledged_at": task.acknowledged_at,
+        "completed_at": task.completed_at,
+        "outcome": task.outcome or None,
+        "escalation_level": task.escalation_level,
+        "overdue": reading.is_overdue,
+        "clock": _clock(reading),
     }
 
 
 def _escalation(escalation) -> dict:
     return {
-        "id": escalation.pk, "level": escalation.level, "kind": escalation.kind, "status": escalation.status,
-        "reason": escalation.reason, "agency": _agency(escalation.agency), "task_id": escalation.task_id,
+        "id": escalation.pk,
+        "level": escalation.level,
+        "kind": escalation.kind,
+        "status": escalation.status,
+        "reason": escalation.reason,
+        "agency": _agency(escalation.agency),
+        "task_id": escalation.task_id,
         "referral_id": escalation.referral_id,
         "referral_reference": escalation.referral.reference if escalation.referral_id else None,
-        "raised_by": _person(escalation.raised_by), "raised_at": escalation.raised_at,
+        "raised_by": _person(escalation.raised_by),
+        "raised_at": escalation.raised_at,
         "recipients": [_person(u) for u in escalation.recipients.all()],
-        "resolved_by": _person(escalation.resolved_by), "resolved_at": escalation.resolved_at,
+        "resolved_by": _person(escalation.resolved_by),
+        "resolved_at": escalation.resolved_at,
         "resolution": escalation.resolution,
     }
 
@@ -385,8 +406,11 @@ def _escalation(escalation) -> dict:
 def _task_detail(task, now: datetime) -> dict:
     escalations = selectors.task_escalations(task)
     return {
-        **_task(task, now), "instructions": task.instructions, "narrative": task.narrative,
-        "acknowledged_by": _person(task.acknowledged_by), "completed_by": _person(task.completed_by),
+        **_task(task, now),
+        "instructions": task.instructions,
+        "narrative": task.narrative,
+        "acknowledged_by": _person(task.acknowledged_by),
+        "completed_by": _person(task.completed_by),
         "escalations": [_escalation(e) for e in escalations],
     }
 
@@ -396,34 +420,56 @@ def _agency_by_code(code: str | None) -> Agency | None:
         return None
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
-        raise ApiError(422, "invalid", "The request has errors; see fields.", {"agency": ["No agency has this code."]})
+        raise ApiError(
+            422, "invalid", "The request has errors; see fields.", {"agency": ["No agency has this code."]}
+        )
     return agency
 
 
 # Tasks
-@tasks_router.get("", response={200: TaskPageOut, 401: ErrorOut, 422: ErrorOut},
-                  summary="List tasks", operation_id="task_list")
+@tasks_router.get(
+    "",
+    response={200: TaskPageOut, 401: ErrorOut, 422: ErrorOut},
+    summary="List tasks",
+    operation_id="task_list",
+)
 def list_tasks(request, filters: Query[TaskQuery]):
     """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`."""
     user, now = request.auth, timezone.now()
     tasks = selectors.task_filter(
-        selectors.task_list_visible_to(user=user), agency=_agency_by_code(filters.agency),
-        status=filters.status or "", overdue=filters.overdue, now=now,
+        selectors.task_list_visible_to(user=user),
+        agency=_agency_by_code(filters.agency),
+        status=filters.status or "",
+        overdue=filters.overdue,
+        now=now,
     )
     tasks = selectors.task_sort(tasks, sort="due")
     count = tasks.count()
-    items = list(tasks[filters.offset:filters.offset + filters.limit])
-    events.record_listed(actor=user, object_type="casework.agencytask", ids=[t.pk for t in items],
-                         query=filters.model_dump(mode="json"))
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_task(t, now) for t in items]}
+    items = list(tasks[filters.offset : filters.offset + filters.limit])
+    events.record_listed(
+        actor=user,
+        object_type="casework.agencytask",
+        ids=[t.pk for t in items],
+        query=filters.model_dump(mode="json"),
+    )
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_task(t, now) for t in items],
+    }
 
 
 def _visible_task(request, task_id: int):
     return selectors.task_get_for_user(user=request.auth, task_id=task_id)
 
 
-@tasks_router.get("/{int:task_id}", response={200: TaskDetailOut, 401: ErrorOut, 404: ErrorOut},
-                  summary="One task, with its escalations", operation_id="task_get")
+@tasks_router.get(
+    "/{int:task_id}",
+    response={200: TaskDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One task, with its escalations",
+    operation_id="task_get",
+)
 def get_task(request, task_id: int):
     """A task the user may see; 404 both when it does not exist and when they may not see it."""
     task = _visible_task(request, task_id)
@@ -431,9 +477,12 @@ def get_task(request, task_id: int):
     return _task_detail(task, timezone.now())
 
 
-@tasks_router.post("/{int:task_id}/acknowledge",
-                   response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-                   summary="Acknowledge a task", operation_id="task_acknowledge")
+@tasks_router.post(
+    "/{int:task_id}/acknowledge",
+    response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Acknowledge a task",
+    operation_id="task_acknowledge",
+)
 def acknowledge_task(request, task_id: int):
     """Say the agency has the task and someone is on it (the acknowledger, unless it is already assigned)."""
     task = _visible_task(request, task_id)
@@ -442,20 +491,28 @@ def acknowledge_task(request, task_id: int):
     return _task(_visible_task(request, task_id), timezone.now())
 
 
-@tasks_router.post("/{int:task_id}/complete",
-                   response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-                   summary="Complete a task with an outcome", operation_id="task_complete")
+@tasks_router.post(
+    "/{int:task_id}/complete",
+    response={200: TaskOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Complete a task with an outcome",
+    operation_id="task_complete",
+)
 def complete_task(request, task_id: int, payload: CompleteIn):
     """Record what the agency did; the referral closes when every task on it has an outcome."""
     task = _visible_task(request, task_id)
     _require_action(request.auth, "can_act_on_task", task)
-    services.task_complete(actor=request.auth, task=task, outcome=payload.outcome, narrative=payload.narrative)
+    services.task_complete(
+        actor=request.auth, task=task, outcome=payload.outcome, narrative=payload.narrative
+    )
     return _task(_visible_task(request, task_id), timezone.now())
 
 
-@tasks_router.post("/{int:task_id}/disagreement",
-                   response={201: EscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-                   summary="Raise a professional disagreement about a task", operation_id="task_disagreement")
+@tasks_router.post(
+    "/{int:task_id}/disagreement",
+    response={201: EscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Raise a professional disagreement about a task",
+    operation_id="task_disagreement",
+)
 def raise_disagreement(request, task_id: int, payload: DisagreementIn):
     """Escalate a disagreement to the task agency's team manager; raised again while open, it goes a rung up."""
     user = request.auth
@@ -465,26 +522,43 @@ def raise_disagreement(request, task_id: int, payload: DisagreementIn):
 
 
 # Escalations
-@escalations_router.get("", response={200: EscalationPageOut, 401: ErrorOut, 422: ErrorOut},
-                        summary="List escalations", operation_id="escalation_list")
+@escalations_router.get(
+    "",
+    response={200: EscalationPageOut, 401: ErrorOut, 422: ErrorOut},
+    summary="List escalations",
+    operation_id="escalation_list",
+)
 def list_escalations(request, filters: Query[EscalationQuery]):
     """The escalations the user may see, newest first, filtered by rung and status."""
     user = request.auth
-    escalations = selectors.escalation_filter(
-        selectors.escalation_list_visible_to(user=user), level=filters.level, status=filters.status or ""
-    ).select_related("raised_by__agency", "resolved_by__agency").prefetch_related("recipients__agency")
+    escalations = (
+        selectors.escalation_filter(
+            selectors.escalation_list_visible_to(user=user), level=filters.level, status=filters.status or ""
+        )
+        .select_related("raised_by__agency", "resolved_by__agency")
+        .prefetch_related("recipients__agency")
+    )
     count = escalations.count()
-    items = list(escalations[filters.offset:filters.offset + filters.limit])
-    events.record_listed(actor=user, object_type="casework.escalation", ids=[e.pk for e in items],
-                         query=filters.model_dump(mode="json"))
-    return {"count": count, "limit": filters.limit, "offset": filters.offset,
-            "items": [_escalation(e) for e in items]}
+    items = list(escalations[filters.offset : filters.offset + filters.limit])
+    events.record_listed(
+        actor=user,
+        object_type="casework.escalation",
+        ids=[e.pk for e in items],
+        query=filters.model_dump(mode="json"),
+    )
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_escalation(e) for e in items],
+    }
 
 
 @escalations_router.post(
     "/{int:escalation_id}/resolve",
     response={200: EscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    summary="Resolve an escalation", operation_id="escalation_resolve",
+    summary="Resolve an escalation",
+    operation_id="escalation_resolve",
 )
 def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
     """Record how an escalation was resolved; nothing is cleared without a written resolution."""
@@ -496,54 +570,137 @@ def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
 
 
 # Cases
-@cases_router.get("/{int:case_id}", response={200: CaseOut, 401: ErrorOut, 404: ErrorOut},
-                  summary="One case, with its record and chronology", operation_id="case_get")
+@cases_router.get(
+    "/{int:case_id}",
+    response={200: CaseOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One case, with its record and chronology",
+    operation_id="case_get",
+)
 def get_case(request, case_id: int):
     """A case the user may see, with its referrals, tasks, flags, clocks, records and generated chronology."""
     user, now = request.auth, timezone.now()
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     events.record_viewed(actor=user, obj=case)
     return {
-        "id": case.pk, "reference": case.reference, "kind": case.kind, "subject_name": case.subject_name,
-        "date_of_birth": case.date_of_birth, "status": case.status, "lead_agency": _agency(case.lead_agency),
-        "restricted": case.restricted, "opened_at": case.opened_at,
-        "referrals": [{"id": r.pk, "reference": r.reference, "status": r.status, "received_at": r.received_at}
-                      for r in case.referral_list],
+        "id": case.pk,
+        "reference": case.reference,
+        "kind": case.kind,
+        "subject_name": case.subject_name,
+        "date_of_birth": case.date_of_birth,
+        "status": case.status,
+        "lead_agency": _agency(case.lead_agency),
+        "restricted": case.restricted,
+        "opened_at": case.opened_at,
+        "referrals": [
+            {"id": r.pk, "reference": r.reference, "status": r.status, "received_at": r.received_at}
+            for r in case.referral_list
+        ],
         "tasks": [_task(t, now) for t in _with_case(case.task_list, case)],
-        "flags": [{"kind": f.kind, "active": f.active, "first_added_at": f.first_added_at, "changed_at": f.changed_at}
-                  for f in case.flag_list],
-        "flag_changes": [{
-            "id": c.pk, "kind": c.kind, "add": c.add, "justification": c.justification,
-            "requested_by": _person(c.requested_by), "requested_at": c.requested_at, "status": c.status,
-            "decided_by": _person(c.decided_by), "decided_at": c.decided_at, "decision_note": c.decision_note,
-        } for c in case.flag_change_list],
-        "clocks": [{**_clock(clock_reading(c.due_at, now=now, met_at=c.met_at)), "kind": c.kind,
-                    "label": c.get_kind_display(), "started_at": c.started_at} for c in case.clock_list],
-        "strategy_discussions": [{
-            "id": d.pk, "due_at": d.due_at, "held_at": d.held_at, "chair": _person(d.chair), "decisions": d.decisions,
-            "section_47": d.section_47,
-            "attendees": [{"name": a.name, "role": a.role, "agency": a.agency.name} for a in d.attendees.all()],
-            "actions": [{"description": a.description, "agency": a.agency.name, "owner": _person(a.owner),
-                         "due_date": a.due_date} for a in d.actions.all()],
-        } for d in case.discussion_list],
-        "missing_episodes": [{
-            "id": e.pk, "missing_from": e.missing_from, "returned_at": e.returned_at, "where_found": e.where_found,
-            "return_interview_due_at": e.return_interview_due_at, "return_interview_at": e.return_interview_at,
-            "reported_by_agency": e.reported_by_agency.name,
-        } for e in case.episode_list],
-        "notes": [{"id": n.pk, "text": n.text, "significant": n.significant, "author": _person(n.author),
-                   "created_at": n.created_at} for n in case.note_list],
-        "nrm_referrals": [{
-            "id": n.pk, "referred_at": n.referred_at, "reasonable_grounds_due_at": n.reasonable_grounds_due_at,
-            "reasonable_grounds_decision": n.reasonable_grounds_decision,
-            "reasonable_grounds_decided_at": n.reasonable_grounds_decided_at,
-        } for n in case.nrm_list],
-        "information_sharing": [{
-            "id": s.pk, "shared": s.shared, "from_agency": s.from_agency.name,
-            "to_agency": s.to_agency.name if s.to_agency_id else None, "recipient": s.recipient,
-            "lawful_basis": s.lawful_basis, "purpose": s.purpose, "scope": s.scope, "consent": s.consent,
-            "reasons": s.reasons, "decided_by": _person(s.decided_by), "decided_at": s.decided_at,
-        } for s in case.share_list],
+        "flags": [
+            {
+                "kind": f.kind,
+                "active": f.active,
+                "first_added_at": f.first_added_at,
+                "changed_at": f.changed_at,
+            }
+            for f in case.flag_list
+        ],
+        "flag_changes": [
+            {
+                "id": c.pk,
+                "kind": c.kind,
+                "add": c.add,
+                "justification": c.justification,
+                "requested_by": _person(c.requested_by),
+                "requested_at": c.requested_at,
+                "status": c.status,
+                "decided_by": _person(c.decided_by),
+                "decided_at": c.decided_at,
+                "decision_note": c.decision_note,
+            }
+            for c in case.flag_change_list
+        ],
+        "clocks": [
+            {
+                **_clock(clock_reading(c.due_at, now=now, met_at=c.met_at)),
+                "kind": c.kind,
+                "label": c.get_kind_display(),
+                "started_at": c.started_at,
+            }
+            for c in case.clock_list
+        ],
+        "strategy_discussions": [
+            {
+                "id": d.pk,
+                "due_at": d.due_at,
+                "held_at": d.held_at,
+                "chair": _person(d.chair),
+                "decisions": d.decisions,
+                "section_47": d.section_47,
+                "attendees": [
+                    {"name": a.name, "role": a.role, "agency": a.agency.name} for a in d.attendees.all()
+                ],
+                "actions": [
+                    {
+                        "description": a.description,
+                        "agency": a.agency.name,
+                        "owner": _person(a.owner),
+                        "due_date": a.due_date,
+                    }
+                    for a in d.actions.all()
+                ],
+            }
+            for d in case.discussion_list
+        ],
+        "missing_episodes": [
+            {
+                "id": e.pk,
+                "missing_from": e.missing_from,
+                "returned_at": e.returned_at,
+                "where_found": e.where_found,
+                "return_interview_due_at": e.return_interview_due_at,
+                "return_interview_at": e.return_interview_at,
+                "reported_by_agency": e.reported_by_agency.name,
+            }
+            for e in case.episode_list
+        ],
+        "notes": [
+            {
+                "id": n.pk,
+                "text": n.text,
+                "significant": n.significant,
+                "author": _person(n.author),
+                "created_at": n.created_at,
+            }
+            for n in case.note_list
+        ],
+        "nrm_referrals": [
+            {
+                "id": n.pk,
+                "referred_at": n.referred_at,
+                "reasonable_grounds_due_at": n.reasonable_grounds_due_at,
+                "reasonable_grounds_decision": n.reasonable_grounds_decision,
+                "reasonable_grounds_decided_at": n.reasonable_grounds_decided_at,
+            }
+            for n in case.nrm_list
+        ],
+        "information_sharing": [
+            {
+                "id": s.pk,
+                "shared": s.shared,
+                "from_agency": s.from_agency.name,
+                "to_agency": s.to_agency.name if s.to_agency_id else None,
+                "recipient": s.recipient,
+                "lawful_basis": s.lawful_basis,
+                "purpose": s.purpose,
+                "scope": s.scope,
+                "consent": s.consent,
+                "reasons": s.reasons,
+                "decided_by": _person(s.decided_by),
+                "decided_at": s.decided_at,
+            }
+            for s in case.share_list
+        ],
         "escalations": [_escalation(e) for e in case.escalation_list],
         "chronology": [asdict(e) for e in chronology_for_case(case)],
     }
@@ -554,4 +711,3 @@ def _with_case(tasks, case):
     for task in tasks:
         task.case = case
     return tasks
-

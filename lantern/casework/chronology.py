@@ -64,52 +64,99 @@ def _referral_entries(case: Case):
     for referral in case.referral_list:
         source = referral.get_source_display().lower()
         origin = f" from {referral.referrer_agency.name}" if referral.referrer_agency_id else ""
-        yield Entry(referral.received_at, "referral", f"Referral {referral.reference} received",
-                    f"A {source} referral{origin}. {_short(referral.summary)}",
-                    agency=referral.referrer_agency.name if referral.referrer_agency_id else "")
+        yield Entry(
+            referral.received_at,
+            "referral",
+            f"Referral {referral.reference} received",
+            f"A {source} referral{origin}. {_short(referral.summary)}",
+            agency=referral.referrer_agency.name if referral.referrer_agency_id else "",
+        )
         for decision in referral.decisions.all():
             actor, agency = _who(decision.decided_by)
-            late = "" if decision.within_timescale else " The decision was made outside the 1 working day timescale."
-            yield Entry(decision.decided_at, "decision", f"Front-door decision on {referral.reference}: "
-                        f"{decision.get_kind_display().lower()}", _short(decision.rationale) + late, actor, agency,
-                        significant=decision.kind == DecisionKind.STRATEGY_DISCUSSION)
+            late = (
+                ""
+                if decision.within_timescale
+                else " The decision was made outside the 1 working day timescale."
+            )
+            yield Entry(
+                decision.decided_at,
+                "decision",
+                f"Front-door decision on {referral.reference}: {decision.get_kind_display().lower()}",
+                _short(decision.rationale) + late,
+                actor,
+                agency,
+                significant=decision.kind == DecisionKind.STRATEGY_DISCUSSION,
+            )
             if decision.signed_off_at is not None:
                 actor, agency = _who(decision.signed_off_by)
                 verdict = "approved" if decision.sign_off == SignOff.APPROVED else "rejected"
-                yield Entry(decision.signed_off_at, "decision",
-                            f"{decision.get_kind_display()} on {referral.reference} {verdict}",
-                            _short(decision.sign_off_note), actor, agency)
+                yield Entry(
+                    decision.signed_off_at,
+                    "decision",
+                    f"{decision.get_kind_display()} on {referral.reference} {verdict}",
+                    _short(decision.sign_off_note),
+                    actor,
+                    agency,
+                )
 
 
 def _task_entries(case: Case):
     for task in case.task_list:
         agency = task.agency.name
         # The task is for the agency, not by it: the title names it and the byline stays empty.
-        yield Entry(task.created_at, "task", f"Task for {agency} on {task.referral.reference}",
-                    f"{task.get_priority_display()} priority. Acknowledge by {_local(task.ack_due_at)}; "
-                    f"complete by {_local(task.due_at)}.")
+        yield Entry(
+            task.created_at,
+            "task",
+            f"Task for {agency} on {task.referral.reference}",
+            f"{task.get_priority_display()} priority. Acknowledge by {_local(task.ack_due_at)}; "
+            f"complete by {_local(task.due_at)}.",
+        )
         if task.acknowledged_at is not None:
             actor, _ = _who(task.acknowledged_by)
-            yield Entry(task.acknowledged_at, "task", f"{agency} acknowledged its task",
-                        _timing(task.acknowledged_at, task.ack_due_at), actor, agency)
+            yield Entry(
+                task.acknowledged_at,
+                "task",
+                f"{agency} acknowledged its task",
+                _timing(task.acknowledged_at, task.ack_due_at),
+                actor,
+                agency,
+            )
         if task.completed_at is not None:
             actor, _ = _who(task.completed_by)
-            yield Entry(task.completed_at, "task", f"{agency} completed its task: {task.get_outcome_display()}",
-                        f"{_short(task.narrative)} {_timing(task.completed_at, task.due_at)}".strip(), actor, agency)
+            yield Entry(
+                task.completed_at,
+                "task",
+                f"{agency} completed its task: {task.get_outcome_display()}",
+                f"{_short(task.narrative)} {_timing(task.completed_at, task.due_at)}".strip(),
+                actor,
+                agency,
+            )
 
 
 def _escalation_entries(case: Case):
     for escalation in case.escalation_list:
         actor, agency = _who(escalation.raised_by)
         how = "" if escalation.raised_by_id else "Raised automatically when the clock ran out. "
-        yield Entry(escalation.raised_at, "escalation",
-                    f"Level {escalation.level} escalation about {escalation.agency.name}: "
-                    f"{escalation.get_kind_display().lower()}", how + _short(escalation.reason), actor, agency,
-                    significant=escalation.level >= 2)
+        yield Entry(
+            escalation.raised_at,
+            "escalation",
+            f"Level {escalation.level} escalation about {escalation.agency.name}: "
+            f"{escalation.get_kind_display().lower()}",
+            how + _short(escalation.reason),
+            actor,
+            agency,
+            significant=escalation.level >= 2,
+        )
         if escalation.status == EscalationStatus.RESOLVED and escalation.resolved_at is not None:
             actor, agency = _who(escalation.resolved_by)
-            yield Entry(escalation.resolved_at, "escalation", f"Level {escalation.level} escalation resolved",
-                        _short(escalation.resolution), actor, agency)
+            yield Entry(
+                escalation.resolved_at,
+                "escalation",
+                f"Level {escalation.level} escalation resolved",
+                _short(escalation.resolution),
+                actor,
+                agency,
+            )
 
 
 def _discussion_entries(case: Case):
@@ -128,23 +175,47 @@ def _discussion_entries(case: Case):
             parts.append(f"{len(actions)} action{'s' if len(actions) != 1 else ''} agreed.")
         if discussion.referral_id:
             parts.append(_timing(discussion.held_at, discussion.due_at))
-        yield Entry(discussion.held_at, "strategy", "Strategy discussion held", " ".join(p for p in parts if p),
-                    f"Chaired by {actor}" if actor else "", agency, significant=True)
+        yield Entry(
+            discussion.held_at,
+            "strategy",
+            "Strategy discussion held",
+            " ".join(p for p in parts if p),
+            f"Chaired by {actor}" if actor else "",
+            agency,
+            significant=True,
+        )
 
 
 def _episode_entries(case: Case):
     for episode in case.episode_list:
         actor, _ = _who(episode.recorded_by)
         agency = episode.reported_by_agency.name
-        yield Entry(episode.missing_from, "missing", "Went missing", _short(episode.notes), actor, agency,
-                    significant=True)
+        yield Entry(
+            episode.missing_from,
+            "missing",
+            "Went missing",
+            _short(episode.notes),
+            actor,
+            agency,
+            significant=True,
+        )
         if episode.returned_at is not None:
             where = f"Found at {episode.where_found}. " if episode.where_found else ""
-            yield Entry(episode.returned_at, "missing", "Returned from missing",
-                        f"{where}Return interview due by {_local(episode.return_interview_due_at)}.", agency=agency)
+            yield Entry(
+                episode.returned_at,
+                "missing",
+                "Returned from missing",
+                f"{where}Return interview due by {_local(episode.return_interview_due_at)}.",
+                agency=agency,
+            )
         if episode.return_interview_at is not None:
-            yield Entry(episode.return_interview_at, "missing", "Return interview held",
-                        _timing(episode.return_interview_at, episode.return_interview_due_at), agency=agency)
+            yield Entry(
+                episode.return_interview_at,
+                "missing",
+                "Return interview held",
+                _timing(episode.return_interview_at, episode.return_interview_due_at),
+                agency=agency,
+            )
 
 
 def _flag_entries(case: Case):
@@ -152,36 +223,72 @@ def _flag_entries(case: Case):
         flag = change.get_kind_display()
         actor, agency = _who(change.requested_by)
         verb = "add" if change.add else "remove"
-        yield Entry(change.requested_at, "flag", f"Asked to {verb} the {flag} flag", _short(change.justification),
-                    actor, agency)
+        yield Entry(
+            change.requested_at,
+            "flag",
+            f"Asked to {verb} the {flag} flag",
+            _short(change.justification),
+            actor,
+            agency,
+        )
         if change.decided_at is None:
             continue
         actor, agency = _who(change.decided_by)
         if change.status == FlagChangeStatus.APPROVED:
-            yield Entry(change.decided_at, "flag", f"{flag} flag {'added' if change.add else 'removed'}",
-                        _short(change.decision_note or change.justification), actor, agency, significant=True)
+            yield Entry(
+                change.decided_at,
+                "flag",
+                f"{flag} flag {'added' if change.add else 'removed'}",
+                _short(change.decision_note or change.justification),
+                actor,
+                agency,
+                significant=True,
+            )
         else:
-            yield Entry(change.decided_at, "flag", f"Request to {verb} the {flag} flag rejected",
-                        _short(change.decision_note), actor, agency)
+            yield Entry(
+                change.decided_at,
+                "flag",
+                f"Request to {verb} the {flag} flag rejected",
+                _short(change.decision_note),
+                actor,
+                agency,
+            )
 
 
 def _note_entries(case: Case):
     for note in case.note_list:
         actor, agency = _who(note.author)
-        yield Entry(note.created_at, "note", "Significant note" if note.significant else "Note", _short(note.text),
-                    actor, agency, significant=note.significant)
+        yield Entry(
+            note.created_at,
+            "note",
+            "Significant note" if note.significant else "Note",
+            _short(note.text),
+            actor,
+            agency,
+            significant=note.significant,
+        )
 
 
 def _nrm_entries(case: Case):
     for nrm in case.nrm_list:
         actor, agency = _who(nrm.referred_by)
-        yield Entry(nrm.referred_at, "nrm", "Referred to the National Referral Mechanism",
-                    f"Reasonable-grounds decision due by {_local(nrm.reasonable_grounds_due_at)}.", actor, agency,
-                    significant=True)
+        yield Entry(
+            nrm.referred_at,
+            "nrm",
+            "Referred to the National Referral Mechanism",
+            f"Reasonable-grounds decision due by {_local(nrm.reasonable_grounds_due_at)}.",
+            actor,
+            agency,
+            significant=True,
+        )
         if nrm.reasonable_grounds_decision != NRMDecision.PENDING and nrm.reasonable_grounds_decided_at:
-            yield Entry(nrm.reasonable_grounds_decided_at, "nrm",
-                        f"{nrm.get_reasonable_grounds_decision_display()} reasonable-grounds decision",
-                        _timing(nrm.reasonable_grounds_decided_at, nrm.reasonable_grounds_due_at), significant=True)
+            yield Entry(
+                nrm.reasonable_grounds_decided_at,
+                "nrm",
+                f"{nrm.get_reasonable_grounds_decision_display()} reasonable-grounds decision",
+                _timing(nrm.reasonable_grounds_decided_at, nrm.reasonable_grounds_due_at),
+                significant=True,
+            )
 
 
 def _share_entries(case: Case):
@@ -198,8 +305,14 @@ def _share_entries(case: Case):
 
 
 SOURCES = (
-    _task_entries, _escalation_entries, _discussion_entries, _episode_entries, _flag_entries,
-    _note_entries, _nrm_entries, _share_entries,
+    _task_entries,
+    _escalation_entries,
+    _discussion_entries,
+    _episode_entries,
+    _flag_entries,
+    _note_entries,
+    _nrm_entries,
+    _share_entries,
 )
 
 
@@ -208,8 +321,14 @@ def chronology_for_case(case: Case, *, significant_only: bool = False) -> list[E
     # The record's order breaks ties between events at the same moment: a referral, its decision, the case it
     # opened, then the tasks that followed.
     entries = list(_referral_entries(case))
-    entries.append(Entry(case.opened_at, "case", f"Case {case.reference} opened",
-                         f"The lead agency is {case.lead_agency.name}."))
+    entries.append(
+        Entry(
+            case.opened_at,
+            "case",
+            f"Case {case.reference} opened",
+            f"The lead agency is {case.lead_agency.name}.",
+        )
+    )
     for source in SOURCES:
         entries.extend(source(case))
     if significant_only:

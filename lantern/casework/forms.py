@@ -32,8 +32,11 @@ class DateTimeWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None, *, with_time: bool = True):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}
-        widgets = [forms.TextInput({**numeric, "maxlength": 2}), forms.TextInput({**numeric, "maxlength": 2}),
-                   forms.TextInput({**numeric, "maxlength": 4})]
+        widgets = [
+            forms.TextInput({**numeric, "maxlength": 2}),
+            forms.TextInput({**numeric, "maxlength": 2}),
+            forms.TextInput({**numeric, "maxlength": 4}),
+        ]
         if with_time:
             widgets.append(forms.TextInput({"maxlength": 8, "spellcheck": "false"}))
         self.with_time = with_time
@@ -64,8 +67,12 @@ class GovukDateField(forms.MultiValueField):
         self.is_required = required
         count = 4 if with_time else 3
         super().__init__(
-            [forms.CharField(max_length=8) for _ in range(count)], label=label, require_all_fields=False,
-            required=False, widget=DateTimeWidget(with_time=with_time), **kwargs,
+            [forms.CharField(max_length=8) for _ in range(count)],
+            label=label,
+            require_all_fields=False,
+            required=False,
+            widget=DateTimeWidget(with_time=with_time),
+            **kwargs,
         )
 
     def prepare_value(self, value):
@@ -122,15 +129,21 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 def case_workers() -> "forms.QuerySet[User]":
     """Active people with a case-work role, for choosing a chair or an action's owner."""
-    return User.objects.filter(is_active=True).exclude(
-        role__in=(Role.SYSTEM_ADMIN, Role.REVIEWER)
-    ).select_related("agency").order_by("agency__name", "last_name", "first_name")
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role__in=(Role.SYSTEM_ADMIN, Role.REVIEWER))
+        .select_related("agency")
+        .order_by("agency__name", "last_name", "first_name")
+    )
 
 
 # Task lists and tasks
 TASK_STATUS_CHOICES = [
-    ("open", "Open (not completed)"), ("awaiting_ack", "Awaiting acknowledgement"), ("acknowledged", "Acknowledged"),
-    ("completed", "Completed"), ("all", "All"),
+    ("open", "Open (not completed)"),
+    ("awaiting_ack", "Awaiting acknowledgement"),
+    ("acknowledged", "Acknowledged"),
+    ("completed", "Completed"),
+    ("all", "All"),
 ]
 YES_NO_ANY = [("", "Any"), ("yes", "Overdue"), ("no", "Not overdue")]
 
@@ -138,8 +151,13 @@ YES_NO_ANY = [("", "Any"), ("yes", "Overdue"), ("no", "Not overdue")]
 class TaskFilterForm(forms.Form):
     """Filters for the task lists: agency, status and whether overdue."""
 
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), required=False, to_field_name="code",
-                                    empty_label="All agencies", label="Agency")
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label="All agencies",
+        label="Agency",
+    )
     status = forms.ChoiceField(choices=TASK_STATUS_CHOICES, required=False, label="Status")
     overdue = forms.ChoiceField(choices=YES_NO_ANY, required=False, label="Clock")
 
@@ -151,9 +169,15 @@ class TaskFilterForm(forms.Form):
 class AssignForm(forms.Form):
     """Who should work the task."""
 
-    assigned_to = PersonChoiceField(queryset=User.objects.none(), label="Assign to", empty_label="Choose a person",
-                                    error_messages={"required": "Choose who should work this task.",
-                                                    "invalid_choice": "Choose a person from the list."})
+    assigned_to = PersonChoiceField(
+        queryset=User.objects.none(),
+        label="Assign to",
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Choose who should work this task.",
+            "invalid_choice": "Choose a person from the list.",
+        },
+    )
 
     def __init__(self, *args, users, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,14 +188,23 @@ class CompleteForm(forms.Form):
     """An outcome from the controlled list and a narrative."""
 
     outcome = forms.ChoiceField(
-        choices=TaskOutcome.choices, widget=forms.RadioSelect, label="What did your agency do?",
-        error_messages={"required": "Choose an outcome.", "invalid_choice": "Choose an outcome from the list."},
+        choices=TaskOutcome.choices,
+        widget=forms.RadioSelect,
+        label="What did your agency do?",
+        error_messages={
+            "required": "Choose an outcome.",
+            "invalid_choice": "Choose an outcome from the list.",
+        },
     )
     narrative = forms.CharField(
-        label="What happened", help_text="Describe what your agency did and why. The reporter never sees this.",
-        max_length=MAX_NARRATIVE, widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Describe what your agency did and why.",
-                        "max_length": f"The narrative must be {MAX_NARRATIVE:,} characters or fewer."},
+        label="What happened",
+        help_text="Describe what your agency did and why. The reporter never sees this.",
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": "Describe what your agency did and why.",
+            "max_length": f"The narrative must be {MAX_NARRATIVE:,} characters or fewer.",
+        },
     )
 
 
@@ -181,10 +214,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="What do you disagree with, and what should happen?",
         help_text="This goes to the team manager of the agency concerned. If you raise it again while it is open, "
-                  "it goes to the next manager up.",
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Explain what you disagree with and what you want to happen.",
-                        "max_length": "The reason must be 5,000 characters or fewer."},
+        "it goes to the next manager up.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Explain what you disagree with and what you want to happen.",
+            "max_length": "The reason must be 5,000 characters or fewer.",
+        },
     )
 
 
@@ -192,39 +228,65 @@ class ResolveForm(forms.Form):
     """How an escalation was resolved."""
 
     resolution = forms.CharField(
-        label="How was this resolved?", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say how the escalation was resolved.",
-                        "max_length": "The resolution must be 5,000 characters or fewer."},
+        label="How was this resolved?",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Say how the escalation was resolved.",
+            "max_length": "The resolution must be 5,000 characters or fewer.",
+        },
     )
 
 
 class EscalationFilterForm(forms.Form):
     """Filters for the escalation list."""
 
-    level = forms.TypedChoiceField(choices=[("", "Any level"), *EscalationLevel.choices], coerce=int,
-                                   empty_value=None, required=False, label="Level")
-    status = forms.ChoiceField(choices=[("", "Any status"), *EscalationStatus.choices], required=False, label="Status")
+    level = forms.TypedChoiceField(
+        choices=[("", "Any level"), *EscalationLevel.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Level",
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *EscalationStatus.choices], required=False, label="Status"
+    )
 
 
 # Records on a case
 class NoteForm(forms.Form):
     """A note on a case."""
 
-    text = forms.CharField(label="Note", max_length=MAX_NARRATIVE, widget=forms.Textarea(attrs={"rows": 6}),
-                           error_messages={"required": "Enter the note.",
-                                           "max_length": f"The note must be {MAX_NARRATIVE:,} characters or fewer."})
-    significant = forms.BooleanField(label="This is a significant event", required=False,
-                                     help_text="Significant notes are marked in the chronology.")
+    text = forms.CharField(
+        label="Note",
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": "Enter the note.",
+            "max_length": f"The note must be {MAX_NARRATIVE:,} characters or fewer.",
+        },
+    )
+    significant = forms.BooleanField(
+        label="This is a significant event",
+        required=False,
+        help_text="Significant notes are marked in the chronology.",
+    )
 
 
 class MissingEpisodeForm(forms.Form):
     """A missing episode: when the child went missing and, if known, when and where they returned."""
 
     missing_from = GovukDateField(label="When the child went missing", with_time=True)
-    returned_at = GovukDateField(label="When the child returned", with_time=True, required=False,
-                                 help_text="Leave blank if the child is still missing.")
+    returned_at = GovukDateField(
+        label="When the child returned",
+        with_time=True,
+        required=False,
+        help_text="Leave blank if the child is still missing.",
+    )
     where_found = forms.CharField(label="Where the child was found", max_length=300, required=False)
-    notes = forms.CharField(label="Notes", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label="Notes", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class MissingReturnForm(forms.Form):
@@ -243,17 +305,30 @@ class ReturnInterviewForm(forms.Form):
 class StrategyDiscussionForm(forms.Form):
     """A strategy discussion: when, who chaired, what was decided (attendees and actions are formsets)."""
 
-    discussion = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Which discussion is this?")
+    discussion = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, label="Which discussion is this?"
+    )
     held_at = GovukDateField(label="When the discussion was held", with_time=True)
-    chair = PersonChoiceField(queryset=User.objects.none(), label="Chair", empty_label="Choose the chair",
-                              error_messages={"required": "Choose who chaired the discussion."})
-    decisions = forms.CharField(label="Decisions", max_length=MAX_NARRATIVE, widget=forms.Textarea(attrs={"rows": 6}),
-                                error_messages={"required": "Record what was decided."})
-    significant_harm_suspected = forms.BooleanField(label="Significant harm is suspected", required=False,
-                                                    initial=True)
-    section_47 = forms.BooleanField(label="A section 47 enquiry was agreed", required=False,
-                                    help_text="This starts the 15 working day clock for the initial child "
-                                              "protection conference.")
+    chair = PersonChoiceField(
+        queryset=User.objects.none(),
+        label="Chair",
+        empty_label="Choose the chair",
+        error_messages={"required": "Choose who chaired the discussion."},
+    )
+    decisions = forms.CharField(
+        label="Decisions",
+        max_length=MAX_NARRATIVE,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Record what was decided."},
+    )
+    significant_harm_suspected = forms.BooleanField(
+        label="Significant harm is suspected", required=False, initial=True
+    )
+    section_47 = forms.BooleanField(
+        label="A section 47 enquiry was agreed",
+        required=False,
+        help_text="This starts the 15 working day clock for the initial child protection conference.",
+    )
 
     def __init__(self, *args, scheduled, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,8 +344,12 @@ class AttendeeForm(forms.Form):
 
     name = forms.CharField(label="Name", max_length=200, required=False)
     role = forms.CharField(label="Role", max_length=200, required=False)
-    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True), required=False, label="Agency",
-                                    empty_label="Choose an agency")
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        label="Agency",
+        empty_label="Choose an agency",
+    )
 
     def clean(self):
         """A row with anything in it needs a name and an agency."""
@@ -286,12 +365,18 @@ class AttendeeForm(forms.Form):
 class ActionForm(forms.Form):
     """An action agreed, with its owner and due date."""
 
-    description = forms.CharField(label="Action", max_length=2000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True), required=False,
-                                    label="Agency responsible", empty_label="Choose an agency")
-    owner = PersonChoiceField(queryset=User.objects.none(), required=False, label="Owner (optional)",
-                              empty_label="No named owner")
+    description = forms.CharField(
+        label="Action", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        label="Agency responsible",
+        empty_label="Choose an agency",
+    )
+    owner = PersonChoiceField(
+        queryset=User.objects.none(), required=False, label="Owner (optional)", empty_label="No named owner"
+    )
     due_date = GovukDateField(label="Due date", required=False)
 
     def __init__(self, *args, **kwargs):
@@ -320,12 +405,22 @@ ADD_REMOVE = [("add", "Add the flag"), ("remove", "Remove the flag")]
 class FlagChangeForm(forms.Form):
     """A request to add or remove a flag, with a justification."""
 
-    kind = forms.ChoiceField(choices=FlagKind.choices, widget=forms.RadioSelect, label="Flag",
-                             error_messages={"required": "Choose a flag."})
-    change = forms.ChoiceField(choices=ADD_REMOVE, widget=forms.RadioSelect, label="Change",
-                               error_messages={"required": "Choose whether to add or remove the flag."})
+    kind = forms.ChoiceField(
+        choices=FlagKind.choices,
+        widget=forms.RadioSelect,
+        label="Flag",
+        error_messages={"required": "Choose a flag."},
+    )
+    change = forms.ChoiceField(
+        choices=ADD_REMOVE,
+        widget=forms.RadioSelect,
+        label="Change",
+        error_messages={"required": "Choose whether to add or remove the flag."},
+    )
     justification = forms.CharField(
-        label="Justification", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+        label="Justification",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="A manager other than you must approve the change before it takes effect.",
         error_messages={"required": "Explain why the flag should be added or removed."},
     )
@@ -334,10 +429,19 @@ class FlagChangeForm(forms.Form):
 class FlagDecisionForm(forms.Form):
     """Approve or reject a flag change."""
 
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.RadioSelect,
-                                 label="Your decision", error_messages={"required": "Choose approve or reject."})
-    note = forms.CharField(label="Note", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Required if you reject the change.")
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        widget=forms.RadioSelect,
+        label="Your decision",
+        error_messages={"required": "Choose approve or reject."},
+    )
+    note = forms.CharField(
+        label="Note",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required if you reject the change.",
+    )
 
 
 class NRMReferralForm(forms.Form):
@@ -350,8 +454,10 @@ class NRMDecisionForm(forms.Form):
     """The reasonable-grounds decision."""
 
     decision = forms.ChoiceField(
-        choices=[(NRMDecision.POSITIVE, "Positive"), (NRMDecision.NEGATIVE, "Negative")], widget=forms.RadioSelect,
-        label="Reasonable-grounds decision", error_messages={"required": "Choose positive or negative."},
+        choices=[(NRMDecision.POSITIVE, "Positive"), (NRMDecision.NEGATIVE, "Negative")],
+        widget=forms.RadioSelect,
+        label="Reasonable-grounds decision",
+        error_messages={"required": "Choose positive or negative."},
     )
     decided_at = GovukDateField(label="When the decision was made", with_time=True)
 
@@ -361,28 +467,55 @@ class InformationShareForm(forms.Form):
 
     shared = forms.ChoiceField(
         choices=[("yes", "Yes, information was shared"), ("no", "No, a decision was made not to share")],
-        widget=forms.RadioSelect, label="Was information shared?",
+        widget=forms.RadioSelect,
+        label="Was information shared?",
         error_messages={"required": "Choose whether information was shared."},
     )
-    to_agency = forms.ModelChoiceField(queryset=Agency.objects.none(), required=False, label="Agency",
-                                       empty_label="Choose an agency")
-    recipient = forms.CharField(label="Or a recipient outside the partnership", max_length=200, required=False)
-    referral = forms.ModelChoiceField(queryset=None, required=False, label="About which referral (optional)",
-                                      empty_label="The case as a whole")
-    lawful_basis = forms.ChoiceField(choices=[("", "Choose a lawful basis"), *LawfulBasis.choices], required=False,
-                                     label="Lawful basis", help_text="Required when information was shared.")
-    purpose = forms.CharField(label="Purpose", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"required": "Say why the information was (or would have been) shared."})
-    scope = forms.CharField(label="What was (or would have been) shared", max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 3}),
-                            error_messages={"required": "Say what information was (or would have been) shared."})
-    consent = forms.ChoiceField(choices=ConsentStatus.choices, widget=forms.RadioSelect, label="Consent",
-                                initial=ConsentStatus.NOT_SOUGHT,
-                                help_text="Consent is recorded but is not needed to share in order to safeguard a child.",
-                                error_messages={"required": "Choose what happened about consent."})
-    reasons = forms.CharField(label="Reasons for not sharing", max_length=5000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="Required when information was not shared.")
+    to_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, label="Agency", empty_label="Choose an agency"
+    )
+    recipient = forms.CharField(
+        label="Or a recipient outside the partnership", max_length=200, required=False
+    )
+    referral = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="About which referral (optional)",
+        empty_label="The case as a whole",
+    )
+    lawful_basis = forms.ChoiceField(
+        choices=[("", "Choose a lawful basis"), *LawfulBasis.choices],
+        required=False,
+        label="Lawful basis",
+        help_text="Required when information was shared.",
+    )
+    purpose = forms.CharField(
+        label="Purpose",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the information was (or would have been) shared."},
+    )
+    scope = forms.CharField(
+        label="What was (or would have been) shared",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what information was (or would have been) shared."},
+    )
+    consent = forms.ChoiceField(
+        choices=ConsentStatus.choices,
+        widget=forms.RadioSelect,
+        label="Consent",
+        initial=ConsentStatus.NOT_SOUGHT,
+        help_text="Consent is recorded but is not needed to share in order to safeguard a child.",
+        error_messages={"required": "Choose what happened about consent."},
+    )
+    reasons = forms.CharField(
+        label="Reasons for not sharing",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when information was not shared.",
+    )
 
     def __init__(self, *args, agencies, referrals, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,11 +42,17 @@ class Case(models.Model):
     closure_reason = models.TextField(blank=True)
     # Contextual safeguarding: a place's case names the place entity; a peer group's case names its members.
     entity = models.ForeignKey(
-        "intel.Entity", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
+        "intel.Entity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
         help_text="The place (or other entity) this case is about, for a place case.",
     )
     members = models.ManyToManyField(
-        "intel.Entity", blank=True, related_name="peer_group_cases",
+        "intel.Entity",
+        blank=True,
+        related_name="peer_group_cases",
         help_text="The people an analyst named as the peer group, for a peer group case.",
     )
 
@@ -93,7 +99,9 @@ class AgencyTask(models.Model):
     referral = models.ForeignKey("intake.Referral", on_delete=models.PROTECT, related_name="tasks")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="tasks")
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )
@@ -126,12 +134,21 @@ class AgencyTask(models.Model):
             # The accountability figures' live slice and drill-down lists: tasks by each event's time, and open
             # tasks with their clocks (counted per team from the index alone).
             models.Index(fields=["created_at"], name="task_created_idx"),
-            models.Index(fields=["acknowledged_at"], name="task_acknowledged_idx",
-                         condition=models.Q(acknowledged_at__isnull=False)),
-            models.Index(fields=["completed_at"], name="task_completed_idx",
-                         condition=models.Q(completed_at__isnull=False)),
-            models.Index(fields=["agency", "team", "status", "ack_due_at", "due_at"], name="task_open_idx",
-                         condition=models.Q(status__in=["awaiting_ack", "acknowledged"])),
+            models.Index(
+                fields=["acknowledged_at"],
+                name="task_acknowledged_idx",
+                condition=models.Q(acknowledged_at__isnull=False),
+            ),
+            models.Index(
+                fields=["completed_at"],
+                name="task_completed_idx",
+                condition=models.Q(completed_at__isnull=False),
+            ),
+            models.Index(
+                fields=["agency", "team", "status", "ack_due_at", "due_at"],
+                name="task_open_idx",
+                condition=models.Q(status__in=["awaiting_ack", "acknowledged"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["referral", "agency"], name="task_one_per_agency_per_referral"),
@@ -168,7 +185,9 @@ class EscalationLevel(models.IntegerChoices):
 class Escalation(models.Model):
     """A raised concern about inaction or a disagreement: who, why, to whom, when, and how it was resolved."""
 
-    task = models.ForeignKey(AgencyTask, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations")
+    task = models.ForeignKey(
+        AgencyTask, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
+    )
     referral = models.ForeignKey(
         "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
     )
@@ -177,11 +196,17 @@ class Escalation(models.Model):
     kind = models.CharField(max_length=20, choices=EscalationKind.choices)
     reason = models.TextField(max_length=5000)
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty when raised automatically by the worker.",
     )
     raised_at = models.DateTimeField(default=timezone.now, db_index=True)
-    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="escalations_received")
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="escalations_received"
+    )
     status = models.CharField(max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -193,9 +218,14 @@ class Escalation(models.Model):
         ordering = ["-raised_at"]
         indexes = [
             # The accountability figures' live slice and drill-down lists: resolutions by time, and open escalations.
-            models.Index(fields=["resolved_at"], name="escalation_resolved_idx",
-                         condition=models.Q(resolved_at__isnull=False)),
-            models.Index(fields=["agency", "level"], name="escalation_open_idx", condition=models.Q(status="open")),
+            models.Index(
+                fields=["resolved_at"],
+                name="escalation_resolved_idx",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
+            models.Index(
+                fields=["agency", "level"], name="escalation_open_idx", condition=models.Q(status="open")
+            ),
         ]
         constraints = [
             # Automatic escalations are raised once per rung; disagreements may be raised again.
@@ -221,7 +251,9 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     message = models.CharField(max_length=500)
     url = models.CharField(max_length=300, blank=True)
-    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -261,7 +293,9 @@ class FlagChange(models.Model):
     justification = models.TextField(max_length=5000)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=FlagChangeStatus.choices, default=FlagChangeStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=FlagChangeStatus.choices, default=FlagChangeStatus.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -296,11 +330,17 @@ class StrategyDiscussion(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="strategy_discussions")
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="strategy_discussions"
+        "intake.Referral",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="strategy_discussions",
     )
     due_at = models.DateTimeField()
     held_at = models.DateTimeField(null=True, blank=True)
-    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     significant_harm_suspected = models.BooleanField(default=True)
     decisions = models.TextField(max_length=10000, blank=True)
     section_47 = models.BooleanField(default=False, help_text="Section 47 enquiry agreed.")
@@ -320,7 +360,9 @@ class StrategyAttendee(models.Model):
 
     discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="attendees")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=200, blank=True)
 
@@ -333,7 +375,9 @@ class StrategyAction(models.Model):
 
     discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField(max_length=2000)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     due_date = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -394,7 +438,9 @@ class NRMReferral(models.Model):
     referred_at = models.DateTimeField()
     referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reasonable_grounds_due_at = models.DateTimeField()
-    reasonable_grounds_decision = models.CharField(max_length=10, choices=NRMDecision.choices, default=NRMDecision.PENDING)
+    reasonable_grounds_decision = models.CharField(
+        max_length=10, choices=NRMDecision.choices, default=NRMDecision.PENDING
+    )
     reasonable_grounds_decided_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -466,7 +512,9 @@ class InformationShare(models.Model):
         "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="shares"
     )
     from_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    to_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recipient = models.CharField(max_length=200, blank=True, help_text="A recipient outside the partnership.")
     shared = models.BooleanField(help_text="False records a decision not to share.")
     lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices, blank=True)
@@ -474,7 +522,9 @@ class InformationShare(models.Model):
     scope = models.TextField(max_length=2000, help_text="What was (or would have been) shared.")
     consent = models.CharField(max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.NOT_SOUGHT)
     reasons = models.TextField(
-        max_length=5000, blank=True, help_text="Why information was not shared, or the conditions on sharing it."
+        max_length=5000,
+        blank=True,
+        help_text="Why information was not shared, or the conditions on sharing it.",
     )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)

@@ -30,7 +30,8 @@ def recommended_agencies(referral: Referral, risk_level: str) -> list[Agency]:
     health at medium or high risk; education when a school is named; licensing when required."""
     kinds = {AgencyKind.CSC}
     has_suspect_detail = bool(
-        referral.vehicle_mentions.exists() or referral.phone_mentions.exists()
+        referral.vehicle_mentions.exists()
+        or referral.phone_mentions.exists()
         or referral.person_mentions.filter(role="person_of_concern").exists()
     )
     if risk_level in (RiskLevel.MEDIUM, RiskLevel.HIGH) or has_suspect_detail:

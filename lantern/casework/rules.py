@@ -77,8 +77,10 @@ def received_escalation(user, escalation) -> bool:
 @rules.predicate
 def raised_escalation(user, escalation) -> bool:
     """The user raised the escalation (a disagreement)."""
-    return isinstance(escalation, Escalation) and escalation.raised_by_id is not None and (
-        escalation.raised_by_id == user.pk
+    return (
+        isinstance(escalation, Escalation)
+        and escalation.raised_by_id is not None
+        and (escalation.raised_by_id == user.pk)
     )
 
 
@@ -86,8 +88,10 @@ def raised_escalation(user, escalation) -> bool:
 def manages_escalation_agency(user, escalation) -> bool:
     """The user is a team or service manager of the agency the escalation is about."""
     return (
-        isinstance(escalation, Escalation) and user.role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
-        and user.agency_id is not None and escalation.agency_id == user.agency_id
+        isinstance(escalation, Escalation)
+        and user.role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
+        and user.agency_id is not None
+        and escalation.agency_id == user.agency_id
     )
 
 
@@ -95,7 +99,9 @@ def manages_escalation_agency(user, escalation) -> bool:
 def manages_at_or_above_rung(user, escalation) -> bool:
     """The user is one of the agency's managers at or above the escalation's rung."""
     return (
-        isinstance(escalation, Escalation) and user.agency_id is not None and escalation.agency_id == user.agency_id
+        isinstance(escalation, Escalation)
+        and user.agency_id is not None
+        and escalation.agency_id == user.agency_id
         and user.role in RESOLVING_ROLES.get(escalation.level, frozenset())
     )
 
@@ -141,10 +147,14 @@ can_approve_flag_change = register(
 )
 can_view_escalation = register(
     "can_view_escalation",
-    (is_case_worker & (received_escalation | raised_escalation | manages_escalation_agency | is_partnership_lead))
+    (
+        is_case_worker
+        & (received_escalation | raised_escalation | manages_escalation_agency | is_partnership_lead)
+    )
     | read_under_review,
 )
 can_resolve_escalation = register(
-    "can_resolve_escalation", is_case_worker & (received_escalation | manages_at_or_above_rung | is_partnership_lead),
+    "can_resolve_escalation",
+    is_case_worker & (received_escalation | manages_at_or_above_rung | is_partnership_lead),
 )
 can_raise_disagreement = register("can_raise_disagreement", is_case_worker & may_see_task_or_referral)

@@ -98,12 +98,16 @@ def task_list_visible_to(*, user) -> QuerySet[AgencyTask]:
             default=F("completed_at"),
         ),
         priority_rank=SqlCase(
-            When(priority="red", then=Value(0)), When(priority="amber", then=Value(1)), default=Value(2),
+            When(priority="red", then=Value(0)),
+            When(priority="amber", then=Value(1)),
+            default=Value(2),
             output_field=IntegerField(),
         ),
         status_rank=SqlCase(
             When(status=TaskStatus.AWAITING_ACKNOWLEDGEMENT, then=Value(0)),
-            When(status=TaskStatus.ACKNOWLEDGED, then=Value(1)), default=Value(2), output_field=IntegerField(),
+            When(status=TaskStatus.ACKNOWLEDGED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
         ),
     )
     if _is_reviewer(user):
@@ -132,12 +136,17 @@ def task_list_team(*, user) -> QuerySet[AgencyTask]:
 
 def overdue_q(now: datetime) -> Q:
     """Tasks whose current clock has run out: not acknowledged, or not completed, in time."""
-    return (Q(status=TaskStatus.AWAITING_ACKNOWLEDGEMENT, ack_due_at__lte=now)
-            | Q(status=TaskStatus.ACKNOWLEDGED, due_at__lte=now))
+    return Q(status=TaskStatus.AWAITING_ACKNOWLEDGEMENT, ack_due_at__lte=now) | Q(
+        status=TaskStatus.ACKNOWLEDGED, due_at__lte=now
+    )
 
 
 def task_filter(
-    tasks: QuerySet[AgencyTask], *, agency: Agency | None = None, status: str = "", overdue: bool | None = None,
+    tasks: QuerySet[AgencyTask],
+    *,
+    agency: Agency | None = None,
+    status: str = "",
+    overdue: bool | None = None,
     now: datetime | None = None,
 ) -> QuerySet[AgencyTask]:
     """Narrow a task list by agency, status ("open" for every task not completed) and whether it is overdue."""
@@ -155,7 +164,9 @@ def task_filter(
     return tasks
 
 
-def task_sort(tasks: QuerySet[AgencyTask], *, sort: str = "due", descending: bool = False) -> QuerySet[AgencyTask]:
+def task_sort(
+    tasks: QuerySet[AgencyTask], *, sort: str = "due", descending: bool = False
+) -> QuerySet[AgencyTask]:
     """Order a task list by one of `TASK_SORTS` (an unknown key sorts by the next deadline)."""
     columns = TASK_SORTS.get(sort, TASK_SORTS["due"])
     return tasks.order_by(*(f"-{c}" if descending else c for c in columns))
@@ -178,8 +189,9 @@ def task_get_for_user(*, user, task_id) -> AgencyTask:
 def task_escalations(task: AgencyTask) -> list[Escalation]:
     """The escalations about a task, newest first."""
     return list(
-        task.escalations.select_related("agency", "referral", *_people("raised_by", "resolved_by"))
-        .prefetch_related("recipients__agency")
+        task.escalations.select_related(
+            "agency", "referral", *_people("raised_by", "resolved_by")
+        ).prefetch_related("recipients__agency")
     )
 
 
@@ -204,10 +216,21 @@ def agencies_for_filter(*, user) -> QuerySet[Agency]:
 
 def assignable_users(task: AgencyTask) -> QuerySet[User]:
     """Who a task may be assigned to: active case workers of the task's agency."""
-    return User.objects.filter(
-        is_active=True, agency_id=task.agency_id,
-        role__in=(Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.FRONT_DOOR, Role.ANALYST),
-    ).select_related("team").order_by("last_name", "first_name", "username")
+    return (
+        User.objects.filter(
+            is_active=True,
+            agency_id=task.agency_id,
+            role__in=(
+                Role.PRACTITIONER,
+                Role.TEAM_MANAGER,
+                Role.SERVICE_MANAGER,
+                Role.FRONT_DOOR,
+                Role.ANALYST,
+            ),
+        )
+        .select_related("team")
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 # Escalations
@@ -220,15 +243,22 @@ def escalation_list_visible_to(*, user) -> QuerySet[Escalation]:
         return escalations.none()
     if user.role == Role.PARTNERSHIP_LEAD:
         return escalations
-    received = Exists(Escalation.recipients.through.objects.filter(escalation_id=OuterRef("pk"), user_id=user.pk))
+    received = Exists(
+        Escalation.recipients.through.objects.filter(escalation_id=OuterRef("pk"), user_id=user.pk)
+    )
     visible = received | Q(raised_by_id=user.pk)
     if user.role in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER) and user.agency_id is not None:
         visible |= Q(agency_id=user.agency_id)
     return escalations.filter(visible)
 
 
-def escalation_filter(escalations: QuerySet[Escalation], *, level: int | None = None, status: str = "",
-                      to_me: User | None = None) -> QuerySet[Escalation]:
+def escalation_filter(
+    escalations: QuerySet[Escalation],
+    *,
+    level: int | None = None,
+    status: str = "",
+    to_me: User | None = None,
+) -> QuerySet[Escalation]:
     """Narrow escalations by rung, status, and to those sent to one person."""
     if level is not None:
         escalations = escalations.filter(level=level)
@@ -236,7 +266,9 @@ def escalation_filter(escalations: QuerySet[Escalation], *, level: int | None = 
         escalations = escalations.filter(status=status)
     if to_me is not None:
         escalations = escalations.filter(
-            Exists(Escalation.recipients.through.objects.filter(escalation_id=OuterRef("pk"), user_id=to_me.pk))
+            Exists(
+                Escalation.recipients.through.objects.filter(escalation_id=OuterRef("pk"), user_id=to_me.pk)
+            )
         )
     return escalations
 
@@ -293,17 +325,26 @@ def case_get_for_user(*, user, case_id, with_record: bool = True) -> Case:
         .order_by("received_at")
     )
     case.task_list = list(
-        case.tasks.select_related("referral", "agency", "team", *_people("assigned_to", "acknowledged_by", "completed_by"))
-        .order_by("created_at", "pk")
+        case.tasks.select_related(
+            "referral", "agency", "team", *_people("assigned_to", "acknowledged_by", "completed_by")
+        ).order_by("created_at", "pk")
     )
     case.discussion_list = list(
-        case.strategy_discussions.select_related("referral", *_people("chair", "recorded_by")).prefetch_related(
+        case.strategy_discussions.select_related(
+            "referral", *_people("chair", "recorded_by")
+        ).prefetch_related(
             Prefetch("attendees", queryset=StrategyAttendee.objects.select_related("agency").order_by("pk")),
-            Prefetch("actions", queryset=StrategyAction.objects.select_related("agency", *_people("owner"))
-                     .order_by("due_date", "pk")),
+            Prefetch(
+                "actions",
+                queryset=StrategyAction.objects.select_related("agency", *_people("owner")).order_by(
+                    "due_date", "pk"
+                ),
+            ),
         )
     )
-    case.episode_list = list(case.missing_episodes.select_related("reported_by_agency", *_people("recorded_by")))
+    case.episode_list = list(
+        case.missing_episodes.select_related("reported_by_agency", *_people("recorded_by"))
+    )
     case.note_list = list(case.notes.select_related(*_people("author")))
     case.flag_list = list(case.flags.order_by("kind"))
     case.flag_change_list = list(case.flag_changes.select_related(*_people("requested_by", "decided_by")))
@@ -323,7 +364,9 @@ def case_get_for_user(*, user, case_id, with_record: bool = True) -> Case:
 def _decisions():
     from lantern.intake.models import ReferralDecision
 
-    return ReferralDecision.objects.select_related(*_people("decided_by", "signed_off_by")).order_by("decided_at")
+    return ReferralDecision.objects.select_related(*_people("decided_by", "signed_off_by")).order_by(
+        "decided_at"
+    )
 
 
 def missing_episode_get(*, case: Case, episode_id) -> MissingEpisode:
@@ -349,9 +392,11 @@ def scheduled_discussions(case: Case) -> list[StrategyDiscussion]:
 
 def flag_change_get_for_user(*, user, case: Case, change_id) -> FlagChange:
     """One flag change on a case the user can already see, or 404."""
-    change = FlagChange.objects.select_related("case", *_people("requested_by", "decided_by")).filter(
-        case=case, pk=_id(change_id)
-    ).first()
+    change = (
+        FlagChange.objects.select_related("case", *_people("requested_by", "decided_by"))
+        .filter(case=case, pk=_id(change_id))
+        .first()
+    )
     if change is None:
         raise Http404("Not found.")
     return change
@@ -359,7 +404,9 @@ def flag_change_get_for_user(*, user, case: Case, change_id) -> FlagChange:
 
 def flag_counts() -> dict[str, dict[str, int]]:
     """For each flag: how many cases carry it now, and how many have ever carried it (which never goes down)."""
-    rows = CaseFlag.objects.values("kind").annotate(ever=Count("pk"), current=Count("pk", filter=Q(active=True)))
+    rows = CaseFlag.objects.values("kind").annotate(
+        ever=Count("pk"), current=Count("pk", filter=Q(active=True))
+    )
     counts = {kind: {"current": 0, "ever": 0} for kind in FlagKind.values}
     for row in rows:
         counts[row["kind"]] = {"current": row["current"], "ever": row["ever"]}
@@ -368,9 +415,11 @@ def flag_counts() -> dict[str, dict[str, int]]:
 
 def pending_flag_changes(*, user) -> QuerySet[FlagChange]:
     """Flag changes awaiting a decision on cases the user can see and asked for by someone else."""
-    return FlagChange.objects.filter(
-        status=FlagChangeStatus.PENDING, case__in=case_list_visible_to(user=user)
-    ).exclude(requested_by_id=user.pk).select_related("case", "requested_by")
+    return (
+        FlagChange.objects.filter(status=FlagChangeStatus.PENDING, case__in=case_list_visible_to(user=user))
+        .exclude(requested_by_id=user.pk)
+        .select_related("case", "requested_by")
+    )
 
 
 def referrals_for_sharing(case: Case) -> QuerySet[Referral]:
@@ -424,7 +473,10 @@ def my_work(*, user) -> MyWork:
         escalation_list_visible_to(user=user), status=EscalationStatus.OPEN, to_me=user
     ).order_by("-level", "-raised_at")
     return MyWork(
-        tasks=list(tasks[:MY_WORK_ROWS]), task_count=tasks.count(),
-        notifications=list(notifications[:MY_WORK_ROWS]), notification_count=notifications.count(),
-        escalations=list(escalations[:MY_WORK_ROWS]), escalation_count=escalations.count(),
+        tasks=list(tasks[:MY_WORK_ROWS]),
+        task_count=tasks.count(),
+        notifications=list(notifications[:MY_WORK_ROWS]),
+        notification_count=notifications.count(),
+        escalations=list(escalations[:MY_WORK_ROWS]),
+        escalation_count=escalations.count(),
     )

@@ -49,8 +49,8 @@ from lantern.casework.models import (
 )
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
-from lantern.core.validation import clean_text
 from lantern.core.references import case_reference
+from lantern.core.validation import clean_text
 from lantern.intake.models import Referral, ReferralStatus
 
 logger = logging.getLogger(__name__)
@@ -61,13 +61,25 @@ MAX_NARRATIVE = 10000
 # Cases
 @transaction.atomic
 def case_open(
-    *, actor, subject_name: str, lead_agency: Agency, kind: str = CaseKind.CHILD, date_of_birth=None,
-    referral: Referral | None = None, owner: User | None = None, now: datetime | None = None,
+    *,
+    actor,
+    subject_name: str,
+    lead_agency: Agency,
+    kind: str = CaseKind.CHILD,
+    date_of_birth=None,
+    referral: Referral | None = None,
+    owner: User | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """Open a case for a child, place or peer group."""
     case = Case.objects.create(
-        reference=case_reference(), kind=kind, subject_name=subject_name[:200] or "Unnamed child",
-        date_of_birth=date_of_birth, lead_agency=lead_agency, owner=owner, opened_at=now or timezone.now(),
+        reference=case_reference(),
+        kind=kind,
+        subject_name=subject_name[:200] or "Unnamed child",
+        date_of_birth=date_of_birth,
+        lead_agency=lead_agency,
+        owner=owner,
+        opened_at=now or timezone.now(),
     )
     if referral is not None:
         case.referrals.add(referral)
@@ -81,7 +93,11 @@ def _normalised_name(name: str) -> str:
 
 @transaction.atomic
 def cases_for_referral(
-    *, actor, referral: Referral, lead_agency: Agency, now: datetime | None = None,
+    *,
+    actor,
+    referral: Referral,
+    lead_agency: Agency,
+    now: datetime | None = None,
 ) -> list[Case]:
     """The child cases a referral belongs to: an open case with the same name and date of birth, or a new one."""
     cases = []
@@ -92,15 +108,23 @@ def cases_for_referral(
         existing = None
         if name and dob:
             candidates = Case.objects.filter(kind=CaseKind.CHILD, status="open", date_of_birth=dob)
-            existing = next((c for c in candidates if _normalised_name(c.subject_name) == _normalised_name(name)), None)
+            existing = next(
+                (c for c in candidates if _normalised_name(c.subject_name) == _normalised_name(name)), None
+            )
         if existing is not None:
             existing.referrals.add(referral)
             cases.append(existing)
         else:
-            cases.append(case_open(
-                actor=actor, subject_name=name or f"Unnamed child ({referral.reference})",
-                date_of_birth=dob, lead_agency=lead_agency, referral=referral, now=now,
-            ))
+            cases.append(
+                case_open(
+                    actor=actor,
+                    subject_name=name or f"Unnamed child ({referral.reference})",
+                    date_of_birth=dob,
+                    lead_agency=lead_agency,
+                    referral=referral,
+                    now=now,
+                )
+            )
     return cases
 
 
@@ -110,11 +134,23 @@ def record_label(obj) -> str:
 
 
 def clock_start(
-    *, kind: str, started_at: datetime, due_at: datetime, case=None, referral=None, note="", record=None,
+    *,
+    kind: str,
+    started_at: datetime,
+    due_at: datetime,
+    case=None,
+    referral=None,
+    note="",
+    record=None,
 ) -> Clock:
     """Start a timescale clock, for a case or referral and, where several can run at once, one record."""
     return Clock.objects.create(
-        kind=kind, started_at=started_at, due_at=due_at, case=case, referral=referral, note=note[:300],
+        kind=kind,
+        started_at=started_at,
+        due_at=due_at,
+        case=case,
+        referral=referral,
+        note=note[:300],
         record=record_label(record) if record is not None else "",
     )
 
@@ -142,8 +178,14 @@ def intake_team(agency: Agency):
 
 @transaction.atomic
 def task_create(
-    *, actor, referral: Referral, agency: Agency, priority: str, case: Case | None = None,
-    instructions: str = "", now: datetime | None = None,
+    *,
+    actor,
+    referral: Referral,
+    agency: Agency,
+    priority: str,
+    case: Case | None = None,
+    instructions: str = "",
+    now: datetime | None = None,
 ) -> AgencyTask:
     """Give an agency a task on a referral, with acknowledgement and completion deadlines for its priority."""
     now = now or timezone.now()
@@ -151,16 +193,27 @@ def task_create(
     try:
         with transaction.atomic():
             task = AgencyTask.objects.create(
-                referral=referral, case=case, agency=agency, team=intake_team(agency), priority=priority,
-                instructions=instructions[:5000], created_at=now, ack_due_at=scale.acknowledge_by(now),
+                referral=referral,
+                case=case,
+                agency=agency,
+                team=intake_team(agency),
+                priority=priority,
+                instructions=instructions[:5000],
+                created_at=now,
+                ack_due_at=scale.acknowledge_by(now),
                 due_at=scale.complete_by(now),
             )
     except IntegrityError as exc:
         raise Conflict(f"{agency.name} already has a task on {referral.reference}.") from exc
     events.task_created(actor=actor, task=task)
     if agency.kind == AgencyKind.CSC and case is not None:
-        clock_start(kind=ClockKind.ASSESSMENT, started_at=referral.received_at,
-                    due_at=timescales.assessment_due(referral.received_at), case=case, referral=referral)
+        clock_start(
+            kind=ClockKind.ASSESSMENT,
+            started_at=referral.received_at,
+            due_at=timescales.assessment_due(referral.received_at),
+            case=case,
+            referral=referral,
+        )
     return task
 
 
@@ -200,7 +253,12 @@ def task_acknowledge(*, actor, task: AgencyTask, now: datetime | None = None) ->
 
 @transaction.atomic
 def task_complete(
-    *, actor, task: AgencyTask, outcome: str, narrative: str, now: datetime | None = None,
+    *,
+    actor,
+    task: AgencyTask,
+    outcome: str,
+    narrative: str,
+    now: datetime | None = None,
 ) -> AgencyTask:
     """Complete a task with an outcome from the controlled list and a narrative; close the referral if it was the last."""
     errors: dict[str, list[str]] = {}
@@ -222,9 +280,17 @@ def task_complete(
     task.status = TaskStatus.COMPLETED
     task.outcome, task.narrative = outcome, narrative
     task.completed_at, task.completed_by = now, actor
-    task.save(update_fields=[
-        "status", "outcome", "narrative", "completed_at", "completed_by", "acknowledged_at", "acknowledged_by",
-    ])
+    task.save(
+        update_fields=[
+            "status",
+            "outcome",
+            "narrative",
+            "completed_at",
+            "completed_by",
+            "acknowledged_at",
+            "acknowledged_by",
+        ]
+    )
     events.task_completed(actor=actor, task=task)
     referral_close_if_complete(referral=task.referral, now=now)
     return task
@@ -244,7 +310,9 @@ PUBLIC_OUTCOMES = {
 
 def public_outcome_for(tasks: Iterable[AgencyTask]) -> str:
     """A plain-English outcome for the reporter, naming kinds of agency and never people or details."""
-    acted = sorted({PUBLIC_OUTCOMES[t.agency.kind] for t in tasks if t.outcome != TaskOutcome.NO_ACTION_FOR_AGENCY})
+    acted = sorted(
+        {PUBLIC_OUTCOMES[t.agency.kind] for t in tasks if t.outcome != TaskOutcome.NO_ACTION_FOR_AGENCY}
+    )
     if not acted:
         return "The agencies that looked at your report decided that no further action was needed from them."
     names = acted[0] if len(acted) == 1 else ", ".join(acted[:-1]) + " and " + acted[-1]
@@ -301,9 +369,12 @@ def _notify(*, users: Iterable[User], message: str, url: str, escalation: Escala
         def send():
             try:
                 # One message per person, so that recipients do not see each other's addresses.
-                send_mass_mail(tuple(
-                    (f"Lantern: {message[:120]}", body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails
-                ))
+                send_mass_mail(
+                    tuple(
+                        (f"Lantern: {message[:120]}", body, settings.DEFAULT_FROM_EMAIL, [email])
+                        for email in emails
+                    )
+                )
                 Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
             except Exception:  # noqa: BLE001 - the in-app notification stands; mail failure is logged
                 logger.exception("Notification email failed")
@@ -325,16 +396,29 @@ def _escalation_url(escalation: Escalation) -> str:
 
 @transaction.atomic
 def escalation_create(
-    *, actor, level: int, kind: str, reason: str, agency: Agency, task: AgencyTask | None = None,
-    referral: Referral | None = None, now: datetime | None = None,
+    *,
+    actor,
+    level: int,
+    kind: str,
+    reason: str,
+    agency: Agency,
+    task: AgencyTask | None = None,
+    referral: Referral | None = None,
+    now: datetime | None = None,
 ) -> Escalation | None:
     """Raise one escalation and notify its recipients; None if that rung was already raised for the task."""
     team = task.team if task is not None else None
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(
-                task=task, referral=referral or (task.referral if task else None), agency=agency, level=level,
-                kind=kind, reason=reason[:5000], raised_by=actor, raised_at=now or timezone.now(),
+                task=task,
+                referral=referral or (task.referral if task else None),
+                agency=agency,
+                level=level,
+                kind=kind,
+                reason=reason[:5000],
+                raised_by=actor,
+                raised_at=now or timezone.now(),
             )
     except IntegrityError:
         return None
@@ -345,14 +429,18 @@ def escalation_create(
     events.escalation_raised(actor=actor, escalation=escalation)
     ref = escalation.referral.reference if escalation.referral_id else ""
     _notify(
-        users=recipients, escalation=escalation, url=_escalation_url(escalation),
+        users=recipients,
+        escalation=escalation,
+        url=_escalation_url(escalation),
         message=f"Level {level} escalation on {ref}: {escalation.get_kind_display().lower()} ({agency.name}).",
     )
     return escalation
 
 
 @transaction.atomic
-def escalation_raise(*, actor, reason: str, task: AgencyTask | None = None, referral: Referral | None = None) -> Escalation:
+def escalation_raise(
+    *, actor, reason: str, task: AgencyTask | None = None, referral: Referral | None = None
+) -> Escalation:
     """A professional raises a disagreement by hand; it goes to the team manager of the agency concerned."""
     reason = (reason or "").strip()
     if not reason:
@@ -372,18 +460,26 @@ def escalation_raise(*, actor, reason: str, task: AgencyTask | None = None, refe
         raise Invalid("There is no agency to send this disagreement to.")
     # A disagreement that is still open and raised again goes one rung up the ladder.
     open_levels = Escalation.objects.filter(
-        kind=EscalationKind.DISAGREEMENT, status=EscalationStatus.OPEN,
+        kind=EscalationKind.DISAGREEMENT,
+        status=EscalationStatus.OPEN,
         **({"task": task} if task is not None else {"referral": referral, "task__isnull": True}),
     ).values_list("level", flat=True)
     level = min(max(open_levels, default=0) + 1, timescales.TOP_LEVEL)
     return escalation_create(
-        actor=actor, level=level, kind=EscalationKind.DISAGREEMENT, reason=reason, agency=agency, task=task,
+        actor=actor,
+        level=level,
+        kind=EscalationKind.DISAGREEMENT,
+        reason=reason,
+        agency=agency,
+        task=task,
         referral=referral,
     )
 
 
 @transaction.atomic
-def escalation_resolve(*, actor, escalation: Escalation, resolution: str, now: datetime | None = None) -> Escalation:
+def escalation_resolve(
+    *, actor, escalation: Escalation, resolution: str, now: datetime | None = None
+) -> Escalation:
     """Resolve an escalation with a written resolution; nothing is cleared silently."""
     resolution = (resolution or "").strip()
     if not resolution:
@@ -411,7 +507,9 @@ def _without_top_rung(queryset, kind: str, field: str):
 
 def _raised_levels(kind: str, field: str, ids: list[int]) -> dict[int, set[int]]:
     levels: dict[int, set[int]] = {}
-    for owner_id, level in Escalation.objects.filter(**{f"{field}__in": ids}, kind=kind).values_list(field, "level"):
+    for owner_id, level in Escalation.objects.filter(**{f"{field}__in": ids}, kind=kind).values_list(
+        field, "level"
+    ):
         levels.setdefault(owner_id, set()).add(level)
     return levels
 
@@ -426,10 +524,13 @@ def escalations_sweep(*, now: datetime | None = None) -> list[Escalation]:
     raised: list[Escalation] = []
     unacknowledged = _without_top_rung(
         AgencyTask.objects.filter(status=TaskStatus.AWAITING_ACKNOWLEDGEMENT, ack_due_at__lte=now),
-        EscalationKind.NOT_ACKNOWLEDGED, "task",
+        EscalationKind.NOT_ACKNOWLEDGED,
+        "task",
     )
     incomplete = _without_top_rung(
-        AgencyTask.objects.filter(status=TaskStatus.ACKNOWLEDGED, due_at__lte=now), EscalationKind.NOT_COMPLETED, "task"
+        AgencyTask.objects.filter(status=TaskStatus.ACKNOWLEDGED, due_at__lte=now),
+        EscalationKind.NOT_COMPLETED,
+        "task",
     )
     for kind, queryset, first_due in (
         (EscalationKind.NOT_ACKNOWLEDGED, unacknowledged, "ack_due_at"),
@@ -441,23 +542,36 @@ def escalations_sweep(*, now: datetime | None = None) -> list[Escalation]:
             scale = timescales.task_timescale(task.priority)
             due = getattr(task, first_due)
             level_due_at = (
-                scale.acknowledgement_level_due_at if kind == EscalationKind.NOT_ACKNOWLEDGED
+                scale.acknowledgement_level_due_at
+                if kind == EscalationKind.NOT_ACKNOWLEDGED
                 else scale.completion_level_due_at
             )
             what = "acknowledged" if kind == EscalationKind.NOT_ACKNOWLEDGED else "completed"
             for level in _levels_due(due, level_due_at, now):
                 if level in done.get(task.pk, set()):
                     continue
-                raised += filter(None, [escalation_create(
-                    actor=None, level=level, kind=kind, agency=task.agency, task=task, now=now, reason=(
-                        f"{task.agency.name} has not {what} its {task.get_priority_display().lower()} task on "
-                        f"{task.referral.reference}, due {timezone.localtime(due):%d %b %Y %H:%M}."
-                    ),
-                )])
+                raised += filter(
+                    None,
+                    [
+                        escalation_create(
+                            actor=None,
+                            level=level,
+                            kind=kind,
+                            agency=task.agency,
+                            task=task,
+                            now=now,
+                            reason=(
+                                f"{task.agency.name} has not {what} its {task.get_priority_display().lower()} task on "
+                                f"{task.referral.reference}, due {timezone.localtime(due):%d %b %Y %H:%M}."
+                            ),
+                        )
+                    ],
+                )
     front_door = Agency.objects.filter(kind=AgencyKind.CSC).order_by("pk").first()
     undecided = _without_top_rung(
         Referral.objects.filter(status=ReferralStatus.RECEIVED, decision_due_at__lte=now),
-        EscalationKind.DECISION_OVERDUE, "referral",
+        EscalationKind.DECISION_OVERDUE,
+        "referral",
     )
     referrals = list(undecided[:5000]) if front_door else []
     done = _raised_levels(EscalationKind.DECISION_OVERDUE, "referral", [r.pk for r in referrals])
@@ -465,21 +579,39 @@ def escalations_sweep(*, now: datetime | None = None) -> list[Escalation]:
         for level in _levels_due(referral.decision_due_at, timescales.decision_level_due_at, now):
             if level in done.get(referral.pk, set()):
                 continue
-            raised += filter(None, [escalation_create(
-                actor=None, level=level, kind=EscalationKind.DECISION_OVERDUE, agency=front_door,
-                referral=referral, now=now, reason=(
-                    f"No screening decision on {referral.reference}, due "
-                    f"{timezone.localtime(referral.decision_due_at):%d %b %Y %H:%M}."
-                ),
-            )])
+            raised += filter(
+                None,
+                [
+                    escalation_create(
+                        actor=None,
+                        level=level,
+                        kind=EscalationKind.DECISION_OVERDUE,
+                        agency=front_door,
+                        referral=referral,
+                        now=now,
+                        reason=(
+                            f"No screening decision on {referral.reference}, due "
+                            f"{timezone.localtime(referral.decision_due_at):%d %b %Y %H:%M}."
+                        ),
+                    )
+                ],
+            )
     return raised
 
 
 # The rest of a case's record
 
 
-def _moment(value, field: str, errors: dict, *, now: datetime, required: str = "", not_before=None,
-            not_before_message: str = "") -> datetime | None:
+def _moment(
+    value,
+    field: str,
+    errors: dict,
+    *,
+    now: datetime,
+    required: str = "",
+    not_before=None,
+    not_before_message: str = "",
+) -> datetime | None:
     """Check a date and time: aware, not in the future, and not before `not_before` where given."""
     if value is None:
         if required:
@@ -508,9 +640,13 @@ def _locked_case(case: Case) -> Case:
 # Flags: added and removed only with a justification and another person's approval; history kept
 def flag_approvers(case: Case) -> list[User]:
     """Who is told that a flag change awaits approval: the lead agency's team and service managers."""
-    return list(User.objects.filter(
-        is_active=True, agency_id=case.lead_agency_id, role__in=(Role.TEAM_MANAGER, Role.SERVICE_MANAGER),
-    ).order_by("pk"))
+    return list(
+        User.objects.filter(
+            is_active=True,
+            agency_id=case.lead_agency_id,
+            role__in=(Role.TEAM_MANAGER, Role.SERVICE_MANAGER),
+        ).order_by("pk")
+    )
 
 
 def _flag_change_url(change: FlagChange) -> str:
@@ -522,7 +658,13 @@ def _flag_change_url(change: FlagChange) -> str:
 
 @transaction.atomic
 def flag_change_request(
-    *, actor, case: Case, kind: str, add: bool, justification: str, now: datetime | None = None,
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    add: bool,
+    justification: str,
+    now: datetime | None = None,
 ) -> FlagChange:
     """Ask for a flag to be added to or removed from a case; it takes effect only when someone else approves it."""
     errors: dict[str, list[str]] = {}
@@ -530,8 +672,9 @@ def flag_change_request(
         errors["kind"] = ["Choose a flag."]
     if not isinstance(add, bool):
         errors["add"] = ["Choose whether to add or remove the flag."]
-    justification = clean_text(justification, "justification", errors,
-                          required="Explain why the flag should be added or removed.")
+    justification = clean_text(
+        justification, "justification", errors, required="Explain why the flag should be added or removed."
+    )
     _raise_if(errors, "The flag change has errors.")
     case = _locked_case(case)
     if FlagChange.objects.filter(case=case, kind=kind, status=FlagChangeStatus.PENDING).exists():
@@ -542,13 +685,18 @@ def flag_change_request(
     if not add and not active:
         raise Conflict("The case does not have this flag, so it cannot be removed.")
     change = FlagChange.objects.create(
-        case=case, kind=kind, add=add, justification=justification, requested_by=actor,
+        case=case,
+        kind=kind,
+        add=add,
+        justification=justification,
+        requested_by=actor,
         requested_at=now or timezone.now(),
     )
     events.flag_change_requested(actor=actor, change=change)
     verb = "add" if add else "remove"
     _notify(
-        users=[u for u in flag_approvers(case) if u.pk != getattr(actor, "pk", None)], url=_flag_change_url(change),
+        users=[u for u in flag_approvers(case) if u.pk != getattr(actor, "pk", None)],
+        url=_flag_change_url(change),
         message=f"Approval needed to {verb} the {change.get_kind_display()} flag on {case.reference}.",
     )
     return change
@@ -556,7 +704,12 @@ def flag_change_request(
 
 @transaction.atomic
 def flag_change_decide(
-    *, actor, change: FlagChange, approve: bool, note: str = "", now: datetime | None = None,
+    *,
+    actor,
+    change: FlagChange,
+    approve: bool,
+    note: str = "",
+    now: datetime | None = None,
 ) -> FlagChange:
     """Approve (the flag changes) or reject (with a reason) a pending flag change; never by the person who asked."""
     now = now or timezone.now()
@@ -564,9 +717,13 @@ def flag_change_decide(
     if change.status != FlagChangeStatus.PENDING:
         raise Conflict("This flag change has already been decided.")
     if change.requested_by_id == getattr(actor, "pk", None):
-        raise Invalid.field("decision", "A flag change must be approved by someone other than the person who asked for it.")
+        raise Invalid.field(
+            "decision", "A flag change must be approved by someone other than the person who asked for it."
+        )
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors, required="" if approve else "Explain why the flag change is rejected.")
+    note = clean_text(
+        note, "note", errors, required="" if approve else "Explain why the flag change is rejected."
+    )
     _raise_if(errors, "The decision has errors.")
     case = _locked_case(change.case)
     change.status = FlagChangeStatus.APPROVED if approve else FlagChangeStatus.REJECTED
@@ -578,7 +735,9 @@ def flag_change_decide(
             if not change.add:
                 raise Conflict("The case does not have this flag, so it cannot be removed.")
             # The row is never deleted: a removed flag stays as inactive, so "ever flagged" only grows.
-            CaseFlag.objects.create(case=case, kind=change.kind, active=True, first_added_at=now, changed_at=now)
+            CaseFlag.objects.create(
+                case=case, kind=change.kind, active=True, first_added_at=now, changed_at=now
+            )
         else:
             if flag.active == change.add:
                 raise Conflict("The flag is already in the state this change asks for.")
@@ -588,7 +747,9 @@ def flag_change_decide(
     return change
 
 
-def flag_change_approve(*, actor, change: FlagChange, note: str = "", now: datetime | None = None) -> FlagChange:
+def flag_change_approve(
+    *, actor, change: FlagChange, note: str = "", now: datetime | None = None
+) -> FlagChange:
     """Approve a pending flag change."""
     return flag_change_decide(actor=actor, change=change, approve=True, note=note, now=now)
 
@@ -600,7 +761,9 @@ def flag_change_reject(*, actor, change: FlagChange, note: str, now: datetime | 
 
 # Notes
 @transaction.atomic
-def case_note_add(*, actor, case: Case, text: str, significant: bool = False, now: datetime | None = None) -> CaseNote:
+def case_note_add(
+    *, actor, case: Case, text: str, significant: bool = False, now: datetime | None = None
+) -> CaseNote:
     """Add a note to a case; a significant note is marked in the chronology."""
     errors: dict[str, list[str]] = {}
     text = clean_text(text, "text", errors, required="Enter the note.", limit=MAX_NARRATIVE)
@@ -608,47 +771,78 @@ def case_note_add(*, actor, case: Case, text: str, significant: bool = False, no
     note = CaseNote.objects.create(
         case=case, author=actor, text=text, significant=bool(significant), created_at=now or timezone.now()
     )
-    events.case_updated(actor=actor, case=case, what="note_added",
-                        data={"note_id": note.pk, "significant": note.significant})
+    events.case_updated(
+        actor=actor, case=case, what="note_added", data={"note_id": note.pk, "significant": note.significant}
+    )
     return note
 
 
 # Missing episodes and return interviews
 @transaction.atomic
 def missing_episode_record(
-    *, actor, case: Case, missing_from: datetime, returned_at: datetime | None = None, where_found: str = "",
-    notes: str = "", now: datetime | None = None,
+    *,
+    actor,
+    case: Case,
+    missing_from: datetime,
+    returned_at: datetime | None = None,
+    where_found: str = "",
+    notes: str = "",
+    now: datetime | None = None,
 ) -> MissingEpisode:
     """Record a missing episode; once the child has returned, the return-interview clock (72 hours) starts."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if getattr(actor, "agency_id", None) is None:
         errors["__all__"] = ["Only a member of an agency can record a missing episode."]
-    missing_from = _moment(missing_from, "missing_from", errors, now=now,
-                           required="Enter when the child went missing.")
-    returned_at = _moment(returned_at, "returned_at", errors, now=now, not_before=missing_from,
-                          not_before_message="The child cannot return before they went missing.")
+    missing_from = _moment(
+        missing_from, "missing_from", errors, now=now, required="Enter when the child went missing."
+    )
+    returned_at = _moment(
+        returned_at,
+        "returned_at",
+        errors,
+        now=now,
+        not_before=missing_from,
+        not_before_message="The child cannot return before they went missing.",
+    )
     where_found = clean_text(where_found, "where_found", errors, limit=300)
     if where_found and returned_at is None:
-        errors.setdefault("returned_at", []).append("Enter when the child returned, or leave where they were found empty.")
+        errors.setdefault("returned_at", []).append(
+            "Enter when the child returned, or leave where they were found empty."
+        )
     notes = clean_text(notes, "notes", errors)
     _raise_if(errors, "The missing episode has errors.")
     episode = MissingEpisode.objects.create(
-        case=case, reported_by_agency_id=actor.agency_id, missing_from=missing_from, returned_at=returned_at,
-        where_found=where_found, notes=notes, recorded_by=actor, recorded_at=now,
+        case=case,
+        reported_by_agency_id=actor.agency_id,
+        missing_from=missing_from,
+        returned_at=returned_at,
+        where_found=where_found,
+        notes=notes,
+        recorded_by=actor,
+        recorded_at=now,
         return_interview_due_at=timescales.return_interview_due(returned_at) if returned_at else None,
     )
     if returned_at is not None:
         _start_return_interview_clock(episode)
-    events.case_updated(actor=actor, case=case, what="missing_episode_recorded",
-                        data={"episode_id": episode.pk, "returned": returned_at is not None})
+    events.case_updated(
+        actor=actor,
+        case=case,
+        what="missing_episode_recorded",
+        data={"episode_id": episode.pk, "returned": returned_at is not None},
+    )
     return episode
 
 
 def _start_return_interview_clock(episode: MissingEpisode) -> None:
-    clock_start(kind=ClockKind.RETURN_INTERVIEW, started_at=episode.returned_at,
-                due_at=episode.return_interview_due_at, case=episode.case, record=episode,
-                note="Return interview after a missing episode")
+    clock_start(
+        kind=ClockKind.RETURN_INTERVIEW,
+        started_at=episode.returned_at,
+        due_at=episode.return_interview_due_at,
+        case=episode.case,
+        record=episode,
+        note="Return interview after a missing episode",
+    )
 
 
 def _locked_episode(episode: MissingEpisode) -> MissingEpisode:
@@ -657,7 +851,12 @@ def _locked_episode(episode: MissingEpisode) -> MissingEpisode:
 
 @transaction.atomic
 def missing_episode_record_return(
-    *, actor, episode: MissingEpisode, returned_at: datetime, where_found: str = "", now: datetime | None = None,
+    *,
+    actor,
+    episode: MissingEpisode,
+    returned_at: datetime,
+    where_found: str = "",
+    now: datetime | None = None,
 ) -> MissingEpisode:
     """Record that a missing child has returned, and start the return-interview clock."""
     now = now or timezone.now()
@@ -665,23 +864,34 @@ def missing_episode_record_return(
     if episode.returned_at is not None:
         raise Conflict("The child's return has already been recorded.")
     errors: dict[str, list[str]] = {}
-    returned_at = _moment(returned_at, "returned_at", errors, now=now, required="Enter when the child returned.",
-                          not_before=episode.missing_from,
-                          not_before_message="The child cannot return before they went missing.")
+    returned_at = _moment(
+        returned_at,
+        "returned_at",
+        errors,
+        now=now,
+        required="Enter when the child returned.",
+        not_before=episode.missing_from,
+        not_before_message="The child cannot return before they went missing.",
+    )
     where_found = clean_text(where_found, "where_found", errors, limit=300)
     _raise_if(errors, "The return has errors.")
     episode.returned_at, episode.where_found = returned_at, where_found
     episode.return_interview_due_at = timescales.return_interview_due(returned_at)
     episode.save(update_fields=["returned_at", "where_found", "return_interview_due_at"])
     _start_return_interview_clock(episode)
-    events.case_updated(actor=actor, case=episode.case, what="missing_episode_returned",
-                        data={"episode_id": episode.pk})
+    events.case_updated(
+        actor=actor, case=episode.case, what="missing_episode_returned", data={"episode_id": episode.pk}
+    )
     return episode
 
 
 @transaction.atomic
 def missing_episode_record_interview(
-    *, actor, episode: MissingEpisode, held_at: datetime, now: datetime | None = None,
+    *,
+    actor,
+    episode: MissingEpisode,
+    held_at: datetime,
+    now: datetime | None = None,
 ) -> MissingEpisode:
     """Record the return interview; it meets the return-interview clock (late if after 72 hours)."""
     now = now or timezone.now()
@@ -691,15 +901,25 @@ def missing_episode_record_interview(
     if episode.return_interview_at is not None:
         raise Conflict("The return interview has already been recorded.")
     errors: dict[str, list[str]] = {}
-    held_at = _moment(held_at, "held_at", errors, now=now, required="Enter when the return interview took place.",
-                      not_before=episode.returned_at,
-                      not_before_message="The return interview cannot be before the child returned.")
+    held_at = _moment(
+        held_at,
+        "held_at",
+        errors,
+        now=now,
+        required="Enter when the return interview took place.",
+        not_before=episode.returned_at,
+        not_before_message="The return interview cannot be before the child returned.",
+    )
     _raise_if(errors, "The return interview has errors.")
     episode.return_interview_at = held_at
     episode.save(update_fields=["return_interview_at"])
     clock_meet(kind=ClockKind.RETURN_INTERVIEW, at=held_at, case=episode.case, record=episode)
-    events.case_updated(actor=actor, case=episode.case, what="return_interview_recorded",
-                        data={"episode_id": episode.pk, "late": held_at > episode.return_interview_due_at})
+    events.case_updated(
+        actor=actor,
+        case=episode.case,
+        what="return_interview_recorded",
+        data={"episode_id": episode.pk, "late": held_at > episode.return_interview_due_at},
+    )
     return episode
 
 
@@ -726,9 +946,18 @@ class ActionInput:
 
 @transaction.atomic
 def strategy_discussion_record(
-    *, actor, case: Case, held_at: datetime, chair: User, decisions: str, attendees: list[AttendeeInput],
-    actions: list[ActionInput] = (), section_47: bool = False, significant_harm_suspected: bool = True,
-    discussion: StrategyDiscussion | None = None, now: datetime | None = None,
+    *,
+    actor,
+    case: Case,
+    held_at: datetime,
+    chair: User,
+    decisions: str,
+    attendees: list[AttendeeInput],
+    actions: list[ActionInput] = (),
+    section_47: bool = False,
+    significant_harm_suspected: bool = True,
+    discussion: StrategyDiscussion | None = None,
+    now: datetime | None = None,
 ) -> StrategyDiscussion:
     """Record a strategy discussion: when, the chair, attendees by agency, decisions and actions.
 
@@ -737,10 +966,14 @@ def strategy_discussion_record(
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    held_at = _moment(held_at, "held_at", errors, now=now, required="Enter when the strategy discussion was held.")
+    held_at = _moment(
+        held_at, "held_at", errors, now=now, required="Enter when the strategy discussion was held."
+    )
     if chair is None or not isinstance(chair, User) or not chair.is_active:
         errors["chair"] = ["Choose who chaired the discussion."]
-    decisions = clean_text(decisions, "decisions", errors, required="Record what was decided.", limit=MAX_NARRATIVE)
+    decisions = clean_text(
+        decisions, "decisions", errors, required="Record what was decided.", limit=MAX_NARRATIVE
+    )
     attendees, actions = list(attendees or []), list(actions or [])
     if not attendees:
         errors["attendees"] = ["Add at least one attendee."]
@@ -750,21 +983,29 @@ def strategy_discussion_record(
         if not (attendee.name or "").strip():
             errors.setdefault("attendees", []).append(f"Attendee {number}: enter their name.")
         elif len(attendee.name) > 200 or len(attendee.role or "") > 200:
-            errors.setdefault("attendees", []).append(f"Attendee {number}: the name and role must be 200 characters or fewer.")
+            errors.setdefault("attendees", []).append(
+                f"Attendee {number}: the name and role must be 200 characters or fewer."
+            )
     for number, action in enumerate(actions, start=1):
         description = (action.description or "").strip()
         if not description:
             errors.setdefault("actions", []).append(f"Action {number}: describe the action.")
         elif len(description) > 2000:
-            errors.setdefault("actions", []).append(f"Action {number}: the description must be 2,000 characters or fewer.")
+            errors.setdefault("actions", []).append(
+                f"Action {number}: the description must be 2,000 characters or fewer."
+            )
         if not isinstance(action.agency, Agency):
             errors.setdefault("actions", []).append(f"Action {number}: choose the agency that owns it.")
         elif action.owner is not None and action.owner.agency_id != action.agency.pk:
-            errors.setdefault("actions", []).append(f"Action {number}: the owner must work for the agency that owns it.")
+            errors.setdefault("actions", []).append(
+                f"Action {number}: the owner must work for the agency that owns it."
+            )
         if not isinstance(action.due_date, date):
             errors.setdefault("actions", []).append(f"Action {number}: enter a due date.")
         elif held_at is not None and action.due_date < timezone.localtime(held_at).date():
-            errors.setdefault("actions", []).append(f"Action {number}: the due date cannot be before the discussion.")
+            errors.setdefault("actions", []).append(
+                f"Action {number}: the due date cannot be before the discussion."
+            )
     if discussion is not None:
         discussion = StrategyDiscussion.objects.select_for_update().get(pk=discussion.pk)
         if discussion.case_id != case.pk:
@@ -776,51 +1017,99 @@ def strategy_discussion_record(
         # Not scheduled by the front door: no clock was running for it, so it is due when it was held.
         discussion = StrategyDiscussion(case=case, due_at=held_at)
     discussion.held_at, discussion.chair, discussion.decisions = held_at, chair, decisions
-    discussion.section_47, discussion.significant_harm_suspected = bool(section_47), bool(significant_harm_suspected)
+    discussion.section_47, discussion.significant_harm_suspected = (
+        bool(section_47),
+        bool(significant_harm_suspected),
+    )
     discussion.recorded_by = actor
     discussion.save()
-    StrategyAttendee.objects.bulk_create([
-        StrategyAttendee(discussion=discussion, agency=a.agency, user=a.user, name=a.name.strip(),
-                         role=(a.role or "").strip()) for a in attendees
-    ])
-    StrategyAction.objects.bulk_create([
-        StrategyAction(discussion=discussion, description=a.description.strip(), agency=a.agency, owner=a.owner,
-                       due_date=a.due_date) for a in actions
-    ])
+    StrategyAttendee.objects.bulk_create(
+        [
+            StrategyAttendee(
+                discussion=discussion,
+                agency=a.agency,
+                user=a.user,
+                name=a.name.strip(),
+                role=(a.role or "").strip(),
+            )
+            for a in attendees
+        ]
+    )
+    StrategyAction.objects.bulk_create(
+        [
+            StrategyAction(
+                discussion=discussion,
+                description=a.description.strip(),
+                agency=a.agency,
+                owner=a.owner,
+                due_date=a.due_date,
+            )
+            for a in actions
+        ]
+    )
     if discussion.referral_id is not None:
         clock_meet(kind=ClockKind.STRATEGY_DISCUSSION, at=held_at, case=case, referral=discussion.referral)
     if discussion.section_47:
-        clock_start(kind=ClockKind.INITIAL_CONFERENCE, started_at=held_at,
-                    due_at=timescales.initial_conference_due(held_at), case=case, record=discussion,
-                    note="Section 47 enquiry agreed at the strategy discussion")
-    events.case_updated(actor=actor, case=case, what="strategy_discussion_recorded", data={
-        "discussion_id": discussion.pk, "section_47": discussion.section_47, "attendees": len(attendees),
-        "actions": len(actions), "late": held_at > discussion.due_at,
-    })
+        clock_start(
+            kind=ClockKind.INITIAL_CONFERENCE,
+            started_at=held_at,
+            due_at=timescales.initial_conference_due(held_at),
+            case=case,
+            record=discussion,
+            note="Section 47 enquiry agreed at the strategy discussion",
+        )
+    events.case_updated(
+        actor=actor,
+        case=case,
+        what="strategy_discussion_recorded",
+        data={
+            "discussion_id": discussion.pk,
+            "section_47": discussion.section_47,
+            "attendees": len(attendees),
+            "actions": len(actions),
+            "late": held_at > discussion.due_at,
+        },
+    )
     return discussion
 
 
 # National Referral Mechanism
 @transaction.atomic
-def nrm_referral_record(*, actor, case: Case, referred_at: datetime, now: datetime | None = None) -> NRMReferral:
+def nrm_referral_record(
+    *, actor, case: Case, referred_at: datetime, now: datetime | None = None
+) -> NRMReferral:
     """Record an NRM referral and start its reasonable-grounds clock (5 working days)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    referred_at = _moment(referred_at, "referred_at", errors, now=now, required="Enter when the NRM referral was made.")
+    referred_at = _moment(
+        referred_at, "referred_at", errors, now=now, required="Enter when the NRM referral was made."
+    )
     _raise_if(errors, "The NRM referral has errors.")
     nrm = NRMReferral.objects.create(
-        case=case, referred_at=referred_at, referred_by=actor,
+        case=case,
+        referred_at=referred_at,
+        referred_by=actor,
         reasonable_grounds_due_at=timescales.nrm_reasonable_grounds_due(referred_at),
     )
-    clock_start(kind=ClockKind.NRM_REASONABLE_GROUNDS, started_at=referred_at, due_at=nrm.reasonable_grounds_due_at,
-                case=case, record=nrm)
+    clock_start(
+        kind=ClockKind.NRM_REASONABLE_GROUNDS,
+        started_at=referred_at,
+        due_at=nrm.reasonable_grounds_due_at,
+        case=case,
+        record=nrm,
+    )
     events.case_updated(actor=actor, case=case, what="nrm_referred", data={"nrm_id": nrm.pk})
     return nrm
 
 
 @transaction.atomic
 def nrm_decision_record(
-    *, actor, nrm: NRMReferral, decision: str, decided_at: datetime, now: datetime | None = None,
+    *,
+    actor,
+    nrm: NRMReferral,
+    decision: str,
+    decided_at: datetime,
+    now: datetime | None = None,
 ) -> NRMReferral:
     """Record the reasonable-grounds decision; it meets the NRM clock."""
     now = now or timezone.now()
@@ -830,25 +1119,48 @@ def nrm_decision_record(
     errors: dict[str, list[str]] = {}
     if decision not in (NRMDecision.POSITIVE, NRMDecision.NEGATIVE):
         errors["decision"] = ["Choose positive or negative."]
-    decided_at = _moment(decided_at, "decided_at", errors, now=now, required="Enter when the decision was made.",
-                         not_before=nrm.referred_at,
-                         not_before_message="The decision cannot be before the NRM referral.")
+    decided_at = _moment(
+        decided_at,
+        "decided_at",
+        errors,
+        now=now,
+        required="Enter when the decision was made.",
+        not_before=nrm.referred_at,
+        not_before_message="The decision cannot be before the NRM referral.",
+    )
     _raise_if(errors, "The decision has errors.")
     nrm.reasonable_grounds_decision, nrm.reasonable_grounds_decided_at = decision, decided_at
     nrm.save(update_fields=["reasonable_grounds_decision", "reasonable_grounds_decided_at"])
     clock_meet(kind=ClockKind.NRM_REASONABLE_GROUNDS, at=decided_at, case=nrm.case, record=nrm)
-    events.case_updated(actor=actor, case=nrm.case, what="nrm_decision_recorded", data={
-        "nrm_id": nrm.pk, "decision": decision, "late": decided_at > nrm.reasonable_grounds_due_at,
-    })
+    events.case_updated(
+        actor=actor,
+        case=nrm.case,
+        what="nrm_decision_recorded",
+        data={
+            "nrm_id": nrm.pk,
+            "decision": decision,
+            "late": decided_at > nrm.reasonable_grounds_due_at,
+        },
+    )
     return nrm
 
 
 # Information sharing
 @transaction.atomic
 def information_share_record(
-    *, actor, shared: bool, purpose: str, scope: str, case: Case | None = None, referral: Referral | None = None,
-    to_agency: Agency | None = None, recipient: str = "", lawful_basis: str = "",
-    consent: str = ConsentStatus.NOT_SOUGHT, reasons: str = "", decided_at: datetime | None = None,
+    *,
+    actor,
+    shared: bool,
+    purpose: str,
+    scope: str,
+    case: Case | None = None,
+    referral: Referral | None = None,
+    to_agency: Agency | None = None,
+    recipient: str = "",
+    lawful_basis: str = "",
+    consent: str = ConsentStatus.NOT_SOUGHT,
+    reasons: str = "",
+    decided_at: datetime | None = None,
     now: datetime | None = None,
 ) -> InformationShare:
     """Record a disclosure to another agency, or a decision not to share, with lawful basis, purpose and scope.
@@ -876,19 +1188,41 @@ def information_share_record(
     if consent not in ConsentStatus.values:
         errors["consent"] = ["Choose what happened about consent."]
     elif lawful_basis == LawfulBasis.CONSENT and consent != ConsentStatus.GIVEN:
-        errors["lawful_basis"] = ["Consent is the lawful basis only when consent was given; choose another basis."]
-    purpose = clean_text(purpose, "purpose", errors, required="Say why the information was (or would have been) shared.",
-                    limit=2000)
-    scope = clean_text(scope, "scope", errors, required="Say what information was (or would have been) shared.",
-                  limit=2000)
-    reasons = clean_text(reasons, "reasons", errors,
-                    required="Explain why the information was not shared." if shared is False else "")
+        errors["lawful_basis"] = [
+            "Consent is the lawful basis only when consent was given; choose another basis."
+        ]
+    purpose = clean_text(
+        purpose,
+        "purpose",
+        errors,
+        required="Say why the information was (or would have been) shared.",
+        limit=2000,
+    )
+    scope = clean_text(
+        scope, "scope", errors, required="Say what information was (or would have been) shared.", limit=2000
+    )
+    reasons = clean_text(
+        reasons,
+        "reasons",
+        errors,
+        required="Explain why the information was not shared." if shared is False else "",
+    )
     decided_at = _moment(decided_at or now, "decided_at", errors, now=now)
     _raise_if(errors, "The information-sharing record has errors.")
     share = InformationShare.objects.create(
-        case=case, referral=referral, from_agency_id=actor.agency_id, to_agency=to_agency, recipient=recipient,
-        shared=shared, lawful_basis=lawful_basis, purpose=purpose, scope=scope, consent=consent, reasons=reasons,
-        decided_by=actor, decided_at=decided_at,
+        case=case,
+        referral=referral,
+        from_agency_id=actor.agency_id,
+        to_agency=to_agency,
+        recipient=recipient,
+        shared=shared,
+        lawful_basis=lawful_basis,
+        purpose=purpose,
+        scope=scope,
+        consent=consent,
+        reasons=reasons,
+        decided_by=actor,
+        decided_at=decided_at,
     )
     events.information_share_recorded(actor=actor, share=share)
     return share
@@ -896,8 +1230,9 @@ def information_share_record(
 
 # Notifications
 @transaction.atomic
-def notifications_mark_read(*, actor, notifications: Iterable[Notification] | None = None,
-                            now: datetime | None = None) -> int:
+def notifications_mark_read(
+    *, actor, notifications: Iterable[Notification] | None = None, now: datetime | None = None
+) -> int:
     """Mark the user's own notifications read (all unread ones when none are given); returns how many."""
     unread = Notification.objects.filter(user=actor, read_at__isnull=True)
     if notifications is not None:

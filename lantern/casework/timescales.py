@@ -62,7 +62,10 @@ class TaskTimescale:
 
 def task_timescale(priority: str) -> TaskTimescale:
     """The configured timescale for a RAG priority."""
-    merged = {**DEFAULT_TASK_TIMESCALES[priority], **getattr(settings, "LANTERN_TASK_TIMESCALES", {}).get(priority, {})}
+    merged = {
+        **DEFAULT_TASK_TIMESCALES[priority],
+        **getattr(settings, "LANTERN_TASK_TIMESCALES", {}).get(priority, {}),
+    }
     return TaskTimescale(
         acknowledge_hours=float(merged["acknowledge_hours"]),
         calendar=CALENDARS[merged["calendar"]],
@@ -145,7 +148,9 @@ class ClockReading:
     def tag_class(self) -> str:
         """The GOV.UK tag colour for the state."""
         return {
-            "overdue": "govuk-tag--red", "met_late": "govuk-tag--orange", "met": "govuk-tag--green",
+            "overdue": "govuk-tag--red",
+            "met_late": "govuk-tag--orange",
+            "met": "govuk-tag--green",
             "due": "govuk-tag--blue",
         }.get(self.state, "govuk-tag--grey")
 

@@ -95,14 +95,17 @@ def error_list(form, *formsets) -> list[tuple[str, str]]:
         row_top = _anchor(next(iter(rows[0].visible_fields()))) if rows else top
         errors += [(row_top, message) for message in formset.non_form_errors()]
         for row in rows:
-            errors += [(_anchor(field), message) for field in row.visible_fields() for message in field.errors]
+            errors += [
+                (_anchor(field), message) for field in row.visible_fields() for message in field.errors
+            ]
     return errors
 
 
 def _form_page(request, template: str, context: dict, *, status: int = 200, formsets=()):
     """Render a page with a form, its error summary built from the form and any formsets."""
-    return render(request, template, {**context, "errors": error_list(context.get("form"), *formsets)},
-                  status=status)
+    return render(
+        request, template, {**context, "errors": error_list(context.get("form"), *formsets)}, status=status
+    )
 
 
 def _status_for(error: Invalid) -> int:
@@ -138,8 +141,13 @@ def _task_list(request, *, mine: bool):
     status = cleaned.get("status") or "open"
     overdue = {"yes": True, "no": False}.get(cleaned.get("overdue", ""))
     tasks = selectors.task_list_mine(user=user) if mine else selectors.task_list_team(user=user)
-    tasks = selectors.task_filter(tasks, agency=cleaned.get("agency"), status="" if status == "all" else status,
-                                  overdue=overdue, now=now)
+    tasks = selectors.task_filter(
+        tasks,
+        agency=cleaned.get("agency"),
+        status="" if status == "all" else status,
+        overdue=overdue,
+        now=now,
+    )
     sort = request.GET.get("sort", "due")
     sort = sort if sort in selectors.TASK_SORTS else "due"
     descending = request.GET.get("dir") == "desc"
@@ -147,14 +155,33 @@ def _task_list(request, *, mine: bool):
         request.GET.get("page")
     )
     rows = [{"task": t, "clock": task_clock(t, now=now)} for t in page.object_list]
-    events.record_listed(actor=user, object_type="casework.agencytask", ids=[t.pk for t in page.object_list],
-                         query={"list": "mine" if mine else "team", "status": status,
-                                "overdue": cleaned.get("overdue", ""), "sort": sort})
-    return render(request, "casework/task_list.html", {
-        "mine": mine, "filters": filters, "page": page, "rows": rows, "page_query": _page_query(request),
-        "columns": _sort_columns(request, sort, descending), "show_agency_filter": agencies.count() > 1,
-        "filtered": bool(request.GET.get("agency") or request.GET.get("overdue") or request.GET.get("status")),
-    })
+    events.record_listed(
+        actor=user,
+        object_type="casework.agencytask",
+        ids=[t.pk for t in page.object_list],
+        query={
+            "list": "mine" if mine else "team",
+            "status": status,
+            "overdue": cleaned.get("overdue", ""),
+            "sort": sort,
+        },
+    )
+    return render(
+        request,
+        "casework/task_list.html",
+        {
+            "mine": mine,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "page_query": _page_query(request),
+            "columns": _sort_columns(request, sort, descending),
+            "show_agency_filter": agencies.count() > 1,
+            "filtered": bool(
+                request.GET.get("agency") or request.GET.get("overdue") or request.GET.get("status")
+            ),
+        },
+    )
 
 
 @never_cache
@@ -193,9 +220,14 @@ def task_detail(request, task_id: int):
     """A task: what to do, its clocks, who has it, its escalations, and what can be done next."""
     task = selectors.task_get_for_user(user=request.user, task_id=task_id)
     events.record_viewed(actor=request.user, obj=task)
-    return render(request, "casework/task_detail.html", {
-        **_task_context(request, task), "escalations": selectors.task_escalations(task),
-    })
+    return render(
+        request,
+        "casework/task_detail.html",
+        {
+            **_task_context(request, task),
+            "escalations": selectors.task_escalations(task),
+        },
+    )
 
 
 @never_cache
@@ -221,8 +253,11 @@ def task_acknowledge(request, task_id: int):
     if request.htmx:
         # The refreshed panel says what happened itself; a flash message would turn up on the next page instead.
         task = selectors.task_get_for_user(user=user, task_id=task_id)
-        return render(request, "casework/partials/task_status.html",
-                      {**_task_context(request, task), "announce": problem or "You have acknowledged the task."})
+        return render(
+            request,
+            "casework/partials/task_status.html",
+            {**_task_context(request, task), "announce": problem or "You have acknowledged the task."},
+        )
     if problem:
         messages.error(request, problem)
     else:
@@ -237,8 +272,9 @@ def task_assign(request, task_id: int):
     user = request.user
     task = selectors.task_get_for_user(user=user, task_id=task_id)
     _require_action(user, "can_assign_task", task)
-    form = AssignForm(_posted(request), users=selectors.assignable_users(task),
-                      initial={"assigned_to": task.assigned_to_id})
+    form = AssignForm(
+        _posted(request), users=selectors.assignable_users(task), initial={"assigned_to": task.assigned_to_id}
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,7 +283,9 @@ def task_assign(request, task_id: int):
             _apply(form, error)
             status = _status_for(error)
         else:
-            messages.success(request, f"The task is assigned to {form.cleaned_data['assigned_to'].display_name}.")
+            messages.success(
+                request, f"The task is assigned to {form.cleaned_data['assigned_to'].display_name}."
+            )
             return redirect("casework:task_detail", task_id=task.pk)
     return _form_page(request, "casework/task_assign.html", {"task": task, "form": form}, status=status)
 
@@ -293,9 +331,16 @@ def task_disagreement(request, task_id: int):
         else:
             messages.success(request, f"Your disagreement has been raised at level {escalation.level}.")
             return redirect("casework:escalation_detail", escalation_id=escalation.pk)
-    return _form_page(request, "casework/task_disagreement.html", {
-        "task": task, "form": form, "can_view_task": allows(user, "can_view_task", task),
-    }, status=status)
+    return _form_page(
+        request,
+        "casework/task_disagreement.html",
+        {
+            "task": task,
+            "form": form,
+            "can_view_task": allows(user, "can_view_task", task),
+        },
+        status=status,
+    )
 
 
 # Escalations
@@ -308,15 +353,27 @@ def escalation_list(request):
     filters = EscalationFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     escalations = selectors.escalation_filter(
-        selectors.escalation_list_visible_to(user=user), level=cleaned.get("level"), status=cleaned.get("status", "")
+        selectors.escalation_list_visible_to(user=user),
+        level=cleaned.get("level"),
+        status=cleaned.get("status", ""),
     )
     page = Paginator(escalations, PER_PAGE).get_page(request.GET.get("page"))
-    events.record_listed(actor=user, object_type="casework.escalation", ids=[e.pk for e in page.object_list],
-                         query={"level": cleaned.get("level"), "status": cleaned.get("status", "")})
-    return render(request, "casework/escalation_list.html", {
-        "filters": filters, "page": page, "page_query": _page_query(request),
-        "filtered": bool(cleaned.get("level") or cleaned.get("status")),
-    })
+    events.record_listed(
+        actor=user,
+        object_type="casework.escalation",
+        ids=[e.pk for e in page.object_list],
+        query={"level": cleaned.get("level"), "status": cleaned.get("status", "")},
+    )
+    return render(
+        request,
+        "casework/escalation_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "page_query": _page_query(request),
+            "filtered": bool(cleaned.get("level") or cleaned.get("status")),
+        },
+    )
 
 
 @never_cache
@@ -332,7 +389,9 @@ def escalation_detail(request, escalation_id: int):
         _require_action(user, "can_resolve_escalation", escalation)
         if form.is_valid():
             try:
-                services.escalation_resolve(actor=user, escalation=escalation, resolution=form.cleaned_data["resolution"])
+                services.escalation_resolve(
+                    actor=user, escalation=escalation, resolution=form.cleaned_data["resolution"]
+                )
             except Invalid as error:
                 _apply(form, error)
                 status = _status_for(error)
@@ -342,12 +401,19 @@ def escalation_detail(request, escalation_id: int):
     else:
         events.record_viewed(actor=user, obj=escalation)
     task = escalation.task
-    return _form_page(request, "casework/escalation_detail.html", {
-        "escalation": escalation, "form": form, "can_resolve": can_resolve,
-        "can_view_task": task is not None and allows(user, "can_view_task", task),
-        "can_view_referral": escalation.referral_id is not None and allows(user, "can_view_referral",
-                                                                           escalation.referral),
-    }, status=status)
+    return _form_page(
+        request,
+        "casework/escalation_detail.html",
+        {
+            "escalation": escalation,
+            "form": form,
+            "can_resolve": can_resolve,
+            "can_view_task": task is not None and allows(user, "can_view_task", task),
+            "can_view_referral": escalation.referral_id is not None
+            and allows(user, "can_view_referral", escalation.referral),
+        },
+        status=status,
+    )
 
 
 # Notifications
@@ -365,7 +431,11 @@ def notification_read(request, notification_id: int):
     """Mark one of my notifications read; with `open`, go on to what it is about."""
     notification = selectors.notification_get_for_user(user=request.user, notification_id=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
-    if request.POST.get("open") and notification.url.startswith("/") and not notification.url.startswith("//"):
+    if (
+        request.POST.get("open")
+        and notification.url.startswith("/")
+        and not notification.url.startswith("//")
+    ):
         return redirect(notification.url)
     return redirect("casework:notification_list")
 
@@ -399,25 +469,33 @@ def case_detail(request, case_id: int):
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     events.record_viewed(actor=user, obj=case)
     significant_only = request.GET.get("chronology") == "significant"
-    return render(request, "casework/case_detail.html", {
-        "case": case,
-        "now": now,
-        "tasks": [{"task": t, "clock": task_clock(t, now=now)} for t in case.task_list],
-        "clocks": [{"clock": c, "reading": clock_reading(c.due_at, now=now, met_at=c.met_at)} for c in case.clock_list],
-        "chronology": chronology_for_case(case, significant_only=significant_only),
-        "significant_only": significant_only,
-        "scheduled": [d for d in case.discussion_list if d.held_at is None],
-        "held": [d for d in case.discussion_list if d.held_at is not None],
-        "active_flags": [f for f in case.flag_list if f.active],
-        "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
-        "can_add": allows(user, "can_add_case_record", case),
-        "can_request_flag": allows(user, "can_request_flag_change", case),
-        "visible_task_ids": {t.pk for t in case.task_list if allows(user, "can_view_task", t)},
-        "visible_referral_ids": set(
-            referral_list_visible_to(user=user).filter(pk__in=[r.pk for r in case.referral_list])
-            .values_list("pk", flat=True)
-        ),
-    })
+    return render(
+        request,
+        "casework/case_detail.html",
+        {
+            "case": case,
+            "now": now,
+            "tasks": [{"task": t, "clock": task_clock(t, now=now)} for t in case.task_list],
+            "clocks": [
+                {"clock": c, "reading": clock_reading(c.due_at, now=now, met_at=c.met_at)}
+                for c in case.clock_list
+            ],
+            "chronology": chronology_for_case(case, significant_only=significant_only),
+            "significant_only": significant_only,
+            "scheduled": [d for d in case.discussion_list if d.held_at is None],
+            "held": [d for d in case.discussion_list if d.held_at is not None],
+            "active_flags": [f for f in case.flag_list if f.active],
+            "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
+            "can_add": allows(user, "can_add_case_record", case),
+            "can_request_flag": allows(user, "can_request_flag_change", case),
+            "visible_task_ids": {t.pk for t in case.task_list if allows(user, "can_view_task", t)},
+            "visible_referral_ids": set(
+                referral_list_visible_to(user=user)
+                .filter(pk__in=[r.pk for r in case.referral_list])
+                .values_list("pk", flat=True)
+            ),
+        },
+    )
 
 
 def _case_for_record(request, case_id: int, rule: str = "can_add_case_record"):
@@ -426,8 +504,19 @@ def _case_for_record(request, case_id: int, rule: str = "can_add_case_record"):
     return case
 
 
-def _case_form(request, *, case, form, template: str, save, done: str, extra: dict | None = None,
-               anchor: str = "", forms_valid=None, formsets=()):
+def _case_form(
+    request,
+    *,
+    case,
+    form,
+    template: str,
+    save,
+    done: str,
+    extra: dict | None = None,
+    anchor: str = "",
+    forms_valid=None,
+    formsets=(),
+):
     """Show a form on a case; on a valid POST call `save(cleaned_data)`, then go back to the case."""
     status = 200
     if request.method == "POST" and form.is_valid() and (forms_valid is None or forms_valid()):
@@ -439,8 +528,9 @@ def _case_form(request, *, case, form, template: str, save, done: str, extra: di
         else:
             messages.success(request, done)
             return redirect(reverse("casework:case_detail", args=[case.pk]) + anchor)
-    return _form_page(request, template, {"case": case, "form": form, **(extra or {})}, status=status,
-                      formsets=formsets)
+    return _form_page(
+        request, template, {"case": case, "form": form, **(extra or {})}, status=status, formsets=formsets
+    )
 
 
 @never_cache
@@ -449,8 +539,12 @@ def case_note_add(request, case_id: int):
     """Add a note to a case."""
     case = _case_for_record(request, case_id)
     return _case_form(
-        request, case=case, form=NoteForm(_posted(request)), template="casework/case_note_form.html",
-        done="The note has been added.", anchor="#notes",
+        request,
+        case=case,
+        form=NoteForm(_posted(request)),
+        template="casework/case_note_form.html",
+        done="The note has been added.",
+        anchor="#notes",
         save=lambda data: services.case_note_add(actor=request.user, case=case, **data),
     )
 
@@ -461,9 +555,13 @@ def missing_episode_add(request, case_id: int):
     """Record a missing episode."""
     case = _case_for_record(request, case_id)
     return _case_form(
-        request, case=case, form=MissingEpisodeForm(_posted(request)),
-        template="casework/missing_episode_form.html", done="The missing episode has been recorded.",
-        anchor="#missing", save=lambda data: services.missing_episode_record(actor=request.user, case=case, **data),
+        request,
+        case=case,
+        form=MissingEpisodeForm(_posted(request)),
+        template="casework/missing_episode_form.html",
+        done="The missing episode has been recorded.",
+        anchor="#missing",
+        save=lambda data: services.missing_episode_record(actor=request.user, case=case, **data),
     )
 
 
@@ -474,9 +572,13 @@ def missing_episode_return(request, case_id: int, episode_id: int):
     case = _case_for_record(request, case_id)
     episode = selectors.missing_episode_get(case=case, episode_id=episode_id)
     return _case_form(
-        request, case=case, form=MissingReturnForm(_posted(request)),
-        template="casework/missing_return_form.html", done="The child's return has been recorded.",
-        anchor="#missing", extra={"episode": episode},
+        request,
+        case=case,
+        form=MissingReturnForm(_posted(request)),
+        template="casework/missing_return_form.html",
+        done="The child's return has been recorded.",
+        anchor="#missing",
+        extra={"episode": episode},
         save=lambda data: services.missing_episode_record_return(actor=request.user, episode=episode, **data),
     )
 
@@ -488,10 +590,16 @@ def missing_episode_interview(request, case_id: int, episode_id: int):
     case = _case_for_record(request, case_id)
     episode = selectors.missing_episode_get(case=case, episode_id=episode_id)
     return _case_form(
-        request, case=case, form=ReturnInterviewForm(_posted(request)),
-        template="casework/return_interview_form.html", done="The return interview has been recorded.",
-        anchor="#missing", extra={"episode": episode},
-        save=lambda data: services.missing_episode_record_interview(actor=request.user, episode=episode, **data),
+        request,
+        case=case,
+        form=ReturnInterviewForm(_posted(request)),
+        template="casework/return_interview_form.html",
+        done="The return interview has been recorded.",
+        anchor="#missing",
+        extra={"episode": episode},
+        save=lambda data: services.missing_episode_record_interview(
+            actor=request.user, episode=episode, **data
+        ),
     )
 
 
@@ -516,20 +624,41 @@ def strategy_discussion_add(request, case_id: int):
     def save(cleaned):
         chosen = next((d for d in scheduled if d.pk == cleaned.get("discussion")), None)
         services.strategy_discussion_record(
-            actor=request.user, case=case, discussion=chosen, held_at=cleaned["held_at"], chair=cleaned["chair"],
-            decisions=cleaned["decisions"], section_47=cleaned["section_47"],
+            actor=request.user,
+            case=case,
+            discussion=chosen,
+            held_at=cleaned["held_at"],
+            chair=cleaned["chair"],
+            decisions=cleaned["decisions"],
+            section_47=cleaned["section_47"],
             significant_harm_suspected=cleaned["significant_harm_suspected"],
-            attendees=[services.AttendeeInput(agency=row["agency"], name=row["name"], role=row.get("role", ""))
-                       for row in attendees.cleaned_data if row.get("name")],
-            actions=[services.ActionInput(description=row["description"], agency=row["agency"],
-                                          owner=row.get("owner"), due_date=row["due_date"])
-                     for row in actions.cleaned_data if row.get("description")],
+            attendees=[
+                services.AttendeeInput(agency=row["agency"], name=row["name"], role=row.get("role", ""))
+                for row in attendees.cleaned_data
+                if row.get("name")
+            ],
+            actions=[
+                services.ActionInput(
+                    description=row["description"],
+                    agency=row["agency"],
+                    owner=row.get("owner"),
+                    due_date=row["due_date"],
+                )
+                for row in actions.cleaned_data
+                if row.get("description")
+            ],
         )
 
     return _case_form(
-        request, case=case, form=form, template="casework/strategy_form.html", forms_valid=valid,
+        request,
+        case=case,
+        form=form,
+        template="casework/strategy_form.html",
+        forms_valid=valid,
         formsets=(attendees, actions),
-        done="The strategy discussion has been recorded.", anchor="#strategy", save=save,
+        done="The strategy discussion has been recorded.",
+        anchor="#strategy",
+        save=save,
         extra={"attendees": attendees, "actions": actions, "scheduled": scheduled},
     )
 
@@ -540,10 +669,17 @@ def flag_change_add(request, case_id: int):
     """Ask for a flag to be added or removed; it takes effect when someone else approves it."""
     case = _case_for_record(request, case_id, rule="can_request_flag_change")
     return _case_form(
-        request, case=case, form=FlagChangeForm(_posted(request)), template="casework/flag_change_form.html",
-        done="Your request has been sent for approval. The flag changes only when it is approved.", anchor="#flags",
+        request,
+        case=case,
+        form=FlagChangeForm(_posted(request)),
+        template="casework/flag_change_form.html",
+        done="Your request has been sent for approval. The flag changes only when it is approved.",
+        anchor="#flags",
         save=lambda data: services.flag_change_request(
-            actor=request.user, case=case, kind=data["kind"], add=data["change"] == "add",
+            actor=request.user,
+            case=case,
+            kind=data["kind"],
+            add=data["change"] == "add",
             justification=data["justification"],
         ),
     )
@@ -565,11 +701,18 @@ def flag_change_decide(request, case_id: int, change_id: int):
     form = FlagDecisionForm(_posted(request))
     approved = form.data.get("decision") == "approve"
     return _case_form(
-        request, case=case, form=form, template="casework/flag_change_detail.html",
+        request,
+        case=case,
+        form=form,
+        template="casework/flag_change_detail.html",
         done="The flag change has been approved." if approved else "The flag change has been rejected.",
-        anchor="#flags", extra={"change": change, "can_decide": can_decide},
+        anchor="#flags",
+        extra={"change": change, "can_decide": can_decide},
         save=lambda data: services.flag_change_decide(
-            actor=request.user, change=change, approve=data["decision"] == "approve", note=data["note"],
+            actor=request.user,
+            change=change,
+            approve=data["decision"] == "approve",
+            note=data["note"],
         ),
     )
 
@@ -580,8 +723,12 @@ def nrm_referral_add(request, case_id: int):
     """Record an NRM referral (starting the 5 working day reasonable-grounds clock)."""
     case = _case_for_record(request, case_id)
     return _case_form(
-        request, case=case, form=NRMReferralForm(_posted(request)), template="casework/nrm_form.html",
-        done="The NRM referral has been recorded.", anchor="#nrm",
+        request,
+        case=case,
+        form=NRMReferralForm(_posted(request)),
+        template="casework/nrm_form.html",
+        done="The NRM referral has been recorded.",
+        anchor="#nrm",
         save=lambda data: services.nrm_referral_record(actor=request.user, case=case, **data),
     )
 
@@ -593,8 +740,13 @@ def nrm_decision_add(request, case_id: int, nrm_id: int):
     case = _case_for_record(request, case_id)
     nrm = selectors.nrm_referral_get(case=case, nrm_id=nrm_id)
     return _case_form(
-        request, case=case, form=NRMDecisionForm(_posted(request)), template="casework/nrm_decision_form.html",
-        done="The reasonable-grounds decision has been recorded.", anchor="#nrm", extra={"nrm": nrm},
+        request,
+        case=case,
+        form=NRMDecisionForm(_posted(request)),
+        template="casework/nrm_decision_form.html",
+        done="The reasonable-grounds decision has been recorded.",
+        anchor="#nrm",
+        extra={"nrm": nrm},
         save=lambda data: services.nrm_decision_record(actor=request.user, nrm=nrm, **data),
     )
 
@@ -605,15 +757,27 @@ def information_share_add(request, case_id: int):
     """Record a disclosure to another agency, or a decision not to share."""
     case = _case_for_record(request, case_id)
     agencies = Agency.objects.filter(is_active=True).exclude(pk=request.user.agency_id)
-    form = InformationShareForm(_posted(request), agencies=agencies,
-                                referrals=selectors.referrals_for_sharing(case))
+    form = InformationShareForm(
+        _posted(request), agencies=agencies, referrals=selectors.referrals_for_sharing(case)
+    )
     return _case_form(
-        request, case=case, form=form, template="casework/share_form.html",
-        done="The information-sharing decision has been recorded.", anchor="#sharing",
+        request,
+        case=case,
+        form=form,
+        template="casework/share_form.html",
+        done="The information-sharing decision has been recorded.",
+        anchor="#sharing",
         save=lambda data: services.information_share_record(
-            actor=request.user, case=case, referral=data["referral"], shared=data["shared"] == "yes",
-            to_agency=data["to_agency"], recipient=data["recipient"], lawful_basis=data["lawful_basis"],
-            purpose=data["purpose"], scope=data["scope"], consent=data["consent"], reasons=data["reasons"],
+            actor=request.user,
+            case=case,
+            referral=data["referral"],
+            shared=data["shared"] == "yes",
+            to_agency=data["to_agency"],
+            recipient=data["recipient"],
+            lawful_basis=data["lawful_basis"],
+            purpose=data["purpose"],
+            scope=data["scope"],
+            consent=data["consent"],
+            reasons=data["reasons"],
         ),
     )
-

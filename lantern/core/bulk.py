@@ -24,8 +24,15 @@ from django.utils import timezone
 # itself (aware datetimes included), SQLite's driver needs Django's conversions; JSON always needs encoding.
 _NEEDS_PREP = {
     "postgresql": (models.JSONField,),
-    "sqlite": (models.DateTimeField, models.DateField, models.TimeField, models.DecimalField, models.JSONField,
-               models.UUIDField, models.DurationField),
+    "sqlite": (
+        models.DateTimeField,
+        models.DateField,
+        models.TimeField,
+        models.DecimalField,
+        models.JSONField,
+        models.UUIDField,
+        models.DurationField,
+    ),
 }
 
 
@@ -37,7 +44,9 @@ def _default(field: models.Field, now) -> Any:
     return None if field.null else ("" if field.empty_strings_allowed else None)
 
 
-def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, using: str = "default") -> int:
+def insert_rows(
+    model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, using: str = "default"
+) -> int:
     """Insert `rows` into `model`'s table; the primary key is written only if the first row gives it."""
     rows = list(rows)
     if not rows:
@@ -72,10 +81,13 @@ def insert_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *,
 def _insert_statement(model: type[models.Model], vendor: str, quote) -> tuple[str, tuple, tuple, tuple]:
     # The database numbers an auto-incrementing key; any other key (a UUID, say) is written as the instance has it.
     fields = tuple(
-        f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin)))
+        f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin))
+    )
     columns = ", ".join(quote(f.column) for f in fields)
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"RETURNING {quote(model._meta.pk.column)}")
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"RETURNING {quote(model._meta.pk.column)}"
+    )
     prepared = tuple(f for f in fields if isinstance(f, _NEEDS_PREP.get(vendor, _NEEDS_PREP["sqlite"])))
     stamped = tuple(f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
     return sql, fields, prepared, stamped
@@ -89,7 +101,9 @@ def insert_instance(obj: models.Model, *, using: str = "default") -> models.Mode
     `insert_rows`, nothing runs `save()`, signals or validation.
     """
     connection = connections[using]
-    sql, fields, prepared, stamped = _insert_statement(type(obj), connection.vendor, connection.ops.quote_name)
+    sql, fields, prepared, stamped = _insert_statement(
+        type(obj), connection.vendor, connection.ops.quote_name
+    )
     for field in stamped:
         field.pre_save(obj, True)
     values = [getattr(obj, field.attname) for field in fields]

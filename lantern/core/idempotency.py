@@ -111,7 +111,9 @@ def run_once(
     try:
         with transaction.atomic():
             created = create()
-            keys.objects.create(user=user, key=key, request_digest=digest, **{keys.result_field: record(created)})
+            keys.objects.create(
+                user=user, key=key, request_digest=digest, **{keys.result_field: record(created)}
+            )
     except IntegrityError:
         # A concurrent request with the same key won the race; its transaction committed and this one rolled back.
         if done := _replay(keys, user=user, key=key, digest=digest, what=what):

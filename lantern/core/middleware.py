@@ -21,7 +21,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         channel = "api" if request.path.startswith("/api/") else "web"
-        with request_context(RequestContext(ip_address=client_ip(request), request_id=uuid.uuid4().hex, channel=channel)):
+        with request_context(
+            RequestContext(ip_address=client_ip(request), request_id=uuid.uuid4().hex, channel=channel)
+        ):
             return self.get_response(request)
 
 
@@ -52,7 +54,9 @@ class ApiErrorShapeMiddleware:
             from django.http import JsonResponse
 
             error, detail = API_ERROR_CODES.get(response.status_code, ("error", "The request failed."))
-            shaped = JsonResponse({"error": error, "detail": detail, "fields": {}}, status=response.status_code)
+            shaped = JsonResponse(
+                {"error": error, "detail": detail, "fields": {}}, status=response.status_code
+            )
             if response.has_header("Allow"):
                 shaped["Allow"] = response["Allow"]
             return shaped
@@ -91,8 +95,11 @@ class ApiNulCharacterMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            fields = [f"query.{key}" for key, values in request.GET.lists()
-                      if "\x00" in key or any("\x00" in v for v in values)]
+            fields = [
+                f"query.{key}"
+                for key, values in request.GET.lists()
+                if "\x00" in key or any("\x00" in v for v in values)
+            ]
             try:
                 body = request.body
             except RequestDataTooBig:
@@ -105,8 +112,12 @@ class ApiNulCharacterMiddleware:
             if fields:
                 from django.http import JsonResponse
 
-                return JsonResponse({
-                    "error": "invalid", "detail": "The request has errors; see fields.",
-                    "fields": {field: [NUL_MESSAGE] for field in fields},
-                }, status=422)
+                return JsonResponse(
+                    {
+                        "error": "invalid",
+                        "detail": "The request has errors; see fields.",
+                        "fields": {field: [NUL_MESSAGE] for field in fields},
+                    },
+                    status=422,
+                )
         return self.get_response(request)

@@ -47,7 +47,9 @@ class Registration:
         """Which full UK format the mark has ("current", "prefix", "suffix", "dateless"), or "" if none."""
         if not self.valid or self.partial:
             return ""
-        return next(name for name, pattern in REGISTRATION_FORMATS.items() if pattern.fullmatch(self.normalised))
+        return next(
+            name for name, pattern in REGISTRATION_FORMATS.items() if pattern.fullmatch(self.normalised)
+        )
 
 
 INVALID_REGISTRATION = Registration(normalised="", partial=False, valid=False)
@@ -68,7 +70,9 @@ def normalise_registration(raw: str | None) -> Registration:
     if not compact or len(compact) > REGISTRATION_MAX_LENGTH or not _ALLOWED.fullmatch(compact):
         return INVALID_REGISTRATION
     normalised = compact.upper().replace("*", UNKNOWN)
-    complete = UNKNOWN not in normalised and any(p.fullmatch(normalised) for p in REGISTRATION_FORMATS.values())
+    complete = UNKNOWN not in normalised and any(
+        p.fullmatch(normalised) for p in REGISTRATION_FORMATS.values()
+    )
     return Registration(normalised=normalised, partial=not complete, valid=True)
 
 
@@ -135,8 +139,10 @@ def format_phone(e164: str) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 else (
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 44
+        else (phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     )
     return phonenumbers.format_number(number, style)
 

@@ -63,7 +63,9 @@ def read_under_review(user, obj) -> bool:
 def has_role(*roles: str) -> rules.Predicate:
     """A predicate true when the user holds one of `roles`."""
     allowed = frozenset(roles)
-    return rules.predicate(lambda user: getattr(user, "role", None) in allowed, name=f"has_role{sorted(allowed)}")
+    return rules.predicate(
+        lambda user: getattr(user, "role", None) in allowed, name=f"has_role{sorted(allowed)}"
+    )
 
 
 def in_agency_kind(*kinds: str) -> rules.Predicate:
@@ -81,7 +83,12 @@ is_reviewer = has_role(Role.REVIEWER)
 is_partnership_lead = has_role(Role.PARTNERSHIP_LEAD)
 is_manager = has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD)
 is_case_worker = has_role(
-    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
 )
 
 

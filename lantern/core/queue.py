@@ -34,7 +34,9 @@ def task_row(task, **kwargs: Any):
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after if task.run_after is not None else get_date_max(),  # as its pre_save handler does
+        run_after=task.run_after
+        if task.run_after is not None
+        else get_date_max(),  # as its pre_save handler does
         backend_name=backend.alias,
     )
 

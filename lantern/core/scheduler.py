@@ -38,8 +38,11 @@ def next_local(at: time, now: datetime) -> datetime:
     """The next moment after `now` when the local clock shows `at`."""
     local = timezone.localtime(now)
     candidate = timezone.make_aware(datetime.combine(local.date(), at))
-    return candidate if candidate > now else timezone.make_aware(
-        datetime.combine(local.date() + timedelta(days=1), at))
+    return (
+        candidate
+        if candidate > now
+        else timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), at))
+    )
 
 
 def run_due_jobs(now=None) -> list[str]:

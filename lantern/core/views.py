@@ -25,10 +25,11 @@ def healthz(request):
         database = "unavailable"
     status = "ok" if database == "ok" else "degraded"
     return JsonResponse(
-        {"status": status, "database": database, "version": __version__}, status=200 if status == "ok" else 503
+        {"status": status, "database": database, "version": __version__},
+        status=200 if status == "ok" else 503,
     )
 
 
 def home(request):
-    """"My work": what needs the user's attention."""
+    """ "My work": what needs the user's attention."""
     return render(request, "core/home.html", {"can_view_my_work": allows(request.user, "can_view_my_work")})

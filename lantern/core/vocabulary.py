@@ -28,9 +28,13 @@ class Ethnicity(models.TextChoices):
     BLACK_CARIBBEAN = "black_caribbean", "Black, Black British, Black Welsh, Caribbean or African: Caribbean"
     BLACK_OTHER = "black_other", "Black, Black British, Black Welsh, Caribbean or African: Other Black"
     MIXED_WHITE_ASIAN = "mixed_white_asian", "Mixed or Multiple ethnic groups: White and Asian"
-    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", "Mixed or Multiple ethnic groups: White and Black African"
+    MIXED_WHITE_BLACK_AFRICAN = (
+        "mixed_white_black_african",
+        "Mixed or Multiple ethnic groups: White and Black African",
+    )
     MIXED_WHITE_BLACK_CARIBBEAN = (
-        "mixed_white_black_caribbean", "Mixed or Multiple ethnic groups: White and Black Caribbean"
+        "mixed_white_black_caribbean",
+        "Mixed or Multiple ethnic groups: White and Black Caribbean",
     )
     MIXED_OTHER = "mixed_other", "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups"
     WHITE_BRITISH = "white_british", "White: English, Welsh, Scottish, Northern Irish or British"

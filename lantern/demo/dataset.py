@@ -63,8 +63,10 @@ def csv_write(path: Path, header: Iterable[str], records: Iterable) -> int:
 def referrals_write(plan: history.HistoryPlan, out: Path) -> int:
     """Write the plan's referrals in the import format and each mention's true entity; return how many."""
     count = 0
-    with (open(out / REFERRALS, "w", encoding="utf-8", newline="") as referrals,
-          open(out / MENTIONS, "w", encoding="utf-8", newline="") as mentions):
+    with (
+        open(out / REFERRALS, "w", encoding="utf-8", newline="") as referrals,
+        open(out / MENTIONS, "w", encoding="utf-8", newline="") as mentions,
+    ):
         rows, truth = csv.writer(referrals, lineterminator="\n"), csv.writer(mentions, lineterminator="\n")
         rows.writerow(history.IMPORT_COLUMNS)
         truth.writerow(MENTION_FIELDS)
@@ -76,7 +78,8 @@ def referrals_write(plan: history.HistoryPlan, out: Path) -> int:
 
 
 def networks_truth(
-    plan: history.HistoryPlan, references: dict[str, str] | None = None,
+    plan: history.HistoryPlan,
+    references: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The planted networks: their entities, and each mention of them by referral reference.
 
@@ -92,8 +95,13 @@ def networks_truth(
             "referrals": sorted({references.get(m["key"], m["key"]) for m in network.mentions}),
             "sources": sorted({m["agency"] or m["source"] for m in network.mentions}),
             "mentions": [
-                {"reference": references.get(m["key"], m["key"]), "kind": m["kind"], "entity": m["entity"],
-                 "written": m["written"], "source": m["agency"] or m["source"]}
+                {
+                    "reference": references.get(m["key"], m["key"]),
+                    "kind": m["kind"],
+                    "entity": m["entity"],
+                    "written": m["written"],
+                    "source": m["agency"] or m["source"],
+                }
                 for m in network.mentions
             ],
         }
@@ -141,7 +149,8 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
     with open(out / MENTIONS, encoding="utf-8") as handle:
         files[MENTIONS] = {"rows": sum(1 for _ in handle) - 1, "sha256": _sha256(out / MENTIONS)}
     files[PERSON_MENTIONS] = {
-        "rows": person_mentions_write(seed=seed, size=size, out=out), "sha256": _sha256(out / PERSON_MENTIONS),
+        "rows": person_mentions_write(seed=seed, size=size, out=out),
+        "sha256": _sha256(out / PERSON_MENTIONS),
     }
     truth = {
         "generator": {"name": "lantern.demo", "version": GENERATOR_VERSION},
@@ -159,8 +168,9 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
     return truth
 
 
-def demo_history_truth(plan: history.HistoryPlan, references: dict[str, str],
-                       showcase: dict[str, list[str]]) -> dict[str, Any]:
+def demo_history_truth(
+    plan: history.HistoryPlan, references: dict[str, str], showcase: dict[str, list[str]]
+) -> dict[str, Any]:
     """The ground truth of the demo's referral history: the planted volume change, counts by month, networks,
     and the referrals planted in the last weeks (by what they show)."""
     return {
@@ -175,7 +185,9 @@ def demo_history_truth(plan: history.HistoryPlan, references: dict[str, str],
 
 
 def mentions_write(
-    path: Path, referrals: Iterable[history.PlannedReferral], references: dict[str, str],
+    path: Path,
+    referrals: Iterable[history.PlannedReferral],
+    references: dict[str, str],
 ) -> int:
     """Write the true entity of every mention in the loaded referrals, by reference; returns how many."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,8 +225,17 @@ def demo_ground_truth(*, seed: int) -> dict[str, Any]:
 # Person mentions with the true person behind each (for measuring resolution: bench/linking.py)
 PERSON_MENTIONS = "person_mentions.csv"
 PERSON_MENTION_FIELDS = (
-    "mention_id", "given_name", "family_name", "nickname", "date_of_birth", "age", "sex", "address", "postcode",
-    "report_year", "entity",
+    "mention_id",
+    "given_name",
+    "family_name",
+    "nickname",
+    "date_of_birth",
+    "age",
+    "sex",
+    "address",
+    "postcode",
+    "report_year",
+    "entity",
 )
 PERSON_MENTIONS_PER_PERSON = 5
 
@@ -226,9 +247,9 @@ def _typo(rng, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     match rng.randrange(3):
         case 0:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
         case 1:
-            return word[:i] + word[i + 1:]
+            return word[:i] + word[i + 1 :]
         case _:
             return word[:i] + word[i] + word[i:]
 
@@ -285,8 +306,17 @@ def person_mention_rows(streams: Streams, size: Size) -> Iterator[list[str]]:
             written_postcode = postcode if place_roll < 0.6 else ""
             written_address = address if noise.random() < 0.4 else ""
             yield [
-                f"M{mention:08d}", given, family, nickname, dob, age, sex, written_address, written_postcode,
-                str(year), person.id,
+                f"M{mention:08d}",
+                given,
+                family,
+                nickname,
+                dob,
+                age,
+                sex,
+                written_address,
+                written_postcode,
+                str(year),
+                person.id,
             ]
 
 

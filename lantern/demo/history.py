@@ -53,7 +53,18 @@ VOLUME_FACTOR = 1.6
 GENERATED_UNTIL = datetime.combine(borough.AS_OF, time.min, tzinfo=LONDON)
 
 _RAW_SEASON = {
-    1: 1.1, 2: 0.9, 3: 0.95, 4: 0.9, 5: 1.0, 6: 1.0, 7: 1.2, 8: 1.25, 9: 1.0, 10: 0.95, 11: 1.1, 12: 1.05,
+    1: 1.1,
+    2: 0.9,
+    3: 0.95,
+    4: 0.9,
+    5: 1.0,
+    6: 1.0,
+    7: 1.2,
+    8: 1.25,
+    9: 1.0,
+    10: 0.95,
+    11: 1.1,
+    12: 1.05,
 }
 # Seasonal factors by calendar month, scaled so that their mean is exactly 1.
 SEASON = {month: value * 12 / sum(_RAW_SEASON.values()) for month, value in _RAW_SEASON.items()}
@@ -63,11 +74,23 @@ DEMO_SIZE = Size("demo", people=3000, places=400, vehicles=600, phones=600)
 
 # The generator's place types, as the referral form's `PlaceType` names them.
 PLACE_TYPES = {
-    "house": "house", "flat": "house", "shop": "shop", "takeaway": "takeaway", "park": "park",
-    "school": "school", "car_park": "car_park", "hotel": "hotel", "cafe": "other", "taxi_rank": "taxi_rank",
+    "house": "house",
+    "flat": "house",
+    "shop": "shop",
+    "takeaway": "takeaway",
+    "park": "park",
+    "school": "school",
+    "car_park": "car_park",
+    "hotel": "hotel",
+    "cafe": "other",
+    "taxi_rank": "taxi_rank",
     "allotment": "allotment",
-    "pub": "other", "leisure_centre": "leisure", "bus_station": "transport_hub",
-    "shopping_centre": "shopping_centre", "retail_park": "shopping_centre", "playground": "park",
+    "pub": "other",
+    "leisure_centre": "leisure",
+    "bus_station": "transport_hub",
+    "shopping_centre": "shopping_centre",
+    "retail_park": "shopping_centre",
+    "playground": "park",
 }
 SEX_VALUES = {"Female": "female", "Male": "male", "Not known": "not_known"}
 CHILD_AGE_WEIGHTS = ((10, 1), (11, 3), (12, 6), (13, 10), (14, 14), (15, 15), (16, 12), (17, 7))
@@ -149,8 +172,11 @@ class Child:
 
     def age_on(self, day: date) -> int:
         """Age in whole years on `day`."""
-        return day.year - self.date_of_birth.year - ((day.month, day.day) < (self.date_of_birth.month,
-                                                                            self.date_of_birth.day))
+        return (
+            day.year
+            - self.date_of_birth.year
+            - ((day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day))
+        )
 
 
 @dataclass(frozen=True)
@@ -240,8 +266,14 @@ class Cast:
         school = self.place(self._homes, "school").name
         home = self.place(self._homes, "house")
         child = Child(
-            id=f"C{len(self.children) + 1:07d}", given_name=given, family_name=family,
-            short_forms=tuple(short_forms), sex=sex, ethnicity=ethnicity, date_of_birth=born, school=school,
+            id=f"C{len(self.children) + 1:07d}",
+            given_name=given,
+            family_name=family,
+            short_forms=tuple(short_forms),
+            sex=sex,
+            ethnicity=ethnicity,
+            date_of_birth=born,
+            school=school,
             address=home.address,
         )
         self.children.append(child)
@@ -277,12 +309,21 @@ class Network:
     def entities(self) -> list[dict]:
         """Its entities as the ground truth lists them."""
         return (
-            [{"kind": "vehicle", "id": v.id, "value": v.registration, "licence_number": v.licence_number}
-             for v in self.vehicles]
+            [
+                {"kind": "vehicle", "id": v.id, "value": v.registration, "licence_number": v.licence_number}
+                for v in self.vehicles
+            ]
             + [{"kind": "place", "id": p.id, "value": p.name, "type": p.type} for p in self.places]
             + [{"kind": "phone", "id": p.id, "value": p.number} for p in self.phones]
-            + [{"kind": "person", "id": p.id, "value": f"{p.given_name} {p.family_name}",
-                "nicknames": list(p.nicknames)} for p in self.persons]
+            + [
+                {
+                    "kind": "person",
+                    "id": p.id,
+                    "value": f"{p.given_name} {p.family_name}",
+                    "nicknames": list(p.nicknames),
+                }
+                for p in self.persons
+            ]
         )
 
 
@@ -294,7 +335,7 @@ def plan_networks(streams: Streams, cast: Cast, months: list[date], count: int) 
     for number in range(1, count + 1):
         span = min(len(months), rng.randint(6, 18))
         first = rng.randrange(len(months) - span + 1)
-        active = months[first:first + span]
+        active = months[first : first + span]
         appearances: dict[date, int] = defaultdict(int)
         for _ in range(rng.randint(8, 16)):
             appearances[_pick(rng, active)] += 1
@@ -305,12 +346,18 @@ def plan_networks(streams: Streams, cast: Cast, months: list[date], count: int) 
         vehicles = [_pick(rng, cast.taxis if rng.random() < 0.5 else cast.private)]
         if rng.random() < 0.4:
             vehicles.append(_pick(rng, cast.private))
-        networks.append(Network(
-            id=f"network-{number}", vehicles=vehicles, places=places,
-            phones=rng.sample(cast.phones, rng.randint(1, 2)),
-            persons=[_pick(rng, nicknamed)] + ([_pick(rng, cast.concern)] if rng.random() < 0.6 else []),
-            first=active[0], last=active[-1], appearances=dict(appearances),
-        ))
+        networks.append(
+            Network(
+                id=f"network-{number}",
+                vehicles=vehicles,
+                places=places,
+                phones=rng.sample(cast.phones, rng.randint(1, 2)),
+                persons=[_pick(rng, nicknamed)] + ([_pick(rng, cast.concern)] if rng.random() < 0.6 else []),
+                first=active[0],
+                last=active[-1],
+                appearances=dict(appearances),
+            )
+        )
     return networks
 
 
@@ -350,8 +397,13 @@ class PlannedReferral:
 
     def parts(self) -> dict:
         """The structured parts as `referral_create` takes them."""
-        return {"children": self.children, "persons": self.persons, "vehicles": self.vehicles,
-                "phones": self.phones, "places": self.places}
+        return {
+            "children": self.children,
+            "persons": self.persons,
+            "vehicles": self.vehicles,
+            "phones": self.phones,
+            "places": self.places,
+        }
 
 
 SCENARIOS = {scenario.code: scenario for scenario in narratives.SCENARIOS}
@@ -359,8 +411,17 @@ PLACE_KINDS = {scenario.code: Chooser(scenario.place_types) for scenario in narr
 SOURCE = Chooser([(source, kind, weight) for source, kind, weight in narratives.SOURCE_WEIGHTS])
 SCENARIO_BY_SOURCE = {
     key: Chooser([(s.code, s.weight * s.sources.get(key, 1.0)) for s in narratives.SCENARIOS])
-    for key in ("police", "education", "health", "csc", "youth_justice", "voluntary", "licensing", "public",
-                "self")
+    for key in (
+        "police",
+        "education",
+        "health",
+        "csc",
+        "youth_justice",
+        "voluntary",
+        "licensing",
+        "public",
+        "self",
+    )
 }
 CHANNELS = {
     "professional": Chooser((("web", 70), ("api", 15), ("phone", 10), ("email", 5))),
@@ -382,9 +443,9 @@ def _typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     match rng.randrange(3):
         case 0:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
         case 1:
-            return word[:i] + word[i + 1:]
+            return word[:i] + word[i + 1 :]
         case _:
             return word[:i] + word[i] + word[i:]
 
@@ -428,8 +489,13 @@ def _pronouns(sex: str, name: str) -> dict[str, str]:
         they, them, their = "he", "him", "his"
     else:
         they, them, their = name, "them", "their"
-    return {"they": they, "them": them, "their": their, "They": they[:1].upper() + they[1:],
-            "Their": their.capitalize()}
+    return {
+        "they": they,
+        "them": them,
+        "their": their,
+        "They": they[:1].upper() + they[1:],
+        "Their": their.capitalize(),
+    }
 
 
 class Planner:
@@ -449,18 +515,26 @@ class Planner:
         start = _start(month)
         end = min(_start(next_month(month)), until)
         heads = sorted(
-            ((self._received(timing, start, end, source, kind), source, kind)
-             for source, kind in (SOURCE(timing) for _ in range(count))),
+            (
+                (self._received(timing, start, end, source, kind), source, kind)
+                for source, kind in (SOURCE(timing) for _ in range(count))
+            ),
             key=lambda head: head[0],
         )
         slots = self._network_slots(month, len(heads))
         referrals = []
         for index, (received_at, source, kind) in enumerate(heads, start=1):
-            referrals.append(self.referral(
-                rng, key=f"RVH-{month.year}{month.month:02d}-{index:05d}", received_at=received_at,
-                source=source, agency=kind, networks=slots.get(index - 1, ()),
-                fate_seed=fates.getrandbits(64),
-            ))
+            referrals.append(
+                self.referral(
+                    rng,
+                    key=f"RVH-{month.year}{month.month:02d}-{index:05d}",
+                    received_at=received_at,
+                    source=source,
+                    agency=kind,
+                    networks=slots.get(index - 1, ()),
+                    fate_seed=fates.getrandbits(64),
+                )
+            )
         return referrals
 
     def _network_slots(self, month: date, count: int) -> dict[int, list[Network]]:
@@ -485,8 +559,13 @@ class Planner:
                 minutes = rng.randint(8 * 60 + 30, 17 * 60 + 30)
             elif source == "public":
                 roll = rng.random()
-                minutes = (rng.randint(17 * 60, 23 * 60 + 30) if roll < 0.55
-                           else rng.randint(9 * 60, 17 * 60) if roll < 0.85 else rng.randint(0, 2 * 60))
+                minutes = (
+                    rng.randint(17 * 60, 23 * 60 + 30)
+                    if roll < 0.55
+                    else rng.randint(9 * 60, 17 * 60)
+                    if roll < 0.85
+                    else rng.randint(0, 2 * 60)
+                )
             else:
                 minutes = rng.randint(0, 24 * 60 - 1) if kind == "police" else rng.randint(8 * 60, 23 * 60)
             clock = time(minutes // 60, minutes % 60, rng.randrange(60))
@@ -496,8 +575,17 @@ class Planner:
         return (start + timedelta(seconds=rng.random() * span)).astimezone(UTC)
 
     def referral(
-        self, rng: random.Random, *, key: str, received_at: datetime, source: str, agency: str,
-        networks=(), fate_seed: int = 0, scenario: str | None = None, public_named: bool | None = None,
+        self,
+        rng: random.Random,
+        *,
+        key: str,
+        received_at: datetime,
+        source: str,
+        agency: str,
+        networks=(),
+        fate_seed: int = 0,
+        scenario: str | None = None,
+        public_named: bool | None = None,
     ) -> PlannedReferral:
         """One referral from `source` (and `agency`), received at `received_at`, mentioning `networks`."""
         day = received_at.astimezone(LONDON).date()
@@ -506,8 +594,11 @@ class Planner:
         template = _pick(rng, scenario.templates)
         channel = CHANNELS[source](rng)
         mentions: list[Mention] = []
-        text: dict[str, str] = {"area": _pick(rng, borough.AREAS).name, "time": _pick(rng, narratives.TIMES),
-                                "day": _pick(rng, narratives.DAYS)}
+        text: dict[str, str] = {
+            "area": _pick(rng, borough.AREAS).name,
+            "time": _pick(rng, narratives.TIMES),
+            "day": _pick(rng, narratives.DAYS),
+        }
 
         # The child, or children.
         child = self.cast.child(rng, day)
@@ -516,7 +607,8 @@ class Planner:
             other = self.cast.child(rng, day)
             if other is not child:
                 children.append(
-                    self._child_part(rng, other, day, source, text, first=False, mentions=mentions))
+                    self._child_part(rng, other, day, source, text, first=False, mentions=mentions)
+                )
 
         # Places, vehicles, persons of concern and phones, then any network's entities in their place.
         spots = [self.cast.place(rng, PLACE_KINDS[scenario.code](rng))] if rng.random() < 0.85 else []
@@ -543,8 +635,10 @@ class Planner:
                 persons = [_pick(rng, network.persons), *persons[1:]]
 
         places = [self._place_part(rng, spot, professional, mentions) for spot in spots]
-        vehicles = [self._vehicle_part(rng, car, professional, mentions, in_narrative="{car}" in template)
-                    for car in cars]
+        vehicles = [
+            self._vehicle_part(rng, car, professional, mentions, in_narrative="{car}" in template)
+            for car in cars
+        ]
         person_parts = [self._person_part(rng, person, day, professional, mentions) for person in persons]
         phones = [self._phone_part(rng, phone, mentions) for phone in numbers]
 
@@ -570,28 +664,58 @@ class Planner:
                 adult = _pick(rng, self.cast.reporters)
                 reporter = {
                     "name": f"{adult.given_name} {adult.family_name}",
-                    "contact": _pick(rng, (f"07700 {900000 + rng.randrange(1000)}",
-                                           f"{adult.given_name.lower()}.{rng.randrange(100)}@example.com")),
+                    "contact": _pick(
+                        rng,
+                        (
+                            f"07700 {900000 + rng.randrange(1000)}",
+                            f"{adult.given_name.lower()}.{rng.randrange(100)}@example.com",
+                        ),
+                    ),
                     "relationship": _pick(rng, narratives.REPORTER_RELATIONSHIPS),
                 }
             else:
                 anonymous = True
         elif source == "self":
-            reporter = {"name": children[0]["name"] or "", "contact": f"07700 {900000 + rng.randrange(1000)}",
-                        "relationship": "The young person"}
+            reporter = {
+                "name": children[0]["name"] or "",
+                "contact": f"07700 {900000 + rng.randrange(1000)}",
+                "relationship": "The young person",
+            }
         incident_at = None
         if rng.random() < (0.6 if professional else 0.4):
             incident_at = received_at - timedelta(minutes=rng.randint(30, 72 * 60))
         return PlannedReferral(
-            key=key, received_at=received_at, source=source, channel=channel, agency=agency,
-            scenario=scenario.code, summary=summary[:5000], children=children, persons=person_parts,
-            vehicles=vehicles, phones=phones, places=places, reporter=reporter, anonymous=anonymous,
-            incident_at=incident_at, mentions=mentions, fate_seed=fate_seed, networks=tuple(carried),
+            key=key,
+            received_at=received_at,
+            source=source,
+            channel=channel,
+            agency=agency,
+            scenario=scenario.code,
+            summary=summary[:5000],
+            children=children,
+            persons=person_parts,
+            vehicles=vehicles,
+            phones=phones,
+            places=places,
+            reporter=reporter,
+            anonymous=anonymous,
+            incident_at=incident_at,
+            mentions=mentions,
+            fate_seed=fate_seed,
+            networks=tuple(carried),
         )
 
     # Each part as the reporter writes it down, with its true entity.
     def _child_part(
-        self, rng, child: Child, day: date, source: str, text: dict, *, first: bool, mentions,
+        self,
+        rng,
+        child: Child,
+        day: date,
+        source: str,
+        text: dict,
+        *,
+        first: bool,
+        mentions,
     ) -> dict:
         professional = source == "professional"
         age = child.age_on(day)
@@ -664,12 +788,16 @@ class Planner:
         if not part:
             part["colour"] = vehicle.colour.lower()
         registration = part.get("registration", "")
-        if (in_narrative and not professional and registration == vehicle.registration
-                and rng.random() < 0.3):
+        if in_narrative and not professional and registration == vehicle.registration and rng.random() < 0.3:
             # A member of the public who writes the mark in the account and nowhere else.
             part["_narrative_only"] = True
-        mentions.append(Mention("vehicle", vehicle.id, registration or f"{part.get('colour', '')} "
-                                f"{part.get('make', '')}".strip()))
+        mentions.append(
+            Mention(
+                "vehicle",
+                vehicle.id,
+                registration or f"{part.get('colour', '')} {part.get('make', '')}".strip(),
+            )
+        )
         return part
 
     @staticmethod
@@ -713,8 +841,11 @@ class Planner:
             part["_text"] = part["name"]
         else:
             part["_text"] = f"an older {lower}" if lower != "adult" else "an adult"
-        mentions.append(Mention("person", person.id, part.get("name") or part.get("nickname") or
-                                part.get("description", "")))
+        mentions.append(
+            Mention(
+                "person", person.id, part.get("name") or part.get("nickname") or part.get("description", "")
+            )
+        )
         return part
 
     @staticmethod
@@ -779,10 +910,16 @@ class HistoryPlan:
             ids = {e["id"] for e in network.entities()}
             for mention in referral.mentions:
                 if mention.entity in ids:
-                    network.mentions.append({
-                        "key": referral.key, "kind": mention.kind, "entity": mention.entity,
-                        "written": mention.written, "source": referral.source, "agency": referral.agency,
-                    })
+                    network.mentions.append(
+                        {
+                            "key": referral.key,
+                            "kind": mention.kind,
+                            "entity": mention.entity,
+                            "written": mention.written,
+                            "source": referral.source,
+                            "agency": referral.agency,
+                        }
+                    )
 
     def _showcase(self) -> list[PlannedReferral]:
         rng = self.planner.streams("history.showcase")
@@ -790,8 +927,14 @@ class HistoryPlan:
         for index, (code, working_days_before, source, agency, scenario) in enumerate(SHOWCASE, start=1):
             received_at = _working_time_before(self.until, working_days_before, rng)
             referral = self.planner.referral(
-                rng, key=f"RVH-SHOWCASE-{index:02d}", received_at=received_at, source=source, agency=agency,
-                scenario=scenario, fate_seed=rng.getrandbits(64), public_named=True,
+                rng,
+                key=f"RVH-SHOWCASE-{index:02d}",
+                received_at=received_at,
+                source=source,
+                agency=agency,
+                scenario=scenario,
+                fate_seed=rng.getrandbits(64),
+                public_named=True,
             )
             referral.showcase = code
             referrals.append(referral)
@@ -838,8 +981,15 @@ SHOWCASE: tuple[tuple[str, float, str, str, str], ...] = (
 
 
 def plan_history(
-    *, seed: int, until: datetime, first: date = FIRST_MONTH, per_month: float | None = None,
-    total: int | None = None, size: Size = DEMO_SIZE, networks: int | None = None, showcase: bool = False,
+    *,
+    seed: int,
+    until: datetime,
+    first: date = FIRST_MONTH,
+    per_month: float | None = None,
+    total: int | None = None,
+    size: Size = DEMO_SIZE,
+    networks: int | None = None,
+    showcase: bool = False,
     factor: float = VOLUME_FACTOR,
 ) -> HistoryPlan:
     """Plan referrals from `first` to `until`: `per_month` on average (Poisson counts), or exactly `total`."""
@@ -873,19 +1023,50 @@ def plan_history(
     count = networks if networks is not None else max(4, min(40, round(sum(counts.values()) / 400)))
     planned_networks = plan_networks(streams, cast, months, count)
     return HistoryPlan(
-        seed=seed, until=until, months=months, expected=expected, counts=counts, volume_change=change,
-        networks=planned_networks, planner=Planner(streams, cast, planned_networks), showcase=showcase,
+        seed=seed,
+        until=until,
+        months=months,
+        expected=expected,
+        counts=counts,
+        volume_change=change,
+        networks=planned_networks,
+        planner=Planner(streams, cast, planned_networks),
+        showcase=showcase,
     )
 
 
 # Writing the history in the import format of `lantern import referrals` (docs/import-referrals.md)
 IMPORT_COLUMNS = (
-    "external_reference", "received_at", "source", "status", "closed_at", "public_outcome", "referrer_agency",
-    "reporter_name", "reporter_contact", "summary", "incident_at",
-    "child_name", "child_dob", "child_age", "child_sex", "child_school", "child_address",
-    "person_name", "person_nickname", "person_description", "person_age",
-    "place_name", "place_type", "place_address", "place_postcode",
-    "vehicle_registration", "vehicle_make", "vehicle_model", "vehicle_colour", "phone",
+    "external_reference",
+    "received_at",
+    "source",
+    "status",
+    "closed_at",
+    "public_outcome",
+    "referrer_agency",
+    "reporter_name",
+    "reporter_contact",
+    "summary",
+    "incident_at",
+    "child_name",
+    "child_dob",
+    "child_age",
+    "child_sex",
+    "child_school",
+    "child_address",
+    "person_name",
+    "person_nickname",
+    "person_description",
+    "person_age",
+    "place_name",
+    "place_type",
+    "place_address",
+    "place_postcode",
+    "vehicle_registration",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_colour",
+    "phone",
 )
 AGENCY_CODES = {plan.kind.value: plan.code for plan in borough.AGENCIES}
 CLOSED_OUTCOME = (
@@ -923,18 +1104,34 @@ def import_row(referral: PlannedReferral, until: datetime) -> list[str]:
     first = vehicles[0] if vehicles else {}
     dob = child.get("date_of_birth")
     return [
-        referral.key, referral.received_at.isoformat(timespec="seconds"), referral.source, status, closed_at,
-        outcome, AGENCY_CODES.get(referral.agency, "") if referral.source == "professional" else "",
+        referral.key,
+        referral.received_at.isoformat(timespec="seconds"),
+        referral.source,
+        status,
+        closed_at,
+        outcome,
+        AGENCY_CODES.get(referral.agency, "") if referral.source == "professional" else "",
         (referral.reporter or {}).get("name", "") if not referral.anonymous else "",
         (referral.reporter or {}).get("contact", "") if not referral.anonymous else "",
-        referral.summary, referral.incident_at.isoformat(timespec="seconds") if referral.incident_at else "",
-        child.get("name", ""), dob.isoformat() if dob else "", str(child.get("age", "")),
+        referral.summary,
+        referral.incident_at.isoformat(timespec="seconds") if referral.incident_at else "",
+        child.get("name", ""),
+        dob.isoformat() if dob else "",
+        str(child.get("age", "")),
         child.get("sex", ""),
-        child.get("school", ""), child.get("address", ""),
-        person.get("name", ""), person.get("nickname", ""), person.get("description", ""),
+        child.get("school", ""),
+        child.get("address", ""),
+        person.get("name", ""),
+        person.get("nickname", ""),
+        person.get("description", ""),
         str(person.get("age", "")),
-        place.get("name", ""), place.get("type", ""), place.get("address", ""), place.get("postcode", ""),
+        place.get("name", ""),
+        place.get("type", ""),
+        place.get("address", ""),
+        place.get("postcode", ""),
         ";".join(v["registration"] for v in vehicles if v.get("registration")),
-        first.get("make", ""), first.get("model", ""), first.get("colour", ""),
+        first.get("make", ""),
+        first.get("model", ""),
+        first.get("colour", ""),
         ";".join(p["number"] for p in referral.phones),
     ]

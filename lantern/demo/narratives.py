@@ -12,10 +12,15 @@ from dataclasses import dataclass, field
 
 # Sources of a referral as the planner draws them: (source, agency kind for a professional, weight).
 SOURCE_WEIGHTS: tuple[tuple[str, str, float], ...] = (
-    ("professional", "police", 18), ("professional", "education", 14), ("professional", "health", 10),
-    ("professional", "csc", 7), ("professional", "youth_justice", 5), ("professional", "voluntary", 8),
+    ("professional", "police", 18),
+    ("professional", "education", 14),
+    ("professional", "health", 10),
+    ("professional", "csc", 7),
+    ("professional", "youth_justice", 5),
+    ("professional", "voluntary", 8),
     ("professional", "licensing", 2),
-    ("public", "", 22), ("self", "", 5),
+    ("public", "", 22),
+    ("self", "", 5),
 )
 
 
@@ -43,7 +48,8 @@ class Scenario:
 # sentence.
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
-        "cars", 16,
+        "cars",
+        16,
         {"cars": 0.9, "older_partner": 0.4, "missing": 0.3, "gifts": 0.3, "substances": 0.2, "venues": 0.3},
         {"takeaway": 4, "car_park": 3, "street": 3, "shop": 2, "park": 2, "shopping_centre": 1},
         (
@@ -54,11 +60,14 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Two young people, one believed to be {child} ({age}), were seen getting into {car} near "
             "{place} in {area} late at night. The driver was {man}.",
         ),
-        vehicle=0.95, person=0.6, phone=0.2,
+        vehicle=0.95,
+        person=0.6,
+        phone=0.2,
         sources={"police": 2, "public": 2.5, "education": 0.6, "licensing": 0.2},
     ),
     Scenario(
-        "missing", 13,
+        "missing",
+        13,
         {"missing": 0.95, "substances": 0.4, "older_partner": 0.35, "school_absence": 0.4, "wellbeing": 0.3},
         {"house": 4, "hotel": 1, "park": 1, "transport_hub": 1, "street": 1},
         (
@@ -69,11 +78,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Missing episode: {child} ({age}) left home at {time} and was found by officers at {place} in "
             "{area} with {man}.",
         ),
-        person=0.5, phone=0.3,
+        person=0.5,
+        phone=0.3,
         sources={"police": 2.5, "csc": 2, "public": 0.6},
     ),
     Scenario(
-        "online", 10,
+        "online",
+        10,
         {"online": 0.95, "older_partner": 0.5, "gifts": 0.25, "wellbeing": 0.3, "withdrawn_disclosure": 0.15},
         {"online": 6},
         (
@@ -84,11 +95,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child}, aged {age}, has been added to a group chat on {place} where older users share sexual "
             "images of young people.",
         ),
-        person=0.5, phone=0.7,
+        person=0.5,
+        phone=0.7,
         sources={"education": 2.5, "voluntary": 1.5, "self": 2.5, "police": 0.7, "licensing": 0.1},
     ),
     Scenario(
-        "hotel", 6,
+        "hotel",
+        6,
         {"venues": 0.9, "older_partner": 0.6, "substances": 0.5, "missing": 0.4},
         {"hotel": 5, "car_park": 1},
         (
@@ -97,11 +110,14 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child}, aged {age}, was found in a room at {place} with two adult men and alcohol. Officers "
             "attended at {time}.",
         ),
-        vehicle=0.4, person=0.8, phone=0.3,
+        vehicle=0.4,
+        person=0.8,
+        phone=0.3,
         sources={"police": 2.5, "public": 1.5, "education": 0.3, "licensing": 0.3},
     ),
     Scenario(
-        "gifts", 8,
+        "gifts",
+        8,
         {"gifts": 0.9, "older_partner": 0.5, "school_absence": 0.4, "wellbeing": 0.2},
         {"shop": 3, "house": 2, "shopping_centre": 2},
         (
@@ -110,11 +126,14 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child}'s family are worried: {child} ({age}) has money that nobody can explain and is often "
             "dropped off near {place} by {car}.",
         ),
-        vehicle=0.3, person=0.5, phone=0.4,
+        vehicle=0.3,
+        person=0.5,
+        phone=0.4,
         sources={"education": 2, "public": 1.2, "health": 0.5},
     ),
     Scenario(
-        "school", 9,
+        "school",
+        9,
         {"school_absence": 0.9, "cars": 0.45, "peers": 0.4, "wellbeing": 0.3, "gifts": 0.2},
         {"school": 6, "car_park": 1},
         (
@@ -123,11 +142,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Attendance concern at {place}: {child}, aged {age}, is regularly collected by {man} in {car} "
             "and misses afternoon lessons.",
         ),
-        vehicle=0.6, person=0.4,
+        vehicle=0.6,
+        person=0.4,
         sources={"education": 4, "police": 0.5, "public": 0.3},
     ),
     Scenario(
-        "taxi", 6,
+        "taxi",
+        6,
         {"cars": 0.7, "venues": 0.8, "gifts": 0.5, "older_partner": 0.3},
         {"taxi_rank": 4, "takeaway": 2},
         (
@@ -136,11 +157,15 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child} ({age}) said a private hire driver took {them} to {place2} instead of home and asked "
             "for {their} phone number. The cab was {car}.",
         ),
-        vehicle=0.95, taxi=0.95, person=0.5, phone=0.3,
+        vehicle=0.95,
+        taxi=0.95,
+        person=0.5,
+        phone=0.3,
         sources={"licensing": 8, "public": 1.5, "police": 1.2, "education": 0.8},
     ),
     Scenario(
-        "parties", 9,
+        "parties",
+        9,
         {"substances": 0.8, "older_partner": 0.5, "peers": 0.6, "missing": 0.4, "gifts": 0.2},
         {"house": 5, "street": 1},
         (
@@ -149,11 +174,14 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child}, aged {age}, disclosed going to parties at {place} where older men give out vodka and "
             "cannabis. {They} mentioned {man}.",
         ),
-        vehicle=0.3, person=0.75, phone=0.3,
+        vehicle=0.3,
+        person=0.75,
+        phone=0.3,
         sources={"youth_justice": 3, "public": 1.8, "police": 1.2, "self": 1.2},
     ),
     Scenario(
-        "sexual_health", 5,
+        "sexual_health",
+        5,
         {"sexual_health": 0.95, "older_partner": 0.6, "withdrawn_disclosure": 0.3, "wellbeing": 0.3},
         {"house": 1, "online": 1},
         (
@@ -162,11 +190,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             "{child}, aged {age}, has a positive STI test and disclosed a relationship with {man}, then "
             "withdrew what {they} said.",
         ),
-        person=0.4, phone=0.2,
+        person=0.4,
+        phone=0.2,
         sources={"health": 8, "self": 0.5, "public": 0.1, "licensing": 0.05},
     ),
     Scenario(
-        "peers", 8,
+        "peers",
+        8,
         {"peers": 0.8, "wellbeing": 0.5, "substances": 0.3, "school_absence": 0.3},
         {"park": 3, "shopping_centre": 2, "transport_hub": 2, "leisure": 2},
         (
@@ -175,11 +205,13 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Outreach workers saw {child}, aged {age}, with young people at {place} late in the evening; an "
             "older man, {man}, appeared to be in charge of the group.",
         ),
-        person=0.4, phone=0.2,
+        person=0.4,
+        phone=0.2,
         sources={"voluntary": 3, "youth_justice": 2, "education": 1.2},
     ),
     Scenario(
-        "worry", 8,
+        "worry",
+        8,
         {"wellbeing": 0.6, "school_absence": 0.3, "peers": 0.2},
         {"house": 2, "park": 1, "school": 1, "other": 2},
         (
@@ -192,7 +224,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         sources={"public": 1.5, "education": 1.5, "self": 1.5, "health": 1.2, "licensing": 0.05},
     ),
     Scenario(
-        "childrens_home", 4,
+        "childrens_home",
+        4,
         {"missing": 0.95, "cars": 0.6, "substances": 0.4, "older_partner": 0.4},
         {"childrens_home": 6},
         (
@@ -201,11 +234,14 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Staff at {place} report that {child}, aged {age}, returns after nights away with cash and "
             "alcohol; {they} was last seen getting into {car}.",
         ),
-        vehicle=0.7, person=0.5, phone=0.3,
+        vehicle=0.7,
+        person=0.5,
+        phone=0.3,
         sources={"csc": 4, "police": 1.5, "public": 0.2},
     ),
     Scenario(
-        "allotments", 4,
+        "allotments",
+        4,
         {"older_partner": 0.7, "substances": 0.5, "venues": 0.2, "missing": 0.3},
         {"allotment": 4, "park": 2},
         (
@@ -213,7 +249,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             "are taken into a shed by older men in the evenings. A car, {car}, parks by the gate.",
             "{child} ({age}) was seen leaving {place} after dark with {man}; {they} appeared drunk.",
         ),
-        vehicle=0.5, person=0.7,
+        vehicle=0.5,
+        person=0.7,
         sources={"public": 2.5, "police": 1.5},
     ),
 )
@@ -283,14 +320,31 @@ SIGN_OFF_APPROVALS = ("Agreed.", "Agreed; checks are proportionate.", "")
 
 # What an agency records when it completes a task: outcome codes it is likely to choose, with weights.
 OUTCOMES_BY_KIND: dict[str, tuple[tuple[str, float], ...]] = {
-    "police": (("crime_recorded", 3), ("investigation", 3), ("disruption", 3), ("intelligence_recorded", 4),
-               ("arrest", 1), ("no_action", 1)),
-    "csc": (("assessment_started", 5), ("section_47", 2), ("cin_plan", 2), ("cp_plan", 1), ("early_help", 3),
-            ("safety_plan", 2), ("no_action", 1)),
+    "police": (
+        ("crime_recorded", 3),
+        ("investigation", 3),
+        ("disruption", 3),
+        ("intelligence_recorded", 4),
+        ("arrest", 1),
+        ("no_action", 1),
+    ),
+    "csc": (
+        ("assessment_started", 5),
+        ("section_47", 2),
+        ("cin_plan", 2),
+        ("cp_plan", 1),
+        ("early_help", 3),
+        ("safety_plan", 2),
+        ("no_action", 1),
+    ),
     "health": (("health_assessment", 5), ("referred_on", 2), ("no_action", 2)),
     "education": (("school_support", 6), ("safety_plan", 2), ("no_action", 1)),
-    "licensing": (("licence_review", 4), ("licence_suspended", 2), ("intelligence_recorded", 2),
-                  ("no_action", 1)),
+    "licensing": (
+        ("licence_review", 4),
+        ("licence_suspended", 2),
+        ("intelligence_recorded", 2),
+        ("no_action", 1),
+    ),
     "youth_justice": (("safety_plan", 3), ("referred_on", 2), ("no_action", 1)),
     "voluntary": (("safety_plan", 3), ("referred_on", 2), ("no_action", 1)),
     "partnership": (("no_action", 1),),
@@ -313,7 +367,7 @@ NARRATIVES = {
     "licence_review": "Driver's licence reviewed; driver interviewed and warned.",
     "licence_suspended": "Driver's licence suspended pending police enquiries.",
     "no_action": "No role for this agency: the child is not known to us and the other agencies hold the "
-                 "work.",
+    "work.",
 }
 ESCALATION_RESOLUTIONS = (
     "Task now acknowledged; the team has been reminded of the timescale.",
@@ -362,27 +416,60 @@ FLAG_JUSTIFICATIONS = {
 }
 FLAG_REJECTIONS = ("Not enough evidence yet; review after the section 47 enquiry.",)
 FLAG_REMOVALS = "Risk reduced: no missing episodes or contact with the adults for six months; plan closed."
-MISSING_FOUND = ("at a friend's house", "at a flat in the town centre", "at the bus station by officers",
-                 "at a hotel with adults", "walking home in the early hours")
+MISSING_FOUND = (
+    "at a friend's house",
+    "at a flat in the town centre",
+    "at the bus station by officers",
+    "at a hotel with adults",
+    "walking home in the early hours",
+)
 RETURN_INTERVIEW_NOTES = "Return interview offered."
 
 # Relationships of public reporters to what they saw.
 REPORTER_RELATIONSHIPS = (
-    "Neighbour", "Parent", "Grandparent", "Shop worker", "Taxi passenger", "Passer-by", "Takeaway staff",
-    "Hotel staff", "Allotment holder", "Friend's parent",
+    "Neighbour",
+    "Parent",
+    "Grandparent",
+    "Shop worker",
+    "Taxi passenger",
+    "Passer-by",
+    "Takeaway staff",
+    "Hotel staff",
+    "Allotment holder",
+    "Friend's parent",
 )
 # How persons of concern are described besides sex and age: appearance and habits, never ethnicity.
 PERSON_FEATURES = (
-    "short dark hair and a beard", "heavy build, wears a grey tracksuit", "thin, tattoo on the neck",
-    "grey hair, glasses", "designer clothes, drives different cars", "shaved head, gold chain",
-    "tall, walks with a limp", "curly hair, always on two phones",
+    "short dark hair and a beard",
+    "heavy build, wears a grey tracksuit",
+    "thin, tattoo on the neck",
+    "grey hair, glasses",
+    "designer clothes, drives different cars",
+    "shaved head, gold chain",
+    "tall, walks with a limp",
+    "curly hair, always on two phones",
 )
 # Where concerns happen online, as places of type "online".
 ONLINE_PLACES = ("Snapchat", "Instagram", "TikTok", "a WhatsApp group", "an online gaming chat", "Telegram")
-CHILDRENS_HOMES = ("Willow House children's home", "Cedar Lodge children's home", "Brookside children's home",
-                   "Granary Court children's home")
-STREET_PLACES = ("the underpass on {street}", "the alley behind {street}", "the canal towpath near {area}",
-                 "the bus shelter on {street}", "the footbridge over the railway in {area}")
+CHILDRENS_HOMES = (
+    "Willow House children's home",
+    "Cedar Lodge children's home",
+    "Brookside children's home",
+    "Granary Court children's home",
+)
+STREET_PLACES = (
+    "the underpass on {street}",
+    "the alley behind {street}",
+    "the canal towpath near {area}",
+    "the bus shelter on {street}",
+    "the footbridge over the railway in {area}",
+)
 TIMES = ("21:00", "22:30", "23:00", "23:45", "00:30", "01:15", "16:00", "18:30", "19:45")
-DAYS = ("Friday night", "Saturday night", "Sunday evening", "Tuesday evening", "a school night",
-        "the weekend")
+DAYS = (
+    "Friday night",
+    "Saturday night",
+    "Sunday evening",
+    "Tuesday evening",
+    "a school night",
+    "the weekend",
+)

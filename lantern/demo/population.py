@@ -62,17 +62,22 @@ class Size:
     def counts(self) -> dict[str, int]:
         """The number of records of each kind."""
         return {
-            "people": self.people, "places": self.places, "vehicles": self.vehicles, "phones": self.phones,
+            "people": self.people,
+            "places": self.places,
+            "vehicles": self.vehicles,
+            "phones": self.phones,
             "referrals": self.referrals,
         }
 
 
 SIZES = {
     "small": Size("small", people=400, places=150, vehicles=150, phones=200, referrals=600),
-    "medium": Size("medium", people=20_000, places=2_000, vehicles=5_000, phones=PHONE_RANGE_SIZE,
-                   referrals=100_000),
-    "large": Size("large", people=250_000, places=20_000, vehicles=50_000, phones=PHONE_RANGE_SIZE,
-                  referrals=1_000_000),
+    "medium": Size(
+        "medium", people=20_000, places=2_000, vehicles=5_000, phones=PHONE_RANGE_SIZE, referrals=100_000
+    ),
+    "large": Size(
+        "large", people=250_000, places=20_000, vehicles=50_000, phones=PHONE_RANGE_SIZE, referrals=1_000_000
+    ),
 }
 
 
@@ -128,8 +133,14 @@ class Person:
     def row(self) -> list[str]:
         """The person as a CSV row in `FIELDS` order."""
         return [
-            self.id, self.given_name, self.family_name, ";".join(self.nicknames), self.sex,
-            self.date_of_birth.isoformat(), self.ethnicity, str(self.role),
+            self.id,
+            self.given_name,
+            self.family_name,
+            ";".join(self.nicknames),
+            self.sex,
+            self.date_of_birth.isoformat(),
+            self.ethnicity,
+            str(self.role),
         ]
 
 
@@ -224,8 +235,14 @@ class Place:
     def row(self) -> list[str]:
         """The place as a CSV row in `FIELDS` order."""
         return [
-            self.id, self.name, self.type, self.address, self.area, self.postcode,
-            f"{self.lat:.6f}", f"{self.lon:.6f}",
+            self.id,
+            self.name,
+            self.type,
+            self.address,
+            self.area,
+            self.postcode,
+            f"{self.lat:.6f}",
+            f"{self.lon:.6f}",
         ]
 
 
@@ -258,11 +275,14 @@ def _place_name(rng: random.Random, kind: str, area: borough.Area, street: str, 
         case "hotel":
             return f"{area.name} {rng.choice(vocabulary.HOTEL_NAMES)}"
         case "school":
-            return rng.choice((
-                f"{area.name} Primary School", f"{area.name} Academy",
-                f"St {rng.choice(vocabulary.SAINTS)}'s Catholic High School",
-                f"{area.name} Pupil Referral Unit",
-            ))
+            return rng.choice(
+                (
+                    f"{area.name} Primary School",
+                    f"{area.name} Academy",
+                    f"St {rng.choice(vocabulary.SAINTS)}'s Catholic High School",
+                    f"{area.name} Pupil Referral Unit",
+                )
+            )
         case "park":
             return rng.choice(
                 (f"{area.name} Park", f"{street.split()[0]} Recreation Ground", f"{area.name} Country Park")
@@ -310,8 +330,14 @@ def places(streams: Streams, size: Size) -> Iterator[Place]:
         if kind == "flat":
             address = f"{name}, {street}, {area.name}, {borough.BOROUGH_NAME} {postcode}"
         yield Place(
-            id=f"L{index:07d}", name=name, type=kind, address=address, area=area.name, postcode=postcode,
-            lat=round(lat, 6), lon=round(lon, 6),
+            id=f"L{index:07d}",
+            name=name,
+            type=kind,
+            address=address,
+            area=area.name,
+            postcode=postcode,
+            lat=round(lat, 6),
+            lon=round(lon, 6),
         )
 
 
@@ -333,8 +359,16 @@ class Vehicle:
 
     def row(self) -> list[str]:
         """The vehicle as a CSV row in `FIELDS` order."""
-        return [self.id, self.registration, self.make, self.model, self.colour, str(self.year), self.use,
-                self.licence_number]
+        return [
+            self.id,
+            self.registration,
+            self.make,
+            self.model,
+            self.colour,
+            str(self.year),
+            self.use,
+            self.licence_number,
+        ]
 
 
 PLATE_REGION = Chooser(vocabulary.PLATE_REGION_WEIGHTS)
@@ -381,8 +415,14 @@ def vehicles(streams: Streams, size: Size) -> Iterator[Vehicle]:
             licences[use] += 1
             licence = f"{'RPH' if use == 'private_hire' else 'RHC'}{licences[use]:05d}"
         yield Vehicle(
-            id=f"V{index:07d}", registration=plate, make=make, model=model, colour=VEHICLE_COLOUR(rng),
-            year=year, use=use, licence_number=licence,
+            id=f"V{index:07d}",
+            registration=plate,
+            make=make,
+            model=model,
+            colour=VEHICLE_COLOUR(rng),
+            year=year,
+            use=use,
+            licence_number=licence,
         )
 
 

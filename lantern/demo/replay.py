@@ -86,8 +86,12 @@ PROFILES = {
 # Agencies acknowledge red tasks faster, and green ones at leisure: the profile's delay is for amber.
 URGENCY = {"red": 0.3, "amber": 1.0, "green": 2.5}
 USERNAME_PREFIX = {
-    AgencyKind.POLICE: "police", AgencyKind.CSC: "csc", AgencyKind.HEALTH: "health",
-    AgencyKind.EDUCATION: "education", AgencyKind.LICENSING: "licensing", AgencyKind.YOUTH_JUSTICE: "yjs",
+    AgencyKind.POLICE: "police",
+    AgencyKind.CSC: "csc",
+    AgencyKind.HEALTH: "health",
+    AgencyKind.EDUCATION: "education",
+    AgencyKind.LICENSING: "licensing",
+    AgencyKind.YOUTH_JUSTICE: "yjs",
     AgencyKind.VOLUNTARY: "voluntary",
 }
 LATE_DECISION = 0.07  # share of referrals the front door decides after the one working day
@@ -103,7 +107,9 @@ SHOWCASE_INDICATORS = {
     "strategy": ("missing", "older_partner", "cars", "substances"),
     "ignored_task": ("cars", "venues", "gifts"),
     "track_example": ("cars", "older_partner"),
-    "nfa_rejected": ("wellbeing",), "nfa_approved": ("wellbeing",), "nfa_pending": ("wellbeing",),
+    "nfa_rejected": ("wellbeing",),
+    "nfa_approved": ("wellbeing",),
+    "nfa_pending": ("wellbeing",),
     "advice": ("wellbeing",),
 }
 SHOWCASE_DECISIONS = {
@@ -119,10 +125,17 @@ SHOWCASE_DECISIONS = {
 # yet completed) or "complete"; agencies not named act as usual.
 SHOWCASE_TASKS = {
     "ignored_task": {AgencyKind.LICENSING: "ignore"},
-    "track_example": {AgencyKind.POLICE: "complete", AgencyKind.CSC: "acknowledge",
-                      AgencyKind.HEALTH: "ignore", AgencyKind.EDUCATION: "acknowledge"},
-    "strategy": {AgencyKind.POLICE: "acknowledge", AgencyKind.CSC: "acknowledge",
-                 AgencyKind.HEALTH: "acknowledge"},
+    "track_example": {
+        AgencyKind.POLICE: "complete",
+        AgencyKind.CSC: "acknowledge",
+        AgencyKind.HEALTH: "ignore",
+        AgencyKind.EDUCATION: "acknowledge",
+    },
+    "strategy": {
+        AgencyKind.POLICE: "acknowledge",
+        AgencyKind.CSC: "acknowledge",
+        AgencyKind.HEALTH: "acknowledge",
+    },
 }
 UNDECIDED_SHOWCASES = {"overdue_decision", "awaiting_screening"}
 
@@ -243,8 +256,11 @@ class Replay:
         self.clock = self.until
         self._sweep(self.until)
         # Escalation notifications were created when the sweep raised them, in the history's time.
-        _backdate(Notification.objects.filter(escalation__isnull=False), "created_at",
-                  Subquery(Escalation.objects.filter(pk=OuterRef("escalation_id")).values("raised_at")[:1]))
+        _backdate(
+            Notification.objects.filter(escalation__isnull=False),
+            "created_at",
+            Subquery(Escalation.objects.filter(pk=OuterRef("escalation_id")).values("raised_at")[:1]),
+        )
         self._read_old_notifications()
         return self.result
 
@@ -258,9 +274,15 @@ class Replay:
     def _receive(self, when: datetime, planned: PlannedReferral) -> None:
         actor = self.staff.practitioner.get(planned.agency) if planned.source == "professional" else None
         referral, secret = referral_create(
-            actor=actor, source=planned.source, channel=planned.channel, summary=planned.summary,
-            reporter=planned.reporter, anonymous=planned.anonymous, incident_at=planned.incident_at,
-            received_at=when, **planned.parts(),
+            actor=actor,
+            source=planned.source,
+            channel=planned.channel,
+            summary=planned.summary,
+            reporter=planned.reporter,
+            anonymous=planned.anonymous,
+            incident_at=planned.incident_at,
+            received_at=when,
+            **planned.parts(),
         )
         self.result.references[planned.key] = referral.reference
         if secret:
@@ -300,18 +322,30 @@ class Replay:
             code for code, chance in scenario.indicators.items() if rng.random() < chance * EVIDENCED
         )
         screened_at = when - timedelta(minutes=rng.randint(5, 40))
-        evidence = {code: {"present": True, "evidence": narratives.INDICATOR_EVIDENCE[code]}
-                    for code in present}
+        evidence = {
+            code: {"present": True, "evidence": narratives.INDICATOR_EVIDENCE[code]} for code in present
+        }
         judgement = narratives.JUDGEMENTS["high" if len(present) >= 3 else "medium" if present else "low"]
         screening = decisions.screening_record(
-            actor=worker, referral=referral, child_age=self._child_age(planned), indicators=evidence,
+            actor=worker,
+            referral=referral,
+            child_age=self._child_age(planned),
+            indicators=evidence,
             professional_judgement=rng.choice(judgement),
         )
         screened_at = max(screened_at, referral.received_at)
         _backdate(Screening.objects.filter(pk=screening.pk), "completed_at", screened_at)
         kind, priority = SHOWCASE_DECISIONS.get(planned.showcase) or self._choose(rng, screening.risk_level)
-        self._decide(when, referral, planned, rng, worker=worker, kind=kind, priority=priority,
-                     risk=screening.risk_level)
+        self._decide(
+            when,
+            referral,
+            planned,
+            rng,
+            worker=worker,
+            kind=kind,
+            priority=priority,
+            risk=screening.risk_level,
+        )
 
     @staticmethod
     def _choose(rng: random.Random, risk: str) -> tuple[str, str]:
@@ -341,9 +375,14 @@ class Replay:
                 if rng.random() < chance and self.staff.agencies[extra] not in agencies:
                     agencies.append(self.staff.agencies[extra])
         decision = decisions.referral_decide(
-            actor=worker, referral=referral, kind=kind, rationale=rng.choice(narratives.RATIONALES[kind]),
-            priority=priority, agencies=agencies,
-            advice_given=rng.choice(narratives.ADVICE_GIVEN) if kind == DecisionKind.ADVICE else "", now=when,
+            actor=worker,
+            referral=referral,
+            kind=kind,
+            rationale=rng.choice(narratives.RATIONALES[kind]),
+            priority=priority,
+            agencies=agencies,
+            advice_given=rng.choice(narratives.ADVICE_GIVEN) if kind == DecisionKind.ADVICE else "",
+            now=when,
         )
         self.result.decisions[kind] += 1
         if when > referral.decision_due_at:
@@ -352,7 +391,8 @@ class Replay:
             if planned.showcase != "nfa_pending":
                 sign_off_at = OFFICE_HOURS.add_working_hours(when, rng.uniform(0.5, 6))
                 approve = planned.showcase == "nfa_approved" or (
-                    planned.showcase != "nfa_rejected" and rng.random() < 0.85)
+                    planned.showcase != "nfa_rejected" and rng.random() < 0.85
+                )
                 self.at(sign_off_at, self._sign_off, decision.pk, planned, rng, approve)
             return
         if kind == DecisionKind.ADVICE:
@@ -365,7 +405,10 @@ class Replay:
     def _sign_off(self, when, decision_id: int, planned: PlannedReferral, rng, approve: bool) -> None:
         decision = ReferralDecision.objects.select_related("referral").get(pk=decision_id)
         decisions.referral_decision_sign_off(
-            actor=self.staff.front_door_manager, decision=decision, approve=approve, now=when,
+            actor=self.staff.front_door_manager,
+            decision=decision,
+            approve=approve,
+            now=when,
             note=rng.choice(narratives.SIGN_OFF_APPROVALS if approve else narratives.SIGN_OFF_REJECTIONS),
         )
         self.result.decisions[f"nfa_{SignOff.APPROVED if approve else SignOff.REJECTED}"] += 1
@@ -380,8 +423,16 @@ class Replay:
         referral = Referral.objects.get(pk=referral_id)
         worker = self.staff.front_door[0]
         # From here the referral is an ordinary one: its showcase step (the rejection) is done.
-        self._decide(when, referral, replace(planned, showcase=""), rng, worker=worker,
-                     kind=DecisionKind.REFER_AGENCIES, priority="green", risk=referral.risk_level)
+        self._decide(
+            when,
+            referral,
+            replace(planned, showcase=""),
+            rng,
+            worker=worker,
+            kind=DecisionKind.REFER_AGENCIES,
+            priority="green",
+            risk=referral.risk_level,
+        )
 
     # Tasks
     def _plan_task(self, when, task: AgencyTask, rng, behaviour: str) -> None:
@@ -427,8 +478,9 @@ class Replay:
         kind = task.agency.kind
         outcome = OUTCOMES[kind](rng)
         actor = task.assigned_to or self.staff.practitioner[kind]
-        task = casework.task_complete(actor=actor, task=task, outcome=outcome,
-                                      narrative=narratives.NARRATIVES[outcome], now=when)
+        task = casework.task_complete(
+            actor=actor, task=task, outcome=outcome, narrative=narratives.NARRATIVES[outcome], now=when
+        )
         if task.escalation_level:
             self._resolve_later(when, rng, EscalationKind.NOT_COMPLETED, task=task)
         if outcome == "no_action" and rng.random() < 0.3:
@@ -440,21 +492,30 @@ class Replay:
         task = AgencyTask.objects.select_related("agency", "referral", "team").get(pk=task_id)
         other = AgencyKind.CSC if task.agency.kind != AgencyKind.CSC else AgencyKind.POLICE
         escalation = casework.escalation_create(
-            actor=self.staff.practitioner[other], level=1, kind=EscalationKind.DISAGREEMENT,
-            reason=rng.choice(narratives.DISAGREEMENTS), agency=task.agency, task=task, now=when,
+            actor=self.staff.practitioner[other],
+            level=1,
+            kind=EscalationKind.DISAGREEMENT,
+            reason=rng.choice(narratives.DISAGREEMENTS),
+            agency=task.agency,
+            task=task,
+            now=when,
         )
         if escalation is not None:
             self.result.escalations["disagreement"] += 1
             if rng.random() < 0.85:
                 resolve_at = OFFICE_HOURS.add_working_hours(when, rng.uniform(4, 30))
-                self.at(resolve_at, self._resolve, escalation.pk,
-                        rng.choice(narratives.DISAGREEMENT_RESOLUTIONS))
+                self.at(
+                    resolve_at, self._resolve, escalation.pk, rng.choice(narratives.DISAGREEMENT_RESOLUTIONS)
+                )
 
     def _resolve_later(self, when, rng, kind: str, *, task=None, referral=None) -> None:
         """Resolve the open escalations of a kind on a task or referral, some hours after it was acted on."""
         filters = {"task": task} if task is not None else {"referral": referral, "task__isnull": True}
-        open_ids = list(Escalation.objects.filter(status=EscalationStatus.OPEN, kind=kind, **filters)
-                        .values_list("pk", flat=True))
+        open_ids = list(
+            Escalation.objects.filter(status=EscalationStatus.OPEN, kind=kind, **filters).values_list(
+                "pk", flat=True
+            )
+        )
         chance = 0.97 if self.until - when > RECENT else 0.5
         for escalation_id in open_ids:
             if rng.random() < chance:
@@ -489,53 +550,86 @@ class Replay:
     def _strategy(self, when, case_id: int, referral_id: int, planned: PlannedReferral, rng) -> None:
         case = Case.objects.select_related("lead_agency").get(pk=case_id)
         discussion = StrategyDiscussion.objects.filter(
-            case=case, referral_id=referral_id, held_at__isnull=True).first()
+            case=case, referral_id=referral_id, held_at__isnull=True
+        ).first()
         tasked = AgencyTask.objects.filter(referral_id=referral_id).values_list("agency__kind", flat=True)
-        kinds = [k for k in dict.fromkeys([AgencyKind.CSC, AgencyKind.POLICE, *tasked])
-                 if k in self.staff.practitioner]
+        kinds = [
+            k
+            for k in dict.fromkeys([AgencyKind.CSC, AgencyKind.POLICE, *tasked])
+            if k in self.staff.practitioner
+        ]
         people = {k: self.staff.practitioner[k] for k in kinds}
         attendees = [
-            casework.AttendeeInput(agency=self.staff.agencies[k], name=people[k].get_full_name(),
-                                   role=people[k].job_title, user=people[k])
+            casework.AttendeeInput(
+                agency=self.staff.agencies[k],
+                name=people[k].get_full_name(),
+                role=people[k].job_title,
+                user=people[k],
+            )
             for k in kinds
         ]
         chair = self.staff.manager[AgencyKind.CSC]
         actions = [
-            casework.ActionInput(description=narratives.STRATEGY_ACTIONS[k], agency=self.staff.agencies[k],
-                                 owner=people[k], due_date=when.date() + timedelta(days=rng.randint(3, 15)))
+            casework.ActionInput(
+                description=narratives.STRATEGY_ACTIONS[k],
+                agency=self.staff.agencies[k],
+                owner=people[k],
+                due_date=when.date() + timedelta(days=rng.randint(3, 15)),
+            )
             for k in kinds[:3]
         ]
         decided = rng.choice(narratives.STRATEGY_DECISIONS)
         casework.strategy_discussion_record(
-            actor=chair, case=case, held_at=when, chair=chair, decisions=decided, attendees=attendees,
-            actions=actions, section_47="not needed" not in decided, discussion=discussion, now=when,
+            actor=chair,
+            case=case,
+            held_at=when,
+            chair=chair,
+            decisions=decided,
+            attendees=attendees,
+            actions=actions,
+            section_47="not needed" not in decided,
+            discussion=discussion,
+            now=when,
         )
         casework.information_share_record(
-            actor=self.staff.practitioner[AgencyKind.POLICE], shared=True, case=case,
-            to_agency=self.staff.agencies[AgencyKind.CSC], lawful_basis=LawfulBasis.DPA_SCH1_PARA18,
+            actor=self.staff.practitioner[AgencyKind.POLICE],
+            shared=True,
+            case=case,
+            to_agency=self.staff.agencies[AgencyKind.CSC],
+            lawful_basis=LawfulBasis.DPA_SCH1_PARA18,
             purpose="To protect the child from sexual exploitation.",
             scope="Police intelligence on the adults and vehicle named, and previous missing reports.",
             now=when,
         )
         if rng.random() < 0.1:
             casework.information_share_record(
-                actor=self.staff.practitioner[AgencyKind.HEALTH], shared=False, case=case,
-                to_agency=self.staff.agencies[AgencyKind.EDUCATION], purpose="Support in school.",
+                actor=self.staff.practitioner[AgencyKind.HEALTH],
+                shared=False,
+                case=case,
+                to_agency=self.staff.agencies[AgencyKind.EDUCATION],
+                purpose="Support in school.",
                 scope="Details of the child's sexual health treatment.",
                 reasons="Clinical details are not needed for support in school; the school was told a health "
-                        "plan is in place.", now=when,
+                "plan is in place.",
+                now=when,
             )
         self.at(when + timedelta(hours=1), self._flag, case.pk, "cse", planned, rng)
 
     def _flag(self, when, case_id: int, flag: str, planned: PlannedReferral, rng) -> None:
         case = Case.objects.select_related("lead_agency").get(pk=case_id)
-        if (CaseFlag.objects.filter(case=case, kind=flag, active=True).exists()
-                or FlagChange.objects.filter(case=case, kind=flag, status=FlagChangeStatus.PENDING).exists()):
+        if (
+            CaseFlag.objects.filter(case=case, kind=flag, active=True).exists()
+            or FlagChange.objects.filter(case=case, kind=flag, status=FlagChangeStatus.PENDING).exists()
+        ):
             return
         lead = case.lead_agency.kind if case.lead_agency.kind in self.staff.practitioner else AgencyKind.CSC
         change = casework.flag_change_request(
-            actor=self.staff.practitioner[lead], case=case, kind=flag, add=True,
-            justification=narratives.FLAG_JUSTIFICATIONS[flag], now=when,
+            actor=self.staff.practitioner[lead],
+            case=case,
+            kind=flag,
+            add=True,
+            justification=narratives.FLAG_JUSTIFICATIONS[flag],
+            now=when,
         )
         _backdate(_flag_notifications(change), "created_at", when)
         if planned.showcase == "strategy":
@@ -550,18 +644,27 @@ class Replay:
     def _flag_decide(self, when, change_id: int, approve: bool, lead) -> None:
         change = FlagChange.objects.get(pk=change_id)
         casework.flag_change_decide(
-            actor=self.staff.manager[lead], change=change, approve=approve, now=when,
+            actor=self.staff.manager[lead],
+            change=change,
+            approve=approve,
+            now=when,
             note="" if approve else narratives.FLAG_REJECTIONS[0],
         )
 
     def _flag_remove(self, when, case_id: int, flag: str, lead, rng) -> None:
         case = Case.objects.get(pk=case_id)
-        if (not CaseFlag.objects.filter(case=case, kind=flag, active=True).exists()
-                or FlagChange.objects.filter(case=case, kind=flag, status=FlagChangeStatus.PENDING).exists()):
+        if (
+            not CaseFlag.objects.filter(case=case, kind=flag, active=True).exists()
+            or FlagChange.objects.filter(case=case, kind=flag, status=FlagChangeStatus.PENDING).exists()
+        ):
             return
         change = casework.flag_change_request(
-            actor=self.staff.practitioner[lead], case=case, kind=flag, add=False,
-            justification=narratives.FLAG_REMOVALS, now=when,
+            actor=self.staff.practitioner[lead],
+            case=case,
+            kind=flag,
+            add=False,
+            justification=narratives.FLAG_REMOVALS,
+            now=when,
         )
         _backdate(_flag_notifications(change), "created_at", when)
         decide_at = OFFICE_HOURS.add_working_hours(when, rng.uniform(2, 24))
@@ -574,13 +677,18 @@ class Replay:
         if returned_at <= missing_from:
             returned_at = None
         episode = casework.missing_episode_record(
-            actor=self.staff.practitioner[AgencyKind.POLICE], case=case, missing_from=missing_from,
-            returned_at=returned_at, where_found=rng.choice(narratives.MISSING_FOUND) if returned_at else "",
-            notes=narratives.RETURN_INTERVIEW_NOTES, now=when,
+            actor=self.staff.practitioner[AgencyKind.POLICE],
+            case=case,
+            missing_from=missing_from,
+            returned_at=returned_at,
+            where_found=rng.choice(narratives.MISSING_FOUND) if returned_at else "",
+            notes=narratives.RETURN_INTERVIEW_NOTES,
+            now=when,
         )
         if returned_at is not None:
-            interview_at = returned_at + timedelta(hours=rng.uniform(20, 60) if rng.random() < 0.8
-                                                   else rng.uniform(73, 120))
+            interview_at = returned_at + timedelta(
+                hours=rng.uniform(20, 60) if rng.random() < 0.8 else rng.uniform(73, 120)
+            )
             self.at(max(interview_at, when + timedelta(minutes=5)), self._return_interview, episode.pk)
         if rng.random() < 0.4:
             self.at(when + timedelta(hours=2), self._flag, case.pk, "missing", planned, rng)
@@ -588,12 +696,18 @@ class Replay:
     def _return_interview(self, when, episode_id: int) -> None:
         episode = MissingEpisode.objects.get(pk=episode_id)
         casework.missing_episode_record_interview(
-            actor=self.staff.practitioner[AgencyKind.CSC], episode=episode, held_at=when, now=when)
+            actor=self.staff.practitioner[AgencyKind.CSC], episode=episode, held_at=when, now=when
+        )
 
     def _note(self, when, case_id: int, rng) -> None:
         text, significant = rng.choice(narratives.CASE_NOTES)
-        casework.case_note_add(actor=self.staff.practitioner[AgencyKind.CSC], text=text,
-                               case=Case.objects.get(pk=case_id), significant=significant, now=when)
+        casework.case_note_add(
+            actor=self.staff.practitioner[AgencyKind.CSC],
+            text=text,
+            case=Case.objects.get(pk=case_id),
+            significant=significant,
+            now=when,
+        )
 
     def _read_old_notifications(self) -> None:
         """Managers have read the notifications of past weeks; the recent ones wait for them."""
@@ -607,6 +721,8 @@ class Replay:
 def history_load(*, plan: HistoryPlan) -> HistoryResult:
     """Replay `plan` through the services in one transaction; historic notifications are not emailed again."""
     # Mail for escalations that happened months ago would only flood the console: the notifications are kept.
-    with (override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
-          transaction.atomic()):
+    with (
+        override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+        transaction.atomic(),
+    ):
         return Replay(plan).run()

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 
 from lantern.accounts.models import Agency, AgencyKind
 from lantern.core.validation import MAX_TEXT
-from lantern.intake.models import DecisionKind, Priority, ReferralSource
 from lantern.frontdoor.screening import FORBIDDEN_INPUT, ToolConfig
+from lantern.intake.models import DecisionKind, Priority, ReferralSource
 
 EVIDENCE_MAX = 2000
 CHILD_AGE_MAX = 25

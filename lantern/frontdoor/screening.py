@@ -13,29 +13,80 @@ from django.db import transaction
 from lantern.core.exceptions import Invalid
 from lantern.intake.models import RiskLevel, ScreeningTool
 
-FORBIDDEN_INPUT = re.compile(r"ethnic|nationalit|religio|\brace\b|racial|faith|citizenship|immigra|skin|caste", re.I)
+FORBIDDEN_INPUT = re.compile(
+    r"ethnic|nationalit|religio|\brace\b|racial|faith|citizenship|immigra|skin|caste", re.I
+)
 UNDER_13_AGE = 13
 
 DEFAULT_TOOL = {
     "indicators": [
-        {"code": "missing", "label": "Going missing from home, care or school", "weight": 3, "high_risk": True},
-        {"code": "older_partner", "label": "Relationship with a controlling or much older person", "weight": 3,
-         "high_risk": True},
-        {"code": "cars", "label": "Getting into or out of cars driven by unknown adults", "weight": 3,
-         "high_risk": True},
-        {"code": "gifts", "label": "Unexplained money, gifts, phones or clothes", "weight": 2, "high_risk": False},
-        {"code": "venues", "label": "Unexplained contact with hotels, taxi firms or takeaways", "weight": 2,
-         "high_risk": True},
+        {
+            "code": "missing",
+            "label": "Going missing from home, care or school",
+            "weight": 3,
+            "high_risk": True,
+        },
+        {
+            "code": "older_partner",
+            "label": "Relationship with a controlling or much older person",
+            "weight": 3,
+            "high_risk": True,
+        },
+        {
+            "code": "cars",
+            "label": "Getting into or out of cars driven by unknown adults",
+            "weight": 3,
+            "high_risk": True,
+        },
+        {
+            "code": "gifts",
+            "label": "Unexplained money, gifts, phones or clothes",
+            "weight": 2,
+            "high_risk": False,
+        },
+        {
+            "code": "venues",
+            "label": "Unexplained contact with hotels, taxi firms or takeaways",
+            "weight": 2,
+            "high_risk": True,
+        },
         {"code": "substances", "label": "Drug or alcohol misuse", "weight": 2, "high_risk": False},
-        {"code": "school_absence", "label": "Absence from school or exclusion", "weight": 1, "high_risk": False},
-        {"code": "sexual_health", "label": "Sexually transmitted infections, pregnancy or termination", "weight": 3,
-         "high_risk": True},
-        {"code": "withdrawn_disclosure", "label": "A disclosure made and then withdrawn", "weight": 2,
-         "high_risk": False},
-        {"code": "online", "label": "Online grooming, or sexual images shared", "weight": 3, "high_risk": True},
-        {"code": "peers", "label": "Associating with peers who are being exploited", "weight": 2, "high_risk": False},
-        {"code": "wellbeing", "label": "Self-harm, or a sudden change in mood or behaviour", "weight": 1,
-         "high_risk": False},
+        {
+            "code": "school_absence",
+            "label": "Absence from school or exclusion",
+            "weight": 1,
+            "high_risk": False,
+        },
+        {
+            "code": "sexual_health",
+            "label": "Sexually transmitted infections, pregnancy or termination",
+            "weight": 3,
+            "high_risk": True,
+        },
+        {
+            "code": "withdrawn_disclosure",
+            "label": "A disclosure made and then withdrawn",
+            "weight": 2,
+            "high_risk": False,
+        },
+        {
+            "code": "online",
+            "label": "Online grooming, or sexual images shared",
+            "weight": 3,
+            "high_risk": True,
+        },
+        {
+            "code": "peers",
+            "label": "Associating with peers who are being exploited",
+            "weight": 2,
+            "high_risk": False,
+        },
+        {
+            "code": "wellbeing",
+            "label": "Self-harm, or a sudden change in mood or behaviour",
+            "weight": 1,
+            "high_risk": False,
+        },
     ],
     "thresholds": {"medium": 3, "high": 7},
     "under_13_rule": True,
@@ -77,13 +128,17 @@ class ToolConfig:
         seen = set()
         for i, item in enumerate(raw.get("indicators") or []):
             try:
-                ind = Indicator(str(item["code"]), str(item["label"]), int(item["weight"]), bool(item.get("high_risk")))
+                ind = Indicator(
+                    str(item["code"]), str(item["label"]), int(item["weight"]), bool(item.get("high_risk"))
+                )
             except (KeyError, TypeError, ValueError):
                 errors.append(f"Indicator {i + 1} needs a code, a label and a whole-number weight.")
                 continue
             if FORBIDDEN_INPUT.search(ind.code) or FORBIDDEN_INPUT.search(ind.label):
-                errors.append(f"Indicator '{ind.label}' refers to ethnicity, nationality or religion, which can "
-                              "never be an input to screening.")
+                errors.append(
+                    f"Indicator '{ind.label}' refers to ethnicity, nationality or religion, which can "
+                    "never be an input to screening."
+                )
             if ind.code in seen:
                 errors.append(f"Indicator code '{ind.code}' is used twice.")
             if not 0 <= ind.weight <= 100:
@@ -105,7 +160,9 @@ class ToolConfig:
             errors.append("The tool needs a recommendation for low, medium and high risk.")
         if errors:
             raise Invalid("The screening tool configuration is not valid.", {"config": errors})
-        return cls(tuple(indicators), medium, high, bool(raw.get("under_13_rule", True)), dict(recommendations))
+        return cls(
+            tuple(indicators), medium, high, bool(raw.get("under_13_rule", True)), dict(recommendations)
+        )
 
 
 @dataclass(frozen=True)
@@ -135,10 +192,17 @@ def score(config: ToolConfig, present: frozenset[str], child_age: int | None) ->
     else:
         level = RiskLevel.LOW
         reasons.append(f"Score {total} is below the medium threshold of {config.medium_threshold}.")
-    if config.under_13_rule and child_age is not None and child_age < UNDER_13_AGE and any(i.high_risk for i in chosen):
+    if (
+        config.under_13_rule
+        and child_age is not None
+        and child_age < UNDER_13_AGE
+        and any(i.high_risk for i in chosen)
+    ):
         if level != RiskLevel.HIGH:
-            reasons.append("The child is under 13 and a high-risk indicator is present: a potential indicator of "
-                           "sexual exploitation, so the risk is high.")
+            reasons.append(
+                "The child is under 13 and a high-risk indicator is present: a potential indicator of "
+                "sexual exploitation, so the risk is high."
+            )
         level = RiskLevel.HIGH
     return ScreeningResult(total, level, config.recommendations[level], tuple(reasons))
 
@@ -148,9 +212,15 @@ def active_tool() -> ScreeningTool:
     tool = ScreeningTool.objects.filter(is_active=True).order_by("-version").first()
     if tool is None:
         with transaction.atomic():
-            tool = ScreeningTool.objects.select_for_update().filter(is_active=True).first() or ScreeningTool.objects.create(
-                version=(ScreeningTool.objects.order_by("-version").values_list("version", flat=True).first() or 0) + 1,
-                config=DEFAULT_TOOL, is_active=True,
+            tool = ScreeningTool.objects.select_for_update().filter(
+                is_active=True
+            ).first() or ScreeningTool.objects.create(
+                version=(
+                    ScreeningTool.objects.order_by("-version").values_list("version", flat=True).first() or 0
+                )
+                + 1,
+                config=DEFAULT_TOOL,
+                is_active=True,
             )
     return tool
 
@@ -161,9 +231,19 @@ def screening_tool_publish(*, actor, config: dict, name: str = "CSE screening to
     from lantern.audit.chain import append
 
     ToolConfig.parse(config)
-    latest = ScreeningTool.objects.filter(name=name).order_by("-version").values_list("version", flat=True).first() or 0
+    latest = (
+        ScreeningTool.objects.filter(name=name).order_by("-version").values_list("version", flat=True).first()
+        or 0
+    )
     ScreeningTool.objects.filter(name=name, is_active=True).update(is_active=False)
-    tool = ScreeningTool.objects.create(name=name, version=latest + 1, config=config, is_active=True, created_by=actor)
-    append(event_type="screening_tool.published", actor=actor, object_type="intake.screeningtool", object_id=tool.pk,
-           data={"version": tool.version})
+    tool = ScreeningTool.objects.create(
+        name=name, version=latest + 1, config=config, is_active=True, created_by=actor
+    )
+    append(
+        event_type="screening_tool.published",
+        actor=actor,
+        object_type="intake.screeningtool",
+        object_id=tool.pk,
+        data={"version": tool.version},
+    )
     return tool

@@ -11,6 +11,7 @@ from lantern.casework import routing, timescales
 from lantern.casework.models import ClockKind, StrategyDiscussion
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.validation import clean_text
+from lantern.frontdoor.screening import ToolConfig, active_tool, score
 from lantern.intake.models import (
     DecisionKind,
     Priority,
@@ -20,20 +21,21 @@ from lantern.intake.models import (
     Screening,
     SignOff,
 )
-from lantern.frontdoor.screening import ToolConfig, active_tool, score
 
 NFA_OUTCOME = (
     "Your report was looked at carefully by the safeguarding team, who decided that no further action was needed. "
     "If you have new information, please report it."
 )
-ADVICE_OUTCOME = (
-    "Your report was looked at by the safeguarding team, who gave advice and information to the people involved."
-)
+ADVICE_OUTCOME = "Your report was looked at by the safeguarding team, who gave advice and information to the people involved."
 
 
 @transaction.atomic
 def screening_record(
-    *, actor, referral: Referral, indicators: dict[str, dict], professional_judgement: str = "",
+    *,
+    actor,
+    referral: Referral,
+    indicators: dict[str, dict],
+    professional_judgement: str = "",
     child_age: int | None = None,
 ) -> Screening:
     """Record the screening tool's evidence for each indicator, apart from the worker's professional judgement.
@@ -66,9 +68,16 @@ def screening_record(
         raise Invalid("The screening has errors.", errors)
     result = score(config, frozenset(c for c, a in clean.items() if a["present"]), child_age)
     screening = Screening.objects.create(
-        referral=referral, tool=tool, child_age=child_age, indicators=clean, professional_judgement=judgement,
-        score=result.score, risk_level=result.risk_level, recommendation=result.recommendation,
-        reasons=list(result.reasons), completed_by=actor,
+        referral=referral,
+        tool=tool,
+        child_age=child_age,
+        indicators=clean,
+        professional_judgement=judgement,
+        score=result.score,
+        risk_level=result.risk_level,
+        recommendation=result.recommendation,
+        reasons=list(result.reasons),
+        completed_by=actor,
     )
     referral.risk_level = result.risk_level
     referral.save(update_fields=["risk_level"])
@@ -78,8 +87,15 @@ def screening_record(
 
 @transaction.atomic
 def referral_decide(
-    *, actor, referral: Referral, kind: str, rationale: str, priority: str = "", agencies: list[Agency] | None = None,
-    advice_given: str = "", now: datetime | None = None,
+    *,
+    actor,
+    referral: Referral,
+    kind: str,
+    rationale: str,
+    priority: str = "",
+    agencies: list[Agency] | None = None,
+    advice_given: str = "",
+    now: datetime | None = None,
 ) -> ReferralDecision:
     """Record the front door's decision and carry it out.
 
@@ -97,8 +113,12 @@ def referral_decide(
     if kind not in DecisionKind.values:
         errors["kind"] = ["Choose a decision."]
     rationale = clean_text(rationale, "rationale", errors, required="Explain the reasons for the decision.")
-    advice_given = clean_text(advice_given, "advice_given", errors,
-                              required="Record the advice given." if kind == DecisionKind.ADVICE else "")
+    advice_given = clean_text(
+        advice_given,
+        "advice_given",
+        errors,
+        required="Record the advice given." if kind == DecisionKind.ADVICE else "",
+    )
     agencies = list(agencies or [])
     routed = kind in (DecisionKind.REFER_AGENCIES, DecisionKind.STRATEGY_DISCUSSION)
     if routed:
@@ -113,8 +133,14 @@ def referral_decide(
         raise Invalid("The decision has errors.", errors)
 
     decision = ReferralDecision.objects.create(
-        referral=referral, kind=kind, rationale=rationale, priority=priority if routed else "",
-        advice_given=advice_given, decided_by=actor, decided_at=now, within_timescale=now <= referral.decision_due_at,
+        referral=referral,
+        kind=kind,
+        rationale=rationale,
+        priority=priority if routed else "",
+        advice_given=advice_given,
+        decided_by=actor,
+        decided_at=now,
+        within_timescale=now <= referral.decision_due_at,
         sign_off=SignOff.PENDING if kind == DecisionKind.NO_FURTHER_ACTION else SignOff.NOT_REQUIRED,
     )
     if routed:
@@ -124,7 +150,11 @@ def referral_decide(
     if kind == DecisionKind.NO_FURTHER_ACTION:
         referral.status = ReferralStatus.AWAITING_SIGN_OFF
     elif kind == DecisionKind.ADVICE:
-        referral.status, referral.closed_at, referral.public_outcome = ReferralStatus.CLOSED, now, ADVICE_OUTCOME
+        referral.status, referral.closed_at, referral.public_outcome = (
+            ReferralStatus.CLOSED,
+            now,
+            ADVICE_OUTCOME,
+        )
         fields += ["closed_at", "public_outcome"]
     else:
         referral.status, referral.priority = ReferralStatus.OPEN, priority
@@ -134,7 +164,9 @@ def referral_decide(
     if kind == DecisionKind.ADVICE:
         events.referral_closed(actor=actor, referral=referral)
     if routed:
-        _route(actor=actor, referral=referral, decision=decision, agencies=agencies, priority=priority, now=now)
+        _route(
+            actor=actor, referral=referral, decision=decision, agencies=agencies, priority=priority, now=now
+        )
     return decision
 
 
@@ -145,23 +177,44 @@ def _route(*, actor, referral, decision, agencies, priority, now) -> None:
     cases = casework.cases_for_referral(actor=actor, referral=referral, lead_agency=lead, now=now)
     for agency in agencies:
         casework.task_create(
-            actor=actor, referral=referral, agency=agency, priority=priority, case=cases[0], now=now,
+            actor=actor,
+            referral=referral,
+            agency=agency,
+            priority=priority,
+            case=cases[0],
+            now=now,
             instructions=decision.rationale,
         )
     if decision.kind == DecisionKind.STRATEGY_DISCUSSION:
         for case in cases:
             discussion = StrategyDiscussion.objects.create(
-                case=case, referral=referral, due_at=timescales.strategy_discussion_due(now),
+                case=case,
+                referral=referral,
+                due_at=timescales.strategy_discussion_due(now),
             )
-            casework.clock_start(kind=ClockKind.STRATEGY_DISCUSSION, started_at=now, due_at=discussion.due_at,
-                                 case=case, referral=referral)
-            events.case_updated(actor=actor, case=case, what="strategy_discussion_scheduled",
-                                data={"discussion_id": discussion.pk})
+            casework.clock_start(
+                kind=ClockKind.STRATEGY_DISCUSSION,
+                started_at=now,
+                due_at=discussion.due_at,
+                case=case,
+                referral=referral,
+            )
+            events.case_updated(
+                actor=actor,
+                case=case,
+                what="strategy_discussion_scheduled",
+                data={"discussion_id": discussion.pk},
+            )
 
 
 @transaction.atomic
 def referral_decision_sign_off(
-    *, actor, decision: ReferralDecision, approve: bool, note: str = "", now: datetime | None = None,
+    *,
+    actor,
+    decision: ReferralDecision,
+    approve: bool,
+    note: str = "",
+    now: datetime | None = None,
 ) -> ReferralDecision:
     """A team manager approves "no further action" (closing the referral) or rejects it (back to the queue)."""
     now = now or timezone.now()
@@ -169,9 +222,13 @@ def referral_decision_sign_off(
     if decision.sign_off != SignOff.PENDING:
         raise Conflict("This decision is not awaiting sign-off.")
     if decision.decided_by_id == getattr(actor, "pk", None):
-        raise Invalid.field("approve", "A decision must be signed off by a manager other than the person who made it.")
+        raise Invalid.field(
+            "approve", "A decision must be signed off by a manager other than the person who made it."
+        )
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors, required="" if approve else "Explain why the decision is rejected.")
+    note = clean_text(
+        note, "note", errors, required="" if approve else "Explain why the decision is rejected."
+    )
     if errors:
         raise Invalid("The sign-off has errors.", errors)
     decision.sign_off = SignOff.APPROVED if approve else SignOff.REJECTED
@@ -179,7 +236,11 @@ def referral_decision_sign_off(
     decision.save(update_fields=["sign_off", "signed_off_by", "signed_off_at", "sign_off_note"])
     referral = Referral.objects.select_for_update().get(pk=decision.referral_id)
     if approve:
-        referral.status, referral.closed_at, referral.public_outcome = ReferralStatus.NO_FURTHER_ACTION, now, NFA_OUTCOME
+        referral.status, referral.closed_at, referral.public_outcome = (
+            ReferralStatus.NO_FURTHER_ACTION,
+            now,
+            NFA_OUTCOME,
+        )
         referral.save(update_fields=["status", "closed_at", "public_outcome"])
     else:
         referral.status, referral.decision, referral.decided_at = ReferralStatus.RECEIVED, None, None

@@ -33,6 +33,7 @@ from lantern.frontdoor.forms import (
     SignOffForm,
     decision_agencies,
 )
+from lantern.frontdoor.screening import ToolConfig, active_tool, screening_tool_publish
 from lantern.intake.models import (
     DecisionKind,
     Referral,
@@ -42,7 +43,6 @@ from lantern.intake.models import (
     ScreeningTool,
     SignOff,
 )
-from lantern.frontdoor.screening import ToolConfig, active_tool, screening_tool_publish
 from lantern.intake.selectors import referral_get_for_user, referral_list_visible_to
 from lantern.intel.models import PersonMention, PersonRole
 

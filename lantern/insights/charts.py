@@ -82,7 +82,10 @@ class Table:
         body = "".join(
             '<tr class="govuk-table__row">'
             f'<th scope="row" class="govuk-table__header">{_e(row[0])}</th>'
-            + "".join(f'<td class="govuk-table__cell govuk-table__cell--numeric">{_e(_fmt(v))}</td>' for v in row[1:])
+            + "".join(
+                f'<td class="govuk-table__cell govuk-table__cell--numeric">{_e(_fmt(v))}</td>'
+                for v in row[1:]
+            )
             + "</tr>"
             for row in self.rows
         )
@@ -112,9 +115,11 @@ class Chart:
         """The chart in a figure, then its table (inside a details element unless `details` is False)."""
         table = self.table.html()
         if details:
-            table = (f'<details class="govuk-details"><summary class="govuk-details__summary"><span '
-                     f'class="govuk-details__summary-text">Show the figures in “{_e(self.title)}” as a table</span>'
-                     f'</summary><div class="govuk-details__text">{table}</div></details>')
+            table = (
+                f'<details class="govuk-details"><summary class="govuk-details__summary"><span '
+                f'class="govuk-details__summary-text">Show the figures in “{_e(self.title)}” as a table</span>'
+                f'</summary><div class="govuk-details__text">{table}</div></details>'
+            )
         return mark_safe(f'<figure class="lantern-chart">{self.svg}</figure>{table}')
 
     def __html__(self) -> str:
@@ -135,8 +140,13 @@ def _svg(title: str, description: str, kind: str, width: int, height: int, body:
     )
 
 
-def bar_chart(title: str, bars: Sequence[tuple[str, float | int | str | None]], *, description: str = "",
-              value_label: str = "Count") -> Chart:
+def bar_chart(
+    title: str,
+    bars: Sequence[tuple[str, float | int | str | None]],
+    *,
+    description: str = "",
+    value_label: str = "Count",
+) -> Chart:
     """A horizontal bar chart, one bar per (label, value), drawn in the order given.
 
     A value that is text (e.g. "fewer than 5") or None is written beside the label instead of a bar.
@@ -150,23 +160,33 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float | int | str | None]], 
     parts = []
     for tick in range(TICKS + 1):
         x = label_w + plot_w * tick / TICKS
-        parts.append(f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{height - 26}" stroke="{GRID}" '
-                     f'stroke-width="1"/><text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="{MUTED}" '
-                     f'font-size="12">{_e(_tick(top * tick / TICKS))}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="32" x2="{x:.1f}" y2="{height - 26}" stroke="{GRID}" '
+            f'stroke-width="1"/><text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="{MUTED}" '
+            f'font-size="12">{_e(_tick(top * tick / TICKS))}</text>'
+        )
     for index, (label, value) in enumerate(bars):
         y = 36 + index * row_h
         short = label if len(label) <= 30 else label[:29] + "…"
-        parts.append(f'<text x="{label_w - left_pad}" y="{y + 17}" text-anchor="end" fill="{TEXT}">{_e(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - left_pad}" y="{y + 17}" text-anchor="end" fill="{TEXT}">{_e(short)}</text>'
+        )
         if isinstance(value, int | float) and not isinstance(value, bool):
             w = plot_w * max(0.0, float(value)) / top
-            parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{BAR}"/>'
-                         f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" fill="{TEXT}">{_e(_fmt(value))}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{BAR}"/>'
+                f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" fill="{TEXT}">{_e(_fmt(value))}</text>'
+            )
         else:
-            parts.append(f'<text x="{label_w + 6}" y="{y + 17}" fill="{MUTED}" font-style="italic">'
-                         f'{_e(value or "not available")}</text>')
+            parts.append(
+                f'<text x="{label_w + 6}" y="{y + 17}" fill="{MUTED}" font-style="italic">'
+                f"{_e(value or 'not available')}</text>"
+            )
     description = description or _describe_bars(bars, value_label)
     table = Table(caption=title, headers=["", value_label], rows=[[label, value] for label, value in bars])
-    return Chart(title, description, _svg(title, description, "bar", WIDTH, height, "".join(parts)), table, "bar")
+    return Chart(
+        title, description, _svg(title, description, "bar", WIDTH, height, "".join(parts)), table, "bar"
+    )
 
 
 def _describe_bars(bars, value_label: str) -> str:
@@ -174,8 +194,10 @@ def _describe_bars(bars, value_label: str) -> str:
     if not numbers:
         return f"A bar chart of {value_label.lower()}; no figures to show."
     high = max(numbers, key=lambda item: item[1])
-    return (f"A bar chart of {value_label.lower()} for {len(bars)} categories; the highest is {high[0]} "
-            f"with {_fmt(high[1])}. The figures are in the table that follows.")
+    return (
+        f"A bar chart of {value_label.lower()} for {len(bars)} categories; the highest is {high[0]} "
+        f"with {_fmt(high[1])}. The figures are in the table that follows."
+    )
 
 
 @dataclass(frozen=True)
@@ -187,10 +209,18 @@ class Shade:
     label: str
 
 
-def trend_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
-                fitted: Sequence[float] | None = None, lower: Sequence[float] | None = None,
-                upper: Sequence[float] | None = None, shades: Sequence[Shade] = (), description: str = "",
-                value_label: str = "Count") -> Chart:
+def trend_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    fitted: Sequence[float] | None = None,
+    lower: Sequence[float] | None = None,
+    upper: Sequence[float] | None = None,
+    shades: Sequence[Shade] = (),
+    description: str = "",
+    value_label: str = "Count",
+) -> Chart:
     """A line of values over time, with the fitted trend and its confidence band where given, and shaded spans."""
     n = len(labels)
     height, left, right, top_y, bottom = 300, 56, 16, 40, 250
@@ -207,40 +237,52 @@ def trend_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
     parts = []
     for shade in shades:
         x0, x1 = x(max(shade.first - 0.5, 0)), x(min(shade.last + 0.5, n - 1))
-        parts.append(f'<rect x="{x0:.1f}" y="{top_y}" width="{max(x1 - x0, 2):.1f}" height="{bottom - top_y}" '
-                     f'fill="{SHADE}" stroke="{GRID}"/><text x="{x0 + 4:.1f}" y="{top_y + 14}" fill="{MUTED}" '
-                     f'font-size="12">{_e(shade.label)}</text>')
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top_y}" width="{max(x1 - x0, 2):.1f}" height="{bottom - top_y}" '
+            f'fill="{SHADE}" stroke="{GRID}"/><text x="{x0 + 4:.1f}" y="{top_y + 14}" fill="{MUTED}" '
+            f'font-size="12">{_e(shade.label)}</text>'
+        )
     for tick in range(TICKS + 1):
         v = top * tick / TICKS
-        parts.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{WIDTH - right}" y2="{y(v):.1f}" stroke="{GRID}" '
-                     f'stroke-width="0.5"/><text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
-                     f'fill="{MUTED}" font-size="12">{_e(_tick(v))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y(v):.1f}" x2="{WIDTH - right}" y2="{y(v):.1f}" stroke="{GRID}" '
+            f'stroke-width="0.5"/><text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
+            f'fill="{MUTED}" font-size="12">{_e(_tick(v))}</text>'
+        )
     if n and lower is not None and upper is not None:
         band = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(upper)]
         band += [f"{x(i):.1f},{y(v):.1f}" for i, v in reversed(list(enumerate(lower)))]
         parts.append(f'<polygon points="{" ".join(band)}" fill="{BAND}" fill-opacity="0.7" stroke="none"/>')
     if n and fitted is not None:
         path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(fitted))
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2" '
-                     f'stroke-dasharray="6 4"/>')
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2" stroke-dasharray="6 4"/>'
+        )
     if n:
         path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline points="{path}" fill="none" stroke="{BAR}" stroke-width="2"/>')
         step = max(1, math.ceil(n / 8))
         for i in range(0, n, step):
-            parts.append(f'<text x="{x(i):.1f}" y="{bottom + 18}" text-anchor="middle" fill="{MUTED}" '
-                         f'font-size="12">{_e(labels[i])}</text>')
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{bottom + 18}" text-anchor="middle" fill="{MUTED}" '
+                f'font-size="12">{_e(labels[i])}</text>'
+            )
     legend = [(BAR, "solid", "Recorded")]
     if fitted is not None:
         legend.append((LINE, "dashed", "Trend with 95% confidence band"))
     for index, (colour, style, text) in enumerate(legend):
         lx = left + index * 220
         dash = ' stroke-dasharray="6 4"' if style == "dashed" else ""
-        parts.append(f'<line x1="{lx}" y1="{height - 12}" x2="{lx + 24}" y2="{height - 12}" stroke="{colour}" '
-                     f'stroke-width="2"{dash}/><text x="{lx + 30}" y="{height - 8}" fill="{TEXT}" '
-                     f'font-size="12">{_e(text)}</text>')
-    description = description or (f"A line chart of {value_label.lower()} by month from {labels[0]} to {labels[-1]}."
-                                  if n else "A line chart with no figures to show.")
+        parts.append(
+            f'<line x1="{lx}" y1="{height - 12}" x2="{lx + 24}" y2="{height - 12}" stroke="{colour}" '
+            f'stroke-width="2"{dash}/><text x="{lx + 30}" y="{height - 8}" fill="{TEXT}" '
+            f'font-size="12">{_e(text)}</text>'
+        )
+    description = description or (
+        f"A line chart of {value_label.lower()} by month from {labels[0]} to {labels[-1]}."
+        if n
+        else "A line chart with no figures to show."
+    )
     headers = ["Month", value_label]
     if fitted is not None:
         headers.append("Trend")
@@ -255,18 +297,26 @@ def trend_chart(title: str, labels: Sequence[str], values: Sequence[float], *,
             row += [round(float(lower[i]), 1), round(float(upper[i]), 1)]
         rows.append(row)
     table = Table(caption=title, headers=headers, rows=rows)
-    return Chart(title, description, _svg(title, description, "trend", WIDTH, height, "".join(parts)), table,
-                 "trend")
+    return Chart(
+        title, description, _svg(title, description, "trend", WIDTH, height, "".join(parts)), table, "trend"
+    )
 
 
 def _blend(share: float) -> str:
     """A colour from light grey (0) to dark blue (1)."""
-    light, dark = (0xf3, 0xf2, 0xf1), (0x00, 0x30, 0x78)
+    light, dark = (0xF3, 0xF2, 0xF1), (0x00, 0x30, 0x78)
     return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(light, dark))
 
 
-def heat_map(title: str, row_labels: Sequence[str], col_labels: Sequence[str], values: Sequence[Sequence[float]],
-             *, description: str = "", value_label: str = "Count") -> Chart:
+def heat_map(
+    title: str,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    values: Sequence[Sequence[float]],
+    *,
+    description: str = "",
+    value_label: str = "Count",
+) -> Chart:
     """A grid of cells shaded by value (darker is more), rows by columns."""
     rows, cols = len(row_labels), len(col_labels)
     label_w, top_y = 190, 56
@@ -278,29 +328,42 @@ def heat_map(title: str, row_labels: Sequence[str], col_labels: Sequence[str], v
     parts = []
     step = 1 if cols <= 12 else 3
     for j in range(0, cols, step):
-        parts.append(f'<text x="{label_w + cell_w * (j + 0.5):.1f}" y="{top_y - 8}" text-anchor="middle" '
-                     f'fill="{MUTED}" font-size="11">{_e(col_labels[j])}</text>')
+        parts.append(
+            f'<text x="{label_w + cell_w * (j + 0.5):.1f}" y="{top_y - 8}" text-anchor="middle" '
+            f'fill="{MUTED}" font-size="11">{_e(col_labels[j])}</text>'
+        )
     for i, label in enumerate(row_labels):
         y = top_y + i * cell_h
         short = label if len(label) <= 26 else label[:25] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" fill="{TEXT}" font-size="12">'
-                     f'{_e(short)}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" fill="{TEXT}" font-size="12">'
+            f"{_e(short)}</text>"
+        )
         for j in range(cols):
             v = values[i][j]
-            parts.append(f'<rect x="{label_w + cell_w * j:.1f}" y="{y}" width="{cell_w - 1:.1f}" '
-                         f'height="{cell_h - 1}" fill="{_blend(float(v) / highest)}"/>')
+            parts.append(
+                f'<rect x="{label_w + cell_w * j:.1f}" y="{y}" width="{cell_w - 1:.1f}" '
+                f'height="{cell_h - 1}" fill="{_blend(float(v) / highest)}"/>'
+            )
     # Key: five steps from none to the highest value.
     for k in range(5):
         kx = label_w + k * 56
-        parts.append(f'<rect x="{kx}" y="{height - 26}" width="18" height="14" fill="{_blend(k / 4)}" '
-                     f'stroke="{GRID}"/><text x="{kx + 22}" y="{height - 14}" fill="{MUTED}" font-size="11">'
-                     f'{_e(_fmt(round(highest * k / 4)))}</text>')
+        parts.append(
+            f'<rect x="{kx}" y="{height - 26}" width="18" height="14" fill="{_blend(k / 4)}" '
+            f'stroke="{GRID}"/><text x="{kx + 22}" y="{height - 14}" fill="{MUTED}" font-size="11">'
+            f"{_e(_fmt(round(highest * k / 4)))}</text>"
+        )
     if not description:
         flat = [(values[i][j], row_labels[i], col_labels[j]) for i in range(rows) for j in range(cols)]
         peak = max(flat, default=(0, "", ""))
-        description = (f"A heat map of {value_label.lower()} by {rows} rows and {cols} columns; darker cells are "
-                       f"higher. The highest is {peak[1]}, {peak[2]}, with {_fmt(peak[0])}. The figures are in "
-                       "the table that follows.")
-    table = Table(caption=title, headers=["", *col_labels],
-                  rows=[[row_labels[i], *values[i]] for i in range(rows)])
-    return Chart(title, description, _svg(title, description, "heat", width, height, "".join(parts)), table, "heat")
+        description = (
+            f"A heat map of {value_label.lower()} by {rows} rows and {cols} columns; darker cells are "
+            f"higher. The highest is {peak[1]}, {peak[2]}, with {_fmt(peak[0])}. The figures are in "
+            "the table that follows."
+        )
+    table = Table(
+        caption=title, headers=["", *col_labels], rows=[[row_labels[i], *values[i]] for i in range(rows)]
+    )
+    return Chart(
+        title, description, _svg(title, description, "heat", width, height, "".join(parts)), table, "heat"
+    )

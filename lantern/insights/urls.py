@@ -1,7 +1,6 @@
 """Pages of the insights app."""
 
 from lantern.insights.accountability import urls as accountability_urls
-
 from lantern.insights.statistics import urls as statistics_urls
 
 app_name = "insights"

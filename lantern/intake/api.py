@@ -23,11 +23,11 @@ from pydantic import ConfigDict, field_validator
 from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.core import idempotency
+from lantern.core.normalise import phone_or_error, registration_or_error
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import selectors, services
 from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource, ReferralStatus
-from lantern.core.normalise import phone_or_error, registration_or_error
 
 router = Router(tags=["referrals"])
 
@@ -55,7 +55,9 @@ class ChildIn(StrictIn):
         None, description="Stated or estimated age, 0 to 25."
     )
     sex: Sex | None = None
-    ethnicity: Ethnicity | None = Field(None, description="ONS 2021 category; used only in aggregate monitoring.")
+    ethnicity: Ethnicity | None = Field(
+        None, description="ONS 2021 category; used only in aggregate monitoring."
+    )
     school: str = Field("", max_length=200)
     address: str = Field("", max_length=300)
     description: str = Field("", max_length=2000)
@@ -288,14 +290,19 @@ class ReferralQuery(Schema):
 
 def _created(referral: Referral, secret: str | None, status: str) -> dict:
     return {
-        "id": referral.pk, "reference": referral.reference, "status": status,
-        "decision_due_at": referral.decision_due_at, "tracking_secret": secret,
+        "id": referral.pk,
+        "reference": referral.reference,
+        "status": status,
+        "decision_due_at": referral.decision_due_at,
+        "tracking_secret": secret,
     }
 
 
 @router.post(
-    "", response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-    summary="Create a referral", operation_id="referral_create",
+    "",
+    response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Create a referral",
+    operation_id="referral_create",
 )
 def create_referral(
     request,
@@ -320,9 +327,15 @@ def create_referral(
     reporter = data.pop("reporter") or None
     try:
         done = idempotency.run_once(
-            keys=IdempotencyKey, user=user, key=idempotency_key, body=payload,
-            create=lambda: services.referral_create(actor=user, channel=Channel.API, reporter=reporter, **data),
-            record=lambda created: created[0], what="referral",
+            keys=IdempotencyKey,
+            user=user,
+            key=idempotency_key,
+            body=payload,
+            create=lambda: services.referral_create(
+                actor=user, channel=Channel.API, reporter=reporter, **data
+            ),
+            record=lambda created: created[0],
+            what="referral",
         )
     except ValidationError as error:
         raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
@@ -336,15 +349,25 @@ def create_referral(
 
 def _summary(referral: Referral) -> dict:
     return {
-        "id": referral.pk, "reference": referral.reference, "source": referral.source, "channel": referral.channel,
-        "status": referral.status, "received_at": referral.received_at, "decision_due_at": referral.decision_due_at,
-        "risk_level": referral.risk_level, "priority": referral.priority,
+        "id": referral.pk,
+        "reference": referral.reference,
+        "source": referral.source,
+        "channel": referral.channel,
+        "status": referral.status,
+        "received_at": referral.received_at,
+        "decision_due_at": referral.decision_due_at,
+        "risk_level": referral.risk_level,
+        "priority": referral.priority,
         "referrer_agency": referral.referrer_agency.code if referral.referrer_agency_id else None,
     }
 
 
-@router.get("", response={200: ReferralPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="List referrals", operation_id="referral_list")
+@router.get(
+    "",
+    response={200: ReferralPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="List referrals",
+    operation_id="referral_list",
+)
 def list_referrals(request, filters: Query[ReferralQuery]):
     """The referrals the user may see, newest first, `limit` at a time from `offset`, with the total `count`."""
     user = request.auth
@@ -353,31 +376,56 @@ def list_referrals(request, filters: Query[ReferralQuery]):
     if filters.status:
         referrals = referrals.filter(status=filters.status)
     count = referrals.count()
-    items = list(referrals[filters.offset:filters.offset + filters.limit])
+    items = list(referrals[filters.offset : filters.offset + filters.limit])
     events.referrals_listed(
-        actor=user, ids=[r.pk for r in items],
+        actor=user,
+        ids=[r.pk for r in items],
         query={"status": filters.status or "", "limit": filters.limit, "offset": filters.offset},
     )
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_summary(r) for r in items]}
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_summary(r) for r in items],
+    }
 
 
 def _task(task) -> dict:
     return {
-        "id": task.pk, "agency": task.agency.code, "agency_name": task.agency.name, "agency_kind": task.agency.kind,
-        "priority": task.priority, "status": task.status, "ack_due_at": task.ack_due_at, "due_at": task.due_at,
-        "acknowledged_at": task.acknowledged_at, "completed_at": task.completed_at, "outcome": task.outcome or None,
+        "id": task.pk,
+        "agency": task.agency.code,
+        "agency_name": task.agency.name,
+        "agency_kind": task.agency.kind,
+        "priority": task.priority,
+        "status": task.status,
+        "ack_due_at": task.ack_due_at,
+        "due_at": task.due_at,
+        "acknowledged_at": task.acknowledged_at,
+        "completed_at": task.completed_at,
+        "outcome": task.outcome or None,
     }
 
 
 def _person(m) -> dict:
     return {
-        "name": m.name, "nickname": m.nickname, "date_of_birth": m.date_of_birth, "age": m.age, "sex": m.sex,
-        "description": m.description, "school": m.school, "address": m.address, "origin": m.origin,
+        "name": m.name,
+        "nickname": m.nickname,
+        "date_of_birth": m.date_of_birth,
+        "age": m.age,
+        "sex": m.sex,
+        "description": m.description,
+        "school": m.school,
+        "address": m.address,
+        "origin": m.origin,
     }
 
 
-@router.get("/{int:referral_id}", response={200: ReferralOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One referral, with its tasks and mentions", operation_id="referral_get")
+@router.get(
+    "/{int:referral_id}",
+    response={200: ReferralOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One referral, with its tasks and mentions",
+    operation_id="referral_get",
+)
 def get_referral(request, referral_id: int):
     """A referral the user may see; 404 both when it does not exist and when they may not see it."""
     referral = selectors.referral_get_for_user(user=request.auth, referral_id=referral_id)
@@ -385,25 +433,47 @@ def get_referral(request, referral_id: int):
     people = list(referral.person_mentions.all())
     return {
         **_summary(referral),
-        "summary": referral.summary, "incident_at": referral.incident_at,
-        "incident_location": referral.incident_location, "external_reference": referral.external_reference,
-        "reporter": {"name": referral.reporter_name, "contact": referral.reporter_contact,
-                     "relationship": referral.reporter_relationship, "anonymous": referral.anonymous},
-        "decision": None if decision is None else {
-            "kind": decision.kind, "rationale": decision.rationale, "priority": decision.priority,
-            "decided_at": decision.decided_at, "sign_off": decision.sign_off,
+        "summary": referral.summary,
+        "incident_at": referral.incident_at,
+        "incident_location": referral.incident_location,
+        "external_reference": referral.external_reference,
+        "reporter": {
+            "name": referral.reporter_name,
+            "contact": referral.reporter_contact,
+            "relationship": referral.reporter_relationship,
+            "anonymous": referral.anonymous,
+        },
+        "decision": None
+        if decision is None
+        else {
+            "kind": decision.kind,
+            "rationale": decision.rationale,
+            "priority": decision.priority,
+            "decided_at": decision.decided_at,
+            "sign_off": decision.sign_off,
         },
         "tasks": [_task(t) for t in referral.tasks.all()],
         "children": [_person(m) for m in people if m.role == "child"],
         "persons": [_person(m) for m in people if m.role != "child"],
         "vehicles": [
-            {"registration": m.registration, "registration_normalised": m.registration_normalised,
-             "registration_partial": m.registration_partial, "make": m.make, "model": m.model, "colour": m.colour,
-             "licence_number": m.licence_number, "origin": m.origin}
+            {
+                "registration": m.registration,
+                "registration_normalised": m.registration_normalised,
+                "registration_partial": m.registration_partial,
+                "make": m.make,
+                "model": m.model,
+                "colour": m.colour,
+                "licence_number": m.licence_number,
+                "origin": m.origin,
+            }
             for m in referral.vehicle_mentions.all()
         ],
-        "phones": [{"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
-                   for m in referral.phone_mentions.all()],
-        "places": [{"name": m.name, "type": m.place_type, "address": m.address, "postcode": m.postcode}
-                   for m in referral.place_mentions.all()],
+        "phones": [
+            {"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
+            for m in referral.phone_mentions.all()
+        ],
+        "places": [
+            {"name": m.name, "type": m.place_type, "address": m.address, "postcode": m.postcode}
+            for m in referral.place_mentions.all()
+        ],
     }

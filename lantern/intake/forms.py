@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
+from lantern.core.normalise import phone_or_error, registration_or_error
 from lantern.core.vocabulary import PlaceType
 from lantern.intake import services
-from lantern.core.normalise import phone_or_error, registration_or_error
 
 ROWS = 3  # blank rows offered for each repeating part
 
@@ -25,8 +25,11 @@ class DateWidget(forms.MultiWidget):
     def __init__(self, attrs=None):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}
         super().__init__(
-            [forms.TextInput({**numeric, "maxlength": 2}), forms.TextInput({**numeric, "maxlength": 2}),
-             forms.TextInput({**numeric, "maxlength": 4})],
+            [
+                forms.TextInput({**numeric, "maxlength": 2}),
+                forms.TextInput({**numeric, "maxlength": 2}),
+                forms.TextInput({**numeric, "maxlength": 4}),
+            ],
             attrs,
         )
 
@@ -75,7 +78,10 @@ def _text(label: str, max_length: int, *, help_text: str = "", width: str = "", 
     if width:
         widget_attrs["class"] = width
     return forms.CharField(
-        label=label, max_length=max_length, required=False, help_text=help_text,
+        label=label,
+        max_length=max_length,
+        required=False,
+        help_text=help_text,
         widget=forms.TextInput(widget_attrs),
         error_messages={"max_length": f"{label} must be {max_length} characters or fewer"},
     )
@@ -83,7 +89,11 @@ def _text(label: str, max_length: int, *, help_text: str = "", width: str = "", 
 
 def _age(label: str, maximum: int) -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, required=False, min_value=0, max_value=maximum, help_text="Or your best guess",
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=maximum,
+        help_text="Or your best guess",
         widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
         error_messages={
             "invalid": f"{label} must be a whole number",
@@ -109,7 +119,9 @@ class PersonForm(forms.Form):
     name = _text("Name", 200, autocomplete="off")
     nickname = _text("Nickname or what they are called", 100)
     description = forms.CharField(
-        label="What they look like, or anything else about them", max_length=2000, required=False,
+        label="What they look like, or anything else about them",
+        max_length=2000,
+        required=False,
         widget=forms.Textarea({"rows": 2, "maxlength": 2000}),
         error_messages={"max_length": "Description must be 2000 characters or fewer"},
     )
@@ -120,8 +132,12 @@ class VehicleForm(forms.Form):
     """One vehicle: registration mark (all or part), make, colour."""
 
     registration = _text(
-        "Registration mark", 20, help_text="All of it or the part you saw. Use ? for a character you did not see.",
-        width="govuk-input--width-10", spellcheck="false", autocapitalize="characters",
+        "Registration mark",
+        20,
+        help_text="All of it or the part you saw. Use ? for a character you did not see.",
+        width="govuk-input--width-10",
+        spellcheck="false",
+        autocapitalize="characters",
     )
     make = _text("Make and model", 50, width="govuk-input--width-20")
     colour = _text("Colour", 30, width="govuk-input--width-10")
@@ -163,14 +179,20 @@ ChildFormSet = _formset(ChildForm, "Child")
 PersonFormSet = _formset(PersonForm, "Person")
 VehicleFormSet = _formset(VehicleForm, "Vehicle")
 PhoneFormSet = _formset(PhoneForm, "Phone number")
-FORMSETS = {"children": ChildFormSet, "persons": PersonFormSet, "vehicles": VehicleFormSet, "phones": PhoneFormSet}
+FORMSETS = {
+    "children": ChildFormSet,
+    "persons": PersonFormSet,
+    "vehicles": VehicleFormSet,
+    "phones": PhoneFormSet,
+}
 
 
 class IncidentMixin(forms.Form):
     """What happened, when and where: shared by the professional and the public forms."""
 
     summary = forms.CharField(
-        label="What happened", max_length=services.SUMMARY_MAX,
+        label="What happened",
+        max_length=services.SUMMARY_MAX,
         help_text="Say what you saw or were told, who was there and anything that worried you.",
         widget=forms.Textarea({"rows": 8, "maxlength": services.SUMMARY_MAX}),
         error_messages={
@@ -178,14 +200,21 @@ class IncidentMixin(forms.Form):
             "max_length": f"What happened must be {services.SUMMARY_MAX} characters or fewer",
         },
     )
-    incident_date = DateField(label="Date it happened", help_text="If you are not sure, give your best guess.")
+    incident_date = DateField(
+        label="Date it happened", help_text="If you are not sure, give your best guess."
+    )
     incident_time = forms.CharField(
-        label="Time", required=False, max_length=5, help_text="For example, 23:00",
+        label="Time",
+        required=False,
+        max_length=5,
+        help_text="For example, 23:00",
         widget=forms.TextInput({"class": "govuk-input--width-5", "maxlength": 5, "inputmode": "numeric"}),
     )
     place_name = _text("Where it happened", 200, help_text="For example, the name of a park, shop or street")
     place_type = forms.ChoiceField(
-        label="Type of place", required=False, choices=[("", "Choose a type of place"), *PlaceType.choices],
+        label="Type of place",
+        required=False,
+        choices=[("", "Choose a type of place"), *PlaceType.choices],
         error_messages={"invalid_choice": "Choose a type of place from the list"},
     )
 
@@ -230,23 +259,44 @@ class PublicReportForm(IncidentMixin):
     NAMED, ANONYMOUS = "named", "anonymous"
 
     identity = forms.ChoiceField(
-        label="Do you want to give your name?", widget=forms.RadioSelect,
-        choices=[(NAMED, "Yes, I will give my name and how to contact me"), (ANONYMOUS, "No, I want to stay anonymous")],
+        label="Do you want to give your name?",
+        widget=forms.RadioSelect,
+        choices=[
+            (NAMED, "Yes, I will give my name and how to contact me"),
+            (ANONYMOUS, "No, I want to stay anonymous"),
+        ],
         help_text="We will only contact you if we need to know more. You can still track your report if you stay anonymous.",
-        error_messages={"required": "Select whether you want to give your name", "invalid_choice": "Select yes or no"},
+        error_messages={
+            "required": "Select whether you want to give your name",
+            "invalid_choice": "Select yes or no",
+        },
     )
     reporter_name = _text("Your name", 200, autocomplete="name")
     reporter_contact = _text("Phone number or email address", 200, autocomplete="email")
     reporter_relationship = _text(
-        "How do you know the child or children?", 200, help_text="For example, parent, neighbour, shop worker",
+        "How do you know the child or children?",
+        200,
+        help_text="For example, parent, neighbour, shop worker",
     )
     # Hidden from people (and from assistive technology); a bot that fills it in is answered as if it had succeeded.
-    website = forms.CharField(label="Leave this blank", required=False, max_length=200,
-                              widget=forms.TextInput({"autocomplete": "off", "tabindex": "-1"}))
+    website = forms.CharField(
+        label="Leave this blank",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput({"autocomplete": "off", "tabindex": "-1"}),
+    )
 
     field_order = (
-        "identity", "reporter_name", "reporter_contact", "reporter_relationship",
-        "summary", "incident_date", "incident_time", "place_name", "place_type", "website",
+        "identity",
+        "reporter_name",
+        "reporter_contact",
+        "reporter_relationship",
+        "summary",
+        "incident_date",
+        "incident_time",
+        "place_name",
+        "place_type",
+        "website",
     )
 
     def clean(self):
@@ -276,16 +326,38 @@ class TrackForm(forms.Form):
     """A reference and a tracking secret, as given on the confirmation page."""
 
     reference = forms.CharField(
-        label="Reference", max_length=30, help_text="For example, RIV-2026-000123",
-        widget=forms.TextInput({"class": "govuk-input--width-20", "spellcheck": "false", "autocomplete": "off",
-                                "autocapitalize": "characters"}),
-        error_messages={"required": "Enter your reference", "max_length": "Enter the reference exactly as it was given"},
+        label="Reference",
+        max_length=30,
+        help_text="For example, RIV-2026-000123",
+        widget=forms.TextInput(
+            {
+                "class": "govuk-input--width-20",
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+            }
+        ),
+        error_messages={
+            "required": "Enter your reference",
+            "max_length": "Enter the reference exactly as it was given",
+        },
     )
     secret = forms.CharField(
-        label="Secret", max_length=40, help_text="The secret you were given with your reference, for example KQ7M-3XWD-P9TB-R2HN",
-        widget=forms.TextInput({"class": "govuk-input--width-20", "spellcheck": "false", "autocomplete": "off",
-                                "autocapitalize": "characters"}),
-        error_messages={"required": "Enter your secret", "max_length": "Enter the secret exactly as it was given"},
+        label="Secret",
+        max_length=40,
+        help_text="The secret you were given with your reference, for example KQ7M-3XWD-P9TB-R2HN",
+        widget=forms.TextInput(
+            {
+                "class": "govuk-input--width-20",
+                "spellcheck": "false",
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+            }
+        ),
+        error_messages={
+            "required": "Enter your secret",
+            "max_length": "Enter the secret exactly as it was given",
+        },
     )
 
     def clean_reference(self) -> str:
@@ -311,6 +383,7 @@ def parts_from_formsets(formsets: dict) -> dict[str, list[dict]]:
     for kind, formset in formsets.items():
         parts[kind] = [
             {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-            for form in formset.forms if form.has_changed() and form.cleaned_data
+            for form in formset.forms
+            if form.has_changed() and form.cleaned_data
         ]
     return parts

@@ -24,11 +24,11 @@ from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.bulk import insert_rows, reserve_ids
 from lantern.core.calendar import LONDON, add_working_days, is_working_day
+from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 from lantern.core.references import referral_reference_for, reserve_numbers
 from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake import services
 from lantern.intake.models import Channel, Referral, ReferralSource, ReferralStatus
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 
 LIST_SEPARATOR = ";"
 
@@ -42,7 +42,9 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"Row {self.row}, {self.field}: {self.reason}" if self.field else f"Row {self.row}: {self.reason}"
+        return (
+            f"Row {self.row}, {self.field}: {self.reason}" if self.field else f"Row {self.row}: {self.reason}"
+        )
 
 
 @dataclass
@@ -117,12 +119,18 @@ class CsvImporter:
             raise ImportRefused([RowError(1, "", "The file is empty")]) from None
         except (csv.Error, UnicodeDecodeError) as error:
             handle.close()
-            raise ImportRefused([RowError(1, "", f"The file cannot be read as UTF-8 CSV ({error})")]) from None
+            raise ImportRefused(
+                [RowError(1, "", f"The file cannot be read as UTF-8 CSV ({error})")]
+            ) from None
         header = [self.aliases.get(name, name) for name in header]
         known = set(self.required_columns) | set(self.optional_columns)
         problems = [RowError(1, name or "(blank)", "Unknown column") for name in header if name not in known]
-        problems += [RowError(1, name, "Column missing") for name in self.required_columns if name not in header]
-        problems += [RowError(1, name, "Column given twice") for name in sorted(set(header)) if header.count(name) > 1]
+        problems += [
+            RowError(1, name, "Column missing") for name in self.required_columns if name not in header
+        ]
+        problems += [
+            RowError(1, name, "Column given twice") for name in sorted(set(header)) if header.count(name) > 1
+        ]
         if problems:
             handle.close()
             raise ImportRefused(problems)
@@ -172,7 +180,7 @@ class CsvImporter:
         if dry_run or (result.errors and not skip_invalid):
             return result
         self.before_writing(cleaned)
-        batches = [cleaned[i:i + self.batch_size] for i in range(0, len(cleaned), self.batch_size)]
+        batches = [cleaned[i : i + self.batch_size] for i in range(0, len(cleaned), self.batch_size)]
         # While one batch is written (mostly waiting for the database, which releases the GIL), the next is
         # prepared in a helper thread. `prepare_batch` never touches the database, so every query stays on this
         # thread's connection and inside the caller's transaction, if any.
@@ -241,16 +249,36 @@ def decision_due(received_at: datetime) -> datetime:
 
 # The longest text each column may hold (the model's limits).
 TEXT_LIMITS = {
-    "summary": services.SUMMARY_MAX, "external_reference": 100, "public_outcome": 5000, "incident_location": 300,
-    "reporter_name": 200, "reporter_contact": 200, "child_name": 200, "child_school": 200, "child_address": 300,
-    "person_name": 200, "person_nickname": 100, "person_description": 2000, "place_name": 200,
-    "place_address": 300, "place_postcode": 10, "vehicle_make": 50, "vehicle_model": 50, "vehicle_colour": 30,
+    "summary": services.SUMMARY_MAX,
+    "external_reference": 100,
+    "public_outcome": 5000,
+    "incident_location": 300,
+    "reporter_name": 200,
+    "reporter_contact": 200,
+    "child_name": 200,
+    "child_school": 200,
+    "child_address": 300,
+    "person_name": 200,
+    "person_nickname": 100,
+    "person_description": 2000,
+    "place_name": 200,
+    "place_address": 300,
+    "place_postcode": 10,
+    "vehicle_make": 50,
+    "vehicle_model": 50,
+    "vehicle_colour": 30,
 }
 CLOSED_STATUSES = frozenset({ReferralStatus.CLOSED, ReferralStatus.NO_FURTHER_ACTION})
-SOURCES, SEXES, PLACE_TYPES = frozenset(ReferralSource.values), frozenset(Sex.values), frozenset(PlaceType.values)
+SOURCES, SEXES, PLACE_TYPES = (
+    frozenset(ReferralSource.values),
+    frozenset(Sex.values),
+    frozenset(PlaceType.values),
+)
 IMPORT_STATUSES = {
-    "received": ReferralStatus.RECEIVED, "open": ReferralStatus.OPEN,
-    "closed": ReferralStatus.CLOSED, "nfa": ReferralStatus.NO_FURTHER_ACTION,
+    "received": ReferralStatus.RECEIVED,
+    "open": ReferralStatus.OPEN,
+    "closed": ReferralStatus.CLOSED,
+    "nfa": ReferralStatus.NO_FURTHER_ACTION,
 }
 IMPORT_STATUS_NAMES = frozenset(IMPORT_STATUSES)
 
@@ -270,16 +298,42 @@ class ReferralImporter(CsvImporter):
     kind = "referrals"
     required_columns = ("received_at", "summary")
     optional_columns = (
-        "external_reference", "source", "status", "closed_at", "public_outcome", "incident_at", "incident_location",
-        "referrer_agency", "reporter_name", "reporter_contact",
-        "child_name", "child_dob", "child_age", "child_sex", "child_school", "child_address",
-        "person_name", "person_nickname", "person_description", "person_age",
-        "place_name", "place_type", "place_address", "place_postcode",
-        "vehicle_registration", "vehicle_make", "vehicle_model", "vehicle_colour",
+        "external_reference",
+        "source",
+        "status",
+        "closed_at",
+        "public_outcome",
+        "incident_at",
+        "incident_location",
+        "referrer_agency",
+        "reporter_name",
+        "reporter_contact",
+        "child_name",
+        "child_dob",
+        "child_age",
+        "child_sex",
+        "child_school",
+        "child_address",
+        "person_name",
+        "person_nickname",
+        "person_description",
+        "person_age",
+        "place_name",
+        "place_type",
+        "place_address",
+        "place_postcode",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_model",
+        "vehicle_colour",
         "phone",
     )
-    aliases: ClassVar[dict[str, str]] = {"reference": "external_reference", "child_date_of_birth": "child_dob", "phone_number": "phone",
-               "registration": "vehicle_registration"}
+    aliases: ClassVar[dict[str, str]] = {
+        "reference": "external_reference",
+        "child_date_of_birth": "child_dob",
+        "phone_number": "phone",
+        "registration": "vehicle_registration",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -309,7 +363,8 @@ class ReferralImporter(CsvImporter):
         get = values.get
         errors = [
             RowError(number, column, f"Must be {TEXT_LIMITS[column]} characters or fewer")
-            for column, value in values.items() if len(value) > TEXT_LIMITS.get(column, len(value))
+            for column, value in values.items()
+            if len(value) > TEXT_LIMITS.get(column, len(value))
         ]
 
         def error(column: str, reason: str) -> None:
@@ -364,8 +419,12 @@ class ReferralImporter(CsvImporter):
             error("referrer_agency", "No agency has this code")
         incident_at = when("incident_at", "The date it happened")
 
-        child = {"name": get("child_name", ""), "school": get("child_school", ""),
-                 "address": get("child_address", ""), "age": age("child_age", services.CHILD_AGE_MAX)}
+        child = {
+            "name": get("child_name", ""),
+            "school": get("child_school", ""),
+            "address": get("child_address", ""),
+            "age": age("child_age", services.CHILD_AGE_MAX),
+        }
         if raw_dob := get("child_dob"):
             dob = parse_date(raw_dob)
             if dob is None:
@@ -376,15 +435,27 @@ class ReferralImporter(CsvImporter):
                 child["date_of_birth"] = dob
         if "child_sex" in values:
             child["sex"] = choice("child_sex", SEXES, "")
-        person = {"name": get("person_name", ""), "nickname": get("person_nickname", ""),
-                  "description": get("person_description", ""), "age": age("person_age", services.PERSON_AGE_MAX)}
-        place = {"name": get("place_name", ""), "address": get("place_address", ""),
-                 "postcode": get("place_postcode", "")}
+        person = {
+            "name": get("person_name", ""),
+            "nickname": get("person_nickname", ""),
+            "description": get("person_description", ""),
+            "age": age("person_age", services.PERSON_AGE_MAX),
+        }
+        place = {
+            "name": get("place_name", ""),
+            "address": get("place_address", ""),
+            "postcode": get("place_postcode", ""),
+        }
         if "place_type" in values:
             place["type"] = choice("place_type", PLACE_TYPES, "")
-        vehicle = {"make": get("vehicle_make", ""), "model": get("vehicle_model", ""),
-                   "colour": get("vehicle_colour", "")}
-        marks = [mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()]
+        vehicle = {
+            "make": get("vehicle_make", ""),
+            "model": get("vehicle_model", ""),
+            "colour": get("vehicle_colour", ""),
+        }
+        marks = [
+            mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()
+        ]
         for mark in marks:
             if not normalise_registration(mark).valid:
                 error("vehicle_registration", f"{REGISTRATION_ERROR} (got {mark[:20]!r})")
@@ -400,16 +471,23 @@ class ReferralImporter(CsvImporter):
         if errors:
             return None, errors
         fields = {
-            "summary": summary, "source": source, "status": IMPORT_STATUSES[status], "closed_at": closed_at,
-            "external_reference": get("external_reference", ""), "public_outcome": get("public_outcome", ""),
-            "incident_at": incident_at, "incident_location": get("incident_location", ""),
+            "summary": summary,
+            "source": source,
+            "status": IMPORT_STATUSES[status],
+            "closed_at": closed_at,
+            "external_reference": get("external_reference", ""),
+            "public_outcome": get("public_outcome", ""),
+            "incident_at": incident_at,
+            "incident_location": get("incident_location", ""),
             "referrer_agency_id": self.agencies.get(agency_code),
-            "reporter_name": get("reporter_name", ""), "reporter_contact": get("reporter_contact", ""),
+            "reporter_name": get("reporter_name", ""),
+            "reporter_contact": get("reporter_contact", ""),
         }
         parts = {
             "children": [child] if any(v not in (None, "") for v in child.values()) else [],
             "persons": [person] if any(v not in (None, "") for v in person.values()) else [],
-            "vehicles": vehicles, "phones": phones,
+            "vehicles": vehicles,
+            "phones": phones,
             "places": [place] if any(place.values()) else [],
         }
         return CleanReferral(received_at=received_at, fields=fields, parts=parts), []
@@ -420,12 +498,17 @@ class ReferralImporter(CsvImporter):
         referrals, mentions = [], defaultdict(list)
         for index, item in enumerate(cleaned):
             closed = item.fields["status"] in CLOSED_STATUSES
-            referrals.append({
-                **item.fields, "reference": self.references[id(item)], "channel": Channel.IMPORT,
-                "received_at": item.received_at, "decision_due_at": decision_due(item.received_at),
-                "created_by_id": created_by,
-                "closed_at": item.fields["closed_at"] or (item.received_at if closed else None),
-            })
+            referrals.append(
+                {
+                    **item.fields,
+                    "reference": self.references[id(item)],
+                    "channel": Channel.IMPORT,
+                    "received_at": item.received_at,
+                    "decision_due_at": decision_due(item.received_at),
+                    "created_by_id": created_by,
+                    "closed_at": item.fields["closed_at"] or (item.received_at if closed else None),
+                }
+            )
             for kind, rows in services.mention_rows(summary=item.fields["summary"], **item.parts).items():
                 for row in rows:
                     row["referral_id"] = index
@@ -436,9 +519,11 @@ class ReferralImporter(CsvImporter):
         """Insert a batch: referrals and their mentions in bulk, and one audit event for each referral."""
         referrals, mentions = prepared
         if self.ids is not None:
-            ids, self.ids = self.ids[:len(referrals)], self.ids[len(referrals):]
+            ids, self.ids = self.ids[: len(referrals)], self.ids[len(referrals) :]
         else:
-            ids = reserve_ids(Referral, len(referrals))  # SQLite: inside this transaction, under its write lock
+            ids = reserve_ids(
+                Referral, len(referrals)
+            )  # SQLite: inside this transaction, under its write lock
         for referral, referral_id in zip(referrals, ids, strict=True):
             referral["id"] = referral_id
         for rows in mentions.values():

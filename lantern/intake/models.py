@@ -97,7 +97,11 @@ class Referral(models.Model):
     incident_location = models.CharField(max_length=300, blank=True)
 
     referrer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_made",
     )
     referrer_agency = models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals_made"
@@ -132,9 +136,14 @@ class Referral(models.Model):
             models.Index(fields=["status", "decision_due_at"], name="referral_queue_idx"),
             models.Index(fields=["source", "received_at"], name="referral_source_idx"),
             # The accountability figures' live slice and drill-down lists: decisions and closures by time.
-            models.Index(fields=["decided_at"], name="referral_decided_idx",
-                         condition=models.Q(decided_at__isnull=False)),
-            models.Index(fields=["closed_at"], name="referral_closed_idx", condition=models.Q(closed_at__isnull=False)),
+            models.Index(
+                fields=["decided_at"],
+                name="referral_decided_idx",
+                condition=models.Q(decided_at__isnull=False),
+            ),
+            models.Index(
+                fields=["closed_at"], name="referral_closed_idx", condition=models.Q(closed_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,7 +183,9 @@ class ScreeningTool(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["name", "version"], name="screening_tool_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="screening_tool_unique_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"

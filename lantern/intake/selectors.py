@@ -48,8 +48,14 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
         referral_list_visible_to(user=user)
         .select_related("decision", "decision__decided_by", "referrer", "created_by")
         .prefetch_related(
-            "person_mentions", "vehicle_mentions", "phone_mentions", "place_mentions",
-            Prefetch("tasks", queryset=AgencyTask.objects.select_related("agency", "team").order_by("created_at", "pk")),
+            "person_mentions",
+            "vehicle_mentions",
+            "phone_mentions",
+            "place_mentions",
+            Prefetch(
+                "tasks",
+                queryset=AgencyTask.objects.select_related("agency", "team").order_by("created_at", "pk"),
+            ),
         )
         .filter(pk=referral_id)
         .first()
@@ -100,7 +106,9 @@ def tracking_history(referral: Referral) -> list[TrackingStep]:
 
     Agencies appear by kind ("Police"), never by name or person; no names, places, vehicles or numbers appear.
     """
-    steps = [TrackingStep(referral.received_at, "Received", "We received your report and gave it a reference.")]
+    steps = [
+        TrackingStep(referral.received_at, "Received", "We received your report and gave it a reference.")
+    ]
     if referral.decided_at:
         decision = referral.decision
         detail = PUBLIC_DECISION.get(decision.kind, "") if decision else ""
@@ -116,7 +124,9 @@ def tracking_history(referral: Referral) -> list[TrackingStep]:
         if what == "passed":
             steps.append(TrackingStep(at, f"Passed to {kinds}"))
         else:
-            steps.append(TrackingStep(at, f"{kinds}: action taken", "The agency has finished its part of the work."))
+            steps.append(
+                TrackingStep(at, f"{kinds}: action taken", "The agency has finished its part of the work.")
+            )
     if referral.status in (ReferralStatus.CLOSED, ReferralStatus.NO_FURTHER_ACTION):
         closed_at = referral.closed_at or referral.decided_at or referral.received_at
         steps.append(TrackingStep(closed_at, PUBLIC_STATUS[referral.status], referral.public_outcome))

@@ -19,6 +19,7 @@ from lantern.audit import chain as audit_chain
 from lantern.audit import events
 from lantern.core.bulk import insert_together
 from lantern.core.calendar import LONDON, add_working_days
+from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 from lantern.core.references import next_number, referral_reference, referral_reference_for, sequence_name
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import hooks
@@ -32,7 +33,6 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 
 # Limits shared by the forms, the API schemas and the importer, so every way in accepts the same.
 SUMMARY_MAX = 5000
@@ -66,13 +66,20 @@ OTHER_KEYS: dict[str, set[str]] = {
 }
 
 
-MENTION_MODELS = {"persons": PersonMention, "vehicles": VehicleMention, "phones": PhoneMention, "places": PlaceMention}
+MENTION_MODELS = {
+    "persons": PersonMention,
+    "vehicles": VehicleMention,
+    "phones": PhoneMention,
+    "places": PlaceMention,
+}
 
 
 def new_tracking_secret() -> str:
     """A fresh secret for a public reporter, in groups for copying by hand: e.g. KQ7M-3XWD-P9TB-R2HN."""
     chars = [secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_GROUPS * SECRET_GROUP_LENGTH)]
-    return "-".join("".join(chars[i:i + SECRET_GROUP_LENGTH]) for i in range(0, len(chars), SECRET_GROUP_LENGTH))
+    return "-".join(
+        "".join(chars[i : i + SECRET_GROUP_LENGTH]) for i in range(0, len(chars), SECRET_GROUP_LENGTH)
+    )
 
 
 def canonical_secret(text: str) -> str:
@@ -226,43 +233,69 @@ def mention_rows(
     Plain dicts (keyed by field name) rather than model instances, so that imports can insert them directly.
     """
     people = [
-        {"role": role, "name": _text(part, "name"), "nickname": _text(part, "nickname"),
-         "date_of_birth": part.get("date_of_birth"), "age": part.get("age"),
-         "sex": part.get("sex") or Sex.NOT_KNOWN, "ethnicity": part.get("ethnicity") or Ethnicity.NOT_STATED,
-         "description": _text(part, "description"), "school": _text(part, "school"), "address": _text(part, "address")}
+        {
+            "role": role,
+            "name": _text(part, "name"),
+            "nickname": _text(part, "nickname"),
+            "date_of_birth": part.get("date_of_birth"),
+            "age": part.get("age"),
+            "sex": part.get("sex") or Sex.NOT_KNOWN,
+            "ethnicity": part.get("ethnicity") or Ethnicity.NOT_STATED,
+            "description": _text(part, "description"),
+            "school": _text(part, "school"),
+            "address": _text(part, "address"),
+        }
         for role, items in ((PersonRole.CHILD, children), (PersonRole.PERSON_OF_CONCERN, persons))
-        for part in items if _has_content(part)
+        for part in items
+        if _has_content(part)
     ]
     cars = []
     for part in filter(_has_content, vehicles):
         raw = _text(part, "registration")
         registration = normalise_registration(raw) if raw else None
-        cars.append({
-            "registration": raw, "registration_normalised": registration.normalised if registration else "",
-            "registration_partial": registration.partial if registration else False,
-            "make": _text(part, "make"), "model": _text(part, "model"), "colour": _text(part, "colour"),
-            "licence_number": _text(part, "licence_number"),
-        })
+        cars.append(
+            {
+                "registration": raw,
+                "registration_normalised": registration.normalised if registration else "",
+                "registration_partial": registration.partial if registration else False,
+                "make": _text(part, "make"),
+                "model": _text(part, "model"),
+                "colour": _text(part, "colour"),
+                "licence_number": _text(part, "licence_number"),
+            }
+        )
     numbers = [
         {"number": _text(part, "number"), "number_e164": normalise_phone(_text(part, "number")).e164}
-        for part in phones if _has_content(part)
+        for part in phones
+        if _has_content(part)
     ]
     spots = [
-        {"name": _text(part, "name"), "place_type": part.get("type") or PlaceType.OTHER,
-         "address": _text(part, "address"), "postcode": _text(part, "postcode").upper()}
-        for part in places if _has_content(part)
+        {
+            "name": _text(part, "name"),
+            "place_type": part.get("type") or PlaceType.OTHER,
+            "address": _text(part, "address"),
+            "postcode": _text(part, "postcode").upper(),
+        }
+        for part in places
+        if _has_content(part)
     ]
     for row in (*people, *cars, *numbers, *spots):
         row["origin"] = MentionOrigin.STRUCTURED
     given_marks = {car["registration_normalised"] for car in cars}
     cars += [
-        {"origin": MentionOrigin.FREE_TEXT, "registration": found.raw[:20], "registration_normalised": found.normalised}
-        for found in find_registrations(summary) if found.normalised not in given_marks
+        {
+            "origin": MentionOrigin.FREE_TEXT,
+            "registration": found.raw[:20],
+            "registration_normalised": found.normalised,
+        }
+        for found in find_registrations(summary)
+        if found.normalised not in given_marks
     ]
     given_numbers = {number["number_e164"] for number in numbers}
     numbers += [
         {"origin": MentionOrigin.FREE_TEXT, "number": found.raw[:40], "number_e164": found.normalised}
-        for found in find_phones(summary) if found.normalised not in given_numbers
+        for found in find_phones(summary)
+        if found.normalised not in given_numbers
     ]
     for group in (people, cars, numbers, spots):
         for position, row in enumerate(group):
@@ -272,7 +305,9 @@ def mention_rows(
 
 def build_mentions(**parts) -> dict[str, list]:
     """Unsaved mention instances for `mention_rows(**parts)`."""
-    return {kind: [MENTION_MODELS[kind](**row) for row in rows] for kind, rows in mention_rows(**parts).items()}
+    return {
+        kind: [MENTION_MODELS[kind](**row) for row in rows] for kind, rows in mention_rows(**parts).items()
+    }
 
 
 def mention_counts(mentions: Mapping[str, list]) -> dict[str, int]:
@@ -298,7 +333,11 @@ def _reserve_reference_and_id(year: int) -> tuple[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence(%s, %s))",
-            [sequence_name(name), connection.ops.quote_name(Referral._meta.db_table), Referral._meta.pk.column],
+            [
+                sequence_name(name),
+                connection.ops.quote_name(Referral._meta.db_table),
+                Referral._meta.pk.column,
+            ],
         )
         number, pk = cursor.fetchone()
     if number is None:  # the year's first referral: its counter's sequence is created on the way
@@ -331,14 +370,22 @@ def referral_create(
     """
     actor = actor if getattr(actor, "is_authenticated", False) else None
     parts = {
-        "children": list(children), "persons": list(persons), "vehicles": list(vehicles),
-        "phones": list(phones), "places": list(places),
+        "children": list(children),
+        "persons": list(persons),
+        "vehicles": list(vehicles),
+        "phones": list(phones),
+        "places": list(places),
     }
     if incident_at is not None and timezone.is_naive(incident_at):
         incident_at = timezone.make_aware(incident_at)
     errors = referral_errors(
-        source=source, channel=channel, summary=summary, parts=parts, reporter=reporter,
-        incident_at=incident_at, received_at=received_at,
+        source=source,
+        channel=channel,
+        summary=summary,
+        parts=parts,
+        reporter=reporter,
+        incident_at=incident_at,
+        received_at=received_at,
     )
     if len(incident_location) > 300:
         errors["incident_location"] = ["Where it happened must be 300 characters or fewer"]
@@ -379,11 +426,19 @@ def referral_create(
         for items in mentions.values():
             for mention in items:
                 mention.referral = referral
-        entry = events.referral_created_entry(actor=actor, referral=referral, mentions=mention_counts(mentions))
+        entry = events.referral_created_entry(
+            actor=actor, referral=referral, mentions=mention_counts(mentions)
+        )
         queued = hooks.rows_with(referral)  # its real-time matching, queued in the same statement
         with transaction.atomic() if entry is None else contextlib.nullcontext():
-            insert_together([referral, *(m for items in mentions.values() for m in items),
-                             *filter(None, [entry]), *queued])
+            insert_together(
+                [
+                    referral,
+                    *(m for items in mentions.values() for m in items),
+                    *filter(None, [entry]),
+                    *queued,
+                ]
+            )
             if entry is None:
                 events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
             else:

@@ -81,14 +81,21 @@ def _error_list(form, formsets: dict) -> list[tuple[str, str]]:
             errors.append((anchor(formset.forms[0].visible_fields()[0]) if formset.forms else "#", error))
         for number, row in enumerate(formset.forms, start=1):
             for bound in row.visible_fields():
-                errors += [(anchor(bound), f"{formset.row_label} {number}: {error}") for error in bound.errors]
+                errors += [
+                    (anchor(bound), f"{formset.row_label} {number}: {error}") for error in bound.errors
+                ]
     return errors
 
 
 def _apply_service_errors(error: ValidationError, form, formsets: dict) -> None:
     """Put a service's field errors ("vehicles.0.registration") on the form or formset row they belong to."""
-    aliases = {"incident_at": "incident_date", "reporter.name": "reporter_name", "reporter.contact": "reporter_contact",
-               "places.0.name": "place_name", "places.0.type": "place_type"}
+    aliases = {
+        "incident_at": "incident_date",
+        "reporter.name": "reporter_name",
+        "reporter.contact": "reporter_contact",
+        "places.0.name": "place_name",
+        "places.0.type": "place_type",
+    }
     for key, messages_ in error.message_dict.items():
         key = aliases.get(key, key)
         kind, _, rest = key.partition(".")
@@ -118,19 +125,32 @@ def referral_new(request):
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         try:
             referral, _ = services.referral_create(
-                actor=request.user, source=ReferralSource.PROFESSIONAL, channel=Channel.WEB,
-                summary=form.cleaned_data["summary"], incident_at=form.cleaned_data.get("incident_at"),
-                places=form.places(), **parts_from_formsets(formsets),
+                actor=request.user,
+                source=ReferralSource.PROFESSIONAL,
+                channel=Channel.WEB,
+                summary=form.cleaned_data["summary"],
+                incident_at=form.cleaned_data.get("incident_at"),
+                places=form.places(),
+                **parts_from_formsets(formsets),
             )
         except ValidationError as error:
             _apply_service_errors(error, form, formsets)
         else:
-            messages.success(request, f"Referral {referral.reference} created. A decision is due by "
-                             f"{timezone.localtime(referral.decision_due_at):%-d %B %Y at %H:%M}.")
+            messages.success(
+                request,
+                f"Referral {referral.reference} created. A decision is due by "
+                f"{timezone.localtime(referral.decision_due_at):%-d %B %Y at %H:%M}.",
+            )
             return redirect("intake:referral_detail", referral_id=referral.pk)
-    return render(request, "intake/referral_form.html", {
-        "form": form, "formsets": formsets, "errors": _error_list(form, formsets) if request.method == "POST" else [],
-    })
+    return render(
+        request,
+        "intake/referral_form.html",
+        {
+            "form": form,
+            "formsets": formsets,
+            "errors": _error_list(form, formsets) if request.method == "POST" else [],
+        },
+    )
 
 
 @require_GET
@@ -144,12 +164,20 @@ def referral_list(request):
         referrals = referrals.filter(status=status)
     page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     events.referrals_listed(
-        actor=request.user, ids=[r.pk for r in page.object_list], query={"status": status, "page": page.number},
+        actor=request.user,
+        ids=[r.pk for r in page.object_list],
+        query={"status": status, "page": page.number},
     )
-    return render(request, "intake/referral_list.html", {
-        "page": page, "filters": filters, "status": status,
-        "can_create": allows(request.user, "can_create_referral"),
-    })
+    return render(
+        request,
+        "intake/referral_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "status": status,
+            "can_create": allows(request.user, "can_create_referral"),
+        },
+    )
 
 
 @require_GET
@@ -163,9 +191,15 @@ def referral_detail(request, referral_id: int):
         "phones": list(referral.phone_mentions.all()),
         "places": list(referral.place_mentions.all()),
     }
-    return render(request, "intake/referral_detail.html", {
-        "referral": referral, "mentions": mentions, "tasks": list(referral.tasks.all()),
-    })
+    return render(
+        request,
+        "intake/referral_detail.html",
+        {
+            "referral": referral,
+            "mentions": mentions,
+            "tasks": list(referral.tasks.all()),
+        },
+    )
 
 
 # Public pages: no account, CSRF-protected, rate-limited per client address, never cached.
@@ -190,18 +224,29 @@ def report(request):
             anonymous = form.cleaned_data["identity"] == PublicReportForm.ANONYMOUS
             try:
                 referral, secret = services.referral_create(
-                    actor=None, source=ReferralSource.PUBLIC, channel=Channel.PUBLIC_FORM,
-                    summary=form.cleaned_data["summary"], incident_at=form.cleaned_data.get("incident_at"),
-                    places=form.places(), reporter=form.reporter(), anonymous=anonymous,
+                    actor=None,
+                    source=ReferralSource.PUBLIC,
+                    channel=Channel.PUBLIC_FORM,
+                    summary=form.cleaned_data["summary"],
+                    incident_at=form.cleaned_data.get("incident_at"),
+                    places=form.places(),
+                    reporter=form.reporter(),
+                    anonymous=anonymous,
                     **parts_from_formsets(formsets),
                 )
             except ValidationError as error:
                 _apply_service_errors(error, form, formsets)
             else:
                 return _report_done(request, reference=referral.reference, secret=secret)
-    return render(request, "intake/report_form.html", {
-        "form": form, "formsets": formsets, "errors": _error_list(form, formsets) if request.method == "POST" else [],
-    })
+    return render(
+        request,
+        "intake/report_form.html",
+        {
+            "form": form,
+            "formsets": formsets,
+            "errors": _error_list(form, formsets) if request.method == "POST" else [],
+        },
+    )
 
 
 def _decoy_reference() -> str:
@@ -229,13 +274,20 @@ def track(request):
             return _too_many(request, "track")
         if form.is_valid():
             digest = services.secret_digest(form.cleaned_data["secret"])
-            referral = selectors.referral_for_tracking(reference=form.cleaned_data["reference"], secret_digest=digest)
+            referral = selectors.referral_for_tracking(
+                reference=form.cleaned_data["reference"], secret_digest=digest
+            )
             if referral is not None:
                 events.referral_tracked(referral=referral)
-                response = render(request, "intake/track_status.html", {
-                    "referral": referral, "steps": selectors.tracking_history(referral),
-                    "status": selectors.PUBLIC_STATUS[referral.status],
-                })
+                response = render(
+                    request,
+                    "intake/track_status.html",
+                    {
+                        "referral": referral,
+                        "steps": selectors.tracking_history(referral),
+                        "status": selectors.PUBLIC_STATUS[referral.status],
+                    },
+                )
                 response["Cache-Control"] = "no-store"
                 return response
             events.referral_tracking_refused(reference=form.cleaned_data["reference"])
@@ -243,5 +295,11 @@ def track(request):
     errors = []
     if form.is_bound and form.errors:
         errors = [(f"#{form['reference'].auto_id}", e) for e in form.non_field_errors()]
-        errors += [(f"#{form[name].auto_id}", e) for name in ("reference", "secret") for e in form[name].errors]
-    return render(request, "intake/track_form.html", {"form": form, "errors": errors, "report_url": reverse("intake:report")})
+        errors += [
+            (f"#{form[name].auto_id}", e) for name in ("reference", "secret") for e in form[name].errors
+        ]
+    return render(
+        request,
+        "intake/track_form.html",
+        {"form": form, "errors": errors, "report_url": reverse("intake:report")},
+    )

@@ -60,25 +60,36 @@ class IntelligenceItem(models.Model):
     """A piece of intelligence: content held apart from its source, graded 3x5x2 by police (or 5x5x5 if historic)."""
 
     reference = models.CharField(max_length=20, unique=True)
-    status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.SUBMITTED, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=ItemStatus.choices, default=ItemStatus.SUBMITTED, db_index=True
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+",
-                               help_text="The agency that submitted the information.")
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agency that submitted the information.",
+    )
     submitted_at = models.DateTimeField(db_index=True)
     occurred_at = models.DateTimeField(null=True, blank=True, help_text="When what it describes happened.")
     summary = models.CharField(max_length=200)
     content = models.TextField(max_length=20000, help_text="The information as received. Never disseminated.")
     sanitised_text = models.TextField(
-        max_length=20000, blank=True, help_text="Text safe to disseminate: nothing that could identify the source."
+        max_length=20000,
+        blank=True,
+        help_text="Text safe to disseminate: nothing that could identify the source.",
     )
     # 3x5x2, set by police when graded.
     source_evaluation = models.CharField(max_length=1, choices=SourceEvaluation.choices, blank=True)
-    intelligence_assessment = models.CharField(max_length=1, choices=IntelligenceAssessment.choices, blank=True)
+    intelligence_assessment = models.CharField(
+        max_length=1, choices=IntelligenceAssessment.choices, blank=True
+    )
     handling_code = models.CharField(max_length=1, choices=HandlingCode.choices, blank=True)
-    handling_conditions = models.TextField(max_length=2000, blank=True,
-                                           help_text="The conditions on sharing when the handling code is C.")
+    handling_conditions = models.TextField(
+        max_length=2000, blank=True, help_text="The conditions on sharing when the handling code is C."
+    )
     graded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -88,10 +99,16 @@ class IntelligenceItem(models.Model):
     legacy_intelligence_evaluation = models.CharField(max_length=1, blank=True)
     legacy_handling_code = models.CharField(max_length=1, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The analyst who owns this item and receives its link alerts.",
     )
-    imported = models.BooleanField(default=False, help_text="Loaded from a historic file, not submitted here.")
+    imported = models.BooleanField(
+        default=False, help_text="Loaded from a historic file, not submitted here."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,7 +127,9 @@ class ItemIdempotencyKey(IdempotencyKeyBase):
     item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="intel_idempotency_unique_user_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="intel_idempotency_unique_user_key")
+        ]
 
 
 class IntelligenceSource(models.Model):
@@ -129,12 +148,17 @@ class Disclosure(models.Model):
 
     item = models.ForeignKey(IntelligenceItem, on_delete=models.PROTECT, related_name="disclosures")
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recipient_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="+")
-    recipient = models.CharField(max_length=200, blank=True, help_text="A person or body outside the partnership.")
+    recipient_agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recipient = models.CharField(
+        max_length=200, blank=True, help_text="A person or body outside the partnership."
+    )
     purpose = models.TextField(max_length=2000)
     channel = models.CharField(max_length=20, default="page", help_text="page, api or export.")
-    conditions = models.TextField(max_length=2000, blank=True, help_text="The handling conditions as they stood.")
+    conditions = models.TextField(
+        max_length=2000, blank=True, help_text="The handling conditions as they stood."
+    )
     conditions_acknowledged = models.BooleanField(default=False)
     disclosed_at = models.DateTimeField()
 
@@ -143,14 +167,31 @@ class Entity(models.Model):
     """A person, vehicle, phone, place or organisation: the cluster of mentions resolution says are one thing."""
 
     kind = models.CharField(max_length=20, choices=EntityKind.choices, db_index=True)
-    label = models.CharField(max_length=200, help_text="How the entity is shown: its best name, mark or number.")
-    attributes = models.JSONField(default=dict, blank=True,
-                                  help_text="Canonical values drawn from the mentions (names, aliases, dates, ...).")
-    network = models.PositiveIntegerField(null=True, blank=True, db_index=True,
-                                          help_text="The connected component of the association graph it is in.")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", help_text="The analyst who receives link alerts about it.")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    label = models.CharField(
+        max_length=200, help_text="How the entity is shown: its best name, mark or number."
+    )
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Canonical values drawn from the mentions (names, aliases, dates, ...).",
+    )
+    network = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The connected component of the association graph it is in.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The analyst who receives link alerts about it.",
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,8 +222,12 @@ class PersonRole(models.TextChoices):
 class Mention(models.Model):
     """Fields common to every kind of mention: the report it is in (a referral or an item) and its entity."""
 
-    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     origin = models.CharField(max_length=20, choices=MentionOrigin.choices, default=MentionOrigin.STRUCTURED)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order within the report.")
     entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -205,7 +250,9 @@ class PersonMention(Mention):
     item = models.ForeignKey(
         IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="person_mentions"
     )
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="person_mentions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="person_mentions"
+    )
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     name = models.CharField(max_length=200, blank=True)
     nickname = models.CharField(max_length=100, blank=True)
@@ -216,7 +263,9 @@ class PersonMention(Mention):
     description = models.TextField(max_length=2000, blank=True)
     school = models.CharField(max_length=200, blank=True)
     address = models.CharField(max_length=300, blank=True)
-    licence_number = models.CharField(max_length=30, blank=True, help_text="Taxi or private hire driver licence.")
+    licence_number = models.CharField(
+        max_length=30, blank=True, help_text="Taxi or private hire driver licence."
+    )
 
     def __str__(self) -> str:
         return self.name or self.nickname or f"Unnamed {self.get_role_display().lower()}"
@@ -231,7 +280,9 @@ class VehicleMention(Mention):
     item = models.ForeignKey(
         IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="vehicle_mentions"
     )
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicle_mentions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicle_mentions"
+    )
     registration = models.CharField(max_length=20, blank=True)
     registration_normalised = models.CharField(max_length=10, blank=True, db_index=True)
     registration_partial = models.BooleanField(default=False)
@@ -243,8 +294,13 @@ class VehicleMention(Mention):
     class Meta(Mention.Meta):
         # Search compares a query with every partial mark ("?" in one could be anything), read from this index
         # alone; whole marks are found through a trigram index on PostgreSQL (0004_entity_search_indexes).
-        indexes = [models.Index(fields=["registration_normalised", "entity"],
-                                condition=models.Q(registration_partial=True), name="intel_vehicle_partial_mark_idx")]
+        indexes = [
+            models.Index(
+                fields=["registration_normalised", "entity"],
+                condition=models.Q(registration_partial=True),
+                name="intel_vehicle_partial_mark_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.registration or " ".join(filter(None, [self.colour, self.make, self.model])) or "Vehicle"
@@ -259,7 +315,9 @@ class PhoneMention(Mention):
     item = models.ForeignKey(
         IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="phone_mentions"
     )
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="phone_mentions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="phone_mentions"
+    )
     number = models.CharField(max_length=40)
     number_e164 = models.CharField(max_length=20, blank=True, db_index=True)
 
@@ -276,7 +334,9 @@ class PlaceMention(Mention):
     item = models.ForeignKey(
         IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="place_mentions"
     )
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="place_mentions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="place_mentions"
+    )
     name = models.CharField(max_length=200, blank=True)
     place_type = models.CharField(max_length=20, choices=PlaceType.choices, default=PlaceType.OTHER)
     address = models.CharField(max_length=300, blank=True)
@@ -302,17 +362,30 @@ class OrganisationMention(Mention):
     """A business or other organisation: a taxi firm, a takeaway business."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="organisation_mentions"
+        "intake.Referral",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="organisation_mentions",
     )
     item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="organisation_mentions"
+        IntelligenceItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="organisation_mentions",
     )
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="organisation_mentions")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="organisation_mentions"
+    )
     name = models.CharField(max_length=200)
     name_normalised = models.CharField(max_length=200, blank=True, db_index=True)
-    org_kind = models.CharField(max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.OTHER)
-    licence_number = models.CharField(max_length=30, blank=True, help_text="Operator licence, for a taxi firm.")
+    org_kind = models.CharField(
+        max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
+    )
+    licence_number = models.CharField(
+        max_length=30, blank=True, help_text="Operator licence, for a taxi firm."
+    )
     address = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
@@ -339,13 +412,17 @@ class LinkageModel(models.Model):
     settings_json = models.JSONField(help_text="The Splink model as saved (comparisons, m and u, lambda).")
     is_current = models.BooleanField(default=True)
     strong_threshold = models.FloatField(
-        default=0.99, help_text="Match probability at or above which a link may join two entities into one.")
-    term_frequencies = models.JSONField(default=dict, blank=True,
-                                        help_text="Each compared value's share, for term-frequency adjustment.")
+        default=0.99, help_text="Match probability at or above which a link may join two entities into one."
+    )
+    term_frequencies = models.JSONField(
+        default=dict, blank=True, help_text="Each compared value's share, for term-frequency adjustment."
+    )
     summary = models.JSONField(default=dict, blank=True, help_text="What the run that trained it found.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="intel_linkage_model_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="intel_linkage_model_version")
+        ]
 
 
 class MentionLink(models.Model):
@@ -358,9 +435,12 @@ class MentionLink(models.Model):
     method = models.CharField(max_length=20, choices=ResolutionMethod.choices)
     match_probability = models.FloatField(null=True, blank=True)
     match_weight = models.FloatField(null=True, blank=True)
-    evidence = models.JSONField(default=list, blank=True,
-                                help_text="Per comparison: field, the two values, level agreed, its weight.")
-    model = models.ForeignKey(LinkageModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    evidence = models.JSONField(
+        default=list, blank=True, help_text="Per comparison: field, the two values, level agreed, its weight."
+    )
+    model = models.ForeignKey(
+        LinkageModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -386,11 +466,15 @@ class ResolutionDecision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    other_mention_ids = models.JSONField(default=list, blank=True,
-                                         help_text="For a split: the mentions it was split away from.")
+    other_mention_ids = models.JSONField(
+        default=list, blank=True, help_text="For a split: the mentions it was split away from."
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "mention_id"]), models.Index(fields=["kind", "other_mention_id"])]
+        indexes = [
+            models.Index(fields=["kind", "mention_id"]),
+            models.Index(fields=["kind", "other_mention_id"]),
+        ]
 
 
 class BlockingKey(models.Model):
@@ -407,7 +491,9 @@ class BlockingKey(models.Model):
     class Meta:
         # The look-up by key carries the mention and entity, so that real-time matching reads the index alone.
         indexes = [
-            models.Index(fields=["kind", "key"], include=["mention_id", "entity"], name="intel_blockingkey_lookup_idx"),
+            models.Index(
+                fields=["kind", "key"], include=["mention_id", "entity"], name="intel_blockingkey_lookup_idx"
+            ),
             models.Index(fields=["kind", "mention_id"]),
         ]
 
@@ -431,11 +517,14 @@ class Association(models.Model):
     first_seen = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True)
     note = models.TextField(max_length=2000, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["source", "target", "kind"], name="intel_association_edge")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="intel_association_edge")
+        ]
         indexes = [models.Index(fields=["target"])]
 
 
@@ -460,18 +549,24 @@ class LinkAlert(models.Model):
     """An alert to the owning analyst: which mention matched what, and why."""
 
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
-    status = models.CharField(max_length=20, choices=AlertStatus.choices, default=AlertStatus.NEW, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=AlertStatus.choices, default=AlertStatus.NEW, db_index=True
+    )
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts")
-    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="+")
-    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     summary = models.CharField(max_length=300)
     reasons = models.JSONField(default=list, help_text="Readable reasons with their match evidence.")
     networks = models.JSONField(default=list, blank=True, help_text="The networks touched or joined.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.TextField(max_length=2000, blank=True)
 

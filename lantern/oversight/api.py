@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from lantern.oversight.reviews.api import router as reviews_router
 from lantern.oversight.complaints.api import router as complaints_router
+from lantern.oversight.reviews.api import router as reviews_router
 
 router = Router()
 router.add_router("", reviews_router)

@@ -1,8 +1,7 @@
 """Pages of the oversight app."""
 
-from lantern.oversight.reviews import urls as reviews_urls
-
 from lantern.oversight.complaints import urls as complaints_urls
+from lantern.oversight.reviews import urls as reviews_urls
 
 app_name = "oversight"
 urlpatterns = [

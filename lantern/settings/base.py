@@ -18,7 +18,9 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("LANTERN_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+SECRET_KEY = os.environ.get(
+    "LANTERN_SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+)
 # Signs audit checkpoints. Never stored in the database, so a database-only attacker cannot forge one.
 AUDIT_KEY = os.environ.get("LANTERN_AUDIT_KEY", "dev-only-audit-key")
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LANTERN_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))
@@ -140,7 +142,9 @@ def sqlite_options() -> dict:
 
 DATABASES = {"default": database_from_env()}
 # Audit appends: "journal" lets audited transactions commit in parallel; SQLite serialises writers anyway (0005).
-AUDIT_MODE = os.environ.get("LANTERN_AUDIT_MODE") or ("inline" if "sqlite" in DATABASES["default"]["ENGINE"] else "journal")
+AUDIT_MODE = os.environ.get("LANTERN_AUDIT_MODE") or (
+    "inline" if "sqlite" in DATABASES["default"]["ENGINE"] else "journal"
+)
 # In journal mode, chain each process's committed events on a thread of its own rather than in the request (0005).
 AUDIT_CHAIN_IN_BACKGROUND = env_bool("LANTERN_AUDIT_CHAIN_IN_BACKGROUND", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -200,7 +204,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders too, but expects the directory
+STATIC_ROOT.mkdir(
+    parents=True, exist_ok=True
+)  # whitenoise serves from finders too, but expects the directory
 STATICFILES_DIRS = [BASE_DIR / "lantern" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -21,7 +21,9 @@ STORAGES = {
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Tests count rate limits in memory, so a test without database access can still reset them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lantern-tests"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lantern-tests"}
+}
 # Close each connection at the end of its request: the live server's request threads would otherwise keep theirs
 # open, and the 50-writer audit test needs 50 of PostgreSQL's 100 connections.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

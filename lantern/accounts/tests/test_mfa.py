@@ -162,7 +162,9 @@ class TestChallenge:
         for _ in range(15):
             wrong = f"{(int(totp_now(device)) + 1) % 1000000:06d}"
             check = services.mfa_verify(user=officer, token=wrong)
-            assert not check.ok and check.retry_after == 0  # each wrong code came after the wait: it was tried
+            assert (
+                not check.ok and check.retry_after == 0
+            )  # each wrong code came after the wait: it was tried
             waits.append(services.mfa_verify(user=officer, token=wrong).retry_after)
             clock.shift(timedelta(seconds=waits[-1]))
         # retry_after counts whole seconds and one more (the clock here stands still on the second)

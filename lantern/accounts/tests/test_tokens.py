@@ -78,7 +78,8 @@ class TestApiAuthentication:
 
         live, live_raw = services.api_token_issue(actor=officer, user=officer)
         expiring, expiring_raw = services.api_token_issue(
-            actor=officer, user=officer, expires_at=timezone.now() + timedelta(hours=1))
+            actor=officer, user=officer, expires_at=timezone.now() + timedelta(hours=1)
+        )
         revoked, revoked_raw = services.api_token_issue(actor=officer, user=officer)
         services.api_token_revoke(actor=officer, token=revoked)
         agencyless = UserFactory(username="no.agency", agency=None, team=None)
@@ -86,15 +87,20 @@ class TestApiAuthentication:
         clock.shift(timedelta(hours=2))  # `expiring` has expired
         raws = {live.pk: live_raw, expiring.pk: expiring_raw, revoked.pk: revoked_raw, orphan.pk: orphan_raw}
         found = {pk: active_api_token(raw) for pk, raw in raws.items()}
-        assert {pk for pk, token in found.items() if token} == set(
-            ApiToken.objects.active().values_list("pk", flat=True)) == {live.pk, orphan.pk}
+        assert (
+            {pk for pk, token in found.items() if token}
+            == set(ApiToken.objects.active().values_list("pk", flat=True))
+            == {live.pk, orphan.pk}
+        )
         for pk in (live.pk, orphan.pk):
             expected = ApiToken.objects.select_related("user", "user__agency").get(pk=pk)
             token = found[pk]
             assert [getattr(token, f.attname) for f in ApiToken._meta.concrete_fields] == [
-                getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields]
+                getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields
+            ]
             assert [getattr(token.user, f.attname) for f in type(token.user)._meta.concrete_fields] == [
-                getattr(expected.user, f.attname) for f in type(expected.user)._meta.concrete_fields]
+                getattr(expected.user, f.attname) for f in type(expected.user)._meta.concrete_fields
+            ]
             assert token.user.agency == expected.user.agency
             if expected.user.agency is not None:
                 assert token.user.agency.code == expected.user.agency.code

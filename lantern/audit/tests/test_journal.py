@@ -23,8 +23,16 @@ from lantern.audit.verify import verify_chain
 from lantern.core.scheduler import JOBS
 
 CHAINED_FIELDS = (
-    "occurred_at", "event_type", "actor_id", "actor_username", "actor_agency", "object_type", "object_id",
-    "ip_address", "reason", "data",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_username",
+    "actor_agency",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "reason",
+    "data",
 )
 
 
@@ -119,8 +127,11 @@ def test_journal_events_are_chained_when_the_transaction_really_commits(journal)
     append_many([{"event_type": "test.imported", "object_id": n} for n in range(3)])
     assert not AuditPending.objects.exists()
     assert list(AuditEvent.objects.order_by("seq").values_list("seq", "event_type")) == [
-        (1, "test.autocommit"), (2, "test.in_transaction"),
-        (3, "test.imported"), (4, "test.imported"), (5, "test.imported"),
+        (1, "test.autocommit"),
+        (2, "test.in_transaction"),
+        (3, "test.imported"),
+        (4, "test.imported"),
+        (5, "test.imported"),
     ]
     assert verify_chain().ok
 
@@ -140,7 +151,10 @@ def test_append_many_writes_to_the_journal(db, journal, django_capture_on_commit
 def test_append_many_can_chain_in_the_callers_transaction(db, journal):
     """A batch job may chain its events at once, skipping the journal, even in journal mode."""
     with transaction.atomic():
-        assert append_many([{"event_type": "test.imported", "object_id": n} for n in range(4)], chain_now=True) == 4
+        assert (
+            append_many([{"event_type": "test.imported", "object_id": n} for n in range(4)], chain_now=True)
+            == 4
+        )
         assert not AuditPending.objects.exists()
         assert head()[0] == 4
     assert verify_chain().ok
@@ -177,8 +191,11 @@ def test_a_forged_event_does_not_release_a_pending_one(db, journal):
     """An event claiming a pending event's journal id but with other contents does not let it be deleted."""
     pending = append(event_type="test.pending", reason="what happened")
     forged = AuditEvent(
-        seq=1, journal_id=pending.pk, prev_hash="0" * 64,
-        **{f: getattr(pending, f) for f in CHAINED_FIELDS if f != "reason"}, reason="something harmless",
+        seq=1,
+        journal_id=pending.pk,
+        prev_hash="0" * 64,
+        **{f: getattr(pending, f) for f in CHAINED_FIELDS if f != "reason"},
+        reason="something harmless",
     )
     forged.hash = compute_hash(forged, forged.prev_hash)
     forged.save(force_insert=True)
@@ -192,7 +209,9 @@ def test_a_pending_event_is_chained_only_once(db, journal):
     chain_pending()
     event = AuditEvent.objects.get(journal_id=pending.pk)
     copy = AuditEvent(
-        seq=event.seq + 1, journal_id=pending.pk, prev_hash=event.hash,
+        seq=event.seq + 1,
+        journal_id=pending.pk,
+        prev_hash=event.hash,
         **{f: getattr(event, f) for f in CHAINED_FIELDS},
     )
     copy.hash = compute_hash(copy, copy.prev_hash)
@@ -355,8 +374,12 @@ def test_journal_vacuum_job_runs_outside_a_transaction(journal, caplog):
     assert AuditEvent.objects.count() == 3 and not AuditPending.objects.exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason=(
-    "SQLite keeps inline mode (0005); the tests' in-memory SQLite refuses a read while another thread writes"))
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason=(
+        "SQLite keeps inline mode (0005); the tests' in-memory SQLite refuses a read while another thread writes"
+    ),
+)
 def test_a_background_chainer_chains_what_commits_leave_it(transactional_db, journal, settings):
     """With AUDIT_CHAIN_IN_BACKGROUND, a commit only wakes this process's chainer thread, which chains the
     events of several commits moments later, on a connection of its own, as one valid chain."""

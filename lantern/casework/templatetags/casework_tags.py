@@ -29,10 +29,16 @@ def my_work_panels(context):
     work = selectors.my_work(user=user)
     now = timezone.now()
     if work.tasks:
-        events.record_listed(actor=user, object_type="casework.agencytask", ids=[t.pk for t in work.tasks],
-                             query={"list": "home"})
+        events.record_listed(
+            actor=user,
+            object_type="casework.agencytask",
+            ids=[t.pk for t in work.tasks],
+            query={"list": "home"},
+        )
     return {
-        "show": True, "work": work, "tasks": [{"task": t, "clock": task_clock(t, now=now)} for t in work.tasks],
+        "show": True,
+        "work": work,
+        "tasks": [{"task": t, "clock": task_clock(t, now=now)} for t in work.tasks],
     }
 
 

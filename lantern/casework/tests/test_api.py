@@ -39,14 +39,22 @@ def test_task_list_shows_only_the_users_agency_and_filters(people, routed, offic
     assert lead.get("/api/v1/tasks?agency=riverton-health").json()["count"] == 1
     assert lead.get("/api/v1/tasks?status=completed").json()["count"] == 0
     assert lead.get("/api/v1/tasks?status=open&limit=2").json()["items"].__len__() == 2
-    for query, field in (("agency=nowhere", "agency"), ("status=lost", "status"), ("overdue=perhaps", "overdue"),
-                         ("limit=0", "limit"), ("limit=1000", "limit"), ("offset=-1", "offset")):
+    for query, field in (
+        ("agency=nowhere", "agency"),
+        ("status=lost", "status"),
+        ("overdue=perhaps", "overdue"),
+        ("limit=0", "limit"),
+        ("limit=1000", "limit"),
+        ("offset=-1", "offset"),
+    ):
         response = lead.get(f"/api/v1/tasks?{query}")
         assert response.status_code == 422, query
         assert field in response.json()["fields"], query
     with time_machine.travel(timezone.now() + timedelta(days=30), tick=False):
         overdue = lead.get("/api/v1/tasks?overdue=true").json()
-    assert overdue["count"] == 3 and all(t["clock"]["text"].startswith("Overdue by") for t in overdue["items"])
+    assert overdue["count"] == 3 and all(
+        t["clock"]["text"].startswith("Overdue by") for t in overdue["items"]
+    )
     assert AuditEvent.objects.filter(event_type="record.listed", object_type="casework.agencytask").exists()
 
 
@@ -109,16 +117,28 @@ def test_acknowledge_and_complete_through_the_api(people, routed, officer, api_c
     assert AuditEvent.objects.count() == written
     assert AgencyTask.objects.get(pk=task_id).status == TaskStatus.ACKNOWLEDGED
 
-    done = post(client, f"/api/v1/tasks/{task_id}/complete", {"outcome": "arrest", "narrative": "Suspect arrested."})
+    done = post(
+        client, f"/api/v1/tasks/{task_id}/complete", {"outcome": "arrest", "narrative": "Suspect arrested."}
+    )
     assert done.status_code == 200 and done.json()["outcome"] == "arrest"
-    assert post(client, f"/api/v1/tasks/{task_id}/complete",
-                {"outcome": "arrest", "narrative": "Again."}).status_code == 409
+    assert (
+        post(
+            client, f"/api/v1/tasks/{task_id}/complete", {"outcome": "arrest", "narrative": "Again."}
+        ).status_code
+        == 409
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.OPEN  # social care has not finished
     social = api_client_for(people[AgencyKind.CSC, Role.PRACTITIONER])
     csc_id = tasks[AgencyKind.CSC].pk
-    assert post(social, f"/api/v1/tasks/{csc_id}/complete",
-                {"outcome": "section_47", "narrative": "Enquiry opened."}).status_code == 200
+    assert (
+        post(
+            social,
+            f"/api/v1/tasks/{csc_id}/complete",
+            {"outcome": "section_47", "narrative": "Enquiry opened."},
+        ).status_code
+        == 200
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
 
@@ -146,8 +166,14 @@ def test_escalations_list_filter_and_resolve(people, routed, api_client_for):
     _, _, tasks = routed
     task = tasks[AgencyKind.POLICE]
     for level in (1, 2, 3):
-        services.escalation_create(actor=None, level=level, kind=EscalationKind.NOT_ACKNOWLEDGED,
-                                   reason="Not acknowledged.", agency=task.agency, task=task)
+        services.escalation_create(
+            actor=None,
+            level=level,
+            kind=EscalationKind.NOT_ACKNOWLEDGED,
+            reason="Not acknowledged.",
+            agency=task.agency,
+            task=task,
+        )
     lead = api_client_for(people["lead"])
     assert lead.get("/api/v1/escalations").json()["count"] == 3
     assert [e["level"] for e in lead.get("/api/v1/escalations?level=3").json()["items"]] == [3]
@@ -161,7 +187,9 @@ def test_escalations_list_filter_and_resolve(people, routed, api_client_for):
     assert post(nurse, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": "x"}).status_code == 404
     assert post(team_manager, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": "x"}).status_code == 403
     assert post(lead, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": " "}).status_code == 422
-    resolved = post(lead, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": "Spoke to the superintendent."})
+    resolved = post(
+        lead, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": "Spoke to the superintendent."}
+    )
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert resolved.json()["resolved_by"]["id"] == people["lead"].pk
     assert post(lead, f"/api/v1/escalations/{top.pk}/resolve", {"resolution": "Again."}).status_code == 409
@@ -185,8 +213,9 @@ def test_escalation_list_queries_do_not_grow(people, api_client_for, django_asse
 def test_case_with_its_record_and_chronology(people, routed, api_client_for):
     """A case answers its record and chronology to those who may see it; 404 to others and when restricted."""
     _, case, _ = routed
-    services.case_note_add(actor=people[AgencyKind.CSC, Role.PRACTITIONER], case=case, text="Seen at school.",
-                           significant=True)
+    services.case_note_add(
+        actor=people[AgencyKind.CSC, Role.PRACTITIONER], case=case, text="Seen at school.", significant=True
+    )
     body = api_client_for(people[AgencyKind.POLICE, Role.PRACTITIONER]).get(f"/api/v1/cases/{case.pk}").json()
     assert body["reference"] == case.reference and len(body["tasks"]) == 2
     assert {c["kind"] for c in body["clocks"]} == {"assessment"}
@@ -205,9 +234,13 @@ def test_endpoints_are_in_the_openapi_document():
     """Every endpoint of this API is documented, with its error answers."""
     paths = api.get_openapi_schema(path_prefix="/api/v1")["paths"]
     for path, method in (
-        ("/api/v1/tasks", "get"), ("/api/v1/tasks/{task_id}", "get"), ("/api/v1/tasks/{task_id}/acknowledge", "post"),
-        ("/api/v1/tasks/{task_id}/complete", "post"), ("/api/v1/tasks/{task_id}/disagreement", "post"),
-        ("/api/v1/escalations", "get"), ("/api/v1/escalations/{escalation_id}/resolve", "post"),
+        ("/api/v1/tasks", "get"),
+        ("/api/v1/tasks/{task_id}", "get"),
+        ("/api/v1/tasks/{task_id}/acknowledge", "post"),
+        ("/api/v1/tasks/{task_id}/complete", "post"),
+        ("/api/v1/tasks/{task_id}/disagreement", "post"),
+        ("/api/v1/escalations", "get"),
+        ("/api/v1/escalations/{escalation_id}/resolve", "post"),
         ("/api/v1/cases/{case_id}", "get"),
     ):
         assert method in paths[path], path

@@ -24,11 +24,19 @@ LONDON = ZoneInfo("Europe/London")
 def borough(db):
     """Agencies with a worker, a team manager and a service manager each, and a partnership lead."""
     people = {}
-    for kind in (AgencyKind.CSC, AgencyKind.POLICE, AgencyKind.HEALTH, AgencyKind.EDUCATION, AgencyKind.LICENSING):
+    for kind in (
+        AgencyKind.CSC,
+        AgencyKind.POLICE,
+        AgencyKind.HEALTH,
+        AgencyKind.EDUCATION,
+        AgencyKind.LICENSING,
+    ):
         agency = AgencyFactory(kind=kind)
         for role in (Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER):
             people[(kind, role)] = UserFactory(username=f"{kind}.{role}", agency=agency, role=role)
-    people["front_door"] = UserFactory(username="frontdoor", agency=AgencyFactory(kind=AgencyKind.CSC), role=Role.FRONT_DOOR)
+    people["front_door"] = UserFactory(
+        username="frontdoor", agency=AgencyFactory(kind=AgencyKind.CSC), role=Role.FRONT_DOOR
+    )
     people["lead"] = UserFactory(
         username="lead", agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP), role=Role.PARTNERSHIP_LEAD
     )
@@ -40,8 +48,12 @@ def make_referral(received_at, *, summary="Girl seen getting into cars outside t
     from lantern.casework.timescales import referral_decision_due
 
     referral = Referral.objects.create(
-        reference=f"RIV-TEST-{Referral.objects.count() + 1}", source="public", summary=summary,
-        received_at=received_at, decision_due_at=referral_decision_due(received_at), **extra,
+        reference=f"RIV-TEST-{Referral.objects.count() + 1}",
+        source="public",
+        summary=summary,
+        received_at=received_at,
+        decision_due_at=referral_decision_due(received_at),
+        **extra,
     )
     PersonMention.objects.create(referral=referral, role="child", name="Child A", age=12)
     return referral
@@ -53,14 +65,24 @@ def test_whole_loop_to_closure(borough):
     referral = make_referral(received)
     fd = borough["front_door"]
     screening = decisions.screening_record(
-        actor=fd, referral=referral, child_age=12,
+        actor=fd,
+        referral=referral,
+        child_age=12,
         indicators={"cars": {"present": True, "evidence": "Seen getting into cars with older men."}},
     )
     assert screening.risk_level == RiskLevel.HIGH  # under 13 with a high-risk indicator
-    agencies = [borough[(AgencyKind.CSC, Role.PRACTITIONER)].agency, borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency]
+    agencies = [
+        borough[(AgencyKind.CSC, Role.PRACTITIONER)].agency,
+        borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency,
+    ]
     decision = decisions.referral_decide(
-        actor=fd, referral=referral, kind=DecisionKind.REFER_AGENCIES, rationale="High risk.", priority="amber",
-        agencies=agencies, now=received + timedelta(hours=2),
+        actor=fd,
+        referral=referral,
+        kind=DecisionKind.REFER_AGENCIES,
+        rationale="High risk.",
+        priority="amber",
+        agencies=agencies,
+        now=received + timedelta(hours=2),
     )
     assert decision.within_timescale
     referral.refresh_from_db()
@@ -89,8 +111,13 @@ def test_task_completion_needs_outcome_and_narrative(borough):
     received = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
     referral = make_referral(received)
     decisions.referral_decide(
-        actor=borough["front_door"], referral=referral, kind="refer", rationale="Concern.", priority="green",
-        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency], now=received,
+        actor=borough["front_door"],
+        referral=referral,
+        kind="refer",
+        rationale="Concern.",
+        priority="green",
+        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency],
+        now=received,
     )
     task = referral.tasks.get()
     with pytest.raises(Invalid) as err:
@@ -106,8 +133,13 @@ def test_licensing_is_always_included_when_a_licensed_vehicle_is_involved(boroug
     referral = make_referral(received)
     VehicleMention.objects.create(referral=referral, registration="AB12 CDE", licence_number="PH1234")
     decisions.referral_decide(
-        actor=borough["front_door"], referral=referral, kind="refer", rationale="Concern.", priority="green",
-        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency], now=received,
+        actor=borough["front_door"],
+        referral=referral,
+        kind="refer",
+        rationale="Concern.",
+        priority="green",
+        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency],
+        now=received,
     )
     assert AgencyKind.LICENSING in {t.agency.kind for t in referral.tasks.all()}
 
@@ -120,7 +152,9 @@ def test_no_further_action_needs_another_managers_sign_off(borough):
     with pytest.raises(Invalid) as err:
         decisions.referral_decide(actor=fd, referral=referral, kind="nfa", rationale="  ", now=received)
     assert "rationale" in err.value.fields
-    decision = decisions.referral_decide(actor=fd, referral=referral, kind="nfa", rationale="Duplicate.", now=received)
+    decision = decisions.referral_decide(
+        actor=fd, referral=referral, kind="nfa", rationale="Duplicate.", now=received
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.AWAITING_SIGN_OFF
     with pytest.raises(Invalid):
@@ -140,8 +174,13 @@ def test_ignored_task_escalates_up_all_three_levels(borough, django_capture_on_c
     referral = make_referral(received)
     police = borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency
     decisions.referral_decide(
-        actor=borough["front_door"], referral=referral, kind="refer", rationale="Urgent.", priority="red",
-        agencies=[police], now=received,
+        actor=borough["front_door"],
+        referral=referral,
+        kind="refer",
+        rationale="Urgent.",
+        priority="red",
+        agencies=[police],
+        now=received,
     )
     task = referral.tasks.get()
     assert task.ack_due_at == received + timedelta(hours=2)
@@ -169,7 +208,9 @@ def test_ignored_task_escalates_up_all_three_levels(borough, django_capture_on_c
     escalation = later[1]
     with pytest.raises(Invalid):
         services.escalation_resolve(actor=borough["lead"], escalation=escalation, resolution="")
-    services.escalation_resolve(actor=borough["lead"], escalation=escalation, resolution="Spoke to the inspector.")
+    services.escalation_resolve(
+        actor=borough["lead"], escalation=escalation, resolution="Spoke to the inspector."
+    )
     assert AgencyTask.objects.get(pk=task.pk).escalation_level == 3
 
 
@@ -189,14 +230,21 @@ def test_disagreement_is_raised_by_hand_and_climbs_while_open(borough):
     received = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
     referral = make_referral(received)
     decisions.referral_decide(
-        actor=borough["front_door"], referral=referral, kind="refer", rationale="Concern.", priority="green",
-        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency], now=received,
+        actor=borough["front_door"],
+        referral=referral,
+        kind="refer",
+        rationale="Concern.",
+        priority="green",
+        agencies=[borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency],
+        now=received,
     )
     task = referral.tasks.get()
     teacher = borough[(AgencyKind.EDUCATION, Role.PRACTITIONER)]
     with pytest.raises(Invalid):
         services.escalation_raise(actor=teacher, task=task, reason="")
-    first = services.escalation_raise(actor=teacher, task=task, reason="Police closed this without speaking to the child.")
+    first = services.escalation_raise(
+        actor=teacher, task=task, reason="Police closed this without speaking to the child."
+    )
     second = services.escalation_raise(actor=teacher, task=task, reason="Still no answer.")
     assert (first.level, second.level) == (1, 2)
     assert first.raised_by == teacher
@@ -211,7 +259,12 @@ def test_new_tasks_go_to_the_team_marked_to_receive_them(borough):
     receiving = TeamFactory(agency=police, name="Child Exploitation Unit", receives_tasks=True)
     referral = make_referral(datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
     decisions.referral_decide(
-        actor=borough["front_door"], referral=referral, kind="refer", rationale="Concern.", priority="green",
-        agencies=[police], now=referral.received_at,
+        actor=borough["front_door"],
+        referral=referral,
+        kind="refer",
+        rationale="Concern.",
+        priority="green",
+        agencies=[police],
+        now=referral.received_at,
     )
     assert referral.tasks.get().team == receiving

@@ -49,8 +49,12 @@ def error_summary(response) -> list[str]:
 def date_parts(moment, name: str) -> dict:
     """A date-and-time field's boxes as a form posts them."""
     local = timezone.localtime(moment)
-    return {f"{name}_0": local.day, f"{name}_1": local.month, f"{name}_2": local.year,
-            f"{name}_3": f"{local:%H:%M}"}
+    return {
+        f"{name}_0": local.day,
+        f"{name}_1": local.month,
+        f"{name}_2": local.year,
+        f"{name}_3": f"{local:%H:%M}",
+    }
 
 
 @pytest.fixture
@@ -107,8 +111,9 @@ def test_task_lists_take_a_fixed_number_of_queries(people, client_for, django_as
         assert 'data-testid="task-count">10 tasks' in text(client.get("/tasks/team/"))
 
 
-def test_case_and_escalation_lists_take_a_fixed_number_of_queries(people, client_for,
-                                                                  django_assert_max_num_queries):
+def test_case_and_escalation_lists_take_a_fixed_number_of_queries(
+    people, client_for, django_assert_max_num_queries
+):
     """The case and escalation lists do not query per row."""
     client = client_for(people["lead"])
     _, _, tasks = route(people, child="Child 0")
@@ -141,9 +146,12 @@ def test_another_agency_gets_404_for_a_task_by_url(people, routed, client_for):
     task_id = tasks[AgencyKind.POLICE].pk
     nurse = client_for(people[AgencyKind.HEALTH, Role.PRACTITIONER])
     for response in (
-        nurse.get(f"/tasks/{task_id}/"), nurse.get(f"/tasks/{task_id}/status/"),
-        nurse.post(f"/tasks/{task_id}/acknowledge/"), nurse.get(f"/tasks/{task_id}/complete/"),
-        nurse.get(f"/tasks/{task_id}/assign/"), nurse.get(f"/tasks/{task_id}/disagreement/"),
+        nurse.get(f"/tasks/{task_id}/"),
+        nurse.get(f"/tasks/{task_id}/status/"),
+        nurse.post(f"/tasks/{task_id}/acknowledge/"),
+        nurse.get(f"/tasks/{task_id}/complete/"),
+        nurse.get(f"/tasks/{task_id}/assign/"),
+        nurse.get(f"/tasks/{task_id}/disagreement/"),
         nurse.get("/tasks/999999/"),
     ):
         assert response.status_code == 404
@@ -177,15 +185,22 @@ def test_complete_form_keeps_values_on_error_and_completes(people, routed, offic
     _, _, tasks = routed
     task = tasks[AgencyKind.POLICE]
     client = client_for(officer)
-    response = client.post(f"/tasks/{task.pk}/complete/", {"outcome": "", "narrative": "Visited the address."})
+    response = client.post(
+        f"/tasks/{task.pk}/complete/", {"outcome": "", "narrative": "Visited the address."}
+    )
     assert error_summary(response) == ["Choose an outcome."]
     assert "Visited the address." in text(response) and text(response).count("govuk-form-group--error") == 1
     assert "<title>Error:" in text(response)
     response = client.post(f"/tasks/{task.pk}/complete/", {"outcome": "made_up", "narrative": ""})
-    assert error_summary(response) == ["Choose an outcome from the list.", "Describe what your agency did and why."]
+    assert error_summary(response) == [
+        "Choose an outcome from the list.",
+        "Describe what your agency did and why.",
+    ]
     task.refresh_from_db()
     assert task.status == TaskStatus.AWAITING_ACKNOWLEDGEMENT
-    done = client.post(f"/tasks/{task.pk}/complete/", {"outcome": "crime_recorded", "narrative": "Crime recorded."})
+    done = client.post(
+        f"/tasks/{task.pk}/complete/", {"outcome": "crime_recorded", "narrative": "Crime recorded."}
+    )
     assert done.status_code == 302
     task.refresh_from_db()
     assert task.status == TaskStatus.COMPLETED and task.outcome == "crime_recorded"
@@ -220,8 +235,10 @@ def test_disagreement_page_raises_an_escalation(people, routed, client_for):
     response = social.post(f"/tasks/{task.pk}/disagreement/", {"reason": "The child has not been seen."})
     escalation = Escalation.objects.get()
     assert response["Location"] == f"/escalations/{escalation.pk}/"
-    assert escalation.kind == EscalationKind.DISAGREEMENT and escalation.raised_by == people[AgencyKind.CSC,
-                                                                                             Role.PRACTITIONER]
+    assert (
+        escalation.kind == EscalationKind.DISAGREEMENT
+        and escalation.raised_by == people[AgencyKind.CSC, Role.PRACTITIONER]
+    )
 
 
 # Escalations and notifications
@@ -229,8 +246,12 @@ def test_escalation_is_resolved_from_its_page(people, routed, client_for):
     """The manager it was sent to resolves it with a written resolution; others may look but not resolve."""
     _, _, tasks = routed
     escalation = services.escalation_create(
-        actor=None, level=1, kind=EscalationKind.NOT_ACKNOWLEDGED, reason="Not acknowledged in time.",
-        agency=tasks[AgencyKind.POLICE].agency, task=tasks[AgencyKind.POLICE],
+        actor=None,
+        level=1,
+        kind=EscalationKind.NOT_ACKNOWLEDGED,
+        reason="Not acknowledged in time.",
+        agency=tasks[AgencyKind.POLICE].agency,
+        task=tasks[AgencyKind.POLICE],
     )
     url = f"/escalations/{escalation.pk}/"
     assert client_for(people[AgencyKind.HEALTH, Role.TEAM_MANAGER]).get(url).status_code == 404
@@ -244,14 +265,18 @@ def test_escalation_is_resolved_from_its_page(people, routed, client_for):
     escalation.refresh_from_db()
     assert escalation.status == "resolved" and escalation.resolution == "Officer allocated."
     assert manager.post(url, {"resolution": "Again."}).status_code == 409
-    assert 'data-testid="escalation-count">1 escalation' in text(manager.get("/escalations/?level=1&status=resolved"))
+    assert 'data-testid="escalation-count">1 escalation' in text(
+        manager.get("/escalations/?level=1&status=resolved")
+    )
     assert 'data-testid="escalation-count">0 escalations' in text(manager.get("/escalations/?level=2"))
 
 
 def test_notifications_are_listed_and_marked_read(people, client_for):
     """My notifications list shows only mine; marking read (one or all) works without JavaScript."""
     lead = people["lead"]
-    first = Notification.objects.create(user=lead, message="Level 3 escalation on RIV-1", url="/escalations/1/")
+    first = Notification.objects.create(
+        user=lead, message="Level 3 escalation on RIV-1", url="/escalations/1/"
+    )
     Notification.objects.create(user=lead, message="Level 3 escalation on RIV-2")
     Notification.objects.create(user=people["admin"], message="Not yours")
     client = client_for(lead)
@@ -259,7 +284,10 @@ def test_notifications_are_listed_and_marked_read(people, client_for):
     assert "RIV-1" in body and "Not yours" not in body and "moj-notification-badge" in body
     response = client.post(f"/notifications/{first.pk}/read/", {"open": "1"})
     assert response["Location"] == "/escalations/1/"
-    assert client.post(f"/notifications/{Notification.objects.get(user=people['admin']).pk}/read/").status_code == 404
+    assert (
+        client.post(f"/notifications/{Notification.objects.get(user=people['admin']).pk}/read/").status_code
+        == 404
+    )
     client.post("/notifications/read/")
     assert not Notification.objects.filter(user=lead, read_at__isnull=True).exists()
 
@@ -276,12 +304,22 @@ def test_case_page_shows_the_record_and_chronology(people, client_for):
     response = client.get(f"/cases/{case.pk}/")
     body = text(response)
     assert response.status_code == 200
-    for expected in (referral.reference, "Riverton Police", "Strategy discussion", "Still missing",
-                     "Disclosed a new older boyfriend.", 'class="moj-timeline"', "moj-badge--red", "Clocks",
-                     "Assessment (45 working days)", "Record this discussion"):
+    for expected in (
+        referral.reference,
+        "Riverton Police",
+        "Strategy discussion",
+        "Still missing",
+        "Disclosed a new older boyfriend.",
+        'class="moj-timeline"',
+        "moj-badge--red",
+        "Clocks",
+        "Assessment (45 working days)",
+        "Record this discussion",
+    ):
         assert expected in body, expected
-    assert AuditEvent.objects.filter(event_type="record.viewed", object_type="casework.case",
-                                     object_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type="record.viewed", object_type="casework.case", object_id=str(case.pk)
+    ).exists()
     significant = text(client.get(f"/cases/{case.pk}/?chronology=significant"))
     assert "Went missing" in significant and "Task for Riverton Police" not in significant
     nurse = client_for(people[AgencyKind.HEALTH, Role.PRACTITIONER])
@@ -300,11 +338,20 @@ def test_case_page_takes_a_fixed_number_of_queries(people, client_for, django_as
         client.get(f"/cases/{case.pk}/")
     for n in range(4):
         services.case_note_add(actor=worker, case=case, text=f"Note {n}.")
-        services.missing_episode_record(actor=worker, case=case, missing_from=timezone.now() - timedelta(days=n + 1),
-                                        returned_at=timezone.now() - timedelta(hours=n + 1))
+        services.missing_episode_record(
+            actor=worker,
+            case=case,
+            missing_from=timezone.now() - timedelta(days=n + 1),
+            returned_at=timezone.now() - timedelta(hours=n + 1),
+        )
         services.information_share_record(
-            actor=worker, case=case, shared=True, to_agency=people.agency(AgencyKind.HEALTH),
-            lawful_basis="dpa_s1_p18", purpose="Health.", scope="Concerns.",
+            actor=worker,
+            case=case,
+            shared=True,
+            to_agency=people.agency(AgencyKind.HEALTH),
+            lawful_basis="dpa_s1_p18",
+            purpose="Health.",
+            scope="Concerns.",
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/cases/{case.pk}/")
@@ -316,7 +363,9 @@ def test_note_form(people, routed, client_for):
     client = client_for(people[AgencyKind.POLICE, Role.PRACTITIONER])
     assert error_summary(client.post(f"/cases/{case.pk}/notes/new/", {"text": ""})) == ["Enter the note."]
     assert not CaseNote.objects.exists()
-    response = client.post(f"/cases/{case.pk}/notes/new/", {"text": "Spoke to the child.", "significant": "on"})
+    response = client.post(
+        f"/cases/{case.pk}/notes/new/", {"text": "Spoke to the child.", "significant": "on"}
+    )
     assert response["Location"] == f"/cases/{case.pk}/#notes"
     assert CaseNote.objects.get().significant
 
@@ -326,33 +375,52 @@ def test_missing_episode_forms(people, routed, client_for):
     _, case, _ = routed
     client = client_for(people[AgencyKind.POLICE, Role.PRACTITIONER])
     url = f"/cases/{case.pk}/missing/new/"
-    response = client.post(url, {"missing_from_0": "31", "missing_from_1": "2", "missing_from_2": "2026",
-                                 "missing_from_3": "10:00"})
+    response = client.post(
+        url,
+        {"missing_from_0": "31", "missing_from_1": "2", "missing_from_2": "2026", "missing_from_3": "10:00"},
+    )
     assert error_summary(response) == ["When the child went missing must be a real date, like 27 3 2026"]
     assert 'value="31"' in text(response)  # what was typed is kept
     future = client.post(url, date_parts(timezone.now() + timedelta(days=2), "missing_from"))
     assert error_summary(future) == ["The date and time must be in the past."]
     no_time = client.post(url, {"missing_from_0": "1", "missing_from_1": "2", "missing_from_2": "2026"})
     assert error_summary(no_time) == ["When the child went missing must include a time"]
-    bad_time = client.post(url, {**date_parts(timezone.now() - timedelta(days=1), "missing_from"),
-                                 "missing_from_3": "25:61"})
+    bad_time = client.post(
+        url, {**date_parts(timezone.now() - timedelta(days=1), "missing_from"), "missing_from_3": "25:61"}
+    )
     assert "must include a real time" in error_summary(bad_time)[0]
     assert not MissingEpisode.objects.exists()
     went = timezone.now().replace(second=0, microsecond=0) - timedelta(days=1)
-    assert client.post(url, {**date_parts(went, "missing_from"), "notes": "Left school at lunch."}).status_code == 302
+    assert (
+        client.post(url, {**date_parts(went, "missing_from"), "notes": "Left school at lunch."}).status_code
+        == 302
+    )
     episode = MissingEpisode.objects.get()
     back = went + timedelta(hours=6)
-    early = client.post(f"/cases/{case.pk}/missing/{episode.pk}/return/", date_parts(went - timedelta(hours=1),
-                                                                                     "returned_at"))
+    early = client.post(
+        f"/cases/{case.pk}/missing/{episode.pk}/return/", date_parts(went - timedelta(hours=1), "returned_at")
+    )
     assert error_summary(early) == ["The child cannot return before they went missing."]
-    assert client.post(f"/cases/{case.pk}/missing/{episode.pk}/return/",
-                       {**date_parts(back, "returned_at"), "where_found": "Park"}).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/missing/{episode.pk}/return/",
+            {**date_parts(back, "returned_at"), "where_found": "Park"},
+        ).status_code
+        == 302
+    )
     assert case.clocks.filter(kind=ClockKind.RETURN_INTERVIEW, met_at__isnull=True).count() == 1
-    assert client.post(f"/cases/{case.pk}/missing/{episode.pk}/interview/",
-                       date_parts(back + timedelta(hours=2), "held_at")).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/missing/{episode.pk}/interview/",
+            date_parts(back + timedelta(hours=2), "held_at"),
+        ).status_code
+        == 302
+    )
     assert case.clocks.filter(kind=ClockKind.RETURN_INTERVIEW, met_at__isnull=False).count() == 1
     again = client.post(f"/cases/{case.pk}/missing/{episode.pk}/interview/", date_parts(back, "held_at"))
-    assert again.status_code == 409 and error_summary(again) == ["The return interview has already been recorded."]
+    assert again.status_code == 409 and error_summary(again) == [
+        "The return interview has already been recorded."
+    ]
 
 
 def test_strategy_discussion_form_with_attendees_and_actions(people, client_for):
@@ -364,26 +432,52 @@ def test_strategy_discussion_form_with_attendees_and_actions(people, client_for)
     client = client_for(chair)
     form = text(client.get(f"/cases/{case.pk}/strategy/new/"))
     assert 'name="attendees-0-name"' in form and 'name="actions-3-due_date_2"' in form
-    management = {"attendees-TOTAL_FORMS": "6", "attendees-INITIAL_FORMS": "0",
-                  "actions-TOTAL_FORMS": "4", "actions-INITIAL_FORMS": "0"}
+    management = {
+        "attendees-TOTAL_FORMS": "6",
+        "attendees-INITIAL_FORMS": "0",
+        "actions-TOTAL_FORMS": "4",
+        "actions-INITIAL_FORMS": "0",
+    }
     held = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=2)
-    bad = client.post(f"/cases/{case.pk}/strategy/new/", {
-        **management, "discussion": discussion.pk, **date_parts(held, "held_at"), "chair": chair.pk,
-        "decisions": "Joint visit.", "attendees-0-name": "DC Rivers",
-        "actions-0-description": "Visit the address", "actions-0-agency": police.pk,
-    })
+    bad = client.post(
+        f"/cases/{case.pk}/strategy/new/",
+        {
+            **management,
+            "discussion": discussion.pk,
+            **date_parts(held, "held_at"),
+            "chair": chair.pk,
+            "decisions": "Joint visit.",
+            "attendees-0-name": "DC Rivers",
+            "actions-0-description": "Visit the address",
+            "actions-0-agency": police.pk,
+        },
+    )
     assert error_summary(bad) == ["Choose the attendee's agency.", "Enter the due date."]
     assert 'value="DC Rivers"' in text(bad)
     due = timezone.localdate() + timedelta(days=3)
-    good = client.post(f"/cases/{case.pk}/strategy/new/", {
-        **management, "discussion": discussion.pk, **date_parts(held, "held_at"), "chair": chair.pk,
-        "decisions": "Joint visit.", "section_47": "on", "significant_harm_suspected": "on",
-        "attendees-0-name": "DC Rivers", "attendees-0-agency": police.pk,
-        "attendees-1-name": chair.display_name, "attendees-1-role": "Chair", "attendees-1-agency": csc.pk,
-        "actions-0-description": "Visit the address", "actions-0-agency": police.pk,
-        "actions-0-owner": people[AgencyKind.POLICE, Role.PRACTITIONER].pk,
-        "actions-0-due_date_0": due.day, "actions-0-due_date_1": due.month, "actions-0-due_date_2": due.year,
-    })
+    good = client.post(
+        f"/cases/{case.pk}/strategy/new/",
+        {
+            **management,
+            "discussion": discussion.pk,
+            **date_parts(held, "held_at"),
+            "chair": chair.pk,
+            "decisions": "Joint visit.",
+            "section_47": "on",
+            "significant_harm_suspected": "on",
+            "attendees-0-name": "DC Rivers",
+            "attendees-0-agency": police.pk,
+            "attendees-1-name": chair.display_name,
+            "attendees-1-role": "Chair",
+            "attendees-1-agency": csc.pk,
+            "actions-0-description": "Visit the address",
+            "actions-0-agency": police.pk,
+            "actions-0-owner": people[AgencyKind.POLICE, Role.PRACTITIONER].pk,
+            "actions-0-due_date_0": due.day,
+            "actions-0-due_date_1": due.month,
+            "actions-0-due_date_2": due.year,
+        },
+    )
     assert good.status_code == 302, error_summary(good)
     discussion.refresh_from_db()
     assert discussion.held_at == held and discussion.section_47
@@ -399,11 +493,17 @@ def test_flag_pages_need_someone_else_to_approve(people, routed, client_for):
     worker = people[AgencyKind.CSC, Role.TEAM_MANAGER]
     client = client_for(worker)
     assert set(error_summary(client.post(f"/cases/{case.pk}/flags/new/", {}))) == {
-        "Choose a flag.", "Choose whether to add or remove the flag.", "Explain why the flag should be added or removed.",
+        "Choose a flag.",
+        "Choose whether to add or remove the flag.",
+        "Explain why the flag should be added or removed.",
     }
-    removal = client.post(f"/cases/{case.pk}/flags/new/", {"kind": "cse", "change": "remove", "justification": "x"})
+    removal = client.post(
+        f"/cases/{case.pk}/flags/new/", {"kind": "cse", "change": "remove", "justification": "x"}
+    )
     assert removal.status_code == 409
-    client.post(f"/cases/{case.pk}/flags/new/", {"kind": "cse", "change": "add", "justification": "Disclosure."})
+    client.post(
+        f"/cases/{case.pk}/flags/new/", {"kind": "cse", "change": "add", "justification": "Disclosure."}
+    )
     change = FlagChange.objects.get()
     page = text(client.get(f"/cases/{case.pk}/flags/{change.pk}/"))
     assert "You asked for this change" in page and 'name="decision"' not in page
@@ -416,31 +516,58 @@ def test_flag_pages_need_someone_else_to_approve(people, routed, client_for):
     assert approver.post(f"/cases/{case.pk}/flags/{change.pk}/", {"decision": "approve"}).status_code == 302
     assert CaseFlag.objects.get(case=case, kind=FlagKind.CSE).active
     body = text(client.get(f"/cases/{case.pk}/"))
-    assert 'data-testid="active-flag">Child sexual exploitation' in body and 'data-testid="flag-history"' in body
+    assert (
+        'data-testid="active-flag">Child sexual exploitation' in body and 'data-testid="flag-history"' in body
+    )
 
 
 def test_nrm_and_sharing_forms(people, routed, client_for):
     """An NRM referral and its decision, and a decision not to share, are recorded from forms."""
     referral, case, _ = routed
     client = client_for(people[AgencyKind.POLICE, Role.PRACTITIONER])
-    assert error_summary(client.post(f"/cases/{case.pk}/nrm/new/", {})) == ["Enter when the NRM referral was made"]
+    assert error_summary(client.post(f"/cases/{case.pk}/nrm/new/", {})) == [
+        "Enter when the NRM referral was made"
+    ]
     referred = timezone.now().replace(second=0, microsecond=0) - timedelta(days=2)
     assert client.post(f"/cases/{case.pk}/nrm/new/", date_parts(referred, "referred_at")).status_code == 302
     nrm = NRMReferral.objects.get()
-    assert client.post(f"/cases/{case.pk}/nrm/{nrm.pk}/decision/",
-                       {"decision": "positive", **date_parts(referred + timedelta(days=1), "decided_at")}
-                       ).status_code == 302
+    assert (
+        client.post(
+            f"/cases/{case.pk}/nrm/{nrm.pk}/decision/",
+            {"decision": "positive", **date_parts(referred + timedelta(days=1), "decided_at")},
+        ).status_code
+        == 302
+    )
     assert case.clocks.get(kind=ClockKind.NRM_REASONABLE_GROUNDS).met_at is not None
 
     url = f"/cases/{case.pk}/sharing/new/"
-    missing = client.post(url, {"shared": "no", "recipient": "Riverton Academy", "purpose": "Support in school.",
-                                "scope": "The disclosure.", "consent": "refused"})
+    missing = client.post(
+        url,
+        {
+            "shared": "no",
+            "recipient": "Riverton Academy",
+            "purpose": "Support in school.",
+            "scope": "The disclosure.",
+            "consent": "refused",
+        },
+    )
     assert error_summary(missing) == ["Explain why the information was not shared."]
     assert not InformationShare.objects.exists()
-    assert client.post(url, {
-        "shared": "no", "recipient": "Riverton Academy", "purpose": "Support in school.", "scope": "The disclosure.",
-        "consent": "refused", "reasons": "It would alert the suspect.", "referral": referral.pk,
-    }).status_code == 302
+    assert (
+        client.post(
+            url,
+            {
+                "shared": "no",
+                "recipient": "Riverton Academy",
+                "purpose": "Support in school.",
+                "scope": "The disclosure.",
+                "consent": "refused",
+                "reasons": "It would alert the suspect.",
+                "referral": referral.pk,
+            },
+        ).status_code
+        == 302
+    )
     share = InformationShare.objects.get()
     assert not share.shared and share.referral == referral
     assert "Decided not to share information with Riverton Academy" in text(client.get(f"/cases/{case.pk}/"))
@@ -452,6 +579,8 @@ def test_my_work_panels(people, routed, client_for):
     officer = people[AgencyKind.POLICE, Role.PRACTITIONER]
     services.task_acknowledge(actor=officer, task=tasks[AgencyKind.POLICE])
     body = text(client_for(officer).get("/"))
-    assert 'data-testid="my-work-casework"' in body and f'href="/tasks/{tasks[AgencyKind.POLICE].pk}/"' in body
+    assert (
+        'data-testid="my-work-casework"' in body and f'href="/tasks/{tasks[AgencyKind.POLICE].pk}/"' in body
+    )
     assert "Completion:" in body
     assert "No open escalations have been sent to you." in body

@@ -39,7 +39,9 @@ def audit_types(obj=None) -> list[str]:
 
 
 # Flags
-def test_flag_needs_approval_by_someone_else_and_history_persists(people, routed, django_capture_on_commit_callbacks):
+def test_flag_needs_approval_by_someone_else_and_history_persists(
+    people, routed, django_capture_on_commit_callbacks
+):
     """Adding and removing a flag each need a justification and another person's approval; nothing is deleted,
     and the count of cases ever flagged cannot go down."""
     _, case, _ = routed
@@ -54,13 +56,20 @@ def test_flag_needs_approval_by_someone_else_and_history_persists(people, routed
     assert not FlagChange.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        change = services.flag_change_request(actor=worker, case=case, kind=FlagKind.CSE, add=True,
-                                              justification="Disclosed being given alcohol by older men.")
+        change = services.flag_change_request(
+            actor=worker,
+            case=case,
+            kind=FlagKind.CSE,
+            add=True,
+            justification="Disclosed being given alcohol by older men.",
+        )
     assert not CaseFlag.objects.exists()  # nothing changes until approved
     assert manager.notifications.filter(url__contains=f"/flags/{change.pk}/").exists()
     assert any("Approval needed" in m.subject for m in mail.outbox)
     with pytest.raises(Conflict):  # one pending change per flag
-        services.flag_change_request(actor=worker, case=case, kind=FlagKind.CSE, add=True, justification="Again.")
+        services.flag_change_request(
+            actor=worker, case=case, kind=FlagKind.CSE, add=True, justification="Again."
+        )
     with pytest.raises(Invalid) as err:
         services.flag_change_approve(actor=worker, change=change)
     assert "decision" in err.value.fields
@@ -71,9 +80,16 @@ def test_flag_needs_approval_by_someone_else_and_history_persists(people, routed
 
     # Removing needs the same: justification, then someone other than the requester.
     with pytest.raises(Conflict):
-        services.flag_change_request(actor=worker, case=case, kind=FlagKind.CSE, add=True, justification="Again.")
-    removal = services.flag_change_request(actor=manager, case=case, kind=FlagKind.CSE, add=False,
-                                           justification="Assessment found no exploitation.")
+        services.flag_change_request(
+            actor=worker, case=case, kind=FlagKind.CSE, add=True, justification="Again."
+        )
+    removal = services.flag_change_request(
+        actor=manager,
+        case=case,
+        kind=FlagKind.CSE,
+        add=False,
+        justification="Assessment found no exploitation.",
+    )
     assert CaseFlag.objects.get(case=case, kind=FlagKind.CSE).active  # still flagged while pending
     with pytest.raises(Invalid):
         services.flag_change_approve(actor=manager, change=removal)
@@ -93,12 +109,20 @@ def test_flag_needs_approval_by_someone_else_and_history_persists(people, routed
 def test_rejected_flag_change_changes_nothing(people, routed):
     """A rejected request leaves the flags as they were, with the reason kept."""
     _, case, _ = routed
-    change = services.flag_change_request(actor=people[AgencyKind.POLICE, Role.PRACTITIONER], case=case,
-                                          kind=FlagKind.GROUP_BASED, add=True, justification="Several men involved.")
-    services.flag_change_reject(actor=people[AgencyKind.POLICE, Role.TEAM_MANAGER], change=change,
-                                note="Not enough information yet.")
+    change = services.flag_change_request(
+        actor=people[AgencyKind.POLICE, Role.PRACTITIONER],
+        case=case,
+        kind=FlagKind.GROUP_BASED,
+        add=True,
+        justification="Several men involved.",
+    )
+    services.flag_change_reject(
+        actor=people[AgencyKind.POLICE, Role.TEAM_MANAGER], change=change, note="Not enough information yet."
+    )
     change.refresh_from_db()
-    assert change.status == FlagChangeStatus.REJECTED and change.decision_note == "Not enough information yet."
+    assert (
+        change.status == FlagChangeStatus.REJECTED and change.decision_note == "Not enough information yet."
+    )
     assert not CaseFlag.objects.exists()
 
 
@@ -111,7 +135,9 @@ def test_note_is_added_and_audited(people, routed):
         services.case_note_add(actor=author, case=case, text="")
     with pytest.raises(Invalid):
         services.case_note_add(actor=author, case=case, text="x" * (services.MAX_NARRATIVE + 1))
-    note = services.case_note_add(actor=author, case=case, text="Child disclosed a new phone.", significant=True)
+    note = services.case_note_add(
+        actor=author, case=case, text="Child disclosed a new phone.", significant=True
+    )
     assert note.significant and "case.note_added" in audit_types(case)
 
 
@@ -125,13 +151,22 @@ def test_missing_episode_starts_and_meets_the_return_interview_clock(people, rou
         services.missing_episode_record(actor=worker, case=case, missing_from=now + timedelta(hours=1))
     assert "missing_from" in err.value.fields
     with pytest.raises(Invalid) as err:
-        services.missing_episode_record(actor=worker, case=case, missing_from=now - timedelta(hours=2),
-                                        returned_at=now - timedelta(hours=3))
+        services.missing_episode_record(
+            actor=worker,
+            case=case,
+            missing_from=now - timedelta(hours=2),
+            returned_at=now - timedelta(hours=3),
+        )
     assert "returned_at" in err.value.fields
     assert not MissingEpisode.objects.exists()
 
-    first = services.missing_episode_record(actor=worker, case=case, missing_from=now - timedelta(days=2),
-                                            returned_at=now - timedelta(days=1), where_found="Bus station")
+    first = services.missing_episode_record(
+        actor=worker,
+        case=case,
+        missing_from=now - timedelta(days=2),
+        returned_at=now - timedelta(days=1),
+        where_found="Bus station",
+    )
     second = services.missing_episode_record(actor=worker, case=case, missing_from=now - timedelta(hours=10))
     assert first.return_interview_due_at == first.returned_at + timedelta(hours=72)
     assert case.clocks.filter(kind=ClockKind.RETURN_INTERVIEW).count() == 1
@@ -141,12 +176,16 @@ def test_missing_episode_starts_and_meets_the_return_interview_clock(people, rou
     with pytest.raises(Conflict):
         services.missing_episode_record_return(actor=worker, episode=second, returned_at=now)
     with pytest.raises(Invalid) as err:
-        services.missing_episode_record_interview(actor=worker, episode=first, held_at=first.returned_at - timedelta(1))
+        services.missing_episode_record_interview(
+            actor=worker, episode=first, held_at=first.returned_at - timedelta(1)
+        )
     assert "held_at" in err.value.fields
     services.missing_episode_record_interview(actor=worker, episode=first, held_at=now)
     clocks = {c.record: c for c in case.clocks.filter(kind=ClockKind.RETURN_INTERVIEW)}
     assert clocks[f"casework.missingepisode:{first.pk}"].met_at == now
-    assert clocks[f"casework.missingepisode:{second.pk}"].met_at is None  # the other episode's clock still runs
+    assert (
+        clocks[f"casework.missingepisode:{second.pk}"].met_at is None
+    )  # the other episode's clock still runs
 
 
 # Strategy discussions
@@ -161,24 +200,48 @@ def test_strategy_discussion_meets_its_clock_and_a_section_47_starts_the_confere
     with time_machine.travel(held + timedelta(hours=1), tick=False):
         with pytest.raises(Invalid) as err:
             services.strategy_discussion_record(
-                actor=chair, case=case, discussion=discussion, held_at=held, chair=chair, decisions="",
-                attendees=[], actions=[services.ActionInput(description="Visit", agency=police,
-                                                            due_date=date(2026, 11, 1))],
+                actor=chair,
+                case=case,
+                discussion=discussion,
+                held_at=held,
+                chair=chair,
+                decisions="",
+                attendees=[],
+                actions=[
+                    services.ActionInput(description="Visit", agency=police, due_date=date(2026, 11, 1))
+                ],
             )
         assert {"decisions", "attendees", "actions"} <= set(err.value.fields)
         assert StrategyDiscussion.objects.get(pk=discussion.pk).held_at is None
         services.strategy_discussion_record(
-            actor=chair, case=case, discussion=discussion, held_at=held, chair=chair, section_47=True,
+            actor=chair,
+            case=case,
+            discussion=discussion,
+            held_at=held,
+            chair=chair,
+            section_47=True,
             decisions="Section 47 enquiry; joint visit.",
-            attendees=[services.AttendeeInput(agency=police, name="DC Rivers", role="Detective"),
-                       services.AttendeeInput(agency=chair.agency, name=chair.display_name)],
-            actions=[services.ActionInput(description="Joint visit", agency=police,
-                                          owner=people[AgencyKind.POLICE, Role.PRACTITIONER],
-                                          due_date=date(2026, 12, 4))],
+            attendees=[
+                services.AttendeeInput(agency=police, name="DC Rivers", role="Detective"),
+                services.AttendeeInput(agency=chair.agency, name=chair.display_name),
+            ],
+            actions=[
+                services.ActionInput(
+                    description="Joint visit",
+                    agency=police,
+                    owner=people[AgencyKind.POLICE, Role.PRACTITIONER],
+                    due_date=date(2026, 12, 4),
+                )
+            ],
         )
         with pytest.raises(Conflict):
             services.strategy_discussion_record(
-                actor=chair, case=case, discussion=discussion, held_at=held, chair=chair, decisions="Again.",
+                actor=chair,
+                case=case,
+                discussion=discussion,
+                held_at=held,
+                chair=chair,
+                decisions="Again.",
                 attendees=[services.AttendeeInput(agency=police, name="DC Rivers")],
             )
     strategy_clock = case.clocks.get(kind=ClockKind.STRATEGY_DISCUSSION)
@@ -195,11 +258,20 @@ def test_action_owner_must_work_for_the_owning_agency(people, routed):
     chair = people[AgencyKind.CSC, Role.TEAM_MANAGER]
     with pytest.raises(Invalid) as err:
         services.strategy_discussion_record(
-            actor=chair, case=case, held_at=timezone.now(), chair=chair, decisions="Decided.",
+            actor=chair,
+            case=case,
+            held_at=timezone.now(),
+            chair=chair,
+            decisions="Decided.",
             attendees=[services.AttendeeInput(agency=chair.agency, name="Chair")],
-            actions=[services.ActionInput(description="Visit", agency=people.agency(AgencyKind.HEALTH),
-                                          owner=people[AgencyKind.POLICE, Role.PRACTITIONER],
-                                          due_date=timezone.localdate())],
+            actions=[
+                services.ActionInput(
+                    description="Visit",
+                    agency=people.agency(AgencyKind.HEALTH),
+                    owner=people[AgencyKind.POLICE, Role.PRACTITIONER],
+                    due_date=timezone.localdate(),
+                )
+            ],
         )
     assert "actions" in err.value.fields
 
@@ -213,7 +285,9 @@ def test_nrm_reasonable_grounds_clock_is_five_working_days_and_met_by_the_decisi
     nrm = services.nrm_referral_record(actor=worker, case=case, referred_at=referred)
     assert nrm.reasonable_grounds_due_at == datetime(2026, 9, 7, 11, 0, tzinfo=LONDON)
     with pytest.raises(Invalid) as err:
-        services.nrm_decision_record(actor=worker, nrm=nrm, decision="maybe", decided_at=referred - timedelta(1))
+        services.nrm_decision_record(
+            actor=worker, nrm=nrm, decision="maybe", decided_at=referred - timedelta(1)
+        )
     assert set(err.value.fields) == {"decision", "decided_at"}
     decided = datetime(2026, 9, 8, 9, 0, tzinfo=LONDON)
     services.nrm_decision_record(actor=worker, nrm=nrm, decision=NRMDecision.POSITIVE, decided_at=decided)
@@ -235,31 +309,59 @@ def test_sharing_needs_a_lawful_basis_and_not_sharing_needs_reasons(people, rout
     assert {"to_agency", "lawful_basis", "purpose", "scope"} <= set(err.value.fields)
     with pytest.raises(Invalid) as err:
         services.information_share_record(
-            actor=officer, case=case, shared=True, to_agency=health, lawful_basis=LawfulBasis.CONSENT,
-            consent=ConsentStatus.REFUSED, purpose="Health assessment.", scope="Summary of concerns.",
+            actor=officer,
+            case=case,
+            shared=True,
+            to_agency=health,
+            lawful_basis=LawfulBasis.CONSENT,
+            consent=ConsentStatus.REFUSED,
+            purpose="Health assessment.",
+            scope="Summary of concerns.",
         )
     assert "lawful_basis" in err.value.fields  # consent cannot be the basis when it was refused
     with pytest.raises(Invalid) as err:
         services.information_share_record(
-            actor=officer, case=case, shared=True, to_agency=officer.agency, lawful_basis=LawfulBasis.DPA_SCH1_PARA18,
-            purpose="x", scope="y",
+            actor=officer,
+            case=case,
+            shared=True,
+            to_agency=officer.agency,
+            lawful_basis=LawfulBasis.DPA_SCH1_PARA18,
+            purpose="x",
+            scope="y",
         )
     assert "to_agency" in err.value.fields
     assert not InformationShare.objects.exists()
 
     shared = services.information_share_record(
-        actor=officer, case=case, referral=referral, shared=True, to_agency=health,
-        lawful_basis=LawfulBasis.DPA_SCH1_PARA18, consent=ConsentStatus.REFUSED,
-        purpose="Sexual health assessment.", scope="Summary of concerns and the child's name and date of birth.",
+        actor=officer,
+        case=case,
+        referral=referral,
+        shared=True,
+        to_agency=health,
+        lawful_basis=LawfulBasis.DPA_SCH1_PARA18,
+        consent=ConsentStatus.REFUSED,
+        purpose="Sexual health assessment.",
+        scope="Summary of concerns and the child's name and date of birth.",
     )
     assert shared.consent == ConsentStatus.REFUSED  # shared without consent: lawful, recorded
     with pytest.raises(Invalid) as err:
-        services.information_share_record(actor=officer, case=case, shared=False, recipient="Riverton Academy",
-                                          purpose="School support.", scope="Details of the disclosure.")
+        services.information_share_record(
+            actor=officer,
+            case=case,
+            shared=False,
+            recipient="Riverton Academy",
+            purpose="School support.",
+            scope="Details of the disclosure.",
+        )
     assert set(err.value.fields) == {"reasons"}
     withheld = services.information_share_record(
-        actor=officer, case=case, shared=False, recipient="Riverton Academy", purpose="School support.",
-        scope="Details of the disclosure.", reasons="Would prejudice the investigation.",
+        actor=officer,
+        case=case,
+        shared=False,
+        recipient="Riverton Academy",
+        purpose="School support.",
+        scope="Details of the disclosure.",
+        reasons="Would prejudice the investigation.",
     )
     assert not withheld.shared and withheld.lawful_basis == ""
     assert audit_types().count("information_share.recorded") == 2

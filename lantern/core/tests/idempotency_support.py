@@ -18,8 +18,9 @@ def post_at_once(*, token: str, url: str, body: dict, key: str, threads: int) ->
         try:
             client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
             barrier.wait()
-            response = client.post(url, data=json.dumps(body), content_type="application/json",
-                                   HTTP_IDEMPOTENCY_KEY=key)
+            response = client.post(
+                url, data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY=key
+            )
             answers.append([response.status_code, response.json()])
         except BaseException as error:  # noqa: BLE001 - reported to the test
             failures.append(repr(error))

@@ -23,7 +23,10 @@ def test_me_with_token(api_client_for, user_factory):
     response = api_client_for(user).get("/api/v1/me")
     assert response.status_code == 200
     assert response.json() == {
-        "username": user.username, "name": user.display_name, "agency": user.agency.code, "role": "analyst",
+        "username": user.username,
+        "name": user.display_name,
+        "agency": user.agency.code,
+        "role": "analyst",
     }
 
 

@@ -7,9 +7,36 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-KEYS = ("q", "agency", "status", "stage", "sort", "dir", "page", "from", "to", "members", "scope", "chronology",
-        "discussion", "allegation", "overdue", "submitted", "next", "kind", "level", "name", "entity", "year",
-        "reference", "secret", "summary", "username", "password", "token")
+KEYS = (
+    "q",
+    "agency",
+    "status",
+    "stage",
+    "sort",
+    "dir",
+    "page",
+    "from",
+    "to",
+    "members",
+    "scope",
+    "chronology",
+    "discussion",
+    "allegation",
+    "overdue",
+    "submitted",
+    "next",
+    "kind",
+    "level",
+    "name",
+    "entity",
+    "year",
+    "reference",
+    "secret",
+    "summary",
+    "username",
+    "password",
+    "token",
+)
 JUNK = ("x\x00y", "nowhere")
 
 

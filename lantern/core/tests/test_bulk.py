@@ -23,31 +23,56 @@ LONDON = ZoneInfo("Europe/London")
 
 def _referral(reference: str, **fields) -> Referral:
     return Referral(
-        reference=reference, source="public", channel="web", summary="A \"quoted\" summary,\nwith a newline ✓",
-        received_at=datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=LONDON),  # the night the clocks go forward
-        decision_due_at=datetime(2026, 3, 30, 23, 59, 59, 999999, tzinfo=LONDON), anonymous=True, **fields)
+        reference=reference,
+        source="public",
+        channel="web",
+        summary='A "quoted" summary,\nwith a newline ✓',
+        received_at=datetime(
+            2026, 3, 29, 1, 30, 15, 123456, tzinfo=LONDON
+        ),  # the night the clocks go forward
+        decision_due_at=datetime(2026, 3, 30, 23, 59, 59, 999999, tzinfo=LONDON),
+        anonymous=True,
+        **fields,
+    )
 
 
 def _stored(obj) -> dict:
     """Every field as read back from the database, but the key and the time of writing."""
-    if obj.pk is None:  # inserted together, a database-numbered row does not learn its key: find it by its values
+    if (
+        obj.pk is None
+    ):  # inserted together, a database-numbered row does not learn its key: find it by its values
         row = type(obj).objects.get(referral=obj.referral, name=obj.name)
     else:
         row = type(obj).objects.get(pk=obj.pk)
-    return {f.attname: getattr(row, f.attname) for f in obj._meta.concrete_fields
-            if not f.primary_key and not getattr(f, "auto_now_add", False)}
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "auto_now_add", False)
+    }
 
 
 def _family(referral: Referral) -> list:
     """A referral's mentions holding a date, decimals, empty and null values, and a queued task."""
     return [
-        PersonMention(referral=referral, role="child", name="Child A", date_of_birth=date(2012, 2, 29), age=None),
+        PersonMention(
+            referral=referral, role="child", name="Child A", date_of_birth=date(2012, 2, 29), age=None
+        ),
         PersonMention(referral=referral, role="person_of_concern", name="Tee", position=1, age=40),
-        PlaceMention(referral=referral, name="Kebab House", place_type="takeaway",
-                     latitude=Decimal("53.430712"), longitude=Decimal("-1.357123")),
-        DBTaskResult(id=uuid.uuid4(), args_kwargs={"args": [], "kwargs": {"nested": {"x": None, "n": [1, 2.5]}}},
-                     task_path="lantern.intel.linking.tasks.match_report", queue_name="default", backend_name="default",
-                     run_after=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))),
+        PlaceMention(
+            referral=referral,
+            name="Kebab House",
+            place_type="takeaway",
+            latitude=Decimal("53.430712"),
+            longitude=Decimal("-1.357123"),
+        ),
+        DBTaskResult(
+            id=uuid.uuid4(),
+            args_kwargs={"args": [], "kwargs": {"nested": {"x": None, "n": [1, 2.5]}}},
+            task_path="lantern.intel.linking.tasks.match_report",
+            queue_name="default",
+            backend_name="default",
+            run_after=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC")),
+        ),
     ]
 
 
@@ -97,8 +122,15 @@ def test_the_statement_text_does_not_depend_on_how_many_rows():
         referral = _referral(f"T-{count}0")
         referral.pk = 2 * 10**9 + count
         with CaptureQueriesContext(connection) as captured:
-            insert_together([referral, *(PersonMention(referral=referral, role="child", name=f"C{n}", position=n)
-                                         for n in range(count))])
+            insert_together(
+                [
+                    referral,
+                    *(
+                        PersonMention(referral=referral, role="child", name=f"C{n}", position=n)
+                        for n in range(count)
+                    ),
+                ]
+            )
         texts.append(captured.captured_queries[0]["sql"].split("json_populate_recordset")[0])
     assert texts[0] == texts[1] and texts[0].startswith("WITH i0 AS (INSERT INTO")
     assert PersonMention.objects.filter(referral_id=2 * 10**9 + 5).count() == 5

@@ -13,15 +13,21 @@ dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
 counts = st.integers(min_value=0, max_value=80)
 # Aware datetimes, some given in London time and some in UTC, as callers will pass both.
 moments = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2060, 12, 31),
-    timezones=st.sampled_from([LONDON, UTC]), allow_imaginary=False,
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2060, 12, 31),
+    timezones=st.sampled_from([LONDON, UTC]),
+    allow_imaginary=False,
 )
 # Whole minutes keep the round trip exact; up to three working weeks.
 durations = st.integers(min_value=0, max_value=15 * 8 * 60).map(lambda minutes: timedelta(minutes=minutes))
-calendars = st.sampled_from([
-    OFFICE_HOURS, AROUND_THE_CLOCK, WorkingCalendar(hours=(time(8, 30), time(16, 45))),
-    WorkingCalendar(hours=(0, 24)),
-])
+calendars = st.sampled_from(
+    [
+        OFFICE_HOURS,
+        AROUND_THE_CLOCK,
+        WorkingCalendar(hours=(time(8, 30), time(16, 45))),
+        WorkingCalendar(hours=(0, 24)),
+    ]
+)
 
 
 def london(*args) -> datetime:

@@ -20,7 +20,10 @@ def _manage(*args, env_overrides):
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
     """`manage.py check --deploy` reports nothing under production settings."""
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         env_overrides={
             "LANTERN_SECRET_KEY": secrets.token_urlsafe(50),
             "LANTERN_AUDIT_KEY": secrets.token_urlsafe(32),

@@ -37,8 +37,14 @@ def test_full_uk_marks_are_valid_and_complete(raw, normalised, shape):
 
 @pytest.mark.parametrize(
     ("raw", "normalised"),
-    [("AB12 C?E", "AB12C?E"), ("ab1* cde", "AB1?CDE"), ("AB12 C", "AB12C"), ("K", "K"), ("??12 ???", "??12???"),
-     ("ABCDEFG", "ABCDEFG")],
+    [
+        ("AB12 C?E", "AB12C?E"),
+        ("ab1* cde", "AB1?CDE"),
+        ("AB12 C", "AB12C"),
+        ("K", "K"),
+        ("??12 ???", "??12???"),
+        ("ABCDEFG", "ABCDEFG"),
+    ],
 )
 def test_partial_marks_are_accepted_as_partial(raw, normalised):
     """Unknown characters (? or *) and marks shorter than a full format are kept as partial marks."""
@@ -46,8 +52,23 @@ def test_partial_marks_are_accepted_as_partial(raw, normalised):
     assert (registration.normalised, registration.partial, registration.valid) == (normalised, True, True)
 
 
-@pytest.mark.parametrize("raw", ["", "   ", " - ", "AB12 CDE!", "AB12.CDE", "ABCDEFGHI", "AB12 CDE 123", "ÅB12 CDE",
-                                 "ß", "AB12_CDE", None, 12])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        " - ",
+        "AB12 CDE!",
+        "AB12.CDE",
+        "ABCDEFGHI",
+        "AB12 CDE 123",
+        "ÅB12 CDE",
+        "ß",
+        "AB12_CDE",
+        None,
+        12,
+    ],
+)
 def test_impossible_marks_are_invalid_with_the_reporters_message(raw):
     """Other characters, more than eight characters, or nothing at all: invalid, with a message saying what to do."""
     assert not normalise_registration(raw).valid
@@ -65,8 +86,15 @@ def test_o_and_zero_i_and_one_are_not_silently_changed():
 
 def test_marks_are_written_back_with_their_space():
     """Display form puts the space where a plate has it."""
-    assert [format_registration(m) for m in ("AB12CDE", "A123BCD", "ABC123D", "ABZ1234", "1234AB", "AB1?")] == [
-        "AB12 CDE", "A123 BCD", "ABC 123D", "ABZ 1234", "1234 AB", "AB1?",
+    assert [
+        format_registration(m) for m in ("AB12CDE", "A123BCD", "ABC123D", "ABZ1234", "1234AB", "AB1?")
+    ] == [
+        "AB12 CDE",
+        "A123 BCD",
+        "ABC 123D",
+        "ABZ 1234",
+        "1234 AB",
+        "AB1?",
     ]
 
 
@@ -118,8 +146,21 @@ def test_phone_numbers_become_e164(raw, e164):
     assert phone_or_error(raw).valid
 
 
-@pytest.mark.parametrize("raw", ["", "999", "12345", "call me", "07911 12345", "0791112345678", "+44 7911 123456 ext 2",
-                                 "1" * 41, None, "07911 123456; 07911 654321"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "999",
+        "12345",
+        "call me",
+        "07911 12345",
+        "0791112345678",
+        "+44 7911 123456 ext 2",
+        "1" * 41,
+        None,
+        "07911 123456; 07911 654321",
+    ],
+)
 def test_bad_phone_numbers_are_invalid_with_a_message(raw):
     """Too short, too long, words, extensions, two numbers at once: invalid, with a message."""
     assert not normalise_phone(raw).valid

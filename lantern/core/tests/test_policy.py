@@ -10,7 +10,12 @@ from lantern.core.testing import AgencyFactory, UserFactory
 
 ALL_ROLES = set(Role.values)
 CASE_ROLES = {
-    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD,
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
 }
 
 # Rules that take no record: which roles are allowed, in every agency. Pinned: a change here is a policy change.

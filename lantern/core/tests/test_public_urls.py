@@ -29,7 +29,8 @@ def _walk(patterns, prefix=""):
 def test_public_pages_are_exactly_the_pinned_list():
     """Every view outside /api/v1/ needs a login, except the pinned public pages."""
     public = {
-        route for route, view in _walk(get_resolver().url_patterns)
+        route
+        for route, view in _walk(get_resolver().url_patterns)
         if not route.startswith("api/v1/") and getattr(view, "login_required", True) is False
     }
     assert public == PUBLIC_PAGES

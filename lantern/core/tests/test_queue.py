@@ -10,13 +10,28 @@ from lantern.intel.linking import tasks
 
 pytestmark = pytest.mark.django_db
 
-COMPARED = ("status", "args_kwargs", "priority", "task_path", "worker_ids", "queue_name", "backend_name",
-            "run_after", "started_at", "finished_at", "return_value", "exception_class_path", "traceback")
+COMPARED = (
+    "status",
+    "args_kwargs",
+    "priority",
+    "task_path",
+    "worker_ids",
+    "queue_name",
+    "backend_name",
+    "run_after",
+    "started_at",
+    "finished_at",
+    "return_value",
+    "exception_class_path",
+    "traceback",
+)
 
 
 @pytest.fixture
 def database_queue(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django-tasks rebuilds its backends
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    }  # django-tasks rebuilds its backends
 
 
 def test_the_row_is_the_backends_own_and_reads_back_as_the_same_task(database_queue):
@@ -36,7 +51,9 @@ def test_the_row_is_the_backends_own_and_reads_back_as_the_same_task(database_qu
 def test_any_other_backend_is_used_as_it_is(monkeypatch):
     """With the immediate backend of the tests, the task's own `enqueue` is called, and nothing is written here."""
     queued = []
-    monkeypatch.setattr(type(tasks.match_report), "enqueue", lambda task, **kwargs: queued.append((task, kwargs)))
+    monkeypatch.setattr(
+        type(tasks.match_report), "enqueue", lambda task, **kwargs: queued.append((task, kwargs))
+    )
     enqueue(tasks.match_report, referral_id=7, item_id=None)
     assert queued == [(tasks.match_report, {"referral_id": 7, "item_id": None})]
     assert not DBTaskResult.objects.exists()

@@ -99,7 +99,9 @@ def test_concurrent_creations_get_distinct_references_without_waiting_for_each_o
             for i in range(per_thread):
                 with transaction.atomic():
                     services.referral_create(
-                        actor=None, source=ReferralSource.PUBLIC, channel=Channel.PUBLIC_FORM,
+                        actor=None,
+                        source=ReferralSource.PUBLIC,
+                        channel=Channel.PUBLIC_FORM,
                         summary=f"Concern {i}: a girl seen getting into a grey car at the allotments.",
                     )
                     if i == 2:

@@ -3,9 +3,9 @@ the police analyst who receives their link alerts."""
 
 from lantern.accounts.models import User
 from lantern.audit.models import AuditEvent
+from lantern.intel.linking.resolution import kinds
 from lantern.intel.linking.services import linking_run
 from lantern.intel.models import Entity, LinkageModel
-from lantern.intel.linking.resolution import kinds
 
 DEMO_ANALYST = "police.analyst"
 

@@ -51,16 +51,23 @@ def place_mentions_geocode(*, seed: int) -> int:
 
     places, areas = demo_gazetteer(seed)
     updated = []
-    for mention in PlaceMention.objects.filter(latitude__isnull=True, referral__isnull=False).exclude(
-            place_type="online").only("id", "name", "address", "postcode"):
+    for mention in (
+        PlaceMention.objects.filter(latitude__isnull=True, referral__isnull=False)
+        .exclude(place_type="online")
+        .only("id", "name", "address", "postcode")
+    ):
         found = places.get(_normalise(mention.name))
         if found is None:
             text = f"{mention.name} {mention.address} {mention.postcode}".lower()
             district = (mention.postcode or "").split(" ")[0].upper()
-            area = next((a for a in areas if a.name.lower() in text or (district and a.district == district)), None)
+            area = next(
+                (a for a in areas if a.name.lower() in text or (district and a.district == district)), None
+            )
             if area is None:
                 continue
-            found = _near(area.lat, area.lon, _normalise(mention.name) or str(mention.pk), borough.AREA_SPREAD)
+            found = _near(
+                area.lat, area.lon, _normalise(mention.name) or str(mention.pk), borough.AREA_SPREAD
+            )
         mention.latitude, mention.longitude = found
         updated.append(mention)
     PlaceMention.objects.bulk_update(updated, ["latitude", "longitude"], batch_size=2000)

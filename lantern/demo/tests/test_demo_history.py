@@ -34,8 +34,11 @@ class RolledBack(Exception):
 def load_and_describe(tmp_path) -> dict:
     """Run `lantern demo` with a short history and gather the facts the tests check; then roll it all back."""
     facts: dict = {}
-    settings = {"VAR_DIR": tmp_path / "var", "AUDIT_CHECKPOINT_DIR": tmp_path / "checkpoints",
-                "DEMO_PASSWORD": PASSWORD}
+    settings = {
+        "VAR_DIR": tmp_path / "var",
+        "AUDIT_CHECKPOINT_DIR": tmp_path / "checkpoints",
+        "DEMO_PASSWORD": PASSWORD,
+    }
     with override_settings(**settings):
         try:
             with transaction.atomic():
@@ -43,7 +46,8 @@ def load_and_describe(tmp_path) -> dict:
                 call_command("demo", *ARGS, stdout=out, stderr=StringIO())
                 facts["output"] = out.getvalue()
                 facts["references"] = list(
-                    Referral.objects.order_by("reference").values_list("reference", flat=True))
+                    Referral.objects.order_by("reference").values_list("reference", flat=True)
+                )
                 facts["statuses"] = Counter(Referral.objects.values_list("status", flat=True))
                 facts["decisions"] = Counter(ReferralDecision.objects.values_list("kind", "sign_off"))
                 facts["escalations"] = Counter(Escalation.objects.values_list("level", "kind", "status"))

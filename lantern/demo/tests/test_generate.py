@@ -15,8 +15,15 @@ from django.core.management import CommandError, call_command
 from lantern.demo import borough, history, vocabulary
 from lantern.demo.population import SIZES, PersonRole, Streams, people
 
-FILES = ("people.csv", "places.csv", "vehicles.csv", "phones.csv", "referrals.csv", "referral_mentions.csv",
-         "ground_truth.json")
+FILES = (
+    "people.csv",
+    "places.csv",
+    "vehicles.csv",
+    "phones.csv",
+    "referrals.csv",
+    "referral_mentions.csv",
+    "ground_truth.json",
+)
 # A current-format mark: region letter, second memory-tag letter (no I, Q, Z), age identifier 02–25 or 51–75,
 # three random letters (no I, Q).
 PLATE = re.compile(r"^[ABCDEFGHKLMNOPRSVWY][A-HJ-PR-Y](0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-5]) [A-HJ-PR-Z]{3}$")
@@ -63,8 +70,12 @@ def test_ground_truth_counts_the_rows(small):
     """The ground truth records the seed, the size and how many rows each file has."""
     truth = json.loads((small / "ground_truth.json").read_text())
     assert (truth["seed"], truth["size"]) == (11, "small")
-    for name, kind in (("people.csv", "people"), ("places.csv", "places"), ("vehicles.csv", "vehicles"),
-                       ("phones.csv", "phones")):
+    for name, kind in (
+        ("people.csv", "people"),
+        ("places.csv", "places"),
+        ("vehicles.csv", "vehicles"),
+        ("phones.csv", "phones"),
+    ):
         rows = read(small / name)
         assert len(rows) == truth["counts"][kind] == truth["files"][name]["rows"]
         assert len(rows) == getattr(SIZES["small"], kind)
@@ -145,15 +156,16 @@ def test_ethnicity_and_sex_are_independent_of_role_on_a_medium_set():
     """On a medium set, ethnicity and sex of persons of concern, children and others differ only by chance."""
     population = list(people(Streams(2026), SIZES["medium"]))
     for attribute in ("ethnicity", "sex"):
-        table = {role: Counter(getattr(p, attribute) for p in population if p.role == role)
-                 for role in PersonRole}
+        table = {
+            role: Counter(getattr(p, attribute) for p in population if p.role == role) for role in PersonRole
+        }
         statistic, df = chi_square(table)
         assert statistic < critical_value(df), (attribute, statistic, critical_value(df))
     # The same check does catch a generator that ties ethnicity to role.
     ordered = sorted(population, key=lambda p: p.ethnicity)
     biased = {
         "first": Counter(p.ethnicity for p in ordered[: len(ordered) // 5]),
-        "rest": Counter(p.ethnicity for p in ordered[len(ordered) // 5:]),
+        "rest": Counter(p.ethnicity for p in ordered[len(ordered) // 5 :]),
     }
     statistic, df = chi_square(biased)
     assert statistic > critical_value(df)
@@ -206,8 +218,15 @@ def test_referrals_file_imports_without_a_bad_row(small, db, settings, tmp_path)
     settings.VAR_DIR = tmp_path / "var"
     call_command("demo", "--no-history", "--password", "lamplit-ferry-crossing-77", stdout=StringIO())
     out, err = StringIO(), StringIO()
-    call_command("import", "referrals", str(small / "referrals.csv"), "--dry-run", "--no-progress",
-                 stdout=out, stderr=err)
+    call_command(
+        "import",
+        "referrals",
+        str(small / "referrals.csv"),
+        "--dry-run",
+        "--no-progress",
+        stdout=out,
+        stderr=err,
+    )
     assert err.getvalue() == ""
     assert f"Checked {SIZES['small'].referrals} rows: {SIZES['small'].referrals} good" in out.getvalue()
 

@@ -6,10 +6,10 @@ from datetime import date, datetime
 import pytest
 
 from lantern.core.calendar import LONDON
+from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.core.vocabulary import PlaceType
 from lantern.demo import history
 from lantern.demo.population import ETHNICITY, SEX, Streams
-from lantern.core.normalise import normalise_phone, normalise_registration
 
 UNTIL = datetime(2026, 6, 30, 17, 0, tzinfo=LONDON)
 
@@ -17,8 +17,9 @@ UNTIL = datetime(2026, 6, 30, 17, 0, tzinfo=LONDON)
 def deseasonalised_ratio(plan: history.HistoryPlan) -> float:
     """Referrals per month inside the window over those outside, each month divided by its seasonal factor."""
     inside = [plan.counts[m] / history.SEASON[m.month] for m in plan.months if plan.volume_change.covers(m)]
-    outside = [plan.counts[m] / history.SEASON[m.month] for m in plan.months[:-1]
-               if not plan.volume_change.covers(m)]
+    outside = [
+        plan.counts[m] / history.SEASON[m.month] for m in plan.months[:-1] if not plan.volume_change.covers(m)
+    ]
     return (sum(inside) / len(inside)) / (sum(outside) / len(outside))
 
 
@@ -50,8 +51,10 @@ def test_seasons_average_to_one_and_summer_is_busiest():
 
 def contents(plan: history.HistoryPlan) -> list[tuple]:
     """What each planned referral says and mentions."""
-    return [(r.key, r.received_at, r.source, r.summary, repr(r.parts()), tuple(r.mentions))
-            for r in plan.referrals()]
+    return [
+        (r.key, r.received_at, r.source, r.summary, repr(r.parts()), tuple(r.mentions))
+        for r in plan.referrals()
+    ]
 
 
 def test_same_seed_same_referrals():
@@ -75,7 +78,14 @@ def test_referrals_cover_every_source_place_type_and_kind_of_part(full_plan):
     _, referrals = full_plan
     assert {r.source for r in referrals} == {"professional", "public", "self"}
     assert {r.agency for r in referrals if r.source == "professional"} == {
-        "police", "education", "health", "csc", "youth_justice", "voluntary", "licensing"}
+        "police",
+        "education",
+        "health",
+        "csc",
+        "youth_justice",
+        "voluntary",
+        "licensing",
+    }
     public = [r for r in referrals if r.source == "public"]
     assert any(r.anonymous for r in public) and any(r.reporter for r in public)
     assert {p["type"] for r in referrals for p in r.places} == set(PlaceType.values)
@@ -104,8 +114,10 @@ def test_every_mention_is_in_a_field_or_in_the_narrative(full_plan):
         fields = {
             "child": [c.get("name") or c.get("description") for c in referral.children],
             "person": [p.get("name") or p.get("nickname") or p.get("description") for p in referral.persons],
-            "vehicle": [v.get("registration") or f"{v.get('colour', '')} {v.get('make', '')}".strip()
-                        for v in referral.vehicles],
+            "vehicle": [
+                v.get("registration") or f"{v.get('colour', '')} {v.get('make', '')}".strip()
+                for v in referral.vehicles
+            ],
             "phone": [p["number"] for p in referral.phones],
             "place": [p["name"] for p in referral.places],
         }

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from lantern.demo.services import borough_load
 from lantern.demo.areas import items as items_demo
+from lantern.demo.services import borough_load
 from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, ItemStatus, MentionOrigin
 
 NETWORK = {
@@ -24,7 +24,9 @@ def borough(db, settings, tmp_path):
     """The demo's agencies and users, and a ground truth with one planted network."""
     settings.VAR_DIR = tmp_path
     (tmp_path / "demo").mkdir()
-    (tmp_path / "demo" / "ground_truth.json").write_text(json.dumps({"networks": [NETWORK]}), encoding="utf-8")
+    (tmp_path / "demo" / "ground_truth.json").write_text(
+        json.dumps({"networks": [NETWORK]}), encoding="utf-8"
+    )
     borough_load(password="synthetic-demo-password-1")
 
 
@@ -45,7 +47,9 @@ def test_demo_items_mention_the_planted_network_and_load_once(borough):
     phones = {(m.number_e164, m.origin) for item in found for m in item.phone_mentions.all()}
     nicknames = {m.nickname for item in found for m in item.person_mentions.all()}
     assert {"YR19KDX", "YR19???"} <= plates and "Smiler" in nicknames
-    assert ("+447700900123", MentionOrigin.FREE_TEXT) in phones, "a partner's report gives the number in its text"
+    assert ("+447700900123", MentionOrigin.FREE_TEXT) in phones, (
+        "a partner's report gives the number in its text"
+    )
     count = found.count()
     assert items_demo.demo_load(seed=7, loaded=None) == [f"Intelligence items: {count} already loaded."]
     assert IntelligenceItem.objects.count() == count

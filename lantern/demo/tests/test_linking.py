@@ -14,9 +14,9 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from lantern.accounts.models import User
-from lantern.intake.services import referral_create
-from lantern.intel.models import AlertKind, Entity, LinkAlert, LinkageModel, VehicleMention
 from lantern.core.normalise import normalise_registration
+from lantern.intake.services import referral_create
+from lantern.intel.models import AlertKind, Entity, LinkageModel, LinkAlert, VehicleMention
 
 pytestmark = pytest.mark.django_db
 ARGS = ("--seed", "3", "--since", "2026-05", "--until", "2026-06-30T16:00", "--per-month", "8")
@@ -31,8 +31,13 @@ def report(actor, **parts):
     from django.db import connection
 
     with transaction.atomic():
-        referral, _secret = referral_create(actor=actor, source="professional", channel="web",
-                                            summary="Girls seen getting into a car late at night.", **parts)
+        referral, _secret = referral_create(
+            actor=actor,
+            source="professional",
+            channel="web",
+            summary="Girls seen getting into a car late at night.",
+            **parts,
+        )
     for _sid, callback, _robust in list(connection.run_on_commit):
         callback()
     return referral
@@ -43,8 +48,12 @@ def facts(django_db_setup, django_db_blocker, tmp_path_factory):
     """Load the demo, then send one report about a planted network's car and one unrelated report."""
     tmp = tmp_path_factory.mktemp("demo")
     found: dict = {}
-    with django_db_blocker.unblock(), override_settings(VAR_DIR=tmp / "var", AUDIT_CHECKPOINT_DIR=tmp / "cp",
-                                                        DEMO_PASSWORD="lamplit-ferry-crossing-77"):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            VAR_DIR=tmp / "var", AUDIT_CHECKPOINT_DIR=tmp / "cp", DEMO_PASSWORD="lamplit-ferry-crossing-77"
+        ),
+    ):
         try:
             with transaction.atomic():
                 out = StringIO()
@@ -60,8 +69,9 @@ def facts(django_db_setup, django_db_blocker, tmp_path_factory):
                         if entity["kind"] != "vehicle":
                             continue
                         plate = normalise_registration(entity["value"]).normalised
-                        mention = VehicleMention.objects.filter(registration_normalised=plate,
-                                                                entity__network__isnull=False).first()
+                        mention = VehicleMention.objects.filter(
+                            registration_normalised=plate, entity__network__isnull=False
+                        ).first()
                         if mention is not None:
                             planted = (entity["value"], mention.entity)
                             break
@@ -73,15 +83,24 @@ def facts(django_db_setup, django_db_blocker, tmp_path_factory):
                     found["owner"] = vehicle.owner
                     found["network_size"] = Entity.objects.filter(network=vehicle.network).count()
                     before = LinkAlert.objects.count()
-                    referral = report(worker, children=[{"name": "Tegan Wilde", "age": 14}],
-                                      vehicles=[{"registration": plate.lower().replace(" ", "")}])
-                    found["alerts"] = list(LinkAlert.objects.filter(referral=referral).values("recipient_id", "kind"))
-                    found["alert_texts"] = [r["text"] for a in LinkAlert.objects.filter(referral=referral)
-                                            for r in a.reasons]
+                    referral = report(
+                        worker,
+                        children=[{"name": "Tegan Wilde", "age": 14}],
+                        vehicles=[{"registration": plate.lower().replace(" ", "")}],
+                    )
+                    found["alerts"] = list(
+                        LinkAlert.objects.filter(referral=referral).values("recipient_id", "kind")
+                    )
+                    found["alert_texts"] = [
+                        r["text"] for a in LinkAlert.objects.filter(referral=referral) for r in a.reasons
+                    ]
                     found["new_alerts"] = LinkAlert.objects.count() - before
                     found["plate"] = plate
-                unrelated = report(worker, children=[{"name": "Orla Quennell", "age": 9}],
-                                   vehicles=[{"registration": "ZZ99 QQQ"}])
+                unrelated = report(
+                    worker,
+                    children=[{"name": "Orla Quennell", "age": 9}],
+                    vehicles=[{"registration": "ZZ99 QQQ"}],
+                )
                 found["unrelated_alerts"] = LinkAlert.objects.filter(referral=unrelated).count()
                 found["analyst"] = analyst
                 raise RolledBack
@@ -104,7 +123,9 @@ def test_a_report_of_a_planted_networks_car_alerts_the_analyst_with_reasons(fact
     alert = facts["alerts"][0]
     assert alert["recipient_id"] == facts["analyst"].pk and alert["kind"] == AlertKind.JOINED_NETWORK
     plate = facts["plate"].replace(" ", "")
-    assert any(plate in text.replace(" ", "") and "Same registration mark" in text for text in facts["alert_texts"])
+    assert any(
+        plate in text.replace(" ", "") and "Same registration mark" in text for text in facts["alert_texts"]
+    )
 
 
 def test_an_unrelated_report_raises_no_alert(facts):

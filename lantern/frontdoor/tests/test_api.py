@@ -8,8 +8,8 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.api import api
 from lantern.casework.models import AgencyTask
 from lantern.core.testing import UserFactory
-from lantern.intake.models import ReferralDecision, ReferralStatus, Screening
 from lantern.frontdoor.tests.support import make_borough, make_referral
+from lantern.intake.models import ReferralDecision, ReferralStatus, Screening
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from lantern.accounts.models import AgencyKind
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import AgencyTask
 from lantern.frontdoor import services as decisions
+from lantern.frontdoor.screening import DEFAULT_TOOL, active_tool
+from lantern.frontdoor.tests.support import make_borough, make_referral
 from lantern.frontdoor.views import clock_for
 from lantern.intake.models import (
     Referral,
@@ -22,8 +24,6 @@ from lantern.intake.models import (
     ScreeningTool,
     SignOff,
 )
-from lantern.frontdoor.screening import DEFAULT_TOOL, active_tool
-from lantern.frontdoor.tests.support import make_borough, make_referral
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from lantern.casework import routing
 from lantern.core.exceptions import Invalid
 from lantern.core.vocabulary import Ethnicity
-from lantern.frontdoor import services as decisions
 from lantern.frontdoor import screening
-from lantern.intake.models import ReferralDecision, RiskLevel, Screening, ScreeningTool
+from lantern.frontdoor import services as decisions
 from lantern.frontdoor.screening import DEFAULT_TOOL, ToolConfig, active_tool, score, screening_tool_publish
 from lantern.frontdoor.tests.support import make_borough, make_referral
+from lantern.intake.models import ReferralDecision, RiskLevel, Screening, ScreeningTool
 
 CONFIG = ToolConfig.parse(DEFAULT_TOOL)
 CODES = [i.code for i in CONFIG.indicators]

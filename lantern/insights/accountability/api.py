@@ -133,8 +133,11 @@ class AccountabilityOut(Schema):
 
 
 @router.get(
-    "/insights/accountability", response={200: AccountabilityOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-    summary="Accountability figures for a period", operation_id="insights_accountability", by_alias=True,
+    "/insights/accountability",
+    response={200: AccountabilityOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Accountability figures for a period",
+    operation_id="insights_accountability",
+    by_alias=True,
 )
 def accountability_figures(request, period: Query[PeriodQuery]):
     """Per agency and team: referrals received, decisions within one working day, time to acknowledge and
@@ -146,7 +149,11 @@ def accountability_figures(request, period: Query[PeriodQuery]):
     default = accountability.default_period(on=on)
     checked = accountability.period_check(period.start or default.start, period.end or default.end, on=on)
     figures = accountability.accountability_for_user(user=user, period=checked)
-    events.accountability_viewed(actor=user, start=checked.start, end=checked.end,
-                                 agencies=[a.agency_code for a in figures.agencies], via="api")
+    events.accountability_viewed(
+        actor=user,
+        start=checked.start,
+        end=checked.end,
+        agencies=[a.agency_code for a in figures.agencies],
+        via="api",
+    )
     return asdict(figures)
-

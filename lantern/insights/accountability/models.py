@@ -20,8 +20,12 @@ class AccountabilityFacts(models.Model):
     told to the reporter). Front-door decisions count against the agency and team of the person who decided.
     """
 
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     # The partnership-wide row only
     referrals_received = models.PositiveIntegerField(default=0)

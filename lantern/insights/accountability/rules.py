@@ -36,4 +36,6 @@ can_view_accountability_agency = register(
     "can_view_accountability_agency", is_partnership_lead | (is_agency_manager & manages_agency)
 )
 can_view_partnership_figures = register("can_view_partnership_figures", is_partnership_lead)
-can_view_data_quality = register("can_view_data_quality", is_partnership_lead | (is_agency_manager & has_agency))
+can_view_data_quality = register(
+    "can_view_data_quality", is_partnership_lead | (is_agency_manager & has_agency)
+)

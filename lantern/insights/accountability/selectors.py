@@ -40,12 +40,23 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from lantern.accounts.models import Agency, Role, Team, User
-from lantern.casework.models import AgencyTask, Escalation, EscalationKind, EscalationStatus, TaskOutcome, TaskStatus
+from lantern.casework.models import (
+    AgencyTask,
+    Escalation,
+    EscalationKind,
+    EscalationStatus,
+    TaskOutcome,
+    TaskStatus,
+)
 from lantern.casework.selectors import overdue_q
 from lantern.core import policy
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
-from lantern.insights.accountability.models import AccountabilityDay, AccountabilityMonth, AccountabilityRefresh
+from lantern.insights.accountability.models import (
+    AccountabilityDay,
+    AccountabilityMonth,
+    AccountabilityRefresh,
+)
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
 
 EARLIEST = date(2000, 1, 1)
@@ -64,14 +75,29 @@ KIND_FIELDS = {
     EscalationKind.DISAGREEMENT: "escalations_disagreement",
 }
 COUNT_FIELDS = (
-    "referrals_received", "referrals_closed", "outcomes_fed_back",
-    "decisions_made", "decisions_within_day", "decisions_nfa",
-    "tasks_received", "tasks_acknowledged", "tasks_acknowledged_late", "tasks_completed", "tasks_completed_late",
+    "referrals_received",
+    "referrals_closed",
+    "outcomes_fed_back",
+    "decisions_made",
+    "decisions_within_day",
+    "decisions_nfa",
+    "tasks_received",
+    "tasks_acknowledged",
+    "tasks_acknowledged_late",
+    "tasks_completed",
+    "tasks_completed_late",
     "tasks_no_action",
-    "escalations_level_1", "escalations_level_2", "escalations_level_3",
+    "escalations_level_1",
+    "escalations_level_2",
+    "escalations_level_3",
     *KIND_FIELDS.values(),
-    "resolved_level_1", "resolved_level_2", "resolved_level_3",
-    "resolved_by_team_manager", "resolved_by_service_manager", "resolved_by_partnership_lead", "resolved_by_other",
+    "resolved_level_1",
+    "resolved_level_2",
+    "resolved_level_3",
+    "resolved_by_team_manager",
+    "resolved_by_service_manager",
+    "resolved_by_partnership_lead",
+    "resolved_by_other",
 )
 DURATION_FIELDS = ("ack_seconds", "complete_seconds", "resolve_seconds")
 
@@ -123,7 +149,9 @@ def presets(*, on: date) -> list[Preset]:
     """The periods offered as one-click choices, relative to the day `on`."""
     this_quarter = _quarter_start(on)
     last_quarter_end = this_quarter - timedelta(days=1)
-    year_ago = on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else date(on.year - 1, 2, 28)
+    year_ago = (
+        on.replace(year=on.year - 1) if not (on.month == 2 and on.day == 29) else date(on.year - 1, 2, 28)
+    )
     return [
         Preset("this_quarter", "This quarter", this_quarter, on),
         Preset("last_quarter", "Last quarter", _quarter_start(last_quarter_end), last_quarter_end),
@@ -254,22 +282,32 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
     def in_range(field_name: str) -> Q:
         return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
 
-    scoped = (lambda qs, path="agency_id": qs) if agency_ids is None else (
-        lambda qs, path="agency_id": qs.filter(**{f"{path}__in": agency_ids})
+    scoped = (
+        (lambda qs, path="agency_id": qs)
+        if agency_ids is None
+        else (lambda qs, path="agency_id": qs.filter(**{f"{path}__in": agency_ids}))
     )
     if agency_ids is None:
         referrals = Referral.objects.all()
         for (received_at,) in rows(referrals.filter(in_range("received_at")), "received_at"):
             facts[key(received_at, None, None)].add("referrals_received")
-        closed = referrals.filter(in_range("closed_at"), status__in=CLOSED_STATUSES).annotate(told=_fed_back_flag())
+        closed = referrals.filter(in_range("closed_at"), status__in=CLOSED_STATUSES).annotate(
+            told=_fed_back_flag()
+        )
         for closed_at, told in rows(closed, "closed_at", "told"):
             facts[key(closed_at, None, None)].add("referrals_closed")
             if told:
                 facts[key(closed_at, None, None)].add("outcomes_fed_back")
-    decided = scoped(Referral.objects.filter(in_range("decided_at"), decision__isnull=False),
-                     "decision__decided_by__agency_id")
+    decided = scoped(
+        Referral.objects.filter(in_range("decided_at"), decision__isnull=False),
+        "decision__decided_by__agency_id",
+    )
     for decided_at, due_at, kind, agency_id, team_id in rows(
-        decided, "decided_at", "decision_due_at", "decision__kind", "decision__decided_by__agency_id",
+        decided,
+        "decided_at",
+        "decision_due_at",
+        "decision__kind",
+        "decision__decided_by__agency_id",
         "decision__decided_by__team_id",
     ):
         totals = facts[key(decided_at, agency_id, team_id)]
@@ -280,12 +318,17 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         if kind == DecisionKind.NO_FURTHER_ACTION:
             totals.add("decisions_nfa")
     tasks = scoped(AgencyTask.objects.all())
-    for created_at, agency_id, team_id in rows(tasks.filter(in_range("created_at")), "created_at",
-                                               "agency_id", "team_id"):
+    for created_at, agency_id, team_id in rows(
+        tasks.filter(in_range("created_at")), "created_at", "agency_id", "team_id"
+    ):
         facts[key(created_at, agency_id, team_id)].add("tasks_received")
     acknowledged: dict = defaultdict(list)
     for at, created_at, due_at, agency_id, team_id in rows(
-        tasks.filter(in_range("acknowledged_at")), "acknowledged_at", "created_at", "ack_due_at", "agency_id",
+        tasks.filter(in_range("acknowledged_at")),
+        "acknowledged_at",
+        "created_at",
+        "ack_due_at",
+        "agency_id",
         "team_id",
     ):
         k = key(at, agency_id, team_id)
@@ -294,7 +337,12 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         acknowledged[k].append(_seconds(at, created_at))
     completed: dict = defaultdict(list)
     for at, created_at, due_at, outcome, agency_id, team_id in rows(
-        tasks.filter(in_range("completed_at")), "completed_at", "created_at", "due_at", "outcome", "agency_id",
+        tasks.filter(in_range("completed_at")),
+        "completed_at",
+        "created_at",
+        "due_at",
+        "outcome",
+        "agency_id",
         "team_id",
     ):
         k = key(at, agency_id, team_id)
@@ -304,21 +352,35 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         completed[k].append(_seconds(at, created_at))
     escalations = scoped(Escalation.objects.all())
     for at, agency_id, team_id, level, kind in rows(
-        escalations.filter(in_range("raised_at")), "raised_at", "agency_id", "task__team_id", "level", "kind",
+        escalations.filter(in_range("raised_at")),
+        "raised_at",
+        "agency_id",
+        "task__team_id",
+        "level",
+        "kind",
     ):
         k = key(at, agency_id, team_id)
         facts[k].add(f"escalations_level_{level}")
         facts[k].add(KIND_FIELDS[kind])
     resolved: dict = defaultdict(list)
     for at, raised_at, agency_id, team_id, level, role in rows(
-        escalations.filter(in_range("resolved_at"), status=EscalationStatus.RESOLVED), "resolved_at",
-        "raised_at", "agency_id", "task__team_id", "level", "resolved_by__role",
+        escalations.filter(in_range("resolved_at"), status=EscalationStatus.RESOLVED),
+        "resolved_at",
+        "raised_at",
+        "agency_id",
+        "task__team_id",
+        "level",
+        "resolved_by__role",
     ):
         k = key(at, agency_id, team_id)
         facts[k].add(f"resolved_level_{level}")
         facts[k].add(RESOLVER_FIELDS.get(role, "resolved_by_other"))
         resolved[k].append(_seconds(at, raised_at))
-    for name, found in (("ack_seconds", acknowledged), ("complete_seconds", completed), ("resolve_seconds", resolved)):
+    for name, found in (
+        ("ack_seconds", acknowledged),
+        ("complete_seconds", completed),
+        ("resolve_seconds", resolved),
+    ):
         for k, values in found.items():
             facts[k].durations[name].append(np.asarray(values, dtype=SECONDS))
     return facts
@@ -352,8 +414,9 @@ def _first_event_day() -> date | None:
 
 
 @transaction.atomic
-def accountability_refresh(*, start: date | None = None, end: date | None = None, now: datetime | None = None,
-                           rebuild: bool = False) -> RefreshResult:
+def accountability_refresh(
+    *, start: date | None = None, end: date | None = None, now: datetime | None = None, rebuild: bool = False
+) -> RefreshResult:
     """Rebuild the fact rows for the days [start, end]. Idempotent: the days' old rows are replaced in one
     transaction. By default it does nothing if the table is complete through yesterday, and otherwise rebuilds
     from the day before its last complete day (or the first referral) to yesterday, so that records written just
@@ -369,7 +432,9 @@ def accountability_refresh(*, start: date | None = None, end: date | None = None
     if start is None:
         if state.complete_through is not None and state.complete_through >= end:
             return RefreshResult(None, None, 0, state.complete_through)
-        start = (state.complete_through - timedelta(days=1)) if state.complete_through else (first or yesterday)
+        start = (
+            (state.complete_through - timedelta(days=1)) if state.complete_through else (first or yesterday)
+        )
     if first is not None:
         start = max(start, first)
     if first is None or start > end:
@@ -384,12 +449,16 @@ def accountability_refresh(*, start: date | None = None, end: date | None = None
         # A calendar year at a time: few scans of the big tables, and a year's events fit in memory.
         chunk_end = min(end, date(chunk_start.year, 12, 31))
         facts = _collect(day_start(chunk_start), day_start(chunk_end + timedelta(days=1)))
-        batch = [_fact_row(AccountabilityDay, {"day": day}, agency_id, team_id, totals)
-                 for (day, agency_id, team_id), totals in facts.items()]
+        batch = [
+            _fact_row(AccountabilityDay, {"day": day}, agency_id, team_id, totals)
+            for (day, agency_id, team_id), totals in facts.items()
+        ]
         AccountabilityDay.objects.bulk_create(batch, batch_size=1000)
         rows += len(batch)
         chunk_start = chunk_end + timedelta(days=1)
-    covers_start = start <= first if state.complete_through is None else start <= state.complete_through + timedelta(1)
+    covers_start = (
+        start <= first if state.complete_through is None else start <= state.complete_through + timedelta(1)
+    )
     if covers_start and (state.complete_through is None or end > state.complete_through):
         state.complete_through = end
     _roll_up_months(start, end, through=state.complete_through)
@@ -422,8 +491,10 @@ def _roll_up_months(start: date, end: date, *, through: date | None) -> None:
     month = first
     while through is not None and month <= end and _next_month(month) - timedelta(days=1) <= through:
         days = AccountabilityDay.objects.filter(day__gte=month, day__lt=_next_month(month))
-        batch += [_fact_row(AccountabilityMonth, {"month": month}, agency_id, team_id, totals)
-                  for (agency_id, team_id), totals in _add_rows(defaultdict(Totals), days).items()]
+        batch += [
+            _fact_row(AccountabilityMonth, {"month": month}, agency_id, team_id, totals)
+            for (agency_id, team_id), totals in _add_rows(defaultdict(Totals), days).items()
+        ]
         month = _next_month(month)
     AccountabilityMonth.objects.bulk_create(batch, batch_size=500)
 
@@ -442,23 +513,31 @@ class Live:
 
 def _live(*, now: datetime, agency_ids=None) -> Live:
     # `status IN (...)` rather than `<> completed`, so that the (status, clock) indexes serve it.
-    tasks = AgencyTask.objects.filter(status__in=(TaskStatus.AWAITING_ACKNOWLEDGEMENT, TaskStatus.ACKNOWLEDGED))
+    tasks = AgencyTask.objects.filter(
+        status__in=(TaskStatus.AWAITING_ACKNOWLEDGEMENT, TaskStatus.ACKNOWLEDGED)
+    )
     escalations = Escalation.objects.filter(status=EscalationStatus.OPEN)
     if agency_ids is not None:
-        tasks, escalations = tasks.filter(agency_id__in=agency_ids), escalations.filter(agency_id__in=agency_ids)
+        tasks, escalations = (
+            tasks.filter(agency_id__in=agency_ids),
+            escalations.filter(agency_id__in=agency_ids),
+        )
     open_tasks, overdue = {}, {}
     # Counting a column of the open-task index (never null), not the primary key, lets the count be read from the
     # index alone (`task_open_idx`).
-    for row in tasks.values("agency_id", "team_id").annotate(
-        n=Count("agency_id"), overdue=Count("agency_id", filter=overdue_q(now))
-    ).order_by():
+    for row in (
+        tasks.values("agency_id", "team_id")
+        .annotate(n=Count("agency_id"), overdue=Count("agency_id", filter=overdue_q(now)))
+        .order_by()
+    ):
         open_tasks[(row["agency_id"], row["team_id"])] = row["n"]
         overdue[(row["agency_id"], row["team_id"])] = row["overdue"]
     open_escalations: dict = defaultdict(int)
     for row in escalations.values("agency_id", "task__team_id", "level").annotate(n=Count("pk")).order_by():
         open_escalations[(row["agency_id"], row["task__team_id"], row["level"])] += row["n"]
     undecided = Referral.objects.filter(status=ReferralStatus.RECEIVED).aggregate(
-        waiting=Count("pk"), overdue=Count("pk", filter=Q(decision_due_at__lte=now)))
+        waiting=Count("pk"), overdue=Count("pk", filter=Q(decision_due_at__lte=now))
+    )
     return Live(open_tasks, overdue, dict(open_escalations), undecided["waiting"], undecided["overdue"])
 
 
@@ -479,15 +558,17 @@ def _add_rows(totals: dict, rows: QuerySet, *, durations: bool = True) -> dict:
     counts, kinds = len(COUNT_FIELDS), DURATION_FIELDS if durations else ()
     for row in rows.values_list("agency_id", "team_id", *COUNT_FIELDS, *kinds).order_by():
         t = totals[(row[0], row[1])]
-        for name, n in zip(COUNT_FIELDS, row[2:2 + counts], strict=True):
+        for name, n in zip(COUNT_FIELDS, row[2 : 2 + counts], strict=True):
             t.counts[name] += n
-        for name, blob in zip(kinds, row[2 + counts:], strict=True):
+        for name, blob in zip(kinds, row[2 + counts :], strict=True):
             if blob:
                 t.durations[name].append(_unpack(blob))
     return totals
 
 
-def _totals_from_table(period: Period, *, through: date, agency_ids, durations: bool = True) -> dict[Key, Totals]:
+def _totals_from_table(
+    period: Period, *, through: date, agency_ids, durations: bool = True
+) -> dict[Key, Totals]:
     """The period's totals up to `through`: its whole months from the month rows, the rest from the day rows."""
     months, ragged = _spans(period.start, min(period.end, through))
     parts = []
@@ -500,12 +581,15 @@ def _totals_from_table(period: Period, *, through: date, agency_ids, durations: 
         parts.append(AccountabilityDay.objects.filter(days))
     totals: dict[Key, Totals] = defaultdict(Totals)
     for rows in parts:
-        _add_rows(totals, rows if agency_ids is None else rows.filter(agency_id__in=agency_ids), durations=durations)
+        _add_rows(
+            totals, rows if agency_ids is None else rows.filter(agency_id__in=agency_ids), durations=durations
+        )
     return totals
 
 
-def _period_totals(period: Period, *, now: datetime, agency_ids, durations: bool = True
-                   ) -> tuple[dict[Key, Totals], date | None]:
+def _period_totals(
+    period: Period, *, now: datetime, agency_ids, durations: bool = True
+) -> tuple[dict[Key, Totals], date | None]:
     """The period's totals by agency and team: from the fact table, with days not yet in it (normally today)
     computed live; and the first day computed live (None if none was)."""
     state = AccountabilityRefresh.objects.filter(pk=1).values_list("complete_through", flat=True).first()
@@ -516,14 +600,16 @@ def _period_totals(period: Period, *, now: datetime, agency_ids, durations: bool
         live_from = state + timedelta(days=1)
     if live_from > period.end:
         return totals, None
-    for k, t in _collect(day_start(live_from), min(period.bounds[1], now), agency_ids=agency_ids,
-                         by_day=False).items():
+    for k, t in _collect(
+        day_start(live_from), min(period.bounds[1], now), agency_ids=agency_ids, by_day=False
+    ).items():
         totals[k].merge(t)
     return totals, live_from
 
 
-def accountability_figures(*, start: date, end: date, now: datetime | None = None,
-                           agency_ids=None) -> "AccountabilityFigures":
+def accountability_figures(
+    *, start: date, end: date, now: datetime | None = None, agency_ids=None
+) -> "AccountabilityFigures":
     """The figures for a period from the fact table, with days not yet in it (normally today) computed live.
 
     `agency_ids` limits the figures to those agencies; None gives every agency and the partnership-wide figures.
@@ -531,12 +617,14 @@ def accountability_figures(*, start: date, end: date, now: datetime | None = Non
     now = now or timezone.now()
     period = Period(start, end)
     totals, live_from = _period_totals(period, now=now, agency_ids=agency_ids)
-    return _figures(period, totals, _live(now=now, agency_ids=agency_ids), agency_ids=agency_ids,
-                    live_from=live_from)
+    return _figures(
+        period, totals, _live(now=now, agency_ids=agency_ids), agency_ids=agency_ids, live_from=live_from
+    )
 
 
-def accountability_figures_raw(*, start: date, end: date, now: datetime | None = None,
-                               agency_ids=None) -> "AccountabilityFigures":
+def accountability_figures_raw(
+    *, start: date, end: date, now: datetime | None = None, agency_ids=None
+) -> "AccountabilityFigures":
     """The same figures by plain ORM aggregation over the raw tables (no fact table): for the benchmark."""
     now = now or timezone.now()
     period = Period(start, end)
@@ -561,62 +649,99 @@ def accountability_figures_raw(*, start: date, end: date, now: datetime | None =
             t.add("referrals_received", referral["received"])
             t.add("referrals_closed", referral["closed"])
             t.add("outcomes_fed_back", referral["told"])
-    decisions = scope(Referral.objects.filter(between("decided_at"), decision__isnull=False),
-                      "decision__decided_by__agency_id")
-    for row in decisions.values(a=F("decision__decided_by__agency_id"), t=F("decision__decided_by__team_id")).annotate(
-        made=Count("pk"), within=Count("pk", filter=Q(decided_at__lte=F("decision_due_at"))),
-        nfa=Count("pk", filter=Q(decision__kind=DecisionKind.NO_FURTHER_ACTION)),
-    ).order_by():
+    decisions = scope(
+        Referral.objects.filter(between("decided_at"), decision__isnull=False),
+        "decision__decided_by__agency_id",
+    )
+    for row in (
+        decisions.values(a=F("decision__decided_by__agency_id"), t=F("decision__decided_by__team_id"))
+        .annotate(
+            made=Count("pk"),
+            within=Count("pk", filter=Q(decided_at__lte=F("decision_due_at"))),
+            nfa=Count("pk", filter=Q(decision__kind=DecisionKind.NO_FURTHER_ACTION)),
+        )
+        .order_by()
+    ):
         t = totals[(row["a"], row["t"])]
         t.add("decisions_made", row["made"])
         t.add("decisions_within_day", row["within"])
         t.add("decisions_nfa", row["nfa"])
     tasks = scope(AgencyTask.objects.all())
-    for row in tasks.filter(between("created_at")).values("agency_id", "team_id").annotate(n=Count("pk")).order_by():
+    for row in (
+        tasks.filter(between("created_at")).values("agency_id", "team_id").annotate(n=Count("pk")).order_by()
+    ):
         totals[(row["agency_id"], row["team_id"])].add("tasks_received", row["n"])
-    for row in tasks.filter(between("acknowledged_at")).values("agency_id", "team_id").annotate(
-        n=Count("pk"), late=Count("pk", filter=Q(acknowledged_at__gt=F("ack_due_at"))),
-    ).order_by():
+    for row in (
+        tasks.filter(between("acknowledged_at"))
+        .values("agency_id", "team_id")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(acknowledged_at__gt=F("ack_due_at"))),
+        )
+        .order_by()
+    ):
         t = totals[(row["agency_id"], row["team_id"])]
         t.add("tasks_acknowledged", row["n"])
         t.add("tasks_acknowledged_late", row["late"])
-    for row in tasks.filter(between("completed_at")).values("agency_id", "team_id").annotate(
-        n=Count("pk"), late=Count("pk", filter=Q(completed_at__gt=F("due_at"))),
-        no_action=Count("pk", filter=Q(outcome=TaskOutcome.NO_ACTION_FOR_AGENCY)),
-    ).order_by():
+    for row in (
+        tasks.filter(between("completed_at"))
+        .values("agency_id", "team_id")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(completed_at__gt=F("due_at"))),
+            no_action=Count("pk", filter=Q(outcome=TaskOutcome.NO_ACTION_FOR_AGENCY)),
+        )
+        .order_by()
+    ):
         t = totals[(row["agency_id"], row["team_id"])]
         t.add("tasks_completed", row["n"])
         t.add("tasks_completed_late", row["late"])
         t.add("tasks_no_action", row["no_action"])
     escalations = scope(Escalation.objects.all())
-    for row in escalations.filter(between("raised_at")).values("agency_id", "task__team_id", "level", "kind").annotate(
-        n=Count("pk")
-    ).order_by():
+    for row in (
+        escalations.filter(between("raised_at"))
+        .values("agency_id", "task__team_id", "level", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         t = totals[(row["agency_id"], row["task__team_id"])]
         t.add(f"escalations_level_{row['level']}", row["n"])
         t.add(KIND_FIELDS[row["kind"]], row["n"])
-    for row in escalations.filter(between("resolved_at"), status=EscalationStatus.RESOLVED).values(
-        "agency_id", "task__team_id", "level", "resolved_by__role"
-    ).annotate(n=Count("pk")).order_by():
+    for row in (
+        escalations.filter(between("resolved_at"), status=EscalationStatus.RESOLVED)
+        .values("agency_id", "task__team_id", "level", "resolved_by__role")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         t = totals[(row["agency_id"], row["task__team_id"])]
         t.add(f"resolved_level_{row['level']}", row["n"])
         t.add(RESOLVER_FIELDS.get(row["resolved_by__role"], "resolved_by_other"), row["n"])
     # Percentiles have no portable SQL aggregate: fetch the durations and rank them.
     for name, queryset, fields in (
-        ("ack_seconds", tasks.filter(between("acknowledged_at")), ("agency_id", "team_id", "acknowledged_at",
-                                                                   "created_at")),
-        ("complete_seconds", tasks.filter(between("completed_at")), ("agency_id", "team_id", "completed_at",
-                                                                     "created_at")),
-        ("resolve_seconds", escalations.filter(between("resolved_at"), status=EscalationStatus.RESOLVED),
-         ("agency_id", "task__team_id", "resolved_at", "raised_at")),
+        (
+            "ack_seconds",
+            tasks.filter(between("acknowledged_at")),
+            ("agency_id", "team_id", "acknowledged_at", "created_at"),
+        ),
+        (
+            "complete_seconds",
+            tasks.filter(between("completed_at")),
+            ("agency_id", "team_id", "completed_at", "created_at"),
+        ),
+        (
+            "resolve_seconds",
+            escalations.filter(between("resolved_at"), status=EscalationStatus.RESOLVED),
+            ("agency_id", "task__team_id", "resolved_at", "raised_at"),
+        ),
     ):
         found: dict = defaultdict(list)
         for agency_id, team_id, later, earlier in queryset.values_list(*fields).iterator(10000):
             found[(agency_id, team_id)].append(_seconds(later, earlier))
         for k, values in found.items():
             totals[k].durations[name].append(np.asarray(values, dtype=SECONDS))
-    return _figures(period, totals, _live(now=now, agency_ids=agency_ids), agency_ids=agency_ids,
-                    live_from=period.start)
+    return _figures(
+        period, totals, _live(now=now, agency_ids=agency_ids), agency_ids=agency_ids, live_from=period.start
+    )
 
 
 # The figures as shown
@@ -732,28 +857,47 @@ def _unit(agency: Agency, team: Team | None, t: Totals, live: Live, keys: list[K
     resolved = c["resolved_level_1"] + c["resolved_level_2"] + c["resolved_level_3"]
     escalations = EscalationFigures(
         raised=c["escalations_level_1"] + c["escalations_level_2"] + c["escalations_level_3"],
-        level_1=c["escalations_level_1"], level_2=c["escalations_level_2"], level_3=c["escalations_level_3"],
-        not_acknowledged=c["escalations_not_acknowledged"], not_completed=c["escalations_not_completed"],
-        decision_overdue=c["escalations_decision_overdue"], disagreement=c["escalations_disagreement"],
-        resolved=resolved, resolved_level_1=c["resolved_level_1"], resolved_level_2=c["resolved_level_2"],
-        resolved_level_3=c["resolved_level_3"], resolved_by_team_manager=c["resolved_by_team_manager"],
+        level_1=c["escalations_level_1"],
+        level_2=c["escalations_level_2"],
+        level_3=c["escalations_level_3"],
+        not_acknowledged=c["escalations_not_acknowledged"],
+        not_completed=c["escalations_not_completed"],
+        decision_overdue=c["escalations_decision_overdue"],
+        disagreement=c["escalations_disagreement"],
+        resolved=resolved,
+        resolved_level_1=c["resolved_level_1"],
+        resolved_level_2=c["resolved_level_2"],
+        resolved_level_3=c["resolved_level_3"],
+        resolved_by_team_manager=c["resolved_by_team_manager"],
         resolved_by_service_manager=c["resolved_by_service_manager"],
-        resolved_by_partnership_lead=c["resolved_by_partnership_lead"], resolved_by_other=c["resolved_by_other"],
-        time_to_resolve=duration_of(t.values("resolve_seconds")), open_now=open_escalations,
+        resolved_by_partnership_lead=c["resolved_by_partnership_lead"],
+        resolved_by_other=c["resolved_by_other"],
+        time_to_resolve=duration_of(t.values("resolve_seconds")),
+        open_now=open_escalations,
     )
     return dict(
-        agency_id=agency.pk, agency_code=agency.code, agency_name=agency.name,
-        team_id=team.pk if team else None, team_name=team.name if team else "",
-        referrals_received=c["tasks_received"], decisions_made=c["decisions_made"],
+        agency_id=agency.pk,
+        agency_code=agency.code,
+        agency_name=agency.name,
+        team_id=team.pk if team else None,
+        team_name=team.name if team else "",
+        referrals_received=c["tasks_received"],
+        decisions_made=c["decisions_made"],
         decisions_within_day=c["decisions_within_day"],
         decisions_within_day_percent=percent(c["decisions_within_day"], c["decisions_made"]),
-        decisions_nfa=c["decisions_nfa"], nfa_percent=percent(c["decisions_nfa"], c["decisions_made"]),
-        tasks_acknowledged=c["tasks_acknowledged"], acknowledged_late=c["tasks_acknowledged_late"],
+        decisions_nfa=c["decisions_nfa"],
+        nfa_percent=percent(c["decisions_nfa"], c["decisions_made"]),
+        tasks_acknowledged=c["tasks_acknowledged"],
+        acknowledged_late=c["tasks_acknowledged_late"],
         time_to_acknowledge=duration_of(t.values("ack_seconds")),
-        tasks_completed=c["tasks_completed"], completed_late=c["tasks_completed_late"],
+        tasks_completed=c["tasks_completed"],
+        completed_late=c["tasks_completed_late"],
         time_to_complete=duration_of(t.values("complete_seconds")),
-        no_action=c["tasks_no_action"], no_action_percent=percent(c["tasks_no_action"], c["tasks_completed"]),
-        open_now=open_now, overdue_now=overdue_now, overdue_percent=percent(overdue_now, open_now),
+        no_action=c["tasks_no_action"],
+        no_action_percent=percent(c["tasks_no_action"], c["tasks_completed"]),
+        open_now=open_now,
+        overdue_now=overdue_now,
+        overdue_percent=percent(overdue_now, open_now),
         escalations=escalations,
     )
 
@@ -763,8 +907,9 @@ def _sort_key(agency: AgencyFigures):
     return (p90 is None, -(p90 or 0), agency.agency_name)
 
 
-def _figures(period: Period, totals: dict[Key, Totals], live: Live, *, agency_ids,
-             live_from: date | None) -> AccountabilityFigures:
+def _figures(
+    period: Period, totals: dict[Key, Totals], live: Live, *, agency_ids, live_from: date | None
+) -> AccountabilityFigures:
     keys = {k for k in totals if k[0] is not None}
     keys |= {k for k in live.open_tasks if k[0] is not None}
     keys |= {(a, t) for a, t, _ in live.open_escalations if a is not None}
@@ -776,8 +921,10 @@ def _figures(period: Period, totals: dict[Key, Totals], live: Live, *, agency_id
         agency = agencies.get(agency_id)
         if agency is None:
             continue
-        team_keys = sorted((k for k in keys if k[0] == agency_id),
-                           key=lambda k: (k[1] is None, teams[k[1]].name if k[1] in teams else ""))
+        team_keys = sorted(
+            (k for k in keys if k[0] == agency_id),
+            key=lambda k: (k[1] is None, teams[k[1]].name if k[1] in teams else ""),
+        )
         whole = Totals()
         team_rows = []
         for k in team_keys:
@@ -793,13 +940,17 @@ def _figures(period: Period, totals: dict[Key, Totals], live: Live, *, agency_id
             everyone.merge(t)
         c = everyone.counts
         front = PartnershipFigures(
-            referrals_received=c["referrals_received"], decisions_made=c["decisions_made"],
+            referrals_received=c["referrals_received"],
+            decisions_made=c["decisions_made"],
             decisions_within_day=c["decisions_within_day"],
             decisions_within_day_percent=percent(c["decisions_within_day"], c["decisions_made"]),
-            decisions_nfa=c["decisions_nfa"], nfa_percent=percent(c["decisions_nfa"], c["decisions_made"]),
-            referrals_closed=c["referrals_closed"], outcomes_fed_back=c["outcomes_fed_back"],
+            decisions_nfa=c["decisions_nfa"],
+            nfa_percent=percent(c["decisions_nfa"], c["decisions_made"]),
+            referrals_closed=c["referrals_closed"],
+            outcomes_fed_back=c["outcomes_fed_back"],
             fed_back_percent=percent(c["outcomes_fed_back"], c["referrals_closed"]),
-            awaiting_decision_now=live.awaiting_decision, decisions_overdue_now=live.decisions_overdue,
+            awaiting_decision_now=live.awaiting_decision,
+            decisions_overdue_now=live.decisions_overdue,
         )
     return AccountabilityFigures(period.start, period.end, live_from, front, rows, _slowest(rows))
 
@@ -822,7 +973,9 @@ def _slowest(rows: list[AgencyFigures]) -> Slowest | None:
         f"{_hours(ack.median_hours)})"
     ]
     if fast is not slow:
-        parts[0] += f", against {_hours(fast.time_to_acknowledge.p90_hours)} at {fast.agency_name}, the quickest."
+        parts[0] += (
+            f", against {_hours(fast.time_to_acknowledge.p90_hours)} at {fast.agency_name}, the quickest."
+        )
     else:
         parts[0] += "."
     if slow.tasks_acknowledged:
@@ -853,7 +1006,9 @@ def agency_scope(*, user) -> list[int] | None:
 def accountability_for_user(*, user, period: Period, now: datetime | None = None) -> AccountabilityFigures:
     """The dashboard's figures limited to the agencies `user` may see (refused before any query if none)."""
     policy.require(user, "can_view_accountability")
-    return accountability_figures(start=period.start, end=period.end, now=now, agency_ids=agency_scope(user=user))
+    return accountability_figures(
+        start=period.start, end=period.end, now=now, agency_ids=agency_scope(user=user)
+    )
 
 
 # Drilling down: the records behind a figure, through the case-work and intake selectors
@@ -871,31 +1026,51 @@ class Metric:
     partnership: bool = False  # a partnership-wide figure (no agency)
 
 
-METRICS = {m.key: m for m in (
-    Metric("referrals_received", "Referrals received", "referral", "received_at", partnership=True),
-    Metric("referrals_closed", "Referrals closed", "referral", "closed_at", partnership=True),
-    Metric("outcomes_fed_back", "Closed referrals whose outcome was fed back", "referral", "closed_at",
-           partnership=True),
-    Metric("outcomes_not_fed_back", "Closed referrals whose outcome was not fed back", "referral", "closed_at",
-           partnership=True),
-    Metric("awaiting_decision_overdue", "Referrals awaiting a decision past their deadline now", "referral",
-           "decision_due_at", partnership=True),
-    Metric("decisions_made", "Front-door decisions made", "referral", "decided_at"),
-    Metric("decisions_within_day", "Decisions made within one working day", "referral", "decided_at"),
-    Metric("decisions_late", "Decisions made after one working day", "referral", "decided_at"),
-    Metric("decisions_nfa", "\u201cNo further action\u201d decisions", "referral", "decided_at"),
-    Metric("tasks_received", "Referrals passed to the agency (tasks created)", "task", "created_at"),
-    Metric("tasks_acknowledged", "Tasks acknowledged", "task", "acknowledged_at"),
-    Metric("acknowledged_late", "Tasks acknowledged late", "task", "acknowledged_at"),
-    Metric("tasks_completed", "Tasks completed", "task", "completed_at"),
-    Metric("completed_late", "Tasks completed late", "task", "completed_at"),
-    Metric("no_action", "Tasks completed with \u201cno action for this agency\u201d", "task", "completed_at"),
-    Metric("open_now", "Tasks open now", "task", "created_at"),
-    Metric("overdue_now", "Tasks overdue now", "task", "created_at"),
-    Metric("escalations_raised", "Escalations raised", "escalation", "raised_at"),
-    Metric("escalations_resolved", "Escalations resolved", "escalation", "resolved_at"),
-    Metric("escalations_open", "Escalations open now", "escalation", "raised_at"),
-)}
+METRICS = {
+    m.key: m
+    for m in (
+        Metric("referrals_received", "Referrals received", "referral", "received_at", partnership=True),
+        Metric("referrals_closed", "Referrals closed", "referral", "closed_at", partnership=True),
+        Metric(
+            "outcomes_fed_back",
+            "Closed referrals whose outcome was fed back",
+            "referral",
+            "closed_at",
+            partnership=True,
+        ),
+        Metric(
+            "outcomes_not_fed_back",
+            "Closed referrals whose outcome was not fed back",
+            "referral",
+            "closed_at",
+            partnership=True,
+        ),
+        Metric(
+            "awaiting_decision_overdue",
+            "Referrals awaiting a decision past their deadline now",
+            "referral",
+            "decision_due_at",
+            partnership=True,
+        ),
+        Metric("decisions_made", "Front-door decisions made", "referral", "decided_at"),
+        Metric("decisions_within_day", "Decisions made within one working day", "referral", "decided_at"),
+        Metric("decisions_late", "Decisions made after one working day", "referral", "decided_at"),
+        Metric("decisions_nfa", "\u201cNo further action\u201d decisions", "referral", "decided_at"),
+        Metric("tasks_received", "Referrals passed to the agency (tasks created)", "task", "created_at"),
+        Metric("tasks_acknowledged", "Tasks acknowledged", "task", "acknowledged_at"),
+        Metric("acknowledged_late", "Tasks acknowledged late", "task", "acknowledged_at"),
+        Metric("tasks_completed", "Tasks completed", "task", "completed_at"),
+        Metric("completed_late", "Tasks completed late", "task", "completed_at"),
+        Metric(
+            "no_action", "Tasks completed with \u201cno action for this agency\u201d", "task", "completed_at"
+        ),
+        Metric("open_now", "Tasks open now", "task", "created_at"),
+        Metric("overdue_now", "Tasks overdue now", "task", "created_at"),
+        Metric("escalations_raised", "Escalations raised", "escalation", "raised_at"),
+        Metric("escalations_resolved", "Escalations resolved", "escalation", "resolved_at"),
+        Metric("escalations_open", "Escalations open now", "escalation", "raised_at"),
+    )
+}
 
 
 @dataclass
@@ -969,7 +1144,9 @@ def _metric_filter(metric: Metric, period: Period, now: datetime, level: int | N
     return q
 
 
-def _records_for(metric: Metric, *, user, agency: Agency | None, team: Team | None) -> tuple[QuerySet, QuerySet]:
+def _records_for(
+    metric: Metric, *, user, agency: Agency | None, team: Team | None
+) -> tuple[QuerySet, QuerySet]:
     """(every record of the metric's kind in the agency and team, those of them `user` may see)."""
     from lantern.casework import selectors as casework
     from lantern.intake import selectors as intake
@@ -996,21 +1173,36 @@ def _records_for(metric: Metric, *, user, agency: Agency | None, team: Team | No
 
 # What each figure counts in the totals of its agency's and team's rows: counts added ("-" before one taken away).
 COUNTED = {
-    "referrals_received": ("referrals_received",), "referrals_closed": ("referrals_closed",),
-    "outcomes_fed_back": ("outcomes_fed_back",), "outcomes_not_fed_back": ("referrals_closed", "-outcomes_fed_back"),
-    "decisions_made": ("decisions_made",), "decisions_within_day": ("decisions_within_day",),
-    "decisions_late": ("decisions_made", "-decisions_within_day"), "decisions_nfa": ("decisions_nfa",),
-    "tasks_received": ("tasks_received",), "tasks_acknowledged": ("tasks_acknowledged",),
-    "acknowledged_late": ("tasks_acknowledged_late",), "tasks_completed": ("tasks_completed",),
-    "completed_late": ("tasks_completed_late",), "no_action": ("tasks_no_action",),
+    "referrals_received": ("referrals_received",),
+    "referrals_closed": ("referrals_closed",),
+    "outcomes_fed_back": ("outcomes_fed_back",),
+    "outcomes_not_fed_back": ("referrals_closed", "-outcomes_fed_back"),
+    "decisions_made": ("decisions_made",),
+    "decisions_within_day": ("decisions_within_day",),
+    "decisions_late": ("decisions_made", "-decisions_within_day"),
+    "decisions_nfa": ("decisions_nfa",),
+    "tasks_received": ("tasks_received",),
+    "tasks_acknowledged": ("tasks_acknowledged",),
+    "acknowledged_late": ("tasks_acknowledged_late",),
+    "tasks_completed": ("tasks_completed",),
+    "completed_late": ("tasks_completed_late",),
+    "no_action": ("tasks_no_action",),
 }
 
 
-def _figure_total(metric: Metric, period: Period, *, now: datetime, agency: Agency | None, team: Team | None,
-                  level: int | None) -> int:
+def _figure_total(
+    metric: Metric,
+    period: Period,
+    *,
+    now: datetime,
+    agency: Agency | None,
+    team: Team | None,
+    level: int | None,
+) -> int:
     """How many records the figure counts, read as the dashboard reads it (the fact table and the live slice, or
     the position now) rather than by counting the records: the same number, without a count over a million rows.
     """
+
     def ours(k) -> bool:
         return agency is None or (k[0] == agency.pk and (team is None or k[1] == team.pk))
 
@@ -1034,8 +1226,16 @@ def _figure_total(metric: Metric, period: Period, *, now: datetime, agency: Agen
     return sum(-c[name[1:]] if name.startswith("-") else c[name] for c in mine for name in counted)
 
 
-def accountability_drilldown(*, user, metric: str, period: Period, agency_code: str = "", team_id=None,
-                             level=None, now: datetime | None = None) -> Drilldown:
+def accountability_drilldown(
+    *,
+    user,
+    metric: str,
+    period: Period,
+    agency_code: str = "",
+    team_id=None,
+    level=None,
+    now: datetime | None = None,
+) -> Drilldown:
     """The records behind a figure, as `user` may see them in case work and intake.
 
     Bad input raises `Invalid` with field messages. An agency or team the user may not see the figures of, or
@@ -1061,7 +1261,9 @@ def accountability_drilldown(*, user, metric: str, period: Period, agency_code: 
     agency = team = None
     if chosen.partnership:
         if agency_code or team_id not in (None, ""):
-            raise Invalid("The request has errors.", {"agency": ["This figure is for the whole partnership."]})
+            raise Invalid(
+                "The request has errors.", {"agency": ["This figure is for the whole partnership."]}
+            )
         policy.require(user, "can_view_partnership_figures", Agency())
     elif agency_code:
         agency = Agency.objects.filter(code=agency_code).first()
@@ -1086,9 +1288,17 @@ def accountability_drilldown(*, user, metric: str, period: Period, agency_code: 
     # list, one for each page), rather than planned as a join of the selectors' querysets with the range.
     candidates = list(newest.values_list("pk", flat=True)[:LISTED_AT_MOST]) if total else []
     seen = set(visible.filter(pk__in=candidates).values_list("pk", flat=True)) if candidates else set()
-    return Drilldown(metric=chosen, period=period, agency=agency, team=team, level=level,
-                     ids=[pk for pk in candidates if pk in seen], total=total, considered=len(candidates),
-                     visible=visible)
+    return Drilldown(
+        metric=chosen,
+        period=period,
+        agency=agency,
+        team=team,
+        level=level,
+        ids=[pk for pk in candidates if pk in seen],
+        total=total,
+        considered=len(candidates),
+        visible=visible,
+    )
 
 
 # Data quality
@@ -1163,12 +1373,21 @@ class DataQuality:
 PEOPLE = (("child", "Child"), ("person_of_concern", "Person of concern"))
 NO_AGENCY = "public"
 FLAG_CHECKS = (
-    ("cse_high_risk_no_cse_flag", "Child screened as high risk of CSE with no CSE flag",
-     "A child's case with a CSE screening whose risk level was high, and no active child sexual exploitation flag."),
-    ("missing_episode_no_missing_flag", "Missing episode recorded but never flagged",
-     "A case with at least one missing episode that has never carried the missing episodes flag."),
-    ("nrm_no_trafficking_flag", "NRM referral made but never flagged",
-     "A case with a National Referral Mechanism referral that has never carried the trafficking / NRM flag."),
+    (
+        "cse_high_risk_no_cse_flag",
+        "Child screened as high risk of CSE with no CSE flag",
+        "A child's case with a CSE screening whose risk level was high, and no active child sexual exploitation flag.",
+    ),
+    (
+        "missing_episode_no_missing_flag",
+        "Missing episode recorded but never flagged",
+        "A case with at least one missing episode that has never carried the missing episodes flag.",
+    ),
+    (
+        "nrm_no_trafficking_flag",
+        "NRM referral made but never flagged",
+        "A case with a National Referral Mechanism referral that has never carried the trafficking / NRM flag.",
+    ),
 )
 CHECK_ROWS = 20
 
@@ -1197,17 +1416,32 @@ def _completeness(people: dict, referrals: dict, tasks: dict) -> list[Completene
         age = people.get(f"{prefix}_age", 0)
         fields.append(Completeness(f"{prefix}_age", f"{label}: age", total, age, 0, 0, 0, total - age))
         sex = [people.get(f"{prefix}_sex{s}", 0) for s in ("", "_not_known", "_not_stated")]
-        fields.append(Completeness(f"{prefix}_sex", f"{label}: sex", total, sex[0], sex[1], sex[2], 0,
-                                   total - sum(sex)))
+        fields.append(
+            Completeness(f"{prefix}_sex", f"{label}: sex", total, sex[0], sex[1], sex[2], 0, total - sum(sex))
+        )
         eth = [people.get(f"{prefix}_ethnicity{s}", 0) for s in ("", "_not_stated", "_refused")]
-        fields.append(Completeness(f"{prefix}_ethnicity", f"{label}: ethnicity", total, eth[0], 0, eth[1], eth[2],
-                                   total - sum(eth)))
+        fields.append(
+            Completeness(
+                f"{prefix}_ethnicity",
+                f"{label}: ethnicity",
+                total,
+                eth[0],
+                0,
+                eth[1],
+                eth[2],
+                total - sum(eth),
+            )
+        )
     total, located = referrals.get("total", 0), referrals.get("located", 0)
     fields.append(Completeness("location", "Referral: location", total, located, 0, 0, 0, total - located))
     closed, told = referrals.get("closed", 0), referrals.get("outcome", 0)
-    fields.append(Completeness("referral_outcome", "Closed referral: outcome", closed, told, 0, 0, 0, closed - told))
+    fields.append(
+        Completeness("referral_outcome", "Closed referral: outcome", closed, told, 0, 0, 0, closed - told)
+    )
     done, outcome = tasks.get("total", 0), tasks.get("outcome", 0)
-    fields.append(Completeness("task_outcome", "Completed task: outcome", done, outcome, 0, 0, 0, done - outcome))
+    fields.append(
+        Completeness("task_outcome", "Completed task: outcome", done, outcome, 0, 0, 0, done - outcome)
+    )
     return fields
 
 
@@ -1218,7 +1452,15 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
     from django.db.models import Exists, OuterRef
     from django.db.models.functions import TruncMonth
 
-    from lantern.casework.models import Case, CaseFlag, Clock, ClockKind, FlagKind, MissingEpisode, NRMReferral
+    from lantern.casework.models import (
+        Case,
+        CaseFlag,
+        Clock,
+        ClockKind,
+        FlagKind,
+        MissingEpisode,
+        NRMReferral,
+    )
     from lantern.casework.selectors import case_list_visible_to
     from lantern.core.vocabulary import Ethnicity
     from lantern.intake.models import RiskLevel, Screening
@@ -1237,7 +1479,8 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
         tasks = tasks.filter(agency_id__in=scope)
     referrals = referrals.annotate(has_place=Exists(PlaceMention.objects.filter(referral_id=OuterRef("pk"))))
     referral_counts = {
-        "total": Count("pk"), "located": Count("pk", filter=~Q(incident_location="") | Q(has_place=True)),
+        "total": Count("pk"),
+        "located": Count("pk", filter=~Q(incident_location="") | Q(has_place=True)),
         "closed": Count("pk", filter=Q(status__in=CLOSED_STATUSES)),
         "outcome": Count("pk", filter=Q(status__in=CLOSED_STATUSES) & ~Q(public_outcome="")),
     }
@@ -1251,21 +1494,29 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
     by_agency_people = grouped(people, "referral__referrer_agency_id", person_counts)
     by_agency_referrals = grouped(referrals, "referrer_agency_id", referral_counts)
     by_agency_tasks = grouped(tasks, "agency_id", task_counts)
-    keys = sorted(set(by_agency_people) | set(by_agency_referrals) | set(by_agency_tasks),
-                  key=lambda pk: (pk is None, agencies[pk].name if pk in agencies else ""))
+    keys = sorted(
+        set(by_agency_people) | set(by_agency_referrals) | set(by_agency_tasks),
+        key=lambda pk: (pk is None, agencies[pk].name if pk in agencies else ""),
+    )
     by_agency = [
         CompletenessRow(
             agencies[pk].code if pk in agencies else NO_AGENCY,
             agencies[pk].name if pk in agencies else "Public, self-referrals and imports",
-            _completeness(by_agency_people.get(pk, {}), by_agency_referrals.get(pk, {}), by_agency_tasks.get(pk, {})),
+            _completeness(
+                by_agency_people.get(pk, {}), by_agency_referrals.get(pk, {}), by_agency_tasks.get(pk, {})
+            ),
         )
         for pk in keys
     ]
-    by_month_people = grouped(people.annotate(month=TruncMonth("referral__received_at", tzinfo=LONDON)), "month",
-                              person_counts)
-    by_month_referrals = grouped(referrals.annotate(month=TruncMonth("received_at", tzinfo=LONDON)), "month",
-                                 referral_counts)
-    by_month_tasks = grouped(tasks.annotate(month=TruncMonth("completed_at", tzinfo=LONDON)), "month", task_counts)
+    by_month_people = grouped(
+        people.annotate(month=TruncMonth("referral__received_at", tzinfo=LONDON)), "month", person_counts
+    )
+    by_month_referrals = grouped(
+        referrals.annotate(month=TruncMonth("received_at", tzinfo=LONDON)), "month", referral_counts
+    )
+    by_month_tasks = grouped(
+        tasks.annotate(month=TruncMonth("completed_at", tzinfo=LONDON)), "month", task_counts
+    )
 
     def month_of(value) -> date:
         return value.astimezone(LONDON).date() if isinstance(value, datetime) else value
@@ -1275,7 +1526,9 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
         for key, row in found.items():
             if key is not None:
                 months[month_of(key)][i] = row
-    by_month = [CompletenessRow(m.isoformat()[:7], f"{m:%B %Y}", _completeness(*months[m])) for m in sorted(months)]
+    by_month = [
+        CompletenessRow(m.isoformat()[:7], f"{m:%B %Y}", _completeness(*months[m])) for m in sorted(months)
+    ]
 
     # Flag checks: over every case, whatever the period, since a missing flag is a defect until it is fixed.
     cases = Case.objects.all()
@@ -1287,7 +1540,8 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
 
     checks_q = {
         "cse_high_risk_no_cse_flag": cases.filter(
-            Exists(Screening.objects.filter(referral__cases=OuterRef("pk"), risk_level=RiskLevel.HIGH)), kind="child",
+            Exists(Screening.objects.filter(referral__cases=OuterRef("pk"), risk_level=RiskLevel.HIGH)),
+            kind="child",
         ).exclude(Exists(CaseFlag.objects.filter(case_id=OuterRef("pk"), kind=FlagKind.CSE, active=True))),
         "missing_episode_no_missing_flag": cases.filter(
             Exists(MissingEpisode.objects.filter(case_id=OuterRef("pk")))
@@ -1300,7 +1554,9 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
     flag_checks = []
     for key, label, rule in FLAG_CHECKS:
         failing = checks_q[key]
-        shown = list(visible_cases.filter(pk__in=failing.values("pk")).order_by("-opened_at", "-pk")[:CHECK_ROWS])
+        shown = list(
+            visible_cases.filter(pk__in=failing.values("pk")).order_by("-opened_at", "-pk")[:CHECK_ROWS]
+        )
         flag_checks.append(FlagCheck(key, label, rule, failing.count(), shown))
 
     # Overdue now
@@ -1311,28 +1567,42 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
         clocks = clocks.filter(case__lead_agency_id__in=scope)
     overdue: dict = defaultdict(lambda: {"ack": 0, "complete": 0, "clocks": defaultdict(int)})
     for row in open_tasks.values("agency_id", "status").annotate(n=Count("pk")).order_by():
-        overdue[row["agency_id"]]["ack" if row["status"] == TaskStatus.AWAITING_ACKNOWLEDGEMENT else "complete"] += (
-            row["n"]
-        )
+        overdue[row["agency_id"]][
+            "ack" if row["status"] == TaskStatus.AWAITING_ACKNOWLEDGEMENT else "complete"
+        ] += row["n"]
     for row in clocks.values("case__lead_agency_id", "kind").annotate(n=Count("pk")).order_by():
         overdue[row["case__lead_agency_id"]]["clocks"][row["kind"]] += row["n"]
     overdue_rows = [
-        OverdueRow(agencies[pk].code if pk in agencies else NO_AGENCY,
-                   agencies[pk].name if pk in agencies else "Referrals without a case",
-                   found["ack"], found["complete"],
-                   [(ClockKind(kind).label, n) for kind, n in sorted(found["clocks"].items())])
-        for pk, found in sorted(overdue.items(), key=lambda item: (item[0] is None,
-                                                                    agencies.get(item[0], Agency(name="")).name))
+        OverdueRow(
+            agencies[pk].code if pk in agencies else NO_AGENCY,
+            agencies[pk].name if pk in agencies else "Referrals without a case",
+            found["ack"],
+            found["complete"],
+            [(ClockKind(kind).label, n) for kind, n in sorted(found["clocks"].items())],
+        )
+        for pk, found in sorted(
+            overdue.items(), key=lambda item: (item[0] is None, agencies.get(item[0], Agency(name="")).name)
+        )
     ]
     decisions_overdue = None
     if scope is None:
-        decisions_overdue = Referral.objects.filter(status=ReferralStatus.RECEIVED, decision_due_at__lte=now).count()
+        decisions_overdue = Referral.objects.filter(
+            status=ReferralStatus.RECEIVED, decision_due_at__lte=now
+        ).count()
 
     # Ethnicity, counted only: children and persons of concern in the period's referrals, by ONS 2021 category.
-    counts = {(row["role"], row["ethnicity"]): row["n"] for row in people.filter(
-        role__in=[p for p, _ in PEOPLE]).values("role", "ethnicity").annotate(n=Count("pk")).order_by()}
-    ethnicity = [(label, counts.get(("child", value), 0), counts.get(("person_of_concern", value), 0))
-                 for value, label in Ethnicity.choices]
-    ethnicity.append(("Blank (nothing recorded)", counts.get(("child", ""), 0),
-                      counts.get(("person_of_concern", ""), 0)))
+    counts = {
+        (row["role"], row["ethnicity"]): row["n"]
+        for row in people.filter(role__in=[p for p, _ in PEOPLE])
+        .values("role", "ethnicity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    ethnicity = [
+        (label, counts.get(("child", value), 0), counts.get(("person_of_concern", value), 0))
+        for value, label in Ethnicity.choices
+    ]
+    ethnicity.append(
+        ("Blank (nothing recorded)", counts.get(("child", ""), 0), counts.get(("person_of_concern", ""), 0))
+    )
     return DataQuality(period, by_agency, by_month, flag_checks, overdue_rows, decisions_overdue, ethnicity)

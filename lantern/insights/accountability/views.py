@@ -23,7 +23,11 @@ from lantern.insights.charts import bar_chart
 from lantern.intake.forms import DateField
 
 PER_PAGE = 50
-OBJECT_TYPES = {"referral": "intake.referral", "task": "casework.agencytask", "escalation": "casework.escalation"}
+OBJECT_TYPES = {
+    "referral": "intake.referral",
+    "task": "casework.agencytask",
+    "escalation": "casework.escalation",
+}
 
 
 class PeriodForm(forms.Form):
@@ -41,7 +45,9 @@ class PeriodForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            cleaned["period"] = accountability.period_check(cleaned.get("from"), cleaned.get("to"), on=self.on)
+            cleaned["period"] = accountability.period_check(
+                cleaned.get("from"), cleaned.get("to"), on=self.on
+            )
         except Invalid as error:
             for name, messages in error.fields.items():
                 for message in messages:
@@ -75,8 +81,13 @@ def period_form(request) -> tuple[PeriodForm, accountability.Period | None]:
 
 
 def _query(period: accountability.Period, **extra) -> str:
-    return urlencode({"from": period.start.isoformat(), "to": period.end.isoformat(),
-                      **{k: v for k, v in extra.items() if v not in (None, "")}})
+    return urlencode(
+        {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            **{k: v for k, v in extra.items() if v not in (None, "")},
+        }
+    )
 
 
 def _errors(form) -> list[tuple[str, str]]:
@@ -85,8 +96,11 @@ def _errors(form) -> list[tuple[str, str]]:
 
 def _presets(period: accountability.Period | None) -> list[dict]:
     return [
-        {"label": p.label, "query": _query(accountability.Period(p.start, p.end)),
-         "current": period is not None and (p.start, p.end) == (period.start, period.end)}
+        {
+            "label": p.label,
+            "query": _query(accountability.Period(p.start, p.end)),
+            "current": period is not None and (p.start, p.end) == (period.start, period.end),
+        }
         for p in accountability.presets(on=accountability.today())
     ]
 
@@ -96,8 +110,12 @@ def _ack_chart(figures: accountability.AccountabilityFigures):
     if not bars:
         return None
     description = figures.slowest.summary if figures.slowest else ""
-    return bar_chart("Time to acknowledge a task, 90th percentile, by agency (hours)", bars,
-                     description=description, value_label="Hours (90th percentile)")
+    return bar_chart(
+        "Time to acknowledge a task, 90th percentile, by agency (hours)",
+        bars,
+        description=description,
+        value_label="Hours (90th percentile)",
+    )
 
 
 @require_GET
@@ -110,10 +128,13 @@ def dashboard(request):
     if period is None:
         return render(request, "insights/accountability/dashboard.html", context)
     figures = accountability.accountability_for_user(user=user, period=period)
-    events.accountability_viewed(actor=user, start=period.start, end=period.end,
-                                 agencies=[a.agency_code for a in figures.agencies])
+    events.accountability_viewed(
+        actor=user, start=period.start, end=period.end, agencies=[a.agency_code for a in figures.agencies]
+    )
     context.update(
-        figures=figures, query=_query(period), chart=_ack_chart(figures),
+        figures=figures,
+        query=_query(period),
+        chart=_ack_chart(figures),
         decision_rows=[(a, t) for a in figures.agencies for t in a.teams if t.decisions_made],
         now=timezone.now(),
     )
@@ -132,8 +153,12 @@ def records(request):
     if period is not None:
         try:
             drill = accountability.accountability_drilldown(
-                user=user, metric=metric, period=period, agency_code=request.GET.get("agency", ""),
-                team_id=request.GET.get("team"), level=request.GET.get("level"),
+                user=user,
+                metric=metric,
+                period=period,
+                agency_code=request.GET.get("agency", ""),
+                team_id=request.GET.get("team"),
+                level=request.GET.get("level"),
             )
         except Invalid as error:
             context["errors"] = [("#main-content", m) for messages in error.fields.values() for m in messages]
@@ -141,15 +166,34 @@ def records(request):
         page = Paginator(drill.ids, PER_PAGE).get_page(request.GET.get("page"))
         rows = drill.records(list(page.object_list))
         events.accountability_records_listed(
-            actor=user, metric=drill.metric.key, object_type=OBJECT_TYPES[drill.metric.record],
-            ids=[r.pk for r in rows], query={"from": str(period.start), "to": str(period.end),
-                                             "agency": drill.agency.code if drill.agency else "",
-                                             "team": drill.team.pk if drill.team else None, "level": drill.level},
+            actor=user,
+            metric=drill.metric.key,
+            object_type=OBJECT_TYPES[drill.metric.record],
+            ids=[r.pk for r in rows],
+            query={
+                "from": str(period.start),
+                "to": str(period.end),
+                "agency": drill.agency.code if drill.agency else "",
+                "team": drill.team.pk if drill.team else None,
+                "level": drill.level,
+            },
         )
-        base = _query(period, metric=drill.metric.key, agency=drill.agency.code if drill.agency else "",
-                      team=drill.team.pk if drill.team else "", level=drill.level)
-        context.update(drill=drill, page=page, rows=rows, base_query=base, back_query=_query(period),
-                       hidden=drill.hidden, now=timezone.now())
+        base = _query(
+            period,
+            metric=drill.metric.key,
+            agency=drill.agency.code if drill.agency else "",
+            team=drill.team.pk if drill.team else "",
+            level=drill.level,
+        )
+        context.update(
+            drill=drill,
+            page=page,
+            rows=rows,
+            base_query=base,
+            back_query=_query(period),
+            hidden=drill.hidden,
+            now=timezone.now(),
+        )
     return render(request, "insights/accountability/records.html", context)
 
 
@@ -162,8 +206,15 @@ def data_quality(request):
     context = {"form": form, "errors": _errors(form), "presets": _presets(period), "period": period}
     if period is not None:
         quality = accountability.data_quality_for_user(user=user, period=period)
-        events.data_quality_viewed(actor=user, start=period.start, end=period.end,
-                                   case_ids=[c.pk for check in quality.flag_checks for c in check.cases])
-        context.update(quality=quality, query=_query(period),
-                       sees_partnership=allows(user, "can_view_partnership_figures"))
+        events.data_quality_viewed(
+            actor=user,
+            start=period.start,
+            end=period.end,
+            case_ids=[c.pk for check in quality.flag_checks for c in check.cases],
+        )
+        context.update(
+            quality=quality,
+            query=_query(period),
+            sees_partnership=allows(user, "can_view_partnership_figures"),
+        )
     return render(request, "insights/accountability/data_quality.html", context)

@@ -100,13 +100,32 @@ def scale(request, params: Query[ScaleQuery]):
     recorded, with the mix of sources; the two periods compared as a rate ratio with an exact 95% interval and a
     sentence; the trend with seasonality; change points."""
     policy.require(request.user, "can_view_statistics")
-    period, compare = statistics.parse_comparison({
-        "from": params.from_, "to": params.to, "compare_from": params.compare_from, "compare_to": params.compare_to,
-    })
+    period, compare = statistics.parse_comparison(
+        {
+            "from": params.from_,
+            "to": params.to,
+            "compare_from": params.compare_from,
+            "compare_to": params.compare_to,
+        }
+    )
     summary = statistics.scale_summary(period=period, compare=compare)
     first = summary["measures"][0]
-    return {**summary, **{key: first[key] for key in ("rate_ratio", "ci_low", "ci_high", "count", "days",
-                                                      "compare_count", "compare_days", "reading")}}
+    return {
+        **summary,
+        **{
+            key: first[key]
+            for key in (
+                "rate_ratio",
+                "ci_low",
+                "ci_high",
+                "count",
+                "days",
+                "compare_count",
+                "compare_days",
+                "reading",
+            )
+        },
+    }
 
 
 @router.get("/insights/hotspots", response={200: dict, 403: ErrorOut, 422: ErrorOut})
@@ -114,8 +133,9 @@ def hotspot_list(request, params: Query[HotspotQuery]):
     """Place types, the hour × weekday heat map, repeat places and Getis-Ord Gi* clusters for a period."""
     policy.require(request.user, "can_view_hotspots")
     errors: dict[str, list[str]] = {}
-    period = statistics.parse_period(params.from_, params.to, start_field="from", end_field="to", errors=errors,
-                                     what="period")
+    period = statistics.parse_period(
+        params.from_, params.to, start_field="from", end_field="to", errors=errors, what="period"
+    )
     if errors:
         raise Invalid("The period has errors; see fields.", errors)
     events.hotspots_viewed(actor=request.user, period=f"{params.from_}..{params.to}", via="api")

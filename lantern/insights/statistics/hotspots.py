@@ -22,7 +22,8 @@ Every function here reads the pre-aggregated tables except the `*_rows` builders
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 
 import numpy as np
 from django.db.models import Avg, Count, FloatField, Sum
@@ -30,15 +31,19 @@ from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, Flo
 from scipy import ndimage, stats
 
 from lantern.core.calendar import LONDON
-from lantern.insights.statistics.selectors import ALL_PLACES, NOT_TIMED, Period, _month_of, add_months
 from lantern.insights.statistics.models import GridCellCount, PlaceCount, PlaceSummary, PlaceTimeCount
+from lantern.insights.statistics.selectors import ALL_PLACES, NOT_TIMED, Period, _month_of, add_months
 
 CELL_LAT = 0.009  # about 1 km of latitude
 CELL_LON = 0.015  # about 1 km of longitude at 54° N
 FDR = 0.05
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-TIMES_OF_DAY = (("Night (midnight to 6am)", 0, 6), ("Morning (6am to noon)", 6, 12),
-                ("Afternoon (noon to 6pm)", 12, 18), ("Evening (6pm to midnight)", 18, 24))
+TIMES_OF_DAY = (
+    ("Night (midnight to 6am)", 0, 6),
+    ("Morning (6am to noon)", 6, 12),
+    ("Afternoon (noon to 6pm)", 12, 18),
+    ("Evening (6pm to midnight)", 18, 24),
+)
 REPEAT_LIMIT = 20
 POINT_LIMIT = 1000  # places drawn on the map: the most mentioned, so the page stays light
 
@@ -57,31 +62,56 @@ def place_time_rows() -> list[PlaceTimeCount]:
         )
 
     rows = []
-    by_type = timed(PlaceMention.objects.filter(referral__isnull=False), "referral__").values_list(
-        "m", "place_type", "wd", "hr").annotate(n=Count("referral_id", distinct=True))
+    by_type = (
+        timed(PlaceMention.objects.filter(referral__isnull=False), "referral__")
+        .values_list("m", "place_type", "wd", "hr")
+        .annotate(n=Count("referral_id", distinct=True))
+    )
     every = timed(Referral.objects.all(), "").values_list("m", "wd", "hr").annotate(n=Count("id"))
     for month, place_type, weekday, hour, n in by_type:
-        rows.append(PlaceTimeCount(month=_month_of(month), place_type=place_type, weekday=weekday or 0,
-                                   hour=NOT_TIMED if hour is None else hour, count=n))
+        rows.append(
+            PlaceTimeCount(
+                month=_month_of(month),
+                place_type=place_type,
+                weekday=weekday or 0,
+                hour=NOT_TIMED if hour is None else hour,
+                count=n,
+            )
+        )
     for month, weekday, hour, n in every:
-        rows.append(PlaceTimeCount(month=_month_of(month), place_type=ALL_PLACES, weekday=weekday or 0,
-                                   hour=NOT_TIMED if hour is None else hour, count=n))
+        rows.append(
+            PlaceTimeCount(
+                month=_month_of(month),
+                place_type=ALL_PLACES,
+                weekday=weekday or 0,
+                hour=NOT_TIMED if hour is None else hour,
+                count=n,
+            )
+        )
     return rows
 
 
 def _located():
     from lantern.intel.models import PlaceMention
 
-    return PlaceMention.objects.filter(referral__isnull=False, latitude__isnull=False, longitude__isnull=False)
+    return PlaceMention.objects.filter(
+        referral__isnull=False, latitude__isnull=False, longitude__isnull=False
+    )
 
 
 def grid_cell_rows() -> list[GridCellCount]:
     """Referrals mentioning a place in each grid cell, by month."""
-    rows = (_located().order_by()
-            .annotate(m=TruncMonth("referral__received_at", tzinfo=LONDON),
-                      r=Floor(Cast("latitude", FloatField()) / CELL_LAT),
-                      c=Floor(Cast("longitude", FloatField()) / CELL_LON))
-            .values_list("m", "r", "c").annotate(n=Count("referral_id", distinct=True)))
+    rows = (
+        _located()
+        .order_by()
+        .annotate(
+            m=TruncMonth("referral__received_at", tzinfo=LONDON),
+            r=Floor(Cast("latitude", FloatField()) / CELL_LAT),
+            c=Floor(Cast("longitude", FloatField()) / CELL_LON),
+        )
+        .values_list("m", "r", "c")
+        .annotate(n=Count("referral_id", distinct=True))
+    )
     return [GridCellCount(month=_month_of(m), row=int(r), col=int(c), count=n) for m, r, c, n in rows]
 
 
@@ -95,11 +125,17 @@ def place_key(entity_id, name: str) -> str:
 def _place_groups(mentions):
     """Place mentions grouped by month, entity, written name (lower case) and type: distinct referrals and the
     mean location."""
-    return (mentions.exclude(name="", entity__isnull=True).order_by()
-            .annotate(m=TruncMonth("referral__received_at", tzinfo=LONDON), lname=Lower("name"))
-            .values_list("m", "entity_id", "lname", "place_type")
-            .annotate(n=Count("referral_id", distinct=True), lat=Avg(Cast("latitude", FloatField())),
-                      lon=Avg(Cast("longitude", FloatField()))))
+    return (
+        mentions.exclude(name="", entity__isnull=True)
+        .order_by()
+        .annotate(m=TruncMonth("referral__received_at", tzinfo=LONDON), lname=Lower("name"))
+        .values_list("m", "entity_id", "lname", "place_type")
+        .annotate(
+            n=Count("referral_id", distinct=True),
+            lat=Avg(Cast("latitude", FloatField())),
+            lon=Avg(Cast("longitude", FloatField())),
+        )
+    )
 
 
 class _Places:
@@ -142,8 +178,16 @@ def place_rows() -> tuple[list[PlaceCount], list[PlaceSummary]]:
     summaries = []
     for key, (name, place_type) in places.label.items():
         lat, lon = places.location(key)
-        summaries.append(PlaceSummary(place_key=key, name=name, place_type=place_type, latitude=lat, longitude=lon,
-                                      referrals=places.total[key]))
+        summaries.append(
+            PlaceSummary(
+                place_key=key,
+                name=name,
+                place_type=place_type,
+                latitude=lat,
+                longitude=lon,
+                referrals=places.total[key],
+            )
+        )
     return counts, summaries
 
 
@@ -163,7 +207,12 @@ class Cell:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """South, west, north, east in degrees."""
-        return (self.row * CELL_LAT, self.col * CELL_LON, (self.row + 1) * CELL_LAT, (self.col + 1) * CELL_LON)
+        return (
+            self.row * CELL_LAT,
+            self.col * CELL_LON,
+            (self.row + 1) * CELL_LAT,
+            (self.col + 1) * CELL_LON,
+        )
 
 
 def gi_star(grid: np.ndarray) -> np.ndarray:
@@ -173,13 +222,15 @@ def gi_star(grid: np.ndarray) -> np.ndarray:
     if n < 3:
         return np.zeros_like(x)
     mean = x.mean()
-    s = math.sqrt(max((x ** 2).mean() - mean ** 2, 0.0))
+    s = math.sqrt(max((x**2).mean() - mean**2, 0.0))
     if s == 0:
         return np.zeros_like(x)
     kernel = np.ones((3, 3))
     local = ndimage.convolve(x, kernel, mode="constant", cval=0.0)
-    weights = ndimage.convolve(np.ones_like(x), kernel, mode="constant", cval=0.0)  # Σw = Σw² for binary weights
-    denominator = s * np.sqrt(np.maximum(n * weights - weights ** 2, 0.0) / (n - 1))
+    weights = ndimage.convolve(
+        np.ones_like(x), kernel, mode="constant", cval=0.0
+    )  # Σw = Σw² for binary weights
+    denominator = s * np.sqrt(np.maximum(n * weights - weights**2, 0.0) / (n - 1))
     # A neighbourhood that is the whole grid differs from nothing: its z-score is 0.
     safe = np.where(denominator > 0, denominator, 1.0)
     return np.where(denominator > 0, (local - mean * weights) / safe, 0.0)
@@ -237,12 +288,25 @@ def clusters(counts: dict[tuple[int, int], int]) -> Clusters:
     fdr = benjamini_hochberg(p)
     bonferroni = p <= 0.05 / grid.size
     cells = [
-        Cell(row=r0 + i, col=c0 + j, count=int(grid[i, j]), z=round(float(z[i, j]), 3), p=float(p[i, j]),
-             hot=bool(fdr[i, j] and z[i, j] > 0), cold=bool(fdr[i, j] and z[i, j] < 0))
-        for i in range(grid.shape[0]) for j in range(grid.shape[1])
+        Cell(
+            row=r0 + i,
+            col=c0 + j,
+            count=int(grid[i, j]),
+            z=round(float(z[i, j]), 3),
+            p=float(p[i, j]),
+            hot=bool(fdr[i, j] and z[i, j] > 0),
+            cold=bool(fdr[i, j] and z[i, j] < 0),
+        )
+        for i in range(grid.shape[0])
+        for j in range(grid.shape[1])
     ]
-    return Clusters(cells=cells, tested=grid.size, significant_uncorrected=int((p <= 0.05).sum()),
-                    significant_fdr=int(fdr.sum()), significant_bonferroni=int(bonferroni.sum()))
+    return Clusters(
+        cells=cells,
+        tested=grid.size,
+        significant_uncorrected=int((p <= 0.05).sum()),
+        significant_fdr=int(fdr.sum()),
+        significant_bonferroni=int(bonferroni.sum()),
+    )
 
 
 # The hotspot summary: what the pages and the API show
@@ -254,15 +318,30 @@ def hotspot_summary(*, period: Period) -> dict:
     """Place types, the hour × weekday heat map, place type × time of day, repeat places, the places to map and
     Gi* clusters for a period, from the pre-aggregated tables."""
     times = PlaceTimeCount.objects.filter(**_in(period))
-    typed = list(times.exclude(place_type=ALL_PLACES).values_list("place_type", "weekday", "hour")
-                 .annotate(n=Sum("count")))
+    typed = list(
+        times.exclude(place_type=ALL_PLACES)
+        .values_list("place_type", "weekday", "hour")
+        .annotate(n=Sum("count"))
+    )
     every = list(times.filter(place_type=ALL_PLACES).values_list("weekday", "hour").annotate(n=Sum("count")))
-    cells = dict(((r, c), n) for r, c, n in GridCellCount.objects.filter(**_in(period))
-                 .values_list("row", "col").annotate(n=Sum("count")))
-    top = list(PlaceCount.objects.filter(**_in(period)).values_list("place_key").annotate(n=Sum("count"))
-               .order_by("-n", "place_key")[:POINT_LIMIT])
-    details = {key: (name, place_type, lat, lon) for key, name, place_type, lat, lon in PlaceSummary.objects.filter(
-        place_key__in=[key for key, _ in top]).values_list("place_key", "name", "place_type", "latitude", "longitude")}
+    cells = dict(
+        ((r, c), n)
+        for r, c, n in GridCellCount.objects.filter(**_in(period))
+        .values_list("row", "col")
+        .annotate(n=Sum("count"))
+    )
+    top = list(
+        PlaceCount.objects.filter(**_in(period))
+        .values_list("place_key")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "place_key")[:POINT_LIMIT]
+    )
+    details = {
+        key: (name, place_type, lat, lon)
+        for key, name, place_type, lat, lon in PlaceSummary.objects.filter(
+            place_key__in=[key for key, _ in top]
+        ).values_list("place_key", "name", "place_type", "latitude", "longitude")
+    }
     return _summary(period, typed, every, cells, top, details)
 
 
@@ -289,25 +368,67 @@ def _summary(period, typed, every, cells, top, details) -> dict:
     found = clusters(cells)
     return {
         "period": {"from": f"{period.start:%Y-%m}", "to": f"{period.end:%Y-%m}", "label": period.label},
-        "place_types": [{"place_type": t, "label": type_labels.get(t, t), "count": n}
-                        for t, n in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))],
-        "heat_map": {"weekdays": list(WEEKDAYS), "hours": list(range(24)), "counts": heat,
-                     "timed": timed, "untimed": untimed},
-        "times_of_day": {"bands": [label for label, _, _ in TIMES_OF_DAY],
-                         "rows": [{"place_type": t, "label": type_labels.get(t, t), "counts": bands[t]}
-                                  for t, _ in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))]},
-        "repeat_places": [{"key": key, "name": details[key][0], "place_type": type_labels.get(details[key][1], ""),
-                           "referrals": n} for key, n in top[:REPEAT_LIMIT] if n >= 2],
-        "points": [{"name": details[key][0], "place_type": type_labels.get(details[key][1], ""), "referrals": n,
-                    "lat": round(details[key][2], 5), "lon": round(details[key][3], 5)}
-                   for key, n in top if details[key][2] is not None],
+        "place_types": [
+            {"place_type": t, "label": type_labels.get(t, t), "count": n}
+            for t, n in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "heat_map": {
+            "weekdays": list(WEEKDAYS),
+            "hours": list(range(24)),
+            "counts": heat,
+            "timed": timed,
+            "untimed": untimed,
+        },
+        "times_of_day": {
+            "bands": [label for label, _, _ in TIMES_OF_DAY],
+            "rows": [
+                {"place_type": t, "label": type_labels.get(t, t), "counts": bands[t]}
+                for t, _ in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))
+            ],
+        },
+        "repeat_places": [
+            {
+                "key": key,
+                "name": details[key][0],
+                "place_type": type_labels.get(details[key][1], ""),
+                "referrals": n,
+            }
+            for key, n in top[:REPEAT_LIMIT]
+            if n >= 2
+        ],
+        "points": [
+            {
+                "name": details[key][0],
+                "place_type": type_labels.get(details[key][1], ""),
+                "referrals": n,
+                "lat": round(details[key][2], 5),
+                "lon": round(details[key][3], 5),
+            }
+            for key, n in top
+            if details[key][2] is not None
+        ],
         "clusters": {
-            "cell_lat": CELL_LAT, "cell_lon": CELL_LON, "tested": found.tested,
-            "significant_uncorrected": found.significant_uncorrected, "significant_fdr": found.significant_fdr,
-            "significant_bonferroni": found.significant_bonferroni, "note": found.note(),
-            "cells": [{"row": c.row, "col": c.col, "count": c.count, "z": c.z, "p": c.p, "hot": c.hot,
-                       "cold": c.cold, "bounds": [round(b, 6) for b in c.bounds]}
-                      for c in found.cells if c.count or c.hot or c.cold],
+            "cell_lat": CELL_LAT,
+            "cell_lon": CELL_LON,
+            "tested": found.tested,
+            "significant_uncorrected": found.significant_uncorrected,
+            "significant_fdr": found.significant_fdr,
+            "significant_bonferroni": found.significant_bonferroni,
+            "note": found.note(),
+            "cells": [
+                {
+                    "row": c.row,
+                    "col": c.col,
+                    "count": c.count,
+                    "z": c.z,
+                    "p": c.p,
+                    "hot": c.hot,
+                    "cold": c.cold,
+                    "bounds": [round(b, 6) for b in c.bounds],
+                }
+                for c in found.cells
+                if c.count or c.hot or c.cold
+            ],
         },
     }
 
@@ -320,19 +441,38 @@ def hotspot_summary_raw(*, period: Period) -> dict:
     start = datetime.combine(period.start, dtime.min, tzinfo=LONDON)
     end = datetime.combine(add_months(period.end, 1), dtime.min, tzinfo=LONDON)
     mentions = PlaceMention.objects.filter(referral__received_at__gte=start, referral__received_at__lt=end)
-    typed = list(mentions.order_by().annotate(
-        wd=ExtractIsoWeekDay("referral__incident_at", tzinfo=LONDON),
-        hr=ExtractHour("referral__incident_at", tzinfo=LONDON),
-    ).values_list("place_type", "wd", "hr").annotate(n=Count("referral_id", distinct=True)))
+    typed = list(
+        mentions.order_by()
+        .annotate(
+            wd=ExtractIsoWeekDay("referral__incident_at", tzinfo=LONDON),
+            hr=ExtractHour("referral__incident_at", tzinfo=LONDON),
+        )
+        .values_list("place_type", "wd", "hr")
+        .annotate(n=Count("referral_id", distinct=True))
+    )
     typed = [(t, wd or 0, NOT_TIMED if hr is None else hr, n) for t, wd, hr, n in typed]
-    every = list(Referral.objects.filter(received_at__gte=start, received_at__lt=end).order_by().annotate(
-        wd=ExtractIsoWeekDay("incident_at", tzinfo=LONDON), hr=ExtractHour("incident_at", tzinfo=LONDON),
-    ).values_list("wd", "hr").annotate(n=Count("id")))
+    every = list(
+        Referral.objects.filter(received_at__gte=start, received_at__lt=end)
+        .order_by()
+        .annotate(
+            wd=ExtractIsoWeekDay("incident_at", tzinfo=LONDON),
+            hr=ExtractHour("incident_at", tzinfo=LONDON),
+        )
+        .values_list("wd", "hr")
+        .annotate(n=Count("id"))
+    )
     every = [(wd or 0, NOT_TIMED if hr is None else hr, n) for wd, hr, n in every]
-    cells = dict(((int(r), int(c)), n) for r, c, n in mentions.filter(
-        latitude__isnull=False, longitude__isnull=False).order_by().annotate(
-        r=Floor(Cast("latitude", FloatField()) / CELL_LAT), c=Floor(Cast("longitude", FloatField()) / CELL_LON),
-    ).values_list("r", "c").annotate(n=Count("referral_id", distinct=True)))
+    cells = dict(
+        ((int(r), int(c)), n)
+        for r, c, n in mentions.filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by()
+        .annotate(
+            r=Floor(Cast("latitude", FloatField()) / CELL_LAT),
+            c=Floor(Cast("longitude", FloatField()) / CELL_LON),
+        )
+        .values_list("r", "c")
+        .annotate(n=Count("referral_id", distinct=True))
+    )
     places = _Places()
     for row in _place_groups(mentions):
         places.add(*row)

@@ -46,8 +46,11 @@ class PlaceTimeCount(models.Model):
     count = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["month", "place_type", "weekday", "hour", "count"],
-                                name="insights_placetime_idx")]
+        indexes = [
+            models.Index(
+                fields=["month", "place_type", "weekday", "hour", "count"], name="insights_placetime_idx"
+            )
+        ]
 
 
 class GridCellCount(models.Model):

@@ -19,7 +19,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time as dtime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from lantern.audit import events
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
 from lantern.insights import charts
+from lantern.insights.statistics.models import Measure, PublishedReport
 from lantern.insights.statistics.selectors import (
     AT_RISK_LEVELS,
     MEASURE_DEFINITIONS,
@@ -44,7 +46,6 @@ from lantern.insights.statistics.selectors import (
     source_label,
     this_month,
 )
-from lantern.insights.statistics.models import Measure, PublishedReport
 
 THRESHOLD = 5
 FEWER = "fewer than 5"
@@ -58,7 +59,9 @@ def parse_quarter(text: str | None) -> Period:
     text = (text or "").strip().upper()
     match = QUARTER.fullmatch(text)
     if not match:
-        raise Invalid.field("period", "Enter a quarter as a year, Q and a number from 1 to 4, for example 2025Q4.")
+        raise Invalid.field(
+            "period", "Enter a quarter as a year, Q and a number from 1 to 4, for example 2025Q4."
+        )
     year, quarter = int(match.group(1)), int(match.group(2))
     if year < 2000:
         raise Invalid.field("period", "Enter a quarter in the year 2000 or later.")
@@ -70,7 +73,7 @@ def parse_quarter(text: str | None) -> Period:
 
 
 def quarter_label(period: Period) -> str:
-    """"2025Q4"."""
+    """ "2025Q4"."""
     return f"{period.start.year}Q{(period.start.month - 1) // 3 + 1}"
 
 
@@ -143,7 +146,9 @@ def _ranges(values: np.ndarray, hidden: set, primary: set, relations: list[Relat
 def protect(values, relations: list[Relation], *, threshold: int = THRESHOLD) -> dict[tuple[int, int], str]:
     """Which cells to hide and why: {cell: FEWER or WITHHELD}. See the module's docstring."""
     values = np.asarray(values, dtype=float)
-    primary = {(i, j) for i in range(values.shape[0]) for j in range(values.shape[1]) if values[i, j] < threshold}
+    primary = {
+        (i, j) for i in range(values.shape[0]) for j in range(values.shape[1]) if values[i, j] < threshold
+    }
     hidden = set(primary)
     in_relation = {cell for relation in relations for cell in relation.cells}
 
@@ -217,15 +222,25 @@ class Figure:
 
     def as_dict(self) -> dict:
         """For figures.json."""
-        return {"key": self.key, "title": self.title, "definition": self.definition, "headers": self.headers,
-                "rows": [[label, *cells] for label, cells in zip(self.row_labels, self.cells)],
-                "query": self.query, "grouping": self.grouping, "snapshot_sha256": self.snapshot_hash,
-                "rows_counted": self.rows_counted, "notes": self.notes}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "definition": self.definition,
+            "headers": self.headers,
+            "rows": [[label, *cells] for label, cells in zip(self.row_labels, self.cells)],
+            "query": self.query,
+            "grouping": self.grouping,
+            "snapshot_sha256": self.snapshot_hash,
+            "rows_counted": self.rows_counted,
+            "notes": self.notes,
+        }
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
-    return (datetime.combine(period.start, dtime.min, tzinfo=LONDON),
-            datetime.combine(add_months(period.end, 1), dtime.min, tzinfo=LONDON))
+    return (
+        datetime.combine(period.start, dtime.min, tzinfo=LONDON),
+        datetime.combine(add_months(period.end, 1), dtime.min, tzinfo=LONDON),
+    )
 
 
 def _month_index(value: datetime, period: Period) -> int:
@@ -233,8 +248,9 @@ def _month_index(value: datetime, period: Period) -> int:
     return (local.year - period.start.year) * 12 + local.month - period.start.month
 
 
-def _safe_table(key, title, definition, row_labels, matrix, month_headers, query, grouping, rows, *,
-                totals: bool) -> Figure:
+def _safe_table(
+    key, title, definition, row_labels, matrix, month_headers, query, grouping, rows, *, totals: bool
+) -> Figure:
     """Add totals (if `totals`), protect the table and build the figure."""
     body = np.asarray(matrix, dtype=int).reshape(len(row_labels), len(month_headers))
     if totals:
@@ -246,12 +262,17 @@ def _safe_table(key, title, definition, row_labels, matrix, month_headers, query
         full, labels, headers = body, list(row_labels), ["", *month_headers]
         relations = []
     hidden = protect(full, relations)
-    cells = [[hidden.get((i, j), int(full[i, j])) for j in range(full.shape[1])] for i in range(full.shape[0])]
+    cells = [
+        [hidden.get((i, j), int(full[i, j])) for j in range(full.shape[1])] for i in range(full.shape[0])
+    ]
     notes = []
     if any(v == WITHHELD for row in cells for v in row):
-        notes.append("Some figures are withheld so that a figure below 5 cannot be worked out from the others.")
-    return Figure(key, title, definition, headers, labels, cells, query, grouping, _rows_hash(rows), len(rows),
-                  notes)
+        notes.append(
+            "Some figures are withheld so that a figure below 5 cannot be worked out from the others."
+        )
+    return Figure(
+        key, title, definition, headers, labels, cells, query, grouping, _rows_hash(rows), len(rows), notes
+    )
 
 
 def _literal(value) -> str:
@@ -284,11 +305,19 @@ def build_figures(period: Period) -> list[Figure]:
     months = [month_name(m) for m in period.months]
     figures = []
 
-    referrals = Referral.objects.filter(received_at__gte=start, received_at__lt=end).order_by("id").values_list(
-        "id", "received_at", "source", "referrer_agency__kind", "risk_level")
+    referrals = (
+        Referral.objects.filter(received_at__gte=start, received_at__lt=end)
+        .order_by("id")
+        .values_list("id", "received_at", "source", "referrer_agency__kind", "risk_level")
+    )
     rows = list(referrals)
-    sources = sorted({source_key(s, k) for s, k in Referral.objects.order_by().values_list(
-        "source", "referrer_agency__kind").distinct()} | {"public", "professional:police"})
+    sources = sorted(
+        {
+            source_key(s, k)
+            for s, k in Referral.objects.order_by().values_list("source", "referrer_agency__kind").distinct()
+        }
+        | {"public", "professional:police"}
+    )
     matrix = [[0] * 3 for _ in sources]
     risks = [level for level in RiskLevel.values]
     by_risk = [[0] * 3 for _ in risks]
@@ -297,47 +326,96 @@ def build_figures(period: Period) -> list[Figure]:
         matrix[sources.index(source_key(source, kind))][m] += 1
         by_risk[risks.index(risk)][m] += 1
     grouping = "Count rows by month of received_at (Europe/London) and by {}."
-    figures.append(_safe_table(
-        "referrals_by_source", "Referrals received, by source", MEASURE_DEFINITIONS[Measure.REFERRALS] +
-        " Professionals are grouped by the kind of their agency.", [source_label(s) for s in sources], matrix,
-        months, _sql(referrals), grouping.format("source (professionals by referrer_agency.kind)"), rows,
-        totals=True))
-    figures.append(_safe_table(
-        "referrals_by_risk", "Referrals received, by risk level at screening",
-        "Every referral received, by the risk level of its latest screening (\"Not assessed\" until screened).",
-        [dict(RiskLevel.choices)[r] for r in risks], by_risk, months, _sql(referrals),
-        grouping.format("risk_level"), rows, totals=True))
+    figures.append(
+        _safe_table(
+            "referrals_by_source",
+            "Referrals received, by source",
+            MEASURE_DEFINITIONS[Measure.REFERRALS]
+            + " Professionals are grouped by the kind of their agency.",
+            [source_label(s) for s in sources],
+            matrix,
+            months,
+            _sql(referrals),
+            grouping.format("source (professionals by referrer_agency.kind)"),
+            rows,
+            totals=True,
+        )
+    )
+    figures.append(
+        _safe_table(
+            "referrals_by_risk",
+            "Referrals received, by risk level at screening",
+            'Every referral received, by the risk level of its latest screening ("Not assessed" until screened).',
+            [dict(RiskLevel.choices)[r] for r in risks],
+            by_risk,
+            months,
+            _sql(referrals),
+            grouping.format("risk_level"),
+            rows,
+            totals=True,
+        )
+    )
 
-    decisions = ReferralDecision.objects.filter(decided_at__gte=start, decided_at__lt=end).order_by("id").values_list(
-        "id", "decided_at", "kind")
+    decisions = (
+        ReferralDecision.objects.filter(decided_at__gte=start, decided_at__lt=end)
+        .order_by("id")
+        .values_list("id", "decided_at", "kind")
+    )
     rows = list(decisions)
     kinds = list(DecisionKind.values)
     matrix = [[0] * 3 for _ in kinds]
     for _, decided_at, kind in rows:
         matrix[kinds.index(kind)][_month_index(decided_at, period)] += 1
-    figures.append(_safe_table(
-        "decisions_by_kind", "Front-door decisions, by kind",
-        "Every decision the front door recorded on a referral, in the month it was made (a referral decided "
-        "again after a manager rejected \"no further action\" counts twice).",
-        [dict(DecisionKind.choices)[k] for k in kinds], matrix, months, _sql(decisions),
-        "Count rows by month of decided_at (Europe/London) and by kind.", rows, totals=True))
+    figures.append(
+        _safe_table(
+            "decisions_by_kind",
+            "Front-door decisions, by kind",
+            "Every decision the front door recorded on a referral, in the month it was made (a referral decided "
+            'again after a manager rejected "no further action" counts twice).',
+            [dict(DecisionKind.choices)[k] for k in kinds],
+            matrix,
+            months,
+            _sql(decisions),
+            "Count rows by month of decided_at (Europe/London) and by kind.",
+            rows,
+            totals=True,
+        )
+    )
 
     # Children, persons of concern and crimes: not additive across rows, so no column totals.
     people_rows = []
     measure_rows = []
     queries = []
-    for measure, role, extra in ((Measure.CHILDREN_AT_RISK, PersonRole.CHILD, {"referral__risk_level__in": AT_RISK_LEVELS}),
-                                 (Measure.PERSONS_OF_CONCERN, PersonRole.PERSON_OF_CONCERN, {})):
-        mentions = PersonMention.objects.filter(role=role, referral__isnull=False, **extra).order_by("id").values_list(
-            "id", "entity_id", "name", "nickname", "date_of_birth", "referral__received_at", "referral__source",
-            "referral__referrer_agency__kind")
+    for measure, role, extra in (
+        (Measure.CHILDREN_AT_RISK, PersonRole.CHILD, {"referral__risk_level__in": AT_RISK_LEVELS}),
+        (Measure.PERSONS_OF_CONCERN, PersonRole.PERSON_OF_CONCERN, {}),
+    ):
+        mentions = (
+            PersonMention.objects.filter(role=role, referral__isnull=False, **extra)
+            .order_by("id")
+            .values_list(
+                "id",
+                "entity_id",
+                "name",
+                "nickname",
+                "date_of_birth",
+                "referral__received_at",
+                "referral__source",
+                "referral__referrer_agency__kind",
+            )
+        )
         rows = list(mentions)
         people_rows.extend(rows)
         queries.append(_sql(mentions))
         counts = _first_identified(rows)
         measure_rows.append([sum(n for (m, _), n in counts.items() if m == month) for month in period.months])
-    crimes = AgencyTask.objects.filter(outcome=TaskOutcome.CRIME_RECORDED, completed_at__gte=start,
-                                       completed_at__lt=end).order_by("id").values_list("id", "completed_at")
+    crimes = (
+        AgencyTask.objects.filter(
+            outcome=TaskOutcome.CRIME_RECORDED, completed_at__gte=start, completed_at__lt=end
+        )
+        .order_by("id")
+        .values_list("id", "completed_at")
+    )
     crime_rows = list(crimes)
     queries.append(_sql(crimes))
     measure_rows.append([sum(1 for _, at in crime_rows if _month_index(at, period) == k) for k in range(3)])
@@ -346,30 +424,58 @@ def build_figures(period: Period) -> list[Figure]:
     relations = table_relations(3, 4, row_totals=True, col_totals=False)
     hidden = protect(body, relations)
     cells = [[hidden.get((i, j), int(body[i, j])) for j in range(4)] for i in range(3)]
-    figures.append(Figure(
-        "identified", "Children at risk, persons of concern and crimes",
-        " ".join(MEASURE_DEFINITIONS[m] for m in (Measure.CHILDREN_AT_RISK, Measure.PERSONS_OF_CONCERN,
-                                                   Measure.CRIMES)),
-        ["", *months, "Quarter"], [Measure.CHILDREN_AT_RISK.label, Measure.PERSONS_OF_CONCERN.label,
-                                    Measure.CRIMES.label], cells, "\n;\n".join(queries),
-        "Children and persons of concern: each person once, in the month of their first qualifying referral "
-        "over the whole record (the queries cover the whole record); crimes: count rows by month of completed_at.",
-        _rows_hash([*people_rows, *crime_rows]), len(people_rows) + len(crime_rows),
-        ["The rows are not added together: a child can also be named as at risk in a referral that records a "
-         "crime."] + (["Some figures are withheld so that a figure below 5 cannot be worked out."]
-                      if any(v == WITHHELD for row in cells for v in row) else [])))
+    figures.append(
+        Figure(
+            "identified",
+            "Children at risk, persons of concern and crimes",
+            " ".join(
+                MEASURE_DEFINITIONS[m]
+                for m in (Measure.CHILDREN_AT_RISK, Measure.PERSONS_OF_CONCERN, Measure.CRIMES)
+            ),
+            ["", *months, "Quarter"],
+            [Measure.CHILDREN_AT_RISK.label, Measure.PERSONS_OF_CONCERN.label, Measure.CRIMES.label],
+            cells,
+            "\n;\n".join(queries),
+            "Children and persons of concern: each person once, in the month of their first qualifying referral "
+            "over the whole record (the queries cover the whole record); crimes: count rows by month of completed_at.",
+            _rows_hash([*people_rows, *crime_rows]),
+            len(people_rows) + len(crime_rows),
+            [
+                "The rows are not added together: a child can also be named as at risk in a referral that records a "
+                "crime."
+            ]
+            + (
+                ["Some figures are withheld so that a figure below 5 cannot be worked out."]
+                if any(v == WITHHELD for row in cells for v in row)
+                else []
+            ),
+        )
+    )
 
-    places = PlaceMention.objects.filter(referral__received_at__gte=start, referral__received_at__lt=end).order_by(
-        "id").values_list("id", "referral_id", "place_type")
+    places = (
+        PlaceMention.objects.filter(referral__received_at__gte=start, referral__received_at__lt=end)
+        .order_by("id")
+        .values_list("id", "referral_id", "place_type")
+    )
     rows = list(places)
     types = [t for t in PlaceType.values]
     seen = {(r, t) for _, r, t in rows}
     counts = [[sum(1 for r, t in seen if t == kind)] for kind in types]
-    figures.append(_safe_table(
-        "place_types", "Referrals mentioning each type of place",
-        "Referrals received in the quarter that mention at least one place of each type. A referral can mention "
-        "places of several types, so the rows are not added together.", [dict(PlaceType.choices)[t] for t in types],
-        counts, ["Quarter"], _sql(places), "Count distinct referral_id by place_type.", rows, totals=False))
+    figures.append(
+        _safe_table(
+            "place_types",
+            "Referrals mentioning each type of place",
+            "Referrals received in the quarter that mention at least one place of each type. A referral can mention "
+            "places of several types, so the rows are not added together.",
+            [dict(PlaceType.choices)[t] for t in types],
+            counts,
+            ["Quarter"],
+            _sql(places),
+            "Count distinct referral_id by place_type.",
+            rows,
+            totals=False,
+        )
+    )
     _ = AgencyKind  # professionals' agencies are named through source_label
     return figures
 
@@ -386,9 +492,13 @@ def comparison(period: Period) -> dict | None:
     if min(counts) < THRESHOLD:
         return None
     ratio = rate_ratio(counts[0], period.days(), counts[1], before.days())
-    return {"before": quarter_label(before), "rate_ratio": round(ratio.rate_ratio, 3),
-            "ci_low": round(ratio.ci_low, 3), "ci_high": round(ratio.ci_high, 3),
-            "reading": ratio.reading(earlier=True)}
+    return {
+        "before": quarter_label(before),
+        "rate_ratio": round(ratio.rate_ratio, 3),
+        "ci_low": round(ratio.ci_low, 3),
+        "ci_high": round(ratio.ci_high, 3),
+        "reading": ratio.reading(earlier=True),
+    }
 
 
 def quarterly_chart(period: Period) -> charts.Chart:
@@ -403,8 +513,9 @@ def quarterly_chart(period: Period) -> charts.Chart:
         n = Referral.objects.filter(received_at__gte=lo, received_at__lt=hi).count()
         labels.append(quarter_label(quarter))
         values.append(n if n >= THRESHOLD else FEWER)
-    return charts.bar_chart("Referrals received per quarter, last three years", list(zip(labels, values)),
-                            value_label="Referrals")
+    return charts.bar_chart(
+        "Referrals received per quarter, last three years", list(zip(labels, values)), value_label="Referrals"
+    )
 
 
 @dataclass
@@ -420,14 +531,23 @@ class Report:
 
     def figures_json(self) -> str:
         """figures.json: every figure with its query and hash, and the report's snapshot hash."""
-        return json.dumps({
-            "period": quarter_label(self.period), "built_at": self.built_at.isoformat(),
-            "snapshot_sha256": self.snapshot_hash, "threshold": THRESHOLD,
-            "hash_method": ("SHA-256 of the query's rows, each a JSON array of strings (datetimes in UTC ISO 8601, "
-                            "as stored; null as \"\"), ordered by the first column, each followed by a newline. The report's "
-                            "snapshot hash is the SHA-256 of the figures' hashes joined by newlines."),
-            "comparison": self.comparison, "figures": [f.as_dict() for f in self.figures],
-        }, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "period": quarter_label(self.period),
+                "built_at": self.built_at.isoformat(),
+                "snapshot_sha256": self.snapshot_hash,
+                "threshold": THRESHOLD,
+                "hash_method": (
+                    "SHA-256 of the query's rows, each a JSON array of strings (datetimes in UTC ISO 8601, "
+                    'as stored; null as ""), ordered by the first column, each followed by a newline. The report\'s '
+                    "snapshot hash is the SHA-256 of the figures' hashes joined by newlines."
+                ),
+                "comparison": self.comparison,
+                "figures": [f.as_dict() for f in self.figures],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
 
 
 def report_build(period: Period) -> Report:
@@ -436,17 +556,29 @@ def report_build(period: Period) -> Report:
     snapshot = hashlib.sha256("\n".join(f.snapshot_hash for f in figures).encode()).hexdigest()
     built_at = timezone.now()
     source_figure = figures[0]
-    bars = [(label, cells[-1]) for label, cells in zip(source_figure.row_labels[:-1], source_figure.cells[:-1])]
+    bars = [
+        (label, cells[-1]) for label, cells in zip(source_figure.row_labels[:-1], source_figure.cells[:-1])
+    ]
     chart_list = [
-        charts.bar_chart(f"Referrals received in {quarter_label(period)}, by source", bars,
-                         value_label="Referrals"),
+        charts.bar_chart(
+            f"Referrals received in {quarter_label(period)}, by source", bars, value_label="Referrals"
+        ),
         quarterly_chart(period),
     ]
     compared = comparison(period)
-    html = render_to_string("insights/statistics/report.html", {
-        "period": period, "quarter": quarter_label(period), "figures": figures, "charts": chart_list,
-        "comparison": compared, "snapshot_hash": snapshot, "built_at": built_at, "threshold": THRESHOLD,
-    })
+    html = render_to_string(
+        "insights/statistics/report.html",
+        {
+            "period": period,
+            "quarter": quarter_label(period),
+            "figures": figures,
+            "charts": chart_list,
+            "comparison": compared,
+            "snapshot_hash": snapshot,
+            "built_at": built_at,
+            "threshold": THRESHOLD,
+        },
+    )
     return Report(period, figures, compared, snapshot, html, built_at)
 
 
@@ -465,8 +597,11 @@ def transparency_report_publish(*, actor, period: str, out_dir: Path | None = No
     report = report_build(quarter)
     pdf = report_pdf(report.html)
     published = PublishedReport.objects.create(
-        period=quarter_label(quarter), snapshot_hash=report.snapshot_hash,
-        figures=json.loads(report.figures_json()), html=report.html, pdf=pdf,
+        period=quarter_label(quarter),
+        snapshot_hash=report.snapshot_hash,
+        figures=json.loads(report.figures_json()),
+        html=report.html,
+        pdf=pdf,
         published_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     events.transparency_report_published(actor=actor, report=published)

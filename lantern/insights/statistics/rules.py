@@ -12,6 +12,12 @@ from lantern.core.policy import has_role, in_agency_kind, is_partnership_lead, r
 
 is_analyst = has_role(Role.ANALYST)
 
-register("can_view_statistics", has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD, Role.ANALYST))
-register("can_view_hotspots", is_partnership_lead | (is_analyst & in_agency_kind(AgencyKind.POLICE, AgencyKind.PARTNERSHIP)))
+register(
+    "can_view_statistics",
+    has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD, Role.ANALYST),
+)
+register(
+    "can_view_hotspots",
+    is_partnership_lead | (is_analyst & in_agency_kind(AgencyKind.POLICE, AgencyKind.PARTNERSHIP)),
+)
 register("can_publish_statistics", is_partnership_lead)

@@ -35,13 +35,14 @@ import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from functools import lru_cache
-from datetime import date, datetime, time as dtime, timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Min, Q
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncMonth
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from scipy import stats
 from statsmodels.tools.sm_exceptions import (
@@ -76,7 +77,7 @@ MEASURE_DEFINITIONS = {
         "when the name (or nickname) and date of birth match; an unnamed person counts each time."
     ),
     Measure.CRIMES: (
-        "Agency tasks completed with the outcome \"Crime recorded\", counted in the month the task was "
+        'Agency tasks completed with the outcome "Crime recorded", counted in the month the task was '
         "completed and attributed to the source of the referral."
     ),
 }
@@ -138,7 +139,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        """"November 2025 to October 2026", or one month's name."""
+        """ "November 2025 to October 2026", or one month's name."""
         if self.start == self.end:
             return month_name(self.start)
         return f"{month_name(self.start)} to {month_name(self.end)}"
@@ -164,16 +165,21 @@ def _parse_month(text: str | None, field: str, *, end: bool, errors: dict) -> da
         )
         return None
     if end and add_months(month_start(day), 1) - timedelta(days=1) != day:
-        errors.setdefault(field, []).append("Periods are whole months: give the last day of a month, or a month.")
+        errors.setdefault(field, []).append(
+            "Periods are whole months: give the last day of a month, or a month."
+        )
         return None
     if not end and day.day != 1:
-        errors.setdefault(field, []).append("Periods are whole months: give the first day of a month, or a month.")
+        errors.setdefault(field, []).append(
+            "Periods are whole months: give the first day of a month, or a month."
+        )
         return None
     return month_start(day)
 
 
-def parse_period(start_text: str | None, end_text: str | None, *, start_field: str, end_field: str,
-                 errors: dict, what: str) -> Period | None:
+def parse_period(
+    start_text: str | None, end_text: str | None, *, start_field: str, end_field: str, errors: dict, what: str
+) -> Period | None:
     """A period from two months ("2025-01") or dates on month boundaries; records field errors in `errors`."""
     start = _parse_month(start_text, start_field, end=False, errors=errors)
     end = _parse_month(end_text, end_field, end=True, errors=errors)
@@ -185,7 +191,9 @@ def parse_period(start_text: str | None, end_text: str | None, *, start_field: s
         )
         return None
     if end < start:
-        errors.setdefault(end_field, []).append(f"The end of the {what} must be the same as or after its start.")
+        errors.setdefault(end_field, []).append(
+            f"The end of the {what} must be the same as or after its start."
+        )
         return None
     if end > this_month():
         errors.setdefault(end_field, []).append(f"The {what} cannot end after this month.")
@@ -199,10 +207,17 @@ def parse_period(start_text: str | None, end_text: str | None, *, start_field: s
 def parse_comparison(params: dict) -> tuple[Period, Period]:
     """The two periods of a comparison from `from`, `to`, `compare_from`, `compare_to`; `Invalid` otherwise."""
     errors: dict[str, list[str]] = {}
-    period = parse_period(params.get("from"), params.get("to"), start_field="from", end_field="to",
-                          errors=errors, what="period")
-    compare = parse_period(params.get("compare_from"), params.get("compare_to"), start_field="compare_from",
-                           end_field="compare_to", errors=errors, what="comparison period")
+    period = parse_period(
+        params.get("from"), params.get("to"), start_field="from", end_field="to", errors=errors, what="period"
+    )
+    compare = parse_period(
+        params.get("compare_from"),
+        params.get("compare_to"),
+        start_field="compare_from",
+        end_field="compare_to",
+        errors=errors,
+        what="comparison period",
+    )
     if errors:
         raise Invalid("The periods have errors; see fields.", errors)
     return period, compare
@@ -237,7 +252,11 @@ def source_label(key: str) -> str:
 # Counting from the record
 def _month_of(value) -> date:
     if isinstance(value, datetime):
-        return timezone.localtime(value, LONDON).date().replace(day=1) if timezone.is_aware(value) else value.date()
+        return (
+            timezone.localtime(value, LONDON).date().replace(day=1)
+            if timezone.is_aware(value)
+            else value.date()
+        )
     return value
 
 
@@ -267,8 +286,9 @@ def _first_identified(rows: Iterable) -> dict[tuple[date, str], int]:
     return counts
 
 
-def monthly_counts_raw(measure: str, *, start: date | None = None, end: date | None = None
-                       ) -> dict[tuple[date, str], int]:
+def monthly_counts_raw(
+    measure: str, *, start: date | None = None, end: date | None = None
+) -> dict[tuple[date, str], int]:
     """One measure's counts by (month, source), computed straight from the record (no pre-aggregates)."""
     from lantern.casework.models import AgencyTask, TaskOutcome
     from lantern.intake.models import Referral
@@ -283,23 +303,48 @@ def monthly_counts_raw(measure: str, *, start: date | None = None, end: date | N
         return q
 
     if measure == Measure.REFERRALS:
-        rows = (Referral.objects.filter(window("received_at")).order_by()
-                .annotate(m=TruncMonth("received_at", tzinfo=LONDON))
-                .values_list("m", "source", "referrer_agency__kind").annotate(n=Count("id")))
+        rows = (
+            Referral.objects.filter(window("received_at"))
+            .order_by()
+            .annotate(m=TruncMonth("received_at", tzinfo=LONDON))
+            .values_list("m", "source", "referrer_agency__kind")
+            .annotate(n=Count("id"))
+        )
     elif measure == Measure.CRIMES:
-        rows = (AgencyTask.objects.filter(window("completed_at"), outcome=TaskOutcome.CRIME_RECORDED).order_by()
-                .annotate(m=TruncMonth("completed_at", tzinfo=LONDON))
-                .values_list("m", "referral__source", "referral__referrer_agency__kind").annotate(n=Count("id")))
+        rows = (
+            AgencyTask.objects.filter(window("completed_at"), outcome=TaskOutcome.CRIME_RECORDED)
+            .order_by()
+            .annotate(m=TruncMonth("completed_at", tzinfo=LONDON))
+            .values_list("m", "referral__source", "referral__referrer_agency__kind")
+            .annotate(n=Count("id"))
+        )
     elif measure in (Measure.CHILDREN_AT_RISK, Measure.PERSONS_OF_CONCERN):
         if measure == Measure.CHILDREN_AT_RISK:
-            mentions = PersonMention.objects.filter(role=PersonRole.CHILD, referral__risk_level__in=AT_RISK_LEVELS)
+            mentions = PersonMention.objects.filter(
+                role=PersonRole.CHILD, referral__risk_level__in=AT_RISK_LEVELS
+            )
         else:
             mentions = PersonMention.objects.filter(role=PersonRole.PERSON_OF_CONCERN, referral__isnull=False)
         # First identification is over the whole record, so a period never counts someone known before it.
-        counts = _first_identified(mentions.order_by().values_list(
-            "id", "entity_id", "name", "nickname", "date_of_birth", "referral__received_at", "referral__source",
-            "referral__referrer_agency__kind").iterator(chunk_size=20000))
-        return {key: n for key, n in counts.items() if (not start or key[0] >= start) and (not end or key[0] <= end)}
+        counts = _first_identified(
+            mentions.order_by()
+            .values_list(
+                "id",
+                "entity_id",
+                "name",
+                "nickname",
+                "date_of_birth",
+                "referral__received_at",
+                "referral__source",
+                "referral__referrer_agency__kind",
+            )
+            .iterator(chunk_size=20000)
+        )
+        return {
+            key: n
+            for key, n in counts.items()
+            if (not start or key[0] >= start) and (not end or key[0] <= end)
+        }
     else:
         raise ValueError(f"No such measure: {measure}")
     counts: dict[tuple[date, str], int] = defaultdict(int)
@@ -323,13 +368,23 @@ def statistics_refresh() -> StatisticsRefresh:
     place_times = hotspots.place_time_rows()
     cells = hotspots.grid_cell_rows()
     places, summaries = hotspots.place_rows()
-    for model, rows in ((MonthlyCount, monthly), (PlaceTimeCount, place_times), (GridCellCount, cells),
-                        (PlaceCount, places), (PlaceSummary, summaries)):
+    for model, rows in (
+        (MonthlyCount, monthly),
+        (PlaceTimeCount, place_times),
+        (GridCellCount, cells),
+        (PlaceCount, places),
+        (PlaceSummary, summaries),
+    ):
         model.objects.all().delete()
         model.objects.bulk_create(rows, batch_size=5000)
     refresh.finished_at = timezone.now()
-    refresh.rows = {"monthly": len(monthly), "place_time": len(place_times), "grid_cells": len(cells),
-                    "places": len(places), "seconds": round(time.perf_counter() - started, 3)}
+    refresh.rows = {
+        "monthly": len(monthly),
+        "place_time": len(place_times),
+        "grid_cells": len(cells),
+        "places": len(places),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
     refresh.save(update_fields=["finished_at", "rows"])
     StatisticsRefresh.objects.exclude(pk=refresh.pk).filter(
         started_at__lt=timezone.now() - timedelta(days=7)
@@ -342,8 +397,9 @@ def last_refresh() -> StatisticsRefresh | None:
     return StatisticsRefresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
 
 
-def monthly_counts(measure: str, *, start: date | None = None, end: date | None = None
-                   ) -> dict[tuple[date, str], int]:
+def monthly_counts(
+    measure: str, *, start: date | None = None, end: date | None = None
+) -> dict[tuple[date, str], int]:
     """One measure's counts by (month, source), from the pre-aggregated table."""
     rows = MonthlyCount.objects.filter(measure=measure)
     if start:
@@ -369,8 +425,12 @@ def source_mix(counts: dict[tuple[date, str], int], period: Period) -> list[dict
             by_source[source] += n
     total = sum(by_source.values())
     return [
-        {"source": source, "label": source_label(source), "count": n,
-         "share": round(n / total, 4) if total else 0.0}
+        {
+            "source": source,
+            "label": source_label(source),
+            "count": n,
+            "share": round(n / total, 4) if total else 0.0,
+        }
         for source, n in sorted(by_source.items(), key=lambda item: (-item[1], item[0]))
     ]
 
@@ -402,13 +462,17 @@ class RateRatio:
         """One plain-English sentence: the ratio and what the data are consistent with."""
         other = "earlier" if earlier else "comparison"
         if self.count == 0 and self.compare_count == 0:
-            return f"There were none in either period, so the two rates cannot be compared."
+            return "There were none in either period, so the two rates cannot be compared."
         if self.compare_count == 0:
-            return (f"There were none in the {other} period and {self.count:,} in this one, so no ratio can be "
-                    f"given; the data are consistent with at least {_number(self.ci_low)} times the {other} rate.")
+            return (
+                f"There were none in the {other} period and {self.count:,} in this one, so no ratio can be "
+                f"given; the data are consistent with at least {_number(self.ci_low)} times the {other} rate."
+            )
         if self.count == 0:
-            return (f"There were none in this period and {self.compare_count:,} in the {other} one; the data are "
-                    f"consistent with between 0 and {_number(self.ci_high)} times the {other} rate.")
+            return (
+                f"There were none in this period and {self.compare_count:,} in the {other} one; the data are "
+                f"consistent with between 0 and {_number(self.ci_high)} times the {other} rate."
+            )
         low, high = _number(self.ci_low), _number(self.ci_high)
         if low == high:  # a very large count: a narrow interval needs another figure to show
             low, high = f"{self.ci_low:.3f}", f"{self.ci_high:.3f}"
@@ -419,8 +483,9 @@ class RateRatio:
         return f"This period ran at {about}; the data are consistent with between {low} and {high} times."
 
 
-def rate_ratio(count: int, exposure: float, compare_count: int, compare_exposure: float, *,
-               confidence: float = 0.95) -> RateRatio:
+def rate_ratio(
+    count: int, exposure: float, compare_count: int, compare_exposure: float, *, confidence: float = 0.95
+) -> RateRatio:
     """The ratio of the rate count/exposure to compare_count/compare_exposure, with an exact conditional
     (Clopper–Pearson) interval."""
     if count < 0 or compare_count < 0 or exposure <= 0 or compare_exposure <= 0:
@@ -460,23 +525,36 @@ class Trend:
 
     def summary(self) -> str:
         """The model's finding in a sentence."""
-        change = (f"about {_number(self.yearly_factor)} times the level of the year before "
-                  f"(between {_number(self.yearly_low)} and {_number(self.yearly_high)})")
+        change = (
+            f"about {_number(self.yearly_factor)} times the level of the year before "
+            f"(between {_number(self.yearly_low)} and {_number(self.yearly_high)})"
+        )
         model = "negative binomial" if self.family == "negative_binomial" else "Poisson"
-        season = "with month-of-year terms" if self.seasonal_terms else "without seasonal terms (under two years)"
-        return (f"Allowing for the season, each year ran at {change}, from a {model} model {season}; "
-                f"Pearson dispersion {self.dispersion:.2f}.")
+        season = (
+            "with month-of-year terms" if self.seasonal_terms else "without seasonal terms (under two years)"
+        )
+        return (
+            f"Allowing for the season, each year ran at {change}, from a {model} model {season}; "
+            f"Pearson dispersion {self.dispersion:.2f}."
+        )
 
     def as_dict(self) -> dict:
         """For the API."""
         return {
-            "family": self.family, "yearly_factor": self.yearly_factor, "yearly_ci_low": self.yearly_low,
-            "yearly_ci_high": self.yearly_high, "dispersion": self.dispersion,
-            "overdispersion_p": self.overdispersion_p, "alpha": self.alpha, "seasonal_terms": self.seasonal_terms,
+            "family": self.family,
+            "yearly_factor": self.yearly_factor,
+            "yearly_ci_low": self.yearly_low,
+            "yearly_ci_high": self.yearly_high,
+            "dispersion": self.dispersion,
+            "overdispersion_p": self.overdispersion_p,
+            "alpha": self.alpha,
+            "seasonal_terms": self.seasonal_terms,
             "seasonal_factors": {str(k): v for k, v in self.seasonal.items()},
             "summary": self.summary(),
-            "months": [{"month": month_label(m), "count": c, "fitted": f, "ci_low": lo, "ci_high": hi}
-                       for m, c, f, lo, hi in zip(self.months, self.counts, self.fitted, self.lower, self.upper)],
+            "months": [
+                {"month": month_label(m), "count": c, "fitted": f, "ci_low": lo, "ci_high": hi}
+                for m, c, f, lo, hi in zip(self.months, self.counts, self.fitted, self.lower, self.upper)
+            ],
         }
 
 
@@ -505,7 +583,9 @@ def trend_model(months: list[date], counts: list[int]) -> Trend | None:
             trend = _fit_trend(months, counts)
         except (PerfectSeparationWarning, PerfectSeparationError, ValueError, np.linalg.LinAlgError):
             return None
-    if trend is None or not all(math.isfinite(v) for v in [*trend.upper, trend.yearly_high, trend.yearly_low]):
+    if trend is None or not all(
+        math.isfinite(v) for v in [*trend.upper, trend.yearly_high, trend.yearly_low]
+    ):
         return None
     if max(trend.upper) > 10 * max(counts) + 10:
         return None
@@ -544,13 +624,20 @@ def _fit_trend(months: list[date], counts: list[int]) -> Trend | None:
         mean = sum(seasonal_factors.values()) / 12
         seasonal_factors = {k: round(v / mean, 4) for k, v in seasonal_factors.items()}
     return Trend(
-        family=family, months=months, counts=[int(c) for c in counts],
+        family=family,
+        months=months,
+        counts=[int(c) for c in counts],
         fitted=[round(float(v), 3) for v in frame["mean"]],
         lower=[round(float(v), 3) for v in frame["mean_ci_lower"]],
         upper=[round(float(v), 3) for v in frame["mean_ci_upper"]],
-        yearly_factor=float(np.exp(result.params[1])), yearly_low=float(np.exp(low_b)),
-        yearly_high=float(np.exp(high_b)), seasonal=seasonal_factors if seasonal else {},
-        dispersion=round(dispersion, 4), overdispersion_p=p_over, alpha=alpha, seasonal_terms=seasonal,
+        yearly_factor=float(np.exp(result.params[1])),
+        yearly_low=float(np.exp(low_b)),
+        yearly_high=float(np.exp(high_b)),
+        seasonal=seasonal_factors if seasonal else {},
+        dispersion=round(dispersion, 4),
+        overdispersion_p=p_over,
+        alpha=alpha,
+        seasonal_terms=seasonal,
     )
 
 
@@ -575,8 +662,14 @@ class Segment:
         return self.count / self.expected if self.expected else 0.0
 
 
-def change_points(counts: list[int], expected: list[float] | None = None, *, dispersion: float = 1.0,
-                  penalty: float | None = None, min_length: int = MIN_SEGMENT) -> list[Segment]:
+def change_points(
+    counts: list[int],
+    expected: list[float] | None = None,
+    *,
+    dispersion: float = 1.0,
+    penalty: float | None = None,
+    min_length: int = MIN_SEGMENT,
+) -> list[Segment]:
     """Binary segmentation of Poisson counts with offsets `expected`: the segments found, in order."""
     n = len(counts)
     if n == 0:
@@ -607,8 +700,9 @@ def change_points(counts: list[int], expected: list[float] | None = None, *, dis
         for i in range(a + min_length, b - 2 * min_length + 1):
             for j in range(i + min_length, b - min_length + 1):
                 inside = seg_score(i, j)
-                outside = _score(cum_c[b] - cum_c[a] - (cum_c[j] - cum_c[i]),
-                                 cum_e[b] - cum_e[a] - (cum_e[j] - cum_e[i]))
+                outside = _score(
+                    cum_c[b] - cum_c[a] - (cum_c[j] - cum_c[i]), cum_e[b] - cum_e[a] - (cum_e[j] - cum_e[i])
+                )
                 gain = inside + outside - seg_score(a, b)
                 if gain > best:
                     best, where = gain, [i, j]
@@ -643,10 +737,13 @@ def seasonal_change_points(months: list[date], counts: list[int]) -> tuple[list[
         return first, [1.0] * len(counts), 1.0
     levels = np.zeros((len(months), max(0, len(first) - 1)))
     for index, segment in enumerate(first[1:]):
-        levels[segment.first:segment.last + 1, index] = 1.0
+        levels[segment.first : segment.last + 1, index] = 1.0
     t = np.ones(len(months))
-    season = np.column_stack([t] + [np.array([1.0 if m.month == cm else 0.0 for m in months])
-                                    for cm in range(2, 13)] + list(levels.T))
+    season = np.column_stack(
+        [t]
+        + [np.array([1.0 if m.month == cm else 0.0 for m in months]) for cm in range(2, 13)]
+        + list(levels.T)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -682,14 +779,20 @@ def describe_changes(months: list[date], counts: list[int]) -> ChangeSummary:
     summary = ChangeSummary(dispersion=round(dispersion, 4))
     for segment in segments:
         relative = segment.level / overall if overall else 0.0
-        summary.segments.append({
-            "start": month_label(months[segment.first]), "end": month_label(months[segment.last]),
-            "months": segment.last - segment.first + 1, "count": segment.count,
-            "level": round(relative, 3),
-            "text": (f"{month_name(months[segment.first])} to {month_name(months[segment.last])}: "
-                     f"{segment.count:,} in {segment.last - segment.first + 1} months, about "
-                     f"{_number(relative)} times the average seasonal rate."),
-        })
+        summary.segments.append(
+            {
+                "start": month_label(months[segment.first]),
+                "end": month_label(months[segment.last]),
+                "months": segment.last - segment.first + 1,
+                "count": segment.count,
+                "level": round(relative, 3),
+                "text": (
+                    f"{month_name(months[segment.first])} to {month_name(months[segment.last])}: "
+                    f"{segment.count:,} in {segment.last - segment.first + 1} months, about "
+                    f"{_number(relative)} times the average seasonal rate."
+                ),
+            }
+        )
     for before, after in zip(segments, segments[1:]):
         factor = after.level / before.level if before.level else None
         if factor is None:
@@ -698,18 +801,25 @@ def describe_changes(months: list[date], counts: list[int]) -> ChangeSummary:
             change = "fell to none."
         else:
             change = f"changed to about {_number(factor)} times its level before."
-        summary.changes.append({
-            "month": month_label(months[after.first]), "factor": None if factor is None else round(factor, 3),
-            "text": f"From {month_name(months[after.first])} the rate {change}",
-        })
+        summary.changes.append(
+            {
+                "month": month_label(months[after.first]),
+                "factor": None if factor is None else round(factor, 3),
+                "text": f"From {month_name(months[after.first])} the rate {change}",
+            }
+        )
     return summary
 
 
 # The scale summary: what the page and the API show
 def history_months() -> list[date]:
     """The complete months the record covers (the current month, being incomplete, is left out)."""
-    first = MonthlyCount.objects.filter(measure=Measure.REFERRALS).order_by("month").values_list(
-        "month", flat=True).first()
+    first = (
+        MonthlyCount.objects.filter(measure=Measure.REFERRALS)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .first()
+    )
     last = add_months(this_month(), -1)
     if first is None or first > last:
         return []
@@ -740,10 +850,17 @@ def scale_summary(*, period: Period, compare: Period, now: datetime | None = Non
         period, compare = (covered(p, months[0]) for p in asked)
         for name, before, after in (("period", asked[0], period), ("comparison period", asked[1], compare)):
             if after != before:
-                notes.append(f"The record begins in {month_name(months[0])}, so the {name} is counted "
-                             + (f"from then ({after.label})." if after else "as having no figures."))
-    out = {"period": _period_dict(period or asked[0], now), "compare": _period_dict(compare or asked[1], now),
-           "refreshed_at": refreshed.finished_at if refreshed else None, "notes": notes, "measures": []}
+                notes.append(
+                    f"The record begins in {month_name(months[0])}, so the {name} is counted "
+                    + (f"from then ({after.label})." if after else "as having no figures.")
+                )
+    out = {
+        "period": _period_dict(period or asked[0], now),
+        "compare": _period_dict(compare or asked[1], now),
+        "refreshed_at": refreshed.finished_at if refreshed else None,
+        "notes": notes,
+        "measures": [],
+    }
     if period is None or compare is None:
         period, compare = asked
     for measure in Measure:
@@ -751,21 +868,36 @@ def scale_summary(*, period: Period, compare: Period, now: datetime | None = Non
         count = sum(series(counts, period.months))
         compare_count = sum(series(counts, compare.months))
         ratio = rate_ratio(count, period.days(now), compare_count, compare.days(now))
-        trend, changes = history_analysis(measure.value, refreshed.pk if refreshed else 0, tuple(months),
-                                          tuple(series(counts, months)))
-        out["measures"].append({
-            "measure": measure.value, "label": measure.label, "definition": MEASURE_DEFINITIONS[measure],
-            "count": count, "days": period.days(now), "compare_count": compare_count,
-            "compare_days": compare.days(now),
-            "rate_ratio": ratio.rate_ratio, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high,
-            "reading": ratio.reading(earlier=earlier),
-            "sources": source_mix(counts, period), "compare_sources": source_mix(counts, compare),
-            "monthly": [{"month": month_label(m), "count": c,
-                         "sources": {s: n for (mm, s), n in sorted(counts.items()) if mm == m}}
-                        for m, c in zip(span, series(counts, span))],
-            "trend": trend.as_dict() if trend else None,
-            "change_points": asdict(changes),
-        })
+        trend, changes = history_analysis(
+            measure.value, refreshed.pk if refreshed else 0, tuple(months), tuple(series(counts, months))
+        )
+        out["measures"].append(
+            {
+                "measure": measure.value,
+                "label": measure.label,
+                "definition": MEASURE_DEFINITIONS[measure],
+                "count": count,
+                "days": period.days(now),
+                "compare_count": compare_count,
+                "compare_days": compare.days(now),
+                "rate_ratio": ratio.rate_ratio,
+                "ci_low": ratio.ci_low,
+                "ci_high": ratio.ci_high,
+                "reading": ratio.reading(earlier=earlier),
+                "sources": source_mix(counts, period),
+                "compare_sources": source_mix(counts, compare),
+                "monthly": [
+                    {
+                        "month": month_label(m),
+                        "count": c,
+                        "sources": {s: n for (mm, s), n in sorted(counts.items()) if mm == m},
+                    }
+                    for m, c in zip(span, series(counts, span))
+                ],
+                "trend": trend.as_dict() if trend else None,
+                "change_points": asdict(changes),
+            }
+        )
     return out
 
 
@@ -777,8 +909,12 @@ def covered(period: Period, first: date) -> Period | None:
 
 
 def _period_dict(period: Period, now) -> dict:
-    return {"from": month_label(period.start), "to": month_label(period.end), "label": period.label,
-            "days": period.days(now)}
+    return {
+        "from": month_label(period.start),
+        "to": month_label(period.end),
+        "label": period.label,
+        "days": period.days(now),
+    }
 
 
 def scale_comparison(*, measure: str = Measure.REFERRALS, period: Period, compare: Period) -> dict:
@@ -786,14 +922,28 @@ def scale_comparison(*, measure: str = Measure.REFERRALS, period: Period, compar
     counts = monthly_counts(measure, start=min(period.start, compare.start), end=max(period.end, compare.end))
     count, compare_count = sum(series(counts, period.months)), sum(series(counts, compare.months))
     ratio = rate_ratio(count, period.days(), compare_count, compare.days())
-    return {"count": count, "compare_count": compare_count, "rate_ratio": ratio.rate_ratio,
-            "ci_low": ratio.ci_low, "ci_high": ratio.ci_high, "sources": source_mix(counts, period)}
+    return {
+        "count": count,
+        "compare_count": compare_count,
+        "rate_ratio": ratio.rate_ratio,
+        "ci_low": ratio.ci_low,
+        "ci_high": ratio.ci_high,
+        "sources": source_mix(counts, period),
+    }
 
 
 def scale_comparison_raw(*, measure: str = Measure.REFERRALS, period: Period, compare: Period) -> dict:
     """The same comparison computed by a plain ORM aggregation over the record."""
-    counts = monthly_counts_raw(measure, start=min(period.start, compare.start), end=max(period.end, compare.end))
+    counts = monthly_counts_raw(
+        measure, start=min(period.start, compare.start), end=max(period.end, compare.end)
+    )
     count, compare_count = sum(series(counts, period.months)), sum(series(counts, compare.months))
     ratio = rate_ratio(count, period.days(), compare_count, compare.days())
-    return {"count": count, "compare_count": compare_count, "rate_ratio": ratio.rate_ratio,
-            "ci_low": ratio.ci_low, "ci_high": ratio.ci_high, "sources": source_mix(counts, period)}
+    return {
+        "count": count,
+        "compare_count": compare_count,
+        "rate_ratio": ratio.rate_ratio,
+        "ci_low": ratio.ci_low,
+        "ci_high": ratio.ci_high,
+        "sources": source_mix(counts, period),
+    }

@@ -10,26 +10,33 @@ from lantern.audit import events
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
 from lantern.insights import charts
-from lantern.insights.statistics import hotspots
-from lantern.insights.statistics import publish
+from lantern.insights.statistics import hotspots, publish
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.models import PublishedReport
 
-FIELD_LABELS = {"from": "From", "to": "To", "compare_from": "Compare from", "compare_to": "Compare to",
-                "period": "Quarter"}
+FIELD_LABELS = {
+    "from": "From",
+    "to": "To",
+    "compare_from": "Compare from",
+    "compare_to": "Compare to",
+    "period": "Quarter",
+}
 
 
 def _errors(error: Invalid) -> list[tuple[str, str]]:
     """(anchor, message) for the GOV.UK error summary."""
     return [(f"#{name}", message) for name, messages_ in error.fields.items() for message in messages_] or [
-        ("#main-content", error.detail)]
+        ("#main-content", error.detail)
+    ]
 
 
 def _tabs(request) -> dict:
     user = request.user
-    return {"can_view_statistics": allows(user, "can_view_statistics"),
-            "can_view_hotspots": allows(user, "can_view_hotspots"),
-            "can_publish": allows(user, "can_publish_statistics")}
+    return {
+        "can_view_statistics": allows(user, "can_view_statistics"),
+        "can_view_hotspots": allows(user, "can_view_hotspots"),
+        "can_publish": allows(user, "can_publish_statistics"),
+    }
 
 
 def _scale_charts(measure: dict, period: statistics.Period, compare: statistics.Period) -> dict:
@@ -45,15 +52,23 @@ def _scale_charts(measure: dict, period: statistics.Period, compare: statistics.
             if inside:
                 shades.append(charts.Shade(inside[0], inside[-1], which))
         charts_["trend"] = charts.trend_chart(
-            f"{measure['label']} by month, with the trend", labels, [m["count"] for m in months],
-            fitted=[m["fitted"] for m in months], lower=[m["ci_low"] for m in months],
-            upper=[m["ci_high"] for m in months], shades=shades, value_label=measure["label"],
-            description=(f"{measure['label']} by month from {labels[0]} to {labels[-1]}, with the fitted trend "
-                         f"and its 95% confidence band; the two periods compared are shaded. {trend['summary']}"),
+            f"{measure['label']} by month, with the trend",
+            labels,
+            [m["count"] for m in months],
+            fitted=[m["fitted"] for m in months],
+            lower=[m["ci_low"] for m in months],
+            upper=[m["ci_high"] for m in months],
+            shades=shades,
+            value_label=measure["label"],
+            description=(
+                f"{measure['label']} by month from {labels[0]} to {labels[-1]}, with the fitted trend "
+                f"and its 95% confidence band; the two periods compared are shaded. {trend['summary']}"
+            ),
         )
     charts_["sources"] = charts.bar_chart(
         f"{measure['label']}: sources in {period.label}",
-        [(s["label"], s["count"]) for s in measure["sources"]], value_label=measure["label"],
+        [(s["label"], s["count"]) for s in measure["sources"]],
+        value_label=measure["label"],
     )
     return charts_
 
@@ -84,13 +99,19 @@ def scale(request):
 
 def _hotspot_period(request, context: dict):
     default, _ = statistics.default_periods()
-    values = {"from": request.GET.get("from", statistics.month_label(default.start)),
-              "to": request.GET.get("to", statistics.month_label(default.end))}
+    values = {
+        "from": request.GET.get("from", statistics.month_label(default.start)),
+        "to": request.GET.get("to", statistics.month_label(default.end)),
+    }
     errors: dict[str, list[str]] = {}
-    period = statistics.parse_period(values["from"], values["to"], start_field="from", end_field="to",
-                                     errors=errors, what="period")
-    context.update(values=values, field_errors=errors,
-                   errors=_errors(Invalid("The period has errors.", errors)) if errors else [])
+    period = statistics.parse_period(
+        values["from"], values["to"], start_field="from", end_field="to", errors=errors, what="period"
+    )
+    context.update(
+        values=values,
+        field_errors=errors,
+        errors=_errors(Invalid("The period has errors.", errors)) if errors else [],
+    )
     return period
 
 
@@ -106,17 +127,32 @@ def hotspot_page(request):
     events.hotspots_viewed(actor=request.user, period=f"{period.start:%Y-%m}..{period.end:%Y-%m}", via="page")
     heat = summary["heat_map"]
     bands = summary["times_of_day"]
-    context.update(summary=summary, period=period, charts={
-        "types": charts.bar_chart(f"Referrals mentioning each type of place, {period.label}",
-                                  [(p["label"], p["count"]) for p in summary["place_types"]],
-                                  value_label="Referrals"),
-        "week": charts.heat_map(f"Referrals by day and hour of the incident, {period.label}",
-                                heat["weekdays"], [f"{h:02d}" for h in heat["hours"]], heat["counts"],
-                                value_label="Referrals"),
-        "bands": charts.heat_map(f"Referrals by type of place and time of day, {period.label}",
-                                 [r["label"] for r in bands["rows"]], bands["bands"],
-                                 [r["counts"] for r in bands["rows"]], value_label="Referrals"),
-    }, hot_cells=[c for c in summary["clusters"]["cells"] if c["hot"] or c["cold"]])
+    context.update(
+        summary=summary,
+        period=period,
+        charts={
+            "types": charts.bar_chart(
+                f"Referrals mentioning each type of place, {period.label}",
+                [(p["label"], p["count"]) for p in summary["place_types"]],
+                value_label="Referrals",
+            ),
+            "week": charts.heat_map(
+                f"Referrals by day and hour of the incident, {period.label}",
+                heat["weekdays"],
+                [f"{h:02d}" for h in heat["hours"]],
+                heat["counts"],
+                value_label="Referrals",
+            ),
+            "bands": charts.heat_map(
+                f"Referrals by type of place and time of day, {period.label}",
+                [r["label"] for r in bands["rows"]],
+                bands["bands"],
+                [r["counts"] for r in bands["rows"]],
+                value_label="Referrals",
+            ),
+        },
+        hot_cells=[c for c in summary["clusters"]["cells"] if c["hot"] or c["cold"]],
+    )
     return render(request, "insights/statistics/hotspots.html", context)
 
 
@@ -131,10 +167,16 @@ def hotspot_map(request):
     summary = hotspots.hotspot_summary(period=period)
     events.hotspots_viewed(actor=request.user, period=f"{period.start:%Y-%m}..{period.end:%Y-%m}", via="map")
     clusters = summary["clusters"]
-    context.update(summary=summary, period=period, map_data={
-        "tiles": settings.TILE_URL, "points": summary["points"],
-        "cells": [c for c in clusters["cells"] if c["hot"] or c["cold"]],
-    }, hot_cells=[c for c in clusters["cells"] if c["hot"] or c["cold"]])
+    context.update(
+        summary=summary,
+        period=period,
+        map_data={
+            "tiles": settings.TILE_URL,
+            "points": summary["points"],
+            "cells": [c for c in clusters["cells"] if c["hot"] or c["cold"]],
+        },
+        hot_cells=[c for c in clusters["cells"] if c["hot"] or c["cold"]],
+    )
     return render(request, "insights/statistics/map.html", context)
 
 
@@ -142,12 +184,19 @@ def hotspot_map(request):
 def publish_page(request):
     """The transparency report: publish a quarter, and download the reports already issued."""
     require(request.user, "can_publish_statistics")
-    context = {**_tabs(request), "active": "publish", "errors": [], "field_errors": {},
-               "period_value": request.POST.get("period", publish.last_quarter()),
-               "reports": PublishedReport.objects.select_related("published_by").defer("html", "pdf")[:20]}
+    context = {
+        **_tabs(request),
+        "active": "publish",
+        "errors": [],
+        "field_errors": {},
+        "period_value": request.POST.get("period", publish.last_quarter()),
+        "reports": PublishedReport.objects.select_related("published_by").defer("html", "pdf")[:20],
+    }
     if request.method == "POST":
         try:
-            report = publish.transparency_report_publish(actor=request.user, period=request.POST.get("period"))
+            report = publish.transparency_report_publish(
+                actor=request.user, period=request.POST.get("period")
+            )
         except Invalid as error:
             context.update(errors=_errors(error), field_errors=error.fields)
             return render(request, "insights/statistics/publish.html", context)
@@ -169,8 +218,9 @@ def report_download(request, report_id: int, fmt: str):
     elif fmt == "json":
         import json
 
-        response = HttpResponse(json.dumps(report.figures, indent=2, ensure_ascii=False),
-                                content_type="application/json")
+        response = HttpResponse(
+            json.dumps(report.figures, indent=2, ensure_ascii=False), content_type="application/json"
+        )
     else:
         raise Http404("Not found.")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

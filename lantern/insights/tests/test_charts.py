@@ -14,8 +14,11 @@ def _parsed(chart) -> ElementTree.Element:
 
 def test_bar_chart_is_an_image_with_title_description_and_table():
     """role="img", labelled by its <title> and <desc>; text is escaped; text values are written, not drawn."""
-    chart = charts.bar_chart("Tasks overdue <now>", [("Police & CID", 4), ("Health", 17), ("Schools", "fewer than 5")],
-                             value_label="Tasks")
+    chart = charts.bar_chart(
+        "Tasks overdue <now>",
+        [("Police & CID", 4), ("Health", 17), ("Schools", "fewer than 5")],
+        value_label="Tasks",
+    )
     svg = _parsed(chart)
     assert svg.get("role") == "img"
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
@@ -32,9 +35,15 @@ def test_bar_chart_is_an_image_with_title_description_and_table():
 
 def test_trend_chart_draws_the_band_and_tabulates_every_month():
     """The fitted line and its band are drawn; the table has a row per month with the interval."""
-    chart = charts.trend_chart("Referrals by month", ["2025-01", "2025-02", "2025-03"], [10, 12, 9],
-                               fitted=[10.5, 10.4, 10.3], lower=[8, 8, 8], upper=[13, 13, 13],
-                               shades=[charts.Shade(1, 2, "This period")])
+    chart = charts.trend_chart(
+        "Referrals by month",
+        ["2025-01", "2025-02", "2025-03"],
+        [10, 12, 9],
+        fitted=[10.5, 10.4, 10.3],
+        lower=[8, 8, 8],
+        upper=[13, 13, 13],
+        shades=[charts.Shade(1, 2, "This period")],
+    )
     svg = _parsed(chart)
     assert svg.find(f"{SVG}polygon") is not None and len(svg.findall(f"{SVG}polyline")) == 2
     assert chart.table.headers == ["Month", "Count", "Trend", "Trend, 95% lower", "Trend, 95% upper"]
@@ -53,6 +62,9 @@ def test_heat_map_shades_by_value_and_keeps_the_figures():
 
 def test_charts_need_no_network():
     """Nothing in a chart is fetched: no external references."""
-    for chart in (charts.bar_chart("A", [("x", 1)]), charts.heat_map("B", ["r"], ["c"], [[1]]),
-                  charts.trend_chart("C", ["m"], [1])):
+    for chart in (
+        charts.bar_chart("A", [("x", 1)]),
+        charts.heat_map("B", ["r"], ["c"], [[1]]),
+        charts.trend_chart("C", ["m"], [1]),
+    ):
         assert "http" not in str(chart.html()).replace("http://www.w3.org/2000/svg", "")

@@ -36,7 +36,15 @@ def counts() -> dict[str, int]:
     """How many referrals, mentions, idempotency keys and audit events exist."""
     return {
         model.__name__: model.objects.count()
-        for model in (Referral, PersonMention, VehicleMention, PhoneMention, PlaceMention, IdempotencyKey, AuditEvent)
+        for model in (
+            Referral,
+            PersonMention,
+            VehicleMention,
+            PhoneMention,
+            PlaceMention,
+            IdempotencyKey,
+            AuditEvent,
+        )
     }
 
 
@@ -55,7 +63,9 @@ def person(db):
         made["n"] += 1
         agency = AgencyFactory(kind=kind)
         return UserFactory(
-            username=username or f"{role}-{kind}-{made['n']}", role=role, agency=agency,
+            username=username or f"{role}-{kind}-{made['n']}",
+            role=role,
+            agency=agency,
             team=team or TeamFactory(agency=agency, name=f"{agency.name} {role} team"),
         )
 
@@ -101,7 +111,10 @@ def add_task(referral, agency, **fields) -> AgencyTask:
     """Give an agency a task on a referral (as casework's routing would)."""
     now = timezone.now()
     return AgencyTask.objects.create(
-        referral=referral, agency=agency, priority=fields.pop("priority", "amber"),
+        referral=referral,
+        agency=agency,
+        priority=fields.pop("priority", "amber"),
         ack_due_at=fields.pop("ack_due_at", now + timedelta(hours=6)),
-        due_at=fields.pop("due_at", now + timedelta(days=10)), **fields,
+        due_at=fields.pop("due_at", now + timedelta(days=10)),
+        **fields,
     )

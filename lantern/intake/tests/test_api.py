@@ -29,7 +29,9 @@ def test_the_example_body_is_accepted_as_it_stands(api_client_for, police_office
     referral = Referral.objects.get()
     assert body["id"] == referral.pk and body["reference"] == referral.reference
     assert body["status"] == "received" and body["tracking_secret"] is None
-    assert body["decision_due_at"].startswith(timezone.localtime(referral.decision_due_at).date().isoformat()[:4])
+    assert body["decision_due_at"].startswith(
+        timezone.localtime(referral.decision_due_at).date().isoformat()[:4]
+    )
     assert referral.channel == "api" and referral.referrer == police_officer
     assert referral.vehicle_mentions.get().registration_normalised == "AB12CDE"
     assert referral.person_mentions.get().age == 14
@@ -73,8 +75,11 @@ BAD_BODIES = [
     ("age as a float", _with("children.0.age", 14.5), "children.0.age"),
     ("child too old", _with("children.0.age", 26), "children.0.age"),
     ("negative age", _with("children.0.age", -1), "children.0.age"),
-    ("future date of birth", _with("children.0.date_of_birth", (date.today() + timedelta(days=1)).isoformat()),
-     "children.0.date_of_birth"),
+    (
+        "future date of birth",
+        _with("children.0.date_of_birth", (date.today() + timedelta(days=1)).isoformat()),
+        "children.0.date_of_birth",
+    ),
     ("absurd date of birth", _with("children.0.date_of_birth", "1850-01-01"), "children.0.date_of_birth"),
     ("impossible date of birth", _with("children.0.date_of_birth", "2012-02-30"), "children.0.date_of_birth"),
     ("future incident", _with("incident_at", FUTURE), "incident_at"),
@@ -97,7 +102,9 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("case", "body", "field"), BAD_BODIES, ids=[case for case, _, _ in BAD_BODIES])
-def test_bad_input_is_422_with_field_messages_and_nothing_written(api_client_for, police_officer, case, body, field):
+def test_bad_input_is_422_with_field_messages_and_nothing_written(
+    api_client_for, police_officer, case, body, field
+):
     """Missing, over-long, wrongly typed, impossible or future values and malformed marks: 422, nothing written."""
     client = api_client_for(police_officer)
     before = counts()
@@ -118,7 +125,9 @@ def test_plate_message_is_the_reporters_message(api_client_for, police_officer):
     }
 
 
-def test_a_nul_in_a_query_is_422_and_an_escaped_backslash_is_no_nul(api_client_for, police_officer, front_door):
+def test_a_nul_in_a_query_is_422_and_an_escaped_backslash_is_no_nul(
+    api_client_for, police_officer, front_door
+):
     """NUL in a query string is refused like NUL in a body; the text `\\u0000` (a backslash, then u0000) is not NUL."""
     response = api_client_for(front_door).get(URL, {"status": "received\x00"})
     assert response.status_code == 422
@@ -191,7 +200,9 @@ def test_an_over_long_key_is_refused(api_client_for, police_officer):
 
 
 # Reading
-def test_list_is_paginated_with_count_and_filtered_by_policy(api_client_for, front_door, nurse, make_referral, police_officer):
+def test_list_is_paginated_with_count_and_filtered_by_policy(
+    api_client_for, front_door, nurse, make_referral, police_officer
+):
     """The front door sees every referral, a page at a time; a nurse sees only those her agency has a task on."""
     referrals = [make_referral(police_officer) for _ in range(5)]
     add_task(referrals[1], nurse.agency)
@@ -204,14 +215,18 @@ def test_list_is_paginated_with_count_and_filtered_by_policy(api_client_for, fro
     assert listed.data["ids"] == [str(item["id"]) for item in front["items"]]
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "many"}, {"status": "lost"}])
+@pytest.mark.parametrize(
+    "query", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "many"}, {"status": "lost"}]
+)
 def test_bad_paging_is_422(api_client_for, front_door, query):
     """Paging and filters are checked."""
     response = api_client_for(front_door).get(URL, query)
     assert response.status_code == 422 and response.json()["fields"]
 
 
-def test_list_queries_do_not_grow_with_the_page(api_client_for, front_door, police_officer, make_referral, nurse):
+def test_list_queries_do_not_grow_with_the_page(
+    api_client_for, front_door, police_officer, make_referral, nurse
+):
     """Listing 3 or 30 referrals takes the same number of queries (no query per row)."""
     client = api_client_for(nurse)
     client.get(URL)  # the token's first use records when it was used; later uses within a minute do not
@@ -231,26 +246,42 @@ def test_list_queries_do_not_grow_with_the_page(api_client_for, front_door, poli
 
 def test_detail_has_tasks_and_mentions(api_client_for, front_door, police_officer, agency):
     """GET /referrals/{id} gives the referral with its tasks and mentions, and audits the read."""
-    created = post(api_client_for(police_officer), {**EXAMPLE_BODY, "phones": [{"number": "07700 900982"}]}).json()
+    created = post(
+        api_client_for(police_officer), {**EXAMPLE_BODY, "phones": [{"number": "07700 900982"}]}
+    ).json()
     referral = Referral.objects.get(pk=created["id"])
     task = add_task(referral, agency(AgencyKind.CSC), priority="red")
     response = api_client_for(front_door).get(f"{URL}/{referral.pk}")
     assert response.status_code == 200
     body = response.json()
     assert body["reference"] == referral.reference and body["summary"] == EXAMPLE_BODY["summary"]
-    assert body["tasks"] == [{
-        "id": task.pk, "agency": task.agency.code, "agency_name": task.agency.name, "agency_kind": "csc",
-        "priority": "red", "status": "awaiting_ack", "ack_due_at": body["tasks"][0]["ack_due_at"],
-        "due_at": body["tasks"][0]["due_at"], "acknowledged_at": None, "completed_at": None, "outcome": None,
-    }]
+    assert body["tasks"] == [
+        {
+            "id": task.pk,
+            "agency": task.agency.code,
+            "agency_name": task.agency.name,
+            "agency_kind": "csc",
+            "priority": "red",
+            "status": "awaiting_ack",
+            "ack_due_at": body["tasks"][0]["ack_due_at"],
+            "due_at": body["tasks"][0]["due_at"],
+            "acknowledged_at": None,
+            "completed_at": None,
+            "outcome": None,
+        }
+    ]
     assert body["children"][0]["name"] == "Child A" and body["children"][0]["age"] == 14
     assert body["vehicles"][0]["registration_normalised"] == "AB12CDE"
     assert body["phones"][0]["number_e164"] == "+447700900982"
     assert body["places"][0]["type"] == "takeaway"
-    assert AuditEvent.objects.filter(event_type="record.viewed", actor=front_door, object_id=str(referral.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type="record.viewed", actor=front_door, object_id=str(referral.pk)
+    ).exists()
 
 
-def test_a_referral_out_of_sight_is_404_like_one_that_does_not_exist(api_client_for, nurse, police_officer, make_referral):
+def test_a_referral_out_of_sight_is_404_like_one_that_does_not_exist(
+    api_client_for, nurse, police_officer, make_referral
+):
     """A health practitioner without a task gets the same 404 for a real referral as for a missing one."""
     referral = make_referral(police_officer)
     client = api_client_for(nurse)
@@ -270,7 +301,14 @@ def test_every_referral_operation_is_in_the_openapi_document(client):
     responses = paths["/api/v1/referrals"]["post"]["responses"]
     assert {"201", "422"} <= set(responses)
     names = set(schema["components"]["schemas"])
-    assert {"ReferralIn", "ReferralCreatedOut", "ReferralPageOut", "ReferralOut", "TaskOut", "ErrorOut"} <= names
+    assert {
+        "ReferralIn",
+        "ReferralCreatedOut",
+        "ReferralPageOut",
+        "ReferralOut",
+        "TaskOut",
+        "ErrorOut",
+    } <= names
     assert schema["components"]["schemas"]["ReferralIn"]["additionalProperties"] is False
 
 

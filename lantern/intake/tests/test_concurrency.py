@@ -27,8 +27,9 @@ KEY = "one-and-only"
 
 def send_duplicates(token: str, threads: int = THREADS) -> dict:
     """Post the example body with one key from `threads` threads at once; the answers and what was stored."""
-    answers, failures = post_at_once(token=token, url="/api/v1/referrals", body=EXAMPLE_BODY, key=KEY,
-                                     threads=threads)
+    answers, failures = post_at_once(
+        token=token, url="/api/v1/referrals", body=EXAMPLE_BODY, key=KEY, threads=threads
+    )
     return {
         "answers": answers,
         "failures": failures,
@@ -84,7 +85,12 @@ def test_concurrent_duplicates_on_sqlite_create_one_referral(tmp_path):
         "LANTERN_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
     }
     completed = subprocess.run(
-        [sys.executable, "-c", SQLITE_SCRIPT], check=False, env=env, capture_output=True, text=True, timeout=180,
+        [sys.executable, "-c", SQLITE_SCRIPT],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert completed.returncode == 0, completed.stderr
     outcome = json.loads(completed.stdout.strip().splitlines()[-1])

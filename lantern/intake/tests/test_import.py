@@ -21,18 +21,54 @@ from lantern.intel.models import MentionOrigin
 pytestmark = pytest.mark.django_db
 
 GOOD_ROWS = [
-    {"reference": "OLD-1", "received_at": "2019-03-01 16:00", "source": "professional", "referrer_agency": "riverton-police",
-     "summary": "Girl seen getting into AB12 CDE outside the takeaway.", "child_name": "Child A", "child_dob": "27/03/2005",
-     "place_name": "Kebab House", "place_type": "takeaway", "vehicle_registration": "AB12 CDE; XY1? ABC",
-     "vehicle_colour": "Silver", "phone": "07700 900982", "status": "closed", "public_outcome": "Support offered."},
-    {"reference": "OLD-2", "received_at": "2020-07-14T09:30:00+01:00", "source": "public",
-     "summary": "Men hanging around the park after dark; one gave out 07700 900123.", "child_age": "13",
-     "person_name": "", "person_nickname": "Smiler", "person_age": "40"},
+    {
+        "reference": "OLD-1",
+        "received_at": "2019-03-01 16:00",
+        "source": "professional",
+        "referrer_agency": "riverton-police",
+        "summary": "Girl seen getting into AB12 CDE outside the takeaway.",
+        "child_name": "Child A",
+        "child_dob": "27/03/2005",
+        "place_name": "Kebab House",
+        "place_type": "takeaway",
+        "vehicle_registration": "AB12 CDE; XY1? ABC",
+        "vehicle_colour": "Silver",
+        "phone": "07700 900982",
+        "status": "closed",
+        "public_outcome": "Support offered.",
+    },
+    {
+        "reference": "OLD-2",
+        "received_at": "2020-07-14T09:30:00+01:00",
+        "source": "public",
+        "summary": "Men hanging around the park after dark; one gave out 07700 900123.",
+        "child_age": "13",
+        "person_name": "",
+        "person_nickname": "Smiler",
+        "person_age": "40",
+    },
     {"received_at": "15/01/2021", "summary": "Concern passed on by the school.", "child_name": "Child C"},
 ]
-COLUMNS = ["reference", "received_at", "source", "referrer_agency", "summary", "child_name", "child_dob", "child_age",
-           "place_name", "place_type", "vehicle_registration", "vehicle_colour", "phone", "person_name",
-           "person_nickname", "person_age", "status", "public_outcome"]
+COLUMNS = [
+    "reference",
+    "received_at",
+    "source",
+    "referrer_agency",
+    "summary",
+    "child_name",
+    "child_dob",
+    "child_age",
+    "place_name",
+    "place_type",
+    "vehicle_registration",
+    "vehicle_colour",
+    "phone",
+    "person_name",
+    "person_nickname",
+    "person_age",
+    "status",
+    "public_outcome",
+]
 
 
 def write_csv(path, rows, columns=COLUMNS):
@@ -60,23 +96,37 @@ def test_a_good_file_imports_every_row_with_mentions_and_audit(tmp_path, police)
     out, _ = run("referrals", str(write_csv(tmp_path / "good.csv", GOOD_ROWS)), "--batch-size", "2")
     assert "Imported 3 referrals of 3 rows" in out
     first, second, third = Referral.objects.order_by("received_at")
-    assert (first.reference, first.external_reference, first.channel) == ("RIV-2019-000001", "OLD-1", "import")
-    assert first.referrer_agency == police and first.status == "closed" and first.closed_at == first.received_at
+    assert (first.reference, first.external_reference, first.channel) == (
+        "RIV-2019-000001",
+        "OLD-1",
+        "import",
+    )
+    assert (
+        first.referrer_agency == police and first.status == "closed" and first.closed_at == first.received_at
+    )
     assert first.public_outcome == "Support offered."
     assert first.person_mentions.get().date_of_birth.isoformat() == "2005-03-27"
-    marks = {(v.registration_normalised, v.registration_partial, v.origin) for v in first.vehicle_mentions.all()}
-    assert marks == {("AB12CDE", False, MentionOrigin.STRUCTURED), ("XY1?ABC", True, MentionOrigin.STRUCTURED)}
+    marks = {
+        (v.registration_normalised, v.registration_partial, v.origin) for v in first.vehicle_mentions.all()
+    }
+    assert marks == {
+        ("AB12CDE", False, MentionOrigin.STRUCTURED),
+        ("XY1?ABC", True, MentionOrigin.STRUCTURED),
+    }
     assert first.phone_mentions.get().number_e164 == "+447700900982"
     assert first.place_mentions.get().place_type == "takeaway"
     assert second.reference == "RIV-2020-000001" and second.source == "public"
     assert second.phone_mentions.get().origin == MentionOrigin.FREE_TEXT
     assert {(p.role, p.nickname, p.age) for p in second.person_mentions.all()} == {
-        ("child", "", 13), ("person_of_concern", "Smiler", 40),
+        ("child", "", 13),
+        ("person_of_concern", "Smiler", 40),
     }
     assert third.source == "import" and third.reference == "RIV-2021-000001"
     assert third.received_at.isoformat() == "2021-01-15T00:00:00+00:00"
     events = AuditEvent.objects.filter(event_type="referral.imported")
-    assert sorted(events.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in (first, second, third))
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(
+        str(r.pk) for r in (first, second, third)
+    )
     assert all(event.actor_username == "import" for event in events)
     # Written in bulk, the events still chain exactly as single appends would.
     from lantern.audit.verify import verify_chain
@@ -90,7 +140,11 @@ BAD_ROWS = [
     ({"received_at": ""}, "received_at", "Enter a date"),
     ({"summary": ""}, "summary", "Enter what happened"),
     ({"summary": "x" * 5001}, "summary", "5000 characters or fewer"),
-    ({"vehicle_registration": "AB12 CDE!!"}, "vehicle_registration", "Enter a registration mark like AB12 CDE"),
+    (
+        {"vehicle_registration": "AB12 CDE!!"},
+        "vehicle_registration",
+        "Enter a registration mark like AB12 CDE",
+    ),
     ({"phone": "12345"}, "phone", "Enter a phone number"),
     ({"child_age": "30"}, "child_age", "between 0 and 25"),
     ({"child_age": "ten"}, "child_age", "whole number"),
@@ -135,7 +189,10 @@ def test_dry_run_checks_and_writes_nothing(tmp_path, police):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("received_at,summary,favourite_colour\n2020-01-01,x,blue\n", "Row 1, favourite_colour: Unknown column"),
+        (
+            "received_at,summary,favourite_colour\n2020-01-01,x,blue\n",
+            "Row 1, favourite_colour: Unknown column",
+        ),
         ("received_at,child_name\n2020-01-01,x\n", "Row 1, summary: Column missing"),
         ("", "Row 1: The file is empty"),
         ("received_at,summary\n2020-01-01,x,extra\n", "Row 2: Has 3 values for 2 columns"),
@@ -164,13 +221,17 @@ def test_unknown_kind_and_missing_file_are_clear_errors(tmp_path):
 def test_excel_byte_order_mark_and_header_spelling_are_tolerated(tmp_path):
     """A UTF-8 file saved by Excel (with a BOM) and headers like "Received At" are read."""
     path = tmp_path / "excel.csv"
-    path.write_text("\ufeffReceived At,Summary,Reference\n01/02/2022 10:15,Seen at the station.,X-9\n", encoding="utf-8")
+    path.write_text(
+        "\ufeffReceived At,Summary,Reference\n01/02/2022 10:15,Seen at the station.,X-9\n", encoding="utf-8"
+    )
     out, _ = run("referrals", str(path))
     assert "Imported 1 referrals" in out
     assert Referral.objects.get().external_reference == "X-9"
 
 
-@given(st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(LONDON)))
+@given(
+    st.datetimes(min_value=datetime(2015, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(LONDON))
+)
 def test_the_importers_cached_decision_clock_agrees_with_the_calendar(received_at):
     """The importer's per-day shortcut gives exactly the calendar's one-working-day deadline."""
     assert decision_due(received_at) == add_working_days(received_at, 1)

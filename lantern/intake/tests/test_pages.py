@@ -21,8 +21,12 @@ def without_csrf_token(content: bytes) -> bytes:
 
 
 def management(prefix: str, total: int = 3) -> dict:
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "3"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "3",
+    }
 
 
 def form_data(**fields) -> dict:
@@ -30,25 +34,46 @@ def form_data(**fields) -> dict:
     data = {}
     for prefix in ("children", "persons", "vehicles", "phones"):
         data.update(management(prefix))
-    data.update({"summary": "Two girls got into a silver car outside the Kebab House at 23:00.",
-                 "place_name": "Kebab House, High Street", "place_type": "takeaway"})
+    data.update(
+        {
+            "summary": "Two girls got into a silver car outside the Kebab House at 23:00.",
+            "place_name": "Kebab House, High Street",
+            "place_type": "takeaway",
+        }
+    )
     data.update(fields)
     return data
 
 
 def test_form_creates_a_referral_with_its_parts(client_for, police_officer):
     """A professional's form with children, a vehicle and a phone becomes a referral with those mentions."""
-    response = client_for(police_officer).post(NEW, form_data(**{
-        "incident_date_0": "3", "incident_date_1": "3", "incident_date_2": "2025", "incident_time": "23:00",
-        "children-0-name": "Child A", "children-0-age": "14",
-        "children-1-name": "Child B", "children-1-date_of_birth_0": "27", "children-1-date_of_birth_1": "3",
-        "children-1-date_of_birth_2": "2011",
-        "vehicles-0-registration": "ab12 cde", "vehicles-0-colour": "Silver",
-        "phones-0-number": "07700 900982",
-    }))
+    response = client_for(police_officer).post(
+        NEW,
+        form_data(
+            **{
+                "incident_date_0": "3",
+                "incident_date_1": "3",
+                "incident_date_2": "2025",
+                "incident_time": "23:00",
+                "children-0-name": "Child A",
+                "children-0-age": "14",
+                "children-1-name": "Child B",
+                "children-1-date_of_birth_0": "27",
+                "children-1-date_of_birth_1": "3",
+                "children-1-date_of_birth_2": "2011",
+                "vehicles-0-registration": "ab12 cde",
+                "vehicles-0-colour": "Silver",
+                "phones-0-number": "07700 900982",
+            }
+        ),
+    )
     referral = Referral.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
-    assert referral.source == "professional" and referral.channel == "web" and referral.referrer == police_officer
+    assert (
+        referral.source == "professional"
+        and referral.channel == "web"
+        and referral.referrer == police_officer
+    )
     assert referral.incident_at.isoformat().startswith("2025-03-03T23:00")
     assert sorted(referral.person_mentions.values_list("name", flat=True)) == ["Child A", "Child B"]
     assert referral.person_mentions.get(name="Child B").date_of_birth.isoformat() == "2011-03-27"
@@ -62,19 +87,46 @@ def test_form_creates_a_referral_with_its_parts(client_for, police_officer):
     [
         ({"summary": ""}, "Enter what happened"),
         ({"summary": "x" * 5001}, "What happened must be 5000 characters or fewer"),
-        ({"vehicles-1-registration": "AB12 CDE!"}, "Vehicle 2: Enter a registration mark like AB12 CDE, or the part you saw"),
+        (
+            {"vehicles-1-registration": "AB12 CDE!"},
+            "Vehicle 2: Enter a registration mark like AB12 CDE, or the part you saw",
+        ),
         ({"phones-0-number": "12"}, "Phone number 1: Enter a phone number"),
         ({"children-0-age": "fourteen"}, "Child 1: Age must be a whole number"),
         ({"children-0-age": "30"}, "Child 1: Age must be between 0 and 25"),
-        ({"children-0-date_of_birth_0": "31", "children-0-date_of_birth_1": "2", "children-0-date_of_birth_2": "2012"},
-         "Child 1: Date of birth must be a real date"),
-        ({"children-0-date_of_birth_0": "1", "children-0-date_of_birth_1": "1", "children-0-date_of_birth_2": "2999"},
-         "Child 1: Date of birth must be in the past"),
-        ({"children-0-date_of_birth_0": "1", "children-0-date_of_birth_2": "2012"},
-         "Child 1: Date of birth must include a month"),
-        ({"incident_date_0": "1", "incident_date_1": "1", "incident_date_2": "1066"}, "Date it happened must be after 1900"),
-        ({"incident_time": "25:00", "incident_date_0": "1", "incident_date_1": "1", "incident_date_2": "2024"},
-         "Time must be a real time"),
+        (
+            {
+                "children-0-date_of_birth_0": "31",
+                "children-0-date_of_birth_1": "2",
+                "children-0-date_of_birth_2": "2012",
+            },
+            "Child 1: Date of birth must be a real date",
+        ),
+        (
+            {
+                "children-0-date_of_birth_0": "1",
+                "children-0-date_of_birth_1": "1",
+                "children-0-date_of_birth_2": "2999",
+            },
+            "Child 1: Date of birth must be in the past",
+        ),
+        (
+            {"children-0-date_of_birth_0": "1", "children-0-date_of_birth_2": "2012"},
+            "Child 1: Date of birth must include a month",
+        ),
+        (
+            {"incident_date_0": "1", "incident_date_1": "1", "incident_date_2": "1066"},
+            "Date it happened must be after 1900",
+        ),
+        (
+            {
+                "incident_time": "25:00",
+                "incident_date_0": "1",
+                "incident_date_1": "1",
+                "incident_date_2": "2024",
+            },
+            "Time must be a real time",
+        ),
         ({"incident_time": "10:00"}, "Enter the date it happened, as well as the time"),
         ({"place_type": "spaceport"}, "Choose a type of place from the list"),
         ({"persons-0-name": "n" * 201}, "Person 1: Name must be 200 characters or fewer"),
@@ -99,7 +151,9 @@ def test_roles_without_case_work_cannot_open_the_form(client_for, person):
     assert client_for(person(Role.SYSTEM_ADMIN, AgencyKind.PARTNERSHIP)).get(NEW).status_code == 403
 
 
-def test_list_shows_only_visible_referrals_and_is_audited(client_for, nurse, front_door, police_officer, make_referral):
+def test_list_shows_only_visible_referrals_and_is_audited(
+    client_for, nurse, front_door, police_officer, make_referral
+):
     """The list shows what the user may see, and the ids shown are audited."""
     mine = make_referral(police_officer)
     other = make_referral(police_officer)
@@ -130,18 +184,33 @@ def test_list_queries_do_not_grow_with_the_page(client_for, front_door, police_o
     assert measure() == few
 
 
-def test_detail_shows_summary_mentions_decision_and_tasks(client_for, front_door, police_officer, make_referral, agency):
+def test_detail_shows_summary_mentions_decision_and_tasks(
+    client_for, front_door, police_officer, make_referral, agency
+):
     """The detail page shows what happened, who and what it mentions, the tasks; and the read is audited."""
     referral = make_referral(
-        police_officer, summary="Seen with a man in YX65 ZZT near the park.",
-        children=[{"name": "Child A", "age": 14}], vehicles=[{"registration": "AB1? CDE", "colour": "Silver"}],
+        police_officer,
+        summary="Seen with a man in YX65 ZZT near the park.",
+        children=[{"name": "Child A", "age": 14}],
+        vehicles=[{"registration": "AB1? CDE", "colour": "Silver"}],
     )
     add_task(referral, agency(AgencyKind.CSC))
     page = client_for(front_door).get(f"/referrals/{referral.pk}/").content.decode()
-    for text in (referral.reference, "Seen with a man", "Child A", "AB1? CDE", "Partial", "YX65 ZZT",
-                 "Found in the narrative", "Riverton Children&#x27;s social care", "Not decided yet"):
+    for text in (
+        referral.reference,
+        "Seen with a man",
+        "Child A",
+        "AB1? CDE",
+        "Partial",
+        "YX65 ZZT",
+        "Found in the narrative",
+        "Riverton Children&#x27;s social care",
+        "Not decided yet",
+    ):
         assert text in page, text
-    assert AuditEvent.objects.filter(event_type="record.viewed", actor=front_door, object_id=str(referral.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type="record.viewed", actor=front_door, object_id=str(referral.pk)
+    ).exists()
 
 
 def test_health_practitioner_without_a_task_gets_404(client_for, nurse, police_officer, make_referral):

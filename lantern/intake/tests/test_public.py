@@ -33,11 +33,18 @@ def shown(response, testid: str) -> str:
 
 
 FULL_REPORT = {
-    "children-0-name": "Jade Example", "children-0-age": "13", "children-0-school": "Riverton Academy",
-    "persons-0-nickname": "Big Dave", "persons-0-description": "Tall, grey beard", "persons-0-age": "45",
-    "vehicles-0-registration": "GR15 EYC", "vehicles-0-make": "Ford Focus", "vehicles-0-colour": "Grey",
+    "children-0-name": "Jade Example",
+    "children-0-age": "13",
+    "children-0-school": "Riverton Academy",
+    "persons-0-nickname": "Big Dave",
+    "persons-0-description": "Tall, grey beard",
+    "persons-0-age": "45",
+    "vehicles-0-registration": "GR15 EYC",
+    "vehicles-0-make": "Ford Focus",
+    "vehicles-0-colour": "Grey",
     "phones-0-number": "07700 900456",
-    "place_name": "Riverside Allotments", "place_type": "allotment",
+    "place_name": "Riverside Allotments",
+    "place_type": "allotment",
 }
 
 
@@ -60,11 +67,20 @@ def test_anonymous_report_gives_a_reference_and_secret_once(client):
 
 def test_named_report_keeps_the_reporters_details(client):
     """A named reporter gives a name, kept with their contact details."""
-    client.post("/report", report_data(identity="named", reporter_name="Pat Neighbour",
-                                       reporter_contact="pat@example.org", reporter_relationship="Neighbour"))
+    client.post(
+        "/report",
+        report_data(
+            identity="named",
+            reporter_name="Pat Neighbour",
+            reporter_contact="pat@example.org",
+            reporter_relationship="Neighbour",
+        ),
+    )
     referral = Referral.objects.get()
     assert (referral.reporter_name, referral.reporter_contact, referral.anonymous) == (
-        "Pat Neighbour", "pat@example.org", False,
+        "Pat Neighbour",
+        "pat@example.org",
+        False,
     )
 
 
@@ -74,7 +90,10 @@ def test_named_report_keeps_the_reporters_details(client):
         ({"identity": ""}, "Select whether you want to give your name"),
         ({"identity": "named"}, "Enter your name, or choose to stay anonymous"),
         ({"summary": ""}, "Enter what happened"),
-        ({"vehicles-0-registration": "GR15 EYC??!"}, "Enter a registration mark like AB12 CDE, or the part you saw"),
+        (
+            {"vehicles-0-registration": "GR15 EYC??!"},
+            "Enter a registration mark like AB12 CDE, or the part you saw",
+        ),
         ({"children-0-age": "40"}, "between 0 and 25"),
         ({"reporter_name": "n" * 201, "identity": "named"}, "Your name must be 200 characters or fewer"),
     ],
@@ -149,8 +168,11 @@ def test_track_shows_the_history_and_no_personal_details(client, reported, perso
     police, csc = agency(AgencyKind.POLICE), agency(AgencyKind.CSC)
     now = timezone.now()
     decision = ReferralDecision.objects.create(
-        referral=referral, kind=DecisionKind.REFER_AGENCIES, rationale="Confidential rationale about Jade.",
-        decided_by=worker, decided_at=now,
+        referral=referral,
+        kind=DecisionKind.REFER_AGENCIES,
+        rationale="Confidential rationale about Jade.",
+        decided_by=worker,
+        decided_at=now,
     )
     police_task = add_task(referral, police, created_at=now + timedelta(minutes=1))
     add_task(referral, csc, created_at=now + timedelta(minutes=1))
@@ -158,20 +180,45 @@ def test_track_shows_the_history_and_no_personal_details(client, reported, perso
     police_task.outcome, police_task.narrative = TaskOutcome.ARREST, "Arrested Big Dave at his home."
     police_task.save()
     Referral.objects.filter(pk=referral.pk).update(
-        decision=decision, decided_at=now, status=ReferralStatus.CLOSED, closed_at=now + timedelta(days=3),
+        decision=decision,
+        decided_at=now,
+        status=ReferralStatus.CLOSED,
+        closed_at=now + timedelta(days=3),
         public_outcome="The agencies acted on your report and the child is being supported.",
     )
 
-    response = client.post("/track", {"reference": referral.reference.lower(), "secret": secret.lower().replace("-", " ")})
+    response = client.post(
+        "/track", {"reference": referral.reference.lower(), "secret": secret.lower().replace("-", " ")}
+    )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     page = response.content.decode()
-    for text in ("Received", "Looked at by the safeguarding team", "Passed to Children&#x27;s social care and Police",
-                 "Police: action taken", "The agencies acted on your report and the child is being supported."):
+    for text in (
+        "Received",
+        "Looked at by the safeguarding team",
+        "Passed to Children&#x27;s social care and Police",
+        "Police: action taken",
+        "The agencies acted on your report and the child is being supported.",
+    ):
         assert text in page, text
-    for private in ("Jade", "Example", "Riverton Academy", "Big Dave", "grey beard", "GR15", "07700", "900456",
-                    "Riverside Allotments", "allotments", "Confidential rationale", "Arrest", "frontdoor-named-worker",
-                    worker.last_name, "Riverton Police", secret):
+    for private in (
+        "Jade",
+        "Example",
+        "Riverton Academy",
+        "Big Dave",
+        "grey beard",
+        "GR15",
+        "07700",
+        "900456",
+        "Riverside Allotments",
+        "allotments",
+        "Confidential rationale",
+        "Arrest",
+        "frontdoor-named-worker",
+        worker.last_name,
+        "Riverton Police",
+        secret,
+    ):
         assert private.lower() not in page.lower(), private
     assert AuditEvent.objects.filter(event_type="referral.tracked", object_id=str(referral.pk)).exists()
 
@@ -183,7 +230,9 @@ def test_a_new_report_shows_as_received(client, reported):
     assert "Received: waiting to be looked at" in page
 
 
-def test_wrong_reference_or_secret_give_the_same_generic_error(client, reported, make_referral, police_officer):
+def test_wrong_reference_or_secret_give_the_same_generic_error(
+    client, reported, make_referral, police_officer
+):
     """Unknown reference, wrong secret, and a professional referral (no secret) all look the same."""
     referral, secret = reported
     professional = make_referral(police_officer)
@@ -197,8 +246,14 @@ def test_wrong_reference_or_secret_give_the_same_generic_error(client, reported,
     assert "The reference or secret is not right" in pages[0].content.decode()
     assert {p.status_code for p in pages} == {200}
     # Apart from the reference typed (kept in its box), the answers are identical.
-    same = {without_csrf_token(p.content).replace(ref.encode(), b"REF") for p, ref in (
-        (pages[0], referral.reference), (pages[1], "RIV-1999-000001"), (pages[3], professional.reference))}
+    same = {
+        without_csrf_token(p.content).replace(ref.encode(), b"REF")
+        for p, ref in (
+            (pages[0], referral.reference),
+            (pages[1], "RIV-1999-000001"),
+            (pages[3], professional.reference),
+        )
+    }
     assert len(same) == 1
     assert "Enter your secret" in pages[2].content.decode()
     assert Referral.objects.count() == before

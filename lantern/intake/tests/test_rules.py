@@ -15,12 +15,21 @@ from lantern.intake.tests.conftest import add_task
 COVERED_RULES = ["can_create_referral", "can_list_referrals", "can_view_referral", "can_view_all_referrals"]
 
 CASE_ROLES = {
-    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD,
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
 }
 SEES_ALL = {Role.FRONT_DOOR, Role.ANALYST, Role.PARTNERSHIP_LEAD}
 # How the user stands to the referral.
 UNRELATED, AGENCY_TASK, REFERRED, RESTRICTED_NAMED, RESTRICTED_OTHER = (
-    "unrelated", "agency_task", "referred", "restricted_named", "restricted_other",
+    "unrelated",
+    "agency_task",
+    "referred",
+    "restricted_named",
+    "restricted_other",
 )
 
 
@@ -41,8 +50,12 @@ _numbers = itertools.count(1)
 def _referral(**fields) -> Referral:
     now = timezone.now()
     return Referral.objects.create(
-        reference=f"TEST-{next(_numbers):06d}", source="professional", summary="Synthetic concern.",
-        received_at=now, decision_due_at=now, **fields,
+        reference=f"TEST-{next(_numbers):06d}",
+        source="professional",
+        summary="Synthetic concern.",
+        received_at=now,
+        decision_due_at=now,
+        **fields,
     )
 
 
@@ -53,10 +66,17 @@ def matrix(db):
     for role, kind in itertools.product(Role.values, AgencyKind.values):
         agency = AgencyFactory(kind=kind)
         users[role, kind] = UserFactory(
-            username=f"{role}-{kind}", role=role, agency=agency, team=TeamFactory(agency=agency, name=f"{role} team"),
+            username=f"{role}-{kind}",
+            role=role,
+            agency=agency,
+            team=TeamFactory(agency=agency, name=f"{role} team"),
         )
-    outsider = UserFactory(username="outsider", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.VOLUNTARY),
-                           team=TeamFactory(agency=AgencyFactory(kind=AgencyKind.VOLUNTARY), name="outsiders"))
+    outsider = UserFactory(
+        username="outsider",
+        role=Role.PRACTITIONER,
+        agency=AgencyFactory(kind=AgencyKind.VOLUNTARY),
+        team=TeamFactory(agency=AgencyFactory(kind=AgencyKind.VOLUNTARY), name="outsiders"),
+    )
     unrelated = _referral(referrer=outsider)
     by_agency = {}
     for kind in AgencyKind.values:
@@ -86,11 +106,18 @@ def test_view_referral_matrix(matrix):
     everything = set(Referral.objects.all())
     for (role, kind), user in users.items():
         cases = {
-            UNRELATED: unrelated, AGENCY_TASK: by_agency[kind], REFERRED: referred[role, kind],
-            RESTRICTED_NAMED: restricted_named, RESTRICTED_OTHER: restricted_other,
+            UNRELATED: unrelated,
+            AGENCY_TASK: by_agency[kind],
+            REFERRED: referred[role, kind],
+            RESTRICTED_NAMED: restricted_named,
+            RESTRICTED_OTHER: restricted_other,
         }
         for relation, referral in cases.items():
-            assert policy.allows(user, "can_view_referral", referral) == expected(role, relation), (role, kind, relation)
+            assert policy.allows(user, "can_view_referral", referral) == expected(role, relation), (
+                role,
+                kind,
+                relation,
+            )
         allowed = {r for r in everything if policy.allows(user, "can_view_referral", r)}
         assert set(referral_list_visible_to(user=user)) == allowed, (role, kind)
         assert policy.allows(user, "can_view_all_referrals") == (role in SEES_ALL), (role, kind)
@@ -103,7 +130,9 @@ def test_a_front_door_team_manager_sees_every_referral():
     mash, other = TeamFactory(agency=csc, name="MASH"), TeamFactory(agency=csc, name="Locality team")
     UserFactory(username="mash-worker", role=Role.FRONT_DOOR, agency=csc, team=mash)
     mash_manager = UserFactory(username="mash-manager", role=Role.TEAM_MANAGER, agency=csc, team=mash)
-    locality_manager = UserFactory(username="locality-manager", role=Role.TEAM_MANAGER, agency=csc, team=other)
+    locality_manager = UserFactory(
+        username="locality-manager", role=Role.TEAM_MANAGER, agency=csc, team=other
+    )
     referral = _referral()
     assert policy.allows(mash_manager, "can_view_referral", referral)
     assert policy.allows(mash_manager, "can_view_all_referrals")
@@ -117,7 +146,9 @@ def test_get_for_user_is_404_for_hidden_and_missing_alike():
     """The selector's single read refuses a hidden referral exactly as a missing one."""
     from django.http import Http404
 
-    nurse = UserFactory(username="nurse", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.HEALTH))
+    nurse = UserFactory(
+        username="nurse", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.HEALTH)
+    )
     referral = _referral()
     for referral_id in (referral.pk, referral.pk + 1, "not-a-number"):
         with pytest.raises(Http404):

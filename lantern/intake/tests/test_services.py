@@ -30,7 +30,9 @@ def test_professional_referral_gets_reference_clock_mentions_and_audit(
         django_capture_on_commit_callbacks(execute=True),
     ):
         referral, secret = services.referral_create(
-            actor=police_officer, source=ReferralSource.PROFESSIONAL, channel=Channel.WEB,
+            actor=police_officer,
+            source=ReferralSource.PROFESSIONAL,
+            channel=Channel.WEB,
             summary="Girl (14) seen getting into AB12 CDE and later a car YX65 ZZT; she called 07700 900982.",
             children=[{"name": "Child A", "age": 14, "school": "Riverton Academy"}],
             persons=[{"nickname": "Taz", "age": 30, "description": "Tall, beard"}],
@@ -48,7 +50,8 @@ def test_professional_referral_gets_reference_clock_mentions_and_audit(
 
     people = list(referral.person_mentions.order_by("role"))
     assert [(p.role, p.name or p.nickname) for p in people] == [
-        (PersonRole.CHILD, "Child A"), (PersonRole.PERSON_OF_CONCERN, "Taz"),
+        (PersonRole.CHILD, "Child A"),
+        (PersonRole.PERSON_OF_CONCERN, "Taz"),
     ]
     vehicles = {(v.registration_normalised, v.origin) for v in referral.vehicle_mentions.all()}
     # The structured mark is not repeated as a free-text one; the second mark comes from the narrative.
@@ -59,8 +62,14 @@ def test_professional_referral_gets_reference_clock_mentions_and_audit(
 
     event = AuditEvent.objects.get(event_type="referral.created")
     assert event.object_id == str(referral.pk) and event.actor_id == police_officer.pk
-    assert event.data["mentions"] == {"persons": 2, "vehicles": 1, "vehicles_free_text": 1, "phones": 1,
-                                      "phones_free_text": 1, "places": 1}
+    assert event.data["mentions"] == {
+        "persons": 2,
+        "vehicles": 1,
+        "vehicles_free_text": 1,
+        "phones": 1,
+        "phones_free_text": 1,
+        "places": 1,
+    }
     # The audit event holds counts, never the values.
     assert "AB12" not in str(event.data) and "Child A" not in str(event.data)
     hook.assert_called_once_with(referral)
@@ -69,8 +78,11 @@ def test_professional_referral_gets_reference_clock_mentions_and_audit(
 def test_public_referral_gets_a_secret_stored_only_as_a_digest():
     """A public report gets a tracking secret; only its SHA-256 digest is kept, however the secret is typed."""
     referral, secret = services.referral_create(
-        actor=None, source=ReferralSource.PUBLIC, channel=Channel.PUBLIC_FORM,
-        summary="Older men keep picking girls up from the park.", anonymous=True,
+        actor=None,
+        source=ReferralSource.PUBLIC,
+        channel=Channel.PUBLIC_FORM,
+        summary="Older men keep picking girls up from the park.",
+        anonymous=True,
         reporter={"name": "Should be dropped", "contact": "dropped@example.org"},
     )
     assert secret and len(services.canonical_secret(secret)) == 16
@@ -115,7 +127,11 @@ def test_references_count_up_within_a_year_and_restart_each_year(police_officer,
 def test_bad_input_is_refused_with_field_errors_and_nothing_written(police_officer, changes, field):
     """Every kind of bad content raises ValidationError naming the field, and writes nothing at all."""
     before = counts()
-    fields = {"source": ReferralSource.PROFESSIONAL, "channel": Channel.WEB, "summary": "Something worrying happened."}
+    fields = {
+        "source": ReferralSource.PROFESSIONAL,
+        "channel": Channel.WEB,
+        "summary": "Something worrying happened.",
+    }
     with pytest.raises(ValidationError) as caught:
         services.referral_create(actor=police_officer, **{**fields, **changes})
     assert field in caught.value.message_dict
@@ -124,14 +140,18 @@ def test_bad_input_is_refused_with_field_errors_and_nothing_written(police_offic
 
 def test_partial_marks_are_kept_as_partial(police_officer, make_referral):
     """A mark with unseen characters is accepted and marked partial; letters O and I are not changed."""
-    referral = make_referral(police_officer, vehicles=[{"registration": "ab1? c*e"}, {"registration": "OI12 ODE"}])
+    referral = make_referral(
+        police_officer, vehicles=[{"registration": "ab1? c*e"}, {"registration": "OI12 ODE"}]
+    )
     marks = {(v.registration_normalised, v.registration_partial) for v in referral.vehicle_mentions.all()}
     assert marks == {("AB1?C?E", True), ("OI12ODE", False)}
 
 
 def test_blank_parts_are_ignored(police_officer, make_referral):
     """Rows with nothing in them (or only "not known" choices) create no mention."""
-    referral = make_referral(police_officer, children=[{"name": "", "sex": "not_known"}], places=[{"type": "other"}])
+    referral = make_referral(
+        police_officer, children=[{"name": "", "sex": "not_known"}], places=[{"type": "other"}]
+    )
     assert not referral.person_mentions.exists() and not referral.place_mentions.exists()
 
 
@@ -146,16 +166,26 @@ def test_in_journal_mode_the_referral_and_its_audit_row_are_written_together(
     settings.AUDIT_MODE = "journal"
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         referral, _ = services.referral_create(
-            actor=police_officer, source=ReferralSource.PROFESSIONAL, channel=Channel.API,
-            summary="Seen getting into AB12 CDE.", children=[{"name": "Child A", "age": 14}],
+            actor=police_officer,
+            source=ReferralSource.PROFESSIONAL,
+            channel=Channel.API,
+            summary="Seen getting into AB12 CDE.",
+            children=[{"name": "Child A", "age": 14}],
             vehicles=[{"registration": "AB12 CDE"}],
         )
     pending = AuditPending.objects.get()
     assert (pending.event_type, pending.object_type, pending.object_id) == (
-        "referral.created", "intake.referral", str(referral.pk))
+        "referral.created",
+        "intake.referral",
+        str(referral.pk),
+    )
     assert (pending.actor_id, pending.actor_agency) == (police_officer.pk, police_officer.agency.code)
-    assert pending.data == {"reference": referral.reference, "source": "professional", "channel": "api",
-                            "mentions": {"persons": 1, "vehicles": 1}}
+    assert pending.data == {
+        "reference": referral.reference,
+        "source": "professional",
+        "channel": "api",
+        "mentions": {"persons": 1, "vehicles": 1},
+    }
     assert Referral.objects.get(pk=referral.pk).vehicle_mentions.count() == 1
     assert not AuditEvent.objects.filter(event_type="referral.created").exists()
     with mock.patch("lantern.intake.hooks.referral_received") as hook:

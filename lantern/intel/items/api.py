@@ -27,8 +27,8 @@ from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
 from lantern.intake.services import date_problem
-from lantern.intel.items import services as items
 from lantern.intel.items import selectors as items_selectors
+from lantern.intel.items import services as items
 from lantern.intel.models import (
     HandlingCode,
     IntelligenceAssessment,
@@ -56,7 +56,9 @@ class IntelPersonIn(StrictIn):
     sex: Sex | None = None
     description: str = Field("", max_length=2000)
     address: str = Field("", max_length=300)
-    licence_number: str = Field("", max_length=30, description="Taxi or private hire driver's licence number.")
+    licence_number: str = Field(
+        "", max_length=30, description="Taxi or private hire driver's licence number."
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -89,9 +91,15 @@ class IntelItemIn(StrictIn):
     """New intelligence, ungraded. Only `summary` and `content` are required."""
 
     summary: str = Field(..., min_length=1, max_length=items.SUMMARY_MAX)
-    content: str = Field(..., min_length=1, max_length=items.CONTENT_MAX,
-                         description="The information as received. Never disseminated.")
-    occurred_at: datetime | None = Field(None, description="When what it describes happened; not in the future.")
+    content: str = Field(
+        ...,
+        min_length=1,
+        max_length=items.CONTENT_MAX,
+        description="The information as received. Never disseminated.",
+    )
+    occurred_at: datetime | None = Field(
+        None, description="When what it describes happened; not in the future."
+    )
     source: IntelSourceIn | None = None
     persons: list[IntelPersonIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
     vehicles: list[VehicleIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
@@ -123,8 +131,12 @@ class IntelGradeIn(StrictIn):
     intelligence_assessment: IntelligenceAssessment
     handling_code: HandlingCode
     handling_conditions: str = Field("", max_length=items.CONDITIONS_MAX)
-    sanitised_text: str = Field(..., min_length=1, max_length=items.SANITISED_MAX,
-                                description="What may be shared: nothing that could identify the source.")
+    sanitised_text: str = Field(
+        ...,
+        min_length=1,
+        max_length=items.SANITISED_MAX,
+        description="What may be shared: nothing that could identify the source.",
+    )
 
 
 class IntelGradeOut(Schema):
@@ -247,7 +259,9 @@ class IntelDisclosureIn(StrictIn):
     """Share an item: with an agency of the partnership (by code) or a named person or body, and why."""
 
     recipient_agency: str | None = Field(None, max_length=40, description="The receiving agency's code.")
-    recipient: str = Field("", max_length=items.RECIPIENT_MAX, description="A person or body outside Lantern.")
+    recipient: str = Field(
+        "", max_length=items.RECIPIENT_MAX, description="A person or body outside Lantern."
+    )
     purpose: str = Field(..., min_length=1, max_length=items.PURPOSE_MAX)
     conditions_acknowledged: bool = Field(
         False, description="Required true for an item graded C: the conditions will be passed on and kept to."
@@ -268,24 +282,35 @@ class IntelDisclosureOut(Schema):
 def _grade(item: IntelligenceItem) -> dict | None:
     if not item.handling_code:
         return None
-    return {"source_evaluation": item.source_evaluation, "intelligence_assessment": item.intelligence_assessment,
-            "handling_code": item.handling_code, "handling_conditions": item.handling_conditions}
+    return {
+        "source_evaluation": item.source_evaluation,
+        "intelligence_assessment": item.intelligence_assessment,
+        "handling_code": item.handling_code,
+        "handling_conditions": item.handling_conditions,
+    }
 
 
 def _legacy(item: IntelligenceItem) -> dict | None:
     if not item.legacy_source_evaluation:
         return None
-    return {"source_evaluation": item.legacy_source_evaluation,
-            "intelligence_evaluation": item.legacy_intelligence_evaluation,
-            "handling_code": item.legacy_handling_code}
+    return {
+        "source_evaluation": item.legacy_source_evaluation,
+        "intelligence_evaluation": item.legacy_intelligence_evaluation,
+        "handling_code": item.legacy_handling_code,
+    }
 
 
 def _summary(item: IntelligenceItem, view: str) -> dict:
     return {
-        "id": item.pk, "reference": item.reference, "status": item.status, "view": view,
-        "agency": item.agency.code, "submitted_at": item.submitted_at,
+        "id": item.pk,
+        "reference": item.reference,
+        "status": item.status,
+        "view": view,
+        "agency": item.agency.code,
+        "submitted_at": item.submitted_at,
         "summary": item.summary if view == items_selectors.FULL else None,
-        "grade": _grade(item), "legacy_grade": _legacy(item),
+        "grade": _grade(item),
+        "legacy_grade": _legacy(item),
     }
 
 
@@ -293,32 +318,59 @@ def _detail(seen: items_selectors.ItemView) -> dict:
     item, mentions = seen.item, seen.mentions()
     return {
         **_summary(item, seen.view),
-        "occurred_at": item.occurred_at, "graded_at": item.graded_at,
+        "occurred_at": item.occurred_at,
+        "graded_at": item.graded_at,
         "content": item.content if seen.full else None,
         "sanitised_text": item.sanitised_text or None,
         "persons": [
-            {"role": m.role, "name": m.name, "nickname": m.nickname, "date_of_birth": m.date_of_birth, "age": m.age,
-             "sex": m.sex, "description": m.description, "address": m.address,
-             "licence_number": m.licence_number, "origin": m.origin}
+            {
+                "role": m.role,
+                "name": m.name,
+                "nickname": m.nickname,
+                "date_of_birth": m.date_of_birth,
+                "age": m.age,
+                "sex": m.sex,
+                "description": m.description,
+                "address": m.address,
+                "licence_number": m.licence_number,
+                "origin": m.origin,
+            }
             for m in mentions.get("persons", [])
         ],
         "vehicles": [
-            {"registration": m.registration, "registration_normalised": m.registration_normalised,
-             "registration_partial": m.registration_partial, "make": m.make, "model": m.model, "colour": m.colour,
-             "licence_number": m.licence_number, "origin": m.origin}
+            {
+                "registration": m.registration,
+                "registration_normalised": m.registration_normalised,
+                "registration_partial": m.registration_partial,
+                "make": m.make,
+                "model": m.model,
+                "colour": m.colour,
+                "licence_number": m.licence_number,
+                "origin": m.origin,
+            }
             for m in mentions.get("vehicles", [])
         ],
-        "phones": [{"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
-                   for m in mentions.get("phones", [])],
-        "places": [{"name": m.name, "type": m.place_type, "address": m.address, "postcode": m.postcode}
-                   for m in mentions.get("places", [])],
-        "organisations": [{"name": m.name, "kind": m.org_kind, "licence_number": m.licence_number,
-                           "address": m.address} for m in mentions.get("organisations", [])],
+        "phones": [
+            {"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
+            for m in mentions.get("phones", [])
+        ],
+        "places": [
+            {"name": m.name, "type": m.place_type, "address": m.address, "postcode": m.postcode}
+            for m in mentions.get("places", [])
+        ],
+        "organisations": [
+            {"name": m.name, "kind": m.org_kind, "licence_number": m.licence_number, "address": m.address}
+            for m in mentions.get("organisations", [])
+        ],
     }
 
 
-@router.post("/intel", response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Submit intelligence", operation_id="intel_item_submit")
+@router.post(
+    "/intel",
+    response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Submit intelligence",
+    operation_id="intel_item_submit",
+)
 def submit_item(
     request,
     payload: IntelItemIn,
@@ -336,21 +388,38 @@ def submit_item(
     422 `idempotency_key_reused`. Concurrent requests with one key record one item.
     """
     user = request.auth
-    require(user, "can_submit_intel_item")  # before a replay too: who may no longer submit gets no earlier answer
+    require(
+        user, "can_submit_intel_item"
+    )  # before a replay too: who may no longer submit gets no earlier answer
     done = idempotency.run_once(
-        keys=ItemIdempotencyKey, user=user, key=idempotency_key, body=payload, what="item",
+        keys=ItemIdempotencyKey,
+        user=user,
+        key=idempotency_key,
+        body=payload,
+        what="item",
         create=lambda: items.item_submit(actor=user, **payload.model_dump()),
     )
     item = done.record
     if done.replayed:
         response["Idempotent-Replayed"] = "true"
     # A new item always awaits grading, which is what the first answer said even if it has been graded since.
-    return Status(201, {"id": item.pk, "reference": item.reference, "status": ItemStatus.SUBMITTED,
-                        "submitted_at": item.submitted_at})
+    return Status(
+        201,
+        {
+            "id": item.pk,
+            "reference": item.reference,
+            "status": ItemStatus.SUBMITTED,
+            "submitted_at": item.submitted_at,
+        },
+    )
 
 
-@router.get("/intel", response={200: IntelItemPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="List intelligence items", operation_id="intel_item_list")
+@router.get(
+    "/intel",
+    response={200: IntelItemPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="List intelligence items",
+    operation_id="intel_item_list",
+)
 def list_items(request, filters: Query[IntelItemQuery]):
     """The items the user may see, newest first, `limit` at a time from `offset`, with the total `count`."""
     user = request.auth
@@ -359,30 +428,43 @@ def list_items(request, filters: Query[IntelItemQuery]):
     if filters.status:
         found = found.filter(status=filters.status)
     count = found.count()
-    page = list(found[filters.offset:filters.offset + filters.limit])
-    events.intel_items_listed(actor=user, ids=[i.pk for i in page],
-                              query={"status": filters.status or "", "limit": filters.limit,
-                                     "offset": filters.offset})
+    page = list(found[filters.offset : filters.offset + filters.limit])
+    events.intel_items_listed(
+        actor=user,
+        ids=[i.pk for i in page],
+        query={"status": filters.status or "", "limit": filters.limit, "offset": filters.offset},
+    )
     full = items_selectors.FULL
-    return {"count": count, "limit": filters.limit, "offset": filters.offset,
-            "items": [_summary(i, full if _reads_content(user, i) else items_selectors.SANITISED) for i in page]}
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_summary(i, full if _reads_content(user, i) else items_selectors.SANITISED) for i in page],
+    }
 
 
 def _reads_content(user, item: IntelligenceItem) -> bool:
     return allows(user, "can_view_intel_item_content", item)
 
 
-@router.get("/intel/{int:item_id}", response={200: IntelItemOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One intelligence item", operation_id="intel_item_get")
+@router.get(
+    "/intel/{int:item_id}",
+    response={200: IntelItemOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One intelligence item",
+    operation_id="intel_item_get",
+)
 def get_item(request, item_id: int):
     """An item as the user may see it: in full for police intelligence roles and its submitter, otherwise only
     the sanitised text of a graded item. 404 both when it does not exist and when they may not see it."""
     return _detail(items_selectors.item_get_for_user(user=request.auth, item_id=item_id))
 
 
-@router.post("/intel/{int:item_id}/grade",
-             response={200: IntelItemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Grade an intelligence item (3x5x2)", operation_id="intel_item_grade")
+@router.post(
+    "/intel/{int:item_id}/grade",
+    response={200: IntelItemOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Grade an intelligence item (3x5x2)",
+    operation_id="intel_item_grade",
+)
 def grade_item(request, item_id: int, payload: IntelGradeIn):
     """Grade or re-grade an item: police analysts and practitioners only. Handling code C needs
     `handling_conditions`; every grade needs `sanitised_text`."""
@@ -392,9 +474,12 @@ def grade_item(request, item_id: int, payload: IntelGradeIn):
     return _detail(items_selectors.item_get_for_user(user=user, item_id=item_id))
 
 
-@router.post("/intel/{int:item_id}/disclosures",
-             response={201: IntelDisclosureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Share an intelligence item", operation_id="intel_item_disclose")
+@router.post(
+    "/intel/{int:item_id}/disclosures",
+    response={201: IntelDisclosureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Share an intelligence item",
+    operation_id="intel_item_disclose",
+)
 def disclose_item(request, item_id: int, payload: IntelDisclosureIn):
     """Share a graded item's sanitised text, recording the disclosure. An item graded C is shared only with
     `conditions_acknowledged: true`, and its conditions come back with the text. 403 for anyone who may not
@@ -405,15 +490,34 @@ def disclose_item(request, item_id: int, payload: IntelDisclosureIn):
     if payload.recipient_agency:
         agency = Agency.objects.filter(code=payload.recipient_agency, is_active=True).first()
         if agency is None:
-            raise ApiError(422, "invalid", "The request has errors; see fields.",
-                           {"recipient_agency": ["No agency of the partnership has this code"]})
+            raise ApiError(
+                422,
+                "invalid",
+                "The request has errors; see fields.",
+                {"recipient_agency": ["No agency of the partnership has this code"]},
+            )
     try:
         shared = items.item_disclose(
-            actor=user, item=item, purpose=payload.purpose, recipient_agency=agency, recipient=payload.recipient,
-            channel="api", conditions_acknowledged=payload.conditions_acknowledged,
+            actor=user,
+            item=item,
+            purpose=payload.purpose,
+            recipient_agency=agency,
+            recipient=payload.recipient,
+            channel="api",
+            conditions_acknowledged=payload.conditions_acknowledged,
         )
     except PolicyDenied:
-        raise ApiError(403, "forbidden", "You may not share this item, or it is not yet graded under 3x5x2.") from None
-    return Status(201, {"id": shared.disclosure.pk, "reference": item.reference, "text": shared.text,
-                        "handling_code": shared.handling_code, "conditions": shared.conditions,
-                        "disclosed_at": shared.disclosure.disclosed_at})
+        raise ApiError(
+            403, "forbidden", "You may not share this item, or it is not yet graded under 3x5x2."
+        ) from None
+    return Status(
+        201,
+        {
+            "id": shared.disclosure.pk,
+            "reference": item.reference,
+            "text": shared.text,
+            "handling_code": shared.handling_code,
+            "conditions": shared.conditions,
+            "disclosed_at": shared.disclosure.disclosed_at,
+        },
+    )

@@ -29,34 +29,62 @@ from lantern.intel.models import (
 ROWS = 2  # blank rows offered for each repeating part
 
 
-def _text(label: str, max_length: int, *, help_text: str = "", width: str = "", required: bool = False,
-          **attrs) -> forms.CharField:
+def _text(
+    label: str, max_length: int, *, help_text: str = "", width: str = "", required: bool = False, **attrs
+) -> forms.CharField:
     widget_attrs = {"maxlength": max_length, **attrs}
     if width:
         widget_attrs["class"] = width
     return forms.CharField(
-        label=label, max_length=max_length, required=required, help_text=help_text,
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
         widget=forms.TextInput(widget_attrs),
-        error_messages={"max_length": f"{label} must be {max_length} characters or fewer",
-                        "required": f"Enter {label[0].lower()}{label[1:]}"},
+        error_messages={
+            "max_length": f"{label} must be {max_length} characters or fewer",
+            "required": f"Enter {label[0].lower()}{label[1:]}",
+        },
     )
 
 
-def _area(label: str, max_length: int, *, rows: int = 3, help_text: str = "", required: bool = False,
-          required_message: str = "") -> forms.CharField:
+def _area(
+    label: str,
+    max_length: int,
+    *,
+    rows: int = 3,
+    help_text: str = "",
+    required: bool = False,
+    required_message: str = "",
+) -> forms.CharField:
     return forms.CharField(
-        label=label, max_length=max_length, required=required, help_text=help_text,
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
         widget=forms.Textarea({"rows": rows, "maxlength": max_length}),
-        error_messages={"max_length": f"{label} must be {max_length:,} characters or fewer",
-                        "required": required_message or f"Enter {label[0].lower()}{label[1:]}"},
+        error_messages={
+            "max_length": f"{label} must be {max_length:,} characters or fewer",
+            "required": required_message or f"Enter {label[0].lower()}{label[1:]}",
+        },
     )
 
 
-def _choice(label: str, choices, *, blank: str = "", required: bool = False, radios: bool = False,
-            message: str = "Choose a value from the list") -> forms.ChoiceField:
+def _choice(
+    label: str,
+    choices,
+    *,
+    blank: str = "",
+    required: bool = False,
+    radios: bool = False,
+    message: str = "Choose a value from the list",
+) -> forms.ChoiceField:
     options = list(choices) if radios or not blank else [("", blank), *choices]
     return forms.ChoiceField(
-        label=label, choices=options, required=required, widget=forms.RadioSelect if radios else forms.Select,
+        label=label,
+        choices=options,
+        required=required,
+        widget=forms.RadioSelect if radios else forms.Select,
         error_messages={"required": message, "invalid_choice": message},
     )
 
@@ -68,11 +96,17 @@ class PersonForm(forms.Form):
     name = _text("Name", 200, autocomplete="off")
     nickname = _text("Nickname or what they are called", 100)
     age = forms.IntegerField(
-        label="Age", required=False, min_value=0, max_value=items.PERSON_AGE_MAX, help_text="Or a best guess",
+        label="Age",
+        required=False,
+        min_value=0,
+        max_value=items.PERSON_AGE_MAX,
+        help_text="Or a best guess",
         widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
-        error_messages={"invalid": "Age must be a whole number",
-                        "min_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}",
-                        "max_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}"},
+        error_messages={
+            "invalid": "Age must be a whole number",
+            "min_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}",
+            "max_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}",
+        },
     )
     description = _area("What they look like, or anything else about them", 2000, rows=2)
     licence_number = _text("Taxi driver's licence number", 30, width="govuk-input--width-10")
@@ -87,8 +121,12 @@ class VehicleForm(intake_forms.VehicleForm):
     """One vehicle: the referral form's registration mark check, with make and model apart and a taxi licence."""
 
     registration = _text(
-        "Registration mark", 20, help_text="All of it or the part seen. Use ? for a character not seen.",
-        width="govuk-input--width-10", spellcheck="false", autocapitalize="characters",
+        "Registration mark",
+        20,
+        help_text="All of it or the part seen. Use ? for a character not seen.",
+        width="govuk-input--width-10",
+        spellcheck="false",
+        autocapitalize="characters",
     )
     make = _text("Make", 50, width="govuk-input--width-20")
     model = _text("Model", 50, width="govuk-input--width-20")
@@ -101,8 +139,12 @@ class PlaceForm(forms.Form):
     """One place: name, type, address."""
 
     name = _text("Name of the place", 200)
-    type = _choice("Type of place", PlaceType.choices, blank="Choose a type of place",
-                   message="Choose a type of place from the list")
+    type = _choice(
+        "Type of place",
+        PlaceType.choices,
+        blank="Choose a type of place",
+        message="Choose a type of place from the list",
+    )
     address = _text("Address", 300)
     postcode = _text("Postcode", 10, width="govuk-input--width-10")
 
@@ -111,8 +153,12 @@ class OrganisationForm(forms.Form):
     """One organisation: a taxi firm, a takeaway business."""
 
     name = _text("Name of the organisation", 200)
-    kind = _choice("Kind of organisation", OrganisationKind.choices, blank="Choose a kind",
-                   message="Choose a kind of organisation from the list")
+    kind = _choice(
+        "Kind of organisation",
+        OrganisationKind.choices,
+        blank="Choose a kind",
+        message="Choose a kind of organisation from the list",
+    )
     licence_number = _text("Operator licence number", 30, width="govuk-input--width-10")
 
     def clean(self):
@@ -141,14 +187,28 @@ FORMSETS = {
 class ItemForm(forms.Form):
     """New intelligence: what it says, when it happened, and who it came from (held apart)."""
 
-    summary = _text("Summary", items.SUMMARY_MAX, required=True,
-                    help_text="One line, for example: Girls seen getting into a silver car outside a takeaway")
-    content = _area("The information", items.CONTENT_MAX, rows=8, required=True,
-                    help_text="As it was received. It is never shared outside the police as written.",
-                    required_message="Enter the information as it was received")
-    occurred_date = DateField(label="Date it happened", help_text="If you are not sure, give your best guess.")
+    summary = _text(
+        "Summary",
+        items.SUMMARY_MAX,
+        required=True,
+        help_text="One line, for example: Girls seen getting into a silver car outside a takeaway",
+    )
+    content = _area(
+        "The information",
+        items.CONTENT_MAX,
+        rows=8,
+        required=True,
+        help_text="As it was received. It is never shared outside the police as written.",
+        required_message="Enter the information as it was received",
+    )
+    occurred_date = DateField(
+        label="Date it happened", help_text="If you are not sure, give your best guess."
+    )
     occurred_time = forms.CharField(
-        label="Time", required=False, max_length=5, help_text="For example, 23:00",
+        label="Time",
+        required=False,
+        max_length=5,
+        help_text="For example, 23:00",
         widget=forms.TextInput({"class": "govuk-input--width-5", "maxlength": 5, "inputmode": "numeric"}),
     )
     source_type = _text("What kind of source", 40, help_text="For example, member of the public, shop worker")
@@ -184,26 +244,50 @@ class ItemForm(forms.Form):
     def source_part(self) -> dict:
         """The source's details keyed as `IntelligenceSource` fields."""
         data = self.cleaned_data
-        return {"source_type": data.get("source_type", ""), "name": data.get("source_name", ""),
-                "contact": data.get("source_contact", ""), "reference": data.get("source_reference", ""),
-                "notes": data.get("source_notes", "")}
+        return {
+            "source_type": data.get("source_type", ""),
+            "name": data.get("source_name", ""),
+            "contact": data.get("source_contact", ""),
+            "reference": data.get("source_reference", ""),
+            "notes": data.get("source_notes", ""),
+        }
 
 
 class GradeForm(forms.Form):
     """A 3x5x2 grade and the sanitised text."""
 
-    source_evaluation = _choice("Source evaluation", SourceEvaluation.choices, required=True, radios=True,
-                                message="Choose the source evaluation: 1, 2 or 3")
-    intelligence_assessment = _choice("Intelligence assessment", IntelligenceAssessment.choices, required=True,
-                                      radios=True, message="Choose the intelligence assessment: A, B, C, D or E")
-    handling_code = _choice("Handling code", HandlingCode.choices, required=True, radios=True,
-                            message="Choose the handling code: P or C")
+    source_evaluation = _choice(
+        "Source evaluation",
+        SourceEvaluation.choices,
+        required=True,
+        radios=True,
+        message="Choose the source evaluation: 1, 2 or 3",
+    )
+    intelligence_assessment = _choice(
+        "Intelligence assessment",
+        IntelligenceAssessment.choices,
+        required=True,
+        radios=True,
+        message="Choose the intelligence assessment: A, B, C, D or E",
+    )
+    handling_code = _choice(
+        "Handling code",
+        HandlingCode.choices,
+        required=True,
+        radios=True,
+        message="Choose the handling code: P or C",
+    )
     handling_conditions = _area(
-        "Conditions on sharing", items.CONDITIONS_MAX, rows=3,
+        "Conditions on sharing",
+        items.CONDITIONS_MAX,
+        rows=3,
         help_text="Needed for handling code C: who may receive it and what they may do with it.",
     )
     sanitised_text = _area(
-        "Sanitised text", items.SANITISED_MAX, rows=6, required=True,
+        "Sanitised text",
+        items.SANITISED_MAX,
+        rows=6,
+        required=True,
         help_text="What may be shared: the information with nothing that could identify the source.",
         required_message="Enter the sanitised text: what may be shared, with nothing that could identify the source",
     )
@@ -213,12 +297,20 @@ class DiscloseForm(forms.Form):
     """Share an item: with an agency or a named recipient, why, and (for C) the conditions acknowledged."""
 
     recipient_agency = forms.ModelChoiceField(
-        label="Agency", required=False, queryset=None, empty_label="Choose an agency",
+        label="Agency",
+        required=False,
+        queryset=None,
+        empty_label="Choose an agency",
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
     recipient = _text("Or a person or body outside the partnership", items.RECIPIENT_MAX)
-    purpose = _area("Why it is being shared", items.PURPOSE_MAX, rows=3, required=True,
-                    required_message="Enter why the item is being shared")
+    purpose = _area(
+        "Why it is being shared",
+        items.PURPOSE_MAX,
+        rows=3,
+        required=True,
+        required_message="Enter why the item is being shared",
+    )
     conditions_acknowledged = forms.BooleanField(
         label="I will pass on the conditions on sharing with the text, and the recipient will keep to them",
         required=False,
@@ -232,7 +324,10 @@ class DiscloseForm(forms.Form):
 
 
 GRADE_FILTERS = [
-    ("", "Any grade"), ("ungraded", "Not yet graded"), ("P", "Handling code P"), ("C", "Handling code C"),
+    ("", "Any grade"),
+    ("ungraded", "Not yet graded"),
+    ("P", "Handling code P"),
+    ("C", "Handling code C"),
     ("legacy", "5x5x5 grade only (historic)"),
 ]
 
@@ -240,7 +335,9 @@ GRADE_FILTERS = [
 class ItemFilterForm(forms.Form):
     """Filters on the item list: status, submitting agency, grade."""
 
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ItemStatus.choices])
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *ItemStatus.choices]
+    )
     agency = forms.ChoiceField(label="Agency", required=False, choices=[("", "Any agency")])
     grade = forms.ChoiceField(label="Grade", required=False, choices=GRADE_FILTERS)
 
@@ -254,7 +351,8 @@ def parts_from_formsets(formsets: dict) -> dict[str, list[dict]]:
     return {
         kind: [
             {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-            for form in formset.forms if form.has_changed() and form.cleaned_data
+            for form in formset.forms
+            if form.has_changed() and form.cleaned_data
         ]
         for kind, formset in formsets.items()
     }

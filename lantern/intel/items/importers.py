@@ -31,13 +31,27 @@ from lantern.intel.models import (
 )
 
 TEXT_LIMITS = {
-    "summary": items.SUMMARY_MAX, "content": items.CONTENT_MAX, "sanitised_text": items.SANITISED_MAX,
+    "summary": items.SUMMARY_MAX,
+    "content": items.CONTENT_MAX,
+    "sanitised_text": items.SANITISED_MAX,
     "handling_conditions": items.CONDITIONS_MAX,
-    **{f"source_{key}" if key != "source_type" else key: limit for key, limit in items.TEXT_LIMITS["source"].items()},
-    "person_name": 200, "person_nickname": 100, "person_description": 2000, "person_licence": 30,
-    "vehicle_make": 50, "vehicle_model": 50, "vehicle_colour": 30, "vehicle_licence": 30,
-    "place_name": 200, "place_address": 300, "place_postcode": 10,
-    "organisation_name": 200, "organisation_licence": 30,
+    **{
+        f"source_{key}" if key != "source_type" else key: limit
+        for key, limit in items.TEXT_LIMITS["source"].items()
+    },
+    "person_name": 200,
+    "person_nickname": 100,
+    "person_description": 2000,
+    "person_licence": 30,
+    "vehicle_make": 50,
+    "vehicle_model": 50,
+    "vehicle_colour": 30,
+    "vehicle_licence": 30,
+    "place_name": 200,
+    "place_address": 300,
+    "place_postcode": 10,
+    "organisation_name": 200,
+    "organisation_licence": 30,
 }
 GRADE_3X5X2 = ("source_evaluation", "intelligence_assessment", "handling_code")
 GRADE_5X5X5 = ("legacy_source_evaluation", "legacy_intelligence_evaluation", "legacy_handling_code")
@@ -59,18 +73,47 @@ class IntelImporter(CsvImporter):
     kind = "intel"
     required_columns = ("submitted_at", "agency", "summary", "content")
     optional_columns = (
-        "occurred_at", "source_type", "source_name", "source_contact", "source_reference", "source_notes",
-        "sanitised_text", *GRADE_3X5X2, "handling_conditions", *GRADE_5X5X5, "graded_by",
-        "person_role", "person_name", "person_nickname", "person_dob", "person_age", "person_sex",
-        "person_description", "person_licence",
-        "vehicle_registration", "vehicle_make", "vehicle_model", "vehicle_colour", "vehicle_licence",
-        "phone", "place_name", "place_type", "place_address", "place_postcode",
-        "organisation_name", "organisation_kind", "organisation_licence",
+        "occurred_at",
+        "source_type",
+        "source_name",
+        "source_contact",
+        "source_reference",
+        "source_notes",
+        "sanitised_text",
+        *GRADE_3X5X2,
+        "handling_conditions",
+        *GRADE_5X5X5,
+        "graded_by",
+        "person_role",
+        "person_name",
+        "person_nickname",
+        "person_dob",
+        "person_age",
+        "person_sex",
+        "person_description",
+        "person_licence",
+        "vehicle_registration",
+        "vehicle_make",
+        "vehicle_model",
+        "vehicle_colour",
+        "vehicle_licence",
+        "phone",
+        "place_name",
+        "place_type",
+        "place_address",
+        "place_postcode",
+        "organisation_name",
+        "organisation_kind",
+        "organisation_licence",
     )
     aliases: ClassVar[dict[str, str]] = {
-        "received_at": "submitted_at", "agency_code": "agency", "text": "content",
+        "received_at": "submitted_at",
+        "agency_code": "agency",
+        "text": "content",
         "registration": "vehicle_registration",
-        "phone_number": "phone", "person_date_of_birth": "person_dob", "sanitised": "sanitised_text",
+        "phone_number": "phone",
+        "person_date_of_birth": "person_dob",
+        "sanitised": "sanitised_text",
     }
 
     def __init__(self, **kwargs):
@@ -78,7 +121,9 @@ class IntelImporter(CsvImporter):
         self.agencies = {agency.code: agency.pk for agency in Agency.objects.all()}
         self.graders = {
             user.username: user.pk
-            for user in User.objects.filter(is_active=True, agency__kind="police", role__in=("analyst", "practitioner"))
+            for user in User.objects.filter(
+                is_active=True, agency__kind="police", role__in=("analyst", "practitioner")
+            )
         }
         self.now = timezone.now()
         self.references: dict[int, str] = {}
@@ -89,7 +134,8 @@ class IntelImporter(CsvImporter):
         get = values.get
         errors = [
             RowError(number, column, f"Must be {TEXT_LIMITS[column]:,} characters or fewer")
-            for column, value in values.items() if len(value) > TEXT_LIMITS.get(column, len(value))
+            for column, value in values.items()
+            if len(value) > TEXT_LIMITS.get(column, len(value))
         ]
 
         def error(column: str, reason: str) -> None:
@@ -134,9 +180,14 @@ class IntelImporter(CsvImporter):
         if grader and not graded:
             error("graded_by", "Give the grade as well as who graded it")
 
-        person = {"role": choice("person_role", PersonRole.values), "name": get("person_name", ""),
-                  "nickname": get("person_nickname", ""), "description": get("person_description", ""),
-                  "licence_number": get("person_licence", ""), "sex": choice("person_sex", Sex.values)}
+        person = {
+            "role": choice("person_role", PersonRole.values),
+            "name": get("person_name", ""),
+            "nickname": get("person_nickname", ""),
+            "description": get("person_description", ""),
+            "licence_number": get("person_licence", ""),
+            "sex": choice("person_sex", Sex.values),
+        }
         if raw_age := get("person_age"):
             if not raw_age.isdigit() or len(raw_age) > 3 or int(raw_age) > items.PERSON_AGE_MAX:
                 error("person_age", f"Age must be a whole number from 0 to {items.PERSON_AGE_MAX}")
@@ -150,26 +201,45 @@ class IntelImporter(CsvImporter):
                 error("person_dob", problem)
             else:
                 person["date_of_birth"] = dob
-        marks = [mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()]
-        first_vehicle = {"make": get("vehicle_make", ""), "model": get("vehicle_model", ""),
-                         "colour": get("vehicle_colour", ""), "licence_number": get("vehicle_licence", "")}
-        vehicles = ([{**first_vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
-                    if marks else ([first_vehicle] if any(first_vehicle.values()) else []))
+        marks = [
+            mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()
+        ]
+        first_vehicle = {
+            "make": get("vehicle_make", ""),
+            "model": get("vehicle_model", ""),
+            "colour": get("vehicle_colour", ""),
+            "licence_number": get("vehicle_licence", ""),
+        }
+        vehicles = (
+            [{**first_vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
+            if marks
+            else ([first_vehicle] if any(first_vehicle.values()) else [])
+        )
         phones = [{"number": raw.strip()} for raw in get("phone", "").split(LIST_SEPARATOR) if raw.strip()]
-        place = {"name": get("place_name", ""), "type": choice("place_type", PlaceType.values),
-                 "address": get("place_address", ""), "postcode": get("place_postcode", "")}
-        organisation = {"name": get("organisation_name", ""),
-                        "kind": choice("organisation_kind", OrganisationKind.values),
-                        "licence_number": get("organisation_licence", "")}
+        place = {
+            "name": get("place_name", ""),
+            "type": choice("place_type", PlaceType.values),
+            "address": get("place_address", ""),
+            "postcode": get("place_postcode", ""),
+        }
+        organisation = {
+            "name": get("organisation_name", ""),
+            "kind": choice("organisation_kind", OrganisationKind.values),
+            "licence_number": get("organisation_licence", ""),
+        }
         parts = {
             "persons": [person] if any(v not in (None, "") for v in person.values()) else [],
-            "vehicles": vehicles, "phones": phones,
+            "vehicles": vehicles,
+            "phones": phones,
             "places": [place] if any(place.values()) else [],
             "organisations": [organisation] if any(organisation.values()) else [],
         }
         # The service's own checks (plates, phones, organisation names, ...), named by this file's columns.
-        columns = {"vehicles.registration": "vehicle_registration", "phones.number": "phone",
-                   "organisations.name": "organisation_name"}
+        columns = {
+            "vehicles.registration": "vehicle_registration",
+            "phones.number": "phone",
+            "organisations.name": "organisation_name",
+        }
         suffixes = {"licence_number": "licence", "date_of_birth": "dob"}
         # Summary and content were checked above, column by column.
         problems = items.item_errors(summary="-", content="-", parts=parts, now=self.now)
@@ -183,12 +253,22 @@ class IntelImporter(CsvImporter):
                 error(column, message)
         if errors:
             return None, errors
-        fields.update({
-            "agency_id": self.agencies[agency], "summary": values["summary"], "content": values["content"],
-            "occurred_at": occurred_at, "graded_by_id": self.graders.get(grader),
-        })
-        source = {key: get(key if key == "source_type" else f"source_{key}", "") for key in items.TEXT_LIMITS["source"]}
-        return CleanItem(submitted_at=submitted_at, fields=fields, source=items.source_fields(source), parts=parts), []
+        fields.update(
+            {
+                "agency_id": self.agencies[agency],
+                "summary": values["summary"],
+                "content": values["content"],
+                "occurred_at": occurred_at,
+                "graded_by_id": self.graders.get(grader),
+            }
+        )
+        source = {
+            key: get(key if key == "source_type" else f"source_{key}", "")
+            for key in items.TEXT_LIMITS["source"]
+        }
+        return CleanItem(
+            submitted_at=submitted_at, fields=fields, source=items.source_fields(source), parts=parts
+        ), []
 
     def _grades(self, get, error, fields: dict[str, Any]) -> bool:
         """Check the 3x5x2 and 5x5x5 columns into `fields`; whether the row carries a grade."""
@@ -198,8 +278,11 @@ class IntelImporter(CsvImporter):
         conditions = get("handling_conditions", "")
         if any(modern):
             problems, _text, conditions = items.grade_errors(
-                source_evaluation=modern[0], intelligence_assessment=modern[1], handling_code=modern[2],
-                handling_conditions=conditions, sanitised_text=sanitised or "-",
+                source_evaluation=modern[0],
+                intelligence_assessment=modern[1],
+                handling_code=modern[2],
+                handling_conditions=conditions,
+                sanitised_text=sanitised or "-",
             )
             for column, messages in problems.items():
                 for message in messages:
@@ -235,22 +318,33 @@ class IntelImporter(CsvImporter):
     def write_batch(self, prepared: list[CleanItem], *, file_name: str) -> int:
         """Insert a batch: items, their sources and mentions in bulk, and one audit event for each item."""
         actor = self.actor if getattr(self.actor, "is_authenticated", False) else None
-        created = IntelligenceItem.objects.bulk_create([
-            IntelligenceItem(
-                reference=self.references[id(clean)], submitted_at=clean.submitted_at, imported=True,
-                submitted_by=None, **clean.fields,
-            )
-            for clean in prepared
-        ])
+        created = IntelligenceItem.objects.bulk_create(
+            [
+                IntelligenceItem(
+                    reference=self.references[id(clean)],
+                    submitted_at=clean.submitted_at,
+                    imported=True,
+                    submitted_by=None,
+                    **clean.fields,
+                )
+                for clean in prepared
+            ]
+        )
         if any(item.pk is None for item in created):  # a database that does not return new keys
-            by_reference = dict(IntelligenceItem.objects.filter(
-                reference__in=[item.reference for item in created]).values_list("reference", "pk"))
+            by_reference = dict(
+                IntelligenceItem.objects.filter(
+                    reference__in=[item.reference for item in created]
+                ).values_list("reference", "pk")
+            )
             for item in created:
                 item.pk = by_reference[item.reference]
-        IntelligenceSource.objects.bulk_create([
-            IntelligenceSource(item=item, **clean.source) for item, clean in zip(created, prepared, strict=True)
-            if clean.source
-        ])
+        IntelligenceSource.objects.bulk_create(
+            [
+                IntelligenceSource(item=item, **clean.source)
+                for item, clean in zip(created, prepared, strict=True)
+                if clean.source
+            ]
+        )
         rows: dict[str, list] = defaultdict(list)
         for item, clean in zip(created, prepared, strict=True):
             for kind, kind_rows in items.mention_rows(
@@ -260,7 +354,9 @@ class IntelImporter(CsvImporter):
         for kind, mentions in rows.items():
             items.MENTION_MODELS[kind].objects.bulk_create(mentions, batch_size=500)
         events.intel_items_imported(
-            actor=actor, items=[{"id": item.pk, "reference": item.reference} for item in created], file_name=file_name,
+            actor=actor,
+            items=[{"id": item.pk, "reference": item.reference} for item in created],
+            file_name=file_name,
         )
         return len(created)
 

@@ -31,14 +31,20 @@ is_police = in_agency_kind(AgencyKind.POLICE)
 def is_graded_for_sharing(item) -> bool:
     """Graded, with sanitised text: something that can be shown beyond those who may read the content."""
     return (
-        isinstance(item, IntelligenceItem) and item.status == ItemStatus.GRADED and bool(item.sanitised_text.strip())
+        isinstance(item, IntelligenceItem)
+        and item.status == ItemStatus.GRADED
+        and bool(item.sanitised_text.strip())
     )
 
 
 @rules.predicate
 def submitted_item(user, item) -> bool:
     """The user submitted the item."""
-    return isinstance(item, IntelligenceItem) and item.submitted_by_id is not None and item.submitted_by_id == user.pk
+    return (
+        isinstance(item, IntelligenceItem)
+        and item.submitted_by_id is not None
+        and item.submitted_by_id == user.pk
+    )
 
 
 @rules.predicate
@@ -75,9 +81,10 @@ def sees_sanitised(user, item) -> bool:
         return True
     if user.role in SANITISED_ROLES and item.handling_code == HandlingCode.PERMITTED:
         return True
-    return user.agency_id is not None and Disclosure.objects.filter(
-        item_id=item.pk, recipient_agency_id=user.agency_id
-    ).exists()
+    return (
+        user.agency_id is not None
+        and Disclosure.objects.filter(item_id=item.pk, recipient_agency_id=user.agency_id).exists()
+    )
 
 
 can_submit_intel_item = register("can_submit_intel_item", is_case_worker)

@@ -65,8 +65,10 @@ class ItemView:
             return {}
         item = self.item
         return {
-            "persons": list(item.person_mentions.all()), "vehicles": list(item.vehicle_mentions.all()),
-            "phones": list(item.phone_mentions.all()), "places": list(item.place_mentions.all()),
+            "persons": list(item.person_mentions.all()),
+            "vehicles": list(item.vehicle_mentions.all()),
+            "phones": list(item.phone_mentions.all()),
+            "places": list(item.place_mentions.all()),
             "organisations": list(item.organisation_mentions.all()),
         }
 
@@ -79,9 +81,11 @@ def item_get_for_user(*, user, item_id, audit: bool = True) -> ItemView:
         raise Http404("Not found.") from None
     item = (
         IntelligenceItem.objects.select_related("agency", "submitted_by", "graded_by", "owner")
-        .prefetch_related("person_mentions", "vehicle_mentions", "phone_mentions", "place_mentions",
-                          "organisation_mentions")
-        .filter(pk=item_id).first()
+        .prefetch_related(
+            "person_mentions", "vehicle_mentions", "phone_mentions", "place_mentions", "organisation_mentions"
+        )
+        .filter(pk=item_id)
+        .first()
     )
     if item is None or not policy.allows(user, "can_view_intel_item", item):
         raise Http404("Not found.")

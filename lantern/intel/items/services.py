@@ -28,6 +28,7 @@ from lantern.accounts.models import Agency, AgencyKind, Role
 from lantern.audit import events
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
+from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 from lantern.core.policy import PolicyDenied, allows
 from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
@@ -50,7 +51,6 @@ from lantern.intel.models import (
     SourceEvaluation,
     VehicleMention,
 )
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,10 @@ OTHER_KEYS: dict[str, set[str]] = {
 }
 PART_KINDS = ("persons", "vehicles", "phones", "places", "organisations")
 MENTION_MODELS = {
-    "persons": PersonMention, "vehicles": VehicleMention, "phones": PhoneMention, "places": PlaceMention,
+    "persons": PersonMention,
+    "vehicles": VehicleMention,
+    "phones": PhoneMention,
+    "places": PlaceMention,
     "organisations": OrganisationMention,
 }
 CHOOSE = "Choose a value from the list"
@@ -218,19 +221,36 @@ def mention_rows(
     keyed by field name, so that imports can insert them directly.
     """
     rows = referral_mention_rows(summary=text, vehicles=vehicles, phones=phones, places=places)
-    rows["persons"] = _structured([
-        {"role": part.get("role") or PersonRole.PERSON_OF_CONCERN, "name": _text(part, "name"),
-         "nickname": _text(part, "nickname"), "date_of_birth": part.get("date_of_birth"), "age": part.get("age"),
-         "sex": part.get("sex") or Sex.NOT_KNOWN, "description": _text(part, "description"),
-         "address": _text(part, "address"), "licence_number": _text(part, "licence_number").upper()}
-        for part in persons if _has_content(part)
-    ])
-    rows["organisations"] = _structured([
-        {"name": _text(part, "name"), "name_normalised": " ".join(_text(part, "name").lower().split()),
-         "org_kind": part.get("kind") or OrganisationKind.OTHER,
-         "licence_number": _text(part, "licence_number").upper(), "address": _text(part, "address")}
-        for part in organisations if _has_content(part)
-    ])
+    rows["persons"] = _structured(
+        [
+            {
+                "role": part.get("role") or PersonRole.PERSON_OF_CONCERN,
+                "name": _text(part, "name"),
+                "nickname": _text(part, "nickname"),
+                "date_of_birth": part.get("date_of_birth"),
+                "age": part.get("age"),
+                "sex": part.get("sex") or Sex.NOT_KNOWN,
+                "description": _text(part, "description"),
+                "address": _text(part, "address"),
+                "licence_number": _text(part, "licence_number").upper(),
+            }
+            for part in persons
+            if _has_content(part)
+        ]
+    )
+    rows["organisations"] = _structured(
+        [
+            {
+                "name": _text(part, "name"),
+                "name_normalised": " ".join(_text(part, "name").lower().split()),
+                "org_kind": part.get("kind") or OrganisationKind.OTHER,
+                "licence_number": _text(part, "licence_number").upper(),
+                "address": _text(part, "address"),
+            }
+            for part in organisations
+            if _has_content(part)
+        ]
+    )
     return rows
 
 
@@ -287,10 +307,17 @@ def item_submit(
     """
     if not allows(actor, "can_submit_intel_item") or actor.agency_id is None:
         raise PolicyDenied("can_submit_intel_item")
-    parts = {"persons": list(persons), "vehicles": list(vehicles), "phones": list(phones),
-             "places": list(places), "organisations": list(organisations)}
+    parts = {
+        "persons": list(persons),
+        "vehicles": list(vehicles),
+        "phones": list(phones),
+        "places": list(places),
+        "organisations": list(organisations),
+    }
     occurred_at = _aware(occurred_at)
-    errors = item_errors(summary=summary, content=content, occurred_at=occurred_at, source=source, parts=parts)
+    errors = item_errors(
+        summary=summary, content=content, occurred_at=occurred_at, source=source, parts=parts
+    )
     if problem := date_problem(submitted_at, what="The date submitted"):
         errors["submitted_at"] = [problem]
     if errors:
@@ -300,8 +327,13 @@ def item_submit(
     details = source_fields(source)
     now = _aware(submitted_at) or timezone.now()
     item = IntelligenceItem(
-        status=ItemStatus.SUBMITTED, submitted_by=actor, agency_id=actor.agency_id, submitted_at=now,
-        occurred_at=occurred_at, summary=summary, content=content,
+        status=ItemStatus.SUBMITTED,
+        submitted_by=actor,
+        agency_id=actor.agency_id,
+        submitted_at=now,
+        occurred_at=occurred_at,
+        summary=summary,
+        content=content,
         # A police analyst who records intelligence owns it (and its link alerts) from the start.
         owner=actor if actor.role == Role.ANALYST and actor.agency.kind == AgencyKind.POLICE else None,
     )
@@ -312,9 +344,12 @@ def item_submit(
             IntelligenceSource.objects.create(item=item, **details)
         for kind, kind_rows in rows.items():
             if kind_rows:
-                MENTION_MODELS[kind].objects.bulk_create([MENTION_MODELS[kind](item=item, **row) for row in kind_rows])
-        events.intel_item_submitted(actor=actor, item=item, mentions=mention_counts(rows),
-                                    source_recorded=bool(details))
+                MENTION_MODELS[kind].objects.bulk_create(
+                    [MENTION_MODELS[kind](item=item, **row) for row in kind_rows]
+                )
+        events.intel_item_submitted(
+            actor=actor, item=item, mentions=mention_counts(rows), source_recorded=bool(details)
+        )
         transaction.on_commit(lambda: _report_received(item))
     return item
 
@@ -323,8 +358,9 @@ def _current_grade(item: IntelligenceItem) -> dict[str, str]:
     return {
         "status": item.status,
         "3x5x2": "".join([item.source_evaluation, item.intelligence_assessment, item.handling_code]),
-        "5x5x5": "".join([item.legacy_source_evaluation, item.legacy_intelligence_evaluation,
-                          item.legacy_handling_code]),
+        "5x5x5": "".join(
+            [item.legacy_source_evaluation, item.legacy_intelligence_evaluation, item.legacy_handling_code]
+        ),
     }
 
 
@@ -345,7 +381,11 @@ def _sanitised_errors(sanitised_text: str, errors: dict[str, list[str]]) -> str:
 
 
 def grade_errors(
-    *, source_evaluation: str, intelligence_assessment: str, handling_code: str, handling_conditions: str,
+    *,
+    source_evaluation: str,
+    intelligence_assessment: str,
+    handling_code: str,
+    handling_conditions: str,
     sanitised_text: str,
 ) -> tuple[dict[str, list[str]], str, str]:
     """What is wrong with a 3x5x2 grade, and the cleaned sanitised text and conditions."""
@@ -384,8 +424,11 @@ def item_grade(
     """
     _require_grader(actor, item)
     errors, text, conditions = grade_errors(
-        source_evaluation=source_evaluation, intelligence_assessment=intelligence_assessment,
-        handling_code=handling_code, handling_conditions=handling_conditions, sanitised_text=sanitised_text,
+        source_evaluation=source_evaluation,
+        intelligence_assessment=intelligence_assessment,
+        handling_code=handling_code,
+        handling_conditions=handling_conditions,
+        sanitised_text=sanitised_text,
     )
     if errors:
         raise Invalid("The grade has errors; see fields.", errors)
@@ -397,10 +440,20 @@ def item_grade(
         item.sanitised_text = text
         item.status, item.graded_by, item.graded_at = ItemStatus.GRADED, actor, timezone.now()
         item.owner_id = item.owner_id or actor.pk
-        item.save(update_fields=[
-            "source_evaluation", "intelligence_assessment", "handling_code", "handling_conditions",
-            "sanitised_text", "status", "graded_by", "graded_at", "owner", "updated_at",
-        ])
+        item.save(
+            update_fields=[
+                "source_evaluation",
+                "intelligence_assessment",
+                "handling_code",
+                "handling_conditions",
+                "sanitised_text",
+                "status",
+                "graded_by",
+                "graded_at",
+                "owner",
+                "updated_at",
+            ]
+        )
         events.intel_item_graded(actor=actor, item=item, scheme=SCHEME_3X5X2, previous=previous)
     return item
 
@@ -411,14 +464,22 @@ def legacy_grade_errors(*, source: str, intelligence: str, handling: str) -> dic
     if source not in LEGACY_SOURCE:
         errors["legacy_source_evaluation"] = ["The 5x5x5 source evaluation is a letter from A to E"]
     if intelligence not in LEGACY_INTELLIGENCE:
-        errors["legacy_intelligence_evaluation"] = ["The 5x5x5 intelligence evaluation is a number from 1 to 5"]
+        errors["legacy_intelligence_evaluation"] = [
+            "The 5x5x5 intelligence evaluation is a number from 1 to 5"
+        ]
     if handling not in LEGACY_HANDLING:
         errors["legacy_handling_code"] = ["The 5x5x5 handling code is a number from 1 to 5"]
     return errors
 
 
 def item_grade_legacy(
-    *, actor, item: IntelligenceItem, source: str, intelligence: str, handling: str, sanitised_text: str,
+    *,
+    actor,
+    item: IntelligenceItem,
+    source: str,
+    intelligence: str,
+    handling: str,
+    sanitised_text: str,
 ) -> IntelligenceItem:
     """Record a historic item's 5x5x5 grade as it was recorded; only for items imported from historic files.
 
@@ -441,10 +502,18 @@ def item_grade_legacy(
         item.legacy_handling_code, item.sanitised_text = handling, text
         item.status = ItemStatus.GRADED
         item.graded_by, item.graded_at = item.graded_by or actor, item.graded_at or timezone.now()
-        item.save(update_fields=[
-            "legacy_source_evaluation", "legacy_intelligence_evaluation", "legacy_handling_code", "sanitised_text",
-            "status", "graded_by", "graded_at", "updated_at",
-        ])
+        item.save(
+            update_fields=[
+                "legacy_source_evaluation",
+                "legacy_intelligence_evaluation",
+                "legacy_handling_code",
+                "sanitised_text",
+                "status",
+                "graded_by",
+                "graded_at",
+                "updated_at",
+            ]
+        )
         events.intel_item_graded(actor=actor, item=item, scheme=SCHEME_5X5X5, previous=previous)
     return item
 
@@ -465,8 +534,9 @@ class Disclosed:
         return self.text
 
 
-def _disclosure_errors(item, *, recipient_agency, recipient: str, purpose: str, channel: str,
-                       conditions_acknowledged: bool) -> dict[str, list[str]]:
+def _disclosure_errors(
+    item, *, recipient_agency, recipient: str, purpose: str, channel: str, conditions_acknowledged: bool
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if channel not in CHANNELS:
         errors["channel"] = [f"The channel must be one of: {', '.join(CHANNELS)}"]
@@ -505,23 +575,39 @@ def item_disclose(
         raise PolicyDenied("can_disclose_intel_item")
     purpose = (purpose or "").strip() if isinstance(purpose, str) else ""
     recipient = (recipient or "").strip() if isinstance(recipient, str) else ""
-    errors = _disclosure_errors(item, recipient_agency=recipient_agency, recipient=recipient, purpose=purpose,
-                                channel=channel, conditions_acknowledged=conditions_acknowledged)
+    errors = _disclosure_errors(
+        item,
+        recipient_agency=recipient_agency,
+        recipient=recipient,
+        purpose=purpose,
+        channel=channel,
+        conditions_acknowledged=conditions_acknowledged,
+    )
     if errors:
         if "conditions_acknowledged" in errors:
-            events.intel_disclosure_refused(actor=actor, item=item, channel=channel,
-                                            reason="Handling conditions not acknowledged")
+            events.intel_disclosure_refused(
+                actor=actor, item=item, channel=channel, reason="Handling conditions not acknowledged"
+            )
         raise Invalid("The item cannot be shared as asked; see fields.", errors)
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
-            item=item, disclosed_by=actor, recipient_agency=recipient_agency, recipient=recipient,
-            purpose=purpose, channel=channel,
+            item=item,
+            disclosed_by=actor,
+            recipient_agency=recipient_agency,
+            recipient=recipient,
+            purpose=purpose,
+            channel=channel,
             conditions=item.handling_conditions if item.handling_code == HandlingCode.CONDITIONS else "",
-            conditions_acknowledged=bool(conditions_acknowledged), disclosed_at=timezone.now(),
+            conditions_acknowledged=bool(conditions_acknowledged),
+            disclosed_at=timezone.now(),
         )
         events.intel_item_disclosed(actor=actor, disclosure=disclosure)
-    return Disclosed(disclosure=disclosure, text=item.sanitised_text, handling_code=item.handling_code,
-                     conditions=disclosure.conditions)
+    return Disclosed(
+        disclosure=disclosure,
+        text=item.sanitised_text,
+        handling_code=item.handling_code,
+        conditions=disclosure.conditions,
+    )
 
 
 def item_text_for_disclosure(
@@ -542,6 +628,11 @@ def item_text_for_disclosure(
     agency = recipient if isinstance(recipient, Agency) else None
     name = "" if agency is not None else str(recipient or "")
     return item_disclose(
-        actor=actor, item=item, purpose=purpose, recipient_agency=agency, recipient=name, channel=channel,
+        actor=actor,
+        item=item,
+        purpose=purpose,
+        recipient_agency=agency,
+        recipient=name,
+        channel=channel,
         conditions_acknowledged=conditions_acknowledged,
     ).as_text()

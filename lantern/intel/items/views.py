@@ -16,14 +16,26 @@ from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.intel.items import services as items
 from lantern.intel.items import selectors as items_selectors
-from lantern.intel.items.forms import FORMSETS, DiscloseForm, GradeForm, ItemFilterForm, ItemForm, parts_from_formsets
+from lantern.intel.items import services as items
+from lantern.intel.items.forms import (
+    FORMSETS,
+    DiscloseForm,
+    GradeForm,
+    ItemFilterForm,
+    ItemForm,
+    parts_from_formsets,
+)
 from lantern.intel.models import HandlingCode, IntelligenceItem, ItemStatus
 
 PER_PAGE = 50
-SOURCE_FIELDS = {"source_type": "source_type", "name": "source_name", "contact": "source_contact",
-                 "reference": "source_reference", "notes": "source_notes"}
+SOURCE_FIELDS = {
+    "source_type": "source_type",
+    "name": "source_name",
+    "contact": "source_contact",
+    "reference": "source_reference",
+    "notes": "source_notes",
+}
 
 
 def _anchor(field) -> str:
@@ -40,8 +52,11 @@ def error_list(form, formsets=None) -> list[tuple[str, str]]:
     errors += [(_anchor(field), message) for field in form.visible_fields() for message in field.errors]
     for formset in (formsets or {}).values():
         for number, row in enumerate(formset.forms, start=1):
-            errors += [(_anchor(field), f"{formset.row_label} {number}: {message}")
-                       for field in row.visible_fields() for message in field.errors]
+            errors += [
+                (_anchor(field), f"{formset.row_label} {number}: {message}")
+                for field in row.visible_fields()
+                for message in field.errors
+            ]
     return errors
 
 
@@ -90,15 +105,27 @@ def item_list(request):
         found = found.filter(agency__code=cleaned["agency"])
     found = _grade_filter(found, cleaned.get("grade", ""))
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"item": item, "full": allows(user, "can_view_intel_item_content", item)} for item in page.object_list]
+    rows = [
+        {"item": item, "full": allows(user, "can_view_intel_item_content", item)} for item in page.object_list
+    ]
     query = {key: cleaned.get(key, "") for key in ("status", "agency", "grade")}
-    events.intel_items_listed(actor=user, ids=[row["item"].pk for row in rows], query={**query, "page": page.number})
+    events.intel_items_listed(
+        actor=user, ids=[row["item"].pk for row in rows], query={**query, "page": page.number}
+    )
     base = request.GET.copy()
     base.pop("page", None)
-    return render(request, "intel/items/list.html", {
-        "page": page, "rows": rows, "filters": filters, "filtered": any(query.values()),
-        "page_query": base.urlencode(), "can_submit": allows(user, "can_submit_intel_item"),
-    })
+    return render(
+        request,
+        "intel/items/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "filtered": any(query.values()),
+            "page_query": base.urlencode(),
+            "can_submit": allows(user, "can_submit_intel_item"),
+        },
+    )
 
 
 @never_cache
@@ -114,21 +141,37 @@ def item_new(request):
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         try:
             item = items.item_submit(
-                actor=user, summary=form.cleaned_data["summary"], content=form.cleaned_data["content"],
-                occurred_at=form.cleaned_data.get("occurred_at"), source=form.source_part(),
+                actor=user,
+                summary=form.cleaned_data["summary"],
+                content=form.cleaned_data["content"],
+                occurred_at=form.cleaned_data.get("occurred_at"),
+                source=form.source_part(),
                 **parts_from_formsets(formsets),
             )
         except Invalid as error:
-            _apply(error, form, formsets, aliases={"occurred_at": "occurred_date",
-                                                    **{f"source.{k}": v for k, v in SOURCE_FIELDS.items()}})
+            _apply(
+                error,
+                form,
+                formsets,
+                aliases={
+                    "occurred_at": "occurred_date",
+                    **{f"source.{k}": v for k, v in SOURCE_FIELDS.items()},
+                },
+            )
         else:
             messages.success(request, f"Intelligence {item.reference} recorded. The police will grade it.")
             if allows(user, "can_view_intel_item", item):
                 return redirect("intel:item_detail", item_id=item.pk)
             return redirect("intel:item_list")
-    return render(request, "intel/items/new.html", {
-        "form": form, "formsets": formsets, "errors": error_list(form, formsets) if data is not None else [],
-    })
+    return render(
+        request,
+        "intel/items/new.html",
+        {
+            "form": form,
+            "formsets": formsets,
+            "errors": error_list(form, formsets) if data is not None else [],
+        },
+    )
 
 
 def _detail(request, seen, *, grade_form=None, disclose_form=None, status: int = 200):
@@ -136,25 +179,38 @@ def _detail(request, seen, *, grade_form=None, disclose_form=None, status: int =
     can_grade = allows(user, "can_grade_intel_item", item)
     can_disclose = allows(user, "can_disclose_intel_item", item)
     if can_grade and grade_form is None:
-        grade_form = GradeForm(initial={
-            "source_evaluation": item.source_evaluation, "intelligence_assessment": item.intelligence_assessment,
-            "handling_code": item.handling_code, "handling_conditions": item.handling_conditions,
-            "sanitised_text": item.sanitised_text,
-        })
+        grade_form = GradeForm(
+            initial={
+                "source_evaluation": item.source_evaluation,
+                "intelligence_assessment": item.intelligence_assessment,
+                "handling_code": item.handling_code,
+                "handling_conditions": item.handling_conditions,
+                "sanitised_text": item.sanitised_text,
+            }
+        )
     if can_disclose and disclose_form is None:
         disclose_form = DiscloseForm()
     errors = []
     for form in (grade_form, disclose_form):
         if form is not None and form.is_bound:
             errors += error_list(form)
-    return render(request, "intel/items/detail.html", {
-        "item": item, "seen": seen, "mentions": seen.mentions(),
-        "can_grade": can_grade, "grade_form": grade_form if can_grade else None,
-        "can_disclose": can_disclose, "disclose_form": disclose_form if can_disclose else None,
-        "can_view_source": allows(user, "can_view_intel_source", item),
-        "disclosures": items_selectors.disclosures_for(user=user, item=item),
-        "errors": errors,
-    }, status=status)
+    return render(
+        request,
+        "intel/items/detail.html",
+        {
+            "item": item,
+            "seen": seen,
+            "mentions": seen.mentions(),
+            "can_grade": can_grade,
+            "grade_form": grade_form if can_grade else None,
+            "can_disclose": can_disclose,
+            "disclose_form": disclose_form if can_disclose else None,
+            "can_view_source": allows(user, "can_view_intel_source", item),
+            "disclosures": items_selectors.disclosures_for(user=user, item=item),
+            "errors": errors,
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -199,8 +255,13 @@ def item_disclose(request, item_id: int):
         data = form.cleaned_data
         try:
             items.item_disclose(
-                actor=request.user, item=item, purpose=data["purpose"], recipient_agency=data["recipient_agency"],
-                recipient=data["recipient"], channel="page", conditions_acknowledged=data["conditions_acknowledged"],
+                actor=request.user,
+                item=item,
+                purpose=data["purpose"],
+                recipient_agency=data["recipient_agency"],
+                recipient=data["recipient"],
+                channel="page",
+                conditions_acknowledged=data["conditions_acknowledged"],
             )
         except Invalid as error:
             _apply(error, form)
@@ -219,4 +280,3 @@ def item_source(request, item_id: int):
     item = items_selectors.item_for_action(user=request.user, item_id=item_id)
     source = items_selectors.item_source_for_user(user=request.user, item=item)
     return render(request, "intel/items/source.html", {"item": item, "source": source})
-

@@ -17,10 +17,9 @@ from lantern.api import ErrorOut
 from lantern.audit import events
 from lantern.core import policy
 from lantern.core.policy import PolicyDenied
-from lantern.intel.linking import selectors
-from lantern.intel.linking import services
-from lantern.intel.models import LinkAlert, ResolutionDecision
+from lantern.intel.linking import selectors, services
 from lantern.intel.linking.resolution.model import explain
+from lantern.intel.models import LinkAlert, ResolutionDecision
 
 router = Router(tags=["link alerts and resolution"])
 
@@ -90,7 +89,9 @@ class AlertPageOut(Schema):
 class AlertQuery(Schema):
     """Filters and paging for the alert list."""
 
-    status: Literal["new", "seen", "actioned", "dismissed"] | None = Field(None, description="Only this status.")
+    status: Literal["new", "seen", "actioned", "dismissed"] | None = Field(
+        None, description="Only this status."
+    )
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0)
 
@@ -157,26 +158,42 @@ def _entity_url(entity_id: int | None) -> str | None:
 
 def _alert(alert: LinkAlert) -> dict:
     return {
-        "id": alert.pk, "kind": alert.kind, "status": alert.status, "summary": alert.summary,
-        "created_at": alert.created_at, "entity_id": alert.entity_id,
-        "entity_label": alert.entity.label if alert.entity_id else None, "entity_url": _entity_url(alert.entity_id),
+        "id": alert.pk,
+        "kind": alert.kind,
+        "status": alert.status,
+        "summary": alert.summary,
+        "created_at": alert.created_at,
+        "entity_id": alert.entity_id,
+        "entity_label": alert.entity.label if alert.entity_id else None,
+        "entity_url": _entity_url(alert.entity_id),
         "referral_reference": alert.referral.reference if alert.referral_id else None,
         "item_reference": alert.item.reference if alert.item_id else None,
-        "networks": list(alert.networks or []), "reasons": list(alert.reasons or []),
-        "resolved_at": alert.resolved_at, "resolution_note": alert.resolution_note,
+        "networks": list(alert.networks or []),
+        "reasons": list(alert.reasons or []),
+        "resolved_at": alert.resolved_at,
+        "resolution_note": alert.resolution_note,
     }
 
 
 def _decision(decision: ResolutionDecision) -> dict:
     return {
-        "id": decision.pk, "kind": decision.kind, "decision": decision.decision, "mention_id": decision.mention_id,
-        "other_mention_id": decision.other_mention_id, "other_mention_ids": list(decision.other_mention_ids or []),
-        "reason": decision.reason, "decided_at": decision.decided_at,
+        "id": decision.pk,
+        "kind": decision.kind,
+        "decision": decision.decision,
+        "mention_id": decision.mention_id,
+        "other_mention_id": decision.other_mention_id,
+        "other_mention_ids": list(decision.other_mention_ids or []),
+        "reason": decision.reason,
+        "decided_at": decision.decided_at,
     }
 
 
-@router.get("/alerts", response={200: AlertPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="List my link alerts", operation_id="link_alert_list")
+@router.get(
+    "/alerts",
+    response={200: AlertPageOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="List my link alerts",
+    operation_id="link_alert_list",
+)
 def list_alerts(request, filters: Query[AlertQuery]):
     """The user's own link alerts, newest first, optionally of one status."""
     user = request.auth
@@ -184,13 +201,22 @@ def list_alerts(request, filters: Query[AlertQuery]):
         raise PolicyDenied("can_view_link_alerts")
     alerts = selectors.alerts_for(user=user, status=filters.status)
     count = alerts.count()
-    items = list(alerts[filters.offset:filters.offset + filters.limit])
+    items = list(alerts[filters.offset : filters.offset + filters.limit])
     events.link_alerts_listed(actor=user, ids=[a.pk for a in items], query=filters.model_dump(mode="json"))
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_alert(a) for a in items]}
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_alert(a) for a in items],
+    }
 
 
-@router.get("/alerts/{alert_id}", response={200: AlertOut, 401: ErrorOut, 404: ErrorOut},
-            summary="Read a link alert", operation_id="link_alert_get")
+@router.get(
+    "/alerts/{alert_id}",
+    response={200: AlertOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Read a link alert",
+    operation_id="link_alert_get",
+)
 def get_alert(request, alert_id: int):
     """One of the user's alerts, with its reasons and their evidence."""
     alert = selectors.alert_get_for_user(user=request.auth, alert_id=alert_id)
@@ -198,19 +224,27 @@ def get_alert(request, alert_id: int):
     return _alert(alert)
 
 
-@router.post("/alerts/{alert_id}/status", response={200: AlertOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                                                    422: ErrorOut},
-             summary="Mark a link alert seen, actioned or dismissed", operation_id="link_alert_update")
+@router.post(
+    "/alerts/{alert_id}/status",
+    response={200: AlertOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Mark a link alert seen, actioned or dismissed",
+    operation_id="link_alert_update",
+)
 def update_alert(request, alert_id: int, payload: AlertUpdateIn):
     """Work an alert: seen, actioned (with what was done) or dismissed (with why)."""
     alert = selectors.alert_get_for_user(user=request.auth, alert_id=alert_id)
-    alert = services.link_alert_update(actor=request.auth, alert=alert, status=payload.status, note=payload.note,
-                                       now=timezone.now())
+    alert = services.link_alert_update(
+        actor=request.auth, alert=alert, status=payload.status, note=payload.note, now=timezone.now()
+    )
     return _alert(LinkAlert.objects.select_related("entity", "referral", "item").get(pk=alert.pk))
 
 
-@router.get("/matches/{kind}/{mention_id}", response={200: MatchOut, 401: ErrorOut, 404: ErrorOut},
-            summary="Why a mention belongs to its entity", operation_id="match_get")
+@router.get(
+    "/matches/{kind}/{mention_id}",
+    response={200: MatchOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Why a mention belongs to its entity",
+    operation_id="match_get",
+)
 def get_match(request, kind: str, mention_id: int):
     """The mention's entity, the mention it matched, and each field's evidence with its match weight."""
     found = selectors.match_for(user=request.auth, kind=kind, mention_id=mention_id)
@@ -218,36 +252,63 @@ def get_match(request, kind: str, mention_id: int):
     events.match_viewed(actor=request.auth, kind=kind, mention_id=mention_id)
     evidence = list(link.evidence or []) if link else []
     return {
-        "kind": kind, "mention_id": mention_id, "entity_id": found["mention"].entity_id,
-        "matched_mention_id": link.matched_mention_id if link else None, "method": link.method if link else None,
+        "kind": kind,
+        "mention_id": mention_id,
+        "entity_id": found["mention"].entity_id,
+        "matched_mention_id": link.matched_mention_id if link else None,
+        "method": link.method if link else None,
         "match_probability": link.match_probability if link else None,
-        "match_weight": link.match_weight if link else None, "explanation": explain(evidence), "evidence": evidence,
+        "match_weight": link.match_weight if link else None,
+        "explanation": explain(evidence),
+        "evidence": evidence,
     }
 
 
-@router.post("/matches/confirm", response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Confirm two mentions are the same", operation_id="match_confirm")
+@router.post(
+    "/matches/confirm",
+    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Confirm two mentions are the same",
+    operation_id="match_confirm",
+)
 def confirm_match(request, payload: PairDecisionIn):
     """The first mention joins the second's entity, now and in every later run."""
-    decision = services.match_confirm(actor=request.auth, kind=payload.kind, mention_id=payload.mention_id,
-                                      other_mention_id=payload.other_mention_id, reason=payload.reason)
+    decision = services.match_confirm(
+        actor=request.auth,
+        kind=payload.kind,
+        mention_id=payload.mention_id,
+        other_mention_id=payload.other_mention_id,
+        reason=payload.reason,
+    )
     return Status(201, _decision(decision))
 
 
-@router.post("/matches/reject", response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Reject a match between two mentions", operation_id="match_reject")
+@router.post(
+    "/matches/reject",
+    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Reject a match between two mentions",
+    operation_id="match_reject",
+)
 def reject_match(request, payload: PairDecisionIn):
     """The two mentions are not the same, now and in every later run."""
-    decision = services.match_reject(actor=request.auth, kind=payload.kind, mention_id=payload.mention_id,
-                                     other_mention_id=payload.other_mention_id, reason=payload.reason)
+    decision = services.match_reject(
+        actor=request.auth,
+        kind=payload.kind,
+        mention_id=payload.mention_id,
+        other_mention_id=payload.other_mention_id,
+        reason=payload.reason,
+    )
     return Status(201, _decision(decision))
 
 
-@router.post("/matches/split", response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut,
-                                         422: ErrorOut},
-             summary="Split a mention out of its entity", operation_id="match_split")
+@router.post(
+    "/matches/split",
+    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Split a mention out of its entity",
+    operation_id="match_split",
+)
 def split_match(request, payload: SplitIn):
     """The mention is none of its entity's other mentions, now and in every later run."""
-    decision = services.match_split(actor=request.auth, kind=payload.kind, mention_id=payload.mention_id,
-                                    reason=payload.reason)
+    decision = services.match_split(
+        actor=request.auth, kind=payload.kind, mention_id=payload.mention_id, reason=payload.reason
+    )
     return Status(201, _decision(decision))

@@ -9,8 +9,8 @@ is too easily something else, and reporters can give it in the structured fields
 import re
 from dataclasses import dataclass
 
-from lantern.intel.models import MentionOrigin, PhoneMention, VehicleMention
 from lantern.core.normalise import normalise_phone, normalise_registration
+from lantern.intel.models import MentionOrigin, PhoneMention, VehicleMention
 
 # The current format (AB12 CDE) is distinctive enough to find in any case. The older formats are found only in
 # capitals, as plates are written: in lower case they collide with ordinary words ("apt 4b", "and 2a").
@@ -54,7 +54,12 @@ def find_registrations(text: str) -> list[Found]:
         if registration.valid and not registration.partial:
             found.setdefault(
                 registration.normalised,
-                Found(raw=match.group(), normalised=registration.normalised, start=match.start(), end=match.end()),
+                Found(
+                    raw=match.group(),
+                    normalised=registration.normalised,
+                    start=match.start(),
+                    end=match.end(),
+                ),
             )
     return sorted(found.values(), key=lambda f: f.start)
 
@@ -68,7 +73,8 @@ def find_phones(text: str) -> list[Found]:
         raw, phone = _longest_valid_phone(match.group())
         if phone is not None:
             found.setdefault(
-                phone.e164, Found(raw=raw, normalised=phone.e164, start=match.start(), end=match.start() + len(raw))
+                phone.e164,
+                Found(raw=raw, normalised=phone.e164, start=match.start(), end=match.start() + len(raw)),
             )
     return sorted(found.values(), key=lambda f: f.start)
 
@@ -91,10 +97,13 @@ def vehicle_mentions(text: str, *, exclude: set[str] | frozenset[str] = frozense
     """Unsaved free-text vehicle mentions for the marks in `text`, leaving out normalised marks in `exclude`."""
     return [
         VehicleMention(
-            origin=MentionOrigin.FREE_TEXT, registration=f.raw[:20], registration_normalised=f.normalised,
+            origin=MentionOrigin.FREE_TEXT,
+            registration=f.raw[:20],
+            registration_normalised=f.normalised,
             registration_partial=False,
         )
-        for f in find_registrations(text) if f.normalised not in exclude
+        for f in find_registrations(text)
+        if f.normalised not in exclude
     ]
 
 
@@ -102,5 +111,6 @@ def phone_mentions(text: str, *, exclude: set[str] | frozenset[str] = frozenset(
     """Unsaved free-text phone mentions for the numbers in `text`, leaving out E.164 numbers in `exclude`."""
     return [
         PhoneMention(origin=MentionOrigin.FREE_TEXT, number=f.raw[:40], number_e164=f.normalised)
-        for f in find_phones(text) if f.normalised not in exclude
+        for f in find_phones(text)
+        if f.normalised not in exclude
     ]

@@ -28,6 +28,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.utils import timezone
 
 from lantern.core import queue
+from lantern.intel.linking.resolution import batch, kinds, model, person
 from lantern.intel.models import (
     AlertKind,
     Association,
@@ -35,16 +36,12 @@ from lantern.intel.models import (
     BlockingKey,
     Entity,
     EntityKind,
-    LinkAlert,
     LinkageModel,
+    LinkAlert,
     MentionLink,
     ResolutionDecision,
     ResolutionMethod,
 )
-from lantern.intel.linking.resolution import batch
-from lantern.intel.linking.resolution import kinds
-from lantern.intel.linking.resolution import model
-from lantern.intel.linking.resolution import person
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +74,11 @@ def matching_task_row(*, referral=None, item=None):
         return None
     from lantern.intel.linking.tasks import match_report
 
-    return queue.task_row(match_report, referral_id=referral.pk if referral is not None else None,
-                          item_id=item.pk if item is not None else None)
+    return queue.task_row(
+        match_report,
+        referral_id=referral.pk if referral is not None else None,
+        item_id=item.pk if item is not None else None,
+    )
 
 
 def report_committed(*, referral=None, item=None) -> None:
@@ -87,8 +87,11 @@ def report_committed(*, referral=None, item=None) -> None:
         from lantern.intel.linking.tasks import match_report
 
         try:
-            queue.enqueue(match_report, referral_id=referral.pk if referral is not None else None,
-                          item_id=item.pk if item is not None else None)
+            queue.enqueue(
+                match_report,
+                referral_id=referral.pk if referral is not None else None,
+                item_id=item.pk if item is not None else None,
+            )
             return
         except Exception:  # noqa: BLE001 - a queue that refuses the task must not lose the matching
             logger.exception("Could not queue real-time matching for %s; matching it now", referral or item)
@@ -110,8 +113,12 @@ def _scorer(model_id: int | None, fingerprint: str) -> model.Scorer:
 
 def current_scorer() -> tuple[model.Scorer, LinkageModel | None]:
     """The scorer of the current person model, cached per process by the model's id and fingerprint."""
-    linkage = LinkageModel.objects.filter(kind=EntityKind.PERSON, is_current=True).only("pk", "summary").order_by(
-        "-version").first()
+    linkage = (
+        LinkageModel.objects.filter(kind=EntityKind.PERSON, is_current=True)
+        .only("pk", "summary")
+        .order_by("-version")
+        .first()
+    )
     if linkage is None:
         return _scorer(None, ""), None
     return _scorer(linkage.pk, str((linkage.summary or {}).get("fingerprint", ""))), linkage
@@ -134,10 +141,14 @@ def resolve_report(*, referral=None, item=None, now: datetime) -> list[LinkAlert
     scorer, linkage = current_scorer()
     report = _report_filter(referral, item)
     when = getattr(referral, "received_at", None) or getattr(item, "submitted_at", None) or now
-    rows = [(kind, row) for kind, mention_model in kinds.MODELS.items()
-            for row in mention_model.objects.filter(report).values(*_row_fields(kind))]
-    matching = attach_all([(kind, row) for kind, row in rows if row["entity_id"] is None], scorer=scorer,
-                          linkage=linkage)
+    rows = [
+        (kind, row)
+        for kind, mention_model in kinds.MODELS.items()
+        for row in mention_model.objects.filter(report).values(*_row_fields(kind))
+    ]
+    matching = attach_all(
+        [(kind, row) for kind, row in rows if row["entity_id"] is None], scorer=scorer, linkage=linkage
+    )
     entities: dict[int, str] = {row["entity_id"]: kind for kind, row in rows if row["entity_id"] is not None}
     before = matching.networks(entities)
     sizes = _network_sizes({n for n in before.values() if n})
@@ -145,10 +156,13 @@ def resolve_report(*, referral=None, item=None, now: datetime) -> list[LinkAlert
     # Places are hubs (one takeaway is named in reports about many unrelated people), so they belong to no network
     # and never join two; recurring places are the cross-agency signal's and the place page's business.
     networked = {e for e, k in entities.items() if k != EntityKind.PLACE}
-    _merge_networks(networked | touched,
-                    known={e: n for e, n in before.items() if e in networked} if not touched else None)
-    alerts = _raise_alerts(referral=referral, item=item, matched=matching.matched, before=before, sizes=sizes,
-                           when=when, now=now)
+    _merge_networks(
+        networked | touched,
+        known={e: n for e, n in before.items() if e in networked} if not touched else None,
+    )
+    alerts = _raise_alerts(
+        referral=referral, item=item, matched=matching.matched, before=before, sizes=sizes, when=when, now=now
+    )
     _signals(entities, now)
     return alerts
 
@@ -184,7 +198,9 @@ class _Matching:
     that what was read up front follows it, as the index itself does.
     """
 
-    def __init__(self, mentions: list[tuple[str, dict]], *, scorer: model.Scorer, linkage: LinkageModel | None):
+    def __init__(
+        self, mentions: list[tuple[str, dict]], *, scorer: model.Scorer, linkage: LinkageModel | None
+    ):
         self.scorer, self.linkage = scorer, linkage
         self.banned = _cannot_link([(kind, row["id"]) for kind, row in mentions])
         self.features: dict[int, dict] = {}
@@ -193,11 +209,17 @@ class _Matching:
             self.keys[(kind, row["id"])] = self._keys(kind, row)
         self.candidates = {
             row["id"]: _person_candidates(row["id"], self.keys[(kind, row["id"])][1])
-            for kind, row in mentions if kind == EntityKind.PERSON and self.keys[(kind, row["id"])][1]
+            for kind, row in mentions
+            if kind == EntityKind.PERSON and self.keys[(kind, row["id"])][1]
         }
         self.person_rows = _person_rows({m for found in self.candidates.values() for m, _e, _s in found})
-        self.hits = _simple_hits([(kind, row["id"], self.keys[(kind, row["id"])][1])
-                                  for kind, row in mentions if kind != EntityKind.PERSON])
+        self.hits = _simple_hits(
+            [
+                (kind, row["id"], self.keys[(kind, row["id"])][1])
+                for kind, row in mentions
+                if kind != EntityKind.PERSON
+            ]
+        )
         # The report's own mentions attached so far: (row, keys as stored, entity) for people, and for the others
         # (kind, key) -> {entity: first mention}.
         self.people: list[tuple[dict, set[str], int]] = []
@@ -241,7 +263,8 @@ class _Matching:
             weight = None
         if entity_id is None:
             entity = Entity.objects.create(
-                kind=kind, label=kinds.label_for(kind, [row]), attributes=kinds.attributes_for(kind, [row]))
+                kind=kind, label=kinds.label_for(kind, [row]), attributes=kinds.attributes_for(kind, [row])
+            )
             self.entities[entity.pk] = entity
             entity_id, method = entity.pk, ResolutionMethod.NEW
         else:
@@ -250,13 +273,23 @@ class _Matching:
             self.found.append((kind, row, entity_id, other_id, evidence, probability))
         row["entity_id"] = entity_id
         self.updates[kind].append(kinds.MODELS[kind](pk=row["id"], entity_id=entity_id))
-        self.links.append(MentionLink(
-            kind=kind, mention_id=row["id"], entity_id=entity_id, matched_mention_id=other_id, method=method,
-            match_probability=probability, match_weight=weight, evidence=evidence,
-            model=self.linkage if kind == EntityKind.PERSON else None,
-        ))
-        self.index += [BlockingKey(kind=kind, key=key[:120], mention_id=row["id"], entity_id=entity_id)
-                       for key in index_keys]
+        self.links.append(
+            MentionLink(
+                kind=kind,
+                mention_id=row["id"],
+                entity_id=entity_id,
+                matched_mention_id=other_id,
+                method=method,
+                match_probability=probability,
+                match_weight=weight,
+                evidence=evidence,
+                model=self.linkage if kind == EntityKind.PERSON else None,
+            )
+        )
+        self.index += [
+            BlockingKey(kind=kind, key=key[:120], mention_id=row["id"], entity_id=entity_id)
+            for key in index_keys
+        ]
         if kind == EntityKind.PERSON:
             self.people.append((row, {key[:120] for key in index_keys}, entity_id))
         else:
@@ -309,8 +342,15 @@ class _Matching:
         lone = set()
         if weak:
             self.flush()
-            lone = {e for e, n in kinds.MODELS[EntityKind.PERSON].objects.filter(entity_id__in=weak).values(
-                "entity_id").annotate(n=Count("id")).values_list("entity_id", "n") if n == 1}
+            lone = {
+                e
+                for e, n in kinds.MODELS[EntityKind.PERSON]
+                .objects.filter(entity_id__in=weak)
+                .values("entity_id")
+                .annotate(n=Count("id"))
+                .values_list("entity_id", "n")
+                if n == 1
+            }
         return entity_id, other_id, probability, weight, evidence, (strong | lone) - {entity_id}
 
     def person_candidates(self, row: dict) -> list[tuple[int, int]]:
@@ -325,7 +365,9 @@ class _Matching:
             if shared and other["id"] != row["id"]:
                 found.append((other["id"], entity_id, shared))
         found.sort(key=lambda c: (-c[2], -c[0]))
-        return [(mention_id, self.entity_now(entity_id)) for mention_id, entity_id, _s in found[:CANDIDATE_LIMIT]]
+        return [
+            (mention_id, self.entity_now(entity_id)) for mention_id, entity_id, _s in found[:CANDIDATE_LIMIT]
+        ]
 
     def person_row(self, mention_id: int) -> dict | None:
         """A candidate's row: one of the report's own, or as read up front (None if the mention has gone since)."""
@@ -344,9 +386,11 @@ class _Matching:
         if banned:
             self.flush()
         for key in self.keys[(kind, row["id"])][1]:
-            hits = _simple_hits_unless(kind, key, row["id"], banned) if banned else self.simple_hits(kind, key)
+            hits = (
+                _simple_hits_unless(kind, key, row["id"], banned) if banned else self.simple_hits(kind, key)
+            )
             if len(hits) == 1:
-                (entity_id, mention_id), = hits.items()
+                ((entity_id, mention_id),) = hits.items()
                 rule = key.split(":", 1)[0]
                 return entity_id, mention_id, SIMPLE_PROBABILITY.get(rule, 1.0), [batch.simple_evidence(key)]
         return None, None, None, []
@@ -355,8 +399,10 @@ class _Matching:
         """{entity: its first mention} under a key: the index as read, followed through merges, and the report's
         own earlier mentions."""
         hits: dict[int, int] = {}
-        for entity_id, mention_id in [*self.hits.get((kind, key), {}).items(),
-                                      *self.own_hits.get((kind, key), {}).items()]:
+        for entity_id, mention_id in [
+            *self.hits.get((kind, key), {}).items(),
+            *self.own_hits.get((kind, key), {}).items(),
+        ]:
             entity_id = self.entity_now(entity_id)
             hits[entity_id] = min(mention_id, hits.get(entity_id, mention_id))
         return hits
@@ -388,8 +434,10 @@ class _Matching:
             changed[entity_id] = _refreshed(self.entities[entity_id], kind, row)
         if changed:
             Entity.objects.bulk_update(changed.values(), ["attributes", "label", "updated_at"])
-        self.matched = [(kind, row, self.entities[entity_id], other_id, evidence, probability)
-                        for kind, row, entity_id, other_id, evidence, probability in self.found]
+        self.matched = [
+            (kind, row, self.entities[entity_id], other_id, evidence, probability)
+            for kind, row, entity_id, other_id, evidence, probability in self.found
+        ]
 
     def networks(self, entity_ids) -> dict[int, int | None]:
         """{entity: network} in id order, read only for the entities this matching has not made or read itself
@@ -418,9 +466,12 @@ def _cannot_link(mentions: list[tuple[str, int]]) -> dict[tuple[str, int], set[i
     for kind, ids in by_kind.items():
         which |= Q(kind=kind, mention_id__in=ids) | Q(kind=kind, other_mention_id__in=ids)
     out = defaultdict(set)
-    decisions = ResolutionDecision.objects.filter(which, withdrawn_at__isnull=True).exclude(decision="confirm")
-    for kind, mention_id, other_id, others in decisions.values_list("kind", "mention_id", "other_mention_id",
-                                                                    "other_mention_ids"):
+    decisions = ResolutionDecision.objects.filter(which, withdrawn_at__isnull=True).exclude(
+        decision="confirm"
+    )
+    for kind, mention_id, other_id, others in decisions.values_list(
+        "kind", "mention_id", "other_mention_id", "other_mention_ids"
+    ):
         for side in {mention_id, other_id} & by_kind[kind]:
             out[(kind, side)] |= {mention_id, other_id, *(others or [])} - {side, None}
     return out
@@ -432,9 +483,13 @@ def _person_candidates(mention_id: int, keys: list[str]) -> list[tuple[int, int,
     A true match shares several keys (name, date of birth, ...), so scoring the best few hundred bounds the time a
     common name can take without losing it."""
     return list(
-        BlockingKey.objects.filter(kind=EntityKind.PERSON, key__in=keys).exclude(mention_id=mention_id)
-        .exclude(entity=None).values("mention_id", "entity_id").annotate(shared=Count("*"))
-        .order_by("-shared", "-mention_id").values_list("mention_id", "entity_id", "shared")[:CANDIDATE_LIMIT]
+        BlockingKey.objects.filter(kind=EntityKind.PERSON, key__in=keys)
+        .exclude(mention_id=mention_id)
+        .exclude(entity=None)
+        .values("mention_id", "entity_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "-mention_id")
+        .values_list("mention_id", "entity_id", "shared")[:CANDIDATE_LIMIT]
     )
 
 
@@ -457,7 +512,10 @@ def _simple_hits(mentions: list[tuple[str, int, list[str]]]) -> dict[tuple[str, 
     out = defaultdict(dict)
     for kind, key, entity_id, first in (
         BlockingKey.objects.filter(kind__in={k for k, _ in wanted}, key__in={key for _, key in wanted})
-        .exclude(entity=None).exclude(own).values("kind", "key", "entity_id").annotate(first=Min("mention_id"))
+        .exclude(entity=None)
+        .exclude(own)
+        .values("kind", "key", "entity_id")
+        .annotate(first=Min("mention_id"))
         .values_list("kind", "key", "entity_id", "first")
     ):
         if (kind, key) in wanted:
@@ -467,8 +525,12 @@ def _simple_hits(mentions: list[tuple[str, int, list[str]]]) -> dict[tuple[str, 
 
 def _simple_hits_unless(kind: str, key: str, mention_id: int, banned: set[int]) -> dict[int, int]:
     """{entity: mention} under a key for a mention an analyst has kept apart from others, read as it stands."""
-    hits = list(BlockingKey.objects.filter(kind=kind, key=key).exclude(mention_id=mention_id)
-                .exclude(entity=None).values_list("mention_id", "entity_id")[:CANDIDATE_LIMIT])
+    hits = list(
+        BlockingKey.objects.filter(kind=kind, key=key)
+        .exclude(mention_id=mention_id)
+        .exclude(entity=None)
+        .values_list("mention_id", "entity_id")[:CANDIDATE_LIMIT]
+    )
     out: dict[int, int] = {}
     for other, entity_id in hits:
         if other not in banned:
@@ -485,10 +547,15 @@ def _merge_allowed(kind: str, a: int, b: int) -> bool:
     mentions = kinds.MODELS[kind].objects
     left = set(mentions.filter(entity_id=a).values_list("pk", flat=True))
     right = set(mentions.filter(entity_id=b).values_list("pk", flat=True))
-    for decision in ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True).exclude(
-            decision="confirm").filter(Q(mention_id__in=left | right)):
+    for decision in (
+        ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True)
+        .exclude(decision="confirm")
+        .filter(Q(mention_id__in=left | right))
+    ):
         others = {decision.other_mention_id, *(decision.other_mention_ids or [])}
-        if (decision.mention_id in left and others & right) or (decision.mention_id in right and others & left):
+        if (decision.mention_id in left and others & right) or (
+            decision.mention_id in right and others & left
+        ):
             return False
     return True
 
@@ -520,16 +587,33 @@ def _move_edges(other_id: int, target_id: int) -> None:
         if a != b:
             moved[(min(a, b), max(a, b), edge.kind)] = edge
     ends = {a if b == target_id else b for a, b, _kind in moved}
-    existing = {(e.source_id, e.target_id, e.kind): e for e in Association.objects.filter(
-        Q(source_id=target_id, target_id__in=ends) | Q(target_id=target_id, source_id__in=ends))} if ends else {}
+    existing = (
+        {
+            (e.source_id, e.target_id, e.kind): e
+            for e in Association.objects.filter(
+                Q(source_id=target_id, target_id__in=ends) | Q(target_id=target_id, source_id__in=ends)
+            )
+        }
+        if ends
+        else {}
+    )
     added = []
     for (source, dest, kind), edge in moved.items():
         if (source, dest, kind) in existing:
             existing[(source, dest, kind)].weight += edge.weight
         else:
-            added.append(Association(source_id=source, target_id=dest, kind=kind, weight=edge.weight,
-                                     first_seen=edge.first_seen, last_seen=edge.last_seen, note=edge.note,
-                                     recorded_by_id=edge.recorded_by_id))
+            added.append(
+                Association(
+                    source_id=source,
+                    target_id=dest,
+                    kind=kind,
+                    weight=edge.weight,
+                    first_seen=edge.first_seen,
+                    last_seen=edge.last_seen,
+                    note=edge.note,
+                    recorded_by_id=edge.recorded_by_id,
+                )
+            )
     grown = [existing[key] for key in moved if key in existing]
     if grown:
         Association.objects.bulk_update(grown, ["weight"])
@@ -555,21 +639,27 @@ def _refreshed(entity: Entity, kind: str, row: dict) -> Entity:
 
 
 def _network_sizes(networks: set[int]) -> dict[int, int]:
-    return dict(Entity.objects.filter(network__in=networks).values("network").annotate(n=Count("id"))
-                .values_list("network", "n"))
+    return dict(
+        Entity.objects.filter(network__in=networks)
+        .values("network")
+        .annotate(n=Count("id"))
+        .values_list("network", "n")
+    )
 
 
 def _add_edges(entities: dict[int, str], when) -> set[int]:
     """Co-mention edges among the report's entities, and shared vehicle or phone edges to earlier people; returns
     the entities outside the report that gained an edge."""
     ids = sorted(entities)
-    bumps = Counter((a, b, AssociationKind.CO_MENTION) for i, a in enumerate(ids) for b in ids[i + 1:])
+    bumps = Counter((a, b, AssociationKind.CO_MENTION) for i, a in enumerate(ids) for b in ids[i + 1 :])
     persons = {e for e, k in entities.items() if k == EntityKind.PERSON}
     things = {e: k for e, k in entities.items() if k in (EntityKind.VEHICLE, EntityKind.PHONE)}
     touched = set()
     partners = _people_with(set(things)) if persons and things else {}
     for thing, kind in things.items():
-        association = AssociationKind.SHARED_VEHICLE if kind == EntityKind.VEHICLE else AssociationKind.SHARED_PHONE
+        association = (
+            AssociationKind.SHARED_VEHICLE if kind == EntityKind.VEHICLE else AssociationKind.SHARED_PHONE
+        )
         for other in partners.get(thing, set()) - persons:
             for p in persons:
                 bumps[(min(p, other), max(p, other), association)] += 1
@@ -583,9 +673,11 @@ def _people_with(things: set[int]) -> dict[int, set[int]]:
     out = defaultdict(set)
     edges = Association.objects.filter(kind=AssociationKind.CO_MENTION).filter(
         Q(source_id__in=things, target__kind=EntityKind.PERSON)
-        | Q(target_id__in=things, source__kind=EntityKind.PERSON))
-    for source, target, source_kind, target_kind in edges.values_list("source_id", "target_id", "source__kind",
-                                                                      "target__kind"):
+        | Q(target_id__in=things, source__kind=EntityKind.PERSON)
+    )
+    for source, target, source_kind, target_kind in edges.values_list(
+        "source_id", "target_id", "source__kind", "target__kind"
+    ):
         if source in things and target_kind == EntityKind.PERSON:
             out[source].add(target)
         if target in things and source_kind == EntityKind.PERSON:
@@ -606,14 +698,22 @@ def _bump(bumps: Counter, when) -> None:
     at = connection.ops.adapt_datetimefield_value(when)
     rows = sorted(bumps.items())
     for start in range(0, len(rows), EDGE_ROWS):
-        chunk = rows[start:start + EDGE_ROWS]
+        chunk = rows[start : start + EDGE_ROWS]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, '')"] * len(chunk))
-        sql = (f"INSERT INTO {table} (source_id, target_id, kind, weight, first_seen, last_seen, note) "  # noqa: S608
-               f"VALUES {values} ON CONFLICT (source_id, target_id, kind) "
-               f"DO UPDATE SET weight = {table}.weight + excluded.weight, last_seen = excluded.last_seen")
+        sql = (
+            f"INSERT INTO {table} (source_id, target_id, kind, weight, first_seen, last_seen, note) "  # noqa: S608
+            f"VALUES {values} ON CONFLICT (source_id, target_id, kind) "
+            f"DO UPDATE SET weight = {table}.weight + excluded.weight, last_seen = excluded.last_seen"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [value for (source, target, kind), count in chunk
-                                 for value in (source, target, kind, count, at, at)])
+            cursor.execute(
+                sql,
+                [
+                    value
+                    for (source, target, kind), count in chunk
+                    for value in (source, target, kind, count, at, at)
+                ],
+            )
 
 
 def _merge_networks(entity_ids: set[int], known: dict | None = None) -> None:
@@ -621,13 +721,16 @@ def _merge_networks(entity_ids: set[int], known: dict | None = None) -> None:
     if known is not None:
         networks = {n for n in known.values() if n}
     else:
-        networks = set(Entity.objects.filter(pk__in=entity_ids).exclude(network=None).values_list("network",
-                                                                                                   flat=True))
+        networks = set(
+            Entity.objects.filter(pk__in=entity_ids).exclude(network=None).values_list("network", flat=True)
+        )
     members = set(entity_ids)
     if len(members) < 2 and not networks:
         return  # A report that mentions one thing alone makes no network.
     new = min(members | networks)
-    Entity.objects.filter(Q(pk__in=members) | Q(network__in=networks)).exclude(network=new).update(network=new)
+    Entity.objects.filter(Q(pk__in=members) | Q(network__in=networks)).exclude(network=new).update(
+        network=new
+    )
 
 
 def _recipients(entity_ids: list[int]):
@@ -635,9 +738,11 @@ def _recipients(entity_ids: list[int]):
     from lantern.accounts.models import AgencyKind, Role, User
 
     owner_ids = Entity.objects.filter(pk__in=entity_ids).exclude(owner=None).values("owner")
-    users = list(User.objects.filter(Q(pk__in=owner_ids) | Q(role=Role.ANALYST, agency__kind=AgencyKind.POLICE),
-                                     is_active=True)
-                 .annotate(owns=ExpressionWrapper(Q(pk__in=owner_ids), output_field=BooleanField())))
+    users = list(
+        User.objects.filter(
+            Q(pk__in=owner_ids) | Q(role=Role.ANALYST, agency__kind=AgencyKind.POLICE), is_active=True
+        ).annotate(owns=ExpressionWrapper(Q(pk__in=owner_ids), output_field=BooleanField()))
+    )
     return [user for user in users if user.owns] or users
 
 
@@ -667,32 +772,58 @@ def _raise_alerts(*, referral, item, matched, before: dict, sizes: dict, when, n
             continue
         networks.add(network)
         entity_ids.append(entity.pk)
-        reasons.append({
-            "text": f"{EntityKind(kind).label} '{_mention_text(kind, row)}' matched {entity.label} "
-                    f"(mention {other_id}), in a network of {sizes[network]} entities: " + model.explain(evidence),
-            "mention_kind": kind, "mention_id": row["id"], "matched_mention_id": other_id, "entity_id": entity.pk,
-            "entity_label": entity.label, "network": network, "probability": probability, "evidence": evidence,
-        })
+        reasons.append(
+            {
+                "text": f"{EntityKind(kind).label} '{_mention_text(kind, row)}' matched {entity.label} "
+                f"(mention {other_id}), in a network of {sizes[network]} entities: "
+                + model.explain(evidence),
+                "mention_kind": kind,
+                "mention_id": row["id"],
+                "matched_mention_id": other_id,
+                "entity_id": entity.pk,
+                "entity_label": entity.label,
+                "network": network,
+                "probability": probability,
+                "evidence": evidence,
+            }
+        )
     joined = {n for e, n in before.items() if n and sizes.get(n, 0) >= 2}
     linked = len(joined) >= 2
     if linked:
-        reasons.append({"text": f"This report links {len(joined)} networks that were separate until now.",
-                        "networks": sorted(joined)})
+        reasons.append(
+            {
+                "text": f"This report links {len(joined)} networks that were separate until now.",
+                "networks": sorted(joined),
+            }
+        )
         networks |= joined
         entity_ids += [e for e, n in before.items() if n in joined and e not in entity_ids]
     if not reasons:
         return []
     kind = AlertKind.LINKED_NETWORKS if linked else AlertKind.JOINED_NETWORK
     report_label = getattr(referral, "reference", None) or getattr(item, "reference", "")
-    summary = (f"{report_label}: links {len(joined)} networks" if linked else
-               f"{report_label}: {len(entity_ids)} mention{'s' if len(entity_ids) != 1 else ''} matched "
-               f"a known network")
+    summary = (
+        f"{report_label}: links {len(joined)} networks"
+        if linked
+        else f"{report_label}: {len(entity_ids)} mention{'s' if len(entity_ids) != 1 else ''} matched "
+        f"a known network"
+    )
     first = entity_ids[0] if entity_ids else None
-    alerts = LinkAlert.objects.bulk_create([
-        LinkAlert(kind=kind, recipient=user, entity_id=first, referral=referral, item=item, summary=summary[:300],
-                  reasons=reasons, networks=sorted(networks))
-        for user in _recipients(entity_ids)
-    ])
+    alerts = LinkAlert.objects.bulk_create(
+        [
+            LinkAlert(
+                kind=kind,
+                recipient=user,
+                entity_id=first,
+                referral=referral,
+                item=item,
+                summary=summary[:300],
+                reasons=reasons,
+                networks=sorted(networks),
+            )
+            for user in _recipients(entity_ids)
+        ]
+    )
     if alerts:
         from lantern.audit import events
 

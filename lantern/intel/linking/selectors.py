@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from lantern.core import policy
-from lantern.intel.models import EntityKind, LinkAlert, MentionLink, ResolutionDecision
 from lantern.intel.linking.resolution import kinds
+from lantern.intel.models import EntityKind, LinkAlert, MentionLink, ResolutionDecision
 
 
 def alerts_for(*, user, status: str | None = None) -> QuerySet[LinkAlert]:
@@ -40,10 +40,14 @@ def match_for(*, user, kind: str, mention_id: int) -> dict:
     mention = mention_get(user=user, kind=kind, mention_id=mention_id)
     link = MentionLink.objects.filter(kind=kind, mention_id=mention_id).order_by("-created_at", "-pk").first()
     decisions = ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True).filter(
-        mention_id=mention_id) | ResolutionDecision.objects.filter(
-        kind=kind, withdrawn_at__isnull=True, other_mention_id=mention_id)
+        mention_id=mention_id
+    ) | ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True, other_mention_id=mention_id)
     matched = None
     if link and link.matched_mention_id:
         matched = kinds.MODELS[kind].objects.filter(pk=link.matched_mention_id).first()
-    return {"mention": mention, "link": link, "matched": matched,
-            "decisions": list(decisions.select_related("decided_by").order_by("-decided_at"))}
+    return {
+        "mention": mention,
+        "link": link,
+        "matched": matched,
+        "decisions": list(decisions.select_related("decided_by").order_by("-decided_at")),
+    }

@@ -13,6 +13,7 @@ from django.utils import timezone
 from lantern.audit import events
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
+from lantern.intel.linking.resolution import batch, kinds
 from lantern.intel.models import (
     AlertStatus,
     BlockingKey,
@@ -24,8 +25,6 @@ from lantern.intel.models import (
     ResolutionDecision,
     ResolutionMethod,
 )
-from lantern.intel.linking.resolution import batch
-from lantern.intel.linking.resolution import kinds
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -44,8 +43,11 @@ def _reason(reason: str) -> str:
 def _mention(kind: str, mention_id, field: str):
     if kind not in EntityKind.values:
         raise Invalid.field("kind", "Choose a person, vehicle, phone, place or organisation")
-    mention = kinds.MODELS[kind].objects.select_for_update().filter(pk=mention_id).first() if isinstance(
-        mention_id, int) else None
+    mention = (
+        kinds.MODELS[kind].objects.select_for_update().filter(pk=mention_id).first()
+        if isinstance(mention_id, int)
+        else None
+    )
     if mention is None:
         raise Invalid.field(field, "Enter the number of a mention that exists")
     return mention
@@ -56,22 +58,36 @@ def _move(kind: str, mention, entity: Entity, *, matched_id: int | None, reason:
     kinds.MODELS[kind].objects.filter(pk=mention.pk).update(entity=entity)
     BlockingKey.objects.filter(kind=kind, mention_id=mention.pk).update(entity=entity)
     MentionLink.objects.create(
-        kind=kind, mention_id=mention.pk, entity=entity, matched_mention_id=matched_id,
-        method=ResolutionMethod.ANALYST, match_probability=1.0 if matched_id else None,
-        evidence=[{"field": "analyst", "level": "decision", "left": "", "right": "", "weight": None,
-                   "text": f"An analyst decided: {reason}"}],
+        kind=kind,
+        mention_id=mention.pk,
+        entity=entity,
+        matched_mention_id=matched_id,
+        method=ResolutionMethod.ANALYST,
+        match_probability=1.0 if matched_id else None,
+        evidence=[
+            {
+                "field": "analyst",
+                "level": "decision",
+                "left": "",
+                "right": "",
+                "weight": None,
+                "text": f"An analyst decided: {reason}",
+            }
+        ],
     )
 
 
 def _new_entity_for(kind: str, mention) -> Entity:
     row = kinds.MODELS[kind].objects.filter(pk=mention.pk).values().get()
-    return Entity.objects.create(kind=kind, label=kinds.label_for(kind, [row]),
-                                 attributes=kinds.attributes_for(kind, [row]))
+    return Entity.objects.create(
+        kind=kind, label=kinds.label_for(kind, [row]), attributes=kinds.attributes_for(kind, [row])
+    )
 
 
 @transaction.atomic
-def match_confirm(*, actor, kind: str, mention_id: int, other_mention_id: int, reason: str,
-                  now: datetime | None = None) -> ResolutionDecision:
+def match_confirm(
+    *, actor, kind: str, mention_id: int, other_mention_id: int, reason: str, now: datetime | None = None
+) -> ResolutionDecision:
     """Confirm two mentions are the same: the first joins the second's entity, now and in every later run."""
     policy.require(actor, "can_decide_match")
     reason = _reason(reason)
@@ -80,8 +96,13 @@ def match_confirm(*, actor, kind: str, mention_id: int, other_mention_id: int, r
     if mention.pk == other.pk:
         raise Invalid.field("other_mention_id", "Choose a different mention to compare with")
     decision = ResolutionDecision.objects.create(
-        kind=kind, decision=DecisionKind.CONFIRM, mention_id=mention.pk, other_mention_id=other.pk, reason=reason,
-        decided_by=actor, decided_at=now or timezone.now(),
+        kind=kind,
+        decision=DecisionKind.CONFIRM,
+        mention_id=mention.pk,
+        other_mention_id=other.pk,
+        reason=reason,
+        decided_by=actor,
+        decided_at=now or timezone.now(),
     )
     if other.entity_id is None:
         other_entity = _new_entity_for(kind, other)
@@ -94,8 +115,9 @@ def match_confirm(*, actor, kind: str, mention_id: int, other_mention_id: int, r
 
 
 @transaction.atomic
-def match_reject(*, actor, kind: str, mention_id: int, other_mention_id: int, reason: str,
-                 now: datetime | None = None) -> ResolutionDecision:
+def match_reject(
+    *, actor, kind: str, mention_id: int, other_mention_id: int, reason: str, now: datetime | None = None
+) -> ResolutionDecision:
     """Reject a match: the two mentions are not the same, now and in every later run."""
     policy.require(actor, "can_decide_match")
     reason = _reason(reason)
@@ -104,8 +126,13 @@ def match_reject(*, actor, kind: str, mention_id: int, other_mention_id: int, re
     if mention.pk == other.pk:
         raise Invalid.field("other_mention_id", "Choose a different mention to compare with")
     decision = ResolutionDecision.objects.create(
-        kind=kind, decision=DecisionKind.REJECT, mention_id=mention.pk, other_mention_id=other.pk, reason=reason,
-        decided_by=actor, decided_at=now or timezone.now(),
+        kind=kind,
+        decision=DecisionKind.REJECT,
+        mention_id=mention.pk,
+        other_mention_id=other.pk,
+        reason=reason,
+        decided_by=actor,
+        decided_at=now or timezone.now(),
     )
     if mention.entity_id is not None and mention.entity_id == other.entity_id:
         _move(kind, mention, _new_entity_for(kind, mention), matched_id=None, reason=reason)
@@ -114,20 +141,31 @@ def match_reject(*, actor, kind: str, mention_id: int, other_mention_id: int, re
 
 
 @transaction.atomic
-def match_split(*, actor, kind: str, mention_id: int, reason: str, now: datetime | None = None) -> ResolutionDecision:
+def match_split(
+    *, actor, kind: str, mention_id: int, reason: str, now: datetime | None = None
+) -> ResolutionDecision:
     """Split a mention out of its entity: it is none of the entity's other mentions, now and in every later run."""
     policy.require(actor, "can_decide_match")
     reason = _reason(reason)
     mention = _mention(kind, mention_id, "mention_id")
     if mention.entity_id is None:
         raise Conflict("This mention is not part of an entity, so there is nothing to split it from.")
-    others = list(kinds.MODELS[kind].objects.filter(entity_id=mention.entity_id).exclude(pk=mention.pk)
-                  .values_list("pk", flat=True))
+    others = list(
+        kinds.MODELS[kind]
+        .objects.filter(entity_id=mention.entity_id)
+        .exclude(pk=mention.pk)
+        .values_list("pk", flat=True)
+    )
     if not others:
         raise Conflict("This mention is the only one in its entity, so there is nothing to split it from.")
     decision = ResolutionDecision.objects.create(
-        kind=kind, decision=DecisionKind.SPLIT, mention_id=mention.pk, other_mention_ids=others, reason=reason,
-        decided_by=actor, decided_at=now or timezone.now(),
+        kind=kind,
+        decision=DecisionKind.SPLIT,
+        mention_id=mention.pk,
+        other_mention_ids=others,
+        reason=reason,
+        decided_by=actor,
+        decided_at=now or timezone.now(),
     )
     _move(kind, mention, _new_entity_for(kind, mention), matched_id=None, reason=reason)
     events.resolution_decided(actor=actor, decision=decision)
@@ -135,7 +173,9 @@ def match_split(*, actor, kind: str, mention_id: int, reason: str, now: datetime
 
 
 @transaction.atomic
-def decision_withdraw(*, actor, decision: ResolutionDecision, now: datetime | None = None) -> ResolutionDecision:
+def decision_withdraw(
+    *, actor, decision: ResolutionDecision, now: datetime | None = None
+) -> ResolutionDecision:
     """Withdraw a decision: later runs are free to decide again (nothing moves until then)."""
     policy.require(actor, "can_decide_match")
     decision = ResolutionDecision.objects.select_for_update().get(pk=decision.pk)
@@ -148,8 +188,9 @@ def decision_withdraw(*, actor, decision: ResolutionDecision, now: datetime | No
 
 
 @transaction.atomic
-def link_alert_update(*, actor, alert: LinkAlert, status: str, note: str = "",
-                      now: datetime | None = None) -> LinkAlert:
+def link_alert_update(
+    *, actor, alert: LinkAlert, status: str, note: str = "", now: datetime | None = None
+) -> LinkAlert:
     """Mark one of the user's alerts seen, actioned or dismissed; actioning or dismissing needs a note."""
     policy.require(actor, "can_update_link_alert", alert)
     note = (note or "").strip()
@@ -194,8 +235,18 @@ def linking_run(*, actor=None, kinds_to_link=None, train: bool = True, now: date
         policy.require(actor, "can_run_linking")
     outcomes = batch.link_all(now=now, kinds_to_link=kinds_to_link, train=train)
     with transaction.atomic():
-        events.linking_run(actor=actor, outcomes=[
-            {"kind": o.kind, "mentions": o.mentions, "entities": o.entities, "pairs": o.pairs,
-             "seconds": round(o.seconds, 2), "model_version": o.model_version} for o in outcomes
-        ])
+        events.linking_run(
+            actor=actor,
+            outcomes=[
+                {
+                    "kind": o.kind,
+                    "mentions": o.mentions,
+                    "entities": o.entities,
+                    "pairs": o.pairs,
+                    "seconds": round(o.seconds, 2),
+                    "model_version": o.model_version,
+                }
+                for o in outcomes
+            ],
+        )
     return outcomes

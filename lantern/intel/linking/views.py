@@ -13,11 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lantern.audit import events
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
-from lantern.intel.linking import selectors
-from lantern.intel.linking import services
+from lantern.intel.linking import selectors, services
 from lantern.intel.linking.forms import AlertFilterForm, AlertStatusForm, DecisionForm
-from lantern.intel.models import AlertStatus, EntityKind
 from lantern.intel.linking.resolution.model import explain
+from lantern.intel.models import AlertStatus, EntityKind
 
 PER_PAGE = 25
 HOME_PANEL_SIZE = 5
@@ -29,7 +28,9 @@ def _errors(form) -> list[tuple[str, str]]:
         grouped = field.widget_type in ("radioselect", "checkboxselectmultiple")
         out += [(f"#{field.auto_id}{'_0' if grouped else ''}", message) for message in field.errors]
     first = next(iter(form.visible_fields()), None)
-    out += [(f"#{first.auto_id}_0" if first else "#main-content", message) for message in form.non_field_errors()]
+    out += [
+        (f"#{first.auto_id}_0" if first else "#main-content", message) for message in form.non_field_errors()
+    ]
     return out
 
 
@@ -50,13 +51,21 @@ def alert_list(request):
     status = filters.cleaned_data.get("status") if filters.is_valid() else ""
     alerts = selectors.alerts_for(user=user, status=status or None)
     page = Paginator(alerts, PER_PAGE).get_page(request.GET.get("page"))
-    events.link_alerts_listed(actor=user, ids=[a.pk for a in page.object_list],
-                              query={"status": status or "", "page": page.number})
+    events.link_alerts_listed(
+        actor=user, ids=[a.pk for a in page.object_list], query={"status": status or "", "page": page.number}
+    )
     base = request.GET.copy()
     base.pop("page", None)
-    return render(request, "intel/alerts/list.html", {
-        "page": page, "filters": filters, "filtered": bool(status), "page_query": base.urlencode(),
-    })
+    return render(
+        request,
+        "intel/alerts/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "filtered": bool(status),
+            "page_query": base.urlencode(),
+        },
+    )
 
 
 @never_cache
@@ -70,8 +79,12 @@ def alert_detail(request, alert_id: int):
         require(user, "can_update_link_alert", alert)
         if form.is_valid():
             try:
-                services.link_alert_update(actor=user, alert=alert, status=form.cleaned_data["status"],
-                                           note=form.cleaned_data["note"])
+                services.link_alert_update(
+                    actor=user,
+                    alert=alert,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                )
             except Invalid as error:
                 _apply(error, form)
             else:
@@ -81,15 +94,28 @@ def alert_detail(request, alert_id: int):
         alert = services.alert_viewed(actor=user, alert=alert)
     reasons = []
     for reason in alert.reasons or []:
-        reasons.append({**reason, "evidence": reason.get("evidence") or [],
-                        "explanation": explain(reason.get("evidence") or [])})
+        reasons.append(
+            {
+                **reason,
+                "evidence": reason.get("evidence") or [],
+                "explanation": explain(reason.get("evidence") or []),
+            }
+        )
     status = 422 if form.errors else 200
-    return render(request, "intel/alerts/detail.html", {
-        "alert": alert, "reasons": reasons, "form": form, "errors": _errors(form),
-        "can_update": allows(user, "can_update_link_alert", alert),
-        "closed": alert.status in (AlertStatus.ACTIONED, AlertStatus.DISMISSED),
-        "can_view_match": allows(user, "can_view_match"),
-    }, status=status)
+    return render(
+        request,
+        "intel/alerts/detail.html",
+        {
+            "alert": alert,
+            "reasons": reasons,
+            "form": form,
+            "errors": _errors(form),
+            "can_update": allows(user, "can_update_link_alert", alert),
+            "closed": alert.status in (AlertStatus.ACTIONED, AlertStatus.DISMISSED),
+            "can_view_match": allows(user, "can_view_match"),
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -109,13 +135,17 @@ def match_detail(request, kind: str, mention_id: int):
                 if decision == "split":
                     services.match_split(actor=user, kind=kind, mention_id=mention_id, reason=reason)
                 elif other is None:
-                    raise Invalid.field("decision", "This mention matched no other mention: choose split, or none")
+                    raise Invalid.field(
+                        "decision", "This mention matched no other mention: choose split, or none"
+                    )
                 elif decision == "confirm":
-                    services.match_confirm(actor=user, kind=kind, mention_id=mention_id, other_mention_id=other,
-                                           reason=reason)
+                    services.match_confirm(
+                        actor=user, kind=kind, mention_id=mention_id, other_mention_id=other, reason=reason
+                    )
                 else:
-                    services.match_reject(actor=user, kind=kind, mention_id=mention_id, other_mention_id=other,
-                                          reason=reason)
+                    services.match_reject(
+                        actor=user, kind=kind, mention_id=mention_id, other_mention_id=other, reason=reason
+                    )
             except Invalid as error:
                 _apply(error, form)
             else:
@@ -125,10 +155,21 @@ def match_detail(request, kind: str, mention_id: int):
         events.match_viewed(actor=user, kind=kind, mention_id=mention_id)
     link = found["link"]
     evidence = list(link.evidence or []) if link else []
-    return render(request, "intel/linking/match.html", {
-        **found, "kind": kind, "kind_label": EntityKind(kind).label, "evidence": evidence,
-        "explanation": explain(evidence), "form": form, "errors": _errors(form), "can_decide": can_decide,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "intel/linking/match.html",
+        {
+            **found,
+            "kind": kind,
+            "kind_label": EntityKind(kind).label,
+            "evidence": evidence,
+            "explanation": explain(evidence),
+            "form": form,
+            "errors": _errors(form),
+            "can_decide": can_decide,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 def home_alerts(user) -> dict:

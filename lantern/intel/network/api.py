@@ -14,10 +14,9 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.intel.network import selectors
-from lantern.intel.network import services
-from lantern.intel.network.graph import association_graph
 from lantern.intel.models import Entity
+from lantern.intel.network import selectors, services
+from lantern.intel.network.graph import association_graph
 
 router = Router(tags=["entities and networks"])
 
@@ -173,15 +172,23 @@ def _path(view, path) -> dict:
     return {
         "hops": len(path) - 1,
         "entities": [_entity(e) for e in path],
-        "steps": [{"source": s["from"].pk, "target": s["to"].pk, "reasons": s["link"]["reasons"] if s["link"] else []}
-                  for s in view.steps(path)],
+        "steps": [
+            {
+                "source": s["from"].pk,
+                "target": s["to"].pk,
+                "reasons": s["link"]["reasons"] if s["link"] else [],
+            }
+            for s in view.steps(path)
+        ],
     }
 
 
 class SearchQuery(Schema):
     """What to search for."""
 
-    q: str = Field(min_length=2, max_length=100, description="A name, nickname, registration mark or phone number.")
+    q: str = Field(
+        min_length=2, max_length=100, description="A name, nickname, registration mark or phone number."
+    )
     kind: Literal["person", "vehicle", "phone", "place", "organisation"] | None = None
 
 
@@ -203,19 +210,34 @@ def entity_detail(request, entity_id: int):
     summary = None
     if policy.allows(user, "can_view_entity_network", entity):
         graph = association_graph()
-        summary = {"associations": graph.degree(entity.pk), "network_size": len(graph.component_of(entity.pk)),
-                   "network": entity.network}
+        summary = {
+            "associations": graph.degree(entity.pk),
+            "network_size": len(graph.component_of(entity.pk)),
+            "network": entity.network,
+        }
     timeline = selectors.timeline_visible_to(user=user, entity=entity)
     return {
-        **_entity(entity), "attributes": dict(selectors.shown_attributes(entity)),
+        **_entity(entity),
+        "attributes": dict(selectors.shown_attributes(entity)),
         "mentions": len(timeline) if summary is None else len(selectors.mentions_of(entity)),
         "summary": summary,
-        "timeline": [{"at": e.at, "report_kind": e.report_kind, "reference": e.reference, "agency": e.agency,
-                      "source": e.source, "roles": list(e.roles)} for e in timeline],
+        "timeline": [
+            {
+                "at": e.at,
+                "report_kind": e.report_kind,
+                "reference": e.reference,
+                "agency": e.agency,
+                "source": e.source,
+                "roles": list(e.roles),
+            }
+            for e in timeline
+        ],
     }
 
 
-@router.get("/entities/{entity_id}/network", response=NetworkOut, summary="An entity's network with centrality")
+@router.get(
+    "/entities/{entity_id}/network", response=NetworkOut, summary="An entity's network with centrality"
+)
 def entity_network(request, entity_id: int, scope: Literal["component", "neighbourhood"] = "component"):
     """The entity's component (or its two-hop neighbourhood), with each entity's centrality and each link's reasons."""
     user = request.user
@@ -223,7 +245,10 @@ def entity_network(request, entity_id: int, scope: Literal["component", "neighbo
     view = selectors.network_for(user=user, entity=entity, scope=scope)
     events.network_viewed(actor=user, entity=entity, ids=list(view.entities), view="api")
     return {
-        "centre": entity.pk, "scope": scope, "truncated": view.subgraph.truncated, "full_size": view.subgraph.full_size,
+        "centre": entity.pk,
+        "scope": scope,
+        "truncated": view.subgraph.truncated,
+        "full_size": view.subgraph.full_size,
         "betweenness_estimated": view.subgraph.betweenness_estimated,
         "nodes": [{**_entity(r["entity"]), "measures": vars(r["measures"])} for r in view.rows],
         "links": [{k: v for k, v in link.items() if k != "associations"} for link in view.links],
@@ -246,9 +271,11 @@ def paths(request, query: Query[PathQuery]):
     view = selectors.paths_between(user=user, source=source, target=target)
     events.path_viewed(actor=user, source=source, target=target, ids=view.entity_ids)
     return {
-        "source": _entity(source), "target": _entity(target),
+        "source": _entity(source),
+        "target": _entity(target),
         "shortest": _path(view, view.shortest) if view.shortest else None,
-        "paths": [_path(view, p) for p in view.paths], "more": view.more,
+        "paths": [_path(view, p) for p in view.paths],
+        "more": view.more,
     }
 
 
@@ -257,18 +284,35 @@ def association_record(request, payload: AssociationIn):
     """An analyst records that two entities are associated, and why."""
     user = request.user
     policy.require(user, "can_record_association")
-    source = selectors.entity_get_for_user(user=user, entity_id=payload.source, rule="can_view_entity_network")
-    target = selectors.entity_get_for_user(user=user, entity_id=payload.target, rule="can_view_entity_network")
+    source = selectors.entity_get_for_user(
+        user=user, entity_id=payload.source, rule="can_view_entity_network"
+    )
+    target = selectors.entity_get_for_user(
+        user=user, entity_id=payload.target, rule="can_view_entity_network"
+    )
     association = services.association_record(actor=user, source=source, target=target, note=payload.note)
-    return Status(201, {"id": association.pk, "source": association.source_id, "target": association.target_id,
-                        "kind": association.kind, "note": association.note, "recorded_by": user.display_name})
+    return Status(
+        201,
+        {
+            "id": association.pk,
+            "source": association.source_id,
+            "target": association.target_id,
+            "kind": association.kind,
+            "note": association.note,
+            "recorded_by": user.display_name,
+        },
+    )
 
 
 @router.get("/networks/summary", response=NetworkFiguresOut, summary="Aggregate figures about networks")
 def network_figures(request):
     """How many entities and networks there are and how large; no entity is named (for the partnership lead too)."""
     figures = selectors.network_summary(user=request.user)
-    return {"entities": figures.entities, "linked_entities": figures.linked_entities, "links": figures.links,
-            "networks": figures.networks, "largest": figures.largest,
-            "sizes": [{"size": label, "networks": count} for label, count in figures.sizes]}
-
+    return {
+        "entities": figures.entities,
+        "linked_entities": figures.linked_entities,
+        "links": figures.links,
+        "networks": figures.networks,
+        "largest": figures.largest,
+        "sizes": [{"size": label, "networks": count} for label, count in figures.sizes],
+    }

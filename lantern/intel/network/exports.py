@@ -12,11 +12,21 @@ import zipfile
 
 import networkx as nx
 
-from lantern.intel.network.graph import MENTION_MODELS
 from lantern.intel.models import IntelligenceItem
+from lantern.intel.network.graph import MENTION_MODELS
 
-NODE_COLUMNS = ["Id", "Label", "Kind", "Network", "Degree", "Betweenness", "Closeness", "Eigenvector", "Core",
-                "Reports"]
+NODE_COLUMNS = [
+    "Id",
+    "Label",
+    "Kind",
+    "Network",
+    "Degree",
+    "Betweenness",
+    "Closeness",
+    "Eigenvector",
+    "Core",
+    "Reports",
+]
 LINK_COLUMNS = ["Source", "Target", "Kinds", "Reasons", "Weight", "FirstSeen", "LastSeen"]
 # A cell starting with one of these is read as a formula by spreadsheets; it is written with a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,13 +46,21 @@ def _references(entity_ids: list[int]) -> dict[int, list[str]]:
                 referrals.setdefault(entity_id, set()).add(referral_id)
             if item_id is not None:
                 items.setdefault(entity_id, set()).add(item_id)
-    referral_refs = dict(Referral.objects.filter(pk__in={i for ids in referrals.values() for i in ids})
-                         .values_list("pk", "reference"))
-    item_refs = dict(IntelligenceItem.objects.filter(pk__in={i for ids in items.values() for i in ids})
-                     .values_list("pk", "reference"))
+    referral_refs = dict(
+        Referral.objects.filter(pk__in={i for ids in referrals.values() for i in ids}).values_list(
+            "pk", "reference"
+        )
+    )
+    item_refs = dict(
+        IntelligenceItem.objects.filter(pk__in={i for ids in items.values() for i in ids}).values_list(
+            "pk", "reference"
+        )
+    )
     return {
-        entity_id: sorted([referral_refs[i] for i in referrals.get(entity_id, ()) if i in referral_refs]
-                          + [item_refs[i] for i in items.get(entity_id, ()) if i in item_refs])
+        entity_id: sorted(
+            [referral_refs[i] for i in referrals.get(entity_id, ()) if i in referral_refs]
+            + [item_refs[i] for i in items.get(entity_id, ()) if i in item_refs]
+        )
         for entity_id in entity_ids
     }
 
@@ -52,19 +70,32 @@ def _rows(view) -> tuple[list[dict], list[dict]]:
     nodes = []
     for row in view.rows:
         entity, m = row["entity"], row["measures"]
-        nodes.append({
-            "Id": entity.pk, "Label": entity.label, "Kind": entity.kind,
-            "Network": "" if entity.network is None else entity.network, "Degree": m.degree,
-            "Betweenness": round(m.betweenness, 6), "Closeness": round(m.closeness, 6),
-            "Eigenvector": "" if m.eigenvector is None else round(m.eigenvector, 6), "Core": m.core,
-            "Reports": "; ".join(references.get(entity.pk, [])),
-        })
-    links = [{
-        "Source": link["source"], "Target": link["target"], "Kinds": "; ".join(link["kinds"]),
-        "Reasons": "; ".join(link["reasons"]), "Weight": link["weight"],
-        "FirstSeen": link["first_seen"].isoformat() if link["first_seen"] else "",
-        "LastSeen": link["last_seen"].isoformat() if link["last_seen"] else "",
-    } for link in view.links]
+        nodes.append(
+            {
+                "Id": entity.pk,
+                "Label": entity.label,
+                "Kind": entity.kind,
+                "Network": "" if entity.network is None else entity.network,
+                "Degree": m.degree,
+                "Betweenness": round(m.betweenness, 6),
+                "Closeness": round(m.closeness, 6),
+                "Eigenvector": "" if m.eigenvector is None else round(m.eigenvector, 6),
+                "Core": m.core,
+                "Reports": "; ".join(references.get(entity.pk, [])),
+            }
+        )
+    links = [
+        {
+            "Source": link["source"],
+            "Target": link["target"],
+            "Kinds": "; ".join(link["kinds"]),
+            "Reasons": "; ".join(link["reasons"]),
+            "Weight": link["weight"],
+            "FirstSeen": link["first_seen"].isoformat() if link["first_seen"] else "",
+            "LastSeen": link["last_seen"].isoformat() if link["last_seen"] else "",
+        }
+        for link in view.links
+    ]
     return nodes, links
 
 
@@ -111,8 +142,11 @@ def graphml(view) -> bytes:
         # An empty value is left out rather than written as text, so every attribute keeps one type.
         graph.add_node(str(node["Id"]), **{k.lower(): v for k, v in node.items() if k != "Id" and v != ""})
     for link in links:
-        graph.add_edge(str(link["Source"]), str(link["Target"]),
-                       **{k.lower(): v for k, v in link.items() if k not in ("Source", "Target") and v != ""})
+        graph.add_edge(
+            str(link["Source"]),
+            str(link["Target"]),
+            **{k.lower(): v for k, v in link.items() if k not in ("Source", "Target") and v != ""},
+        )
     out = io.BytesIO()
     nx.write_graphml(graph, out, encoding="utf-8", prettyprint=True)
     return out.getvalue()

@@ -15,7 +15,9 @@ class SearchForm(forms.Form):
     """Search entities by name, nickname, registration mark or phone number."""
 
     q = forms.CharField(
-        label="Name, nickname, registration mark or phone number", max_length=100, required=False,
+        label="Name, nickname, registration mark or phone number",
+        max_length=100,
+        required=False,
         help_text="Part of a registration mark is enough, with or without spaces, like AB12 or C D E.",
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
@@ -43,15 +45,24 @@ class PathForm(forms.Form):
     """The two entities to find paths between."""
 
     source = EntityNumberField(
-        label="From entity number", min_value=1, help_text="The number shown on the entity's page, like E123.",
-        error_messages={"required": "Enter the number of the entity to start from",
-                        "invalid": "Enter an entity number, like E123", "min_value": "Enter an entity number, like E123"},
+        label="From entity number",
+        min_value=1,
+        help_text="The number shown on the entity's page, like E123.",
+        error_messages={
+            "required": "Enter the number of the entity to start from",
+            "invalid": "Enter an entity number, like E123",
+            "min_value": "Enter an entity number, like E123",
+        },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
     )
     target = EntityNumberField(
-        label="To entity number", min_value=1,
-        error_messages={"required": "Enter the number of the entity to find a path to",
-                        "invalid": "Enter an entity number, like E123", "min_value": "Enter an entity number, like E123"},
+        label="To entity number",
+        min_value=1,
+        error_messages={
+            "required": "Enter the number of the entity to find a path to",
+            "invalid": "Enter an entity number, like E123",
+            "min_value": "Enter an entity number, like E123",
+        },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
     )
 
@@ -67,13 +78,19 @@ class AssociationForm(forms.Form):
     """An association an analyst records from an entity's page."""
 
     target = EntityNumberField(
-        label="Associated entity number", min_value=1, help_text="The number shown on the other entity's page.",
-        error_messages={"required": "Enter the number of the associated entity",
-                        "invalid": "Enter an entity number, like E123", "min_value": "Enter an entity number, like E123"},
+        label="Associated entity number",
+        min_value=1,
+        help_text="The number shown on the other entity's page.",
+        error_messages={
+            "required": "Enter the number of the associated entity",
+            "invalid": "Enter an entity number, like E123",
+            "min_value": "Enter an entity number, like E123",
+        },
         widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
     )
     note = forms.CharField(
-        label="Why are they associated?", max_length=2000,
+        label="Why are they associated?",
+        max_length=2000,
         help_text="Say what the association is based on, without copying intelligence content.",
         error_messages={"required": "Say why these two are associated"},
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -87,8 +104,11 @@ def _agencies():
 class PlaceCaseForm(forms.Form):
     """Open a place as a case."""
 
-    lead_agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(),
-                                         error_messages={"required": "Choose the lead agency"})
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Choose the lead agency"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,16 +118,21 @@ class PlaceCaseForm(forms.Form):
 class PeerGroupForm(forms.Form):
     """Name a peer group of people and open it as a case."""
 
-    name = forms.CharField(label="Name of the group", max_length=200,
-                           error_messages={"required": "Enter a name for the group"})
+    name = forms.CharField(
+        label="Name of the group", max_length=200, error_messages={"required": "Enter a name for the group"}
+    )
     members = forms.CharField(
-        label="Entity numbers of the people in the group", max_length=1000,
+        label="Entity numbers of the people in the group",
+        max_length=1000,
         help_text="Separate the numbers with commas or spaces, like E12, E40, E41.",
         error_messages={"required": "Enter the numbers of the people in the group"},
         widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
-    lead_agency = forms.ModelChoiceField(label="Lead agency", queryset=Agency.objects.none(),
-                                         error_messages={"required": "Choose the lead agency"})
+    lead_agency = forms.ModelChoiceField(
+        label="Lead agency",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Choose the lead agency"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,7 +145,9 @@ class PeerGroupForm(forms.Form):
         for part in parts:
             match = re.fullmatch(r"[Ee]?(\d{1,12})", part)
             if not match or int(match.group(1)) < 1:
-                raise forms.ValidationError(f"“{part[:20]}” is not an entity number: enter numbers like E12, E40")
+                raise forms.ValidationError(
+                    f"“{part[:20]}” is not an entity number: enter numbers like E12, E40"
+                )
             numbers.append(int(match.group(1)))
         return list(dict.fromkeys(numbers))
 
@@ -128,20 +155,34 @@ class PeerGroupForm(forms.Form):
 class SignalRuleForm(forms.Form):
     """A cross-agency signal rule."""
 
-    name = forms.CharField(label="Name", max_length=100, error_messages={"required": "Enter a name for the rule"})
-    subject_kind = forms.ChoiceField(label="Concerns about", choices=EntityKind.choices,
-                                     widget=forms.RadioSelect,
-                                     error_messages={"required": "Choose what the concerns are about"})
-    min_concerns = forms.IntegerField(label="Number of concerns", min_value=2, max_value=50,
-                                      error_messages={"required": "Enter the number of concerns",
-                                                      "invalid": "Enter a whole number"},
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    min_agencies = forms.IntegerField(label="From at least this many agencies", min_value=1, max_value=10,
-                                      error_messages={"required": "Enter the number of agencies",
-                                                      "invalid": "Enter a whole number"},
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    window_days = forms.IntegerField(label="Within this many days", min_value=1, max_value=365,
-                                     error_messages={"required": "Enter the number of days",
-                                                     "invalid": "Enter a whole number"},
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    name = forms.CharField(
+        label="Name", max_length=100, error_messages={"required": "Enter a name for the rule"}
+    )
+    subject_kind = forms.ChoiceField(
+        label="Concerns about",
+        choices=EntityKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the concerns are about"},
+    )
+    min_concerns = forms.IntegerField(
+        label="Number of concerns",
+        min_value=2,
+        max_value=50,
+        error_messages={"required": "Enter the number of concerns", "invalid": "Enter a whole number"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    min_agencies = forms.IntegerField(
+        label="From at least this many agencies",
+        min_value=1,
+        max_value=10,
+        error_messages={"required": "Enter the number of agencies", "invalid": "Enter a whole number"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    window_days = forms.IntegerField(
+        label="Within this many days",
+        min_value=1,
+        max_value=365,
+        error_messages={"required": "Enter the number of days", "invalid": "Enter a whole number"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
     active = forms.BooleanField(label="The rule is in force", required=False)

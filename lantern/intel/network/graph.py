@@ -80,7 +80,9 @@ class AssociationGraph:
             self.sorted_count = len(self.ids)
 
     @classmethod
-    def from_edges(cls, sources: np.ndarray, targets: np.ndarray, *, generation: tuple = ()) -> "AssociationGraph":
+    def from_edges(
+        cls, sources: np.ndarray, targets: np.ndarray, *, generation: tuple = ()
+    ) -> "AssociationGraph":
         """Build from two equal-length arrays of entity ids; direction, repeats and self-loops are dropped."""
         started = time.perf_counter()
         sources = np.asarray(sources, dtype=np.int64)
@@ -88,8 +90,13 @@ class AssociationGraph:
         keep = sources != targets
         sources, targets = sources[keep], targets[keep]
         if not len(sources):
-            return cls(ids=_EMPTY, indptr=np.zeros(1, dtype=np.int64), indices=np.zeros(0, dtype=np.int32),
-                       generation=generation, built_seconds=time.perf_counter() - started)
+            return cls(
+                ids=_EMPTY,
+                indptr=np.zeros(1, dtype=np.int64),
+                indices=np.zeros(0, dtype=np.int32),
+                generation=generation,
+                built_seconds=time.perf_counter() - started,
+            )
         top = int(max(sources.max(), targets.max()))
         if top <= 8 * len(sources) + 1_000_000:
             # Ids are database keys, dense enough to map through a table: no sorting of the endpoints needed.
@@ -103,22 +110,31 @@ class AssociationGraph:
             del row_of
         else:
             ids = np.unique(np.concatenate([sources, targets]))
-            a, b = np.searchsorted(ids, sources).astype(np.int32), np.searchsorted(ids, targets).astype(np.int32)
+            a, b = (
+                np.searchsorted(ids, sources).astype(np.int32),
+                np.searchsorted(ids, targets).astype(np.int32),
+            )
         n = len(ids)
         del sources, targets
         # Both directions; scipy's conversion to CSR is a counting sort, and summing duplicates drops repeats.
         from scipy.sparse import coo_matrix
 
         matrix = coo_matrix(
-            (np.ones(2 * len(a), dtype=np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+            (np.ones(2 * len(a), dtype=np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))),
+            shape=(n, n),
         ).tocsr()
         del a, b
         matrix.sum_duplicates()
         matrix.sort_indices()
         indptr = matrix.indptr.astype(np.int64)
         indices = matrix.indices.astype(np.int32, copy=False)
-        return cls(ids=ids, indptr=indptr, indices=indices, generation=generation,
-                   built_seconds=time.perf_counter() - started)
+        return cls(
+            ids=ids,
+            indptr=indptr,
+            indices=indices,
+            generation=generation,
+            built_seconds=time.perf_counter() - started,
+        )
 
     # Sizes and look-ups
     @property
@@ -159,7 +175,9 @@ class AssociationGraph:
                 rows[k] = self.appended.get(int(entity_ids[k]), -1)
         return rows
 
-    def with_edges(self, sources: np.ndarray, targets: np.ndarray, *, generation: tuple = ()) -> "AssociationGraph":
+    def with_edges(
+        self, sources: np.ndarray, targets: np.ndarray, *, generation: tuple = ()
+    ) -> "AssociationGraph":
         """A new graph with these links added (links already present are not repeated); this one is unchanged.
 
         Entities new to the graph get rows after the existing ones, so existing rows keep their numbers and the
@@ -187,17 +205,22 @@ class AssociationGraph:
         indptr = np.concatenate([self.indptr, np.full(len(new_ids), self.indptr[-1], dtype=np.int64)])
         base = csr_matrix((np.ones(len(self.indices), dtype=np.int8), self.indices, indptr), shape=(n, n))
         delta = coo_matrix(
-            (np.ones(2 * len(a), dtype=np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+            (np.ones(2 * len(a), dtype=np.int8), (np.concatenate([a, b]), np.concatenate([b, a]))),
+            shape=(n, n),
         ).tocsr()
         delta.sum_duplicates()
         delta.data[:] = 1
         merged = base + delta
         merged.sort_indices()
         return AssociationGraph(
-            ids=np.concatenate([self.ids, new_ids]), indptr=merged.indptr.astype(np.int64),
-            indices=merged.indices.astype(np.int32, copy=False), generation=generation,
-            built_seconds=time.perf_counter() - started, loaded_at=self.loaded_at,
-            sorted_count=self.sorted_count, appended=appended,
+            ids=np.concatenate([self.ids, new_ids]),
+            indptr=merged.indptr.astype(np.int64),
+            indices=merged.indices.astype(np.int32, copy=False),
+            generation=generation,
+            built_seconds=time.perf_counter() - started,
+            loaded_at=self.loaded_at,
+            sorted_count=self.sorted_count,
+            appended=appended,
             _components=self._joined_components(a, b, len(new_ids)),
         )
 
@@ -217,7 +240,7 @@ class AssociationGraph:
         return merged[labels]
 
     def _neighbour_positions(self, i: int) -> np.ndarray:
-        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     def neighbours(self, entity_id: int) -> list[int]:
         """The ids of the entities associated with one entity."""
@@ -241,7 +264,9 @@ class AssociationGraph:
         return self.indices[offsets].astype(np.int64), np.repeat(frontier, counts)
 
     # Paths
-    def shortest_path(self, source_id: int, target_id: int, *, max_hops: int | None = None) -> list[int] | None:
+    def shortest_path(
+        self, source_id: int, target_id: int, *, max_hops: int | None = None
+    ) -> list[int] | None:
         """The entity ids along one shortest path from source to target (both included), or None if none.
 
         Bidirectional breadth-first search, a whole level at a time, always growing the smaller frontier. Among
@@ -295,7 +320,9 @@ class AssociationGraph:
             backward.append(node)
         return self.ids[forward[::-1] + backward].tolist()
 
-    def _distance_array(self, start: int, hops: int, enough: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _distance_array(
+        self, start: int, hops: int, enough: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Distances (-1 beyond `hops`) from one row to every row, and the rows reached, in order of distance.
 
         With `enough`, the search stops after the first level that brings the rows reached to that many.
@@ -324,8 +351,9 @@ class AssociationGraph:
         distance, reached = self._distance_array(start, hops, enough)
         return dict(zip(reached.tolist(), distance[reached].tolist(), strict=True))
 
-    def simple_paths(self, source_id: int, target_id: int, *, max_hops: int = MAX_PATH_HOPS,
-                     limit: int = MAX_PATHS) -> tuple[list[list[int]], bool]:
+    def simple_paths(
+        self, source_id: int, target_id: int, *, max_hops: int = MAX_PATH_HOPS, limit: int = MAX_PATHS
+    ) -> tuple[list[list[int]], bool]:
         """Every path without repeated entities of at most `max_hops` hops, shortest first, up to `limit`.
 
         Returns the paths and whether there were more. The search only steps to entities from which the target
@@ -376,7 +404,9 @@ class AssociationGraph:
             from scipy.sparse.csgraph import connected_components
 
             n = len(self.ids)
-            matrix = csr_matrix((np.ones(len(self.indices), dtype=np.int8), self.indices, self.indptr), shape=(n, n))
+            matrix = csr_matrix(
+                (np.ones(len(self.indices), dtype=np.int8), self.indices, self.indptr), shape=(n, n)
+            )
             _, self._components = connected_components(matrix, directed=False)
         return self._components
 
@@ -394,7 +424,9 @@ class AssociationGraph:
             return []
         return sorted(np.bincount(self.component_labels()).tolist(), reverse=True)
 
-    def neighbourhood(self, entity_id: int, *, hops: int = 2, limit: int = MAX_VIEW_NODES) -> tuple[list[int], bool]:
+    def neighbourhood(
+        self, entity_id: int, *, hops: int = 2, limit: int = MAX_VIEW_NODES
+    ) -> tuple[list[int], bool]:
         """The entity and those within `hops`, nearest first, cut to `limit`; and whether it was cut."""
         seen = self.distances_within(entity_id, hops, enough=limit + 1)
         if not seen:
@@ -432,7 +464,11 @@ COUNT_CHECK_SECONDS = 30
 def _generation() -> tuple:
     """What the graph must match: the invalidation counter, and the newest association (id and endpoints), so that
     an id used again after a rollback with other entities is noticed."""
-    newest = Association.objects.order_by("-pk").values_list("pk", "source_id", "target_id").first() or (0, 0, 0)
+    newest = Association.objects.order_by("-pk").values_list("pk", "source_id", "target_id").first() or (
+        0,
+        0,
+        0,
+    )
     return (cache.get(GENERATION_KEY, 0), *newest)
 
 
@@ -456,7 +492,9 @@ def _association_saved(sender, instance, created, update_fields=None, **kwargs) 
     # shape; only a save that may have moved an association to other entities does. (No receiver on deletion:
     # it would stop Django from deleting many associations in one statement. Deletions are noticed from the
     # count of associations, and services that delete call `graph_invalidate()`.)
-    if not created and (update_fields is None or {"source", "target", "source_id", "target_id"} & set(update_fields)):
+    if not created and (
+        update_fields is None or {"source", "target", "source_id", "target_id"} & set(update_fields)
+    ):
         graph_invalidate()
 
 
@@ -485,8 +523,17 @@ def _read_rows(*, above: int | None = None, up_to: int | None = None) -> np.ndar
 
 # PostgreSQL's binary COPY: a 19-byte header, then per row a field count (2 bytes) and each field as its length
 # (4 bytes) and a big-endian 8-byte integer, then a 2-byte trailer.
-_COPY_ROW = np.dtype([("fields", ">i2"), ("len_id", ">i4"), ("id", ">i8"), ("len_a", ">i4"), ("a", ">i8"),
-                      ("len_b", ">i4"), ("b", ">i8")])
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("len_id", ">i4"),
+        ("id", ">i8"),
+        ("len_a", ">i4"),
+        ("a", ">i8"),
+        ("len_b", ">i4"),
+        ("b", ">i8"),
+    ]
+)
 
 
 def _copy_rows(sql: str) -> np.ndarray:
@@ -541,7 +588,8 @@ def association_graph() -> AssociationGraph:
                 return graph
             graph = None  # some were deleted: read them all again
         grows = (
-            graph is not None and graph.generation[0] == generation[0]
+            graph is not None
+            and graph.generation[0] == generation[0]
             and 0 <= generation[1] - graph.generation[1] <= DELTA_MAX
             and time.monotonic() - graph.loaded_at < FULL_RELOAD_SECONDS
         )
@@ -563,8 +611,12 @@ def association_graph() -> AssociationGraph:
             graph.rows_read = rows_read
         else:
             graph = graph_load(generation=generation)
-            logger.info("Association graph loaded: %d entities, %d links in %.2f s",
-                        graph.node_count, graph.edge_count, graph.built_seconds)
+            logger.info(
+                "Association graph loaded: %d entities, %d links in %.2f s",
+                graph.node_count,
+                graph.edge_count,
+                graph.built_seconds,
+            )
         _current["graph"] = graph
     return graph
 
@@ -631,16 +683,26 @@ def measures_for(nodes: list[int], edges: list[tuple[int, int]]) -> tuple[dict[i
                 logger.warning("Eigenvector centrality did not converge for %d nodes", sub.number_of_nodes())
     measures = {
         node: NodeMeasures(
-            degree=graph.degree(node), degree_centrality=degree_centrality[node], betweenness=betweenness[node],
-            closeness=closeness[node], eigenvector=eigenvector.get(node), core=core[node],
+            degree=graph.degree(node),
+            degree_centrality=degree_centrality[node],
+            betweenness=betweenness[node],
+            closeness=closeness[node],
+            eigenvector=eigenvector.get(node),
+            core=core[node],
         )
         for node in graph
     }
     return measures, estimated
 
 
-def network_of(entity_id: int, *, scope: str = "component", hops: int = 2, limit: int = MAX_VIEW_NODES,
-               graph: AssociationGraph | None = None) -> Subgraph:
+def network_of(
+    entity_id: int,
+    *,
+    scope: str = "component",
+    hops: int = 2,
+    limit: int = MAX_VIEW_NODES,
+    graph: AssociationGraph | None = None,
+) -> Subgraph:
     """The component of an entity (or its neighbourhood of `hops`), cut to `limit` nodes, with centrality.
 
     A component larger than `limit` is shown as the neighbourhood instead: nearest entities first.
@@ -660,12 +722,19 @@ def network_of(entity_id: int, *, scope: str = "component", hops: int = 2, limit
         full_size = len(graph.distances_within(entity_id, hops)) or 1
     edges = graph.edges_among(nodes)
     measures, estimated = measures_for(nodes, edges)
-    return Subgraph(nodes=nodes, edges=edges, measures=measures, truncated=truncated,
-                    betweenness_estimated=estimated, full_size=full_size)
+    return Subgraph(
+        nodes=nodes,
+        edges=edges,
+        measures=measures,
+        truncated=truncated,
+        betweenness_estimated=estimated,
+        full_size=full_size,
+    )
 
 
-def group_network(entity_ids: list[int], *, limit: int = MAX_VIEW_NODES,
-                  graph: AssociationGraph | None = None) -> Subgraph:
+def group_network(
+    entity_ids: list[int], *, limit: int = MAX_VIEW_NODES, graph: AssociationGraph | None = None
+) -> Subgraph:
     """A peer group's network: its members and the entities directly associated with any of them."""
     graph = graph or association_graph()
     nodes = list(dict.fromkeys(entity_ids))
@@ -677,8 +746,14 @@ def group_network(entity_ids: list[int], *, limit: int = MAX_VIEW_NODES,
     nodes = nodes[:limit]
     edges = graph.edges_among(nodes)
     measures, estimated = measures_for(nodes, edges)
-    return Subgraph(nodes=nodes, edges=edges, measures=measures, truncated=truncated,
-                    betweenness_estimated=estimated, full_size=len(nodes))
+    return Subgraph(
+        nodes=nodes,
+        edges=edges,
+        measures=measures,
+        truncated=truncated,
+        betweenness_estimated=estimated,
+        full_size=len(nodes),
+    )
 
 
 # Edges with their reasons
@@ -691,9 +766,13 @@ def edge_reasons(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list
     found: dict[tuple[int, int], list[Association]] = {pair: [] for pair in pairs}
     for association in (
         Association.objects.filter(source_id__in=ids, target_id__in=ids)
-        .select_related("recorded_by").order_by("-weight", "kind", "pk")
+        .select_related("recorded_by")
+        .order_by("-weight", "kind", "pk")
     ):
-        key = (min(association.source_id, association.target_id), max(association.source_id, association.target_id))
+        key = (
+            min(association.source_id, association.target_id),
+            max(association.source_id, association.target_id),
+        )
         if key in found:
             found[key].append(association)
     return found
@@ -743,15 +822,24 @@ def timeline_for(entity_ids: Iterable[int]) -> list[TimelineEntry]:
     referral_roles, item_roles = _report_ids(entity_ids)
     entries = [
         TimelineEntry(
-            at=r.received_at, report_kind="referral", report_id=r.pk, reference=r.reference,
-            agency=r.referrer_agency.name if r.referrer_agency_id else "", source=r.get_source_display(),
+            at=r.received_at,
+            report_kind="referral",
+            report_id=r.pk,
+            reference=r.reference,
+            agency=r.referrer_agency.name if r.referrer_agency_id else "",
+            source=r.get_source_display(),
             roles=tuple(sorted(referral_roles[r.pk])),
         )
         for r in Referral.objects.filter(pk__in=referral_roles).select_related("referrer_agency")
     ] + [
         TimelineEntry(
-            at=i.occurred_at or i.submitted_at, report_kind="item", report_id=i.pk, reference=i.reference,
-            agency=i.agency.name, source="Intelligence item", roles=tuple(sorted(item_roles[i.pk])),
+            at=i.occurred_at or i.submitted_at,
+            report_kind="item",
+            report_id=i.pk,
+            reference=i.reference,
+            agency=i.agency.name,
+            source="Intelligence item",
+            roles=tuple(sorted(item_roles[i.pk])),
         )
         for i in IntelligenceItem.objects.filter(pk__in=item_roles).select_related("agency")
     ]

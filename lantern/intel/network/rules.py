@@ -17,8 +17,8 @@ import rules
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core.policy import has_role, in_agency_kind, is_case_worker, is_partnership_lead, register
-from lantern.intel.network import graph  # noqa: F401 - connects the graph's invalidation to association changes
 from lantern.intel.models import Entity, EntityKind
+from lantern.intel.network import graph  # noqa: F401 - connects the graph's invalidation to association changes
 
 is_analyst = has_role(Role.ANALYST)
 is_police_practitioner = has_role(Role.PRACTITIONER) & in_agency_kind(AgencyKind.POLICE)

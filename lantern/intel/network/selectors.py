@@ -15,14 +15,8 @@ from django.db.models import Q
 from django.http import Http404
 
 from lantern.core import policy
+from lantern.core.normalise import normalise_phone
 from lantern.intake.selectors import referral_list_visible_to
-from lantern.intel.network.graph import (
-    TimelineEntry,
-    association_graph,
-    edge_reasons,
-    network_of,
-    timeline_for,
-)
 from lantern.intel.models import (
     Entity,
     EntityKind,
@@ -34,7 +28,13 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
-from lantern.core.normalise import normalise_phone
+from lantern.intel.network.graph import (
+    TimelineEntry,
+    association_graph,
+    edge_reasons,
+    network_of,
+    timeline_for,
+)
 
 SEARCH_LIMIT = 50
 MENTIONS_READ = 500  # of each kind, per search
@@ -43,8 +43,11 @@ MAX_QUERY = 100
 # Attributes that are never shown beside an entity (they are never inputs to anything either).
 HIDDEN_ATTRIBUTES = ("ethnic", "nationality", "religion")
 MENTION_KIND = {
-    PersonMention: EntityKind.PERSON, VehicleMention: EntityKind.VEHICLE, PhoneMention: EntityKind.PHONE,
-    PlaceMention: EntityKind.PLACE, OrganisationMention: EntityKind.ORGANISATION,
+    PersonMention: EntityKind.PERSON,
+    VehicleMention: EntityKind.VEHICLE,
+    PhoneMention: EntityKind.PHONE,
+    PlaceMention: EntityKind.PLACE,
+    OrganisationMention: EntityKind.ORGANISATION,
 }
 CONCERN_ROLES = (PersonRole.CHILD, PersonRole.PERSON_OF_CONCERN)
 
@@ -103,7 +106,9 @@ def _phone_candidates(query: str) -> list[str]:
 
 def _entities_of(mentions) -> set[int]:
     """The entities of up to 500 of `mentions`, in no order: ordering them would mean sorting every match."""
-    return set(mentions.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)[:MENTIONS_READ])
+    return set(
+        mentions.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)[:MENTIONS_READ]
+    )
 
 
 def _registration_matches(compact: str) -> set[int]:
@@ -113,15 +118,23 @@ def _registration_matches(compact: str) -> set[int]:
         return set()
     compact = compact.replace("*", "?")
     # A plain LIKE where the query has no unknowns; the trigram index serves both forms on PostgreSQL.
-    whole = (Q(registration_normalised__contains=compact) if "?" not in compact
-             else Q(registration_normalised__regex=compact.replace("?", ".")))
+    whole = (
+        Q(registration_normalised__contains=compact)
+        if "?" not in compact
+        else Q(registration_normalised__regex=compact.replace("?", "."))
+    )
     # Each known character of the query is that character or "?" in the mark: "AB12 CDF" could be "AB12 C??".
     could_be = "".join("." if char == "?" else f"[{char}?]" for char in compact)
-    mentions = VehicleMention.objects.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)
+    mentions = (
+        VehicleMention.objects.filter(entity__isnull=False).order_by().values_list("entity_id", flat=True)
+    )
     # UNION, not OR, so that each part is read through its own index (the trigram index, and the partial index on
     # partial marks): PostgreSQL reads the whole table for the OR of the two.
-    return set(mentions.filter(whole).union(
-        mentions.filter(registration_partial=True, registration_normalised__regex=could_be))[:MENTIONS_READ])
+    return set(
+        mentions.filter(whole).union(
+            mentions.filter(registration_partial=True, registration_normalised__regex=could_be)
+        )[:MENTIONS_READ]
+    )
 
 
 def entity_search(*, user, query: str, kind: str = "") -> list[Entity]:
@@ -201,13 +214,27 @@ def mentions_of(entity: Entity) -> list[MentionRow]:
     result = []
     for kind, mention in rows:
         if mention.referral_id:
-            report = ("referral", mention.referral_id, mention.referral.reference, mention.referral.received_at)
+            report = (
+                "referral",
+                mention.referral_id,
+                mention.referral.reference,
+                mention.referral.received_at,
+            )
         elif mention.item_id:
             report = ("item", mention.item_id, mention.item.reference, mention.item.submitted_at)
         else:
             report = ("", None, "", None)
-        result.append(MentionRow(mention=mention, kind=kind, report_kind=report[0], report_id=report[1],
-                                 reference=report[2], at=report[3], link=links.get((kind, mention.pk))))
+        result.append(
+            MentionRow(
+                mention=mention,
+                kind=kind,
+                report_kind=report[0],
+                report_id=report[1],
+                reference=report[2],
+                at=report[3],
+                link=links.get((kind, mention.pk)),
+            )
+        )
     result.sort(key=lambda r: (r.at is not None, r.at), reverse=True)
     return result
 
@@ -228,8 +255,11 @@ def timeline_visible_to(*, user, entity: Entity) -> list[TimelineEntry]:
     entries = timeline_for([entity.pk])
     if policy.allows(user, "can_view_networks"):
         return entries
-    visible = set(referral_list_visible_to(user=user).filter(
-        pk__in=[e.report_id for e in entries if e.report_kind == "referral"]).values_list("pk", flat=True))
+    visible = set(
+        referral_list_visible_to(user=user)
+        .filter(pk__in=[e.report_id for e in entries if e.report_kind == "referral"])
+        .values_list("pk", flat=True)
+    )
     return [e for e in entries if e.report_kind == "referral" and e.report_id in visible]
 
 
@@ -278,30 +308,40 @@ class NetworkView:
     def rows(self) -> list[dict]:
         """One row per entity: the entity and its measures, most central first."""
         measures = self.subgraph.measures
-        rows = [{"entity": self.entities[i], "measures": measures[i]} for i in self.subgraph.nodes if i in self.entities]
+        rows = [
+            {"entity": self.entities[i], "measures": measures[i]}
+            for i in self.subgraph.nodes
+            if i in self.entities
+        ]
         rows.sort(key=lambda r: (-r["measures"].betweenness, -r["measures"].degree, r["entity"].pk))
         return rows
 
     @property
     def link_rows(self) -> list[dict]:
         """The links with the two entities they join (`a`, `b`)."""
-        return [{**link, "a": self.entities[link["source"]], "b": self.entities[link["target"]]}
-                for link in self.links if link["source"] in self.entities and link["target"] in self.entities]
+        return [
+            {**link, "a": self.entities[link["source"]], "b": self.entities[link["target"]]}
+            for link in self.links
+            if link["source"] in self.entities and link["target"] in self.entities
+        ]
 
 
 def _links(pairs: list[tuple[int, int]]) -> list[dict]:
     reasons = edge_reasons(pairs)
     links = []
     for (a, b), associations in sorted(reasons.items()):
-        links.append({
-            "source": a, "target": b,
-            "kinds": [x.kind for x in associations],
-            "reasons": [x.get_kind_display() for x in associations],
-            "weight": sum(x.weight for x in associations),
-            "first_seen": min((x.first_seen for x in associations if x.first_seen), default=None),
-            "last_seen": max((x.last_seen for x in associations if x.last_seen), default=None),
-            "associations": associations,
-        })
+        links.append(
+            {
+                "source": a,
+                "target": b,
+                "kinds": [x.kind for x in associations],
+                "reasons": [x.get_kind_display() for x in associations],
+                "weight": sum(x.weight for x in associations),
+                "first_seen": min((x.first_seen for x in associations if x.first_seen), default=None),
+                "last_seen": max((x.last_seen for x in associations if x.last_seen), default=None),
+                "associations": associations,
+            }
+        )
     return links
 
 
@@ -339,8 +379,10 @@ class PathsView:
 
     def steps(self, path: list[Entity]) -> list[dict]:
         """The links along a path, each with the two entities and why they are linked."""
-        return [{"from": a, "to": b, "link": self.links.get((min(a.pk, b.pk), max(a.pk, b.pk)))}
-                for a, b in zip(path, path[1:])]
+        return [
+            {"from": a, "to": b, "link": self.links.get((min(a.pk, b.pk), max(a.pk, b.pk)))}
+            for a, b in zip(path, path[1:])
+        ]
 
 
 def paths_between(*, user, source: Entity, target: Entity, max_hops: int = 4) -> PathsView:
@@ -357,9 +399,12 @@ def paths_between(*, user, source: Entity, target: Entity, max_hops: int = 4) ->
         pairs |= {(min(a, b), max(a, b)) for a, b in zip(p, p[1:])}
     links = {(x["source"], x["target"]): x for x in _links(list(pairs))}
     return PathsView(
-        source=source, target=target,
+        source=source,
+        target=target,
         shortest=[entities[i] for i in shortest_ids] if shortest_ids else None,
-        paths=[[entities[i] for i in p] for p in path_ids], more=more, links=links,
+        paths=[[entities[i] for i in p] for p in path_ids],
+        more=more,
+        links=links,
     )
 
 
@@ -381,14 +426,27 @@ def network_summary(*, user) -> NetworkSummary:
     policy.require(user, "can_view_network_summary")
     graph = association_graph()
     sizes = graph.component_sizes()
-    bands = [("2", 2, 2), ("3 to 5", 3, 5), ("6 to 20", 6, 20), ("21 to 100", 21, 100), ("more than 100", 101, None)]
-    by_band = [(label, sum(1 for s in sizes if s >= low and (high is None or s <= high))) for label, low, high in bands]
+    bands = [
+        ("2", 2, 2),
+        ("3 to 5", 3, 5),
+        ("6 to 20", 6, 20),
+        ("21 to 100", 21, 100),
+        ("more than 100", 101, None),
+    ]
+    by_band = [
+        (label, sum(1 for s in sizes if s >= low and (high is None or s <= high)))
+        for label, low, high in bands
+    ]
     counts = {k: 0 for k in EntityKind.values}
     for kind, count in _kind_counts():
         counts[kind] = count
     return NetworkSummary(
-        entities=sum(counts.values()), linked_entities=graph.node_count, links=graph.edge_count,
-        networks=len(sizes), largest=sizes[0] if sizes else 0, sizes=by_band,
+        entities=sum(counts.values()),
+        linked_entities=graph.node_count,
+        links=graph.edge_count,
+        networks=len(sizes),
+        largest=sizes[0] if sizes else 0,
+        sizes=by_band,
         by_kind=[(EntityKind(k).label, v) for k, v in counts.items()],
     )
 
@@ -396,4 +454,6 @@ def network_summary(*, user) -> NetworkSummary:
 def _kind_counts():
     from django.db.models import Count
 
-    return Entity.objects.filter(merged_into__isnull=True).values_list("kind").annotate(n=Count("pk")).order_by()
+    return (
+        Entity.objects.filter(merged_into__isnull=True).values_list("kind").annotate(n=Count("pk")).order_by()
+    )

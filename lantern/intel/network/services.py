@@ -18,7 +18,6 @@ from lantern.casework.services import case_open
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.validation import clean_text
-from lantern.intel.network.graph import graph_invalidate
 from lantern.intel.models import (
     Association,
     AssociationKind,
@@ -31,6 +30,7 @@ from lantern.intel.models import (
     SignalRule,
     VehicleMention,
 )
+from lantern.intel.network.graph import graph_invalidate
 
 MAX_NOTE = 2000
 MAX_GROUP = 50
@@ -44,34 +44,55 @@ def _raise_if(errors: dict, detail: str = "Check what you entered.") -> None:
 
 # Analyst-recorded associations
 @transaction.atomic
-def association_record(*, actor, source: Entity, target: Entity, note: str,
-                       seen_at: datetime | None = None, now: datetime | None = None) -> Association:
+def association_record(
+    *,
+    actor,
+    source: Entity,
+    target: Entity,
+    note: str,
+    seen_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Association:
     """Record that two entities are associated, in the analyst's words (an edge of kind "analyst")."""
     policy.require(actor, "can_record_association")
     errors: dict[str, list[str]] = {}
     note = clean_text(note, "note", errors, required="Say why these two are associated", limit=MAX_NOTE)
     if source.pk == target.pk:
-        errors.setdefault("target", []).append("Choose a different entity: an entity cannot be associated with itself")
+        errors.setdefault("target", []).append(
+            "Choose a different entity: an entity cannot be associated with itself"
+        )
     for name, entity in (("source", source), ("target", target)):
         if entity.merged_into_id is not None:
             errors.setdefault(name, []).append("This entity has been merged into another; choose that one")
     _raise_if(errors)
     now = now or timezone.now()
     a, b = sorted((source, target), key=lambda e: e.pk)
-    if Association.objects.filter(kind=AssociationKind.ANALYST).filter(
-        Q(source=a, target=b) | Q(source=b, target=a)
-    ).exists():
-        raise Conflict("An analyst has already recorded this association.",
-                       {"target": ["An analyst has already recorded this association"]})
+    if (
+        Association.objects.filter(kind=AssociationKind.ANALYST)
+        .filter(Q(source=a, target=b) | Q(source=b, target=a))
+        .exists()
+    ):
+        raise Conflict(
+            "An analyst has already recorded this association.",
+            {"target": ["An analyst has already recorded this association"]},
+        )
     try:
         with transaction.atomic():
             association = Association.objects.create(
-                source=a, target=b, kind=AssociationKind.ANALYST, weight=1, first_seen=seen_at or now,
-                last_seen=seen_at or now, note=note, recorded_by=actor,
+                source=a,
+                target=b,
+                kind=AssociationKind.ANALYST,
+                weight=1,
+                first_seen=seen_at or now,
+                last_seen=seen_at or now,
+                note=note,
+                recorded_by=actor,
             )
     except IntegrityError:
-        raise Conflict("An analyst has already recorded this association.",
-                       {"target": ["An analyst has already recorded this association"]}) from None
+        raise Conflict(
+            "An analyst has already recorded this association.",
+            {"target": ["An analyst has already recorded this association"]},
+        ) from None
     events.association_recorded(actor=actor, association=association)
     return association  # a new association reaches every process's graph by itself (see lantern.intel.network.graph)
 
@@ -81,8 +102,9 @@ def association_remove(*, actor, association: Association, reason: str) -> None:
     """Remove an analyst-recorded association (resolution's own associations are not removed by hand)."""
     policy.require(actor, "can_record_association")
     errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, "reason", errors, required="Say why this association is being removed",
-                        limit=MAX_NOTE)
+    reason = clean_text(
+        reason, "reason", errors, required="Say why this association is being removed", limit=MAX_NOTE
+    )
     _raise_if(errors)
     if association.kind != AssociationKind.ANALYST:
         raise Conflict("Only associations recorded by an analyst can be removed by hand.")
@@ -95,14 +117,18 @@ def association_remove(*, actor, association: Association, reason: str) -> None:
 def _referrals_mentioning(entity_ids: list[int]) -> set[int]:
     ids: set[int] = set()
     for model in (PersonMention, VehicleMention, PhoneMention, PlaceMention, OrganisationMention):
-        ids |= set(model.objects.filter(entity_id__in=entity_ids, referral__isnull=False)
-                   .values_list("referral_id", flat=True))
+        ids |= set(
+            model.objects.filter(entity_id__in=entity_ids, referral__isnull=False).values_list(
+                "referral_id", flat=True
+            )
+        )
     return ids
 
 
 @transaction.atomic
-def case_open_for_entity(*, actor, entity: Entity, lead_agency: Agency, subject_name: str = "",
-                         now: datetime | None = None) -> Case:
+def case_open_for_entity(
+    *, actor, entity: Entity, lead_agency: Agency, subject_name: str = "", now: datetime | None = None
+) -> Case:
     """Open a place as a case: the case names the place, and holds every referral that mentions it.
 
     An open case for the same place is not duplicated: opening it again is a conflict that names the case.
@@ -112,11 +138,14 @@ def case_open_for_entity(*, actor, entity: Entity, lead_agency: Agency, subject_
         raise Invalid.field("entity", "Only a place can be opened as a case from here")
     existing = Case.objects.filter(entity=entity, status="open").first()
     if existing is not None:
-        raise Conflict(f"This place already has an open case, {existing.reference}.",
-                       {"entity": [f"This place already has an open case, {existing.reference}"]})
+        raise Conflict(
+            f"This place already has an open case, {existing.reference}.",
+            {"entity": [f"This place already has an open case, {existing.reference}"]},
+        )
     name = (subject_name or entity.label).strip()[:200]
-    case = case_open(actor=actor, subject_name=name, lead_agency=lead_agency, kind=CaseKind.PLACE, owner=actor,
-                     now=now)
+    case = case_open(
+        actor=actor, subject_name=name, lead_agency=lead_agency, kind=CaseKind.PLACE, owner=actor, now=now
+    )
     case.entity = entity
     case.save(update_fields=["entity"])
     case.referrals.add(*_referrals_mentioning([entity.pk]))
@@ -125,8 +154,9 @@ def case_open_for_entity(*, actor, entity: Entity, lead_agency: Agency, subject_
 
 
 @transaction.atomic
-def peer_group_open(*, actor, name: str, members: list[Entity], lead_agency: Agency,
-                    now: datetime | None = None) -> Case:
+def peer_group_open(
+    *, actor, name: str, members: list[Entity], lead_agency: Agency, now: datetime | None = None
+) -> Case:
     """Name a peer group (two or more people) and open it as a case holding every referral that mentions them."""
     policy.require(actor, "can_name_peer_group")
     errors: dict[str, list[str]] = {}
@@ -139,8 +169,14 @@ def peer_group_open(*, actor, name: str, members: list[Entity], lead_agency: Age
     if any(m.kind != EntityKind.PERSON for m in members):
         errors.setdefault("members", []).append("A peer group is made of people only")
     _raise_if(errors)
-    case = case_open(actor=actor, subject_name=name, lead_agency=lead_agency, kind=CaseKind.PEER_GROUP, owner=actor,
-                     now=now)
+    case = case_open(
+        actor=actor,
+        subject_name=name,
+        lead_agency=lead_agency,
+        kind=CaseKind.PEER_GROUP,
+        owner=actor,
+        now=now,
+    )
     case.members.add(*members)
     case.referrals.add(*_referrals_mentioning([m.pk for m in members]))
     events.entity_case_opened(actor=actor, case=case, entity_ids=[m.pk for m in members])
@@ -149,8 +185,17 @@ def peer_group_open(*, actor, name: str, members: list[Entity], lead_agency: Age
 
 # Cross-agency signal rules
 @transaction.atomic
-def signal_rule_save(*, actor, rule: SignalRule | None = None, name: str, subject_kind: str, min_concerns,
-                     min_agencies, window_days, active: bool = True) -> SignalRule:
+def signal_rule_save(
+    *,
+    actor,
+    rule: SignalRule | None = None,
+    name: str,
+    subject_kind: str,
+    min_concerns,
+    min_agencies,
+    window_days,
+    active: bool = True,
+) -> SignalRule:
     """Create or change a cross-agency signal rule (the partnership lead)."""
     policy.require(actor, "can_manage_signal_rules")
     errors: dict[str, list[str]] = {}
@@ -158,8 +203,11 @@ def signal_rule_save(*, actor, rule: SignalRule | None = None, name: str, subjec
     if subject_kind not in EntityKind.values:
         errors.setdefault("subject_kind", []).append("Choose what the concerns are about")
     numbers = {}
-    for field, value in (("min_concerns", min_concerns), ("min_agencies", min_agencies),
-                         ("window_days", window_days)):
+    for field, value in (
+        ("min_concerns", min_concerns),
+        ("min_agencies", min_agencies),
+        ("window_days", window_days),
+    ):
         low, high = SIGNAL_LIMITS[field]
         try:
             number = int(value)
@@ -170,7 +218,9 @@ def signal_rule_save(*, actor, rule: SignalRule | None = None, name: str, subjec
             errors.setdefault(field, []).append(f"Enter a number from {low} to {high}")
         numbers[field] = number
     if not errors and numbers["min_agencies"] > numbers["min_concerns"]:
-        errors.setdefault("min_agencies", []).append("The number of agencies cannot be more than the number of concerns")
+        errors.setdefault("min_agencies", []).append(
+            "The number of agencies cannot be more than the number of concerns"
+        )
     if name and SignalRule.objects.filter(name__iexact=name).exclude(pk=rule.pk if rule else None).exists():
         errors.setdefault("name", []).append("A rule with this name already exists")
     _raise_if(errors)

@@ -46,8 +46,11 @@ DEFAULT_RULES = (
     {"name": "Three concerns from two agencies in 30 days about a place", "subject_kind": EntityKind.PLACE},
 )
 MENTION_MODELS = {
-    EntityKind.PERSON: PersonMention, EntityKind.VEHICLE: VehicleMention, EntityKind.PHONE: PhoneMention,
-    EntityKind.PLACE: PlaceMention, EntityKind.ORGANISATION: OrganisationMention,
+    EntityKind.PERSON: PersonMention,
+    EntityKind.VEHICLE: VehicleMention,
+    EntityKind.PHONE: PhoneMention,
+    EntityKind.PLACE: PlaceMention,
+    EntityKind.ORGANISATION: OrganisationMention,
 }
 CONCERN_ROLES = (PersonRole.CHILD, PersonRole.PERSON_OF_CONCERN)
 
@@ -68,9 +71,15 @@ def rules_in_force() -> list[SignalRule]:
     """The active rules; the default rules are created the first time none exist at all."""
     if not SignalRule.objects.exists():
         for values in DEFAULT_RULES:
-            SignalRule.objects.get_or_create(name=values["name"], defaults={
-                "subject_kind": values["subject_kind"], "min_concerns": 3, "min_agencies": 2, "window_days": 30,
-            })
+            SignalRule.objects.get_or_create(
+                name=values["name"],
+                defaults={
+                    "subject_kind": values["subject_kind"],
+                    "min_concerns": 3,
+                    "min_agencies": 2,
+                    "window_days": 30,
+                },
+            )
     return list(SignalRule.objects.filter(active=True).order_by("pk"))
 
 
@@ -85,14 +94,25 @@ def concerns_about(entity: Entity, *, since: datetime, until: datetime) -> list[
     referral_ids = set(mentions.filter(referral__isnull=False).values_list("referral_id", flat=True))
     item_ids = set(mentions.filter(item__isnull=False).values_list("item_id", flat=True))
     concerns = [
-        Concern(key=f"referral:{r.pk}", reference=r.reference, at=r.received_at, referral_id=r.pk,
-                agency=r.referrer_agency.name if r.referrer_agency_id else r.get_source_display())
-        for r in Referral.objects.filter(pk__in=referral_ids, received_at__gte=since, received_at__lte=until)
-        .select_related("referrer_agency")
+        Concern(
+            key=f"referral:{r.pk}",
+            reference=r.reference,
+            at=r.received_at,
+            referral_id=r.pk,
+            agency=r.referrer_agency.name if r.referrer_agency_id else r.get_source_display(),
+        )
+        for r in Referral.objects.filter(
+            pk__in=referral_ids, received_at__gte=since, received_at__lte=until
+        ).select_related("referrer_agency")
     ] + [
-        Concern(key=f"item:{i.pk}", reference=i.reference, at=i.submitted_at, item_id=i.pk, agency=i.agency.name)
-        for i in IntelligenceItem.objects.filter(pk__in=item_ids, submitted_at__gte=since, submitted_at__lte=until)
-        .exclude(status="withdrawn").select_related("agency")
+        Concern(
+            key=f"item:{i.pk}", reference=i.reference, at=i.submitted_at, item_id=i.pk, agency=i.agency.name
+        )
+        for i in IntelligenceItem.objects.filter(
+            pk__in=item_ids, submitted_at__gte=since, submitted_at__lte=until
+        )
+        .exclude(status="withdrawn")
+        .select_related("agency")
     ]
     concerns.sort(key=lambda c: (c.at, c.key))
     return concerns
@@ -119,14 +139,21 @@ def _alerted_keys(entity: Entity, rule: SignalRule) -> set[str]:
 def _reasons(rule: SignalRule, entity: Entity, concerns: list[Concern], agencies: list[str]) -> list[dict]:
     head = {
         "rule": rule.pk,
-        "text": (f"{len(concerns)} concerns from {len(agencies)} agencies ({', '.join(agencies)}) within "
-                 f"{rule.window_days} days about {entity.get_kind_display().lower()} {entity.label}, "
-                 f"which meets the rule \u201c{rule.name}\u201d ({rule.min_concerns} concerns from "
-                 f"{rule.min_agencies} agencies within {rule.window_days} days)."),
+        "text": (
+            f"{len(concerns)} concerns from {len(agencies)} agencies ({', '.join(agencies)}) within "
+            f"{rule.window_days} days about {entity.get_kind_display().lower()} {entity.label}, "
+            f"which meets the rule \u201c{rule.name}\u201d ({rule.min_concerns} concerns from "
+            f"{rule.min_agencies} agencies within {rule.window_days} days)."
+        ),
     }
     return [head] + [
-        {"concern": c.key, "reference": c.reference, "agency": c.agency, "at": c.at.isoformat(),
-         "text": f"{c.reference} from {c.agency} on {timezone.localtime(c.at):%d %B %Y}"}
+        {
+            "concern": c.key,
+            "reference": c.reference,
+            "agency": c.agency,
+            "at": c.at.isoformat(),
+            "text": f"{c.reference} from {c.agency} on {timezone.localtime(c.at):%d %B %Y}",
+        }
         for c in concerns
     ]
 
@@ -144,9 +171,12 @@ def _check_one(entity: Entity, rule: SignalRule, now: datetime) -> LinkAlert | N
         return None
     newest = concerns[-1]
     fields = {
-        "referral_id": newest.referral_id, "item_id": newest.item_id,
-        "summary": (f"{len(concerns)} concerns from {len(agencies)} agencies in {rule.window_days} days about "
-                    f"{entity.label}")[:300],
+        "referral_id": newest.referral_id,
+        "item_id": newest.item_id,
+        "summary": (
+            f"{len(concerns)} concerns from {len(agencies)} agencies in {rule.window_days} days about "
+            f"{entity.label}"
+        )[:300],
         "reasons": _reasons(rule, entity, concerns, agencies),
         "networks": [entity.network] if entity.network is not None else [],
     }
@@ -159,15 +189,18 @@ def _check_one(entity: Entity, rule: SignalRule, now: datetime) -> LinkAlert | N
         unread.save(update_fields=["referral", "item", "summary", "reasons", "networks"])
         events.cross_agency_alert_updated(alert=unread, concerns=[c.reference for c in concerns])
         return unread
-    alert = LinkAlert.objects.create(kind=AlertKind.CROSS_AGENCY, recipient=recipient, entity=entity, **fields)
+    alert = LinkAlert.objects.create(
+        kind=AlertKind.CROSS_AGENCY, recipient=recipient, entity=entity, **fields
+    )
     events.cross_agency_alert_raised(alert=alert, concerns=[c.reference for c in concerns])
     return alert
 
 
 def _unread_alert(entity: Entity, rule: SignalRule, recipient: User) -> LinkAlert | None:
     """The newest cross-agency alert of this rule about this entity that its recipient has not opened."""
-    for alert in LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY, entity=entity, recipient=recipient,
-                                          status=AlertStatus.NEW).order_by("-pk"):
+    for alert in LinkAlert.objects.filter(
+        kind=AlertKind.CROSS_AGENCY, entity=entity, recipient=recipient, status=AlertStatus.NEW
+    ).order_by("-pk"):
         reasons = alert.reasons or []
         if reasons and isinstance(reasons[0], dict) and reasons[0].get("rule") == rule.pk:
             return alert
@@ -206,22 +239,39 @@ def _may_fire(ids: list[int], rules: list[SignalRule], now: datetime) -> list[in
     """
     needs: dict[str, tuple[int, int, int]] = {}
     for rule in rules:
-        fewest, least, longest = needs.get(rule.subject_kind, (rule.min_concerns, rule.min_agencies,
-                                                               rule.window_days))
-        needs[rule.subject_kind] = (min(fewest, rule.min_concerns), min(least, rule.min_agencies),
-                                    max(longest, rule.window_days))
+        fewest, least, longest = needs.get(
+            rule.subject_kind, (rule.min_concerns, rule.min_agencies, rule.window_days)
+        )
+        needs[rule.subject_kind] = (
+            min(fewest, rule.min_concerns),
+            min(least, rule.min_agencies),
+            max(longest, rule.window_days),
+        )
     found: set[int] = set()
     for kind, (fewest, least, days) in needs.items():
         since = now - timedelta(days=days)
-        mentions = MENTION_MODELS[kind].objects.filter(entity_id__in=ids).filter(
-            Q(referral__received_at__gte=since, referral__received_at__lte=now)
-            | Q(item__submitted_at__gte=since, item__submitted_at__lte=now))
+        mentions = (
+            MENTION_MODELS[kind]
+            .objects.filter(entity_id__in=ids)
+            .filter(
+                Q(referral__received_at__gte=since, referral__received_at__lte=now)
+                | Q(item__submitted_at__gte=since, item__submitted_at__lte=now)
+            )
+        )
         if kind == EntityKind.PERSON:
             mentions = mentions.filter(role__in=CONCERN_ROLES)
-        agencies = (Count("referral__referrer_agency", distinct=True) + Count("item__agency", distinct=True)
-                    + Count("referral__source", distinct=True, filter=Q(referral__referrer_agency=None)))
-        found.update(mentions.order_by().values("entity_id").annotate(n=Count("id"), agencies=agencies)
-                     .filter(n__gte=fewest, agencies__gte=least).values_list("entity_id", flat=True))
+        agencies = (
+            Count("referral__referrer_agency", distinct=True)
+            + Count("item__agency", distinct=True)
+            + Count("referral__source", distinct=True, filter=Q(referral__referrer_agency=None))
+        )
+        found.update(
+            mentions.order_by()
+            .values("entity_id")
+            .annotate(n=Count("id"), agencies=agencies)
+            .filter(n__gte=fewest, agencies__gte=least)
+            .values_list("entity_id", flat=True)
+        )
     return sorted(found)
 
 
@@ -235,13 +285,17 @@ def signals_sweep(*, now: datetime | None = None) -> list[LinkAlert]:
         return []
     since = now - timedelta(days=max(r.window_days for r in rules))
     kinds = {r.subject_kind for r in rules}
-    referral_ids = Referral.objects.filter(received_at__gte=since, received_at__lte=now).values_list("pk", flat=True)
+    referral_ids = Referral.objects.filter(received_at__gte=since, received_at__lte=now).values_list(
+        "pk", flat=True
+    )
     item_ids = IntelligenceItem.objects.filter(submitted_at__gte=since, submitted_at__lte=now).values_list(
-        "pk", flat=True)
+        "pk", flat=True
+    )
     entity_ids: set[int] = set()
     for kind in kinds:
         model = MENTION_MODELS[kind]
         for field, ids in (("referral_id__in", referral_ids), ("item_id__in", item_ids)):
-            entity_ids |= set(model.objects.filter(**{field: ids}, entity__isnull=False)
-                              .values_list("entity_id", flat=True))
+            entity_ids |= set(
+                model.objects.filter(**{field: ids}, entity__isnull=False).values_list("entity_id", flat=True)
+            )
     return signals_check(entities=entity_ids, now=now)

@@ -18,11 +18,8 @@ from lantern.audit import events
 from lantern.casework.models import Case, CaseKind
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import REGISTRY, allows, require
-from lantern.intel.network import exports
-from lantern.intel.network import selectors
-from lantern.intel.network import services
-from lantern.intel.network.graph import association_graph
 from lantern.intel.models import AlertKind, EntityKind, LinkAlert, SignalRule
+from lantern.intel.network import exports, selectors, services
 from lantern.intel.network.forms import (
     AssociationForm,
     PathForm,
@@ -31,12 +28,16 @@ from lantern.intel.network.forms import (
     SearchForm,
     SignalRuleForm,
 )
+from lantern.intel.network.graph import association_graph
 from lantern.intel.network.signals import rules_in_force
 
 ITEM_CONTENT_RULE = "can_view_intel_item_content"
 KIND_SHAPES = {
-    EntityKind.PERSON: "ellipse", EntityKind.VEHICLE: "round-rectangle", EntityKind.PHONE: "diamond",
-    EntityKind.PLACE: "triangle", EntityKind.ORGANISATION: "hexagon",
+    EntityKind.PERSON: "ellipse",
+    EntityKind.VEHICLE: "round-rectangle",
+    EntityKind.PHONE: "diamond",
+    EntityKind.PLACE: "triangle",
+    EntityKind.ORGANISATION: "hexagon",
 }
 
 
@@ -51,13 +52,31 @@ def _apply(form, error: Invalid) -> None:
 
 def _elements(view) -> list[dict]:
     """The network as Cytoscape.js elements."""
-    nodes = [{"data": {"id": str(r["entity"].pk), "label": r["entity"].label, "kind": r["entity"].kind,
-                       "shape": KIND_SHAPES.get(r["entity"].kind, "ellipse"),
-                       "centre": r["entity"].pk == view.centre.pk,
-                       "href": reverse("intel:entity_detail", args=[r["entity"].pk])}} for r in view.rows]
-    edges = [{"data": {"id": f"{link['source']}-{link['target']}", "source": str(link["source"]),
-                       "target": str(link["target"]), "label": ", ".join(link["reasons"]),
-                       "weight": link["weight"]}} for link in view.links]
+    nodes = [
+        {
+            "data": {
+                "id": str(r["entity"].pk),
+                "label": r["entity"].label,
+                "kind": r["entity"].kind,
+                "shape": KIND_SHAPES.get(r["entity"].kind, "ellipse"),
+                "centre": r["entity"].pk == view.centre.pk,
+                "href": reverse("intel:entity_detail", args=[r["entity"].pk]),
+            }
+        }
+        for r in view.rows
+    ]
+    edges = [
+        {
+            "data": {
+                "id": f"{link['source']}-{link['target']}",
+                "source": str(link["source"]),
+                "target": str(link["target"]),
+                "label": ", ".join(link["reasons"]),
+                "weight": link["weight"],
+            }
+        }
+        for link in view.links
+    ]
     return nodes + edges
 
 
@@ -70,13 +89,23 @@ def entity_search(request):
     results, searched = [], False
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         searched = True
-        results = selectors.entity_search(user=user, query=form.cleaned_data["q"], kind=form.cleaned_data["kind"])
-        events.entities_listed(actor=user, ids=[e.pk for e in results], query={"kind": form.cleaned_data["kind"]})
-    return render(request, "intel/entities/search.html", {
-        "form": form, "results": results, "searched": searched,
-        "places_only": not allows(user, "can_view_networks"),
-        "can_name_group": allows(user, "can_name_peer_group"),
-    })
+        results = selectors.entity_search(
+            user=user, query=form.cleaned_data["q"], kind=form.cleaned_data["kind"]
+        )
+        events.entities_listed(
+            actor=user, ids=[e.pk for e in results], query={"kind": form.cleaned_data["kind"]}
+        )
+    return render(
+        request,
+        "intel/entities/search.html",
+        {
+            "form": form,
+            "results": results,
+            "searched": searched,
+            "places_only": not allows(user, "can_view_networks"),
+            "can_name_group": allows(user, "can_name_peer_group"),
+        },
+    )
 
 
 @never_cache
@@ -97,33 +126,44 @@ def entity_detail(request, entity_id: int):
         mentions = [m for m in mentions if m.report_kind == "referral" and m.report_id in visible]
     # What an intelligence item says about the entity is shown only to those who may read the item's content.
     readable_items = {
-        m.report_id for m in mentions if m.report_kind == "item" and ITEM_CONTENT_RULE in REGISTRY
+        m.report_id
+        for m in mentions
+        if m.report_kind == "item"
+        and ITEM_CONTENT_RULE in REGISTRY
         and allows(user, ITEM_CONTENT_RULE, m.mention.item)
     }
     events.entity_viewed(actor=user, entity=entity)
     if view is not None:
         events.network_viewed(actor=user, entity=entity, ids=list(view.entities))
     graph = association_graph() if sees_network else None
-    return render(request, "intel/entities/detail.html", {
-        "entity": entity,
-        "attributes": selectors.shown_attributes(entity),
-        "view": view,
-        "scope": scope,
-        "elements": _elements(view) if view else [],
-        "degree": graph.degree(entity.pk) if graph else None,
-        "timeline": timeline,
-        "months": selectors.concerns_by_month(timeline) if entity.kind == EntityKind.PLACE else [],
-        "mentions": mentions,
-        "readable_items": readable_items,
-        "visible_referral_ids": selectors.visible_referral_ids(
-            user=user, ids=[e.report_id for e in timeline if e.report_kind == "referral"]),
-        "cases": list(Case.objects.filter(entity=entity).order_by("-opened_at")) if allows(
-            user, "can_open_place_case", entity) else [],
-        "alerts": list(LinkAlert.objects.filter(entity=entity, kind=AlertKind.CROSS_AGENCY)[:10]) if sees_network else [],
-        "can_export": allows(user, "can_export_network", entity),
-        "can_record": allows(user, "can_record_association"),
-        "can_open_case": allows(user, "can_open_place_case", entity),
-    })
+    return render(
+        request,
+        "intel/entities/detail.html",
+        {
+            "entity": entity,
+            "attributes": selectors.shown_attributes(entity),
+            "view": view,
+            "scope": scope,
+            "elements": _elements(view) if view else [],
+            "degree": graph.degree(entity.pk) if graph else None,
+            "timeline": timeline,
+            "months": selectors.concerns_by_month(timeline) if entity.kind == EntityKind.PLACE else [],
+            "mentions": mentions,
+            "readable_items": readable_items,
+            "visible_referral_ids": selectors.visible_referral_ids(
+                user=user, ids=[e.report_id for e in timeline if e.report_kind == "referral"]
+            ),
+            "cases": list(Case.objects.filter(entity=entity).order_by("-opened_at"))
+            if allows(user, "can_open_place_case", entity)
+            else [],
+            "alerts": list(LinkAlert.objects.filter(entity=entity, kind=AlertKind.CROSS_AGENCY)[:10])
+            if sees_network
+            else [],
+            "can_export": allows(user, "can_export_network", entity),
+            "can_record": allows(user, "can_record_association"),
+            "can_open_case": allows(user, "can_open_place_case", entity),
+        },
+    )
 
 
 def _export_view(request, entity_id: int):
@@ -167,17 +207,21 @@ def paths(request):
     user = request.user
     require(user, "can_view_networks")
     data = {"source": request.GET.get("from", ""), "target": request.GET.get("to", "")}
-    form = PathForm(data if data["target"] or request.GET.get("submitted") else None, initial={"source": data["source"]})
+    form = PathForm(
+        data if data["target"] or request.GET.get("submitted") else None, initial={"source": data["source"]}
+    )
     result = None
     if form.is_bound and form.is_valid():
         try:
-            source = selectors.entity_get_for_user(user=user, entity_id=form.cleaned_data["source"],
-                                                   rule="can_view_entity_network")
+            source = selectors.entity_get_for_user(
+                user=user, entity_id=form.cleaned_data["source"], rule="can_view_entity_network"
+            )
         except Http404:
             form.add_error("source", "There is no entity with this number that you can see")
         try:
-            target = selectors.entity_get_for_user(user=user, entity_id=form.cleaned_data["target"],
-                                                   rule="can_view_entity_network")
+            target = selectors.entity_get_for_user(
+                user=user, entity_id=form.cleaned_data["target"], rule="can_view_entity_network"
+            )
         except Http404:
             form.add_error("target", "There is no entity with this number that you can see")
         if not form.errors:
@@ -195,21 +239,27 @@ def association_add(request, entity_id: int):
     form = AssociationForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            target = selectors.entity_get_for_user(user=user, entity_id=form.cleaned_data["target"],
-                                                   rule="can_view_entity_network")
+            target = selectors.entity_get_for_user(
+                user=user, entity_id=form.cleaned_data["target"], rule="can_view_entity_network"
+            )
         except Http404:
             form.add_error("target", "There is no entity with this number that you can see")
         else:
             try:
-                services.association_record(actor=user, source=entity, target=target,
-                                            note=form.cleaned_data["note"])
+                services.association_record(
+                    actor=user, source=entity, target=target, note=form.cleaned_data["note"]
+                )
             except Invalid as error:
                 _apply(form, error)
             else:
                 messages.success(request, f"Association with {target.label} recorded.")
                 return redirect("intel:entity_detail", entity.pk)
-    return render(request, "intel/network/association_form.html", {"form": form, "entity": entity},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "intel/network/association_form.html",
+        {"form": form, "entity": entity},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -218,18 +268,25 @@ def place_case_open(request, entity_id: int):
     user = request.user
     entity = selectors.entity_get_for_user(user=user, entity_id=entity_id)
     require(user, "can_open_place_case", entity)
-    form = PlaceCaseForm(request.POST if request.method == "POST" else None,
-                         initial={"lead_agency": user.agency_id})
+    form = PlaceCaseForm(
+        request.POST if request.method == "POST" else None, initial={"lead_agency": user.agency_id}
+    )
     if form.is_bound and form.is_valid():
         try:
-            case = services.case_open_for_entity(actor=user, entity=entity, lead_agency=form.cleaned_data["lead_agency"])
+            case = services.case_open_for_entity(
+                actor=user, entity=entity, lead_agency=form.cleaned_data["lead_agency"]
+            )
         except Invalid as error:
             _apply(form, error)
         else:
             messages.success(request, f"Case {case.reference} opened for {entity.label}.")
             return redirect("casework:case_detail", case.pk)
-    return render(request, "intel/network/case_form.html", {"form": form, "entity": entity},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "intel/network/case_form.html",
+        {"form": form, "entity": entity},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -243,23 +300,29 @@ def peer_group_add(request):
         members, missing = [], []
         for number in form.cleaned_data["members"]:
             try:
-                members.append(selectors.entity_get_for_user(user=user, entity_id=number,
-                                                             rule="can_view_entity_network"))
+                members.append(
+                    selectors.entity_get_for_user(user=user, entity_id=number, rule="can_view_entity_network")
+                )
             except Http404:
                 missing.append(f"E{number}")
         if missing:
             form.add_error("members", f"There is no entity you can see with the number {', '.join(missing)}")
         else:
             try:
-                case = services.peer_group_open(actor=user, name=form.cleaned_data["name"], members=members,
-                                                lead_agency=form.cleaned_data["lead_agency"])
+                case = services.peer_group_open(
+                    actor=user,
+                    name=form.cleaned_data["name"],
+                    members=members,
+                    lead_agency=form.cleaned_data["lead_agency"],
+                )
             except Invalid as error:
                 _apply(form, error)
             else:
                 messages.success(request, f"Peer group {case.subject_name} opened as case {case.reference}.")
                 return redirect("intel:peer_group_detail", case.pk)
-    return render(request, "intel/network/peer_group_form.html", {"form": form},
-                  status=422 if form.errors else 200)
+    return render(
+        request, "intel/network/peer_group_form.html", {"form": form}, status=422 if form.errors else 200
+    )
 
 
 @never_cache
@@ -278,19 +341,35 @@ def peer_group_detail(request, case_id: int):
     subgraph = group_network([m.pk for m in members])
     from lantern.intel.models import Entity
 
-    view = selectors.NetworkView(centre=members[0] if members else None,
-                                 entities=Entity.objects.in_bulk(subgraph.nodes),
-                                 links=selectors._links(subgraph.edges), subgraph=subgraph) if members else None
+    view = (
+        selectors.NetworkView(
+            centre=members[0] if members else None,
+            entities=Entity.objects.in_bulk(subgraph.nodes),
+            links=selectors._links(subgraph.edges),
+            subgraph=subgraph,
+        )
+        if members
+        else None
+    )
     timeline = timeline_for([m.pk for m in members])
     events.record_viewed(actor=user, obj=case)
     if view is not None:
         events.entities_listed(actor=user, ids=list(view.entities), query={"peer_group": case.pk})
-    return render(request, "intel/network/peer_group.html", {
-        "case": case, "members": members, "view": view, "elements": _elements(view) if view else [],
-        "timeline": timeline, "months": selectors.concerns_by_month(timeline),
-        "visible_referral_ids": selectors.visible_referral_ids(
-            user=user, ids=[e.report_id for e in timeline if e.report_kind == "referral"]),
-    })
+    return render(
+        request,
+        "intel/network/peer_group.html",
+        {
+            "case": case,
+            "members": members,
+            "view": view,
+            "elements": _elements(view) if view else [],
+            "timeline": timeline,
+            "months": selectors.concerns_by_month(timeline),
+            "visible_referral_ids": selectors.visible_referral_ids(
+                user=user, ids=[e.report_id for e in timeline if e.report_kind == "referral"]
+            ),
+        },
+    )
 
 
 @require_GET
@@ -306,8 +385,9 @@ def signal_rules(request):
     """The cross-agency signal rules (the partnership lead)."""
     require(request.user, "can_manage_signal_rules")
     rules_in_force()
-    return render(request, "intel/network/signal_rules.html",
-                  {"rules": SignalRule.objects.order_by("-active", "name")})
+    return render(
+        request, "intel/network/signal_rules.html", {"rules": SignalRule.objects.order_by("-active", "name")}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -319,9 +399,18 @@ def signal_rule_edit(request, rule_id: int | None = None):
         rule = SignalRule.objects.filter(pk=rule_id).first()
         if rule is None:
             raise Http404("Not found.")
-    initial = ({"name": rule.name, "subject_kind": rule.subject_kind, "min_concerns": rule.min_concerns,
-                "min_agencies": rule.min_agencies, "window_days": rule.window_days, "active": rule.active}
-               if rule else {"min_concerns": 3, "min_agencies": 2, "window_days": 30, "active": True})
+    initial = (
+        {
+            "name": rule.name,
+            "subject_kind": rule.subject_kind,
+            "min_concerns": rule.min_concerns,
+            "min_agencies": rule.min_agencies,
+            "window_days": rule.window_days,
+            "active": rule.active,
+        }
+        if rule
+        else {"min_concerns": 3, "min_agencies": 2, "window_days": 30, "active": True}
+    )
     form = SignalRuleForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
@@ -331,5 +420,9 @@ def signal_rule_edit(request, rule_id: int | None = None):
         else:
             messages.success(request, "The rule has been saved.")
             return redirect("intel:signal_rules")
-    return render(request, "intel/network/signal_rule_form.html", {"form": form, "rule": rule},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "intel/network/signal_rule_form.html",
+        {"form": form, "rule": rule},
+        status=422 if form.errors else 200,
+    )

@@ -23,8 +23,7 @@ from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
 from lantern.core.policy import PolicyDenied
-from lantern.oversight.complaints import services
-from lantern.oversight.complaints import selectors
+from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
     AssessmentDecision,
     ComplainantType,
@@ -140,8 +139,9 @@ class ComplaintPageOut(Schema):
 class ComplaintQuery(Schema):
     """Filters and paging for the complaint list."""
 
-    status: Literal["open", "received", "acknowledged", "investigating", "responded", "closed"] | None = Field(
-        None, description="`open` is every complaint not closed.")
+    status: Literal["open", "received", "acknowledged", "investigating", "responded", "closed"] | None = (
+        Field(None, description="`open` is every complaint not closed.")
+    )
     stage: int | None = Field(None, ge=1, le=2)
     overdue: bool | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
@@ -155,7 +155,9 @@ class ComplaintIn(StrictIn):
     complainant_name: str = Field(..., min_length=1, max_length=200)
     complainant_contact: str = Field("", max_length=300)
     account: str = Field(..., min_length=1, max_length=10000)
-    agency: str = Field(..., min_length=1, max_length=40, description="The agency's code, e.g. riverton-police.")
+    agency: str = Field(
+        ..., min_length=1, max_length=40, description="The agency's code, e.g. riverton-police."
+    )
     received_at: datetime | None = Field(None, description="When it was received; now if left out.")
     referral_ids: list[int] = Field(default_factory=list, max_length=20)
     task_ids: list[int] = Field(default_factory=list, max_length=20)
@@ -268,7 +270,9 @@ class ConductPageOut(Schema):
 class ConductQuery(Schema):
     """Filters and paging for the conduct list."""
 
-    status: Literal["open", "assessment", "referred", "investigating", "awaiting_outcome", "concluded"] | None = None
+    status: (
+        Literal["open", "assessment", "referred", "investigating", "awaiting_outcome", "concluded"] | None
+    ) = None
     overdue: bool | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0)
@@ -398,37 +402,73 @@ def _step(step) -> dict:
 
 def _escalation(e) -> dict:
     return {
-        "id": e.pk, "level": e.level, "clock": e.clock, "status": e.status, "reason": e.reason,
-        "agency": _agency(e.agency), "complaint_id": e.complaint_id, "conduct_matter_id": e.conduct_matter_id,
-        "raised_at": e.raised_at, "recipients": [_person(u) for u in e.recipients.all()],
-        "resolved_by": _person(e.resolved_by), "resolved_at": e.resolved_at, "resolution": e.resolution,
+        "id": e.pk,
+        "level": e.level,
+        "clock": e.clock,
+        "status": e.status,
+        "reason": e.reason,
+        "agency": _agency(e.agency),
+        "complaint_id": e.complaint_id,
+        "conduct_matter_id": e.conduct_matter_id,
+        "raised_at": e.raised_at,
+        "recipients": [_person(u) for u in e.recipients.all()],
+        "resolved_by": _person(e.resolved_by),
+        "resolved_at": e.resolved_at,
+        "resolution": e.resolution,
     }
 
 
 def _complaint(c, now: datetime) -> dict:
     running = services.complaint_clock(c)
-    reading = clock_reading(running[1], now=now) if running else clock_reading(
-        c.response_due_at, now=now, met_at=c.responded_at)
+    reading = (
+        clock_reading(running[1], now=now)
+        if running
+        else clock_reading(c.response_due_at, now=now, met_at=c.responded_at)
+    )
     return {
-        "id": c.pk, "reference": c.reference, "complainant_type": c.complainant_type,
-        "complainant_name": c.complainant_name, "complainant_contact": c.complainant_contact,
-        "agency": _agency(c.agency), "stage": c.stage, "status": c.status, "received_at": c.received_at,
-        "ack_due_at": c.ack_due_at, "response_due_at": c.response_due_at, "acknowledged_at": c.acknowledged_at,
-        "responded_at": c.responded_at, "closed_at": c.closed_at, "outcome": c.outcome or None,
-        "stage_one_outcome": c.stage_one_outcome or None, "handler": _person(c.handler),
-        "referral_ids": sorted(r.pk for r in c.referrals.all()), "task_ids": sorted(t.pk for t in c.tasks.all()),
-        "overdue": reading.is_overdue, "clock": _clock_out(reading),
+        "id": c.pk,
+        "reference": c.reference,
+        "complainant_type": c.complainant_type,
+        "complainant_name": c.complainant_name,
+        "complainant_contact": c.complainant_contact,
+        "agency": _agency(c.agency),
+        "stage": c.stage,
+        "status": c.status,
+        "received_at": c.received_at,
+        "ack_due_at": c.ack_due_at,
+        "response_due_at": c.response_due_at,
+        "acknowledged_at": c.acknowledged_at,
+        "responded_at": c.responded_at,
+        "closed_at": c.closed_at,
+        "outcome": c.outcome or None,
+        "stage_one_outcome": c.stage_one_outcome or None,
+        "handler": _person(c.handler),
+        "referral_ids": sorted(r.pk for r in c.referrals.all()),
+        "task_ids": sorted(t.pk for t in c.tasks.all()),
+        "overdue": reading.is_overdue,
+        "clock": _clock_out(reading),
     }
 
 
 def _complaint_detail(c, now: datetime) -> dict:
     return {
-        **_complaint(c, now), "account": c.account, "response": c.response, "stage_two_reason": c.stage_two_reason,
+        **_complaint(c, now),
+        "account": c.account,
+        "response": c.response,
+        "stage_two_reason": c.stage_two_reason,
         "steps": [_step(s) for s in c.step_list],
-        "learning_actions": [{
-            "id": a.pk, "description": a.description, "agency": _agency(a.agency), "owner": _person(a.owner),
-            "due_date": a.due_date, "completed_at": a.completed_at, "completion_note": a.completion_note,
-        } for a in c.action_list],
+        "learning_actions": [
+            {
+                "id": a.pk,
+                "description": a.description,
+                "agency": _agency(a.agency),
+                "owner": _person(a.owner),
+                "due_date": a.due_date,
+                "completed_at": a.completed_at,
+                "completion_note": a.completion_note,
+            }
+            for a in c.action_list
+        ],
         "escalations": [_escalation(e) for e in c.escalation_list],
     }
 
@@ -437,24 +477,45 @@ def _matter(m, now: datetime) -> dict:
     running = services.conduct_clock(m)
     reading = clock_reading(running[1] if running else None, now=now)
     return {
-        "id": m.pk, "reference": m.reference, "subject": _person(m.subject), "agency": _agency(m.agency),
-        "allegation": m.allegation, "complaint_id": m.complaint_id, "status": m.status, "recorded_at": m.recorded_at,
-        "assessment_due_at": m.assessment_due_at, "assessment_decision": m.assessment_decision or None,
-        "assessment": m.assessment, "external_body": m.external_body or None,
-        "external_reference": m.external_reference, "external_sent_at": m.external_sent_at,
-        "external_acknowledged_at": m.external_acknowledged_at, "external_decided_at": m.external_decided_at,
-        "external_decision": m.external_decision or None, "investigator": _person(m.investigator),
-        "investigation_started_at": m.investigation_started_at, "investigation_due_at": m.investigation_due_at,
-        "investigation_notes": m.investigation_notes, "finding": m.finding or None,
-        "finding_rationale": m.finding_rationale, "outcome": m.outcome or None, "outcome_at": m.outcome_at,
-        "outcome_summary": m.outcome_summary, "subject_notified_at": m.subject_notified_at,
-        "subject_summary": m.subject_summary, "overdue": reading.is_overdue, "clock": _clock_out(reading),
+        "id": m.pk,
+        "reference": m.reference,
+        "subject": _person(m.subject),
+        "agency": _agency(m.agency),
+        "allegation": m.allegation,
+        "complaint_id": m.complaint_id,
+        "status": m.status,
+        "recorded_at": m.recorded_at,
+        "assessment_due_at": m.assessment_due_at,
+        "assessment_decision": m.assessment_decision or None,
+        "assessment": m.assessment,
+        "external_body": m.external_body or None,
+        "external_reference": m.external_reference,
+        "external_sent_at": m.external_sent_at,
+        "external_acknowledged_at": m.external_acknowledged_at,
+        "external_decided_at": m.external_decided_at,
+        "external_decision": m.external_decision or None,
+        "investigator": _person(m.investigator),
+        "investigation_started_at": m.investigation_started_at,
+        "investigation_due_at": m.investigation_due_at,
+        "investigation_notes": m.investigation_notes,
+        "finding": m.finding or None,
+        "finding_rationale": m.finding_rationale,
+        "outcome": m.outcome or None,
+        "outcome_at": m.outcome_at,
+        "outcome_summary": m.outcome_summary,
+        "subject_notified_at": m.subject_notified_at,
+        "subject_summary": m.subject_summary,
+        "overdue": reading.is_overdue,
+        "clock": _clock_out(reading),
     }
 
 
 def _matter_detail(m, now: datetime) -> dict:
-    return {**_matter(m, now), "steps": [_step(s) for s in m.step_list],
-            "escalations": [_escalation(e) for e in m.escalation_list]}
+    return {
+        **_matter(m, now),
+        "steps": [_step(s) for s in m.step_list],
+        "escalations": [_escalation(e) for e in m.escalation_list],
+    }
 
 
 def _agency_by_code(code: str) -> Agency:
@@ -494,14 +555,23 @@ def _person_from(queryset, pk: int | None, field: str, message: str) -> User | N
 
 
 def _complaint_list_qs(user, filters: ComplaintQuery, now: datetime):
-    return selectors.complaint_filter(
-        selectors.complaint_list_visible_to(user=user), status=filters.status or "", stage=filters.stage,
-        overdue=filters.overdue, now=now,
-    ).select_related("handler__agency").prefetch_related("referrals", "tasks")
+    return (
+        selectors.complaint_filter(
+            selectors.complaint_list_visible_to(user=user),
+            status=filters.status or "",
+            stage=filters.stage,
+            overdue=filters.overdue,
+            now=now,
+        )
+        .select_related("handler__agency")
+        .prefetch_related("referrals", "tasks")
+    )
 
 
 def _handled_complaint(request, complaint_id: int):
-    complaint = selectors.complaint_get_for_user(user=request.auth, complaint_id=complaint_id, with_record=False)
+    complaint = selectors.complaint_get_for_user(
+        user=request.auth, complaint_id=complaint_id, with_record=False
+    )
     _require_action(request.auth, "can_handle_complaint", complaint)
     return complaint
 
@@ -511,43 +581,81 @@ def _complaint_answer(request, complaint_id: int) -> dict:
     return _complaint_detail(complaint, timezone.now())
 
 
-COMPLAINT_WRITE = {200: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-CONDUCT_WRITE = {200: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                 422: ErrorOut}
+COMPLAINT_WRITE = {
+    200: ComplaintDetailOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+CONDUCT_WRITE = {
+    200: ConductMatterDetailOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 # Complaints
-@router.get("/complaints", response={200: ComplaintPageOut, 401: ErrorOut, 422: ErrorOut},
-            summary="List complaints", operation_id="complaint_list")
+@router.get(
+    "/complaints",
+    response={200: ComplaintPageOut, 401: ErrorOut, 422: ErrorOut},
+    summary="List complaints",
+    operation_id="complaint_list",
+)
 def list_complaints(request, filters: Query[ComplaintQuery]):
     """The complaints the user may see, newest first, filtered by status, stage and `overdue`."""
     user, now = request.auth, timezone.now()
     complaints = _complaint_list_qs(user, filters, now)
     count = complaints.count()
-    items = list(complaints[filters.offset:filters.offset + filters.limit])
-    events.record_listed(actor=user, object_type="oversight.complaint", ids=[c.pk for c in items],
-                         query=filters.model_dump(mode="json"))
-    return {"count": count, "limit": filters.limit, "offset": filters.offset,
-            "items": [_complaint(c, now) for c in items]}
+    items = list(complaints[filters.offset : filters.offset + filters.limit])
+    events.record_listed(
+        actor=user,
+        object_type="oversight.complaint",
+        ids=[c.pk for c in items],
+        query=filters.model_dump(mode="json"),
+    )
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_complaint(c, now) for c in items],
+    }
 
 
-@router.post("/complaints", response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Record a complaint", operation_id="complaint_create")
+@router.post(
+    "/complaints",
+    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Record a complaint",
+    operation_id="complaint_create",
+)
 def create_complaint(request, payload: ComplaintIn):
     """Record a complaint about how a concern was handled; its clocks start from when it was received."""
     user = request.auth
     policy.require(user, "can_record_complaint")
     complaint = services.complaint_record(
-        actor=user, complainant_type=payload.complainant_type, complainant_name=payload.complainant_name,
-        complainant_contact=payload.complainant_contact, account=payload.account,
-        agency=_agency_by_code(payload.agency), received_at=payload.received_at,
-        referrals=_visible_referrals(user, payload.referral_ids), tasks=_visible_tasks(user, payload.task_ids),
+        actor=user,
+        complainant_type=payload.complainant_type,
+        complainant_name=payload.complainant_name,
+        complainant_contact=payload.complainant_contact,
+        account=payload.account,
+        agency=_agency_by_code(payload.agency),
+        received_at=payload.received_at,
+        referrals=_visible_referrals(user, payload.referral_ids),
+        tasks=_visible_tasks(user, payload.task_ids),
     )
     return Status(201, _complaint_answer(request, complaint.pk))
 
 
-@router.get("/complaints/outcomes", response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="Complaint and conduct outcomes by agency", operation_id="complaint_outcomes")
+@router.get(
+    "/complaints/outcomes",
+    response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Complaint and conduct outcomes by agency",
+    operation_id="complaint_outcomes",
+)
 def outcomes(request, period: Query[OutcomesQuery]):
     """Outcomes decided in the period, by agency; outside the partnership counts of 1 to 4 are null and totals are
     left out (null)."""
@@ -558,17 +666,30 @@ def outcomes(request, period: Query[OutcomesQuery]):
     def table(t) -> dict:
         keys = [value for value, _ in t.columns]
         return {
-            "rows": [{"agency": r.agency, "counts": dict(zip(keys, r.counts, strict=True)), "total": r.total}
-                     for r in t.rows],
-            "totals": dict(zip(keys, t.column_totals, strict=True)), "grand_total": t.grand_total,
+            "rows": [
+                {"agency": r.agency, "counts": dict(zip(keys, r.counts, strict=True)), "total": r.total}
+                for r in t.rows
+            ],
+            "totals": dict(zip(keys, t.column_totals, strict=True)),
+            "grand_total": t.grand_total,
         }
 
-    return {"start": result.start, "end": result.end, "exact": result.exact, "suppress_below": result.suppress_below,
-            "complaints": table(result.complaints), "conduct": table(result.conduct)}
+    return {
+        "start": result.start,
+        "end": result.end,
+        "exact": result.exact,
+        "suppress_below": result.suppress_below,
+        "complaints": table(result.complaints),
+        "conduct": table(result.conduct),
+    }
 
 
-@router.get("/complaints/{int:complaint_id}", response={200: ComplaintDetailOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One complaint, with its steps, learning actions and escalations", operation_id="complaint_get")
+@router.get(
+    "/complaints/{int:complaint_id}",
+    response={200: ComplaintDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One complaint, with its steps, learning actions and escalations",
+    operation_id="complaint_get",
+)
 def get_complaint(request, complaint_id: int):
     """A complaint the user may see; 404 both when it does not exist and when they may not see it."""
     complaint = selectors.complaint_get_for_user(user=request.auth, complaint_id=complaint_id)
@@ -576,8 +697,12 @@ def get_complaint(request, complaint_id: int):
     return _complaint_detail(complaint, timezone.now())
 
 
-@router.post("/complaints/{int:complaint_id}/acknowledge", response=COMPLAINT_WRITE,
-             summary="Acknowledge a complaint", operation_id="complaint_acknowledge")
+@router.post(
+    "/complaints/{int:complaint_id}/acknowledge",
+    response=COMPLAINT_WRITE,
+    summary="Acknowledge a complaint",
+    operation_id="complaint_acknowledge",
+)
 def acknowledge_complaint(request, complaint_id: int, payload: NoteIn):
     """Acknowledge the complaint to the complainant (meets the acknowledgement clock)."""
     complaint = _handled_complaint(request, complaint_id)
@@ -585,8 +710,12 @@ def acknowledge_complaint(request, complaint_id: int, payload: NoteIn):
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/investigate", response=COMPLAINT_WRITE,
-             summary="Start investigating a complaint", operation_id="complaint_investigate")
+@router.post(
+    "/complaints/{int:complaint_id}/investigate",
+    response=COMPLAINT_WRITE,
+    summary="Start investigating a complaint",
+    operation_id="complaint_investigate",
+)
 def investigate_complaint(request, complaint_id: int, payload: NoteIn):
     """Start investigating an acknowledged complaint."""
     complaint = _handled_complaint(request, complaint_id)
@@ -594,18 +723,27 @@ def investigate_complaint(request, complaint_id: int, payload: NoteIn):
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/respond", response=COMPLAINT_WRITE,
-             summary="Record the response and outcome", operation_id="complaint_respond")
+@router.post(
+    "/complaints/{int:complaint_id}/respond",
+    response=COMPLAINT_WRITE,
+    summary="Record the response and outcome",
+    operation_id="complaint_respond",
+)
 def respond_complaint(request, complaint_id: int, payload: RespondIn):
     """Record the response sent and whether the complaint is upheld, partly upheld or not upheld."""
     complaint = _handled_complaint(request, complaint_id)
-    services.complaint_respond(actor=request.auth, complaint=complaint, outcome=payload.outcome,
-                               response=payload.response)
+    services.complaint_respond(
+        actor=request.auth, complaint=complaint, outcome=payload.outcome, response=payload.response
+    )
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/close", response=COMPLAINT_WRITE,
-             summary="Close a complaint", operation_id="complaint_close")
+@router.post(
+    "/complaints/{int:complaint_id}/close",
+    response=COMPLAINT_WRITE,
+    summary="Close a complaint",
+    operation_id="complaint_close",
+)
 def close_complaint(request, complaint_id: int, payload: NoteIn):
     """Close a complaint after its response (an upheld one needs a learning action or a note)."""
     complaint = _handled_complaint(request, complaint_id)
@@ -613,53 +751,90 @@ def close_complaint(request, complaint_id: int, payload: NoteIn):
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/stage-two", response=COMPLAINT_WRITE,
-             summary="Take a complaint to stage 2", operation_id="complaint_stage_two")
+@router.post(
+    "/complaints/{int:complaint_id}/stage-two",
+    response=COMPLAINT_WRITE,
+    summary="Take a complaint to stage 2",
+    operation_id="complaint_stage_two",
+)
 def stage_two(request, complaint_id: int, payload: StageTwoIn):
     """The complainant is dissatisfied with the stage 1 response: the partnership reviews it."""
     complaint = _handled_complaint(request, complaint_id)
-    services.complaint_escalate_to_stage_two(actor=request.auth, complaint=complaint, reason=payload.reason,
-                                             requested_at=payload.requested_at)
+    services.complaint_escalate_to_stage_two(
+        actor=request.auth, complaint=complaint, reason=payload.reason, requested_at=payload.requested_at
+    )
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/handler", response=COMPLAINT_WRITE,
-             summary="Name who handles a complaint", operation_id="complaint_handler")
+@router.post(
+    "/complaints/{int:complaint_id}/handler",
+    response=COMPLAINT_WRITE,
+    summary="Name who handles a complaint",
+    operation_id="complaint_handler",
+)
 def assign_handler(request, complaint_id: int, payload: HandlerIn):
     """Name the handler: a case worker of the agency (stage 1) or of the partnership (stage 2)."""
     complaint = _handled_complaint(request, complaint_id)
-    handler = _person_from(selectors.handler_choices(complaint), payload.handler_id, "handler_id",
-                           "Choose an active case worker who may handle this complaint.")
+    handler = _person_from(
+        selectors.handler_choices(complaint),
+        payload.handler_id,
+        "handler_id",
+        "Choose an active case worker who may handle this complaint.",
+    )
     services.complaint_assign_handler(actor=request.auth, complaint=complaint, handler=handler)
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/links", response=COMPLAINT_WRITE,
-             summary="Link referrals and tasks to a complaint", operation_id="complaint_link")
+@router.post(
+    "/complaints/{int:complaint_id}/links",
+    response=COMPLAINT_WRITE,
+    summary="Link referrals and tasks to a complaint",
+    operation_id="complaint_link",
+)
 def link_complaint(request, complaint_id: int, payload: LinksIn):
     """Link more referrals and tasks the user can see to the complaint."""
     user = request.auth
     complaint = _handled_complaint(request, complaint_id)
-    services.complaint_link(actor=user, complaint=complaint, referrals=_visible_referrals(user, payload.referral_ids),
-                            tasks=_visible_tasks(user, payload.task_ids))
+    services.complaint_link(
+        actor=user,
+        complaint=complaint,
+        referrals=_visible_referrals(user, payload.referral_ids),
+        tasks=_visible_tasks(user, payload.task_ids),
+    )
     return _complaint_answer(request, complaint_id)
 
 
-@router.post("/complaints/{int:complaint_id}/learning-actions",
-             response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Add a learning action", operation_id="learning_action_create")
+@router.post(
+    "/complaints/{int:complaint_id}/learning-actions",
+    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Add a learning action",
+    operation_id="learning_action_create",
+)
 def add_learning_action(request, complaint_id: int, payload: LearningActionIn):
     """Agree a learning action with an owner and a due date."""
     complaint = _handled_complaint(request, complaint_id)
-    owner = _person_from(selectors.case_worker_choices(), payload.owner_id, "owner_id",
-                         "Choose an active case worker to own the action.")
-    services.learning_action_add(actor=request.auth, complaint=complaint, description=payload.description,
-                                 owner=owner, due_date=payload.due_date)
+    owner = _person_from(
+        selectors.case_worker_choices(),
+        payload.owner_id,
+        "owner_id",
+        "Choose an active case worker to own the action.",
+    )
+    services.learning_action_add(
+        actor=request.auth,
+        complaint=complaint,
+        description=payload.description,
+        owner=owner,
+        due_date=payload.due_date,
+    )
     return Status(201, _complaint_answer(request, complaint_id))
 
 
-@router.post("/complaints/{int:complaint_id}/learning-actions/{int:action_id}/complete", response=COMPLAINT_WRITE,
-             summary="Complete a learning action", operation_id="learning_action_complete")
+@router.post(
+    "/complaints/{int:complaint_id}/learning-actions/{int:action_id}/complete",
+    response=COMPLAINT_WRITE,
+    summary="Complete a learning action",
+    operation_id="learning_action_complete",
+)
 def complete_learning_action(request, complaint_id: int, action_id: int, payload: RequiredNoteIn):
     """Record that a learning action is done, and what was done."""
     user = request.auth
@@ -671,54 +846,104 @@ def complete_learning_action(request, complaint_id: int, action_id: int, payload
 
 
 # Conduct matters
-@router.get("/conduct-matters", response={200: ConductPageOut, 401: ErrorOut, 422: ErrorOut},
-            summary="List conduct matters", operation_id="conduct_list")
+@router.get(
+    "/conduct-matters",
+    response={200: ConductPageOut, 401: ErrorOut, 422: ErrorOut},
+    summary="List conduct matters",
+    operation_id="conduct_list",
+)
 def list_conduct_matters(request, filters: Query[ConductQuery]):
     """The conduct matters the user works on or may see — never those about themselves."""
     user, now = request.auth, timezone.now()
-    matters = selectors.conduct_filter(selectors.conduct_matter_list_visible_to(user=user), status=filters.status or "",
-                                       overdue=filters.overdue, now=now)
+    matters = selectors.conduct_filter(
+        selectors.conduct_matter_list_visible_to(user=user),
+        status=filters.status or "",
+        overdue=filters.overdue,
+        now=now,
+    )
     count = matters.count()
-    items = list(matters[filters.offset:filters.offset + filters.limit])
-    events.record_listed(actor=user, object_type="oversight.conductmatter", ids=[m.pk for m in items],
-                         query=filters.model_dump(mode="json"))
-    return {"count": count, "limit": filters.limit, "offset": filters.offset, "items": [_matter(m, now) for m in items]}
+    items = list(matters[filters.offset : filters.offset + filters.limit])
+    events.record_listed(
+        actor=user,
+        object_type="oversight.conductmatter",
+        ids=[m.pk for m in items],
+        query=filters.model_dump(mode="json"),
+    )
+    return {
+        "count": count,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_matter(m, now) for m in items],
+    }
 
 
-@router.post("/conduct-matters", response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-             summary="Record a conduct matter", operation_id="conduct_create")
+@router.post(
+    "/conduct-matters",
+    response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Record a conduct matter",
+    operation_id="conduct_create",
+)
 def create_conduct_matter(request, payload: ConductMatterIn):
     """Record an allegation about a named professional of the user's agency (any agency, for the partnership lead)."""
     user = request.auth
     policy.require(user, "can_record_conduct_matter")
-    subject = _person_from(selectors.conduct_subject_choices(user=user), payload.subject_id, "subject_id",
-                           "Choose a professional you may record a conduct matter about.")
+    subject = _person_from(
+        selectors.conduct_subject_choices(user=user),
+        payload.subject_id,
+        "subject_id",
+        "Choose a professional you may record a conduct matter about.",
+    )
     complaint = None
     if payload.complaint_id is not None:
         complaint = selectors.complaint_list_visible_to(user=user).filter(pk=payload.complaint_id).first()
         if complaint is None:
             raise _invalid("complaint_id", "No complaint you can see has this id.")
-    matter = services.conduct_matter_record(actor=user, subject=subject, allegation=payload.allegation,
-                                            complaint=complaint)
-    return Status(201, _matter_detail(selectors.conduct_matter_get_for_user(user=user, matter_id=matter.pk),
-                                      timezone.now()))
+    matter = services.conduct_matter_record(
+        actor=user, subject=subject, allegation=payload.allegation, complaint=complaint
+    )
+    return Status(
+        201,
+        _matter_detail(selectors.conduct_matter_get_for_user(user=user, matter_id=matter.pk), timezone.now()),
+    )
 
 
-@router.get("/conduct-matters/about-me", response={200: list[ConductNoticeOut], 401: ErrorOut},
-            summary="Conduct matters about me", operation_id="conduct_notices")
+@router.get(
+    "/conduct-matters/about-me",
+    response={200: list[ConductNoticeOut], 401: ErrorOut},
+    summary="Conduct matters about me",
+    operation_id="conduct_notices",
+)
 def my_notices(request):
     """The conduct matters about the user that they have been told of: what they were told, and the outcome."""
     notices = selectors.conduct_notices_for(user=request.auth)
     if notices:
-        events.record_listed(actor=request.auth, object_type="oversight.conductmatter", ids=[n.id for n in notices],
-                             query={"list": "notices_about_me"})
-    return [{"id": n.id, "reference": n.reference, "agency": n.agency, "notified_at": n.notified_at,
-             "summary": n.summary, "concluded": n.concluded, "outcome": n.outcome or None, "outcome_at": n.outcome_at}
-            for n in notices]
+        events.record_listed(
+            actor=request.auth,
+            object_type="oversight.conductmatter",
+            ids=[n.id for n in notices],
+            query={"list": "notices_about_me"},
+        )
+    return [
+        {
+            "id": n.id,
+            "reference": n.reference,
+            "agency": n.agency,
+            "notified_at": n.notified_at,
+            "summary": n.summary,
+            "concluded": n.concluded,
+            "outcome": n.outcome or None,
+            "outcome_at": n.outcome_at,
+        }
+        for n in notices
+    ]
 
 
-@router.get("/conduct-matters/{int:matter_id}", response={200: ConductMatterDetailOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One conduct matter", operation_id="conduct_get")
+@router.get(
+    "/conduct-matters/{int:matter_id}",
+    response={200: ConductMatterDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One conduct matter",
+    operation_id="conduct_get",
+)
 def get_conduct_matter(request, matter_id: int):
     """A conduct matter the user works on; 404 when it does not exist, when they may not see it, and to its subject."""
     matter = selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id)
@@ -733,74 +958,120 @@ def _handled_matter(request, matter_id: int):
 
 
 def _matter_answer(request, matter_id: int) -> dict:
-    return _matter_detail(selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id),
-                          timezone.now())
+    return _matter_detail(
+        selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id), timezone.now()
+    )
 
 
 def _investigator(matter, pk: int | None) -> User | None:
-    return _person_from(selectors.case_worker_choices().exclude(pk=matter.subject_id), pk, "investigator_id",
-                        "Choose an active case worker, not the subject, to investigate.")
+    return _person_from(
+        selectors.case_worker_choices().exclude(pk=matter.subject_id),
+        pk,
+        "investigator_id",
+        "Choose an active case worker, not the subject, to investigate.",
+    )
 
 
-@router.post("/conduct-matters/{int:matter_id}/assess", response=CONDUCT_WRITE,
-             summary="Record the assessment", operation_id="conduct_assess")
+@router.post(
+    "/conduct-matters/{int:matter_id}/assess",
+    response=CONDUCT_WRITE,
+    summary="Record the assessment",
+    operation_id="conduct_assess",
+)
 def assess(request, matter_id: int, payload: AssessIn):
     """Refer to an external body (with the date sent), investigate (with an investigator), or no case to answer."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_assess(
-        actor=request.auth, matter=matter, decision=payload.decision, assessment=payload.assessment,
-        external_body=payload.external_body or "", external_reference=payload.external_reference,
-        sent_at=payload.sent_at, investigator=_investigator(matter, payload.investigator_id),
+        actor=request.auth,
+        matter=matter,
+        decision=payload.decision,
+        assessment=payload.assessment,
+        external_body=payload.external_body or "",
+        external_reference=payload.external_reference,
+        sent_at=payload.sent_at,
+        investigator=_investigator(matter, payload.investigator_id),
     )
     return _matter_answer(request, matter_id)
 
 
-@router.post("/conduct-matters/{int:matter_id}/external-acknowledgement", response=CONDUCT_WRITE,
-             summary="Record the external body's acknowledgement", operation_id="conduct_external_acknowledged")
+@router.post(
+    "/conduct-matters/{int:matter_id}/external-acknowledgement",
+    response=CONDUCT_WRITE,
+    summary="Record the external body's acknowledgement",
+    operation_id="conduct_external_acknowledged",
+)
 def external_acknowledged(request, matter_id: int, payload: ExternalAcknowledgedIn):
     """When the external body acknowledged the referral."""
     matter = _handled_matter(request, matter_id)
-    services.conduct_matter_external_acknowledged(actor=request.auth, matter=matter,
-                                                  acknowledged_at=payload.acknowledged_at,
-                                                  external_reference=payload.external_reference)
+    services.conduct_matter_external_acknowledged(
+        actor=request.auth,
+        matter=matter,
+        acknowledged_at=payload.acknowledged_at,
+        external_reference=payload.external_reference,
+    )
     return _matter_answer(request, matter_id)
 
 
-@router.post("/conduct-matters/{int:matter_id}/external-decision", response=CONDUCT_WRITE,
-             summary="Record the external body's decision", operation_id="conduct_external_decided")
+@router.post(
+    "/conduct-matters/{int:matter_id}/external-decision",
+    response=CONDUCT_WRITE,
+    summary="Record the external body's decision",
+    operation_id="conduct_external_decided",
+)
 def external_decided(request, matter_id: int, payload: ExternalDecisionIn):
     """What the external body decided: investigation (by the agency or the body) or no further action."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_external_decided(
-        actor=request.auth, matter=matter, decision=payload.decision, decided_at=payload.decided_at,
-        investigator=_investigator(matter, payload.investigator_id), note=payload.note,
+        actor=request.auth,
+        matter=matter,
+        decision=payload.decision,
+        decided_at=payload.decided_at,
+        investigator=_investigator(matter, payload.investigator_id),
+        note=payload.note,
     )
     return _matter_answer(request, matter_id)
 
 
-@router.post("/conduct-matters/{int:matter_id}/finding", response=CONDUCT_WRITE,
-             summary="Record the finding", operation_id="conduct_finding")
+@router.post(
+    "/conduct-matters/{int:matter_id}/finding",
+    response=CONDUCT_WRITE,
+    summary="Record the finding",
+    operation_id="conduct_finding",
+)
 def finding(request, matter_id: int, payload: FindingIn):
     """The investigation's finding and its reasons."""
     matter = _handled_matter(request, matter_id)
-    services.conduct_matter_record_finding(actor=request.auth, matter=matter, finding=payload.finding,
-                                           rationale=payload.rationale,
-                                           investigation_notes=payload.investigation_notes)
+    services.conduct_matter_record_finding(
+        actor=request.auth,
+        matter=matter,
+        finding=payload.finding,
+        rationale=payload.rationale,
+        investigation_notes=payload.investigation_notes,
+    )
     return _matter_answer(request, matter_id)
 
 
-@router.post("/conduct-matters/{int:matter_id}/outcome", response=CONDUCT_WRITE,
-             summary="Record the outcome", operation_id="conduct_outcome")
+@router.post(
+    "/conduct-matters/{int:matter_id}/outcome",
+    response=CONDUCT_WRITE,
+    summary="Record the outcome",
+    operation_id="conduct_outcome",
+)
 def outcome(request, matter_id: int, payload: ConductOutcomeIn):
     """The outcome that concludes the matter; it must follow from the finding."""
     matter = _handled_matter(request, matter_id)
-    services.conduct_matter_record_outcome(actor=request.auth, matter=matter, outcome=payload.outcome,
-                                           summary=payload.summary)
+    services.conduct_matter_record_outcome(
+        actor=request.auth, matter=matter, outcome=payload.outcome, summary=payload.summary
+    )
     return _matter_answer(request, matter_id)
 
 
-@router.post("/conduct-matters/{int:matter_id}/notify-subject", response=CONDUCT_WRITE,
-             summary="Tell the professional about the matter", operation_id="conduct_notify_subject")
+@router.post(
+    "/conduct-matters/{int:matter_id}/notify-subject",
+    response=CONDUCT_WRITE,
+    summary="Tell the professional about the matter",
+    operation_id="conduct_notify_subject",
+)
 def notify_subject(request, matter_id: int, payload: NotifySubjectIn):
     """Tell the subject the matter exists, in these words; they see nothing more until the outcome."""
     matter = _handled_matter(request, matter_id)
@@ -809,8 +1080,12 @@ def notify_subject(request, matter_id: int, payload: NotifySubjectIn):
 
 
 # Stage escalations
-@router.get("/stage-escalations/{int:escalation_id}", response={200: StageEscalationOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One stage escalation", operation_id="stage_escalation_get")
+@router.get(
+    "/stage-escalations/{int:escalation_id}",
+    response={200: StageEscalationOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One stage escalation",
+    operation_id="stage_escalation_get",
+)
 def get_stage_escalation(request, escalation_id: int):
     """An escalated complaint or conduct stage the user may see."""
     escalation = selectors.stage_escalation_get_for_user(user=request.auth, escalation_id=escalation_id)
@@ -818,10 +1093,19 @@ def get_stage_escalation(request, escalation_id: int):
     return _escalation(escalation)
 
 
-@router.post("/stage-escalations/{int:escalation_id}/resolve",
-             response={200: StageEscalationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                       422: ErrorOut},
-             summary="Resolve a stage escalation", operation_id="stage_escalation_resolve")
+@router.post(
+    "/stage-escalations/{int:escalation_id}/resolve",
+    response={
+        200: StageEscalationOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Resolve a stage escalation",
+    operation_id="stage_escalation_resolve",
+)
 def resolve_stage_escalation(request, escalation_id: int, payload: ResolveIn):
     """Record how the escalation was resolved; nothing is cleared without a written resolution."""
     user = request.auth

@@ -83,12 +83,17 @@ class Complaint(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     handler = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Who is handling the complaint at its current stage.",
     )
     stage = models.PositiveSmallIntegerField(choices=ProcedureStage.choices, default=ProcedureStage.AGENCY)
-    status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED, db_index=True
+    )
     stage_started_at = models.DateTimeField(help_text="When the current procedure stage began.")
     ack_due_at = models.DateTimeField()
     response_due_at = models.DateTimeField()
@@ -96,8 +101,12 @@ class Complaint(models.Model):
     investigation_started_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, choices=ComplaintOutcome.choices, blank=True,
-                               help_text="The latest outcome (stage 2's, once there is one).")
+    outcome = models.CharField(
+        max_length=20,
+        choices=ComplaintOutcome.choices,
+        blank=True,
+        help_text="The latest outcome (stage 2's, once there is one).",
+    )
     outcome_at = models.DateTimeField(null=True, blank=True)
     response = models.TextField(max_length=10000, blank=True)
     stage_one_outcome = models.CharField(max_length=20, choices=ComplaintOutcome.choices, blank=True)
@@ -125,7 +134,9 @@ class ComplaintStep(models.Model):
     title = models.CharField(max_length=200)
     note = models.TextField(max_length=10000, blank=True)
     outcome = models.CharField(max_length=20, choices=ComplaintOutcome.choices, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -225,16 +236,19 @@ class ConductMatter(models.Model):
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="conduct_matters")
     allegation = models.TextField(max_length=10000)
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="conduct_matters")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, null=True, blank=True, related_name="conduct_matters"
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=20, choices=ConductStatus.choices, default=ConductStatus.ASSESSMENT,
-                              db_index=True)
+    status = models.CharField(
+        max_length=20, choices=ConductStatus.choices, default=ConductStatus.ASSESSMENT, db_index=True
+    )
     assessment_due_at = models.DateTimeField()
     assessed_at = models.DateTimeField(null=True, blank=True)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     assessment = models.TextField(max_length=10000, blank=True)
     assessment_decision = models.CharField(max_length=20, choices=AssessmentDecision.choices, blank=True)
     external_body = models.CharField(max_length=30, choices=ExternalBody.choices, blank=True)
@@ -244,8 +258,9 @@ class ConductMatter(models.Model):
     external_acknowledged_at = models.DateTimeField(null=True, blank=True)
     external_decided_at = models.DateTimeField(null=True, blank=True)
     external_decision = models.CharField(max_length=30, choices=ExternalDecision.choices, blank=True)
-    investigator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     investigation_started_at = models.DateTimeField(null=True, blank=True)
     investigation_due_at = models.DateTimeField(null=True, blank=True)
     investigation_notes = models.TextField(max_length=20000, blank=True)
@@ -258,7 +273,9 @@ class ConductMatter(models.Model):
     outcome_summary = models.TextField(max_length=5000, blank=True)
     subject_notified_at = models.DateTimeField(null=True, blank=True)
     subject_summary = models.TextField(
-        max_length=2000, blank=True, help_text="What the subject is told about the matter: nothing more.",
+        max_length=2000,
+        blank=True,
+        help_text="What the subject is told about the matter: nothing more.",
     )
 
     class Meta:
@@ -276,7 +293,9 @@ class ConductStep(models.Model):
     status = models.CharField(max_length=20, choices=ConductStatus.choices)
     title = models.CharField(max_length=200)
     note = models.TextField(max_length=10000, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -290,16 +309,22 @@ class StageEscalation(models.Model):
     """A complaint's or conduct matter's stage that ran out of time, escalated one rung of the ladder: who it went
     to, why, when, and how it was resolved. Meeting the stage late does not clear it; only a written resolution."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="escalations")
-    conduct_matter = models.ForeignKey(ConductMatter, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="escalations")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
+    )
+    conduct_matter = models.ForeignKey(
+        ConductMatter, on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
+    )
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     clock = models.CharField(max_length=30, help_text="Which stage's clock ran out, e.g. s1_acknowledge.")
     level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices)
     reason = models.TextField(max_length=5000)
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty when raised automatically by the worker.",
     )
     raised_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -320,11 +345,16 @@ class StageEscalation(models.Model):
                 name="stage_escalation_one_record",
             ),
             # Each rung of each stage's clock is raised once.
-            models.UniqueConstraint(fields=["complaint", "clock", "level"], condition=models.Q(complaint__isnull=False),
-                                    name="stage_escalation_once_per_complaint_clock_level"),
-            models.UniqueConstraint(fields=["conduct_matter", "clock", "level"],
-                                    condition=models.Q(conduct_matter__isnull=False),
-                                    name="stage_escalation_once_per_conduct_clock_level"),
+            models.UniqueConstraint(
+                fields=["complaint", "clock", "level"],
+                condition=models.Q(complaint__isnull=False),
+                name="stage_escalation_once_per_complaint_clock_level",
+            ),
+            models.UniqueConstraint(
+                fields=["conduct_matter", "clock", "level"],
+                condition=models.Q(conduct_matter__isnull=False),
+                name="stage_escalation_once_per_conduct_clock_level",
+            ),
         ]
 
     def __str__(self) -> str:

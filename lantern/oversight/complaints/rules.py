@@ -22,7 +22,14 @@ import rules
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.casework.rules import RESOLVING_ROLES
-from lantern.core.policy import has_role, in_agency_kind, is_case_worker, is_partnership_lead, is_reviewer, register
+from lantern.core.policy import (
+    has_role,
+    in_agency_kind,
+    is_case_worker,
+    is_partnership_lead,
+    is_reviewer,
+    register,
+)
 from lantern.oversight.complaints.models import (
     Complaint,
     ConductMatter,
@@ -93,7 +100,8 @@ def involved_in_conduct_matter(user, matter) -> bool:
 def works_conduct_matter(user, matter) -> bool:
     """The user manages the matter's agency or investigates it."""
     return isinstance(matter, ConductMatter) and (
-        _manages(user, matter.agency_id) or (matter.investigator_id is not None and matter.investigator_id == user.pk)
+        _manages(user, matter.agency_id)
+        or (matter.investigator_id is not None and matter.investigator_id == user.pk)
     )
 
 
@@ -128,8 +136,10 @@ def manages_stage_escalation_agency(user, escalation) -> bool:
 def manages_at_or_above_stage_rung(user, escalation) -> bool:
     """The user is one of the agency's managers at or above the escalation's rung."""
     return (
-        isinstance(escalation, StageEscalation) and user.agency_id is not None
-        and escalation.agency_id == user.agency_id and user.role in RESOLVING_ROLES.get(escalation.level, frozenset())
+        isinstance(escalation, StageEscalation)
+        and user.agency_id is not None
+        and escalation.agency_id == user.agency_id
+        and user.role in RESOLVING_ROLES.get(escalation.level, frozenset())
     )
 
 
@@ -137,10 +147,15 @@ in_partnership = in_agency_kind(AgencyKind.PARTNERSHIP)
 
 can_view_complaints = register("can_view_complaints", is_case_worker)
 can_record_complaint = register("can_record_complaint", is_case_worker)
-can_view_complaint = register("can_view_complaint", is_case_worker & (is_partnership_lead | involved_in_complaint))
-can_handle_complaint = register("can_handle_complaint", is_case_worker & (is_partnership_lead | handles_complaint_stage))
+can_view_complaint = register(
+    "can_view_complaint", is_case_worker & (is_partnership_lead | involved_in_complaint)
+)
+can_handle_complaint = register(
+    "can_handle_complaint", is_case_worker & (is_partnership_lead | handles_complaint_stage)
+)
 can_complete_learning_action = register(
-    "can_complete_learning_action", is_case_worker & (owns_learning_action | handles_learning_action_complaint),
+    "can_complete_learning_action",
+    is_case_worker & (owns_learning_action | handles_learning_action_complaint),
 )
 can_record_conduct_matter = register("can_record_conduct_matter", is_agency_manager | is_partnership_lead)
 can_view_conduct_matter = register(
@@ -151,18 +166,23 @@ can_handle_conduct_matter = register(
     "can_handle_conduct_matter",
     is_case_worker & ~is_conduct_subject & (is_partnership_lead | works_conduct_matter),
 )
-can_view_own_conduct_notice = register("can_view_own_conduct_notice", is_conduct_subject & subject_was_notified)
+can_view_own_conduct_notice = register(
+    "can_view_own_conduct_notice", is_conduct_subject & subject_was_notified
+)
 can_view_stage_escalation = register(
     "can_view_stage_escalation",
-    is_case_worker & not_subject_of_escalation
+    is_case_worker
+    & not_subject_of_escalation
     & (received_stage_escalation | manages_stage_escalation_agency | is_partnership_lead),
 )
 can_resolve_stage_escalation = register(
     "can_resolve_stage_escalation",
-    is_case_worker & not_subject_of_escalation
+    is_case_worker
+    & not_subject_of_escalation
     & (received_stage_escalation | manages_at_or_above_stage_rung | is_partnership_lead),
 )
 can_view_complaint_outcomes = register("can_view_complaint_outcomes", is_case_worker | is_reviewer)
 can_see_exact_complaint_counts = register(
-    "can_see_exact_complaint_counts", is_partnership_lead | (is_case_worker & in_partnership),
+    "can_see_exact_complaint_counts",
+    is_partnership_lead | (is_case_worker & in_partnership),
 )

@@ -15,12 +15,6 @@ from django.utils import timezone
 from lantern.accounts.models import Agency, Role, User
 from lantern.casework.models import AgencyTask
 from lantern.core import policy
-from lantern.oversight.complaints.services import (
-    CASE_WORK_ROLES,
-    overdue_complaints_q,
-    overdue_conduct_q,
-    partnership_agency,
-)
 from lantern.oversight.complaints.models import (
     Complaint,
     ComplaintOutcome,
@@ -31,6 +25,12 @@ from lantern.oversight.complaints.models import (
     LearningAction,
     ProcedureStage,
     StageEscalation,
+)
+from lantern.oversight.complaints.services import (
+    CASE_WORK_ROLES,
+    overdue_complaints_q,
+    overdue_conduct_q,
+    partnership_agency,
 )
 
 MANAGER_ROLES = (Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
@@ -64,8 +64,10 @@ def complaint_list_visible_to(*, user) -> QuerySet[Complaint]:
         return complaints.none()
     if user.role == Role.PARTNERSHIP_LEAD:
         return complaints
-    visible = Q(recorded_by_id=user.pk) | Q(handler_id=user.pk) | Exists(
-        LearningAction.objects.filter(complaint_id=OuterRef("pk"), owner_id=user.pk)
+    visible = (
+        Q(recorded_by_id=user.pk)
+        | Q(handler_id=user.pk)
+        | Exists(LearningAction.objects.filter(complaint_id=OuterRef("pk"), owner_id=user.pk))
     )
     if _manages_agency(user):
         visible |= Q(agency_id=user.agency_id)
@@ -76,8 +78,13 @@ COMPLAINT_FILTERS = ("open", *ComplaintStatus.values)
 
 
 def complaint_filter(
-    complaints: QuerySet[Complaint], *, status: str = "", stage: int | None = None, agency: Agency | None = None,
-    overdue: bool | None = None, now: datetime | None = None,
+    complaints: QuerySet[Complaint],
+    *,
+    status: str = "",
+    stage: int | None = None,
+    agency: Agency | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Complaint]:
     """Narrow a complaint list by status ("open" is every one not closed), stage, agency and whether overdue."""
     now = now or timezone.now()
@@ -101,17 +108,23 @@ def complaint_get_for_user(*, user, complaint_id, with_record: bool = True) -> C
     learning actions, escalations, linked referrals and tasks are loaded as `step_list`, `action_list`,
     `escalation_list`, `referral_list` and `task_list`, in a fixed number of queries."""
     complaint = (
-        complaint_list_visible_to(user=user).select_related(*_people("recorded_by", "handler"))
-        .filter(pk=_id(complaint_id)).first()
+        complaint_list_visible_to(user=user)
+        .select_related(*_people("recorded_by", "handler"))
+        .filter(pk=_id(complaint_id))
+        .first()
     )
     if complaint is None or not policy.allows(user, "can_view_complaint", complaint):
         raise Http404("Not found.")
     if not with_record:
         return complaint
     complaint.step_list = list(complaint.steps.select_related(*_people("by")))
-    complaint.action_list = list(complaint.learning_actions.select_related("agency", *_people("owner", "completed_by")))
+    complaint.action_list = list(
+        complaint.learning_actions.select_related("agency", *_people("owner", "completed_by"))
+    )
     complaint.escalation_list = list(
-        complaint.escalations.select_related("agency", *_people("resolved_by")).prefetch_related("recipients__agency")
+        complaint.escalations.select_related("agency", *_people("resolved_by")).prefetch_related(
+            "recipients__agency"
+        )
     )
     complaint.referral_list = list(complaint.referrals.order_by("received_at"))
     complaint.task_list = list(complaint.tasks.select_related("agency", "referral").order_by("pk"))
@@ -133,14 +146,20 @@ def handler_choices(complaint: Complaint) -> QuerySet[User]:
     agency_id = complaint.agency_id
     if complaint.stage == ProcedureStage.PARTNERSHIP:
         agency_id = getattr(partnership_agency(), "pk", None)
-    return User.objects.filter(is_active=True, agency_id=agency_id, role__in=CASE_WORK_ROLES).select_related(
-        "agency").order_by("last_name", "first_name", "username")
+    return (
+        User.objects.filter(is_active=True, agency_id=agency_id, role__in=CASE_WORK_ROLES)
+        .select_related("agency")
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def case_worker_choices() -> QuerySet[User]:
     """Active case workers, for owners of learning actions, investigators and subjects."""
-    return User.objects.filter(is_active=True, role__in=CASE_WORK_ROLES).select_related("agency").order_by(
-        "agency__name", "last_name", "first_name", "username")
+    return (
+        User.objects.filter(is_active=True, role__in=CASE_WORK_ROLES)
+        .select_related("agency")
+        .order_by("agency__name", "last_name", "first_name", "username")
+    )
 
 
 def conduct_subject_choices(*, user) -> QuerySet[User]:
@@ -159,8 +178,12 @@ def referrals_linkable(*, user):
 
 def tasks_linkable(*, user, complaint: Complaint) -> list[AgencyTask]:
     """Tasks on the complaint's referrals that `user` can see and that are not linked yet."""
-    tasks = AgencyTask.objects.filter(referral__in=complaint.referrals.all()).exclude(
-        pk__in=complaint.tasks.values("pk")).select_related("agency", "referral").order_by("referral_id", "pk")
+    tasks = (
+        AgencyTask.objects.filter(referral__in=complaint.referrals.all())
+        .exclude(pk__in=complaint.tasks.values("pk"))
+        .select_related("agency", "referral")
+        .order_by("referral_id", "pk")
+    )
     return [t for t in tasks if policy.allows(user, "can_view_task", t)]
 
 
@@ -179,8 +202,13 @@ def conduct_matter_list_visible_to(*, user) -> QuerySet[ConductMatter]:
     return matters.filter(visible)
 
 
-def conduct_filter(matters: QuerySet[ConductMatter], *, status: str = "", overdue: bool | None = None,
-                   now: datetime | None = None) -> QuerySet[ConductMatter]:
+def conduct_filter(
+    matters: QuerySet[ConductMatter],
+    *,
+    status: str = "",
+    overdue: bool | None = None,
+    now: datetime | None = None,
+) -> QuerySet[ConductMatter]:
     """Narrow a conduct list by status ("open" is every one not concluded) and whether overdue."""
     now = now or timezone.now()
     if status == "open":
@@ -198,16 +226,19 @@ def conduct_matter_get_for_user(*, user, matter_id, with_record: bool = True) ->
     """One conduct matter with its steps and escalations, or 404 if it does not exist or `user` may not see it —
     its subject included."""
     matter = (
-        conduct_matter_list_visible_to(user=user).select_related(
-            "complaint", *_people("recorded_by", "assessed_by", "investigator"))
-        .filter(pk=_id(matter_id)).first()
+        conduct_matter_list_visible_to(user=user)
+        .select_related("complaint", *_people("recorded_by", "assessed_by", "investigator"))
+        .filter(pk=_id(matter_id))
+        .first()
     )
     if matter is None or not policy.allows(user, "can_view_conduct_matter", matter):
         raise Http404("Not found.")
     if with_record:
         matter.step_list = list(matter.steps.select_related(*_people("by")))
         matter.escalation_list = list(
-            matter.escalations.select_related("agency", *_people("resolved_by")).prefetch_related("recipients__agency")
+            matter.escalations.select_related("agency", *_people("resolved_by")).prefetch_related(
+                "recipients__agency"
+            )
         )
     return matter
 
@@ -228,15 +259,20 @@ class ConductNotice:
 
     @property
     def status_text(self) -> str:
-        """"Open" or "Concluded"."""
+        """ "Open" or "Concluded"."""
         return "Concluded" if self.concluded else "Open"
 
 
 def _notice(matter: ConductMatter) -> ConductNotice:
     concluded = matter.status == ConductStatus.CONCLUDED
     return ConductNotice(
-        id=matter.pk, reference=matter.reference, agency=matter.agency.name, notified_at=matter.subject_notified_at,
-        summary=matter.subject_summary, concluded=concluded, outcome=matter.outcome if concluded else "",
+        id=matter.pk,
+        reference=matter.reference,
+        agency=matter.agency.name,
+        notified_at=matter.subject_notified_at,
+        summary=matter.subject_summary,
+        concluded=concluded,
+        outcome=matter.outcome if concluded else "",
         outcome_label=matter.get_outcome_display() if concluded else "",
         outcome_at=matter.outcome_at if concluded else None,
     )
@@ -245,7 +281,9 @@ def _notice(matter: ConductMatter) -> ConductNotice:
 def _notices_qs(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return ConductMatter.objects.none()
-    return ConductMatter.objects.filter(subject_id=user.pk, subject_notified_at__isnull=False).select_related("agency")
+    return ConductMatter.objects.filter(subject_id=user.pk, subject_notified_at__isnull=False).select_related(
+        "agency"
+    )
 
 
 def conduct_notices_for(*, user) -> list[ConductNotice]:
@@ -271,8 +309,9 @@ def stage_escalation_list_visible_to(*, user) -> QuerySet[StageEscalation]:
     escalations = escalations.exclude(conduct_matter__subject_id=user.pk)
     if user.role == Role.PARTNERSHIP_LEAD:
         return escalations
-    visible = Exists(StageEscalation.recipients.through.objects.filter(stageescalation_id=OuterRef("pk"),
-                                                                       user_id=user.pk))
+    visible = Exists(
+        StageEscalation.recipients.through.objects.filter(stageescalation_id=OuterRef("pk"), user_id=user.pk)
+    )
     if _manages_agency(user):
         visible |= Q(agency_id=user.agency_id)
     return escalations.filter(visible)
@@ -281,8 +320,11 @@ def stage_escalation_list_visible_to(*, user) -> QuerySet[StageEscalation]:
 def stage_escalation_get_for_user(*, user, escalation_id) -> StageEscalation:
     """One stage escalation with its recipients, or 404 if it does not exist or `user` may not see it."""
     escalation = (
-        stage_escalation_list_visible_to(user=user).select_related(*_people("raised_by", "resolved_by"))
-        .prefetch_related("recipients__agency").filter(pk=_id(escalation_id)).first()
+        stage_escalation_list_visible_to(user=user)
+        .select_related(*_people("raised_by", "resolved_by"))
+        .prefetch_related("recipients__agency")
+        .filter(pk=_id(escalation_id))
+        .first()
     )
     if escalation is None or not policy.allows(user, "can_view_stage_escalation", escalation):
         raise Http404("Not found.")
@@ -341,12 +383,20 @@ def _table(caption: str, rows_data, choices, exact: bool) -> OutcomeTable:
     for agency in sorted(by_agency):
         counts = [by_agency[agency].get(value, 0) for value, _ in columns]
         # Outside the partnership no totals are shown: a total beside a suppressed count would give it away.
-        rows.append(OutcomeRow(agency=agency, counts=[_suppress(c, exact) for c in counts],
-                               total=sum(counts) if exact else None))
-    column_totals = [sum(by_agency[a].get(value, 0) for a in by_agency) if exact else None for value, _ in columns]
+        rows.append(
+            OutcomeRow(
+                agency=agency,
+                counts=[_suppress(c, exact) for c in counts],
+                total=sum(counts) if exact else None,
+            )
+        )
+    column_totals = [
+        sum(by_agency[a].get(value, 0) for a in by_agency) if exact else None for value, _ in columns
+    ]
     grand_total = sum(sum(v.values()) for v in by_agency.values()) if exact else None
-    return OutcomeTable(caption=caption, columns=columns, rows=rows, column_totals=column_totals,
-                        grand_total=grand_total)
+    return OutcomeTable(
+        caption=caption, columns=columns, rows=rows, column_totals=column_totals, grand_total=grand_total
+    )
 
 
 def complaints_outcomes(*, user, start: date, end: date) -> ComplaintsOutcomes:
@@ -358,13 +408,23 @@ def complaints_outcomes(*, user, start: date, end: date) -> ComplaintsOutcomes:
         start, end = end, start
     exact = policy.allows(user, "can_see_exact_complaint_counts")
     in_period = {"outcome_at__date__gte": start, "outcome_at__date__lte": end}
-    complaint_rows = (Complaint.objects.filter(**in_period).exclude(outcome="")
-                      .values("agency__name", "outcome").annotate(n=Count("pk")).order_by())
-    conduct_rows = (ConductMatter.objects.filter(status=ConductStatus.CONCLUDED, **in_period)
-                    .values("agency__name", "outcome").annotate(n=Count("pk")).order_by())
+    complaint_rows = (
+        Complaint.objects.filter(**in_period)
+        .exclude(outcome="")
+        .values("agency__name", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    conduct_rows = (
+        ConductMatter.objects.filter(status=ConductStatus.CONCLUDED, **in_period)
+        .values("agency__name", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     return ComplaintsOutcomes(
-        start=start, end=end, exact=exact,
+        start=start,
+        end=end,
+        exact=exact,
         complaints=_table("Complaint outcomes by agency", complaint_rows, ComplaintOutcome.choices, exact),
         conduct=_table("Conduct matter outcomes by agency", conduct_rows, ConductOutcome.choices, exact),
     )
-

@@ -75,8 +75,14 @@ from lantern.oversight.complaints.models import (
 logger = logging.getLogger(__name__)
 
 MAX_ACCOUNT = 10000
-CASE_WORK_ROLES = (Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST,
-                   Role.PARTNERSHIP_LEAD)
+CASE_WORK_ROLES = (
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
+)
 
 DEFAULT_TIMESCALES = {
     "acknowledge_working_days": 3,
@@ -103,9 +109,13 @@ CLOCK_WORDS = {
     "outcome": "decided the outcome of the conduct matter",
 }
 CLOCK_LABELS = {
-    "s1_acknowledge": "Stage 1 acknowledgement", "s1_respond": "Stage 1 response",
-    "s2_acknowledge": "Stage 2 acknowledgement", "s2_respond": "Stage 2 response",
-    "assessment": "Assessment", "external_decision": "External body's decision", "investigation": "Investigation",
+    "s1_acknowledge": "Stage 1 acknowledgement",
+    "s1_respond": "Stage 1 response",
+    "s2_acknowledge": "Stage 2 acknowledgement",
+    "s2_respond": "Stage 2 response",
+    "assessment": "Assessment",
+    "external_decision": "External body's decision",
+    "investigation": "Investigation",
     "outcome": "Outcome",
 }
 
@@ -127,7 +137,11 @@ class Timescales:
 
     def level_due_at(self, first_due: datetime, level: int) -> datetime:
         """When an overdue stage reaches escalation `level`: rung 1 when it falls due, then every N working days."""
-        return add_working_days(first_due, self.escalate_every_working_days * (level - 1)) if level > 1 else first_due
+        return (
+            add_working_days(first_due, self.escalate_every_working_days * (level - 1))
+            if level > 1
+            else first_due
+        )
 
 
 def timescales() -> Timescales:
@@ -142,8 +156,16 @@ def _raise_if(errors: dict, detail: str) -> None:
         raise Invalid(detail, errors)
 
 
-def _moment(value, field: str, errors: dict, *, now: datetime, required: str = "", not_before=None,
-            not_before_message: str = "") -> datetime | None:
+def _moment(
+    value,
+    field: str,
+    errors: dict,
+    *,
+    now: datetime,
+    required: str = "",
+    not_before=None,
+    not_before_message: str = "",
+) -> datetime | None:
     """Check a date and time: aware, not in the future, and not before `not_before` where given."""
     if value is None:
         if required:
@@ -171,8 +193,11 @@ def _url(name: str, *args) -> str:
 
 
 def _agency_managers(agency_id: int) -> list[User]:
-    return list(User.objects.filter(is_active=True, agency_id=agency_id,
-                                    role__in=(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)).order_by("pk"))
+    return list(
+        User.objects.filter(
+            is_active=True, agency_id=agency_id, role__in=(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
+        ).order_by("pk")
+    )
 
 
 def _partnership_leads() -> list[User]:
@@ -185,9 +210,19 @@ def partnership_agency() -> Agency | None:
 
 
 # Complaints
-def _complaint_step(complaint: Complaint, *, title: str, actor, at: datetime, note: str = "", outcome: str = ""):
-    ComplaintStep.objects.create(complaint=complaint, stage=complaint.stage, status=complaint.status, title=title,
-                                 note=note, outcome=outcome, by=actor, at=at)
+def _complaint_step(
+    complaint: Complaint, *, title: str, actor, at: datetime, note: str = "", outcome: str = ""
+):
+    ComplaintStep.objects.create(
+        complaint=complaint,
+        stage=complaint.stage,
+        status=complaint.status,
+        title=title,
+        note=note,
+        outcome=outcome,
+        by=actor,
+        at=at,
+    )
 
 
 def _locked_complaint(complaint: Complaint) -> Complaint:
@@ -209,19 +244,30 @@ def _check_links(actor, referrals, tasks, errors: dict) -> tuple[list[Referral],
 
 @transaction.atomic
 def complaint_record(
-    *, actor, complainant_type: str, complainant_name: str, account: str, agency: Agency,
-    complainant_contact: str = "", received_at: datetime | None = None, referrals: Iterable[Referral] = (),
-    tasks: Iterable[AgencyTask] = (), now: datetime | None = None,
+    *,
+    actor,
+    complainant_type: str,
+    complainant_name: str,
+    account: str,
+    agency: Agency,
+    complainant_contact: str = "",
+    received_at: datetime | None = None,
+    referrals: Iterable[Referral] = (),
+    tasks: Iterable[AgencyTask] = (),
+    now: datetime | None = None,
 ) -> Complaint:
     """Record a complaint about how a concern was handled; its acknowledgement and response clocks start."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if complainant_type not in ComplainantType.values:
         errors["complainant_type"] = ["Choose who made the complaint."]
-    complainant_name = clean_text(complainant_name, "complainant_name", errors,
-                                  required="Enter the complainant's name.", limit=200)
+    complainant_name = clean_text(
+        complainant_name, "complainant_name", errors, required="Enter the complainant's name.", limit=200
+    )
     complainant_contact = clean_text(complainant_contact, "complainant_contact", errors, limit=300)
-    account = clean_text(account, "account", errors, required="Enter the complaint as it was made.", limit=MAX_ACCOUNT)
+    account = clean_text(
+        account, "account", errors, required="Enter the complaint as it was made.", limit=MAX_ACCOUNT
+    )
     if not isinstance(agency, Agency) or not agency.is_active:
         errors["agency"] = ["Choose the agency the complaint is about."]
     received_at = _moment(received_at or now, "received_at", errors, now=now)
@@ -230,25 +276,39 @@ def complaint_record(
     scale = timescales()
     complaint = Complaint.objects.create(
         reference=f"{settings.REFERENCE_PREFIX}-CMP-{next_number('complaint'):06d}",
-        complainant_type=complainant_type, complainant_name=complainant_name,
-        complainant_contact=complainant_contact, account=account, agency=agency, received_at=received_at,
-        recorded_by=actor, recorded_at=now, stage=ProcedureStage.AGENCY, status=ComplaintStatus.RECEIVED,
-        stage_started_at=received_at, ack_due_at=add_working_days(received_at, scale.acknowledge_working_days),
+        complainant_type=complainant_type,
+        complainant_name=complainant_name,
+        complainant_contact=complainant_contact,
+        account=account,
+        agency=agency,
+        received_at=received_at,
+        recorded_by=actor,
+        recorded_at=now,
+        stage=ProcedureStage.AGENCY,
+        status=ComplaintStatus.RECEIVED,
+        stage_started_at=received_at,
+        ack_due_at=add_working_days(received_at, scale.acknowledge_working_days),
         response_due_at=add_working_days(received_at, scale.respond_working_days),
     )
     complaint.referrals.set(referrals)
     complaint.tasks.set(tasks)
     _complaint_step(complaint, title="Complaint received", actor=actor, at=received_at)
     events.complaint_recorded(actor=actor, complaint=complaint)
-    notify(users=[u for u in _agency_managers(agency.pk) if u.pk != getattr(actor, "pk", None)],
-           url=_url("complaint_detail", complaint.pk),
-           message=f"A complaint about {agency.name} was received: {complaint.reference}.")
+    notify(
+        users=[u for u in _agency_managers(agency.pk) if u.pk != getattr(actor, "pk", None)],
+        url=_url("complaint_detail", complaint.pk),
+        message=f"A complaint about {agency.name} was received: {complaint.reference}.",
+    )
     return complaint
 
 
 @transaction.atomic
 def complaint_link(
-    *, actor, complaint: Complaint, referrals: Iterable[Referral] = (), tasks: Iterable[AgencyTask] = (),
+    *,
+    actor,
+    complaint: Complaint,
+    referrals: Iterable[Referral] = (),
+    tasks: Iterable[AgencyTask] = (),
 ) -> Complaint:
     """Link more referrals and tasks to a complaint (links are never removed: the record of what was complained
     about stays)."""
@@ -260,8 +320,12 @@ def complaint_link(
     complaint = _locked_complaint(complaint)
     complaint.referrals.add(*referrals)
     complaint.tasks.add(*tasks)
-    events.complaint_moved(actor=actor, complaint=complaint, what="linked",
-                           data={"referrals": sorted(r.pk for r in referrals), "tasks": sorted(t.pk for t in tasks)})
+    events.complaint_moved(
+        actor=actor,
+        complaint=complaint,
+        what="linked",
+        data={"referrals": sorted(r.pk for r in referrals), "tasks": sorted(t.pk for t in tasks)},
+    )
     return complaint
 
 
@@ -271,16 +335,29 @@ def complaint_assign_handler(*, actor, complaint: Complaint, handler: User) -> C
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.CLOSED:
         raise Conflict("This complaint is closed.")
-    owner = complaint.agency_id if complaint.stage == ProcedureStage.AGENCY else getattr(partnership_agency(), "pk", None)
+    owner = (
+        complaint.agency_id
+        if complaint.stage == ProcedureStage.AGENCY
+        else getattr(partnership_agency(), "pk", None)
+    )
     if not _active_case_worker(handler) or handler.agency_id != owner:
-        where = "the agency the complaint is about" if complaint.stage == ProcedureStage.AGENCY else "the partnership"
+        where = (
+            "the agency the complaint is about"
+            if complaint.stage == ProcedureStage.AGENCY
+            else "the partnership"
+        )
         raise Invalid.field("handler", f"Choose an active case worker in {where}.")
     complaint.handler = handler
     complaint.save(update_fields=["handler"])
-    events.complaint_moved(actor=actor, complaint=complaint, what="handler_assigned", data={"handler": handler.pk})
+    events.complaint_moved(
+        actor=actor, complaint=complaint, what="handler_assigned", data={"handler": handler.pk}
+    )
     if handler.pk != getattr(actor, "pk", None):
-        notify(users=[handler], url=_url("complaint_detail", complaint.pk),
-               message=f"You are handling complaint {complaint.reference}.")
+        notify(
+            users=[handler],
+            url=_url("complaint_detail", complaint.pk),
+            message=f"You are handling complaint {complaint.reference}.",
+        )
     return complaint
 
 
@@ -290,7 +367,9 @@ def _require_status(complaint: Complaint, allowed: Iterable[str], message: str) 
 
 
 @transaction.atomic
-def complaint_acknowledge(*, actor, complaint: Complaint, note: str = "", now: datetime | None = None) -> Complaint:
+def complaint_acknowledge(
+    *, actor, complaint: Complaint, note: str = "", now: datetime | None = None
+) -> Complaint:
     """Acknowledge a complaint to the complainant; it meets the acknowledgement clock (late, if after it)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -300,16 +379,22 @@ def complaint_acknowledge(*, actor, complaint: Complaint, note: str = "", now: d
     _require_status(complaint, [ComplaintStatus.RECEIVED], "This complaint has already been acknowledged.")
     complaint.status, complaint.acknowledged_at = ComplaintStatus.ACKNOWLEDGED, now
     complaint.save(update_fields=["status", "acknowledged_at"])
-    _complaint_step(complaint, title=f"Stage {complaint.stage} complaint acknowledged", actor=actor, at=now,
-                    note=note)
-    events.complaint_moved(actor=actor, complaint=complaint, what="acknowledged",
-                           data={"late": now > complaint.ack_due_at})
+    _complaint_step(
+        complaint, title=f"Stage {complaint.stage} complaint acknowledged", actor=actor, at=now, note=note
+    )
+    events.complaint_moved(
+        actor=actor, complaint=complaint, what="acknowledged", data={"late": now > complaint.ack_due_at}
+    )
     return complaint
 
 
 @transaction.atomic
 def complaint_start_investigation(
-    *, actor, complaint: Complaint, note: str = "", now: datetime | None = None,
+    *,
+    actor,
+    complaint: Complaint,
+    note: str = "",
+    now: datetime | None = None,
 ) -> Complaint:
     """Start investigating an acknowledged complaint (the response clock keeps running)."""
     now = now or timezone.now()
@@ -319,31 +404,48 @@ def complaint_start_investigation(
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.RECEIVED:
         raise Conflict("Acknowledge the complaint before investigating it.")
-    _require_status(complaint, [ComplaintStatus.ACKNOWLEDGED], "This complaint is already past investigation.")
+    _require_status(
+        complaint, [ComplaintStatus.ACKNOWLEDGED], "This complaint is already past investigation."
+    )
     complaint.status, complaint.investigation_started_at = ComplaintStatus.INVESTIGATING, now
     complaint.save(update_fields=["status", "investigation_started_at"])
-    _complaint_step(complaint, title=f"Stage {complaint.stage} investigation started", actor=actor, at=now, note=note)
+    _complaint_step(
+        complaint, title=f"Stage {complaint.stage} investigation started", actor=actor, at=now, note=note
+    )
     events.complaint_moved(actor=actor, complaint=complaint, what="investigating")
     return complaint
 
 
 @transaction.atomic
 def complaint_respond(
-    *, actor, complaint: Complaint, outcome: str, response: str, now: datetime | None = None,
+    *,
+    actor,
+    complaint: Complaint,
+    outcome: str,
+    response: str,
+    now: datetime | None = None,
 ) -> Complaint:
     """Send the response with its outcome (upheld, partly upheld, not upheld); it meets the response clock."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if outcome not in ComplaintOutcome.values:
         errors["outcome"] = ["Choose whether the complaint is upheld, partly upheld or not upheld."]
-    response = clean_text(response, "response", errors, required="Enter the response sent to the complainant.",
-                          limit=MAX_ACCOUNT)
+    response = clean_text(
+        response,
+        "response",
+        errors,
+        required="Enter the response sent to the complainant.",
+        limit=MAX_ACCOUNT,
+    )
     _raise_if(errors, "The response has errors.")
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.RECEIVED:
         raise Conflict("Acknowledge the complaint before responding to it.")
-    _require_status(complaint, [ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING],
-                    "This complaint has already had its response at this stage.")
+    _require_status(
+        complaint,
+        [ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING],
+        "This complaint has already had its response at this stage.",
+    )
     complaint.status, complaint.responded_at = ComplaintStatus.RESPONDED, now
     complaint.outcome, complaint.outcome_at, complaint.response = outcome, now, response
     fields = ["status", "responded_at", "outcome", "outcome_at", "response"]
@@ -351,10 +453,20 @@ def complaint_respond(
         complaint.stage_one_outcome = outcome
         fields.append("stage_one_outcome")
     complaint.save(update_fields=fields)
-    _complaint_step(complaint, title=f"Stage {complaint.stage} response sent: {complaint.get_outcome_display().lower()}",
-                    actor=actor, at=now, note=response, outcome=outcome)
-    events.complaint_moved(actor=actor, complaint=complaint, what="responded",
-                           data={"outcome": outcome, "late": now > complaint.response_due_at})
+    _complaint_step(
+        complaint,
+        title=f"Stage {complaint.stage} response sent: {complaint.get_outcome_display().lower()}",
+        actor=actor,
+        at=now,
+        note=response,
+        outcome=outcome,
+    )
+    events.complaint_moved(
+        actor=actor,
+        complaint=complaint,
+        what="responded",
+        data={"outcome": outcome, "late": now > complaint.response_due_at},
+    )
     return complaint
 
 
@@ -375,14 +487,21 @@ def complaint_close(*, actor, complaint: Complaint, note: str = "", now: datetim
     _raise_if(errors, "The complaint cannot be closed yet.")
     complaint.status, complaint.closed_at = ComplaintStatus.CLOSED, now
     complaint.save(update_fields=["status", "closed_at"])
-    _complaint_step(complaint, title=f"Complaint closed at stage {complaint.stage}", actor=actor, at=now, note=note)
+    _complaint_step(
+        complaint, title=f"Complaint closed at stage {complaint.stage}", actor=actor, at=now, note=note
+    )
     events.complaint_moved(actor=actor, complaint=complaint, what="closed")
     return complaint
 
 
 @transaction.atomic
 def complaint_escalate_to_stage_two(
-    *, actor, complaint: Complaint, reason: str, requested_at: datetime | None = None, now: datetime | None = None,
+    *,
+    actor,
+    complaint: Complaint,
+    reason: str,
+    requested_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Complaint:
     """The complainant is dissatisfied with the stage 1 response: the partnership reviews it at stage 2, with its
     own acknowledgement and response clocks from the request."""
@@ -393,8 +512,11 @@ def complaint_escalate_to_stage_two(
     complaint = _locked_complaint(complaint)
     if complaint.stage != ProcedureStage.AGENCY:
         raise Conflict("This complaint is already at stage 2, the last stage of the procedure.")
-    _require_status(complaint, [ComplaintStatus.RESPONDED, ComplaintStatus.CLOSED],
-                    "A complaint goes to stage 2 only after its stage 1 response.")
+    _require_status(
+        complaint,
+        [ComplaintStatus.RESPONDED, ComplaintStatus.CLOSED],
+        "A complaint goes to stage 2 only after its stage 1 response.",
+    )
     scale = timescales()
     if requested_at is not None and "requested_at" not in errors:
         if requested_at < complaint.responded_at:
@@ -412,28 +534,55 @@ def complaint_escalate_to_stage_two(
     complaint.response_due_at = add_working_days(requested_at, scale.stage_two_respond_working_days)
     complaint.acknowledged_at = complaint.investigation_started_at = complaint.responded_at = None
     complaint.closed_at = None
-    complaint.save(update_fields=[
-        "stage", "status", "stage_two_reason", "stage_two_requested_at", "stage_started_at", "handler",
-        "ack_due_at", "response_due_at", "acknowledged_at", "investigation_started_at", "responded_at", "closed_at",
-    ])
-    _complaint_step(complaint, title="Complainant dissatisfied: stage 2 review by the partnership requested",
-                    actor=actor, at=requested_at, note=reason)
+    complaint.save(
+        update_fields=[
+            "stage",
+            "status",
+            "stage_two_reason",
+            "stage_two_requested_at",
+            "stage_started_at",
+            "handler",
+            "ack_due_at",
+            "response_due_at",
+            "acknowledged_at",
+            "investigation_started_at",
+            "responded_at",
+            "closed_at",
+        ]
+    )
+    _complaint_step(
+        complaint,
+        title="Complainant dissatisfied: stage 2 review by the partnership requested",
+        actor=actor,
+        at=requested_at,
+        note=reason,
+    )
     events.complaint_moved(actor=actor, complaint=complaint, what="stage_two")
-    notify(users=[u for u in _partnership_leads() if u.pk != getattr(actor, "pk", None)],
-           url=_url("complaint_detail", complaint.pk),
-           message=f"Complaint {complaint.reference} has gone to stage 2 for the partnership's review.")
+    notify(
+        users=[u for u in _partnership_leads() if u.pk != getattr(actor, "pk", None)],
+        url=_url("complaint_detail", complaint.pk),
+        message=f"Complaint {complaint.reference} has gone to stage 2 for the partnership's review.",
+    )
     return complaint
 
 
 # Learning actions
 @transaction.atomic
 def learning_action_add(
-    *, actor, complaint: Complaint, description: str, owner: User, due_date: date, now: datetime | None = None,
+    *,
+    actor,
+    complaint: Complaint,
+    description: str,
+    owner: User,
+    due_date: date,
+    now: datetime | None = None,
 ) -> LearningAction:
     """Agree a learning action on a complaint, with an owner (whose agency owns it) and a due date."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    description = clean_text(description, "description", errors, required="Describe what will change.", limit=2000)
+    description = clean_text(
+        description, "description", errors, required="Describe what will change.", limit=2000
+    )
     if not _active_case_worker(owner) or owner.agency_id is None:
         errors["owner"] = ["Choose an active case worker to own the action."]
     if not isinstance(due_date, date) or isinstance(due_date, datetime):
@@ -443,21 +592,38 @@ def learning_action_add(
     _raise_if(errors, "The learning action has errors.")
     complaint = _locked_complaint(complaint)
     action = LearningAction.objects.create(
-        complaint=complaint, description=description, agency_id=owner.agency_id, owner=owner, due_date=due_date,
-        created_by=actor, created_at=now,
+        complaint=complaint,
+        description=description,
+        agency_id=owner.agency_id,
+        owner=owner,
+        due_date=due_date,
+        created_by=actor,
+        created_at=now,
     )
-    _complaint_step(complaint, title=f"Learning action agreed for {owner.display_name}", actor=actor, at=now,
-                    note=description)
+    _complaint_step(
+        complaint,
+        title=f"Learning action agreed for {owner.display_name}",
+        actor=actor,
+        at=now,
+        note=description,
+    )
     events.learning_action_added(actor=actor, action=action)
     if owner.pk != getattr(actor, "pk", None):
-        notify(users=[owner], url=_url("complaint_detail", complaint.pk),
-               message=f"You own a learning action from complaint {complaint.reference}, due {due_date:%d %b %Y}.")
+        notify(
+            users=[owner],
+            url=_url("complaint_detail", complaint.pk),
+            message=f"You own a learning action from complaint {complaint.reference}, due {due_date:%d %b %Y}.",
+        )
     return action
 
 
 @transaction.atomic
 def learning_action_complete(
-    *, actor, action: LearningAction, note: str, now: datetime | None = None,
+    *,
+    actor,
+    action: LearningAction,
+    note: str,
+    now: datetime | None = None,
 ) -> LearningAction:
     """Record that a learning action is done, and what was done."""
     now = now or timezone.now()
@@ -469,8 +635,13 @@ def learning_action_complete(
         raise Conflict("This learning action is already completed.")
     action.completed_at, action.completed_by, action.completion_note = now, actor, note
     action.save(update_fields=["completed_at", "completed_by", "completion_note"])
-    _complaint_step(action.complaint, title=f"Learning action completed by {actor.display_name}", actor=actor,
-                    at=now, note=note)
+    _complaint_step(
+        action.complaint,
+        title=f"Learning action completed by {actor.display_name}",
+        actor=actor,
+        at=now,
+        note=note,
+    )
     events.learning_action_completed(actor=actor, action=action)
     return action
 
@@ -496,20 +667,31 @@ def _check_investigator(investigator, matter_subject_id, errors: dict, *, requir
 
 def _conclude(matter: ConductMatter, *, outcome: str, summary: str, at: datetime) -> None:
     matter.status, matter.outcome, matter.outcome_at, matter.outcome_summary = (
-        ConductStatus.CONCLUDED, outcome, at, summary,
+        ConductStatus.CONCLUDED,
+        outcome,
+        at,
+        summary,
     )
 
 
 def _tell_subject_of_outcome(matter: ConductMatter) -> None:
     if matter.subject_notified_at is not None and matter.subject.is_active:
-        notify(users=[matter.subject], url=_url("conduct_notice", matter.pk),
-               message=f"The conduct matter {matter.reference} about you has concluded: "
-                       f"{matter.get_outcome_display().lower()}.")
+        notify(
+            users=[matter.subject],
+            url=_url("conduct_notice", matter.pk),
+            message=f"The conduct matter {matter.reference} about you has concluded: "
+            f"{matter.get_outcome_display().lower()}.",
+        )
 
 
 @transaction.atomic
 def conduct_matter_record(
-    *, actor, subject: User, allegation: str, agency: Agency | None = None, complaint: Complaint | None = None,
+    *,
+    actor,
+    subject: User,
+    allegation: str,
+    agency: Agency | None = None,
+    complaint: Complaint | None = None,
     now: datetime | None = None,
 ) -> ConductMatter:
     """Record an allegation about a named professional; the assessment clock starts."""
@@ -519,7 +701,9 @@ def conduct_matter_record(
         errors["subject"] = ["Choose the professional the allegation is about."]
     elif subject.pk == getattr(actor, "pk", None):
         errors["subject"] = ["You cannot record a conduct matter about yourself; ask your manager."]
-    allegation = clean_text(allegation, "allegation", errors, required="Enter the allegation.", limit=MAX_ACCOUNT)
+    allegation = clean_text(
+        allegation, "allegation", errors, required="Enter the allegation.", limit=MAX_ACCOUNT
+    )
     if agency is None and isinstance(subject, User):
         agency = subject.agency
     if not isinstance(agency, Agency):
@@ -530,8 +714,13 @@ def conduct_matter_record(
         errors["complaint"] = ["Link only a complaint you can see."]
     _raise_if(errors, "The conduct matter has errors.")
     matter = ConductMatter.objects.create(
-        reference=f"{settings.REFERENCE_PREFIX}-CDM-{next_number('conduct'):06d}", subject=subject, agency=agency,
-        allegation=allegation, complaint=complaint, recorded_by=actor, recorded_at=now,
+        reference=f"{settings.REFERENCE_PREFIX}-CDM-{next_number('conduct'):06d}",
+        subject=subject,
+        agency=agency,
+        allegation=allegation,
+        complaint=complaint,
+        recorded_by=actor,
+        recorded_at=now,
         status=ConductStatus.ASSESSMENT,
         assessment_due_at=add_working_days(now, timescales().conduct_assessment_working_days),
     )
@@ -542,8 +731,15 @@ def conduct_matter_record(
 
 @transaction.atomic
 def conduct_matter_assess(
-    *, actor, matter: ConductMatter, decision: str, assessment: str, external_body: str = "",
-    external_reference: str = "", sent_at: datetime | None = None, investigator: User | None = None,
+    *,
+    actor,
+    matter: ConductMatter,
+    decision: str,
+    assessment: str,
+    external_body: str = "",
+    external_reference: str = "",
+    sent_at: datetime | None = None,
+    investigator: User | None = None,
     now: datetime | None = None,
 ) -> ConductMatter:
     """Record the assessment: refer to an external body (with the date sent), investigate within the agency
@@ -555,15 +751,24 @@ def conduct_matter_assess(
         raise Conflict("This conduct matter has already been assessed.")
     if decision not in AssessmentDecision.values:
         errors["decision"] = ["Choose what the assessment decided."]
-    assessment = clean_text(assessment, "assessment", errors, required="Record the assessment and its reasons.",
-                            limit=MAX_ACCOUNT)
+    assessment = clean_text(
+        assessment, "assessment", errors, required="Record the assessment and its reasons.", limit=MAX_ACCOUNT
+    )
     external_reference = clean_text(external_reference, "external_reference", errors, limit=100)
     if decision == AssessmentDecision.REFER_EXTERNAL:
         if external_body not in ExternalBody.values:
             errors["external_body"] = ["Choose the body the matter was referred to."]
-        sent_at = _moment(sent_at or now, "sent_at", errors, now=now, not_before=matter.recorded_at,
-                          not_before_message="The referral cannot be sent before the matter was recorded.")
-    _check_investigator(investigator, matter.subject_id, errors, required=decision == AssessmentDecision.INVESTIGATE)
+        sent_at = _moment(
+            sent_at or now,
+            "sent_at",
+            errors,
+            now=now,
+            not_before=matter.recorded_at,
+            not_before_message="The referral cannot be sent before the matter was recorded.",
+        )
+    _check_investigator(
+        investigator, matter.subject_id, errors, required=decision == AssessmentDecision.INVESTIGATE
+    )
     _raise_if(errors, "The assessment has errors.")
     scale = timescales()
     matter.assessed_at, matter.assessed_by = now, actor
@@ -571,12 +776,16 @@ def conduct_matter_assess(
     if decision == AssessmentDecision.REFER_EXTERNAL:
         matter.status = ConductStatus.REFERRED
         matter.external_body, matter.external_reference, matter.external_sent_at = (
-            external_body, external_reference, sent_at,
+            external_body,
+            external_reference,
+            sent_at,
         )
         matter.external_due_at = add_working_days(sent_at, scale.conduct_external_decision_working_days)
     elif decision == AssessmentDecision.INVESTIGATE:
         matter.status, matter.investigator, matter.investigation_started_at = (
-            ConductStatus.INVESTIGATING, investigator, now,
+            ConductStatus.INVESTIGATING,
+            investigator,
+            now,
         )
         matter.investigation_due_at = add_working_days(now, scale.conduct_investigation_working_days)
     else:
@@ -588,9 +797,16 @@ def conduct_matter_assess(
         AssessmentDecision.NO_CASE_TO_ANSWER: "Assessed: no case to answer",
     }[decision]
     _conduct_step(matter, title=title, actor=actor, at=now, note=assessment)
-    events.conduct_matter_moved(actor=actor, matter=matter, what="assessed", data={
-        "decision": decision, "late": now > matter.assessment_due_at, "external_body": matter.external_body,
-    })
+    events.conduct_matter_moved(
+        actor=actor,
+        matter=matter,
+        what="assessed",
+        data={
+            "decision": decision,
+            "late": now > matter.assessment_due_at,
+            "external_body": matter.external_body,
+        },
+    )
     if matter.status == ConductStatus.CONCLUDED:
         _tell_subject_of_outcome(matter)
     return matter
@@ -598,7 +814,11 @@ def conduct_matter_assess(
 
 @transaction.atomic
 def conduct_matter_external_acknowledged(
-    *, actor, matter: ConductMatter, acknowledged_at: datetime, external_reference: str = "",
+    *,
+    actor,
+    matter: ConductMatter,
+    acknowledged_at: datetime,
+    external_reference: str = "",
     now: datetime | None = None,
 ) -> ConductMatter:
     """Record when the external body acknowledged the referral (and its reference, if it gave one)."""
@@ -609,26 +829,41 @@ def conduct_matter_external_acknowledged(
         raise Conflict("This conduct matter is not waiting for an external body.")
     if matter.external_acknowledged_at is not None:
         raise Conflict("The external body's acknowledgement has already been recorded.")
-    acknowledged_at = _moment(acknowledged_at, "acknowledged_at", errors, now=now,
-                              required="Enter when the body acknowledged the referral.",
-                              not_before=matter.external_sent_at,
-                              not_before_message="The acknowledgement cannot be before the referral was sent.")
+    acknowledged_at = _moment(
+        acknowledged_at,
+        "acknowledged_at",
+        errors,
+        now=now,
+        required="Enter when the body acknowledged the referral.",
+        not_before=matter.external_sent_at,
+        not_before_message="The acknowledgement cannot be before the referral was sent.",
+    )
     external_reference = clean_text(external_reference, "external_reference", errors, limit=100)
     _raise_if(errors, "The acknowledgement has errors.")
     matter.external_acknowledged_at = acknowledged_at
     if external_reference:
         matter.external_reference = external_reference
     matter.save(update_fields=["external_acknowledged_at", "external_reference"])
-    _conduct_step(matter, title=f"{matter.get_external_body_display()} acknowledged the referral", actor=actor,
-                  at=acknowledged_at)
+    _conduct_step(
+        matter,
+        title=f"{matter.get_external_body_display()} acknowledged the referral",
+        actor=actor,
+        at=acknowledged_at,
+    )
     events.conduct_matter_moved(actor=actor, matter=matter, what="external_acknowledged")
     return matter
 
 
 @transaction.atomic
 def conduct_matter_external_decided(
-    *, actor, matter: ConductMatter, decision: str, decided_at: datetime, investigator: User | None = None,
-    note: str = "", now: datetime | None = None,
+    *,
+    actor,
+    matter: ConductMatter,
+    decision: str,
+    decided_at: datetime,
+    investigator: User | None = None,
+    note: str = "",
+    now: datetime | None = None,
 ) -> ConductMatter:
     """Record the external body's decision: an investigation (by the agency, needing an investigator, or by the
     body) starts its clock; no further action concludes the matter with no case to answer."""
@@ -639,31 +874,57 @@ def conduct_matter_external_decided(
         raise Conflict("This conduct matter is not waiting for an external body.")
     if decision not in ExternalDecision.values:
         errors["decision"] = ["Choose what the external body decided."]
-    decided_at = _moment(decided_at, "decided_at", errors, now=now, required="Enter when the body decided.",
-                         not_before=matter.external_sent_at,
-                         not_before_message="The decision cannot be before the referral was sent.")
+    decided_at = _moment(
+        decided_at,
+        "decided_at",
+        errors,
+        now=now,
+        required="Enter when the body decided.",
+        not_before=matter.external_sent_at,
+        not_before_message="The decision cannot be before the referral was sent.",
+    )
     note = clean_text(note, "note", errors)
-    _check_investigator(investigator, matter.subject_id, errors,
-                        required=decision == ExternalDecision.LOCAL_INVESTIGATION)
+    _check_investigator(
+        investigator, matter.subject_id, errors, required=decision == ExternalDecision.LOCAL_INVESTIGATION
+    )
     _raise_if(errors, "The external body's decision has errors.")
     matter.external_decided_at, matter.external_decision = decided_at, decision
     if matter.external_acknowledged_at is None:
         matter.external_acknowledged_at = decided_at  # a decision is an acknowledgement too
     if decision == ExternalDecision.NO_FURTHER_ACTION:
-        _conclude(matter, outcome=ConductOutcome.NO_CASE_TO_ANSWER, at=decided_at,
-                  summary=note or "The external body decided that no further action was needed.")
+        _conclude(
+            matter,
+            outcome=ConductOutcome.NO_CASE_TO_ANSWER,
+            at=decided_at,
+            summary=note or "The external body decided that no further action was needed.",
+        )
     else:
         matter.status, matter.investigator, matter.investigation_started_at = (
-            ConductStatus.INVESTIGATING, investigator, decided_at,
+            ConductStatus.INVESTIGATING,
+            investigator,
+            decided_at,
         )
-        matter.investigation_due_at = add_working_days(decided_at, timescales().conduct_investigation_working_days)
+        matter.investigation_due_at = add_working_days(
+            decided_at, timescales().conduct_investigation_working_days
+        )
     matter.save()
-    _conduct_step(matter, title=f"{matter.get_external_body_display()} decided: "
-                                f"{matter.get_external_decision_display().lower()}", actor=actor, at=decided_at,
-                  note=note)
-    events.conduct_matter_moved(actor=actor, matter=matter, what="external_decided", data={
-        "decision": decision, "late": decided_at > matter.external_due_at,
-    })
+    _conduct_step(
+        matter,
+        title=f"{matter.get_external_body_display()} decided: "
+        f"{matter.get_external_decision_display().lower()}",
+        actor=actor,
+        at=decided_at,
+        note=note,
+    )
+    events.conduct_matter_moved(
+        actor=actor,
+        matter=matter,
+        what="external_decided",
+        data={
+            "decision": decision,
+            "late": decided_at > matter.external_due_at,
+        },
+    )
     if matter.status == ConductStatus.CONCLUDED:
         _tell_subject_of_outcome(matter)
     return matter
@@ -671,7 +932,12 @@ def conduct_matter_external_decided(
 
 @transaction.atomic
 def conduct_matter_record_finding(
-    *, actor, matter: ConductMatter, finding: str, rationale: str, investigation_notes: str = "",
+    *,
+    actor,
+    matter: ConductMatter,
+    finding: str,
+    rationale: str,
+    investigation_notes: str = "",
     now: datetime | None = None,
 ) -> ConductMatter:
     """Record the investigation's finding and its rationale; the outcome clock starts."""
@@ -682,40 +948,64 @@ def conduct_matter_record_finding(
         raise Conflict("A finding is recorded only at the end of an investigation.")
     if finding not in ConductFinding.values:
         errors["finding"] = ["Choose the finding."]
-    rationale = clean_text(rationale, "rationale", errors, required="Give the reasons for the finding.",
-                           limit=MAX_ACCOUNT)
+    rationale = clean_text(
+        rationale, "rationale", errors, required="Give the reasons for the finding.", limit=MAX_ACCOUNT
+    )
     investigation_notes = clean_text(investigation_notes, "investigation_notes", errors, limit=20000)
     _raise_if(errors, "The finding has errors.")
     matter.status, matter.finding, matter.finding_at, matter.finding_rationale = (
-        ConductStatus.AWAITING_OUTCOME, finding, now, rationale,
+        ConductStatus.AWAITING_OUTCOME,
+        finding,
+        now,
+        rationale,
     )
     if investigation_notes:
         matter.investigation_notes = investigation_notes
     matter.outcome_due_at = add_working_days(now, timescales().conduct_outcome_working_days)
     matter.save()
-    _conduct_step(matter, title=f"Finding: {matter.get_finding_display().lower()}", actor=actor, at=now,
-                  note=rationale)
-    events.conduct_matter_moved(actor=actor, matter=matter, what="finding", data={
-        "finding": finding, "late": now > matter.investigation_due_at if matter.investigation_due_at else False,
-    })
+    _conduct_step(
+        matter, title=f"Finding: {matter.get_finding_display().lower()}", actor=actor, at=now, note=rationale
+    )
+    events.conduct_matter_moved(
+        actor=actor,
+        matter=matter,
+        what="finding",
+        data={
+            "finding": finding,
+            "late": now > matter.investigation_due_at if matter.investigation_due_at else False,
+        },
+    )
     return matter
 
 
 # Which outcomes follow from which finding: no case to answer leads to no sanction.
 OUTCOMES_FOR_FINDING = {
     ConductFinding.NO_CASE_TO_ANSWER: {ConductOutcome.NO_CASE_TO_ANSWER, ConductOutcome.REFLECTIVE_PRACTICE},
-    ConductFinding.PRACTICE_REQUIRING_IMPROVEMENT: {ConductOutcome.REFLECTIVE_PRACTICE,
-                                                    ConductOutcome.MANAGEMENT_ACTION},
-    ConductFinding.MISCONDUCT: {ConductOutcome.MANAGEMENT_ACTION, ConductOutcome.WRITTEN_WARNING,
-                                ConductOutcome.MISCONDUCT_MEETING},
-    ConductFinding.GROSS_MISCONDUCT: {ConductOutcome.WRITTEN_WARNING, ConductOutcome.MISCONDUCT_HEARING,
-                                      ConductOutcome.DISMISSAL},
+    ConductFinding.PRACTICE_REQUIRING_IMPROVEMENT: {
+        ConductOutcome.REFLECTIVE_PRACTICE,
+        ConductOutcome.MANAGEMENT_ACTION,
+    },
+    ConductFinding.MISCONDUCT: {
+        ConductOutcome.MANAGEMENT_ACTION,
+        ConductOutcome.WRITTEN_WARNING,
+        ConductOutcome.MISCONDUCT_MEETING,
+    },
+    ConductFinding.GROSS_MISCONDUCT: {
+        ConductOutcome.WRITTEN_WARNING,
+        ConductOutcome.MISCONDUCT_HEARING,
+        ConductOutcome.DISMISSAL,
+    },
 }
 
 
 @transaction.atomic
 def conduct_matter_record_outcome(
-    *, actor, matter: ConductMatter, outcome: str, summary: str, now: datetime | None = None,
+    *,
+    actor,
+    matter: ConductMatter,
+    outcome: str,
+    summary: str,
+    now: datetime | None = None,
 ) -> ConductMatter:
     """Conclude a conduct matter with an outcome that follows from its finding; a notified subject is told."""
     now = now or timezone.now()
@@ -728,42 +1018,64 @@ def conduct_matter_record_outcome(
     if outcome not in ConductOutcome.values:
         errors["outcome"] = ["Choose the outcome."]
     elif outcome not in OUTCOMES_FOR_FINDING[matter.finding]:
-        allowed = ", ".join(sorted(ConductOutcome(o).label.lower() for o in OUTCOMES_FOR_FINDING[matter.finding]))
-        errors["outcome"] = [f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one "
-                             f"of: {allowed}."]
+        allowed = ", ".join(
+            sorted(ConductOutcome(o).label.lower() for o in OUTCOMES_FOR_FINDING[matter.finding])
+        )
+        errors["outcome"] = [
+            f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one "
+            f"of: {allowed}."
+        ]
     summary = clean_text(summary, "summary", errors, required="Summarise the outcome.")
     _raise_if(errors, "The outcome has errors.")
     _conclude(matter, outcome=outcome, summary=summary, at=now)
     matter.save()
-    _conduct_step(matter, title=f"Outcome: {matter.get_outcome_display().lower()}", actor=actor, at=now, note=summary)
-    events.conduct_matter_moved(actor=actor, matter=matter, what="concluded", data={
-        "outcome": outcome, "late": now > matter.outcome_due_at,
-    })
+    _conduct_step(
+        matter, title=f"Outcome: {matter.get_outcome_display().lower()}", actor=actor, at=now, note=summary
+    )
+    events.conduct_matter_moved(
+        actor=actor,
+        matter=matter,
+        what="concluded",
+        data={
+            "outcome": outcome,
+            "late": now > matter.outcome_due_at,
+        },
+    )
     _tell_subject_of_outcome(matter)
     return matter
 
 
 @transaction.atomic
 def conduct_matter_notify_subject(
-    *, actor, matter: ConductMatter, summary: str, now: datetime | None = None,
+    *,
+    actor,
+    matter: ConductMatter,
+    summary: str,
+    now: datetime | None = None,
 ) -> ConductMatter:
     """Tell the subject that the matter exists, in the words given; from then on they see those words and, in
     time, the outcome — never the assessment, the investigation or who investigated."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    summary = clean_text(summary, "summary", errors, required="Write what the professional will be told.",
-                         limit=2000)
+    summary = clean_text(
+        summary, "summary", errors, required="Write what the professional will be told.", limit=2000
+    )
     _raise_if(errors, "The notice has errors.")
     matter = _locked_matter(matter)
     if matter.subject_notified_at is not None:
         raise Conflict("The professional has already been told about this matter.")
     matter.subject_notified_at, matter.subject_summary = now, summary
     matter.save(update_fields=["subject_notified_at", "subject_summary"])
-    _conduct_step(matter, title="The professional was told about the matter", actor=actor, at=now, note=summary)
+    _conduct_step(
+        matter, title="The professional was told about the matter", actor=actor, at=now, note=summary
+    )
     events.conduct_matter_moved(actor=actor, matter=matter, what="subject_notified")
     if matter.subject.is_active:
-        notify(users=[matter.subject], url=_url("conduct_notice", matter.pk),
-               message=f"A conduct matter about you has been recorded: {matter.reference}.")
+        notify(
+            users=[matter.subject],
+            url=_url("conduct_notice", matter.pk),
+            message=f"A conduct matter about you has been recorded: {matter.reference}.",
+        )
     return matter
 
 
@@ -779,32 +1091,56 @@ def _recipients(*, agency: Agency, team, level: int, excluded: int | None) -> li
 
 @transaction.atomic
 def stage_escalation_create(
-    *, actor, level: int, clock: str, reason: str, agency: Agency, complaint: Complaint | None = None,
-    matter: ConductMatter | None = None, team=None, now: datetime | None = None,
+    *,
+    actor,
+    level: int,
+    clock: str,
+    reason: str,
+    agency: Agency,
+    complaint: Complaint | None = None,
+    matter: ConductMatter | None = None,
+    team=None,
+    now: datetime | None = None,
 ) -> StageEscalation | None:
     """Raise one rung for one stage's clock and notify its recipients; None if that rung was already raised."""
     try:
         with transaction.atomic():
             escalation = StageEscalation.objects.create(
-                complaint=complaint, conduct_matter=matter, agency=agency, clock=clock, level=level,
-                reason=reason[:5000], raised_by=actor, raised_at=now or timezone.now(),
+                complaint=complaint,
+                conduct_matter=matter,
+                agency=agency,
+                clock=clock,
+                level=level,
+                reason=reason[:5000],
+                raised_by=actor,
+                raised_at=now or timezone.now(),
             )
     except IntegrityError:
         return None
-    recipients = _recipients(agency=agency, team=team, level=level,
-                             excluded=matter.subject_id if matter is not None else None)
+    recipients = _recipients(
+        agency=agency, team=team, level=level, excluded=matter.subject_id if matter is not None else None
+    )
     escalation.recipients.set(recipients)
     events.stage_escalation_raised(actor=actor, escalation=escalation)
-    record = f"complaint {complaint.reference}" if complaint is not None else f"conduct matter {matter.reference}"
-    notify(users=recipients, url=_url("stage_escalation_detail", escalation.pk),
-           message=f"Level {level} escalation on {record}: {CLOCK_LABELS.get(clock, clock).lower()} overdue "
-                   f"({agency.name}).")
+    record = (
+        f"complaint {complaint.reference}" if complaint is not None else f"conduct matter {matter.reference}"
+    )
+    notify(
+        users=recipients,
+        url=_url("stage_escalation_detail", escalation.pk),
+        message=f"Level {level} escalation on {record}: {CLOCK_LABELS.get(clock, clock).lower()} overdue "
+        f"({agency.name}).",
+    )
     return escalation
 
 
 @transaction.atomic
 def stage_escalation_resolve(
-    *, actor, escalation: StageEscalation, resolution: str, now: datetime | None = None,
+    *,
+    actor,
+    escalation: StageEscalation,
+    resolution: str,
+    now: datetime | None = None,
 ) -> StageEscalation:
     """Resolve a stage escalation with a written resolution; nothing is cleared silently."""
     errors: dict[str, list[str]] = {}
@@ -848,8 +1184,9 @@ def conduct_clock(matter: ConductMatter) -> tuple[str, datetime] | None:
 
 def overdue_complaints_q(now: datetime) -> Q:
     """Complaints whose current clock has run out."""
-    return (Q(status=ComplaintStatus.RECEIVED, ack_due_at__lte=now)
-            | Q(status__in=(ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING), response_due_at__lte=now))
+    return Q(status=ComplaintStatus.RECEIVED, ack_due_at__lte=now) | Q(
+        status__in=(ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING), response_due_at__lte=now
+    )
 
 
 def overdue_conduct_q(now: datetime) -> Q:
@@ -874,8 +1211,11 @@ def complaints_escalations_sweep(*, now: datetime | None = None) -> list[StageEs
     scale = timescales()
     raised: list[StageEscalation] = []
     partnership = partnership_agency()
-    complaints = list(Complaint.objects.filter(overdue_complaints_q(now))
-                      .select_related("agency", "handler").order_by("pk")[:5000])
+    complaints = list(
+        Complaint.objects.filter(overdue_complaints_q(now))
+        .select_related("agency", "handler")
+        .order_by("pk")[:5000]
+    )
     done = _raised("complaint_id", [c.pk for c in complaints])
     for complaint in complaints:
         clock, due = complaint_clock(complaint)
@@ -885,21 +1225,48 @@ def complaints_escalations_sweep(*, now: datetime | None = None) -> list[StageEs
         for level in range(1, TOP_LEVEL + 1):
             if scale.level_due_at(due, level) > now or (complaint.pk, clock, level) in done:
                 continue
-            raised += filter(None, [stage_escalation_create(
-                actor=None, level=level, clock=clock, agency=agency, complaint=complaint, team=team, now=now,
-                reason=(f"{agency.name} has not {CLOCK_WORDS[clock]} {complaint.reference}, due "
-                        f"{timezone.localtime(due):%d %b %Y %H:%M}."),
-            )])
-    matters = list(ConductMatter.objects.filter(overdue_conduct_q(now)).select_related("agency").order_by("pk")[:5000])
+            raised += filter(
+                None,
+                [
+                    stage_escalation_create(
+                        actor=None,
+                        level=level,
+                        clock=clock,
+                        agency=agency,
+                        complaint=complaint,
+                        team=team,
+                        now=now,
+                        reason=(
+                            f"{agency.name} has not {CLOCK_WORDS[clock]} {complaint.reference}, due "
+                            f"{timezone.localtime(due):%d %b %Y %H:%M}."
+                        ),
+                    )
+                ],
+            )
+    matters = list(
+        ConductMatter.objects.filter(overdue_conduct_q(now)).select_related("agency").order_by("pk")[:5000]
+    )
     done = _raised("conduct_matter_id", [m.pk for m in matters])
     for matter in matters:
         clock, due = conduct_clock(matter)
         for level in range(1, TOP_LEVEL + 1):
             if scale.level_due_at(due, level) > now or (matter.pk, clock, level) in done:
                 continue
-            raised += filter(None, [stage_escalation_create(
-                actor=None, level=level, clock=clock, agency=matter.agency, matter=matter, now=now,
-                reason=(f"{matter.agency.name} has not {CLOCK_WORDS[clock]} {matter.reference}, due "
-                        f"{timezone.localtime(due):%d %b %Y %H:%M}."),
-            )])
+            raised += filter(
+                None,
+                [
+                    stage_escalation_create(
+                        actor=None,
+                        level=level,
+                        clock=clock,
+                        agency=matter.agency,
+                        matter=matter,
+                        now=now,
+                        reason=(
+                            f"{matter.agency.name} has not {CLOCK_WORDS[clock]} {matter.reference}, due "
+                            f"{timezone.localtime(due):%d %b %Y %H:%M}."
+                        ),
+                    )
+                ],
+            )
     return raised

@@ -23,8 +23,7 @@ from lantern.casework.timescales import clock_reading
 from lantern.casework.views import error_list
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.oversight.complaints import services
-from lantern.oversight.complaints import selectors
+from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.forms import (
     AssessForm,
     ComplaintFilterForm,
@@ -86,22 +85,47 @@ class TimelineEntry:
 
 
 def _timeline(steps, escalations) -> list[TimelineEntry]:
-    entries = [TimelineEntry(at=s.at, title=s.title, byline=s.by.display_name if s.by else "", text=s.note)
-               for s in steps]
+    entries = [
+        TimelineEntry(at=s.at, title=s.title, byline=s.by.display_name if s.by else "", text=s.note)
+        for s in steps
+    ]
     for e in escalations:
-        entries.append(TimelineEntry(at=e.raised_at, kind="escalation", text=e.reason,
-                                     title=f"Level {e.level} escalation: "
-                                           f"{services.CLOCK_LABELS.get(e.clock, e.clock).lower()} overdue",
-                                     byline=e.raised_by.display_name if e.raised_by else "Lantern, automatically"))
+        entries.append(
+            TimelineEntry(
+                at=e.raised_at,
+                kind="escalation",
+                text=e.reason,
+                title=f"Level {e.level} escalation: "
+                f"{services.CLOCK_LABELS.get(e.clock, e.clock).lower()} overdue",
+                byline=e.raised_by.display_name if e.raised_by else "Lantern, automatically",
+            )
+        )
         if e.resolved_at:
-            entries.append(TimelineEntry(at=e.resolved_at, kind="resolution", text=e.resolution,
-                                         title=f"Level {e.level} escalation resolved",
-                                         byline=e.resolved_by.display_name if e.resolved_by else ""))
+            entries.append(
+                TimelineEntry(
+                    at=e.resolved_at,
+                    kind="resolution",
+                    text=e.resolution,
+                    title=f"Level {e.level} escalation resolved",
+                    byline=e.resolved_by.display_name if e.resolved_by else "",
+                )
+            )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
-def _action_page(request, *, form, run, title: str, caption: str, back: str, button: str, success: str,
-                 intro: str = "", warning: bool = False):
+def _action_page(
+    request,
+    *,
+    form,
+    run,
+    title: str,
+    caption: str,
+    back: str,
+    button: str,
+    success: str,
+    intro: str = "",
+    warning: bool = False,
+):
     """Show a form that moves a record on; on a valid POST call `run(cleaned_data)` and go back to the record."""
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -113,10 +137,21 @@ def _action_page(request, *, form, run, title: str, caption: str, back: str, but
         else:
             messages.success(request, success)
             return redirect(back)
-    return render(request, "oversight/complaints/action_form.html", {
-        "form": form, "title": title, "caption": caption, "back": back, "button": button, "intro": intro,
-        "warning": warning, "errors": error_list(form),
-    }, status=status)
+    return render(
+        request,
+        "oversight/complaints/action_form.html",
+        {
+            "form": form,
+            "title": title,
+            "caption": caption,
+            "back": back,
+            "button": button,
+            "intro": intro,
+            "warning": warning,
+            "errors": error_list(form),
+        },
+        status=status,
+    )
 
 
 # Complaints
@@ -130,31 +165,53 @@ def complaint_list(request):
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     status = cleaned.get("status") or "open"
     complaints = selectors.complaint_filter(
-        selectors.complaint_list_visible_to(user=user), status="" if status == "all" else status,
+        selectors.complaint_list_visible_to(user=user),
+        status="" if status == "all" else status,
         stage=int(cleaned["stage"]) if cleaned.get("stage") else None,
-        overdue={"yes": True, "no": False}.get(cleaned.get("overdue", "")), now=now,
+        overdue={"yes": True, "no": False}.get(cleaned.get("overdue", "")),
+        now=now,
     )
     page = Paginator(complaints, PER_PAGE).get_page(request.GET.get("page"))
-    events.record_listed(actor=user, object_type="oversight.complaint", ids=[c.pk for c in page.object_list],
-                         query={"status": status, "stage": cleaned.get("stage", ""),
-                                "overdue": cleaned.get("overdue", "")})
-    escalations = list(selectors.stage_escalation_list_visible_to(user=user).filter(
-        status="open", recipients=user).order_by("-level", "-raised_at")[:10])
-    return render(request, "oversight/complaints/complaint_list.html", {
-        "filters": filters, "page": page, "page_query": _page_query(request),
-        "rows": [{"complaint": c, "clock": _complaint_reading(c, now)} for c in page.object_list],
-        "filtered": bool(request.GET.get("status") or request.GET.get("stage") or request.GET.get("overdue")),
-        "escalations": escalations, "can_record": allows(user, "can_record_complaint"),
-        "can_record_conduct": allows(user, "can_record_conduct_matter"),
-        "has_notices": bool(selectors.conduct_notices_for(user=user)),
-        "can_see_outcomes": allows(user, "can_view_complaint_outcomes"), "scale": services.timescales(),
-    })
+    events.record_listed(
+        actor=user,
+        object_type="oversight.complaint",
+        ids=[c.pk for c in page.object_list],
+        query={"status": status, "stage": cleaned.get("stage", ""), "overdue": cleaned.get("overdue", "")},
+    )
+    escalations = list(
+        selectors.stage_escalation_list_visible_to(user=user)
+        .filter(status="open", recipients=user)
+        .order_by("-level", "-raised_at")[:10]
+    )
+    return render(
+        request,
+        "oversight/complaints/complaint_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "page_query": _page_query(request),
+            "rows": [{"complaint": c, "clock": _complaint_reading(c, now)} for c in page.object_list],
+            "filtered": bool(
+                request.GET.get("status") or request.GET.get("stage") or request.GET.get("overdue")
+            ),
+            "escalations": escalations,
+            "can_record": allows(user, "can_record_complaint"),
+            "can_record_conduct": allows(user, "can_record_conduct_matter"),
+            "has_notices": bool(selectors.conduct_notices_for(user=user)),
+            "can_see_outcomes": allows(user, "can_view_complaint_outcomes"),
+            "scale": services.timescales(),
+        },
+    )
 
 
 def _complaint_reading(complaint: Complaint, now: datetime):
     clock = services.complaint_clock(complaint)
     if clock is None:
-        met = complaint.responded_at if complaint.status in (ComplaintStatus.RESPONDED, ComplaintStatus.CLOSED) else None
+        met = (
+            complaint.responded_at
+            if complaint.status in (ComplaintStatus.RESPONDED, ComplaintStatus.CLOSED)
+            else None
+        )
         return replace(clock_reading(complaint.response_due_at, now=now, met_at=met), what="Response")
     name, due = clock
     return replace(clock_reading(due, now=now), what=services.CLOCK_LABELS[name])
@@ -163,11 +220,15 @@ def _complaint_reading(complaint: Complaint, now: datetime):
 def _resolve_references(user, references: list[str], form) -> list:
     if not references:
         return []
-    visible = {r.reference.upper(): r for r in selectors.referrals_linkable(user=user).filter(
-        reference__in=references)}
+    visible = {
+        r.reference.upper(): r
+        for r in selectors.referrals_linkable(user=user).filter(reference__in=references)
+    }
     missing = [r for r in references if r not in visible]
     if missing:
-        form.add_error("referral_references", f"No referral you can see has the reference {', '.join(missing)}.")
+        form.add_error(
+            "referral_references", f"No referral you can see has the reference {', '.join(missing)}."
+        )
         return []
     return [visible[r] for r in references]
 
@@ -186,9 +247,14 @@ def complaint_new(request):
         if not form.errors:
             try:
                 complaint = services.complaint_record(
-                    actor=user, complainant_type=data["complainant_type"], complainant_name=data["complainant_name"],
-                    complainant_contact=data["complainant_contact"], account=data["account"], agency=data["agency"],
-                    received_at=data["received_at"], referrals=referrals,
+                    actor=user,
+                    complainant_type=data["complainant_type"],
+                    complainant_name=data["complainant_name"],
+                    complainant_contact=data["complainant_contact"],
+                    account=data["account"],
+                    agency=data["agency"],
+                    received_at=data["received_at"],
+                    referrals=referrals,
                 )
             except Invalid as error:
                 _apply(form, error)
@@ -196,8 +262,12 @@ def complaint_new(request):
             else:
                 messages.success(request, f"Complaint {complaint.reference} is recorded.")
                 return redirect("oversight:complaint_detail", complaint_id=complaint.pk)
-    return render(request, "oversight/complaints/complaint_form.html", {"form": form, "errors": error_list(form)},
-                  status=status)
+    return render(
+        request,
+        "oversight/complaints/complaint_form.html",
+        {"form": form, "errors": error_list(form)},
+        status=status,
+    )
 
 
 @never_cache
@@ -210,32 +280,51 @@ def complaint_detail(request, complaint_id: int):
     events.record_viewed(actor=user, obj=complaint)
     can_handle = allows(user, "can_handle_complaint", complaint)
     status = complaint.status
-    return render(request, "oversight/complaints/complaint_detail.html", {
-        "complaint": complaint, "clock": _complaint_reading(complaint, now),
-        "ack_clock": clock_reading(complaint.ack_due_at, now=now, met_at=complaint.acknowledged_at),
-        "response_clock": clock_reading(complaint.response_due_at, now=now, met_at=complaint.responded_at),
-        "timeline": _timeline(complaint.step_list, complaint.escalation_list),
-        "today": timezone.localdate(now),
-        "can_handle": can_handle,
-        "can_acknowledge": can_handle and status == ComplaintStatus.RECEIVED,
-        "can_investigate": can_handle and status == ComplaintStatus.ACKNOWLEDGED,
-        "can_respond": can_handle and status in (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING),
-        "can_close": can_handle and status == ComplaintStatus.RESPONDED,
-        "can_stage_two": can_handle and complaint.stage == 1 and status in (ComplaintStatus.RESPONDED,
-                                                                            ComplaintStatus.CLOSED),
-        "can_assign": can_handle and status != ComplaintStatus.CLOSED,
-        "can_link": can_handle,
-        "completable": {a.pk for a in complaint.action_list
-                        if a.completed_at is None and allows(user, "can_complete_learning_action", a)},
-        "visible_referral_ids": set(selectors.referrals_linkable(user=user).filter(
-            pk__in=[r.pk for r in complaint.referral_list]).values_list("pk", flat=True)),
-        "visible_task_ids": {t.pk for t in complaint.task_list if allows(user, "can_view_task", t)},
-        "visible_conduct_ids": {m.pk for m in complaint.conduct_list if allows(user, "can_view_conduct_matter", m)},
-    })
+    return render(
+        request,
+        "oversight/complaints/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "clock": _complaint_reading(complaint, now),
+            "ack_clock": clock_reading(complaint.ack_due_at, now=now, met_at=complaint.acknowledged_at),
+            "response_clock": clock_reading(
+                complaint.response_due_at, now=now, met_at=complaint.responded_at
+            ),
+            "timeline": _timeline(complaint.step_list, complaint.escalation_list),
+            "today": timezone.localdate(now),
+            "can_handle": can_handle,
+            "can_acknowledge": can_handle and status == ComplaintStatus.RECEIVED,
+            "can_investigate": can_handle and status == ComplaintStatus.ACKNOWLEDGED,
+            "can_respond": can_handle
+            and status in (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING),
+            "can_close": can_handle and status == ComplaintStatus.RESPONDED,
+            "can_stage_two": can_handle
+            and complaint.stage == 1
+            and status in (ComplaintStatus.RESPONDED, ComplaintStatus.CLOSED),
+            "can_assign": can_handle and status != ComplaintStatus.CLOSED,
+            "can_link": can_handle,
+            "completable": {
+                a.pk
+                for a in complaint.action_list
+                if a.completed_at is None and allows(user, "can_complete_learning_action", a)
+            },
+            "visible_referral_ids": set(
+                selectors.referrals_linkable(user=user)
+                .filter(pk__in=[r.pk for r in complaint.referral_list])
+                .values_list("pk", flat=True)
+            ),
+            "visible_task_ids": {t.pk for t in complaint.task_list if allows(user, "can_view_task", t)},
+            "visible_conduct_ids": {
+                m.pk for m in complaint.conduct_list if allows(user, "can_view_conduct_matter", m)
+            },
+        },
+    )
 
 
 def _handled_complaint(request, complaint_id: int) -> Complaint:
-    complaint = selectors.complaint_get_for_user(user=request.user, complaint_id=complaint_id, with_record=False)
+    complaint = selectors.complaint_get_for_user(
+        user=request.user, complaint_id=complaint_id, with_record=False
+    )
     _require_action(request.user, "can_handle_complaint", complaint)
     return complaint
 
@@ -250,10 +339,14 @@ def complaint_acknowledge(request, complaint_id: int):
     """Acknowledge a complaint."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=NoteForm(_posted(request), label="How was it acknowledged? (optional)"),
+        request,
+        form=NoteForm(_posted(request), label="How was it acknowledged? (optional)"),
         run=lambda d: services.complaint_acknowledge(actor=request.user, complaint=complaint, note=d["note"]),
-        title="Acknowledge the complaint", caption=complaint.reference, back=_back(complaint),
-        button="Acknowledge complaint", success="The complaint is acknowledged.",
+        title="Acknowledge the complaint",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Acknowledge complaint",
+        success="The complaint is acknowledged.",
         intro=f"Acknowledgement was due by {timezone.localtime(complaint.ack_due_at):%d %B %Y at %H:%M}.",
     )
 
@@ -264,10 +357,16 @@ def complaint_investigate(request, complaint_id: int):
     """Start investigating a complaint."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=NoteForm(_posted(request), label="How will it be investigated? (optional)"),
-        run=lambda d: services.complaint_start_investigation(actor=request.user, complaint=complaint, note=d["note"]),
-        title="Start the investigation", caption=complaint.reference, back=_back(complaint),
-        button="Start investigation", success="The investigation has started.",
+        request,
+        form=NoteForm(_posted(request), label="How will it be investigated? (optional)"),
+        run=lambda d: services.complaint_start_investigation(
+            actor=request.user, complaint=complaint, note=d["note"]
+        ),
+        title="Start the investigation",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Start investigation",
+        success="The investigation has started.",
     )
 
 
@@ -277,10 +376,14 @@ def complaint_respond(request, complaint_id: int):
     """Record the response and its outcome."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=RespondForm(_posted(request)),
+        request,
+        form=RespondForm(_posted(request)),
         run=lambda d: services.complaint_respond(actor=request.user, complaint=complaint, **d),
-        title=f"Respond to the stage {complaint.stage} complaint", caption=complaint.reference, back=_back(complaint),
-        button="Record response", success="The response is recorded.",
+        title=f"Respond to the stage {complaint.stage} complaint",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Record response",
+        success="The response is recorded.",
         intro=f"The response is due by {timezone.localtime(complaint.response_due_at):%d %B %Y at %H:%M}.",
     )
 
@@ -291,9 +394,13 @@ def complaint_close(request, complaint_id: int):
     """Close a complaint after its response."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=NoteForm(_posted(request), label="Closing note (optional)"),
+        request,
+        form=NoteForm(_posted(request), label="Closing note (optional)"),
         run=lambda d: services.complaint_close(actor=request.user, complaint=complaint, note=d["note"]),
-        title="Close the complaint", caption=complaint.reference, back=_back(complaint), button="Close complaint",
+        title="Close the complaint",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Close complaint",
         success="The complaint is closed.",
         intro="An upheld or partly upheld complaint needs a learning action, or a note of why there is none.",
     )
@@ -306,13 +413,19 @@ def complaint_stage_two(request, complaint_id: int):
     complaint = _handled_complaint(request, complaint_id)
     days = services.timescales().stage_two_request_working_days
     return _action_page(
-        request, form=StageTwoForm(_posted(request)),
+        request,
+        form=StageTwoForm(_posted(request)),
         run=lambda d: services.complaint_escalate_to_stage_two(
-            actor=request.user, complaint=complaint, reason=d["reason"], requested_at=d["requested_at"]),
-        title="Take the complaint to stage 2", caption=complaint.reference, back=_back(complaint),
-        button="Take to stage 2", success="The complaint has gone to stage 2.", warning=True,
+            actor=request.user, complaint=complaint, reason=d["reason"], requested_at=d["requested_at"]
+        ),
+        title="Take the complaint to stage 2",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Take to stage 2",
+        success="The complaint has gone to stage 2.",
+        warning=True,
         intro=f"Stage 2 is a review by the safeguarding partnership. The complainant may ask for it within {days} "
-              "working days of the stage 1 response.",
+        "working days of the stage 1 response.",
     )
 
 
@@ -322,11 +435,20 @@ def complaint_handler(request, complaint_id: int):
     """Name who handles the complaint."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=HandlerForm(_posted(request), users=selectors.handler_choices(complaint),
-                                  initial={"handler": complaint.handler_id}),
-        run=lambda d: services.complaint_assign_handler(actor=request.user, complaint=complaint, handler=d["handler"]),
-        title="Choose who handles the complaint", caption=complaint.reference, back=_back(complaint),
-        button="Save handler", success="The handler is saved.",
+        request,
+        form=HandlerForm(
+            _posted(request),
+            users=selectors.handler_choices(complaint),
+            initial={"handler": complaint.handler_id},
+        ),
+        run=lambda d: services.complaint_assign_handler(
+            actor=request.user, complaint=complaint, handler=d["handler"]
+        ),
+        title="Choose who handles the complaint",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Save handler",
+        success="The handler is saved.",
     )
 
 
@@ -342,11 +464,21 @@ def complaint_link(request, complaint_id: int):
         referrals = _resolve_references(user, data["referral_references"], form)
         if form.errors:
             raise Invalid("The links have errors.", {})
-        services.complaint_link(actor=user, complaint=complaint, referrals=referrals, tasks=data.get("tasks") or [])
+        services.complaint_link(
+            actor=user, complaint=complaint, referrals=referrals, tasks=data.get("tasks") or []
+        )
 
-    return _action_page(request, form=form, run=run, title="Link referrals and tasks", caption=complaint.reference,
-                        back=_back(complaint), button="Link", success="The records are linked.",
-                        intro="Tasks on the linked referrals that you can see are listed here.")
+    return _action_page(
+        request,
+        form=form,
+        run=run,
+        title="Link referrals and tasks",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Link",
+        success="The records are linked.",
+        intro="Tasks on the linked referrals that you can see are listed here.",
+    )
 
 
 @never_cache
@@ -355,9 +487,13 @@ def learning_action_new(request, complaint_id: int):
     """Agree a learning action on a complaint."""
     complaint = _handled_complaint(request, complaint_id)
     return _action_page(
-        request, form=LearningActionForm(_posted(request), users=selectors.case_worker_choices()),
+        request,
+        form=LearningActionForm(_posted(request), users=selectors.case_worker_choices()),
         run=lambda d: services.learning_action_add(actor=request.user, complaint=complaint, **d),
-        title="Add a learning action", caption=complaint.reference, back=_back(complaint), button="Add action",
+        title="Add a learning action",
+        caption=complaint.reference,
+        back=_back(complaint),
+        button="Add action",
         success="The learning action is added.",
     )
 
@@ -371,10 +507,14 @@ def learning_action_complete(request, complaint_id: int, action_id: int):
     action = selectors.learning_action_get(complaint=complaint, action_id=action_id)
     _require_action(user, "can_complete_learning_action", action)
     return _action_page(
-        request, form=NoteForm(_posted(request), label="What was done?", required_message="Say what was done."),
+        request,
+        form=NoteForm(_posted(request), label="What was done?", required_message="Say what was done."),
         run=lambda d: services.learning_action_complete(actor=user, action=action, note=d["note"]),
-        title="Complete the learning action", caption=f"{complaint.reference}: {action.description[:80]}",
-        back=_back(complaint), button="Complete action", success="The learning action is completed.",
+        title="Complete the learning action",
+        caption=f"{complaint.reference}: {action.description[:80]}",
+        back=_back(complaint),
+        button="Complete action",
+        success="The learning action is completed.",
     )
 
 
@@ -392,8 +532,9 @@ def stage_escalation_detail(request, escalation_id: int):
         _require_action(user, "can_resolve_stage_escalation", escalation)
         if form.is_valid():
             try:
-                services.stage_escalation_resolve(actor=user, escalation=escalation,
-                                                  resolution=form.cleaned_data["resolution"])
+                services.stage_escalation_resolve(
+                    actor=user, escalation=escalation, resolution=form.cleaned_data["resolution"]
+                )
             except Invalid as error:
                 _apply(form, error)
                 status = 409 if isinstance(error, Conflict) else 200
@@ -404,16 +545,31 @@ def stage_escalation_detail(request, escalation_id: int):
         events.record_viewed(actor=user, obj=escalation)
     record = escalation.record
     if escalation.complaint_id:
-        record_url = (reverse("oversight:complaint_detail", args=[record.pk])
-                      if allows(user, "can_view_complaint", record) else "")
+        record_url = (
+            reverse("oversight:complaint_detail", args=[record.pk])
+            if allows(user, "can_view_complaint", record)
+            else ""
+        )
     else:
-        record_url = (reverse("oversight:conduct_detail", args=[record.pk])
-                      if allows(user, "can_view_conduct_matter", record) else "")
-    return render(request, "oversight/complaints/escalation_detail.html", {
-        "escalation": escalation, "form": form, "can_resolve": can_resolve, "record": record,
-        "record_url": record_url, "clock_label": services.CLOCK_LABELS.get(escalation.clock, escalation.clock),
-        "errors": error_list(form),
-    }, status=status)
+        record_url = (
+            reverse("oversight:conduct_detail", args=[record.pk])
+            if allows(user, "can_view_conduct_matter", record)
+            else ""
+        )
+    return render(
+        request,
+        "oversight/complaints/escalation_detail.html",
+        {
+            "escalation": escalation,
+            "form": form,
+            "can_resolve": can_resolve,
+            "record": record,
+            "record_url": record_url,
+            "clock_label": services.CLOCK_LABELS.get(escalation.clock, escalation.clock),
+            "errors": error_list(form),
+        },
+        status=status,
+    )
 
 
 # Conduct matters
@@ -435,18 +591,30 @@ def conduct_list(request):
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     status = cleaned.get("status") or "open"
     matters = selectors.conduct_filter(
-        selectors.conduct_matter_list_visible_to(user=user), status="" if status == "all" else status,
-        overdue={"yes": True, "no": False}.get(cleaned.get("overdue", "")), now=now,
+        selectors.conduct_matter_list_visible_to(user=user),
+        status="" if status == "all" else status,
+        overdue={"yes": True, "no": False}.get(cleaned.get("overdue", "")),
+        now=now,
     )
     page = Paginator(matters, PER_PAGE).get_page(request.GET.get("page"))
-    events.record_listed(actor=user, object_type="oversight.conductmatter", ids=[m.pk for m in page.object_list],
-                         query={"status": status, "overdue": cleaned.get("overdue", "")})
-    return render(request, "oversight/complaints/conduct_list.html", {
-        "filters": filters, "page": page, "page_query": _page_query(request),
-        "rows": [{"matter": m, "clock": _conduct_reading(m, now)} for m in page.object_list],
-        "filtered": bool(request.GET.get("status") or request.GET.get("overdue")),
-        "can_record": allows(user, "can_record_conduct_matter"),
-    })
+    events.record_listed(
+        actor=user,
+        object_type="oversight.conductmatter",
+        ids=[m.pk for m in page.object_list],
+        query={"status": status, "overdue": cleaned.get("overdue", "")},
+    )
+    return render(
+        request,
+        "oversight/complaints/conduct_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "page_query": _page_query(request),
+            "rows": [{"matter": m, "clock": _conduct_reading(m, now)} for m in page.object_list],
+            "filtered": bool(request.GET.get("status") or request.GET.get("overdue")),
+            "can_record": allows(user, "can_record_conduct_matter"),
+        },
+    )
 
 
 @never_cache
@@ -461,22 +629,30 @@ def conduct_new(request):
         data = form.cleaned_data
         complaint = None
         if data["complaint_reference"]:
-            complaint = selectors.complaint_list_visible_to(user=user).filter(
-                reference=data["complaint_reference"].strip().upper()).first()
+            complaint = (
+                selectors.complaint_list_visible_to(user=user)
+                .filter(reference=data["complaint_reference"].strip().upper())
+                .first()
+            )
             if complaint is None:
                 form.add_error("complaint_reference", "No complaint you can see has this reference.")
         if not form.errors:
             try:
-                matter = services.conduct_matter_record(actor=user, subject=data["subject"],
-                                                        allegation=data["allegation"], complaint=complaint)
+                matter = services.conduct_matter_record(
+                    actor=user, subject=data["subject"], allegation=data["allegation"], complaint=complaint
+                )
             except Invalid as error:
                 _apply(form, error)
                 status = 409 if isinstance(error, Conflict) else 200
             else:
                 messages.success(request, f"Conduct matter {matter.reference} is recorded.")
                 return redirect("oversight:conduct_detail", matter_id=matter.pk)
-    return render(request, "oversight/complaints/conduct_form.html", {"form": form, "errors": error_list(form)},
-                  status=status)
+    return render(
+        request,
+        "oversight/complaints/conduct_form.html",
+        {"form": form, "errors": error_list(form)},
+        status=status,
+    )
 
 
 @never_cache
@@ -489,17 +665,25 @@ def conduct_detail(request, matter_id: int):
     events.record_viewed(actor=user, obj=matter)
     can_handle = allows(user, "can_handle_conduct_matter", matter)
     status = matter.status
-    return render(request, "oversight/complaints/conduct_detail.html", {
-        "matter": matter, "clock": _conduct_reading(matter, now),
-        "timeline": _timeline(matter.step_list, matter.escalation_list),
-        "can_assess": can_handle and status == ConductStatus.ASSESSMENT,
-        "can_external_ack": can_handle and status == ConductStatus.REFERRED and not matter.external_acknowledged_at,
-        "can_external_decision": can_handle and status == ConductStatus.REFERRED,
-        "can_finding": can_handle and status == ConductStatus.INVESTIGATING,
-        "can_outcome": can_handle and status == ConductStatus.AWAITING_OUTCOME,
-        "can_notify": can_handle and matter.subject_notified_at is None,
-        "can_view_complaint": matter.complaint_id is not None and allows(user, "can_view_complaint", matter.complaint),
-    })
+    return render(
+        request,
+        "oversight/complaints/conduct_detail.html",
+        {
+            "matter": matter,
+            "clock": _conduct_reading(matter, now),
+            "timeline": _timeline(matter.step_list, matter.escalation_list),
+            "can_assess": can_handle and status == ConductStatus.ASSESSMENT,
+            "can_external_ack": can_handle
+            and status == ConductStatus.REFERRED
+            and not matter.external_acknowledged_at,
+            "can_external_decision": can_handle and status == ConductStatus.REFERRED,
+            "can_finding": can_handle and status == ConductStatus.INVESTIGATING,
+            "can_outcome": can_handle and status == ConductStatus.AWAITING_OUTCOME,
+            "can_notify": can_handle and matter.subject_notified_at is None,
+            "can_view_complaint": matter.complaint_id is not None
+            and allows(user, "can_view_complaint", matter.complaint),
+        },
+    )
 
 
 def _handled_matter(request, matter_id: int):
@@ -522,12 +706,16 @@ def conduct_assess(request, matter_id: int):
     """Record the assessment of a conduct allegation."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=AssessForm(_posted(request), users=_investigators(matter)),
+        request,
+        form=AssessForm(_posted(request), users=_investigators(matter)),
         run=lambda d: services.conduct_matter_assess(actor=request.user, matter=matter, **d),
-        title="Assess the allegation", caption=matter.reference, back=_matter_back(matter), button="Record assessment",
+        title="Assess the allegation",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Record assessment",
         success="The assessment is recorded.",
         intro="Refer it to an external body, investigate it within the agency, or record that there is no case to "
-              "answer.",
+        "answer.",
     )
 
 
@@ -537,10 +725,14 @@ def conduct_external_acknowledged(request, matter_id: int):
     """Record when the external body acknowledged the referral."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=ExternalAcknowledgedForm(_posted(request)),
+        request,
+        form=ExternalAcknowledgedForm(_posted(request)),
         run=lambda d: services.conduct_matter_external_acknowledged(actor=request.user, matter=matter, **d),
-        title="Record the body's acknowledgement", caption=matter.reference, back=_matter_back(matter),
-        button="Record acknowledgement", success="The acknowledgement is recorded.",
+        title="Record the body's acknowledgement",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Record acknowledgement",
+        success="The acknowledgement is recorded.",
     )
 
 
@@ -550,10 +742,14 @@ def conduct_external_decision(request, matter_id: int):
     """Record what the external body decided."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=ExternalDecisionForm(_posted(request), users=_investigators(matter)),
+        request,
+        form=ExternalDecisionForm(_posted(request), users=_investigators(matter)),
         run=lambda d: services.conduct_matter_external_decided(actor=request.user, matter=matter, **d),
-        title="Record the body's decision", caption=matter.reference, back=_matter_back(matter),
-        button="Record decision", success="The decision is recorded.",
+        title="Record the body's decision",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Record decision",
+        success="The decision is recorded.",
     )
 
 
@@ -563,9 +759,13 @@ def conduct_finding(request, matter_id: int):
     """Record the investigation's finding."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=FindingForm(_posted(request)),
+        request,
+        form=FindingForm(_posted(request)),
         run=lambda d: services.conduct_matter_record_finding(actor=request.user, matter=matter, **d),
-        title="Record the finding", caption=matter.reference, back=_matter_back(matter), button="Record finding",
+        title="Record the finding",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Record finding",
         success="The finding is recorded.",
     )
 
@@ -576,9 +776,13 @@ def conduct_outcome(request, matter_id: int):
     """Record the outcome that concludes the matter."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=ConductOutcomeForm(_posted(request)),
+        request,
+        form=ConductOutcomeForm(_posted(request)),
         run=lambda d: services.conduct_matter_record_outcome(actor=request.user, matter=matter, **d),
-        title="Record the outcome", caption=matter.reference, back=_matter_back(matter), button="Record outcome",
+        title="Record the outcome",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Record outcome",
         success="The outcome is recorded.",
         intro=f"The finding was: {matter.get_finding_display().lower()}." if matter.finding else "",
     )
@@ -590,13 +794,17 @@ def conduct_notify(request, matter_id: int):
     """Tell the professional that the matter exists."""
     matter = _handled_matter(request, matter_id)
     return _action_page(
-        request, form=NotifySubjectForm(_posted(request)),
+        request,
+        form=NotifySubjectForm(_posted(request)),
         run=lambda d: services.conduct_matter_notify_subject(actor=request.user, matter=matter, **d),
-        title="Tell the professional about the matter", caption=matter.reference, back=_matter_back(matter),
-        button="Send notice", success="The professional has been told.",
+        title="Tell the professional about the matter",
+        caption=matter.reference,
+        back=_matter_back(matter),
+        button="Send notice",
+        success="The professional has been told.",
         intro="They are told in Lantern and by email. They will see what you write here, the reference and, when the "
-              "matter concludes, its outcome. They never see the allegation as recorded, the assessment, the "
-              "investigation or its notes.",
+        "matter concludes, its outcome. They never see the allegation as recorded, the assessment, the "
+        "investigation or its notes.",
     )
 
 
@@ -607,8 +815,12 @@ def conduct_notice_list(request):
     """The conduct matters about me that I have been told of."""
     notices = selectors.conduct_notices_for(user=request.user)
     if notices:
-        events.record_listed(actor=request.user, object_type="oversight.conductmatter", ids=[n.id for n in notices],
-                             query={"list": "notices_about_me"})
+        events.record_listed(
+            actor=request.user,
+            object_type="oversight.conductmatter",
+            ids=[n.id for n in notices],
+            query={"list": "notices_about_me"},
+        )
     return render(request, "oversight/complaints/notice_list.html", {"notices": notices})
 
 
@@ -638,6 +850,12 @@ def complaint_outcomes(request):
     """Complaint and conduct outcomes by agency for a period (the last 12 months unless chosen)."""
     form, start, end = _period(request)
     outcomes = selectors.complaints_outcomes(user=request.user, start=start, end=end)
-    return render(request, "oversight/complaints/outcomes.html", {
-        "form": form, "complaints_outcomes": outcomes, "errors": error_list(form) if form.is_bound else [],
-    })
+    return render(
+        request,
+        "oversight/complaints/outcomes.html",
+        {
+            "form": form,
+            "complaints_outcomes": outcomes,
+            "errors": error_list(form) if form.is_bound else [],
+        },
+    )

@@ -20,8 +20,7 @@ from lantern.casework.models import Case
 from lantern.core import policy
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
-from lantern.oversight.reviews import services
-from lantern.oversight.reviews import selectors
+from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.models import EvidenceKind, FindingKind, SamplingRule, Stance
 
 router = Router(tags=["reviews"])
@@ -90,7 +89,9 @@ class ReviewIn(StrictIn):
     ends_on: date
     lead_reviewer: str = Field(description="The lead reviewer's username.", max_length=150)
     reviewers: list[str] = Field(description="The team's usernames.", max_length=50)
-    agencies: list[str] = Field(default=[], description="Agency codes; empty for every agency.", max_length=50)
+    agencies: list[str] = Field(
+        default=[], description="Agency codes; empty for every agency.", max_length=50
+    )
     flags: list[str] = Field(default=[], max_length=10)
     cases: list[str] = Field(default=[], description="Case references named in scope.", max_length=500)
     include_intelligence: bool = False
@@ -264,12 +265,21 @@ def _person(user) -> dict | None:
 
 def _review(review) -> dict:
     return {
-        "id": review.pk, "reference": review.reference, "title": review.title,
-        "commissioned_by": review.commissioned_by, "terms_of_reference": review.terms_of_reference,
-        "period_start": review.period_start, "period_end": review.period_end, "starts_on": review.starts_on,
-        "ends_on": review.ends_on, "status": review.status, "access": review.access_state,
-        "lead_reviewer": _person(review.lead_reviewer), "reviewers": [_person(u) for u in review.reviewers.all()],
-        "scope": selectors.Scope.of(review).describe(), "method": review.method,
+        "id": review.pk,
+        "reference": review.reference,
+        "title": review.title,
+        "commissioned_by": review.commissioned_by,
+        "terms_of_reference": review.terms_of_reference,
+        "period_start": review.period_start,
+        "period_end": review.period_end,
+        "starts_on": review.starts_on,
+        "ends_on": review.ends_on,
+        "status": review.status,
+        "access": review.access_state,
+        "lead_reviewer": _person(review.lead_reviewer),
+        "reviewers": [_person(u) for u in review.reviewers.all()],
+        "scope": selectors.Scope.of(review).describe(),
+        "method": review.method,
     }
 
 
@@ -284,35 +294,71 @@ def _link_reference(link) -> str:
 
 def _allegation(a) -> dict:
     return {
-        "id": a.pk, "number": a.number, "claim": a.claim, "made_by": a.made_by, "made_on": a.made_on,
-        "finding": a.finding, "rationale": a.rationale, "finding_search_id": a.finding_search_id,
-        "finding_by": _person(a.finding_by), "finding_at": a.finding_at,
-        "signed_off_by": _person(a.signed_off_by), "signed_off_at": a.signed_off_at,
-        "evidence": [{
-            "id": link.pk, "kind": link.kind, "stance": link.stance, "record_id": link.record_id,
-            "reference": _link_reference(link), "note": link.note, "linked_by": _person(link.linked_by),
-            "linked_at": link.linked_at,
-        } for link in a.evidence.all()],
+        "id": a.pk,
+        "number": a.number,
+        "claim": a.claim,
+        "made_by": a.made_by,
+        "made_on": a.made_on,
+        "finding": a.finding,
+        "rationale": a.rationale,
+        "finding_search_id": a.finding_search_id,
+        "finding_by": _person(a.finding_by),
+        "finding_at": a.finding_at,
+        "signed_off_by": _person(a.signed_off_by),
+        "signed_off_at": a.signed_off_at,
+        "evidence": [
+            {
+                "id": link.pk,
+                "kind": link.kind,
+                "stance": link.stance,
+                "record_id": link.record_id,
+                "reference": _link_reference(link),
+                "note": link.note,
+                "linked_by": _person(link.linked_by),
+                "linked_at": link.linked_at,
+            }
+            for link in a.evidence.all()
+        ],
     }
 
 
 def _audit(audit) -> dict:
     summary = selectors.audit_summary(audit)
     return {
-        "id": audit.pk, "title": audit.title, "rule": audit.rule, "size": audit.size, "condition": audit.condition,
-        "seed": audit.seed, "population": audit.population, "framework": audit.framework.name,
-        "criteria": audit.framework.criteria, "grades": audit.framework.grades,
-        "items": [{"id": i.pk, "case_id": i.case_id, "case_reference": i.case.reference, "stratum": i.stratum,
-                   "grades": {g.criterion: g.grade for g in i.grades.all()}} for i in audit.items.all()],
-        "totals": summary.table, "overall": summary.overall,
+        "id": audit.pk,
+        "title": audit.title,
+        "rule": audit.rule,
+        "size": audit.size,
+        "condition": audit.condition,
+        "seed": audit.seed,
+        "population": audit.population,
+        "framework": audit.framework.name,
+        "criteria": audit.framework.criteria,
+        "grades": audit.framework.grades,
+        "items": [
+            {
+                "id": i.pk,
+                "case_id": i.case_id,
+                "case_reference": i.case.reference,
+                "stratum": i.stratum,
+                "grades": {g.criterion: g.grade for g in i.grades.all()},
+            }
+            for i in audit.items.all()
+        ],
+        "totals": summary.table,
+        "overall": summary.overall,
     }
 
 
 def _report(report, *, content: bool = False) -> dict:
     return {
-        "version": report.version, "content_hash": report.content_hash, "generated_by": _person(report.generated_by),
-        "generated_at": report.generated_at, "signed_off_by": _person(report.signed_off_by),
-        "signed_off_at": report.signed_off_at, "content": report.content if content else None,
+        "version": report.version,
+        "content_hash": report.content_hash,
+        "generated_by": _person(report.generated_by),
+        "generated_at": report.generated_at,
+        "signed_off_by": _person(report.signed_off_by),
+        "signed_off_at": report.signed_off_at,
+        "content": report.content if content else None,
     }
 
 
@@ -329,8 +375,12 @@ def _users(usernames: list[str], field: str) -> list[User]:
 
 
 # Reviews
-@router.get("/reviews", response={200: list[ReviewOut], 401: ErrorOut, 403: ErrorOut},
-            summary="List reviews", operation_id="review_list")
+@router.get(
+    "/reviews",
+    response={200: list[ReviewOut], 401: ErrorOut, 403: ErrorOut},
+    summary="List reviews",
+    operation_id="review_list",
+)
 def list_reviews(request):
     """The reviews the user may see: every review for the partnership lead, their own for a reviewer."""
     policy.require(request.auth, "can_view_reviews")
@@ -340,8 +390,12 @@ def list_reviews(request):
     return [_review(r) for r in reviews]
 
 
-@router.post("/reviews", response={201: ReviewOut, **ERRORS}, summary="Commission a review",
-             operation_id="review_create")
+@router.post(
+    "/reviews",
+    response={201: ReviewOut, **ERRORS},
+    summary="Commission a review",
+    operation_id="review_create",
+)
 def create_review(request, payload: ReviewIn):
     """Commission a review (the partnership lead)."""
     policy.require(request.auth, "can_create_review")
@@ -353,24 +407,42 @@ def create_review(request, payload: ReviewIn):
         raise Invalid.field("cases", "Name cases by their references.")
     leads = _users([payload.lead_reviewer], "lead_reviewer")
     review = services.review_create(
-        actor=request.auth, title=payload.title, terms_of_reference=payload.terms_of_reference,
-        commissioned_by=payload.commissioned_by, period_start=payload.period_start, period_end=payload.period_end,
-        starts_on=payload.starts_on, ends_on=payload.ends_on, lead_reviewer=leads[0],
-        reviewers=_users(payload.reviewers, "reviewers"), agencies=agencies, flags=payload.flags, cases=cases,
-        include_intelligence=payload.include_intelligence, method=payload.method,
+        actor=request.auth,
+        title=payload.title,
+        terms_of_reference=payload.terms_of_reference,
+        commissioned_by=payload.commissioned_by,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+        starts_on=payload.starts_on,
+        ends_on=payload.ends_on,
+        lead_reviewer=leads[0],
+        reviewers=_users(payload.reviewers, "reviewers"),
+        agencies=agencies,
+        flags=payload.flags,
+        cases=cases,
+        include_intelligence=payload.include_intelligence,
+        method=payload.method,
     )
     return Status(201, _review(_visible(request, review.pk)))
 
 
-@router.get("/reviews/{int:review_id}", response={200: ReviewOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One review", operation_id="review_get")
+@router.get(
+    "/reviews/{int:review_id}",
+    response={200: ReviewOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One review",
+    operation_id="review_get",
+)
 def get_review(request, review_id: int):
     """A review the user may see."""
     return _review(_visible(request, review_id))
 
 
-@router.post("/reviews/{int:review_id}/close", response={200: ReviewOut, **ERRORS}, summary="Close a review",
-             operation_id="review_close")
+@router.post(
+    "/reviews/{int:review_id}/close",
+    response={200: ReviewOut, **ERRORS},
+    summary="Close a review",
+    operation_id="review_close",
+)
 def close_review(request, review_id: int):
     """Close a review: its team's access to records ends."""
     review = _visible(request, review_id)
@@ -379,8 +451,12 @@ def close_review(request, review_id: int):
     return _review(_visible(request, review_id))
 
 
-@router.get("/reviews/{int:review_id}/records", response={200: RecordsOut, **ERRORS},
-            summary="The records in a review's scope", operation_id="review_records")
+@router.get(
+    "/reviews/{int:review_id}/records",
+    response={200: RecordsOut, **ERRORS},
+    summary="The records in a review's scope",
+    operation_id="review_records",
+)
 def review_records(request, review_id: int):
     """The records the review grants its team now (none once it is closed or outside its dates)."""
     review = _visible(request, review_id)
@@ -388,22 +464,66 @@ def review_records(request, review_id: int):
     records = selectors.scoped_records(user=request.auth, review=review)
     events.review_records_listed(actor=request.auth, review=review, counts=records.counts, via="api")
     items = (
-        [{"kind": "referral", "id": r.pk, "reference": r.reference, "date": r.received_at,
-          "agency": r.referrer_agency.code if r.referrer_agency_id else ""} for r in records.referrals]
-        + [{"kind": "case", "id": c.pk, "reference": c.reference, "date": c.opened_at,
-            "agency": c.lead_agency.code if c.lead_agency_id else ""} for c in records.cases]
-        + [{"kind": "task", "id": t.pk, "reference": t.referral.reference, "date": t.created_at,
-            "agency": t.agency.code} for t in records.tasks]
-        + [{"kind": "escalation", "id": e.pk, "reference": (e.task.referral if e.task_id else e.referral).reference,
-            "date": e.raised_at, "agency": e.agency.code} for e in records.escalations]
-        + [{"kind": "intelligence", "id": i.pk, "reference": i.reference, "date": i.submitted_at,
-            "agency": i.agency.code} for i in records.intelligence]
+        [
+            {
+                "kind": "referral",
+                "id": r.pk,
+                "reference": r.reference,
+                "date": r.received_at,
+                "agency": r.referrer_agency.code if r.referrer_agency_id else "",
+            }
+            for r in records.referrals
+        ]
+        + [
+            {
+                "kind": "case",
+                "id": c.pk,
+                "reference": c.reference,
+                "date": c.opened_at,
+                "agency": c.lead_agency.code if c.lead_agency_id else "",
+            }
+            for c in records.cases
+        ]
+        + [
+            {
+                "kind": "task",
+                "id": t.pk,
+                "reference": t.referral.reference,
+                "date": t.created_at,
+                "agency": t.agency.code,
+            }
+            for t in records.tasks
+        ]
+        + [
+            {
+                "kind": "escalation",
+                "id": e.pk,
+                "reference": (e.task.referral if e.task_id else e.referral).reference,
+                "date": e.raised_at,
+                "agency": e.agency.code,
+            }
+            for e in records.escalations
+        ]
+        + [
+            {
+                "kind": "intelligence",
+                "id": i.pk,
+                "reference": i.reference,
+                "date": i.submitted_at,
+                "agency": i.agency.code,
+            }
+            for i in records.intelligence
+        ]
     )
     return {"count": len(items), "items": items}
 
 
-@router.post("/reviews/{int:review_id}/searches", response={201: SearchOut, **ERRORS},
-             summary="Search a review's scope (recorded)", operation_id="review_search")
+@router.post(
+    "/reviews/{int:review_id}/searches",
+    response={201: SearchOut, **ERRORS},
+    summary="Search a review's scope (recorded)",
+    operation_id="review_search",
+)
 def search_review(request, review_id: int, payload: SearchIn):
     """Search by reference, name, dates and agency within the scope; the search is recorded, found or not."""
     review = _visible(request, review_id)
@@ -418,25 +538,48 @@ def search_review(request, review_id: int, payload: SearchIn):
     if payload.allegation_id:
         allegation = selectors.allegation_get(review=review, allegation_id=payload.allegation_id)
     search, _ = services.review_search(
-        actor=request.auth, review=review, allegation=allegation,
-        terms=selectors.SearchTerms(reference=payload.reference, name=payload.name, date_from=payload.date_from,
-                                    date_to=payload.date_to, agency_id=agency_id),
+        actor=request.auth,
+        review=review,
+        allegation=allegation,
+        terms=selectors.SearchTerms(
+            reference=payload.reference,
+            name=payload.name,
+            date_from=payload.date_from,
+            date_to=payload.date_to,
+            agency_id=agency_id,
+        ),
     )
-    return Status(201, {"id": search.pk, "terms": search.terms, "scope": search.scope,
-                        "searched_at": search.searched_at, "result_count": search.result_count,
-                        "results": search.results})
+    return Status(
+        201,
+        {
+            "id": search.pk,
+            "terms": search.terms,
+            "scope": search.scope,
+            "searched_at": search.searched_at,
+            "result_count": search.result_count,
+            "results": search.results,
+        },
+    )
 
 
 # Allegations
-@router.get("/reviews/{int:review_id}/allegations", response={200: list[AllegationOut], 401: ErrorOut, 404: ErrorOut},
-            summary="A review's allegations", operation_id="allegation_list")
+@router.get(
+    "/reviews/{int:review_id}/allegations",
+    response={200: list[AllegationOut], 401: ErrorOut, 404: ErrorOut},
+    summary="A review's allegations",
+    operation_id="allegation_list",
+)
 def list_allegations(request, review_id: int):
     """Every allegation in the review, with its evidence and finding."""
     return [_allegation(a) for a in selectors.allegation_list(review=_visible(request, review_id))]
 
 
-@router.post("/reviews/{int:review_id}/allegations", response={201: AllegationOut, **ERRORS},
-             summary="Put an allegation under review", operation_id="allegation_create")
+@router.post(
+    "/reviews/{int:review_id}/allegations",
+    response={201: AllegationOut, **ERRORS},
+    summary="Put an allegation under review",
+    operation_id="allegation_create",
+)
 def create_allegation(request, review_id: int, payload: AllegationIn):
     """The claim exactly as made, who made it and when."""
     review = _visible(request, review_id)
@@ -445,48 +588,80 @@ def create_allegation(request, review_id: int, payload: AllegationIn):
     return Status(201, _allegation(selectors.allegation_get(review=review, allegation_id=allegation.pk)))
 
 
-@router.get("/reviews/{int:review_id}/allegations/{int:allegation_id}",
-            response={200: AllegationOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One allegation", operation_id="allegation_get")
+@router.get(
+    "/reviews/{int:review_id}/allegations/{int:allegation_id}",
+    response={200: AllegationOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One allegation",
+    operation_id="allegation_get",
+)
 def get_allegation(request, review_id: int, allegation_id: int):
     """One allegation with its evidence and finding."""
     review = _visible(request, review_id)
     return _allegation(selectors.allegation_get(review=review, allegation_id=allegation_id))
 
 
-@router.post("/reviews/{int:review_id}/allegations/{int:allegation_id}/evidence",
-             response={201: AllegationOut, **ERRORS}, summary="Link a record as evidence",
-             operation_id="evidence_link")
+@router.post(
+    "/reviews/{int:review_id}/allegations/{int:allegation_id}/evidence",
+    response={201: AllegationOut, **ERRORS},
+    summary="Link a record as evidence",
+    operation_id="evidence_link",
+)
 def link_evidence(request, review_id: int, allegation_id: int, payload: EvidenceIn):
     """Link an in-scope record; a record outside the scope answers 404, as one that does not exist."""
     review = _visible(request, review_id)
     allegation = selectors.allegation_get(review=review, allegation_id=allegation_id)
     _require_action(request.auth, "can_record_finding", allegation)
     if not payload.record_id and not payload.reference:
-        raise Invalid.field("record_id", "Give the record's id, or the reference of a referral or intelligence item.")
-    if services.evidence_record_in_scope(review=review, kind=payload.kind, record_id=payload.record_id,
-                                         reference=payload.reference) is None:
+        raise Invalid.field(
+            "record_id", "Give the record's id, or the reference of a referral or intelligence item."
+        )
+    if (
+        services.evidence_record_in_scope(
+            review=review, kind=payload.kind, record_id=payload.record_id, reference=payload.reference
+        )
+        is None
+    ):
         raise Http404("Not found.")
-    services.evidence_link(actor=request.auth, allegation=allegation, kind=payload.kind, stance=payload.stance,
-                           note=payload.note, record_id=payload.record_id, reference=payload.reference)
+    services.evidence_link(
+        actor=request.auth,
+        allegation=allegation,
+        kind=payload.kind,
+        stance=payload.stance,
+        note=payload.note,
+        record_id=payload.record_id,
+        reference=payload.reference,
+    )
     return Status(201, _allegation(selectors.allegation_get(review=review, allegation_id=allegation.pk)))
 
 
-@router.post("/reviews/{int:review_id}/allegations/{int:allegation_id}/finding",
-             response={200: AllegationOut, **ERRORS}, summary="Record a finding", operation_id="finding_record")
+@router.post(
+    "/reviews/{int:review_id}/allegations/{int:allegation_id}/finding",
+    response={200: AllegationOut, **ERRORS},
+    summary="Record a finding",
+    operation_id="finding_record",
+)
 def record_finding(request, review_id: int, allegation_id: int, payload: FindingIn):
     """Record the finding; "unfounded" needs a linked record or a recorded search (422 otherwise)."""
     review = _visible(request, review_id)
     allegation = selectors.allegation_get(review=review, allegation_id=allegation_id)
     _require_action(request.auth, "can_record_finding", allegation)
     search = selectors.search_get(review=review, search_id=payload.search_id) if payload.search_id else None
-    services.finding_record(actor=request.auth, allegation=allegation, finding=payload.finding,
-                            rationale=payload.rationale, search=search)
+    services.finding_record(
+        actor=request.auth,
+        allegation=allegation,
+        finding=payload.finding,
+        rationale=payload.rationale,
+        search=search,
+    )
     return _allegation(selectors.allegation_get(review=review, allegation_id=allegation.pk))
 
 
-@router.post("/reviews/{int:review_id}/allegations/{int:allegation_id}/finding/sign-off",
-             response={200: AllegationOut, **ERRORS}, summary="Sign off a finding", operation_id="finding_sign_off")
+@router.post(
+    "/reviews/{int:review_id}/allegations/{int:allegation_id}/finding/sign-off",
+    response={200: AllegationOut, **ERRORS},
+    summary="Sign off a finding",
+    operation_id="finding_sign_off",
+)
 def sign_off_finding(request, review_id: int, allegation_id: int):
     """The lead reviewer signs off a finding recorded by someone else."""
     review = _visible(request, review_id)
@@ -498,27 +673,46 @@ def sign_off_finding(request, review_id: int, allegation_id: int):
 
 
 # Case audits
-@router.post("/reviews/{int:review_id}/audits", response={201: AuditOut, **ERRORS},
-             summary="Sample cases for an audit", operation_id="audit_create")
+@router.post(
+    "/reviews/{int:review_id}/audits",
+    response={201: AuditOut, **ERRORS},
+    summary="Sample cases for an audit",
+    operation_id="audit_create",
+)
 def create_audit(request, review_id: int, payload: AuditIn):
     """Sample in-scope cases by a rule and a recorded seed (random unless given)."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
-    audit = services.audit_sample(actor=request.auth, review=review, title=payload.title, rule=payload.rule,
-                                  size=payload.size, seed=payload.seed, condition=payload.condition)
+    audit = services.audit_sample(
+        actor=request.auth,
+        review=review,
+        title=payload.title,
+        rule=payload.rule,
+        size=payload.size,
+        seed=payload.seed,
+        condition=payload.condition,
+    )
     return Status(201, _audit(selectors.audit_get(review=review, audit_id=audit.pk)))
 
 
-@router.get("/reviews/{int:review_id}/audits/{int:audit_id}", response={200: AuditOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One case audit", operation_id="audit_get")
+@router.get(
+    "/reviews/{int:review_id}/audits/{int:audit_id}",
+    response={200: AuditOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One case audit",
+    operation_id="audit_get",
+)
 def get_audit(request, review_id: int, audit_id: int):
     """A case audit with its sample, grades and their aggregate."""
     review = _visible(request, review_id)
     return _audit(selectors.audit_get(review=review, audit_id=audit_id))
 
 
-@router.post("/reviews/{int:review_id}/audits/{int:audit_id}/grades", response={200: AuditOut, **ERRORS},
-             summary="Grade a sampled case", operation_id="audit_grade")
+@router.post(
+    "/reviews/{int:review_id}/audits/{int:audit_id}/grades",
+    response={200: AuditOut, **ERRORS},
+    summary="Grade a sampled case",
+    operation_id="audit_grade",
+)
 def grade_case(request, review_id: int, audit_id: int, payload: GradeIn):
     """Grade one sampled case on the framework's criteria."""
     review = _visible(request, review_id)
@@ -530,8 +724,12 @@ def grade_case(request, review_id: int, audit_id: int, payload: GradeIn):
 
 
 # Reports
-@router.post("/reviews/{int:review_id}/reports", response={201: ReportOut, **ERRORS},
-             summary="Generate a new version of the report", operation_id="report_generate")
+@router.post(
+    "/reviews/{int:review_id}/reports",
+    response={201: ReportOut, **ERRORS},
+    summary="Generate a new version of the report",
+    operation_id="report_generate",
+)
 def generate_report(request, review_id: int, payload: ReportIn):
     """Generate a new version from the findings and audits; earlier versions never change."""
     review = _visible(request, review_id)
@@ -540,15 +738,23 @@ def generate_report(request, review_id: int, payload: ReportIn):
     return Status(201, _report(selectors.report_get(review=review, version=report.version), content=True))
 
 
-@router.get("/reviews/{int:review_id}/reports", response={200: list[ReportOut], 401: ErrorOut, 404: ErrorOut},
-            summary="The versions of a review's report", operation_id="report_list")
+@router.get(
+    "/reviews/{int:review_id}/reports",
+    response={200: list[ReportOut], 401: ErrorOut, 404: ErrorOut},
+    summary="The versions of a review's report",
+    operation_id="report_list",
+)
 def list_reports(request, review_id: int):
     """Every version, newest first, without their content."""
     return [_report(r) for r in selectors.report_list(review=_visible(request, review_id))]
 
 
-@router.get("/reviews/{int:review_id}/reports/{int:version}", response={200: ReportOut, 401: ErrorOut, 404: ErrorOut},
-            summary="One version of the report", operation_id="report_get")
+@router.get(
+    "/reviews/{int:review_id}/reports/{int:version}",
+    response={200: ReportOut, 401: ErrorOut, 404: ErrorOut},
+    summary="One version of the report",
+    operation_id="report_get",
+)
 def get_report(request, review_id: int, version: int):
     """One version with its stored HTML content and hash."""
     review = _visible(request, review_id)
@@ -557,8 +763,12 @@ def get_report(request, review_id: int, version: int):
     return _report(report, content=True)
 
 
-@router.post("/reviews/{int:review_id}/reports/{int:version}/sign-off", response={200: ReportOut, **ERRORS},
-             summary="Sign off a version of the report", operation_id="report_sign_off")
+@router.post(
+    "/reviews/{int:review_id}/reports/{int:version}/sign-off",
+    response={200: ReportOut, **ERRORS},
+    summary="Sign off a version of the report",
+    operation_id="report_sign_off",
+)
 def sign_off_report(request, review_id: int, version: int):
     """The lead reviewer signs off a version, freezing it (409 if already signed or a finding is not)."""
     review = _visible(request, review_id)

@@ -34,7 +34,9 @@ class Review(models.Model):
     ends_on = models.DateField(help_text="The reviewers' access ends after this day.")
     status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     lead_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Signs off findings and the report.",
     )
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="reviews")
@@ -55,7 +57,7 @@ class Review(models.Model):
 
     @property
     def access_state(self) -> str:
-        """"closed", "outside" (open, but not between its access dates today) or "open"."""
+        """ "closed", "outside" (open, but not between its access dates today) or "open"."""
         if self.status == ReviewStatus.CLOSED:
             return "closed"
         today = timezone.localdate()
@@ -84,7 +86,11 @@ class Allegation(models.Model):
     finding = models.CharField(max_length=20, choices=FindingKind.choices, blank=True)
     rationale = models.TextField(max_length=10000, blank=True)
     finding_search = models.ForeignKey(
-        "oversight.ReviewSearch", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "oversight.ReviewSearch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The recorded search a finding of 'unfounded' relies on, when no record is linked.",
     )
     finding_by = models.ForeignKey(
@@ -126,8 +132,12 @@ class EvidenceLink(models.Model):
     allegation = models.ForeignKey(Allegation, on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=10, choices=Stance.choices)
     kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
-    referral = models.ForeignKey("intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    task = models.ForeignKey("casework.AgencyTask", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    task = models.ForeignKey(
+        "casework.AgencyTask", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     escalation = models.ForeignKey(
         "casework.Escalation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -144,14 +154,34 @@ class EvidenceLink(models.Model):
             models.CheckConstraint(
                 name="evidence_exactly_one_record",
                 condition=(
-                    Q(kind="referral", referral__isnull=False, task__isnull=True, escalation__isnull=True,
-                      intelligence_item__isnull=True)
-                    | Q(kind="task", referral__isnull=True, task__isnull=False, escalation__isnull=True,
-                        intelligence_item__isnull=True)
-                    | Q(kind="escalation", referral__isnull=True, task__isnull=True, escalation__isnull=False,
-                        intelligence_item__isnull=True)
-                    | Q(kind="intelligence", referral__isnull=True, task__isnull=True, escalation__isnull=True,
-                        intelligence_item__isnull=False)
+                    Q(
+                        kind="referral",
+                        referral__isnull=False,
+                        task__isnull=True,
+                        escalation__isnull=True,
+                        intelligence_item__isnull=True,
+                    )
+                    | Q(
+                        kind="task",
+                        referral__isnull=True,
+                        task__isnull=False,
+                        escalation__isnull=True,
+                        intelligence_item__isnull=True,
+                    )
+                    | Q(
+                        kind="escalation",
+                        referral__isnull=True,
+                        task__isnull=True,
+                        escalation__isnull=False,
+                        intelligence_item__isnull=True,
+                    )
+                    | Q(
+                        kind="intelligence",
+                        referral__isnull=True,
+                        task__isnull=True,
+                        escalation__isnull=True,
+                        intelligence_item__isnull=False,
+                    )
                 ),
             ),
         ]
@@ -177,8 +207,9 @@ class ReviewSearch(models.Model):
     """
 
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="searches")
-    allegation = models.ForeignKey(Allegation, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="searches")
+    allegation = models.ForeignKey(
+        Allegation, on_delete=models.PROTECT, null=True, blank=True, related_name="searches"
+    )
     terms = models.JSONField(default=dict, help_text="Reference, name, dates and agency searched for.")
     scope = models.JSONField(default=dict, help_text="The review's scope when the search ran.")
     result_count = models.PositiveIntegerField(default=0)
@@ -219,10 +250,14 @@ class CaseAudit(models.Model):
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="audits")
     title = models.CharField(max_length=200)
     rule = models.CharField(max_length=20, choices=SamplingRule.choices)
-    size = models.PositiveIntegerField(default=0, help_text="How many cases to sample (not used for a condition).")
+    size = models.PositiveIntegerField(
+        default=0, help_text="How many cases to sample (not used for a condition)."
+    )
     condition = models.CharField(max_length=40, blank=True)
     seed = models.BigIntegerField()
-    population = models.PositiveIntegerField(default=0, help_text="How many in-scope cases there were to sample.")
+    population = models.PositiveIntegerField(
+        default=0, help_text="How many in-scope cases there were to sample."
+    )
     framework = models.ForeignKey(AuditFramework, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

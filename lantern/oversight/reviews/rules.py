@@ -59,7 +59,9 @@ def review_not_closed(user, obj) -> bool:
 @rules.predicate
 def finding_awaits_sign_off(user, allegation) -> bool:
     """The allegation has a finding that has not been signed off."""
-    return isinstance(allegation, Allegation) and bool(allegation.finding) and allegation.signed_off_at is None
+    return (
+        isinstance(allegation, Allegation) and bool(allegation.finding) and allegation.signed_off_at is None
+    )
 
 
 @rules.predicate
@@ -100,6 +102,9 @@ can_read_under_review = register("can_read_under_review", is_reviewer & record_i
 can_work_on_review = register("can_work_on_review", works_on_review)
 can_record_finding = register("can_record_finding", works_on_review & finding_not_signed_off)
 can_sign_off_finding = register(
-    "can_sign_off_finding", works_on_review & is_lead_reviewer & finding_awaits_sign_off & did_not_record_finding,
+    "can_sign_off_finding",
+    works_on_review & is_lead_reviewer & finding_awaits_sign_off & did_not_record_finding,
 )
-can_sign_off_report = register("can_sign_off_report", works_on_review & is_lead_reviewer & report_not_signed_off)
+can_sign_off_report = register(
+    "can_sign_off_report", works_on_review & is_lead_reviewer & report_not_signed_off
+)

@@ -44,7 +44,11 @@ from lantern.oversight.reviews.models import (
 
 # The kinds of record a review's scope covers, by the model they are.
 SCOPED_MODELS = {
-    Referral: "referral", AgencyTask: "task", Case: "case", Escalation: "escalation", IntelligenceItem: "intelligence",
+    Referral: "referral",
+    AgencyTask: "task",
+    Case: "case",
+    Escalation: "escalation",
+    IntelligenceItem: "intelligence",
 }
 # The audit events that record a reviewer reading a record.
 READ_EVENTS = ("review.record_read",)
@@ -77,8 +81,11 @@ def active_reviews_for(user) -> list[Review]:
         return []
     today = timezone.localdate()
     return list(
-        Review.objects.filter(reviewers=user, status=ReviewStatus.OPEN, starts_on__lte=today, ends_on__gte=today)
-        .prefetch_related("scope_agencies", "scope_cases").order_by("pk")
+        Review.objects.filter(
+            reviewers=user, status=ReviewStatus.OPEN, starts_on__lte=today, ends_on__gte=today
+        )
+        .prefetch_related("scope_agencies", "scope_cases")
+        .order_by("pk")
     )
 
 
@@ -94,7 +101,9 @@ class Scope:
     @classmethod
     def of(cls, review: Review) -> "Scope":
         """The scope of a review (its agencies and named cases read once)."""
-        return cls(review, [a.pk for a in review.scope_agencies.all()], [c.pk for c in review.scope_cases.all()])
+        return cls(
+            review, [a.pk for a in review.scope_agencies.all()], [c.pk for c in review.scope_cases.all()]
+        )
 
     @property
     def _start(self) -> datetime:
@@ -112,34 +121,40 @@ class Scope:
                 AgencyTask.objects.filter(case_id=OuterRef("pk"), agency_id__in=self.agency_ids)
             )
         if self.review.scope_flags:
-            criteria &= Exists(CaseFlag.objects.filter(case_id=OuterRef("pk"), kind__in=self.review.scope_flags))
+            criteria &= Exists(
+                CaseFlag.objects.filter(case_id=OuterRef("pk"), kind__in=self.review.scope_flags)
+            )
         return Q(pk__in=self.case_ids) | criteria
 
     def referral_q(self) -> Q:
         """The referrals in scope."""
-        on_case = Exists(Case.referrals.through.objects.filter(
-            referral_id=OuterRef("pk"), case_id__in=Case.objects.filter(self.case_q()).values("pk")
-        ))
+        on_case = Exists(
+            Case.referrals.through.objects.filter(
+                referral_id=OuterRef("pk"), case_id__in=Case.objects.filter(self.case_q()).values("pk")
+            )
+        )
         criteria = Q(restricted=False, received_at__gte=self._start, received_at__lt=self._end)
         if self.agency_ids:
             criteria &= Q(referrer_agency_id__in=self.agency_ids) | Exists(
                 AgencyTask.objects.filter(referral_id=OuterRef("pk"), agency_id__in=self.agency_ids)
             )
         if self.review.scope_flags:
-            criteria &= Exists(CaseFlag.objects.filter(
-                case__referrals=OuterRef("pk"), kind__in=self.review.scope_flags
-            ))
+            criteria &= Exists(
+                CaseFlag.objects.filter(case__referrals=OuterRef("pk"), kind__in=self.review.scope_flags)
+            )
         return on_case | criteria
 
     def task_q(self) -> Q:
         """The tasks in scope."""
-        return (Q(case_id__in=Case.objects.filter(self.case_q()).values("pk"))
-                | Q(referral_id__in=Referral.objects.filter(self.referral_q()).values("pk")))
+        return Q(case_id__in=Case.objects.filter(self.case_q()).values("pk")) | Q(
+            referral_id__in=Referral.objects.filter(self.referral_q()).values("pk")
+        )
 
     def escalation_q(self) -> Q:
         """The escalations in scope."""
-        return (Q(task_id__in=AgencyTask.objects.filter(self.task_q()).values("pk"))
-                | Q(task__isnull=True, referral_id__in=Referral.objects.filter(self.referral_q()).values("pk")))
+        return Q(task_id__in=AgencyTask.objects.filter(self.task_q()).values("pk")) | Q(
+            task__isnull=True, referral_id__in=Referral.objects.filter(self.referral_q()).values("pk")
+        )
 
     def intelligence_q(self) -> Q:
         """The intelligence items in scope (none unless the review includes intelligence)."""
@@ -161,7 +176,8 @@ class Scope:
         return {
             "period": [str(review.period_start), str(review.period_end)],
             "agencies": sorted(a.code for a in review.scope_agencies.all()),
-            "flags": sorted(review.scope_flags), "cases": sorted(c.reference for c in review.scope_cases.all()),
+            "flags": sorted(review.scope_flags),
+            "cases": sorted(c.reference for c in review.scope_cases.all()),
             "intelligence": review.include_intelligence,
         }
 
@@ -188,7 +204,8 @@ def reviews_granting(*, user, obj) -> list[int]:
     if model not in SCOPED_MODELS or obj.pk is None:
         return []
     return [
-        review.pk for review in active_reviews_for(user)
+        review.pk
+        for review in active_reviews_for(user)
         if model.objects.filter(Scope.of(review).q_for(model), pk=obj.pk).exists()
     ]
 
@@ -226,7 +243,8 @@ def review_get_for_user(*, user, review_id) -> Review:
     review = (
         Review.objects.select_related("lead_reviewer", "created_by")
         .prefetch_related("reviewers", "scope_agencies", "scope_cases")
-        .filter(pk=_id(review_id)).first()
+        .filter(pk=_id(review_id))
+        .first()
     )
     if review is None or not policy.allows(user, "can_view_review", review):
         raise Http404("Not found.")
@@ -246,8 +264,10 @@ class ScopedRecords:
     @property
     def counts(self) -> dict[str, int]:
         """How many of each kind."""
-        return {kind: len(getattr(self, kind)) for kind in ("referrals", "cases", "tasks", "escalations",
-                                                          "intelligence")}
+        return {
+            kind: len(getattr(self, kind))
+            for kind in ("referrals", "cases", "tasks", "escalations", "intelligence")
+        }
 
 
 def scoped_records(*, user, review: Review, limit: int = 500) -> ScopedRecords:
@@ -256,18 +276,43 @@ def scoped_records(*, user, review: Review, limit: int = 500) -> ScopedRecords:
         return ScopedRecords([], [], [], [], [])
     scope = Scope.of(review)
     return ScopedRecords(
-        referrals=list(Referral.objects.filter(scope.referral_q()).select_related("referrer_agency")
-                       .order_by("received_at", "pk")[:limit]),
-        cases=list(Case.objects.filter(scope.case_q()).select_related("lead_agency").order_by("opened_at", "pk")[:limit]),
-        tasks=list(AgencyTask.objects.filter(scope.task_q()).select_related("agency", "referral")
-                   .order_by("created_at", "pk")[:limit]),
-        escalations=list(Escalation.objects.filter(scope.escalation_q()).select_related("agency", "task__referral",
-                                                                                         "referral")
-                         .order_by("raised_at", "pk")[:limit]),
-        intelligence=list(IntelligenceItem.objects.filter(scope.intelligence_q()).select_related("agency")
-                          .only("pk", "reference", "submitted_at", "occurred_at", "sanitised_text", "agency",
-                                "source_evaluation", "intelligence_assessment", "handling_code", "status")
-                          .order_by("submitted_at", "pk")[:limit]),
+        referrals=list(
+            Referral.objects.filter(scope.referral_q())
+            .select_related("referrer_agency")
+            .order_by("received_at", "pk")[:limit]
+        ),
+        cases=list(
+            Case.objects.filter(scope.case_q())
+            .select_related("lead_agency")
+            .order_by("opened_at", "pk")[:limit]
+        ),
+        tasks=list(
+            AgencyTask.objects.filter(scope.task_q())
+            .select_related("agency", "referral")
+            .order_by("created_at", "pk")[:limit]
+        ),
+        escalations=list(
+            Escalation.objects.filter(scope.escalation_q())
+            .select_related("agency", "task__referral", "referral")
+            .order_by("raised_at", "pk")[:limit]
+        ),
+        intelligence=list(
+            IntelligenceItem.objects.filter(scope.intelligence_q())
+            .select_related("agency")
+            .only(
+                "pk",
+                "reference",
+                "submitted_at",
+                "occurred_at",
+                "sanitised_text",
+                "agency",
+                "source_evaluation",
+                "intelligence_assessment",
+                "handling_code",
+                "status",
+            )
+            .order_by("submitted_at", "pk")[:limit]
+        ),
     )
 
 
@@ -278,8 +323,19 @@ def intelligence_get_for_review(*, user, review: Review, item_id) -> Intelligenc
     item = (
         IntelligenceItem.objects.filter(Scope.of(review).intelligence_q(), pk=_id(item_id))
         .select_related("agency")
-        .only("pk", "reference", "submitted_at", "occurred_at", "sanitised_text", "agency", "source_evaluation",
-              "intelligence_assessment", "handling_code", "handling_conditions", "status")
+        .only(
+            "pk",
+            "reference",
+            "submitted_at",
+            "occurred_at",
+            "sanitised_text",
+            "agency",
+            "source_evaluation",
+            "intelligence_assessment",
+            "handling_code",
+            "handling_conditions",
+            "status",
+        )
         .first()
     )
     if item is None:
@@ -300,9 +356,13 @@ class SearchTerms:
 
     def as_dict(self) -> dict:
         """The terms as plain values, for the record."""
-        return {"reference": self.reference, "name": self.name,
-                "date_from": str(self.date_from) if self.date_from else "",
-                "date_to": str(self.date_to) if self.date_to else "", "agency_id": self.agency_id}
+        return {
+            "reference": self.reference,
+            "name": self.name,
+            "date_from": str(self.date_from) if self.date_from else "",
+            "date_to": str(self.date_to) if self.date_to else "",
+            "agency_id": self.agency_id,
+        }
 
 
 def search_in_scope(*, review: Review, terms: SearchTerms, limit: int = 200) -> dict[str, list]:
@@ -312,36 +372,51 @@ def search_in_scope(*, review: Review, terms: SearchTerms, limit: int = 200) -> 
     cases = Case.objects.filter(scope.case_q())
     items = IntelligenceItem.objects.filter(scope.intelligence_q())
     if terms.reference:
-        referrals = referrals.filter(Q(reference__icontains=terms.reference)
-                                     | Q(external_reference__icontains=terms.reference))
+        referrals = referrals.filter(
+            Q(reference__icontains=terms.reference) | Q(external_reference__icontains=terms.reference)
+        )
         cases = cases.filter(reference__icontains=terms.reference)
         items = items.filter(reference__icontains=terms.reference)
     if terms.name:
-        referrals = referrals.filter(Exists(PersonMention.objects.filter(referral_id=OuterRef("pk"),
-                                                                         name__icontains=terms.name)))
+        referrals = referrals.filter(
+            Exists(PersonMention.objects.filter(referral_id=OuterRef("pk"), name__icontains=terms.name))
+        )
         cases = cases.filter(subject_name__icontains=terms.name)
         # Names in intelligence are in its content, which reviewers never see; search the sanitised text only.
         items = items.filter(sanitised_text__icontains=terms.name)
     if terms.date_from:
         start = _day_start(terms.date_from)
-        referrals, cases, items = (referrals.filter(received_at__gte=start), cases.filter(opened_at__gte=start),
-                                   items.filter(submitted_at__gte=start))
+        referrals, cases, items = (
+            referrals.filter(received_at__gte=start),
+            cases.filter(opened_at__gte=start),
+            items.filter(submitted_at__gte=start),
+        )
     if terms.date_to:
         end = _day_start(terms.date_to + timedelta(days=1))
-        referrals, cases, items = (referrals.filter(received_at__lt=end), cases.filter(opened_at__lt=end),
-                                   items.filter(submitted_at__lt=end))
+        referrals, cases, items = (
+            referrals.filter(received_at__lt=end),
+            cases.filter(opened_at__lt=end),
+            items.filter(submitted_at__lt=end),
+        )
     if terms.agency_id:
         agency = terms.agency_id
-        referrals = referrals.filter(Q(referrer_agency_id=agency) | Exists(
-            AgencyTask.objects.filter(referral_id=OuterRef("pk"), agency_id=agency)))
-        cases = cases.filter(Q(lead_agency_id=agency) | Exists(
-            AgencyTask.objects.filter(case_id=OuterRef("pk"), agency_id=agency)))
+        referrals = referrals.filter(
+            Q(referrer_agency_id=agency)
+            | Exists(AgencyTask.objects.filter(referral_id=OuterRef("pk"), agency_id=agency))
+        )
+        cases = cases.filter(
+            Q(lead_agency_id=agency)
+            | Exists(AgencyTask.objects.filter(case_id=OuterRef("pk"), agency_id=agency))
+        )
         items = items.filter(agency_id=agency)
     return {
         "referrals": list(referrals.select_related("referrer_agency").order_by("received_at", "pk")[:limit]),
         "cases": list(cases.select_related("lead_agency").order_by("opened_at", "pk")[:limit]),
-        "intelligence": list(items.select_related("agency").only(
-            "pk", "reference", "submitted_at", "sanitised_text", "agency").order_by("submitted_at", "pk")[:limit]),
+        "intelligence": list(
+            items.select_related("agency")
+            .only("pk", "reference", "submitted_at", "sanitised_text", "agency")
+            .order_by("submitted_at", "pk")[:limit]
+        ),
     }
 
 
@@ -362,23 +437,32 @@ def search_get(*, review: Review, search_id) -> ReviewSearch:
 def allegation_list(*, review: Review) -> list[Allegation]:
     """A review's allegations with their evidence, in order."""
     return list(
-        review.allegations.select_related("finding_by", "signed_off_by", "created_by", "finding_search")
-        .prefetch_related(Prefetch("evidence", queryset=_evidence()))
+        review.allegations.select_related(
+            "finding_by", "signed_off_by", "created_by", "finding_search"
+        ).prefetch_related(Prefetch("evidence", queryset=_evidence()))
     )
 
 
 def _evidence() -> QuerySet[EvidenceLink]:
     return EvidenceLink.objects.select_related(
-        "referral", "task__agency", "task__referral", "escalation__agency", "intelligence_item", "linked_by",
+        "referral",
+        "task__agency",
+        "task__referral",
+        "escalation__agency",
+        "intelligence_item",
+        "linked_by",
     ).defer("intelligence_item__content")
 
 
 def allegation_get(*, review: Review, allegation_id) -> Allegation:
     """One allegation of a review the user can already see, with its evidence, or 404."""
     allegation = (
-        review.allegations.select_related("finding_by", "signed_off_by", "created_by", "finding_search", "review")
+        review.allegations.select_related(
+            "finding_by", "signed_off_by", "created_by", "finding_search", "review"
+        )
         .prefetch_related(Prefetch("evidence", queryset=_evidence()))
-        .filter(pk=_id(allegation_id)).first()
+        .filter(pk=_id(allegation_id))
+        .first()
     )
     if allegation is None:
         raise Http404("Not found.")
@@ -395,9 +479,16 @@ def audit_get(*, review: Review, audit_id) -> CaseAudit:
     """One case audit with its sampled cases and their grades, or 404."""
     audit = (
         review.audits.select_related("framework", "created_by")
-        .prefetch_related(Prefetch("items", queryset=CaseAuditItem.objects.select_related("case__lead_agency")
-                                   .prefetch_related(Prefetch("grades", queryset=CaseAuditGrade.objects.all()))))
-        .filter(pk=_id(audit_id)).first()
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=CaseAuditItem.objects.select_related("case__lead_agency").prefetch_related(
+                    Prefetch("grades", queryset=CaseAuditGrade.objects.all())
+                ),
+            )
+        )
+        .filter(pk=_id(audit_id))
+        .first()
     )
     if audit is None:
         raise Http404("Not found.")
@@ -406,7 +497,12 @@ def audit_get(*, review: Review, audit_id) -> CaseAudit:
 
 def audit_item_get(*, audit: CaseAudit, item_id) -> CaseAuditItem:
     """One sampled case in an audit, or 404."""
-    item = audit.items.select_related("case__lead_agency").prefetch_related("grades").filter(pk=_id(item_id)).first()
+    item = (
+        audit.items.select_related("case__lead_agency")
+        .prefetch_related("grades")
+        .filter(pk=_id(item_id))
+        .first()
+    )
     if item is None:
         raise Http404("Not found.")
     return item
@@ -425,8 +521,10 @@ class GradeSummary:
 
     def rows(self) -> list[dict]:
         """One row per criterion with its counts in grade order, for a table."""
-        return [{"key": key, "label": label, "counts": [self.table[key][g] for g, _ in self.grades]}
-                for key, label in self.criteria]
+        return [
+            {"key": key, "label": label, "counts": [self.table[key][g] for g, _ in self.grades]}
+            for key, label in self.criteria
+        ]
 
     def overall_counts(self) -> list[int]:
         """The overall counts in grade order."""
@@ -460,7 +558,9 @@ def report_list(*, review: Review) -> list[ReviewReport]:
 
 def report_get(*, review: Review, version) -> ReviewReport:
     """One version of a review's report, or 404."""
-    report = review.reports.select_related("generated_by", "signed_off_by").filter(version=_id(version)).first()
+    report = (
+        review.reports.select_related("generated_by", "signed_off_by").filter(version=_id(version)).first()
+    )
     if report is None:
         raise Http404("Not found.")
     return report
@@ -483,16 +583,21 @@ class ReviewerReads:
 def reads_for_review(*, review: Review) -> list[ReviewerReads]:
     """For each member of the team, every record they read under this review, oldest first (from the audit log)."""
     events = list(
-        AuditEvent.objects.filter(event_type__in=READ_EVENTS, actor_id__in=[u.pk for u in review.reviewers.all()])
-        .order_by("seq")
+        AuditEvent.objects.filter(
+            event_type__in=READ_EVENTS, actor_id__in=[u.pk for u in review.reviewers.all()]
+        ).order_by("seq")
     )
     mine = [e for e in events if review.pk in (e.data or {}).get("review_ids", [])]
     by_reviewer = {u.pk: ReviewerReads(u, []) for u in review.reviewers.all()}
     for event in mine:
         if event.actor_id in by_reviewer:
             by_reviewer[event.actor_id].reads.append(event)
-    lists = AuditEvent.objects.filter(event_type__in=LIST_EVENTS, object_type="oversight.review",
-                                      object_id=str(review.pk), actor_id__in=list(by_reviewer)).order_by("seq")
+    lists = AuditEvent.objects.filter(
+        event_type__in=LIST_EVENTS,
+        object_type="oversight.review",
+        object_id=str(review.pk),
+        actor_id__in=list(by_reviewer),
+    ).order_by("seq")
     for event in lists:
         by_reviewer[event.actor_id].lists.append(event)
     return sorted(by_reviewer.values(), key=lambda r: (r.reviewer.last_name, r.reviewer.username))

@@ -45,10 +45,18 @@ from lantern.oversight.reviews.models import (
 )
 
 DEFAULT_FRAMEWORK = "Ofsted-style case audit"
-DEFAULT_GRADES = [["outstanding", "Outstanding"], ["good", "Good"],
-                  ["requires_improvement", "Requires improvement"], ["inadequate", "Inadequate"]]
-DEFAULT_CRITERIA = [["timeliness", "Timeliness"], ["risk_assessment", "Risk assessment"],
-                    ["voice_of_child", "Voice of the child"], ["multi_agency", "Multi-agency working"]]
+DEFAULT_GRADES = [
+    ["outstanding", "Outstanding"],
+    ["good", "Good"],
+    ["requires_improvement", "Requires improvement"],
+    ["inadequate", "Inadequate"],
+]
+DEFAULT_CRITERIA = [
+    ["timeliness", "Timeliness"],
+    ["risk_assessment", "Risk assessment"],
+    ["voice_of_child", "Voice of the child"],
+    ["multi_agency", "Multi-agency working"],
+]
 MAX_SAMPLE = 500
 # The conditions an audit can sample "all cases meeting": a flag ever carried, an escalation, an outcome.
 CONDITIONS = {
@@ -59,7 +67,8 @@ CONDITIONS = {
     "open": "The case is open",
 }
 EVIDENCE_MODELS = {
-    EvidenceKind.REFERRAL.value: (Referral, "referral"), EvidenceKind.TASK.value: (AgencyTask, "task"),
+    EvidenceKind.REFERRAL.value: (Referral, "referral"),
+    EvidenceKind.TASK.value: (AgencyTask, "task"),
     EvidenceKind.ESCALATION.value: (Escalation, "escalation"),
     EvidenceKind.INTELLIGENCE.value: (IntelligenceItem, "intelligence_item"),
 }
@@ -101,8 +110,12 @@ def _check_team(errors: dict, lead_reviewer, reviewers: list) -> None:
 
 
 def _check_dates(errors: dict, period_start, period_end, starts_on, ends_on) -> None:
-    for name, value in (("period_start", period_start), ("period_end", period_end), ("starts_on", starts_on),
-                        ("ends_on", ends_on)):
+    for name, value in (
+        ("period_start", period_start),
+        ("period_end", period_end),
+        ("starts_on", starts_on),
+        ("ends_on", ends_on),
+    ):
         if not isinstance(value, date):
             errors.setdefault(name, []).append("Enter a real date.")
     if isinstance(period_start, date) and isinstance(period_end, date) and period_end < period_start:
@@ -122,19 +135,37 @@ def _check_flags(errors: dict, flags: Iterable[str]) -> list[str]:
 # Reviews
 @transaction.atomic
 def review_create(
-    *, actor, title: str, terms_of_reference: str, commissioned_by: str, period_start: date, period_end: date,
-    starts_on: date, ends_on: date, lead_reviewer: User | None, reviewers: Iterable[User],
-    agencies: Iterable[Agency] = (), flags: Iterable[str] = (), cases: Iterable[Case] = (),
-    include_intelligence: bool = False, method: str = "",
+    *,
+    actor,
+    title: str,
+    terms_of_reference: str,
+    commissioned_by: str,
+    period_start: date,
+    period_end: date,
+    starts_on: date,
+    ends_on: date,
+    lead_reviewer: User | None,
+    reviewers: Iterable[User],
+    agencies: Iterable[Agency] = (),
+    flags: Iterable[str] = (),
+    cases: Iterable[Case] = (),
+    include_intelligence: bool = False,
+    method: str = "",
 ) -> Review:
     """Commission a review: its terms of reference, team and scope. Only the partnership lead does this."""
     _require(actor, "can_create_review")
     errors: dict[str, list[str]] = {}
     title = clean_text(title, "title", errors, required="Enter the review's title.", limit=200)
-    terms = clean_text(terms_of_reference, "terms_of_reference", errors, required="Enter the terms of reference.",
-                       limit=10000)
-    body = clean_text(commissioned_by, "commissioned_by", errors, required="Enter who commissioned the review.",
-                      limit=200)
+    terms = clean_text(
+        terms_of_reference,
+        "terms_of_reference",
+        errors,
+        required="Enter the terms of reference.",
+        limit=10000,
+    )
+    body = clean_text(
+        commissioned_by, "commissioned_by", errors, required="Enter who commissioned the review.", limit=200
+    )
     method = clean_text(method, "method", errors, limit=10000)
     reviewers = list(reviewers or [])
     _check_team(errors, lead_reviewer, reviewers)
@@ -142,10 +173,19 @@ def review_create(
     flags = _check_flags(errors, flags)
     _raise(errors)
     review = Review.objects.create(
-        reference=_review_reference(timezone.localdate()), title=title, terms_of_reference=terms,
-        commissioned_by=body, period_start=period_start, period_end=period_end, starts_on=starts_on,
-        ends_on=ends_on, lead_reviewer=lead_reviewer, scope_flags=flags, include_intelligence=include_intelligence,
-        method=method, created_by=actor,
+        reference=_review_reference(timezone.localdate()),
+        title=title,
+        terms_of_reference=terms,
+        commissioned_by=body,
+        period_start=period_start,
+        period_end=period_end,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        lead_reviewer=lead_reviewer,
+        scope_flags=flags,
+        include_intelligence=include_intelligence,
+        method=method,
+        created_by=actor,
     )
     review.reviewers.set(reviewers)
     review.scope_agencies.set(list(agencies or []))
@@ -156,9 +196,16 @@ def review_create(
 
 @transaction.atomic
 def review_update(
-    *, actor, review: Review, reviewers: Iterable[User] | None = None, lead_reviewer: User | None = None,
-    agencies: Iterable[Agency] | None = None, flags: Iterable[str] | None = None,
-    cases: Iterable[Case] | None = None, include_intelligence: bool | None = None, ends_on: date | None = None,
+    *,
+    actor,
+    review: Review,
+    reviewers: Iterable[User] | None = None,
+    lead_reviewer: User | None = None,
+    agencies: Iterable[Agency] | None = None,
+    flags: Iterable[str] | None = None,
+    cases: Iterable[Case] | None = None,
+    include_intelligence: bool | None = None,
+    ends_on: date | None = None,
     method: str | None = None,
 ) -> Review:
     """Change an open review's team, scope, end date or method; every change is audited with the scope after it."""
@@ -189,8 +236,12 @@ def review_update(
     if cases is not None:
         review.scope_cases.set(list(cases))
         changed.append("cases")
-    for name, value in (("scope_flags", flags), ("include_intelligence", include_intelligence),
-                        ("ends_on", ends_on), ("method", method)):
+    for name, value in (
+        ("scope_flags", flags),
+        ("include_intelligence", include_intelligence),
+        ("ends_on", ends_on),
+        ("method", method),
+    ):
         if value is not None and getattr(review, name) != value:
             setattr(review, name, value)
             fields.append(name)
@@ -226,7 +277,9 @@ def review_search(
     reference = clean_text(terms.reference, "reference", errors, limit=40)
     name = clean_text(terms.name, "name", errors, limit=200)
     if not (reference or name or terms.date_from or terms.date_to or terms.agency_id):
-        errors.setdefault("reference", []).append("Enter a reference, a name, a date or an agency to search for.")
+        errors.setdefault("reference", []).append(
+            "Enter a reference, a name, a date or an agency to search for."
+        )
     if terms.date_from and terms.date_to and terms.date_to < terms.date_from:
         errors.setdefault("date_to", []).append("The end date must be on or after the start date.")
     if terms.agency_id and not Agency.objects.filter(pk=terms.agency_id).exists():
@@ -234,14 +287,27 @@ def review_search(
     if allegation is not None and allegation.review_id != review.pk:
         errors.setdefault("allegation", []).append("Choose an allegation in this review.")
     _raise(errors)
-    terms = selectors.SearchTerms(reference=reference, name=name, date_from=terms.date_from, date_to=terms.date_to,
-                                  agency_id=terms.agency_id)
+    terms = selectors.SearchTerms(
+        reference=reference,
+        name=name,
+        date_from=terms.date_from,
+        date_to=terms.date_to,
+        agency_id=terms.agency_id,
+    )
     results = selectors.search_in_scope(review=review, terms=terms)
-    found = [{"kind": kind, "id": record.pk, "reference": record.reference}
-             for kind, records in results.items() for record in records]
+    found = [
+        {"kind": kind, "id": record.pk, "reference": record.reference}
+        for kind, records in results.items()
+        for record in records
+    ]
     search = ReviewSearch.objects.create(
-        review=review, allegation=allegation, terms=terms.as_dict(), scope=selectors.Scope.of(review).describe(),
-        result_count=len(found), results=found, searched_by=actor,
+        review=review,
+        allegation=allegation,
+        terms=terms.as_dict(),
+        scope=selectors.Scope.of(review).describe(),
+        result_count=len(found),
+        results=found,
+        searched_by=actor,
     )
     events.review_searched(actor=actor, search=search)
     return search, results
@@ -262,8 +328,9 @@ def allegation_add(*, actor, review: Review, claim: str, made_by: str, made_on: 
     _raise(errors)
     Review.objects.select_for_update().get(pk=review.pk)  # allegations are numbered one at a time
     number = (review.allegations.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    allegation = Allegation.objects.create(review=review, number=number, claim=claim, made_by=made_by,
-                                           made_on=made_on, created_by=actor)
+    allegation = Allegation.objects.create(
+        review=review, number=number, claim=claim, made_by=made_by, made_on=made_on, created_by=actor
+    )
     events.allegation_added(actor=actor, allegation=allegation)
     return allegation
 
@@ -290,7 +357,14 @@ def evidence_record_in_scope(*, review: Review, kind: str, record_id=None, refer
 
 @transaction.atomic
 def evidence_link(
-    *, actor, allegation: Allegation, kind: str, stance: str, note: str, record_id=None, reference: str = "",
+    *,
+    actor,
+    allegation: Allegation,
+    kind: str,
+    stance: str,
+    note: str,
+    record_id=None,
+    reference: str = "",
 ) -> EvidenceLink:
     """Link an in-scope record to an allegation as evidence for or against it, with what it shows."""
     review = allegation.review
@@ -300,27 +374,37 @@ def evidence_link(
     if kind not in EvidenceKind.values:
         errors.setdefault("kind", []).append("Choose the kind of record.")
     if stance not in Stance.values:
-        errors.setdefault("stance", []).append("Choose whether the record is evidence for or against the claim.")
+        errors.setdefault("stance", []).append(
+            "Choose whether the record is evidence for or against the claim."
+        )
     note = clean_text(note, "note", errors, required="Enter what this record shows about the claim.")
     record = None
     if kind in EvidenceKind.values:
         record = evidence_record_in_scope(review=review, kind=kind, record_id=record_id, reference=reference)
         if record is None:
             # The same message whether the record does not exist or is outside the scope: existence never leaks.
-            errors.setdefault("record", []).append("No record of that kind with that reference is in this review's scope.")
+            errors.setdefault("record", []).append(
+                "No record of that kind with that reference is in this review's scope."
+            )
     _raise(errors)
     field = EVIDENCE_MODELS[kind][1]
     if EvidenceLink.objects.filter(allegation=allegation, **{field: record}).exists():
         raise Invalid.field("record", "That record is already linked to this allegation.")
-    link = EvidenceLink.objects.create(allegation=allegation, stance=stance, kind=kind, note=note, linked_by=actor,
-                                       **{field: record})
+    link = EvidenceLink.objects.create(
+        allegation=allegation, stance=stance, kind=kind, note=note, linked_by=actor, **{field: record}
+    )
     events.evidence_linked(actor=actor, link=link)
     return link
 
 
 @transaction.atomic
 def finding_record(
-    *, actor, allegation: Allegation, finding: str, rationale: str, search: ReviewSearch | None = None,
+    *,
+    actor,
+    allegation: Allegation,
+    finding: str,
+    rationale: str,
+    search: ReviewSearch | None = None,
 ) -> Allegation:
     """Record a finding with its rationale. "Unfounded" needs at least one linked record or a recorded search of
     what was looked for and not found. The lead reviewer then signs it off (someone other than its author)."""
@@ -330,8 +414,9 @@ def finding_record(
     errors: dict[str, list[str]] = {}
     if finding not in FindingKind.values:
         errors.setdefault("finding", []).append("Choose a finding.")
-    rationale = clean_text(rationale, "rationale", errors, required="Enter the reasons for the finding.",
-                           limit=10000)
+    rationale = clean_text(
+        rationale, "rationale", errors, required="Enter the reasons for the finding.", limit=10000
+    )
     if search is not None and search.review_id != allegation.review_id:
         errors.setdefault("search", []).append("Choose a search recorded in this review.")
     if finding == FindingKind.UNFOUNDED and not errors.get("search"):
@@ -357,7 +442,9 @@ def finding_sign_off(*, actor, allegation: Allegation) -> Allegation:
     if not allegation.finding:
         raise Conflict("There is no finding to sign off yet.")
     if allegation.finding_by_id == actor.pk:
-        raise Invalid.field("finding", "A finding is signed off by someone other than the reviewer who recorded it.")
+        raise Invalid.field(
+            "finding", "A finding is signed off by someone other than the reviewer who recorded it."
+        )
     _require(actor, "can_sign_off_finding", allegation)
     allegation.signed_off_by, allegation.signed_off_at = actor, timezone.now()
     allegation.save(update_fields=["signed_off_by", "signed_off_at"])
@@ -384,13 +471,17 @@ def _outcome(case: Case, nfa_ids: set[int]) -> str:
 def _meets(condition: str, cases) -> set[int]:
     ids = [c.pk for c in cases]
     if condition.startswith("flag:"):
-        return set(CaseFlag.objects.filter(case_id__in=ids, kind=condition[5:]).values_list("case_id", flat=True))
+        return set(
+            CaseFlag.objects.filter(case_id__in=ids, kind=condition[5:]).values_list("case_id", flat=True)
+        )
     if condition == "escalated":
         return set(Escalation.objects.filter(task__case_id__in=ids).values_list("task__case_id", flat=True))
     if condition == "nfa":
-        return set(Case.referrals.through.objects.filter(
-            case_id__in=ids, referral__status=ReferralStatus.NO_FURTHER_ACTION
-        ).values_list("case_id", flat=True))
+        return set(
+            Case.referrals.through.objects.filter(
+                case_id__in=ids, referral__status=ReferralStatus.NO_FURTHER_ACTION
+            ).values_list("case_id", flat=True)
+        )
     return {c.pk for c in cases if c.status == condition}
 
 
@@ -405,8 +496,15 @@ def _allocate(size: int, strata: dict[str, list]) -> dict[str, int]:
     return allocation
 
 
-def draw_sample(*, cases: list[Case], rule: str, size: int, seed: int, condition: str = "",
-                nfa_ids: set[int] | None = None) -> list[tuple[Case, str]]:
+def draw_sample(
+    *,
+    cases: list[Case],
+    rule: str,
+    size: int,
+    seed: int,
+    condition: str = "",
+    nfa_ids: set[int] | None = None,
+) -> list[tuple[Case, str]]:
     """Choose cases by `rule` from `cases` (in id order) with a generator seeded by `seed`: the same cases and seed
     always give the same sample. Returns (case, stratum) pairs in the order drawn."""
     cases = sorted(cases, key=lambda c: c.pk)
@@ -435,7 +533,14 @@ def draw_sample(*, cases: list[Case], rule: str, size: int, seed: int, condition
 
 @transaction.atomic
 def audit_sample(
-    *, actor, review: Review, title: str, rule: str, size: int = 0, seed: int | None = None, condition: str = "",
+    *,
+    actor,
+    review: Review,
+    title: str,
+    rule: str,
+    size: int = 0,
+    seed: int | None = None,
+    condition: str = "",
     framework: AuditFramework | None = None,
 ) -> CaseAudit:
     """Sample in-scope cases for an audit by a rule; the seed (chosen at random unless given) is recorded so the
@@ -459,21 +564,30 @@ def audit_sample(
     nfa = _meets("nfa", cases) if rule == SamplingRule.BY_OUTCOME else set()
     drawn = draw_sample(cases=cases, rule=rule, size=size or 0, seed=seed, condition=condition, nfa_ids=nfa)
     audit = CaseAudit.objects.create(
-        review=review, title=title, rule=rule, size=size if rule != SamplingRule.CONDITION else len(drawn),
-        condition=condition if rule == SamplingRule.CONDITION else "", seed=seed, population=len(cases),
-        framework=framework or default_framework(), created_by=actor,
+        review=review,
+        title=title,
+        rule=rule,
+        size=size if rule != SamplingRule.CONDITION else len(drawn),
+        condition=condition if rule == SamplingRule.CONDITION else "",
+        seed=seed,
+        population=len(cases),
+        framework=framework or default_framework(),
+        created_by=actor,
     )
-    CaseAuditItem.objects.bulk_create([
-        CaseAuditItem(audit=audit, case=case, position=position, stratum=stratum)
-        for position, (case, stratum) in enumerate(drawn, start=1)
-    ])
+    CaseAuditItem.objects.bulk_create(
+        [
+            CaseAuditItem(audit=audit, case=case, position=position, stratum=stratum)
+            for position, (case, stratum) in enumerate(drawn, start=1)
+        ]
+    )
     events.case_audit_sampled(actor=actor, audit=audit)
     return audit
 
 
 @transaction.atomic
-def audit_grade(*, actor, item: CaseAuditItem, grades: dict[str, str], notes: dict[str, str] | None = None
-                ) -> CaseAuditItem:
+def audit_grade(
+    *, actor, item: CaseAuditItem, grades: dict[str, str], notes: dict[str, str] | None = None
+) -> CaseAuditItem:
     """Grade a sampled case on the framework's criteria (a criterion left out keeps its grade)."""
     audit = item.audit
     _require(actor, "can_work_on_review", audit.review)
@@ -492,9 +606,14 @@ def audit_grade(*, actor, item: CaseAuditItem, grades: dict[str, str], notes: di
     _raise(errors)
     for criterion, grade in grades.items():
         CaseAuditGrade.objects.update_or_create(
-            item=item, criterion=criterion,
-            defaults={"grade": grade, "note": cleaned_notes[criterion], "graded_by": actor,
-                      "graded_at": timezone.now()},
+            item=item,
+            criterion=criterion,
+            defaults={
+                "grade": grade,
+                "note": cleaned_notes[criterion],
+                "graded_by": actor,
+                "graded_at": timezone.now(),
+            },
         )
     events.case_audit_graded(actor=actor, item=item, grades=dict(grades))
     return item
@@ -513,19 +632,28 @@ def report_context(review: Review, *, limitations: str = "") -> dict:
         known.append(f"{len(unsigned)} of {len(allegations)} allegations have no signed-off finding.")
     known.append("Restricted records were in scope only where a case was named in the terms of reference.")
     if review.include_intelligence:
-        known.append("Intelligence was read only in its sanitised form; its content and sources were not seen.")
+        known.append(
+            "Intelligence was read only in its sanitised form; its content and sources were not seen."
+        )
     else:
         known.append("Intelligence was outside the scope of this review.")
     for audit in audits:
         if audit.rule != SamplingRule.CONDITION and audit.size < audit.population:
-            known.append(f"“{audit.title}” graded a sample of {audit.items.count()} of {audit.population} cases in "
-                         "scope; its grades describe the sample, not every case.")
+            known.append(
+                f"“{audit.title}” graded a sample of {audit.items.count()} of {audit.population} cases in "
+                "scope; its grades describe the sample, not every case."
+            )
     return {
-        "review": review, "scope": scope.describe(), "allegations": allegations,
-        "agencies": list(review.scope_agencies.all()), "flags": [FlagKind(f).label for f in review.scope_flags],
-        "cases": list(review.scope_cases.all()), "team": list(review.reviewers.all()),
+        "review": review,
+        "scope": scope.describe(),
+        "allegations": allegations,
+        "agencies": list(review.scope_agencies.all()),
+        "flags": [FlagKind(f).label for f in review.scope_flags],
+        "cases": list(review.scope_cases.all()),
+        "team": list(review.reviewers.all()),
         "audits": [{"audit": a, "summary": selectors.audit_summary(a)} for a in audits],
-        "known_limitations": known, "limitations": limitations,
+        "known_limitations": known,
+        "limitations": limitations,
         "findings": {kind: sum(1 for a in allegations if a.finding == kind) for kind in FindingKind.values},
     }
 
@@ -541,13 +669,22 @@ def report_generate(*, actor, review: Review, limitations: str = "") -> ReviewRe
     Review.objects.select_for_update().get(pk=review.pk)  # versions are numbered one at a time
     version = (review.reports.order_by("-version").values_list("version", flat=True).first() or 0) + 1
     now = timezone.now()
-    content = render_to_string("oversight/reviews/report_content.html", {
-        **report_context(review, limitations=limitations), "version": version, "generated_at": now,
-        "generated_by": actor,
-    })
+    content = render_to_string(
+        "oversight/reviews/report_content.html",
+        {
+            **report_context(review, limitations=limitations),
+            "version": version,
+            "generated_at": now,
+            "generated_by": actor,
+        },
+    )
     report = ReviewReport.objects.create(
-        review=review, version=version, content=content,
-        content_hash=hashlib.sha256(content.encode("utf-8")).hexdigest(), generated_by=actor, generated_at=now,
+        review=review,
+        version=version,
+        content=content,
+        content_hash=hashlib.sha256(content.encode("utf-8")).hexdigest(),
+        generated_by=actor,
+        generated_at=now,
     )
     events.review_report_generated(actor=actor, report=report)
     return report
@@ -564,8 +701,10 @@ def report_sign_off(*, actor, report: ReviewReport) -> ReviewReport:
         raise Conflict("This version's content does not match its hash, so it cannot be signed off.")
     unsigned = report.review.allegations.filter(signed_off_at__isnull=True).count()
     if unsigned:
-        raise Conflict(f"{unsigned} finding{'s are' if unsigned != 1 else ' is'} not yet signed off; sign "
-                       f"{'them' if unsigned != 1 else 'it'} off and generate the report again.")
+        raise Conflict(
+            f"{unsigned} finding{'s are' if unsigned != 1 else ' is'} not yet signed off; sign "
+            f"{'them' if unsigned != 1 else 'it'} off and generate the report again."
+        )
     if report.review.reports.filter(version__gt=report.version).exists():
         raise Conflict("A newer version of the report exists; sign off the newest version.")
     report.signed_off_by, report.signed_off_at = actor, timezone.now()

@@ -17,8 +17,7 @@ from lantern.audit import events
 from lantern.casework.views import error_list
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.oversight.reviews import services
-from lantern.oversight.reviews import selectors
+from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.forms import (
     AllegationForm,
     AuditForm,
@@ -29,7 +28,6 @@ from lantern.oversight.reviews.forms import (
     ReviewForm,
     SearchForm,
 )
-
 
 RECORDS_SHOWN = 500
 
@@ -80,10 +78,14 @@ def _abilities(user, review) -> dict:
 def review_list(request):
     """The reviews I commissioned (the partnership lead) or am on (a reviewer)."""
     require(request.user, "can_view_reviews")
-    return render(request, "oversight/reviews/review_list.html", {
-        "reviews": list(selectors.review_list_visible_to(user=request.user)),
-        "can_create": allows(request.user, "can_create_review"),
-    })
+    return render(
+        request,
+        "oversight/reviews/review_list.html",
+        {
+            "reviews": list(selectors.review_list_visible_to(user=request.user)),
+            "can_create": allows(request.user, "can_create_review"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,11 +98,20 @@ def review_create(request):
         data = form.cleaned_data
         try:
             review = services.review_create(
-                actor=request.user, title=data["title"], terms_of_reference=data["terms_of_reference"],
-                commissioned_by=data["commissioned_by"], period_start=data["period_start"],
-                period_end=data["period_end"], starts_on=data["starts_on"], ends_on=data["ends_on"],
-                lead_reviewer=data["lead_reviewer"], reviewers=data["reviewers"], agencies=data["agencies"],
-                flags=data["flags"], cases=data["cases"], include_intelligence=data["include_intelligence"],
+                actor=request.user,
+                title=data["title"],
+                terms_of_reference=data["terms_of_reference"],
+                commissioned_by=data["commissioned_by"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                lead_reviewer=data["lead_reviewer"],
+                reviewers=data["reviewers"],
+                agencies=data["agencies"],
+                flags=data["flags"],
+                cases=data["cases"],
+                include_intelligence=data["include_intelligence"],
                 method=data["method"],
             )
         except Invalid as error:
@@ -118,11 +129,18 @@ def review_detail(request, review_id: int):
     """A review: its terms, team and scope, allegations, case audits and report versions."""
     review = _review(request, review_id)
     allegations = selectors.allegation_list(review=review)
-    return render(request, "oversight/reviews/review_detail.html", {
-        "review": review, "allegations": allegations, "audits": selectors.audit_list(review=review),
-        "reports": selectors.report_list(review=review), "scope": selectors.Scope.of(review).describe(),
-        **_abilities(request.user, review),
-    })
+    return render(
+        request,
+        "oversight/reviews/review_detail.html",
+        {
+            "review": review,
+            "allegations": allegations,
+            "audits": selectors.audit_list(review=review),
+            "reports": selectors.report_list(review=review),
+            "scope": selectors.Scope.of(review).describe(),
+            **_abilities(request.user, review),
+        },
+    )
 
 
 @require_POST
@@ -145,9 +163,14 @@ def review_reads(request, review_id: int):
     """Every record each reviewer read under this review, from the audit log (for the partnership lead)."""
     review = _review(request, review_id)
     _require_action(request.user, "can_view_review_reads", review)
-    return render(request, "oversight/reviews/review_reads.html", {
-        "review": review, "readers": selectors.reads_for_review(review=review),
-    })
+    return render(
+        request,
+        "oversight/reviews/review_reads.html",
+        {
+            "review": review,
+            "readers": selectors.reads_for_review(review=review),
+        },
+    )
 
 
 # Records in scope
@@ -159,8 +182,11 @@ def review_records(request, review_id: int):
     _require_action(request.user, "can_read_review_records", review)
     records = selectors.scoped_records(user=request.user, review=review, limit=RECORDS_SHOWN)
     events.review_records_listed(actor=request.user, review=review, counts=records.counts, via="page")
-    return render(request, "oversight/reviews/review_records.html", {"review": review, "records": records,
-                                                                     "limit": RECORDS_SHOWN})
+    return render(
+        request,
+        "oversight/reviews/review_records.html",
+        {"review": review, "records": records, "limit": RECORDS_SHOWN},
+    )
 
 
 @never_cache
@@ -175,22 +201,44 @@ def review_export(request, review_id: int):
     writer = csv.writer(response)
     writer.writerow(["kind", "number", "reference", "date", "agency"])
     for r in records.referrals:
-        writer.writerow(["referral", r.pk, r.reference, r.received_at.date(),
-                         r.referrer_agency.name if r.referrer_agency_id else ""])
+        writer.writerow(
+            [
+                "referral",
+                r.pk,
+                r.reference,
+                r.received_at.date(),
+                r.referrer_agency.name if r.referrer_agency_id else "",
+            ]
+        )
     for c in records.cases:
-        writer.writerow(["case", c.pk, c.reference, c.opened_at.date(), c.lead_agency.name if c.lead_agency_id else ""])
+        writer.writerow(
+            ["case", c.pk, c.reference, c.opened_at.date(), c.lead_agency.name if c.lead_agency_id else ""]
+        )
     for t in records.tasks:
         writer.writerow(["task", t.pk, t.referral.reference, t.created_at.date(), t.agency.name])
     for e in records.escalations:
-        writer.writerow(["escalation", e.pk, e.task.referral.reference if e.task_id else e.referral.reference,
-                         e.raised_at.date(), e.agency.name])
+        writer.writerow(
+            [
+                "escalation",
+                e.pk,
+                e.task.referral.reference if e.task_id else e.referral.reference,
+                e.raised_at.date(),
+                e.agency.name,
+            ]
+        )
     for i in records.intelligence:
         writer.writerow(["intelligence", i.pk, i.reference, i.submitted_at.date(), i.agency.name])
-    events.review_records_exported(actor=request.user, review=review, ids={
-        "referrals": [r.pk for r in records.referrals], "cases": [c.pk for c in records.cases],
-        "tasks": [t.pk for t in records.tasks], "escalations": [e.pk for e in records.escalations],
-        "intelligence": [i.pk for i in records.intelligence],
-    })
+    events.review_records_exported(
+        actor=request.user,
+        review=review,
+        ids={
+            "referrals": [r.pk for r in records.referrals],
+            "cases": [c.pk for c in records.cases],
+            "tasks": [t.pk for t in records.tasks],
+            "escalations": [e.pk for e in records.escalations],
+            "intelligence": [i.pk for i in records.intelligence],
+        },
+    )
     return response
 
 
@@ -211,24 +259,39 @@ def review_search(request, review_id: int):
     review = _review(request, review_id)
     _require_action(request.user, "can_work_on_review", review)
     allegations = selectors.allegation_list(review=review)
-    form = SearchForm(_posted(request), allegations=allegations, initial={"allegation": request.GET.get("allegation")})
+    form = SearchForm(
+        _posted(request), allegations=allegations, initial={"allegation": request.GET.get("allegation")}
+    )
     results, search = None, None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         allegation = next((a for a in allegations if str(a.pk) == data.get("allegation")), None)
         try:
             search, results = services.review_search(
-                actor=request.user, review=review, allegation=allegation,
-                terms=selectors.SearchTerms(reference=data["reference"], name=data["name"],
-                                            date_from=data["date_from"], date_to=data["date_to"],
-                                            agency_id=data["agency"].pk if data["agency"] else None),
+                actor=request.user,
+                review=review,
+                allegation=allegation,
+                terms=selectors.SearchTerms(
+                    reference=data["reference"],
+                    name=data["name"],
+                    date_from=data["date_from"],
+                    date_to=data["date_to"],
+                    agency_id=data["agency"].pk if data["agency"] else None,
+                ),
             )
         except Invalid as error:
             _apply(form, error)
-    return _page(request, "oversight/reviews/search.html", {
-        "review": review, "form": form, "results": results, "search": search,
-        "searches": list(selectors.search_list(review=review)[:20]),
-    })
+    return _page(
+        request,
+        "oversight/reviews/search.html",
+        {
+            "review": review,
+            "form": form,
+            "results": results,
+            "search": search,
+            "searches": list(selectors.search_list(review=review)[:20]),
+        },
+    )
 
 
 # Allegations
@@ -248,27 +311,43 @@ def allegation_add(request, review_id: int):
         else:
             messages.success(request, f"Allegation {allegation.number} is under review.")
             return redirect("oversight:allegation_detail", review_id=review.pk, allegation_id=allegation.pk)
-    return _page(request, "oversight/reviews/allegation_form.html", {"review": review, "form": form}, status=status)
+    return _page(
+        request, "oversight/reviews/allegation_form.html", {"review": review, "form": form}, status=status
+    )
 
 
 def _allegation_page(request, review, allegation, *, evidence_form=None, finding_form=None, status=200):
     user = request.user
     searches = list(selectors.search_list(review=review))
     evidence_form = evidence_form or EvidenceForm(prefix="evidence")
-    finding_form = finding_form or FindingForm(prefix="finding", searches=searches, initial={
-        "finding": allegation.finding, "rationale": allegation.rationale,
-        "search": str(allegation.finding_search_id or ""),
-    })
+    finding_form = finding_form or FindingForm(
+        prefix="finding",
+        searches=searches,
+        initial={
+            "finding": allegation.finding,
+            "rationale": allegation.rationale,
+            "search": str(allegation.finding_search_id or ""),
+        },
+    )
     errors = error_list(evidence_form) + error_list(finding_form)
-    return render(request, "oversight/reviews/allegation_detail.html", {
-        "review": review, "allegation": allegation, "evidence_form": evidence_form, "finding_form": finding_form,
-        "errors": errors, "can_record": allows(user, "can_record_finding", allegation),
-        "can_sign_off": allows(user, "can_sign_off_finding", allegation),
-        "can_read": allows(user, "can_read_review_records", review),
-        "for_links": [link for link in allegation.evidence.all() if link.stance == "for"],
-        "against_links": [link for link in allegation.evidence.all() if link.stance == "against"],
-        "searches": [s for s in searches if s.allegation_id == allegation.pk],
-    }, status=status)
+    return render(
+        request,
+        "oversight/reviews/allegation_detail.html",
+        {
+            "review": review,
+            "allegation": allegation,
+            "evidence_form": evidence_form,
+            "finding_form": finding_form,
+            "errors": errors,
+            "can_record": allows(user, "can_record_finding", allegation),
+            "can_sign_off": allows(user, "can_sign_off_finding", allegation),
+            "can_read": allows(user, "can_read_review_records", review),
+            "for_links": [link for link in allegation.evidence.all() if link.stance == "for"],
+            "against_links": [link for link in allegation.evidence.all() if link.stance == "against"],
+            "searches": [s for s in searches if s.allegation_id == allegation.pk],
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -290,9 +369,14 @@ def evidence_add(request, review_id: int, allegation_id: int):
     status = 200
     if form.is_valid():
         try:
-            services.evidence_link(actor=request.user, allegation=allegation, kind=form.cleaned_data["kind"],
-                                   stance=form.cleaned_data["stance"], note=form.cleaned_data["note"],
-                                   **form.record_lookup())
+            services.evidence_link(
+                actor=request.user,
+                allegation=allegation,
+                kind=form.cleaned_data["kind"],
+                stance=form.cleaned_data["stance"],
+                note=form.cleaned_data["note"],
+                **form.record_lookup(),
+            )
         except Invalid as error:
             _apply(form, error)
             status = _status(error)
@@ -314,8 +398,13 @@ def finding_add(request, review_id: int, allegation_id: int):
     if form.is_valid():
         search = next((s for s in searches if str(s.pk) == form.cleaned_data["search"]), None)
         try:
-            services.finding_record(actor=request.user, allegation=allegation, finding=form.cleaned_data["finding"],
-                                    rationale=form.cleaned_data["rationale"], search=search)
+            services.finding_record(
+                actor=request.user,
+                allegation=allegation,
+                finding=form.cleaned_data["finding"],
+                rationale=form.cleaned_data["rationale"],
+                search=search,
+            )
         except Invalid as error:
             _apply(form, error)
             status = _status(error)
@@ -351,15 +440,24 @@ def audit_add(request, review_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            audit = services.audit_sample(actor=request.user, review=review, title=data["title"], rule=data["rule"],
-                                          size=data["size"] or 0, seed=data["seed"], condition=data["condition"])
+            audit = services.audit_sample(
+                actor=request.user,
+                review=review,
+                title=data["title"],
+                rule=data["rule"],
+                size=data["size"] or 0,
+                seed=data["seed"],
+                condition=data["condition"],
+            )
         except Invalid as error:
             _apply(form, error)
             status = _status(error)
         else:
             messages.success(request, f"{audit.items.count()} cases were sampled with seed {audit.seed}.")
             return redirect("oversight:audit_detail", review_id=review.pk, audit_id=audit.pk)
-    return _page(request, "oversight/reviews/audit_form.html", {"review": review, "form": form}, status=status)
+    return _page(
+        request, "oversight/reviews/audit_form.html", {"review": review, "form": form}, status=status
+    )
 
 
 @never_cache
@@ -369,12 +467,22 @@ def audit_detail(request, review_id: int, audit_id: int):
     review = _review(request, review_id)
     audit = selectors.audit_get(review=review, audit_id=audit_id)
     grades = dict(tuple(g) for g in audit.framework.grades)
-    rows = [{"item": item, "grades": {g.criterion: grades.get(g.grade, g.grade) for g in item.grades.all()}}
-            for item in audit.items.all()]
-    return render(request, "oversight/reviews/audit_detail.html", {
-        "review": review, "audit": audit, "rows": rows, "summary": selectors.audit_summary(audit),
-        "criteria": audit.framework.criteria, **_abilities(request.user, review),
-    })
+    rows = [
+        {"item": item, "grades": {g.criterion: grades.get(g.grade, g.grade) for g in item.grades.all()}}
+        for item in audit.items.all()
+    ]
+    return render(
+        request,
+        "oversight/reviews/audit_detail.html",
+        {
+            "review": review,
+            "audit": audit,
+            "rows": rows,
+            "summary": selectors.audit_summary(audit),
+            "criteria": audit.framework.criteria,
+            **_abilities(request.user, review),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -396,10 +504,18 @@ def audit_grade(request, review_id: int, audit_id: int, item_id: int):
         else:
             messages.success(request, f"Case {item.case.reference} is graded.")
             return redirect("oversight:audit_detail", review_id=review.pk, audit_id=audit.pk)
-    return _page(request, "oversight/reviews/audit_grade.html", {
-        "review": review, "audit": audit, "item": item, "form": form,
-        "fields": [(form[key], form[f"{key}_note"]) for key in form.criteria],
-    }, status=status)
+    return _page(
+        request,
+        "oversight/reviews/audit_grade.html",
+        {
+            "review": review,
+            "audit": audit,
+            "item": item,
+            "form": form,
+            "fields": [(form[key], form[f"{key}_note"]) for key in form.criteria],
+        },
+        status=status,
+    )
 
 
 # Reports
@@ -412,15 +528,18 @@ def report_generate(request, review_id: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.report_generate(actor=request.user, review=review,
-                                              limitations=form.cleaned_data["limitations"])
+            report = services.report_generate(
+                actor=request.user, review=review, limitations=form.cleaned_data["limitations"]
+            )
         except Invalid as error:
             _apply(form, error)
             status = _status(error)
         else:
             messages.success(request, f"Version {report.version} of the report is generated.")
             return redirect("oversight:report_detail", review_id=review.pk, version=report.version)
-    return _page(request, "oversight/reviews/report_form.html", {"review": review, "form": form}, status=status)
+    return _page(
+        request, "oversight/reviews/report_form.html", {"review": review, "form": form}, status=status
+    )
 
 
 @never_cache
@@ -430,10 +549,16 @@ def report_detail(request, review_id: int, version: int):
     review = _review(request, review_id)
     report = selectors.report_get(review=review, version=version)
     events.review_report_read(actor=request.user, report=report, format="html")
-    return render(request, "oversight/reviews/report_detail.html", {
-        "review": review, "report": report, "can_sign_off": allows(request.user, "can_sign_off_report", report),
-        "newest": review.reports.order_by("-version").values_list("version", flat=True).first(),
-    })
+    return render(
+        request,
+        "oversight/reviews/report_detail.html",
+        {
+            "review": review,
+            "report": report,
+            "can_sign_off": allows(request.user, "can_sign_off_report", report),
+            "newest": review.reports.order_by("-version").values_list("version", flat=True).first(),
+        },
+    )
 
 
 @never_cache
@@ -444,7 +569,9 @@ def report_pdf(request, review_id: int, version: int):
     report = selectors.report_get(review=review, version=version)
     events.review_report_read(actor=request.user, report=report, format="pdf")
     response = HttpResponse(services.report_pdf(report), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{review.reference}-report-v{report.version}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{review.reference}-report-v{report.version}.pdf"'
+    )
     return response
 
 

@@ -21,17 +21,33 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start the background worker.")
 
     def handle(self, *args, bind, workers, no_worker, **options):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "lantern.settings.dev")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "lantern.settings.dev"),
+        }
         bin_dir = os.path.dirname(sys.executable)
         web_cmd = [
-            os.path.join(bin_dir, "gunicorn"), "lantern.wsgi:application", "--bind", bind,
-            "--config", "python:lantern.settings.gunicorn", "--workers", str(workers), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "5",
+            os.path.join(bin_dir, "gunicorn"),
+            "lantern.wsgi:application",
+            "--bind",
+            bind,
+            "--config",
+            "python:lantern.settings.gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
         ]
         processes = [subprocess.Popen(web_cmd, env=env)]
         if not no_worker:
             processes.append(subprocess.Popen([os.path.join(bin_dir, "lantern"), "worker"], env=env))
-        self.stdout.write(f"Lantern is running on http://{bind}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Press Ctrl-C to stop.")
+        self.stdout.write(
+            f"Lantern is running on http://{bind}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Press Ctrl-C to stop."
+        )
         stopping = False
 
         def stop(signum, frame):

@@ -101,8 +101,12 @@ class CpuPressure:
         """Whether tasks waited for a CPU for more than BUSY_SHARE of the time since the last update."""
         (before, started), now = self._since, (self.stalled_microseconds(), time.monotonic())
         elapsed = now[1] - started
-        self.busy = (before is not None and now[0] is not None and elapsed > 0
-                     and (now[0] - before) / 1e6 > BUSY_SHARE * elapsed)
+        self.busy = (
+            before is not None
+            and now[0] is not None
+            and elapsed > 0
+            and (now[0] - before) / 1e6 > BUSY_SHARE * elapsed
+        )
         self._since = now
         return self.busy
 
@@ -115,25 +119,32 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         # Real-time matching of new reports waits on this poll, and link alerts are wanted within a second.
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between polls when idle.")
-        parser.add_argument("--once", action="store_true", help="Run due jobs and queued tasks once, then exit.")
         parser.add_argument(
-            "--nice", type=int, default=None,
-            help="Lower the worker's CPU priority to this niceness (default: the LANTERN_WORKER_NICE setting or "
-                 f"environment variable, else {DEFAULT_NICENESS}; 0 leaves it as started), so that on a machine it "
-                 "shares with the web server, requests get the cores first and background work waits its turn.",
+            "--once", action="store_true", help="Run due jobs and queued tasks once, then exit."
         )
         parser.add_argument(
-            "--idle", action=argparse.BooleanOptionalAction, default=None,
+            "--nice",
+            type=int,
+            default=None,
+            help="Lower the worker's CPU priority to this niceness (default: the LANTERN_WORKER_NICE setting or "
+            f"environment variable, else {DEFAULT_NICENESS}; 0 leaves it as started), so that on a machine it "
+            "shares with the web server, requests get the cores first and background work waits its turn.",
+        )
+        parser.add_argument(
+            "--idle",
+            action=argparse.BooleanOptionalAction,
+            default=None,
             help="Run in Linux's idle scheduling class, giving way at once to any request (default: the "
-                 "LANTERN_WORKER_IDLE setting or environment variable, else yes).",
+            "LANTERN_WORKER_IDLE setting or environment variable, else yes).",
         )
 
     def handle(self, *args, interval, once, nice, idle, **options):
         from django_tasks_db.management.commands.db_worker import Worker
 
         # Matching a new report can wait a second or two; a web request cannot.
-        niceness, idle = lower_priority(configured_niceness() if nice is None else nice,
-                                        idle=configured_idle() if idle is None else idle)
+        niceness, idle = lower_priority(
+            configured_niceness() if nice is None else nice, idle=configured_idle() if idle is None else idle
+        )
         load_app_jobs()
         running = True
 
@@ -143,24 +154,39 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        jobs = scheduler.JOBS  # looked up now, not at import, so that a registry put in its place is the one run
-        self.stdout.write(f"Worker started with {len(jobs)} periodic jobs: {', '.join(sorted(jobs)) or 'none'}; "
-                          f"niceness {niceness}{', idle scheduling class' if idle else ''}.")
+        jobs = (
+            scheduler.JOBS
+        )  # looked up now, not at import, so that a registry put in its place is the one run
+        self.stdout.write(
+            f"Worker started with {len(jobs)} periodic jobs: {', '.join(sorted(jobs)) or 'none'}; "
+            f"niceness {niceness}{', idle scheduling class' if idle else ''}."
+        )
         queue = Worker(
-            queue_names=["*"], excluded_queue_names=[], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=TASK_SLICE, worker_id=f"lantern-worker-{os.getpid()}",
+            queue_names=["*"],
+            excluded_queue_names=[],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=TASK_SLICE,
+            worker_id=f"lantern-worker-{os.getpid()}",
         )
         pressure = CpuPressure()
         deferred_since = None
         while running:
             scheduler.run_due_jobs()
-            if pressure.update() and not once and (deferred_since is None or
-                                                   time.monotonic() - deferred_since < MAX_DEFERRAL):
+            if (
+                pressure.update()
+                and not once
+                and (deferred_since is None or time.monotonic() - deferred_since < MAX_DEFERRAL)
+            ):
                 deferred_since = deferred_since or time.monotonic()
             else:
                 deferred_since = None
                 while True:
-                    queue._run_tasks = 0  # a slice of at most TASK_SLICE tasks, so due jobs are not kept waiting
+                    queue._run_tasks = (
+                        0  # a slice of at most TASK_SLICE tasks, so due jobs are not kept waiting
+                    )
                     queue.run()
                     if not once or queue._run_tasks < TASK_SLICE:
                         break  # `--once` empties the queue

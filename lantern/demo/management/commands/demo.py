@@ -3,8 +3,8 @@
 import json
 import re
 import time
-from importlib import import_module
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
@@ -34,7 +34,13 @@ from lantern.intake.models import Referral
 from lantern.intel.linking.realtime import matching_inline
 
 HISTORY_KEYS = (
-    "volume_change", "seasonality", "months", "referrals", "history", "networks", "planted_recent",
+    "volume_change",
+    "seasonality",
+    "months",
+    "referrals",
+    "history",
+    "networks",
+    "planted_recent",
 )
 
 
@@ -47,8 +53,10 @@ def demo_extensions() -> list:
     """
     modules = []
     for config in apps.get_app_configs():
-        if config.name.startswith("lantern.") and config.name != "lantern.demo" and module_has_submodule(
-            config.module, "demo"
+        if (
+            config.name.startswith("lantern.")
+            and config.name != "lantern.demo"
+            and module_has_submodule(config.module, "demo")
         ):
             modules.append(import_module(f"{config.name}.demo"))
     return modules
@@ -92,16 +100,34 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Seed for the synthetic data.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any agency exists.")
         parser.add_argument("--password", help="Password for new accounts (default LANTERN_DEMO_PASSWORD).")
-        parser.add_argument("--no-history", action="store_true",
-                            help="Load agencies and users, no referrals.")
-        parser.add_argument("--since", default=history.month_label(history.DEMO_FIRST_MONTH),
-                            help="First month of the referral history (default %(default)s).")
+        parser.add_argument(
+            "--no-history", action="store_true", help="Load agencies and users, no referrals."
+        )
+        parser.add_argument(
+            "--since",
+            default=history.month_label(history.DEMO_FIRST_MONTH),
+            help="First month of the referral history (default %(default)s).",
+        )
         parser.add_argument("--until", help="End the history at this moment instead of now (ISO 8601).")
-        parser.add_argument("--per-month", type=float, default=history.DEMO_PER_MONTH,
-                            help="Referrals in an average month (default %(default)s).")
+        parser.add_argument(
+            "--per-month",
+            type=float,
+            default=history.DEMO_PER_MONTH,
+            help="Referrals in an average month (default %(default)s).",
+        )
 
-    def handle(self, *args, seed: int, if_empty: bool, password: str | None, no_history: bool, since: str,
-               until: str | None, per_month: float, **options):
+    def handle(
+        self,
+        *args,
+        seed: int,
+        if_empty: bool,
+        password: str | None,
+        no_history: bool,
+        since: str,
+        until: str | None,
+        per_month: float,
+        **options,
+    ):
         """Load the borough and its history, write the ground truth and an audit checkpoint, and report."""
         if if_empty and Agency.objects.exists():
             self.stdout.write("Agencies already exist, so the demo borough was not loaded again. Its logins:")
@@ -117,8 +143,9 @@ class Command(BaseCommand):
             plan = None
         else:
             try:
-                plan = history.plan_history(seed=seed, until=end, first=first, per_month=per_month,
-                                            showcase=True)
+                plan = history.plan_history(
+                    seed=seed, until=end, first=first, per_month=per_month, showcase=True
+                )
             except ValueError as error:
                 raise CommandError(f"The history cannot be planned: {error}") from error
         started = time.perf_counter()
@@ -172,7 +199,9 @@ class Command(BaseCommand):
     def _report_existing(self, password: str) -> None:
         from lantern.accounts.models import User
 
-        users = User.objects.filter(is_active=True).select_related("agency").order_by("agency__name", "username")
+        users = (
+            User.objects.filter(is_active=True).select_related("agency").order_by("agency__name", "username")
+        )
         self._table([(u.username, u.agency.name if u.agency_id else "", u.get_role_display()) for u in users])
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo password (unless an account's was changed): {password}"))
@@ -215,6 +244,8 @@ class Command(BaseCommand):
         example = loaded.tracking_example
         if example:
             reference, secret = example
-            self.stdout.write(self.style.SUCCESS(
-                f"Try /track as the member of the public who reported {reference}: secret {secret}"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Try /track as the member of the public who reported {reference}: secret {secret}"
+                )
+            )

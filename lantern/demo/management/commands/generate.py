@@ -22,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Same seed, same files.")
         parser.add_argument("--size", choices=list(SIZES), default="small", help="How much data to write.")
         parser.add_argument(
-            "--referrals", type=int,
+            "--referrals",
+            type=int,
             help="How many referrals to write (default the size's: 600, 100,000 or 1,000,000).",
         )
         parser.add_argument("--out", type=Path, required=True, help="Directory to write to.")

@@ -30,20 +30,30 @@ def records(people):
     """Two referrals from health and one from the police in March, one from health in April; and three cases."""
     health, police = people.agency(HEALTH), people.agency(POLICE)
     complete = referral(at(2), referrer_agency=health, incident_location="Riverton bus station")
-    PersonMention.objects.create(referral=complete, role="child", name="Amy Hidden", age=14, sex="female",
-                                 ethnicity="white_british")
-    PersonMention.objects.create(referral=complete, role="person_of_concern", name="Concern One", sex="male",
-                                 ethnicity="not_stated")
+    PersonMention.objects.create(
+        referral=complete, role="child", name="Amy Hidden", age=14, sex="female", ethnicity="white_british"
+    )
+    PersonMention.objects.create(
+        referral=complete, role="person_of_concern", name="Concern One", sex="male", ethnicity="not_stated"
+    )
     sparse = referral(at(20), referrer_agency=health)
-    PersonMention.objects.create(referral=sparse, role="child", name="Beth Hidden", sex="not_stated",
-                                 ethnicity="refused")
+    PersonMention.objects.create(
+        referral=sparse, role="child", name="Beth Hidden", sex="not_stated", ethnicity="refused"
+    )
     PersonMention.objects.create(referral=sparse, role="child", name="Cara Hidden", sex="", ethnicity="")
-    PersonMention.objects.create(referral=sparse, role="person_of_concern", sex="not_known", ethnicity="asian_other")
+    PersonMention.objects.create(
+        referral=sparse, role="person_of_concern", sex="not_known", ethnicity="asian_other"
+    )
     placed = referral(at(21), referrer_agency=police)
     PlaceMention.objects.create(referral=placed, name="The arcade", place_type="leisure")
-    PersonMention.objects.create(referral=placed, role="child", name="Dee Hidden",
-                                 date_of_birth=at(1).date() - timedelta(days=5000), sex="female",
-                                 ethnicity="black_african")
+    PersonMention.objects.create(
+        referral=placed,
+        role="child",
+        name="Dee Hidden",
+        date_of_birth=at(1).date() - timedelta(days=5000),
+        sex="female",
+        ethnicity="black_african",
+    )
     april = referral(at(2, month=4), referrer_agency=health)
     PersonMention.objects.create(referral=april, role="child", age=15)
 
@@ -51,18 +61,32 @@ def records(people):
     practitioner = people[HEALTH, PRACTITIONER]
     high = Case.objects.create(reference="C-HIGH", subject_name="Amy Hidden", lead_agency=health)
     high.referrals.add(complete)
-    Screening.objects.create(referral=complete, tool=tool, risk_level=RiskLevel.HIGH, recommendation="Refer.",
-                             completed_by=practitioner)
+    Screening.objects.create(
+        referral=complete,
+        tool=tool,
+        risk_level=RiskLevel.HIGH,
+        recommendation="Refer.",
+        completed_by=practitioner,
+    )
     flagged = Case.objects.create(reference="C-FLAGGED", subject_name="Dee Hidden", lead_agency=police)
     flagged.referrals.add(placed)
-    Screening.objects.create(referral=placed, tool=tool, risk_level=RiskLevel.HIGH, recommendation="Refer.",
-                             completed_by=practitioner)
+    Screening.objects.create(
+        referral=placed,
+        tool=tool,
+        risk_level=RiskLevel.HIGH,
+        recommendation="Refer.",
+        completed_by=practitioner,
+    )
     CaseFlag.objects.create(case=flagged, kind="cse", first_added_at=at(22), changed_at=at(22))
-    MissingEpisode.objects.create(case=flagged, reported_by_agency=police, missing_from=at(23),
-                                  recorded_by=people[POLICE, PRACTITIONER])
-    NRMReferral.objects.create(case=high, referred_at=at(24), referred_by=practitioner,
-                               reasonable_grounds_due_at=at(31))
-    CaseFlag.objects.create(case=high, kind="trafficking", active=False, first_added_at=at(24), changed_at=at(25))
+    MissingEpisode.objects.create(
+        case=flagged, reported_by_agency=police, missing_from=at(23), recorded_by=people[POLICE, PRACTITIONER]
+    )
+    NRMReferral.objects.create(
+        case=high, referred_at=at(24), referred_by=practitioner, reasonable_grounds_due_at=at(31)
+    )
+    CaseFlag.objects.create(
+        case=high, kind="trafficking", active=False, first_added_at=at(24), changed_at=at(25)
+    )
     Clock.objects.create(case=high, kind=ClockKind.NRM_REASONABLE_GROUNDS, started_at=at(24), due_at=at(31))
     task(people, HEALTH, at(25, 10), ack_hours=1, done_hours=5, outcome="")
     task(people, HEALTH, at(26, 10))  # never acknowledged: overdue

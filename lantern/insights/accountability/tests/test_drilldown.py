@@ -29,8 +29,11 @@ from lantern.intake.models import Referral
 RECORDS = "/insights/accountability/records"
 PERIODS = [Period(date(2025, 10, 1), date(2026, 4, 15)), Period(date(2025, 11, 17), date(2026, 2, 3))]
 MODELS = {"referral": Referral, "task": AgencyTask, "escalation": Escalation}
-PATHS = {"referral": ("decision__decided_by__agency", "decision__decided_by__team"), "task": ("agency", "team"),
-         "escalation": ("agency", "task__team")}
+PATHS = {
+    "referral": ("decision__decided_by__agency", "decision__decided_by__team"),
+    "task": ("agency", "team"),
+    "escalation": ("agency", "task__team"),
+}
 
 
 @pytest.fixture
@@ -65,13 +68,21 @@ def test_every_total_equals_a_count_of_the_records_behind_it(people, world, refr
     counted_any = False
     for period in PERIODS:
         for metric in METRICS.values():
-            scopes = [{}] if metric.partnership else [{}, {"agency": police}, {"agency": police, "team": night}]
+            scopes = (
+                [{}] if metric.partnership else [{}, {"agency": police}, {"agency": police, "team": night}]
+            )
             levels = [None, 1, 2] if metric.record == "escalation" else [None]
             for scope in scopes:
                 for level in levels:
                     drill = accountability.accountability_drilldown(
-                        user=lead, metric=metric.key, period=period, agency_code=scope["agency"].code
-                        if scope else "", team_id=scope["team"].pk if "team" in scope else None, level=level, now=NOW)
+                        user=lead,
+                        metric=metric.key,
+                        period=period,
+                        agency_code=scope["agency"].code if scope else "",
+                        team_id=scope["team"].pk if "team" in scope else None,
+                        level=level,
+                        now=NOW,
+                    )
                     expected = _counted(metric, period, level=level, **scope)
                     assert drill.total == expected, (metric.key, period, scope, level)
                     counted_any |= expected > 0
@@ -83,10 +94,13 @@ def test_the_list_is_what_the_selectors_let_the_user_open_newest_first(people, w
     them among those behind the figure, ordered by when they were acknowledged."""
     manager = people[HEALTH, TEAM_MANAGER]
     period = PERIODS[0]
-    drill = accountability.accountability_drilldown(user=manager, metric="tasks_acknowledged", period=period,
-                                                    now=NOW)
-    behind = AgencyTask.objects.filter(accountability._metric_filter(METRICS["tasks_acknowledged"], period, NOW,
-                                                                     None), agency=people.agency(HEALTH))
+    drill = accountability.accountability_drilldown(
+        user=manager, metric="tasks_acknowledged", period=period, now=NOW
+    )
+    behind = AgencyTask.objects.filter(
+        accountability._metric_filter(METRICS["tasks_acknowledged"], period, NOW, None),
+        agency=people.agency(HEALTH),
+    )
     visible = casework.task_list_visible_to(user=manager).filter(pk__in=behind.values("pk"))
     assert drill.ids and set(drill.ids) == set(visible.values_list("pk", flat=True))
     moments = [t.acknowledged_at for t in drill.records(drill.ids)]
@@ -100,15 +114,24 @@ def test_a_long_list_is_cut_to_the_newest_records_and_says_so(people, world, cli
     monkeypatch.setattr(accountability, "LISTED_AT_MOST", 6)
     period = PERIODS[0]
     metric = METRICS["decisions_made"]
-    newest = list(Referral.objects.filter(accountability._metric_filter(metric, period, NOW, None)).order_by(
-        "-decided_at", "-pk")[:6])
+    newest = list(
+        Referral.objects.filter(accountability._metric_filter(metric, period, NOW, None)).order_by(
+            "-decided_at", "-pk"
+        )[:6]
+    )
     Referral.objects.filter(pk=newest[1].pk).update(restricted=True)
-    drill = accountability.accountability_drilldown(user=people["lead"], metric="decisions_made", period=period,
-                                                    now=NOW)
+    drill = accountability.accountability_drilldown(
+        user=people["lead"], metric="decisions_made", period=period, now=NOW
+    )
     assert drill.capped and drill.considered == 6 and drill.total > 6
     assert drill.ids == [r.pk for r in newest if r.pk != newest[1].pk]
     assert drill.hidden == 1
-    body = client_for(people["lead"]).get(
-        f"{RECORDS}?from={period.start}&to={period.end}&metric=decisions_made").content.decode()
-    assert f"The figure counts {drill.total} records. Of the newest 6, 5 are listed: the other 1 is not shown" in (
-        re.sub(r"\s+", " ", body))
+    body = (
+        client_for(people["lead"])
+        .get(f"{RECORDS}?from={period.start}&to={period.end}&metric=decisions_made")
+        .content.decode()
+    )
+    assert (
+        f"The figure counts {drill.total} records. Of the newest 6, 5 are listed: the other 1 is not shown"
+        in (re.sub(r"\s+", " ", body))
+    )

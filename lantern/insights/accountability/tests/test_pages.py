@@ -8,6 +8,7 @@ import pytest
 
 from lantern.accounts.models import Role
 from lantern.audit.models import AuditEvent
+from lantern.core.testing import AgencyFactory
 from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
     CSC,
     HEALTH,
@@ -18,7 +19,6 @@ from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `pe
     people,
     task,
 )
-from lantern.core.testing import AgencyFactory
 
 DASHBOARD = "/insights/accountability"
 RECORDS = "/insights/accountability/records"
@@ -40,7 +40,11 @@ def text(response) -> str:
 def error_summary(response) -> list[str]:
     """The messages in the GOV.UK error summary."""
     body = text(response)
-    summary = body.split('govuk-error-summary__list"', 1)[-1].split("</ul>", 1)[0] if "error-summary" in body else ""
+    summary = (
+        body.split('govuk-error-summary__list"', 1)[-1].split("</ul>", 1)[0]
+        if "error-summary" in body
+        else ""
+    )
     return re.findall(r'<a href="[^"]*">([^<]+)</a>', summary)
 
 
@@ -51,7 +55,9 @@ def test_partnership_lead_sees_every_agency_slowest_first(people, world, client_
     body = text(response)
     assert "Slowest agency: Riverton Health" in body
     assert 'data-testid="partnership-table"' in body
-    order = re.findall(r'<tr class="govuk-table__row" data-agency="([^"]+)">', body.split("timeliness-table")[1])
+    order = re.findall(
+        r'<tr class="govuk-table__row" data-agency="([^"]+)">', body.split("timeliness-table")[1]
+    )
     assert order[:2] == [people.agency(HEALTH).code, people.agency(POLICE).code]
     assert "Time to acknowledge a task, 90th percentile, by agency" in body  # the chart, with its table
     assert "metric=acknowledged_late&amp;agency=riverton-health" in body
@@ -63,15 +69,17 @@ def test_partnership_lead_sees_every_agency_slowest_first(people, world, client_
 def test_date_boxes_choose_the_period(people, world, client_for):
     """The GOV.UK date inputs set the period, as the preset links do with ISO dates."""
     response = client_for(people["lead"]).get(
-        DASHBOARD, {"from_0": "9", "from_1": "3", "from_2": "2026", "to_0": "9", "to_1": "3", "to_2": "2026"})
+        DASHBOARD, {"from_0": "9", "from_1": "3", "from_2": "2026", "to_0": "9", "to_1": "3", "to_2": "2026"}
+    )
     assert "From 9 March 2026 to 9 March 2026" in text(response)
 
 
 def test_bad_dates_are_shown_back_with_an_error_summary(people, world, client_for):
     """An impossible date and a backwards period each get a message, and no figures are shown."""
     client = client_for(people["lead"])
-    response = client.get(DASHBOARD, {"from_0": "31", "from_1": "2", "from_2": "2026",
-                                      "to_0": "1", "to_1": "3", "to_2": "2026"})
+    response = client.get(
+        DASHBOARD, {"from_0": "31", "from_1": "2", "from_2": "2026", "to_0": "1", "to_1": "3", "to_2": "2026"}
+    )
     assert response.status_code == 200
     assert error_summary(response) == ["From must be a real date, like 27 3 2012"]
     assert "timeliness-table" not in text(response)
@@ -97,7 +105,9 @@ def test_others_are_refused(people, world, client_for, who):
 
 def test_drilling_down_lists_the_records_behind_a_figure(people, world, client_for):
     """The lead's drill into health's late acknowledgements lists exactly those three tasks, and is audited."""
-    response = client_for(people["lead"]).get(f"{RECORDS}?{MARCH}&metric=acknowledged_late&agency=riverton-health")
+    response = client_for(people["lead"]).get(
+        f"{RECORDS}?{MARCH}&metric=acknowledged_late&agency=riverton-health"
+    )
     assert response.status_code == 200
     body = text(response)
     late = world["health"][1:]
@@ -112,8 +122,12 @@ def test_drilling_down_lists_the_records_behind_a_figure(people, world, client_f
 def test_health_team_manager_cannot_drill_into_police_records(people, world, client_for):
     """Another agency's figures, and partnership-wide ones, are 404 to a manager, exactly as a missing record is."""
     client = client_for(people[HEALTH, TEAM_MANAGER])
-    assert client.get(f"{RECORDS}?{MARCH}&metric=tasks_acknowledged&agency=riverton-police").status_code == 404
-    assert client.get(f"{RECORDS}?{MARCH}&metric=escalations_raised&agency=riverton-police").status_code == 404
+    assert (
+        client.get(f"{RECORDS}?{MARCH}&metric=tasks_acknowledged&agency=riverton-police").status_code == 404
+    )
+    assert (
+        client.get(f"{RECORDS}?{MARCH}&metric=escalations_raised&agency=riverton-police").status_code == 404
+    )
     assert client.get(f"{RECORDS}?{MARCH}&metric=referrals_received").status_code == 404
     assert client.get(f"{RECORDS}?{MARCH}&metric=tasks_received&agency=no-such-agency").status_code == 404
     # With no agency named, a manager's drill-down is their own agency's records.
@@ -145,11 +159,14 @@ def test_a_manager_sees_only_the_referrals_the_intake_rules_show(people, world, 
     assert "The figure counts 4 records. 0 are listed" in body
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("metric=nonsense", "Choose a figure to see the records behind it."),
-    ("metric=escalations_raised&level=7", "The escalation level must be 1, 2 or 3."),
-    ("metric=referrals_received&agency=riverton-health", "This figure is for the whole partnership."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("metric=nonsense", "Choose a figure to see the records behind it."),
+        ("metric=escalations_raised&level=7", "The escalation level must be 1, 2 or 3."),
+        ("metric=referrals_received&agency=riverton-health", "This figure is for the whole partnership."),
+    ],
+)
 def test_bad_drill_down_requests_get_a_message(people, world, client_for, query, message):
     """An unknown figure or level is shown back in an error summary, never a server error."""
     response = client_for(people["lead"]).get(f"{RECORDS}?{MARCH}&{query}")
@@ -157,7 +174,9 @@ def test_bad_drill_down_requests_get_a_message(people, world, client_for, query,
     assert error_summary(response) == [message]
 
 
-def test_dashboard_queries_do_not_grow_with_the_records(people, world, client_for, django_assert_max_num_queries):
+def test_dashboard_queries_do_not_grow_with_the_records(
+    people, world, client_for, django_assert_max_num_queries
+):
     """The dashboard answers in a fixed number of queries, however many tasks and escalations there are."""
     from lantern.insights.accountability.selectors import accountability_refresh
     from lantern.insights.accountability.tests.fixtures import NOW
@@ -196,12 +215,15 @@ def test_api_limits_a_manager_to_their_agency_and_refuses_others(people, world, 
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("query", "fields"), [
-    ("from=2026-02-30&to=2026-03-31", {"from"}),
-    ("from=yesterday", {"from"}),
-    ("from=2026-03-31&to=2026-03-01", {"to"}),
-    ("from=2026-03-01&to=2999-01-01", {"to"}),
-])
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("from=2026-02-30&to=2026-03-31", {"from"}),
+        ("from=yesterday", {"from"}),
+        ("from=2026-03-31&to=2026-03-01", {"to"}),
+        ("from=2026-03-01&to=2999-01-01", {"to"}),
+    ],
+)
 def test_api_bad_input_is_422_with_field_errors(people, api_client_for, query, fields):
     """Bad dates are answered 422 in the one error shape, naming the field that is wrong."""
     response = api_client_for(people["lead"]).get(f"{API}?{query}")

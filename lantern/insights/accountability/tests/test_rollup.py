@@ -11,7 +11,11 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from lantern.insights.accountability import selectors as accountability
-from lantern.insights.accountability.models import AccountabilityDay, AccountabilityMonth, AccountabilityRefresh
+from lantern.insights.accountability.models import (
+    AccountabilityDay,
+    AccountabilityMonth,
+    AccountabilityRefresh,
+)
 from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
     HEALTH,
     LONDON,
@@ -50,8 +54,11 @@ def _periods(count: int) -> list[tuple[date, date]]:
 
 
 def _month_rows() -> list[tuple]:
-    return list(AccountabilityMonth.objects.order_by("month", "agency_id", "team_id").values_list(
-        "month", "agency_id", "team_id", *accountability.COUNT_FIELDS, *accountability.DURATION_FIELDS))
+    return list(
+        AccountabilityMonth.objects.order_by("month", "agency_id", "team_id").values_list(
+            "month", "agency_id", "team_id", *accountability.COUNT_FIELDS, *accountability.DURATION_FIELDS
+        )
+    )
 
 
 def test_figures_equal_the_raw_aggregation_for_random_periods(people, world):
@@ -59,13 +66,17 @@ def test_figures_equal_the_raw_aggregation_for_random_periods(people, world):
     accountability.accountability_refresh(now=NOW)
     assert AccountabilityMonth.objects.filter(month=date(2026, 3, 1)).exists()
     whole = accountability.accountability_figures(start=FIRST.date(), end=NOW.date(), now=NOW)
-    assert all(a.time_to_acknowledge.count and a.time_to_complete.count and a.escalations.resolved
-               for a in whole.agencies)
+    assert all(
+        a.time_to_acknowledge.count and a.time_to_complete.count and a.escalations.resolved
+        for a in whole.agencies
+    )
     health = [people.agency(HEALTH).pk]
     for start, end in _periods(25):
         for agency_ids in (None, health):
             pre = accountability.accountability_figures(start=start, end=end, now=NOW, agency_ids=agency_ids)
-            raw = accountability.accountability_figures_raw(start=start, end=end, now=NOW, agency_ids=agency_ids)
+            raw = accountability.accountability_figures_raw(
+                start=start, end=end, now=NOW, agency_ids=agency_ids
+            )
             assert pre == raw, (start, end, agency_ids)
 
 
@@ -75,14 +86,20 @@ def test_a_month_is_rolled_up_only_once_every_day_of_it_is_in_the_table(people, 
     months = set(AccountabilityMonth.objects.values_list("month", flat=True))
     assert date(2026, 2, 1) in months and date(2026, 3, 1) not in months
     march = {"start": date(2026, 2, 1), "end": date(2026, 3, 31)}
-    assert accountability.accountability_figures(**march, now=NOW) == accountability.accountability_figures_raw(
-        **march, now=NOW)
+    assert accountability.accountability_figures(
+        **march, now=NOW
+    ) == accountability.accountability_figures_raw(**march, now=NOW)
 
 
 def test_month_rows_are_the_same_however_the_table_was_brought_up_to_date(people, world):
     """The worker's refreshes, a day or a few weeks at a time, leave the same month rows as one full rebuild."""
-    for moment in (datetime(2025, 10, 31, 23, 0, tzinfo=LONDON), datetime(2025, 11, 1, 0, 30, tzinfo=LONDON),
-                   datetime(2025, 12, 20, 9, tzinfo=LONDON), datetime(2026, 2, 1, 9, tzinfo=LONDON), NOW):
+    for moment in (
+        datetime(2025, 10, 31, 23, 0, tzinfo=LONDON),
+        datetime(2025, 11, 1, 0, 30, tzinfo=LONDON),
+        datetime(2025, 12, 20, 9, tzinfo=LONDON),
+        datetime(2026, 2, 1, 9, tzinfo=LONDON),
+        NOW,
+    ):
         accountability.accountability_refresh(now=moment)
     stepped = _month_rows()
     assert [row[0] for row in stepped][-1] == date(2026, 3, 1)
@@ -91,7 +108,10 @@ def test_month_rows_are_the_same_however_the_table_was_brought_up_to_date(people
     # Each month row is the sum of its days.
     october = AccountabilityDay.objects.filter(day__gte=date(2025, 10, 1), day__lte=date(2025, 10, 31))
     assert sum(october.values_list("tasks_acknowledged", flat=True)) == sum(
-        AccountabilityMonth.objects.filter(month=date(2025, 10, 1)).values_list("tasks_acknowledged", flat=True))
+        AccountabilityMonth.objects.filter(month=date(2025, 10, 1)).values_list(
+            "tasks_acknowledged", flat=True
+        )
+    )
 
 
 def test_the_migration_rolls_up_the_months_already_in_the_daily_table(people, world):
@@ -108,14 +128,21 @@ def test_the_migration_rolls_up_the_months_already_in_the_daily_table(people, wo
     assert AccountabilityRefresh.objects.get().complete_through == date(2026, 4, 14)
 
 
-@pytest.mark.parametrize(("start", "end", "months", "days"), [
-    (date(2026, 1, 1), date(2026, 1, 31), (date(2026, 1, 1), date(2026, 1, 31)), []),
-    (date(2026, 1, 2), date(2026, 1, 31), None, [(date(2026, 1, 2), date(2026, 1, 31))]),
-    (date(2025, 12, 31), date(2026, 3, 1), (date(2026, 1, 1), date(2026, 2, 28)),
-     [(date(2025, 12, 31), date(2025, 12, 31)), (date(2026, 3, 1), date(2026, 3, 1))]),
-    (date(2026, 2, 10), date(2026, 3, 9), None, [(date(2026, 2, 10), date(2026, 3, 9))]),
-    (date(2024, 2, 1), date(2024, 2, 29), (date(2024, 2, 1), date(2024, 2, 29)), []),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months", "days"),
+    [
+        (date(2026, 1, 1), date(2026, 1, 31), (date(2026, 1, 1), date(2026, 1, 31)), []),
+        (date(2026, 1, 2), date(2026, 1, 31), None, [(date(2026, 1, 2), date(2026, 1, 31))]),
+        (
+            date(2025, 12, 31),
+            date(2026, 3, 1),
+            (date(2026, 1, 1), date(2026, 2, 28)),
+            [(date(2025, 12, 31), date(2025, 12, 31)), (date(2026, 3, 1), date(2026, 3, 1))],
+        ),
+        (date(2026, 2, 10), date(2026, 3, 9), None, [(date(2026, 2, 10), date(2026, 3, 9))]),
+        (date(2024, 2, 1), date(2024, 2, 29), (date(2024, 2, 1), date(2024, 2, 29)), []),
+    ],
+)
 def test_a_period_is_split_into_whole_months_and_ragged_days(start, end, months, days):
     """Whole months come from the month rows; the days either side of them from the day rows."""
     assert accountability._spans(start, end) == (months, days)

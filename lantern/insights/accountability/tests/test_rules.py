@@ -10,7 +10,9 @@ from lantern.core import policy
 from lantern.core.testing import AgencyFactory, UserFactory
 
 COVERED_RULES = {
-    "can_view_accountability", "can_view_accountability_agency", "can_view_partnership_figures",
+    "can_view_accountability",
+    "can_view_accountability_agency",
+    "can_view_partnership_figures",
     "can_view_data_quality",
 }
 MANAGERS = {Role.TEAM_MANAGER, Role.SERVICE_MANAGER}
@@ -27,8 +29,11 @@ def grid(db):
 
 def check(grid, rule: str, obj, expected) -> None:
     """Every cell of the grid gives the expected answer."""
-    wrong = [(role, kind) for (role, kind), user in grid.items()
-             if policy.allows(user, rule, obj) != expected(role, kind)]
+    wrong = [
+        (role, kind)
+        for (role, kind), user in grid.items()
+        if policy.allows(user, rule, obj) != expected(role, kind)
+    ]
     assert not wrong, f"{rule}: wrong for {wrong}"
 
 
@@ -41,8 +46,12 @@ def test_managers_and_the_partnership_lead_see_the_pages(grid, rule):
 def test_a_manager_sees_only_their_own_agencys_figures(grid):
     """Health's figures: health's team and service managers, and the partnership lead."""
     health = AgencyFactory(kind=AgencyKind.HEALTH)
-    check(grid, "can_view_accountability_agency", health,
-          lambda role, kind: role == Role.PARTNERSHIP_LEAD or (role in MANAGERS and kind == AgencyKind.HEALTH))
+    check(
+        grid,
+        "can_view_accountability_agency",
+        health,
+        lambda role, kind: role == Role.PARTNERSHIP_LEAD or (role in MANAGERS and kind == AgencyKind.HEALTH),
+    )
 
 
 def test_only_the_partnership_lead_sees_partnership_wide_figures(grid):

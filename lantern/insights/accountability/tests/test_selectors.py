@@ -19,8 +19,12 @@ import pytest
 from django.core.management import call_command
 
 from lantern.insights.accountability import selectors as accountability
+from lantern.insights.accountability.models import (
+    AccountabilityDay,
+    AccountabilityMonth,
+    AccountabilityRefresh,
+)
 from lantern.insights.accountability.selectors import Duration
-from lantern.insights.accountability.models import AccountabilityDay, AccountabilityMonth, AccountabilityRefresh
 from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
     CSC,
     HEALTH,
@@ -61,21 +65,37 @@ def test_figures_match_the_hand_worked_answers(people, world):
     assert (health.open_now, health.overdue_now, health.overdue_percent) == (3, 3, 100.0)
     esc = health.escalations
     assert (esc.raised, esc.level_1, esc.level_2, esc.level_3, esc.not_acknowledged) == (3, 2, 1, 0, 3)
-    assert (esc.resolved, esc.resolved_by_team_manager, esc.resolved_by_service_manager, esc.open_now) == (2, 1, 1, 1)
+    assert (esc.resolved, esc.resolved_by_team_manager, esc.resolved_by_service_manager, esc.open_now) == (
+        2,
+        1,
+        1,
+        1,
+    )
     assert esc.time_to_resolve == Duration(2, 4.0, 4.8)
     assert (police.escalations.disagreement, police.escalations.resolved_by_partnership_lead) == (1, 1)
     csc = by_code(figures, people, CSC)
     assert (csc.decisions_made, csc.decisions_within_day, csc.decisions_nfa) == (4, 2, 1)
     front = figures.partnership
-    assert (front.referrals_received, front.decisions_made, front.decisions_within_day_percent) == (16, 4, 50.0)
+    assert (front.referrals_received, front.decisions_made, front.decisions_within_day_percent) == (
+        16,
+        4,
+        50.0,
+    )
     assert (front.nfa_percent, front.referrals_closed, front.outcomes_fed_back, front.fed_back_percent) == (
-        25.0, 2, 1, 50.0)
+        25.0,
+        2,
+        1,
+        50.0,
+    )
 
 
 def test_slowest_agency_comes_first_with_its_reasons(people, world):
     """Agencies are sorted by the 90th percentile time to acknowledge; the summary names the slowest and why."""
     figures = accountability.accountability_figures_raw(**MARCH, now=NOW)
-    assert [a.agency_code for a in figures.agencies][:2] == [people.agency(HEALTH).code, people.agency(POLICE).code]
+    assert [a.agency_code for a in figures.agencies][:2] == [
+        people.agency(HEALTH).code,
+        people.agency(POLICE).code,
+    ]
     assert figures.slowest.agency_code == people.agency(HEALTH).code
     summary = figures.slowest.summary
     assert "44.0 hours (median 25.0 hours)" in summary
@@ -92,13 +112,21 @@ def test_teams_add_up_to_their_agency(people, world):
     task(people, POLICE, at(20, 2), ack_hours=20, team=night)
     police = by_code(accountability.accountability_figures_raw(**MARCH, now=NOW), people, POLICE)
     assert [(t.team_name, t.tasks_acknowledged) for t in police.teams] == [
-        ("Night team", 1), ("Riverton Police team", 5)]
+        ("Night team", 1),
+        ("Riverton Police team", 5),
+    ]
     assert police.time_to_acknowledge == Duration(6, 3.5, 15.0)
 
 
 @pytest.mark.parametrize("through", [None, date(2026, 3, 10), date(2026, 4, 14)])
-@pytest.mark.parametrize("period", [MARCH, {"start": date(2026, 3, 9), "end": date(2026, 4, 15)},
-                                    {"start": date(2026, 4, 15), "end": date(2026, 4, 15)}])
+@pytest.mark.parametrize(
+    "period",
+    [
+        MARCH,
+        {"start": date(2026, 3, 9), "end": date(2026, 4, 15)},
+        {"start": date(2026, 4, 15), "end": date(2026, 4, 15)},
+    ],
+)
 def test_pre_aggregated_figures_equal_the_raw_aggregation(people, world, through, period):
     """Whatever the fact table holds (nothing, some days, every day to yesterday), the figures are the raw ones."""
     task(people, POLICE, NOW - timedelta(hours=3), ack_hours=1, done_hours=2)  # today, so counted live
@@ -133,7 +161,10 @@ def test_refresh_is_idempotent_and_skips_when_up_to_date(people, world):
     again = accountability.accountability_refresh(now=NOW)
     assert again.rows == 0 and again.complete_through == date(2026, 4, 14)
     accountability.accountability_refresh(start=date(2026, 3, 1), end=date(2026, 3, 31), now=NOW)
-    assert list(AccountabilityDay.objects.values_list("day", "agency_id", "team_id", "tasks_acknowledged")) == rows
+    assert (
+        list(AccountabilityDay.objects.values_list("day", "agency_id", "team_id", "tasks_acknowledged"))
+        == rows
+    )
 
 
 def test_refresh_job_and_command(people, world):
@@ -160,12 +191,25 @@ def test_percentiles_of_one_and_of_none():
     assert accountability.duration_of(np.array([], dtype=np.int32)) == Duration(0, None, None)
 
 
-@pytest.mark.parametrize(("start", "end", "field", "message"), [
-    (None, date(2026, 3, 1), "from", "Enter the start of the period."),
-    (date(2026, 3, 2), date(2026, 3, 1), "to", "The end of the period must be the same as or after the start."),
-    (date(2026, 3, 1), date(2026, 4, 16), "to", "The end of the period must be today or in the past."),
-    (date(1999, 12, 31), date(2026, 3, 1), "from", "The start of the period must be on or after 1 January 2000."),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "field", "message"),
+    [
+        (None, date(2026, 3, 1), "from", "Enter the start of the period."),
+        (
+            date(2026, 3, 2),
+            date(2026, 3, 1),
+            "to",
+            "The end of the period must be the same as or after the start.",
+        ),
+        (date(2026, 3, 1), date(2026, 4, 16), "to", "The end of the period must be today or in the past."),
+        (
+            date(1999, 12, 31),
+            date(2026, 3, 1),
+            "from",
+            "The start of the period must be on or after 1 January 2000.",
+        ),
+    ],
+)
 def test_bad_periods_are_refused_with_a_message(start, end, field, message):
     """A period that is incomplete, backwards, in the future or before 2000 is refused, saying which end is wrong."""
     from lantern.core.exceptions import Invalid

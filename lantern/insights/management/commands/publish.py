@@ -11,8 +11,10 @@ from lantern.insights.statistics.publish import transparency_report_publish
 class Command(BaseCommand):
     """Build, keep and write the transparency report: report.html, report.pdf and figures.json."""
 
-    help = ("Publish the transparency report for a quarter: aggregate figures only, counts below 5 suppressed, "
-            "each figure with its query and the hash of its data. Writes report.html, report.pdf and figures.json.")
+    help = (
+        "Publish the transparency report for a quarter: aggregate figures only, counts below 5 suppressed, "
+        "each figure with its query and the hash of its data. Writes report.html, report.pdf and figures.json."
+    )
 
     def add_arguments(self, parser):
         """--period (e.g. 2025Q4) and --out (a directory, created if need be)."""
@@ -27,7 +29,9 @@ class Command(BaseCommand):
         try:
             report = transparency_report_publish(actor=None, period=period, out_dir=directory)
         except Invalid as error:
-            raise CommandError(" ".join(m for ms in error.fields.values() for m in ms) or error.detail) from None
+            raise CommandError(
+                " ".join(m for ms in error.fields.values() for m in ms) or error.detail
+            ) from None
         self.stdout.write(
             f"Published the transparency report for {report.period} to {directory}/ (report.html, report.pdf, "
             f"figures.json). Snapshot hash {report.snapshot_hash}."

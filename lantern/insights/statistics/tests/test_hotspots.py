@@ -20,9 +20,9 @@ def test_gi_star_matches_the_formula_for_one_cell():
     """Gi* of a cell, worked by hand from Getis and Ord's formula with binary queen weights including the cell."""
     grid = np.array([[1, 2, 0], [4, 9, 3], [0, 1, 2]], dtype=float)
     n, mean = grid.size, grid.mean()
-    s = np.sqrt((grid ** 2).mean() - mean ** 2)
+    s = np.sqrt((grid**2).mean() - mean**2)
     corner = grid[:2, :2].sum()  # the top-left cell and its three neighbours
-    expected = (corner - mean * 4) / (s * np.sqrt((n * 4 - 4 ** 2) / (n - 1)))
+    expected = (corner - mean * 4) / (s * np.sqrt((n * 4 - 4**2) / (n - 1)))
     assert hotspots.gi_star(grid)[0, 0] == pytest.approx(expected)
     assert hotspots.gi_star(grid)[1, 1] == pytest.approx(0.0)  # the centre sees everything: no difference
 
@@ -63,8 +63,11 @@ def places(db):
     """Referrals in 2025 at two places, some at night on Fridays, one with no incident time."""
     for day in (3, 10, 17, 24, 31):  # Fridays in January 2025
         referral(at(2025, 1, day), incident_at=at(2025, 1, day, 23), places=[HOTEL])
-    referral(at(2025, 2, 5), incident_at=at(2025, 2, 4, 16), places=[PARK, ("riverside station hotel", "hotel",
-                                                                             54.0014, 1.2005)])
+    referral(
+        at(2025, 2, 5),
+        incident_at=at(2025, 2, 4, 16),
+        places=[PARK, ("riverside station hotel", "hotel", 54.0014, 1.2005)],
+    )
     referral(at(2025, 3, 5), places=[("Snapchat", "online", None, None)])
     statistics.statistics_refresh()
 
@@ -77,13 +80,21 @@ def test_hotspot_summary_from_pre_aggregates_matches_the_record(places):
     for key in ("place_types", "heat_map", "times_of_day", "repeat_places"):
         assert fast[key] == raw[key], key
     assert fast["clusters"]["cells"] == raw["clusters"]["cells"]
-    assert {p["name"]: p["referrals"] for p in fast["points"]} == {p["name"]: p["referrals"] for p in raw["points"]}
+    assert {p["name"]: p["referrals"] for p in fast["points"]} == {
+        p["name"]: p["referrals"] for p in raw["points"]
+    }
     assert fast["place_types"][0] == {"place_type": "hotel", "label": "Hotel", "count": 6}
     assert fast["heat_map"]["counts"][4][23] == 5  # Friday, 11pm
     assert (fast["heat_map"]["timed"], fast["heat_map"]["untimed"]) == (6, 1)
     # The hotel written two ways is one repeat place.
-    assert fast["repeat_places"] == [{"key": "n:riverside station hotel", "name": "Riverside Station Hotel",
-                                      "place_type": "Hotel", "referrals": 6}]
+    assert fast["repeat_places"] == [
+        {
+            "key": "n:riverside station hotel",
+            "name": "Riverside Station Hotel",
+            "place_type": "Hotel",
+            "referrals": 6,
+        }
+    ]
 
 
 def _analyst(kind=AgencyKind.POLICE):
@@ -92,13 +103,19 @@ def _analyst(kind=AgencyKind.POLICE):
 
 def test_hotspot_api_gives_the_summary_and_audits_the_read(places, api_client_for):
     """A police analyst gets the summary; the read is recorded; a health analyst is refused."""
-    response = api_client_for(_analyst()).get("/api/v1/insights/hotspots", {"from": "2025-01", "to": "2025-12"})
+    response = api_client_for(_analyst()).get(
+        "/api/v1/insights/hotspots", {"from": "2025-01", "to": "2025-12"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["clusters"]["note"].startswith(f"{body['clusters']['tested']:,} cells were tested.")
     assert AuditEvent.objects.filter(event_type="insights.hotspots_viewed").exists()
-    assert api_client_for(_analyst(AgencyKind.HEALTH)).get(
-        "/api/v1/insights/hotspots", {"from": "2025-01", "to": "2025-12"}).status_code == 403
+    assert (
+        api_client_for(_analyst(AgencyKind.HEALTH))
+        .get("/api/v1/insights/hotspots", {"from": "2025-01", "to": "2025-12"})
+        .status_code
+        == 403
+    )
 
 
 def test_hotspot_api_answers_bad_input_with_422(places, api_client_for):
@@ -122,8 +139,11 @@ def test_hotspot_page_shows_heat_maps_with_tables(places, client_for):
 def test_map_page_serves_leaflet_locally_and_works_without_tiles(places, client_for, settings):
     """The map loads Leaflet from Lantern's own static files, and passes the places and the tile URL (if any)."""
     settings.TILE_URL = ""
-    html = client_for(_analyst()).get(reverse("insights:hotspot_map"), {"from": "2025-01", "to": "2025-12"}
-                                      ).content.decode()
+    html = (
+        client_for(_analyst())
+        .get(reverse("insights:hotspot_map"), {"from": "2025-01", "to": "2025-12"})
+        .content.decode()
+    )
     assert "/static/lantern/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
     assert '"tiles": ""' in html and "Riverside Station Hotel" in html
     assert "plain background" in html

@@ -19,8 +19,8 @@ from lantern.audit.models import AuditEvent
 from lantern.core.exceptions import Invalid
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.insights.statistics import publish
-from lantern.insights.statistics.publish import FEWER, WITHHELD, protect, table_relations
 from lantern.insights.statistics.models import PublishedReport
+from lantern.insights.statistics.publish import FEWER, WITHHELD, protect, table_relations
 from lantern.insights.statistics.tests.support import at, referral
 
 
@@ -45,8 +45,11 @@ def _subtraction_attack(full: np.ndarray, hidden: dict) -> dict:
             unknown = [c for c in [*parts, total] if c not in known]
             if len(unknown) == 1:
                 cell = unknown[0]
-                value = (known.get(total, 0) - sum(known[c] for c in parts if c in known)) if cell != total else \
-                    sum(known[c] for c in parts)
+                value = (
+                    (known.get(total, 0) - sum(known[c] for c in parts if c in known))
+                    if cell != total
+                    else sum(known[c] for c in parts)
+                )
                 known[cell] = recovered[cell] = value
                 changed = True
     return recovered
@@ -87,8 +90,13 @@ small_or_large = st.one_of(st.integers(0, 6), st.integers(0, 60))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(2, 5).flatmap(lambda r: st.integers(2, 4).flatmap(
-    lambda c: st.lists(st.lists(small_or_large, min_size=c, max_size=c), min_size=r, max_size=r))))
+@given(
+    st.integers(2, 5).flatmap(
+        lambda r: st.integers(2, 4).flatmap(
+            lambda c: st.lists(st.lists(small_or_large, min_size=c, max_size=c), min_size=r, max_size=r)
+        )
+    )
+)
 def test_suppressed_cells_cannot_be_recovered_by_subtraction_or_any_combination_of_totals(body):
     """For any table with row, column and grand totals: every count below 5 is hidden as "fewer than 5", every
     shown count is 5 or more, no row or column equation has exactly one hidden cell, subtraction recovers nothing,
@@ -116,10 +124,16 @@ def test_a_lone_small_cell_takes_a_complement_in_its_row_and_column():
 
 
 # Quarters
-@pytest.mark.parametrize("text, message", [
-    ("2025-Q4", "for example 2025Q4"), ("2025Q5", "for example 2025Q4"), ("", "for example 2025Q4"),
-    ("1999Q1", "2000 or later"), ("2999Q1", "has not ended yet"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("2025-Q4", "for example 2025Q4"),
+        ("2025Q5", "for example 2025Q4"),
+        ("", "for example 2025Q4"),
+        ("1999Q1", "2000 or later"),
+        ("2999Q1", "has not ended yet"),
+    ],
+)
 def test_bad_quarters_are_refused_with_a_clear_message(text, message):
     """A quarter is written 2025Q4 and must have ended."""
     with pytest.raises(Invalid) as error:
@@ -139,9 +153,15 @@ def quarter(db):
     """2025Q4 and 2024Q4 with a mix of large and small counts, places, people and crimes."""
     for month in (10, 11, 12):
         for n in range(9):
-            referral(at(2025, month, 2 + n), source="public" if n % 3 else "professional", risk="medium",
-                     children=[f"Child {month}-{n}"], persons=[f"Adult {n}"], crime=n < 2,
-                     places=[("Riverside Station Hotel", "hotel", 54.0, 1.2)] if n < 6 else [])
+            referral(
+                at(2025, month, 2 + n),
+                source="public" if n % 3 else "professional",
+                risk="medium",
+                children=[f"Child {month}-{n}"],
+                persons=[f"Adult {n}"],
+                crime=n < 2,
+                places=[("Riverside Station Hotel", "hotel", 54.0, 1.2)] if n < 6 else [],
+            )
         referral(at(2025, month, 20), source="self", kind=None)
         for n in range(6):
             referral(at(2024, month, 2 + n))
@@ -162,7 +182,7 @@ def test_published_report_has_no_count_below_five(quarter, tmp_path):
     shown = NUMERIC_CELL.findall(html)
     assert shown and all(v in (FEWER, WITHHELD) or int(v.replace(",", "")) >= 5 for v in shown), shown
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
-    assert '<svg' in html and 'role="img"' in html
+    assert "<svg" in html and 'role="img"' in html
     report = PublishedReport.objects.get()
     assert report.snapshot_hash == figures["snapshot_sha256"] and report.period == "2025Q4"
     assert AuditEvent.objects.filter(event_type="insights.report_published").exists()
@@ -198,7 +218,9 @@ def test_each_figure_can_be_reproduced_from_its_query_and_hash(quarter, tmp_path
     assert len(rows) == by_source["rows_counted"] == 30
     public = next(row for row in by_source["rows"] if row[0] == "Member of the public")
     assert public[1:] == [6, 6, 6, 18]
-    combined = hashlib.sha256("\n".join(f["snapshot_sha256"] for f in figures["figures"]).encode()).hexdigest()
+    combined = hashlib.sha256(
+        "\n".join(f["snapshot_sha256"] for f in figures["figures"]).encode()
+    ).hexdigest()
     assert combined == figures["snapshot_sha256"]
 
 

@@ -12,10 +12,13 @@ from lantern.core.testing import AgencyFactory, UserFactory
 COVERED_RULES = {"can_view_statistics", "can_view_hotspots", "can_publish_statistics"}
 
 EXPECTED = {
-    "can_view_statistics": lambda role, kind: role in {
-        Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD, Role.ANALYST},
-    "can_view_hotspots": lambda role, kind: role == Role.PARTNERSHIP_LEAD or (
-        role == Role.ANALYST and kind in {AgencyKind.POLICE, AgencyKind.PARTNERSHIP}),
+    "can_view_statistics": lambda role, kind: (
+        role in {Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD, Role.ANALYST}
+    ),
+    "can_view_hotspots": lambda role, kind: (
+        role == Role.PARTNERSHIP_LEAD
+        or (role == Role.ANALYST and kind in {AgencyKind.POLICE, AgencyKind.PARTNERSHIP})
+    ),
     "can_publish_statistics": lambda role, kind: role == Role.PARTNERSHIP_LEAD,
 }
 
@@ -32,8 +35,11 @@ def grid(db):
 @pytest.mark.parametrize("rule", sorted(COVERED_RULES))
 def test_statistics_rule_matrix(grid, rule):
     """Every role in every agency kind gets exactly the answer the policy gives in words."""
-    wrong = [(role, kind) for (role, kind), user in grid.items()
-             if policy.allows(user, rule) != EXPECTED[rule](role, kind)]
+    wrong = [
+        (role, kind)
+        for (role, kind), user in grid.items()
+        if policy.allows(user, rule) != EXPECTED[rule](role, kind)
+    ]
     assert not wrong, f"{rule} wrong for {wrong}"
 
 
@@ -41,8 +47,11 @@ def test_pages_follow_the_rules(grid, client_for):
     """Each page answers 403 exactly when its rule refuses (a sample of the grid, one user per answer)."""
     from django.urls import reverse
 
-    pages = {"can_view_statistics": "insights:scale", "can_view_hotspots": "insights:hotspots",
-             "can_publish_statistics": "insights:publish"}
+    pages = {
+        "can_view_statistics": "insights:scale",
+        "can_view_hotspots": "insights:hotspots",
+        "can_publish_statistics": "insights:publish",
+    }
     for rule, name in pages.items():
         allowed = next(u for (r, k), u in grid.items() if EXPECTED[rule](r, k))
         refused = next(u for (r, k), u in grid.items() if not EXPECTED[rule](r, k) and r != Role.SYSTEM_ADMIN)

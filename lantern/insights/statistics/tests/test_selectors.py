@@ -1,7 +1,6 @@
 """Scale and trend: the rate ratio against textbook values, the trend model and change points on data with known
 answers, the planted change of the demo's history, and the figures through the API and the page."""
 
-import json
 from datetime import date, datetime
 
 import numpy as np
@@ -55,13 +54,17 @@ def test_reading_is_one_plain_sentence_with_the_ratio_and_interval():
     """The reading gives the ratio and the interval in words, rounded as a person would say them."""
     ratio = rate_ratio(140, 365, 100, 365)
     reading = ratio.reading()
-    assert reading == (f"This period ran at about 1.4 times the earlier rate; the data are consistent with between "
-                       f"{statistics._number(ratio.ci_low)} and {statistics._number(ratio.ci_high)} times.")
+    assert reading == (
+        f"This period ran at about 1.4 times the earlier rate; the data are consistent with between "
+        f"{statistics._number(ratio.ci_low)} and {statistics._number(ratio.ci_high)} times."
+    )
     assert reading.endswith(" times.") and ". " not in reading  # one sentence
     assert "comparison rate" in ratio.reading(earlier=False)
     huge = rate_ratio(1_000_000, 365, 1_000_000, 365).reading()
-    assert huge == ("This period ran at about the same as the earlier rate; the data are consistent with between "
-                    "0.997 and 1.003 times.")
+    assert huge == (
+        "This period ran at about the same as the earlier rate; the data are consistent with between "
+        "0.997 and 1.003 times."
+    )
 
 
 def test_rate_ratio_refuses_impossible_input():
@@ -73,7 +76,9 @@ def test_rate_ratio_refuses_impossible_input():
 
 
 # The trend model
-def _simulated(rng, months: list[date], base: float, yearly: float, season: dict[int, float], alpha: float = 0):
+def _simulated(
+    rng, months: list[date], base: float, yearly: float, season: dict[int, float], alpha: float = 0
+):
     mean = np.array([base * yearly ** (i / 12) * season[m.month] for i, m in enumerate(months)])
     if alpha:
         mean = rng.gamma(1 / alpha, mean * alpha)
@@ -123,14 +128,25 @@ def test_change_points_find_a_planted_step_and_nothing_in_noise():
     assert len(segments) == 3 and abs(starts[1] - 30) <= 2 and abs(starts[2] - 40) <= 2
     assert segments[1].level > segments[0].level * 1.3
     # Steady counts: a false change in at most 8 of 100 series (the penalty aims at a few in 100).
-    alarms = sum(len(statistics.change_points([int(v) for v in np.random.default_rng(100 + seed).poisson(
-        np.full(60, 20.0))])) > 1 for seed in range(100))
+    alarms = sum(
+        len(
+            statistics.change_points(
+                [int(v) for v in np.random.default_rng(100 + seed).poisson(np.full(60, 20.0))]
+            )
+        )
+        > 1
+        for seed in range(100)
+    )
     assert alarms <= 8
 
 
 def _plan(seed: int):
-    plan = history.plan_history(seed=seed, until=datetime(2026, 11, 28, 12, tzinfo=LONDON),
-                                first=history.DEMO_FIRST_MONTH, per_month=history.DEMO_PER_MONTH)
+    plan = history.plan_history(
+        seed=seed,
+        until=datetime(2026, 11, 28, 12, tzinfo=LONDON),
+        first=history.DEMO_FIRST_MONTH,
+        per_month=history.DEMO_PER_MONTH,
+    )
     months = [m for m in plan.months if m < date(2026, 11, 1)]
     return plan, months, [plan.counts[m] for m in months]
 
@@ -178,8 +194,9 @@ def _months_apart(label: str, month: date) -> int:
 def test_parse_comparison_reports_each_bad_field():
     """Each field gets its own message: bad format, a date off a month boundary, an end before its start."""
     with pytest.raises(statistics.Invalid) as error:
-        statistics.parse_comparison({"from": "2025-13", "to": "2025-06-15", "compare_from": "2024-05",
-                                     "compare_to": "2024-01"})
+        statistics.parse_comparison(
+            {"from": "2025-13", "to": "2025-06-15", "compare_from": "2024-05", "compare_to": "2024-01"}
+        )
     fields = error.value.fields
     assert set(fields) == {"from", "to", "compare_to"}
     assert "YYYY-MM" in fields["from"][0]
@@ -188,9 +205,10 @@ def test_parse_comparison_reports_each_bad_field():
 
 
 def test_a_period_is_whole_months_given_as_months_or_boundary_dates():
-    """"2025-01" and "2025-01-01" start the same period; "2025-03-31" ends it with March."""
-    period, compare = statistics.parse_comparison({"from": "2025-01-01", "to": "2025-03-31", "compare_from": "2024-01",
-                                                   "compare_to": "2024-03"})
+    """ "2025-01" and "2025-01-01" start the same period; "2025-03-31" ends it with March."""
+    period, compare = statistics.parse_comparison(
+        {"from": "2025-01-01", "to": "2025-03-31", "compare_from": "2024-01", "compare_to": "2024-03"}
+    )
     assert period == Period(date(2025, 1, 1), date(2025, 3, 1))
     assert compare.days() == 31 + 29 + 31
 
@@ -201,11 +219,24 @@ def record(db):
     """Referrals over 2024 and 2025 from several sources, with children, persons of concern and crimes."""
     for month in range(1, 13):
         for n in range(3):
-            referral(at(2024, month, 3 + n), source="professional", kind=AgencyKind.POLICE, risk="high",
-                     children=[f"Child {month}-{n}"], persons=["Jay Smith"], crime=n == 0)
+            referral(
+                at(2024, month, 3 + n),
+                source="professional",
+                kind=AgencyKind.POLICE,
+                risk="high",
+                children=[f"Child {month}-{n}"],
+                persons=["Jay Smith"],
+                crime=n == 0,
+            )
         for n in range(5):
-            referral(at(2025, month, 3 + n), source="public" if n % 2 else "professional", kind=AgencyKind.HEALTH,
-                     risk="medium" if n else "low", children=[f"Child {month}-{n}"], persons=[f"Person {month}"])
+            referral(
+                at(2025, month, 3 + n),
+                source="public" if n % 2 else "professional",
+                kind=AgencyKind.HEALTH,
+                risk="medium" if n else "low",
+                children=[f"Child {month}-{n}"],
+                persons=[f"Person {month}"],
+            )
     return statistics.statistics_refresh()
 
 
@@ -231,19 +262,30 @@ def test_scale_api_compares_two_periods_beside_the_sources(record, api_client_fo
     sources, for every measure; the flattened figures are the referrals'."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
     response = api_client_for(lead).get(
-        "/api/v1/insights/scale", {"from": "2025-01", "to": "2025-12", "compare_from": "2024-01",
-                                   "compare_to": "2024-12"})
+        "/api/v1/insights/scale",
+        {"from": "2025-01", "to": "2025-12", "compare_from": "2024-01", "compare_to": "2024-12"},
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     expected = rate_ratio(60, 365, 36, 366)
     assert (body["count"], body["days"], body["compare_count"], body["compare_days"]) == (60, 365, 36, 366)
     assert body["rate_ratio"] == pytest.approx(expected.rate_ratio)
-    assert (body["ci_low"], body["ci_high"]) == (pytest.approx(expected.ci_low), pytest.approx(expected.ci_high))
+    assert (body["ci_low"], body["ci_high"]) == (
+        pytest.approx(expected.ci_low),
+        pytest.approx(expected.ci_high),
+    )
     assert body["reading"] == expected.reading()
     referrals = body["measures"][0]
-    assert {s["source"]: s["count"] for s in referrals["sources"]} == {"professional:health": 36, "public": 24}
-    assert referrals["compare_sources"][0] == {"source": "professional:police", "label": "Professional: police",
-                                               "count": 36, "share": 1.0}
+    assert {s["source"]: s["count"] for s in referrals["sources"]} == {
+        "professional:health": 36,
+        "public": 24,
+    }
+    assert referrals["compare_sources"][0] == {
+        "source": "professional:police",
+        "label": "Professional: police",
+        "count": 36,
+        "share": 1.0,
+    }
     assert [m["measure"] for m in body["measures"]] == Measure.values
     assert referrals["trend"]["months"][0]["month"] == "2024-01"
 
@@ -258,8 +300,10 @@ def test_scale_api_answers_bad_input_with_422_and_field_errors(record, api_clien
     assert body["error"] == "invalid"
     assert set(body["fields"]) == {"from", "compare_from", "compare_to"}
     future = add_months(statistics.this_month(), 1)
-    response = client.get("/api/v1/insights/scale", {"from": "2025-01", "to": f"{future:%Y-%m}",
-                                                     "compare_from": "2024-01", "compare_to": "2024-12"})
+    response = client.get(
+        "/api/v1/insights/scale",
+        {"from": "2025-01", "to": f"{future:%Y-%m}", "compare_from": "2024-01", "compare_to": "2024-12"},
+    )
     assert response.status_code == 422 and "cannot end after this month" in response.json()["fields"]["to"][0]
 
 
@@ -276,8 +320,10 @@ def test_scale_api_is_refused_to_practitioners(record, api_client_for):
 def test_scale_page_shows_the_reading_interval_and_sources(record, client_for):
     """The partnership lead sees each measure's reading, interval, sources, trend chart and its table."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
-    response = client_for(lead).get(reverse("insights:scale"), {
-        "from": "2025-01", "to": "2025-12", "compare_from": "2024-01", "compare_to": "2024-12"})
+    response = client_for(lead).get(
+        reverse("insights:scale"),
+        {"from": "2025-01", "to": "2025-12", "compare_from": "2024-01", "compare_to": "2024-12"},
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert rate_ratio(60, 365, 36, 366).reading() in page
@@ -288,8 +334,10 @@ def test_scale_page_shows_the_reading_interval_and_sources(record, client_for):
 def test_scale_page_shows_errors_in_the_error_summary(record, client_for):
     """Bad input gives the GOV.UK error summary linking to the field, and no figures."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
-    response = client_for(lead).get(reverse("insights:scale"), {
-        "from": "2025-01", "to": "2024-12", "compare_from": "2024-01", "compare_to": "2024-12"})
+    response = client_for(lead).get(
+        reverse("insights:scale"),
+        {"from": "2025-01", "to": "2024-12", "compare_from": "2024-01", "compare_to": "2024-12"},
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "govuk-error-summary" in page and 'href="#to"' in page and "Error: Scale and trend" in page
@@ -299,8 +347,10 @@ def test_scale_page_shows_errors_in_the_error_summary(record, client_for):
 def test_scale_page_counts_only_months_the_record_covers(record, client_for):
     """A comparison reaching back before the first referral is counted from the record's first month, and says so."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
-    summary = statistics.scale_summary(period=Period(date(2025, 1, 1), date(2025, 12, 1)),
-                                       compare=Period(date(2023, 1, 1), date(2024, 12, 1)))
+    summary = statistics.scale_summary(
+        period=Period(date(2025, 1, 1), date(2025, 12, 1)),
+        compare=Period(date(2023, 1, 1), date(2024, 12, 1)),
+    )
     assert summary["compare"]["days"] == 366
     assert "The record begins in January 2024" in summary["notes"][0]
 
@@ -309,16 +359,18 @@ def test_scale_queries_do_not_grow_with_the_record(record, django_assert_max_num
     """The API answers from the pre-aggregates in a fixed number of queries."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
     with django_assert_max_num_queries(12):
-        statistics.scale_summary(period=Period(date(2025, 1, 1), date(2025, 12, 1)),
-                                 compare=Period(date(2024, 1, 1), date(2024, 12, 1)))
+        statistics.scale_summary(
+            period=Period(date(2025, 1, 1), date(2025, 12, 1)),
+            compare=Period(date(2024, 1, 1), date(2024, 12, 1)),
+        )
 
 
 def test_refresh_job_and_demo_hook_rebuild_the_tables(db):
     """The demo hook locates places and rebuilds, and running it again writes nothing; the periodic job is
     registered and rebuilds."""
     from lantern.core.scheduler import JOBS
-    from lantern.insights import jobs  # noqa: F401
     from lantern.demo.areas import statistics as statistics_demo  # noqa: F401
+    from lantern.insights import jobs  # noqa: F401
     from lantern.insights.statistics.models import StatisticsRefresh
 
     referral(at(2025, 3), places=[("Millbrook Park", "park", None, None)])

@@ -40,11 +40,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="What the file holds: " + ", ".join(sorted(discover_importers())) + ".")
+        parser.add_argument(
+            "kind", help="What the file holds: " + ", ".join(sorted(discover_importers())) + "."
+        )
         parser.add_argument("file", help="The CSV file (UTF-8, with a header row).")
-        parser.add_argument("--skip-invalid", action="store_true", help="Import the good rows and skip the bad ones.")
-        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; write nothing.")
-        parser.add_argument("--as", dest="username", default="", help="Record the import as done by this user.")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="Import the good rows and skip the bad ones."
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check the file and report; write nothing."
+        )
+        parser.add_argument(
+            "--as", dest="username", default="", help="Record the import as done by this user."
+        )
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows written per transaction.")
         parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
 
@@ -62,8 +70,15 @@ class Command(BaseCommand):
         importer = importers[kind](actor=actor, batch_size=batch_size)
 
         def progress(items, label, total):
-            return tqdm(items, desc=label, total=total, unit="row" if label == "Checking" else "batch",
-                        file=sys.stderr, disable=no_progress or None, leave=False)
+            return tqdm(
+                items,
+                desc=label,
+                total=total,
+                unit="row" if label == "Checking" else "batch",
+                file=sys.stderr,
+                disable=no_progress or None,
+                leave=False,
+            )
 
         try:
             result = importer.run(file, skip_invalid=skip_invalid, dry_run=dry_run, progress=progress)
@@ -84,8 +99,12 @@ class Command(BaseCommand):
                 "Correct them, or use --skip-invalid to import the other rows."
             )
         if dry_run:
-            self.stdout.write(f"Checked {result.rows} rows: {result.rows - result.skipped} good, "
-                              f"{result.skipped} with errors. Nothing was written (dry run).")
+            self.stdout.write(
+                f"Checked {result.rows} rows: {result.rows - result.skipped} good, "
+                f"{result.skipped} with errors. Nothing was written (dry run)."
+            )
         else:
             skipped = f", skipped {result.skipped} with errors" if result.skipped else ""
-            self.stdout.write(self.style.SUCCESS(f"Imported {result.imported} {kind} of {result.rows} rows{skipped}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Imported {result.imported} {kind} of {result.rows} rows{skipped}.")
+            )

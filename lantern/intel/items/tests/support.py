@@ -43,7 +43,7 @@ def submit(actor, **extra):
     fields = {
         "summary": "Girls getting into a silver car outside the takeaway",
         "content": f"{SECRET_CONTENT} girls get into a silver car AB12 CDE most Fridays; the driver is called "
-                   "Smiler and his number is 07700 900123.",
+        "Smiler and his number is 07700 900123.",
         "source": {"source_type": "member of the public", "name": SECRET_SOURCE, "contact": "07700 900999"},
         "persons": [{"role": "person_of_concern", "nickname": "Smiler", "licence_number": "RPH00042"}],
         "vehicles": [{"registration": "ab12cde", "colour": "Silver", "licence_number": "RPH00042"}],
@@ -59,6 +59,11 @@ def grade(item, grader, *, handling=HandlingCode.PERMITTED, conditions=""):
     if handling == HandlingCode.CONDITIONS and not conditions:
         conditions = CONDITIONS
     return items.item_grade(
-        actor=grader, item=item, source_evaluation="2", intelligence_assessment="B", handling_code=handling,
-        handling_conditions=conditions, sanitised_text="A silver car is reported collecting girls outside a takeaway.",
+        actor=grader,
+        item=item,
+        source_evaluation="2",
+        intelligence_assessment="B",
+        handling_code=handling,
+        handling_conditions=conditions,
+        sanitised_text="A silver car is reported collecting girls outside a takeaway.",
     )

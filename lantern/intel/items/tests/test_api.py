@@ -1,10 +1,10 @@
 """The intelligence API: submit, list, read (full or sanitised), grade and share; strict input; no source ever."""
 
 import json
+
 import pytest
 
 from lantern.audit.models import AuditEvent
-from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource
 from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     CONDITIONS,
     SECRET_CONTENT,
@@ -13,6 +13,7 @@ from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     people,
     submit,
 )
+from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource
 
 URL = "/api/v1/intel"
 BODY = {
@@ -21,7 +22,9 @@ BODY = {
     "occurred_at": "2025-11-01T21:00:00+00:00",
     "source": {"source_type": "member of the public", "name": SECRET_SOURCE, "contact": "07700 900999"},
     "persons": [{"role": "person_of_concern", "nickname": "Smiler", "age": 35, "licence_number": "RPH00042"}],
-    "vehicles": [{"registration": "AB12 CDE", "colour": "Silver", "make": "Toyota", "licence_number": "RPH00042"}],
+    "vehicles": [
+        {"registration": "AB12 CDE", "colour": "Silver", "make": "Toyota", "licence_number": "RPH00042"}
+    ],
     "phones": [{"number": "07700 900456"}],
     "places": [{"name": "Golden Fry", "type": "takeaway"}],
     "organisations": [{"name": "Riverside Cars", "kind": "taxi_firm"}],
@@ -53,39 +56,51 @@ def test_a_partner_agency_submits_and_gets_a_reference(people, api_client_for):
     assert response.status_code == 201, response.content
     body = response.json()
     item = IntelligenceItem.objects.get()
-    assert body == {"id": item.pk, "reference": item.reference, "status": "submitted",
-                    "submitted_at": body["submitted_at"]}
+    assert body == {
+        "id": item.pk,
+        "reference": item.reference,
+        "status": "submitted",
+        "submitted_at": body["submitted_at"],
+    }
     assert IntelligenceSource.objects.get(item=item).name == SECRET_SOURCE
     assert item.vehicle_mentions.get().registration_normalised == "AB12CDE"
-    assert sorted(item.phone_mentions.values_list("number_e164", flat=True)) == ["+447700900123", "+447700900456"]
+    assert sorted(item.phone_mentions.values_list("number_e164", flat=True)) == [
+        "+447700900123",
+        "+447700900456",
+    ]
 
 
-@pytest.mark.parametrize(("path", "value", "field"), [
-    ("summary", ..., "summary"),
-    ("summary", "", "summary"),
-    ("summary", "x" * 201, "summary"),
-    ("content", ..., "content"),
-    ("content", 42, "content"),
-    ("occurred_at", "yesterday", "occurred_at"),
-    ("occurred_at", "2999-01-01T21:00:00+00:00", "occurred_at"),
-    ("colour", "red", "colour"),
-    ("source.name", "x" * 201, "source.name"),
-    ("source.password", "x", "source.password"),
-    ("persons.0.role", "suspect", "persons.0.role"),
-    ("persons.0.age", -1, "persons.0.age"),
-    ("persons.0.age", "35", "persons.0.age"),
-    ("persons.0.sex", "m", "persons.0.sex"),
-    ("persons.0.date_of_birth", "2100-01-01", "persons.0.date_of_birth"),
-    ("vehicles.0.registration", "NOT A PLATE!!", "vehicles.0.registration"),
-    ("vehicles.0.colour", "x" * 31, "vehicles.0.colour"),
-    ("phones.0.number", "12", "phones.0.number"),
-    ("phones.0.number", ..., "phones.0.number"),
-    ("places.0.type", "moon", "places.0.type"),
-    ("organisations.0.name", ..., "organisations.0.name"),
-    ("organisations.0.kind", "bank", "organisations.0.kind"),
-    ("phones", [{"number": "07700 900123"}] * 21, "phones"),
-])
-def test_every_bad_field_is_answered_422_by_name_and_nothing_is_written(people, api_client_for, path, value, field):
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("summary", ..., "summary"),
+        ("summary", "", "summary"),
+        ("summary", "x" * 201, "summary"),
+        ("content", ..., "content"),
+        ("content", 42, "content"),
+        ("occurred_at", "yesterday", "occurred_at"),
+        ("occurred_at", "2999-01-01T21:00:00+00:00", "occurred_at"),
+        ("colour", "red", "colour"),
+        ("source.name", "x" * 201, "source.name"),
+        ("source.password", "x", "source.password"),
+        ("persons.0.role", "suspect", "persons.0.role"),
+        ("persons.0.age", -1, "persons.0.age"),
+        ("persons.0.age", "35", "persons.0.age"),
+        ("persons.0.sex", "m", "persons.0.sex"),
+        ("persons.0.date_of_birth", "2100-01-01", "persons.0.date_of_birth"),
+        ("vehicles.0.registration", "NOT A PLATE!!", "vehicles.0.registration"),
+        ("vehicles.0.colour", "x" * 31, "vehicles.0.colour"),
+        ("phones.0.number", "12", "phones.0.number"),
+        ("phones.0.number", ..., "phones.0.number"),
+        ("places.0.type", "moon", "places.0.type"),
+        ("organisations.0.name", ..., "organisations.0.name"),
+        ("organisations.0.kind", "bank", "organisations.0.kind"),
+        ("phones", [{"number": "07700 900123"}] * 21, "phones"),
+    ],
+)
+def test_every_bad_field_is_answered_422_by_name_and_nothing_is_written(
+    people, api_client_for, path, value, field
+):
     """Missing, mistyped, over-long, unknown, future or malformed: 422 with the field named; nothing written."""
     response = post(api_client_for(people["csc"]), URL, with_value(path, value))
     assert response.status_code == 422, response.content
@@ -132,8 +147,12 @@ def test_others_read_only_the_sanitised_text_of_graded_items(people, api_client_
     body = response.json()
     assert body["view"] == "sanitised" and body["content"] is None and body["summary"] is None
     assert body["sanitised_text"] == item.sanitised_text
-    assert body["grade"] == {"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "P",
-                             "handling_conditions": ""}
+    assert body["grade"] == {
+        "source_evaluation": "2",
+        "intelligence_assessment": "B",
+        "handling_code": "P",
+        "handling_conditions": "",
+    }
     assert body["persons"] == body["vehicles"] == body["phones"] == []
     text = response.content.decode()
     assert SECRET_CONTENT not in text and SECRET_SOURCE not in text and "Smiler" not in text
@@ -154,16 +173,24 @@ def test_grading_by_api(people, api_client_for):
     """Police grade with 200 and the item; others 403; C without conditions 422; an absent item 404."""
     item = submit(people["csc"])
     grade_url = f"{URL}/{item.pk}/grade"
-    good = {"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "C",
-            "handling_conditions": CONDITIONS, "sanitised_text": "A car is reported collecting girls."}
+    good = {
+        "source_evaluation": "1",
+        "intelligence_assessment": "A",
+        "handling_code": "C",
+        "handling_conditions": CONDITIONS,
+        "sanitised_text": "A car is reported collecting girls.",
+    }
     response = post(api_client_for(people["csc"]), grade_url, good)
     assert response.status_code == 403, "the submitter sees the item but may not grade it"
     response = post(api_client_for(people["analyst"]), grade_url, {**good, "handling_conditions": ""})
     assert response.status_code == 422 and "handling_conditions" in response.json()["fields"]
-    for key, value, field in (("source_evaluation", "4", "source_evaluation"),
-                              ("intelligence_assessment", "Z", "intelligence_assessment"),
-                              ("handling_code", "X", "handling_code"), ("sanitised_text", "", "sanitised_text"),
-                              ("colour", "red", "colour")):
+    for key, value, field in (
+        ("source_evaluation", "4", "source_evaluation"),
+        ("intelligence_assessment", "Z", "intelligence_assessment"),
+        ("handling_code", "X", "handling_code"),
+        ("sanitised_text", "", "sanitised_text"),
+        ("colour", "red", "colour"),
+    ):
         response = post(api_client_for(people["analyst"]), grade_url, {**good, key: value})
         assert response.status_code == 422 and field in response.json()["fields"], (key, response.content)
     response = post(api_client_for(people["analyst"]), grade_url, good)
@@ -182,7 +209,9 @@ def test_c_conditions_are_enforced_on_api_disclosure(people, api_client_for):
     response = post(client, url, body)
     assert response.status_code == 422 and "conditions_acknowledged" in response.json()["fields"]
     assert not Disclosure.objects.exists()
-    response = post(client, url, {**body, "recipient_agency": "no-such-agency", "conditions_acknowledged": True})
+    response = post(
+        client, url, {**body, "recipient_agency": "no-such-agency", "conditions_acknowledged": True}
+    )
     assert response.status_code == 422 and "recipient_agency" in response.json()["fields"]
     response = post(client, url, {**body, "conditions_acknowledged": True})
     assert response.status_code == 201, response.content
@@ -202,12 +231,15 @@ def test_only_police_intelligence_roles_disclose_by_api(people, api_client_for):
     assert post(api_client_for(people["csc"]), f"{URL}/{graded.pk}/disclosures", body).status_code == 403
     assert post(api_client_for(people["lead"]), f"{URL}/{graded.pk}/disclosures", body).status_code == 403
     ungraded = submit(people["csc"])
-    assert post(api_client_for(people["analyst"]), f"{URL}/{ungraded.pk}/disclosures", body).status_code == 403
+    assert (
+        post(api_client_for(people["analyst"]), f"{URL}/{ungraded.pk}/disclosures", body).status_code == 403
+    )
     assert not Disclosure.objects.exists()
 
 
-def test_the_list_shows_what_the_user_may_see_in_constant_queries(people, api_client_for,
-                                                                 django_assert_max_num_queries):
+def test_the_list_shows_what_the_user_may_see_in_constant_queries(
+    people, api_client_for, django_assert_max_num_queries
+):
     """GET /api/v1/intel: the lead sees P items only, without summaries; queries do not grow with the page."""
     for _ in range(2):
         grade(submit(people["csc"]), people["analyst"])
@@ -215,7 +247,9 @@ def test_the_list_shows_what_the_user_may_see_in_constant_queries(people, api_cl
     client = api_client_for(people["lead"])
     with django_assert_max_num_queries(12) as small:
         body = client.get(URL).json()
-    assert body["count"] == 2 and all(i["summary"] is None and i["view"] == "sanitised" for i in body["items"])
+    assert body["count"] == 2 and all(
+        i["summary"] is None and i["view"] == "sanitised" for i in body["items"]
+    )
     for _ in range(6):
         grade(submit(people["health"]), people["analyst"])
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -229,12 +263,22 @@ def test_the_list_shows_what_the_user_may_see_in_constant_queries(people, api_cl
 def test_the_openapi_document_describes_the_intelligence_endpoints(people, client):
     """Typed schemas: the paths and their input and output shapes are in the OpenAPI document."""
     document = client.get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/intel", "/api/v1/intel/{item_id}", "/api/v1/intel/{item_id}/grade",
-                 "/api/v1/intel/{item_id}/disclosures"):
+    for path in (
+        "/api/v1/intel",
+        "/api/v1/intel/{item_id}",
+        "/api/v1/intel/{item_id}/grade",
+        "/api/v1/intel/{item_id}/disclosures",
+    ):
         assert path in document["paths"], path
     schemas = document["components"]["schemas"]
-    assert {"IntelItemIn", "IntelItemOut", "IntelGradeIn", "IntelDisclosureIn", "IntelDisclosureOut"} <= set(schemas)
+    assert {"IntelItemIn", "IntelItemOut", "IntelGradeIn", "IntelDisclosureIn", "IntelDisclosureOut"} <= set(
+        schemas
+    )
     assert "source" not in schemas["IntelItemOut"]["properties"]
     assert "source" in schemas["IntelItemIn"]["properties"]
-    assert set(schemas["IntelGradeIn"]["required"]) >= {"source_evaluation", "intelligence_assessment", "handling_code",
-                                                    "sanitised_text"}
+    assert set(schemas["IntelGradeIn"]["required"]) >= {
+        "source_evaluation",
+        "intelligence_assessment",
+        "handling_code",
+        "sanitised_text",
+    }

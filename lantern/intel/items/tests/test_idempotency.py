@@ -10,6 +10,8 @@ from lantern.accounts.models import AgencyKind, ApiToken, Role
 from lantern.audit.models import AuditEvent
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.core.tests.idempotency_support import post_at_once
+from lantern.intel.items.tests.support import grade, people  # noqa: F401 - the fixture
+from lantern.intel.items.tests.test_api import BODY, URL
 from lantern.intel.models import (
     IntelligenceItem,
     ItemIdempotencyKey,
@@ -18,8 +20,6 @@ from lantern.intel.models import (
     PhoneMention,
     VehicleMention,
 )
-from lantern.intel.items.tests.support import grade, people  # noqa: F401 - the fixture
-from lantern.intel.items.tests.test_api import BODY, URL
 
 THREADS = 6
 
@@ -33,8 +33,15 @@ def counts() -> dict[str, int]:
     """How many items, their mentions, idempotency keys and audit events exist."""
     return {
         model.__name__: model.objects.count()
-        for model in (IntelligenceItem, PersonMention, VehicleMention, PhoneMention, OrganisationMention,
-                      ItemIdempotencyKey, AuditEvent)
+        for model in (
+            IntelligenceItem,
+            PersonMention,
+            VehicleMention,
+            PhoneMention,
+            OrganisationMention,
+            ItemIdempotencyKey,
+            AuditEvent,
+        )
     }
 
 
@@ -58,8 +65,11 @@ def test_a_replay_after_grading_still_gives_the_first_answer(people, api_client_
     client = api_client_for(people["csc"])
     first = post(client, BODY, HTTP_IDEMPOTENCY_KEY="k")
     grade(IntelligenceItem.objects.get(), people["analyst"])
-    assert post(client, BODY, HTTP_IDEMPOTENCY_KEY="k").json() == first.json() == {
-        **first.json(), "status": "submitted"}
+    assert (
+        post(client, BODY, HTTP_IDEMPOTENCY_KEY="k").json()
+        == first.json()
+        == {**first.json(), "status": "submitted"}
+    )
 
 
 @pytest.mark.django_db
@@ -123,7 +133,9 @@ def test_who_may_no_longer_submit_gets_no_replay(people, api_client_for):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs DATABASE_URL to point at PostgreSQL")
 def test_concurrent_duplicates_on_postgresql_record_one_item():
     """Six clients send one submission with one key at once: one item and its mentions, six identical 201s."""
-    user = UserFactory(username="csc.integrator", agency=AgencyFactory(kind=AgencyKind.CSC), role=Role.PRACTITIONER)
+    user = UserFactory(
+        username="csc.integrator", agency=AgencyFactory(kind=AgencyKind.CSC), role=Role.PRACTITIONER
+    )
     raw = ApiToken.new_secret()
     ApiToken.objects.create(user=user, key_digest=ApiToken.digest(raw), key_hint=raw[:8])
     answers, failures = post_at_once(token=raw, url=URL, body=BODY, key="one-and-only", threads=THREADS)
@@ -133,5 +145,8 @@ def test_concurrent_duplicates_on_postgresql_record_one_item():
     assert [status for status, _ in answers] == [201] * THREADS, answers
     assert {(body["id"], body["reference"]) for _, body in answers} == {(pk, reference)}
     # The plate given and found again in the text is one mention; the phone given and the one in the text, two.
-    assert (VehicleMention.objects.filter(item_id=pk).count(), PhoneMention.objects.filter(item_id=pk).count()) == (
-        VehicleMention.objects.count(), PhoneMention.objects.count()) == (1, 2)
+    assert (
+        (VehicleMention.objects.filter(item_id=pk).count(), PhoneMention.objects.filter(item_id=pk).count())
+        == (VehicleMention.objects.count(), PhoneMention.objects.count())
+        == (1, 2)
+    )

@@ -15,26 +15,74 @@ from lantern.intel.models import IntelligenceItem, IntelligenceSource, ItemStatu
 pytestmark = pytest.mark.django_db
 
 GOOD_ROWS = [
-    {"submitted_at": "2014-03-01 16:00", "agency": "riverton-police",
-     "summary": "Adult seen with looked-after girls", "content": "Seen with girls from the home in AB12 CDE.",
-     "source_name": "Historic Source", "source_type": "member of the public", "sanitised_text": "An adult was seen.",
-     "legacy_source_evaluation": "b", "legacy_intelligence_evaluation": "2", "legacy_handling_code": "4",
-     "person_name": "Adam Example", "person_nickname": "Tiny", "phone": "07700 900982; 07700 900983",
-     "vehicle_registration": "AB12 CDE; XY1? ABC", "vehicle_colour": "Silver"},
-    {"submitted_at": "27/07/2021 09:30", "agency": "riverton-csc", "summary": "Taxi firm collecting girls",
-     "content": "Girls collected from school by a Riverside Cars taxi.", "sanitised_text": "A taxi collects girls.",
-     "source_evaluation": "2", "intelligence_assessment": "c", "handling_code": "C",
-     "handling_conditions": "Strategy discussion only.", "graded_by": "police.analyst",
-     "organisation_name": "Riverside Cars", "organisation_kind": "taxi_firm", "organisation_licence": "op123",
-     "place_name": "Millbrook Academy", "place_type": "school"},
-    {"submitted_at": "2025-01-15", "agency": "riverton-health", "summary": "Ungraded concern",
-     "content": "A nurse heard a girl mention an older boyfriend called Ace."},
+    {
+        "submitted_at": "2014-03-01 16:00",
+        "agency": "riverton-police",
+        "summary": "Adult seen with looked-after girls",
+        "content": "Seen with girls from the home in AB12 CDE.",
+        "source_name": "Historic Source",
+        "source_type": "member of the public",
+        "sanitised_text": "An adult was seen.",
+        "legacy_source_evaluation": "b",
+        "legacy_intelligence_evaluation": "2",
+        "legacy_handling_code": "4",
+        "person_name": "Adam Example",
+        "person_nickname": "Tiny",
+        "phone": "07700 900982; 07700 900983",
+        "vehicle_registration": "AB12 CDE; XY1? ABC",
+        "vehicle_colour": "Silver",
+    },
+    {
+        "submitted_at": "27/07/2021 09:30",
+        "agency": "riverton-csc",
+        "summary": "Taxi firm collecting girls",
+        "content": "Girls collected from school by a Riverside Cars taxi.",
+        "sanitised_text": "A taxi collects girls.",
+        "source_evaluation": "2",
+        "intelligence_assessment": "c",
+        "handling_code": "C",
+        "handling_conditions": "Strategy discussion only.",
+        "graded_by": "police.analyst",
+        "organisation_name": "Riverside Cars",
+        "organisation_kind": "taxi_firm",
+        "organisation_licence": "op123",
+        "place_name": "Millbrook Academy",
+        "place_type": "school",
+    },
+    {
+        "submitted_at": "2025-01-15",
+        "agency": "riverton-health",
+        "summary": "Ungraded concern",
+        "content": "A nurse heard a girl mention an older boyfriend called Ace.",
+    },
 ]
-COLUMNS = ["submitted_at", "agency", "summary", "content", "source_name", "source_type", "sanitised_text",
-           "source_evaluation", "intelligence_assessment", "handling_code", "handling_conditions", "graded_by",
-           "legacy_source_evaluation", "legacy_intelligence_evaluation", "legacy_handling_code",
-           "person_name", "person_nickname", "phone", "vehicle_registration", "vehicle_colour",
-           "organisation_name", "organisation_kind", "organisation_licence", "place_name", "place_type"]
+COLUMNS = [
+    "submitted_at",
+    "agency",
+    "summary",
+    "content",
+    "source_name",
+    "source_type",
+    "sanitised_text",
+    "source_evaluation",
+    "intelligence_assessment",
+    "handling_code",
+    "handling_conditions",
+    "graded_by",
+    "legacy_source_evaluation",
+    "legacy_intelligence_evaluation",
+    "legacy_handling_code",
+    "person_name",
+    "person_nickname",
+    "phone",
+    "vehicle_registration",
+    "vehicle_colour",
+    "organisation_name",
+    "organisation_kind",
+    "organisation_licence",
+    "place_name",
+    "place_type",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -66,19 +114,31 @@ def test_a_good_file_imports_every_item_with_grades_sources_and_mentions(tmp_pat
     assert "Imported 3 intel of 3 rows" in out
     historic, conditional, ungraded = IntelligenceItem.objects.order_by("submitted_at")
     assert historic.reference.startswith("INT-2014-") and historic.imported
-    assert (historic.legacy_source_evaluation, historic.legacy_intelligence_evaluation,
-            historic.legacy_handling_code, historic.handling_code) == ("B", "2", "4", "")
+    assert (
+        historic.legacy_source_evaluation,
+        historic.legacy_intelligence_evaluation,
+        historic.legacy_handling_code,
+        historic.handling_code,
+    ) == ("B", "2", "4", "")
     assert historic.status == ItemStatus.GRADED and historic.sanitised_text == "An adult was seen."
     assert IntelligenceSource.objects.get(item=historic).name == "Historic Source"
     assert sorted(historic.vehicle_mentions.values_list("registration_normalised", "origin")) == [
-        ("AB12CDE", MentionOrigin.STRUCTURED), ("XY1?ABC", MentionOrigin.STRUCTURED)]
+        ("AB12CDE", MentionOrigin.STRUCTURED),
+        ("XY1?ABC", MentionOrigin.STRUCTURED),
+    ]
     assert historic.phone_mentions.count() == 2
     assert historic.person_mentions.get().nickname == "Tiny"
-    assert (conditional.handling_code, conditional.intelligence_assessment, conditional.handling_conditions) == (
-        "C", "C", "Strategy discussion only.")
+    assert (
+        conditional.handling_code,
+        conditional.intelligence_assessment,
+        conditional.handling_conditions,
+    ) == ("C", "C", "Strategy discussion only.")
     assert conditional.graded_by.username == "police.analyst"
     assert conditional.organisation_mentions.get().licence_number == "OP123"
-    assert ungraded.status == ItemStatus.SUBMITTED and not IntelligenceSource.objects.filter(item=ungraded).exists()
+    assert (
+        ungraded.status == ItemStatus.SUBMITTED
+        and not IntelligenceSource.objects.filter(item=ungraded).exists()
+    )
     assert AuditEvent.objects.filter(event_type="intel_item.imported").count() == 3
 
 
@@ -92,14 +152,35 @@ BAD = [
     ({"content": ""}, "content"),
     ({"source_evaluation": "4", "intelligence_assessment": "A", "handling_code": "P"}, "source_evaluation"),
     ({"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "C"}, "handling_conditions"),
-    ({"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "P", "sanitised_text": ""},
-     "sanitised_text"),
+    (
+        {
+            "source_evaluation": "1",
+            "intelligence_assessment": "A",
+            "handling_code": "P",
+            "sanitised_text": "",
+        },
+        "sanitised_text",
+    ),
     ({"sanitised_text": "Sanitised, but no grade."}, "sanitised_text"),
     ({"handling_conditions": "Conditions without a code."}, "handling_conditions"),
-    ({"legacy_source_evaluation": "F", "legacy_intelligence_evaluation": "2", "legacy_handling_code": "1",
-      "sanitised_text": "S."}, "legacy_source_evaluation"),
-    ({"legacy_source_evaluation": "A", "legacy_intelligence_evaluation": "2", "legacy_handling_code": "9",
-      "sanitised_text": "S."}, "legacy_handling_code"),
+    (
+        {
+            "legacy_source_evaluation": "F",
+            "legacy_intelligence_evaluation": "2",
+            "legacy_handling_code": "1",
+            "sanitised_text": "S.",
+        },
+        "legacy_source_evaluation",
+    ),
+    (
+        {
+            "legacy_source_evaluation": "A",
+            "legacy_intelligence_evaluation": "2",
+            "legacy_handling_code": "9",
+            "sanitised_text": "S.",
+        },
+        "legacy_handling_code",
+    ),
     ({"graded_by": "nobody"}, "graded_by"),
     ({"vehicle_registration": "NOT A PLATE!!"}, "vehicle_registration"),
     ({"phone": "12"}, "phone"),
@@ -127,8 +208,14 @@ def test_the_command_prints_each_bad_row(tmp_path):
     rows = [{**GOOD_ROWS[2], "agency": "nowhere", "phone": "12"}]
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("import", "intel", str(write_csv(tmp_path / "bad.csv", rows)), "--no-progress",
-                     stdout=StringIO(), stderr=err)
+        call_command(
+            "import",
+            "intel",
+            str(write_csv(tmp_path / "bad.csv", rows)),
+            "--no-progress",
+            stdout=StringIO(),
+            stderr=err,
+        )
     assert "Row 2, agency: No agency has this code" in err.getvalue()
     assert "Row 2, phone: Enter a phone number" in err.getvalue()
 
@@ -144,8 +231,11 @@ def test_skip_invalid_imports_the_good_rows(tmp_path):
 
 def test_wrong_columns_refuse_the_file(tmp_path):
     """An unknown or missing column refuses the file before any row is read."""
-    path = write_csv(tmp_path / "odd.csv", [{"submitted_at": "2020-01-01", "summary": "S", "shoe_size": "9"}],
-                     columns=["submitted_at", "summary", "shoe_size"])
+    path = write_csv(
+        tmp_path / "odd.csv",
+        [{"submitted_at": "2020-01-01", "summary": "S", "shoe_size": "9"}],
+        columns=["submitted_at", "summary", "shoe_size"],
+    )
     err = StringIO()
     with pytest.raises(CommandError, match="cannot be imported"):
         call_command("import", "intel", str(path), "--no-progress", stdout=StringIO(), stderr=err)

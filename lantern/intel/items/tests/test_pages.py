@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from lantern.audit.models import AuditEvent
-from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource, ItemStatus
 from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     CONDITIONS,
     SECRET_CONTENT,
@@ -13,14 +12,20 @@ from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     people,
     submit,
 )
+from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource, ItemStatus
 
 LIST = "/intel/items/"
 NEW = "/intel/items/new/"
 
 FORM = {
-    "summary": "Girls getting into a silver car", "content": "Seen twice; the car was AB12 CDE.",
-    "occurred_date_0": "3", "occurred_date_1": "11", "occurred_date_2": "2025", "occurred_time": "21:15",
-    "source_type": "member of the public", "source_name": SECRET_SOURCE,
+    "summary": "Girls getting into a silver car",
+    "content": "Seen twice; the car was AB12 CDE.",
+    "occurred_date_0": "3",
+    "occurred_date_1": "11",
+    "occurred_date_2": "2025",
+    "occurred_time": "21:15",
+    "source_type": "member of the public",
+    "source_name": SECRET_SOURCE,
 }
 
 
@@ -28,8 +33,12 @@ def formset_data(**rows) -> dict:
     """Management forms for every formset, with the given rows: e.g. vehicles=[{"registration": "AB12CDE"}]."""
     data = {}
     for kind in ("persons", "vehicles", "phones", "places", "organisations"):
-        data |= {f"{kind}-TOTAL_FORMS": "2", f"{kind}-INITIAL_FORMS": "0", f"{kind}-MIN_NUM_FORMS": "0",
-                 f"{kind}-MAX_NUM_FORMS": "2"}
+        data |= {
+            f"{kind}-TOTAL_FORMS": "2",
+            f"{kind}-INITIAL_FORMS": "0",
+            f"{kind}-MIN_NUM_FORMS": "0",
+            f"{kind}-MAX_NUM_FORMS": "2",
+        }
         for index, row in enumerate(rows.get(kind, [])):
             data |= {f"{kind}-{index}-{key}": value for key, value in row.items()}
         if kind == "persons":
@@ -42,12 +51,19 @@ def test_a_partner_agency_submits_by_the_form(people, client_for):
     """The form makes an ungraded item with its source held apart and its mentions; the submitter sees it."""
     client = client_for(people["csc"])
     assert client.get(NEW).status_code == 200
-    data = {**FORM, **formset_data(vehicles=[{"registration": "ab12 cde", "colour": "Silver"}],
-                                   persons=[{"role": "person_of_concern", "nickname": "Smiler"}],
-                                   organisations=[{"name": "Riverside Cars", "kind": "taxi_firm"}])}
+    data = {
+        **FORM,
+        **formset_data(
+            vehicles=[{"registration": "ab12 cde", "colour": "Silver"}],
+            persons=[{"role": "person_of_concern", "nickname": "Smiler"}],
+            organisations=[{"name": "Riverside Cars", "kind": "taxi_firm"}],
+        ),
+    }
     response = client.post(NEW, data)
     item = IntelligenceItem.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("intel:item_detail", args=[item.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "intel:item_detail", args=[item.pk]
+    )
     assert item.occurred_at is not None and item.status == ItemStatus.SUBMITTED
     assert IntelligenceSource.objects.get(item=item).name == SECRET_SOURCE
     assert item.vehicle_mentions.get().registration_normalised == "AB12CDE"
@@ -57,17 +73,20 @@ def test_a_partner_agency_submits_by_the_form(people, client_for):
     assert SECRET_SOURCE not in page and "Show the source" not in page
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"summary": ""}, "Enter summary"),
-    ({"content": ""}, "Enter the information as it was received"),
-    ({"occurred_date_2": "2099"}, "must be in the past"),
-    ({"occurred_time": "25:00"}, "Time must be a real time"),
-    ({"vehicles-0-registration": "NOT A PLATE!!"}, "Enter a registration mark"),
-    ({"phones-0-number": "12"}, "Enter a phone number"),
-    ({"persons-0-age": "300"}, "Age must be between 0 and 120"),
-    ({"organisations-0-kind": "taxi_firm"}, "Enter the organisation&#x27;s name"),
-    ({"places-0-type": "moon", "places-0-name": "X"}, "Choose a type of place from the list"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"summary": ""}, "Enter summary"),
+        ({"content": ""}, "Enter the information as it was received"),
+        ({"occurred_date_2": "2099"}, "must be in the past"),
+        ({"occurred_time": "25:00"}, "Time must be a real time"),
+        ({"vehicles-0-registration": "NOT A PLATE!!"}, "Enter a registration mark"),
+        ({"phones-0-number": "12"}, "Enter a phone number"),
+        ({"persons-0-age": "300"}, "Age must be between 0 and 120"),
+        ({"organisations-0-kind": "taxi_firm"}, "Enter the organisation&#x27;s name"),
+        ({"places-0-type": "moon", "places-0-name": "X"}, "Choose a type of place from the list"),
+    ],
+)
 def test_bad_submissions_show_the_error_summary_and_write_nothing(people, client_for, changes, message):
     """Every bad field is shown in the GOV.UK error summary, and nothing is written."""
     response = client_for(people["csc"]).post(NEW, {**FORM, **formset_data(), **changes})
@@ -85,8 +104,13 @@ def test_police_grade_on_the_item_page(people, client_for):
     assert "Save grade" in page and "Show the source" in page and SECRET_CONTENT in page
     assert SECRET_SOURCE not in page, "the source is on its own page, not the item's"
     url = reverse("intel:item_grade", args=[item.pk])
-    good = {"source_evaluation": "2", "intelligence_assessment": "B", "handling_code": "C",
-            "handling_conditions": CONDITIONS, "sanitised_text": "A car is reported collecting girls."}
+    good = {
+        "source_evaluation": "2",
+        "intelligence_assessment": "B",
+        "handling_code": "C",
+        "handling_conditions": CONDITIONS,
+        "sanitised_text": "A car is reported collecting girls.",
+    }
     response = client.post(url, {**good, "handling_conditions": ""})
     assert response.status_code == 200 and "Enter the conditions on sharing" in response.content.decode()
     assert IntelligenceItem.objects.get(pk=item.pk).status == ItemStatus.SUBMITTED
@@ -101,12 +125,20 @@ def test_police_grade_on_the_item_page(people, client_for):
 def test_others_cannot_grade_or_share_by_page(people, client_for):
     """The submitter may see the item but grading and sharing are 403; another practitioner gets 404."""
     item = grade(submit(people["csc"]), people["analyst"])
-    good = {"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "P",
-            "sanitised_text": "S."}
+    good = {
+        "source_evaluation": "1",
+        "intelligence_assessment": "A",
+        "handling_code": "P",
+        "sanitised_text": "S.",
+    }
     submitter = client_for(people["csc"])
     assert submitter.post(reverse("intel:item_grade", args=[item.pk]), good).status_code == 403
-    assert submitter.post(reverse("intel:item_disclose", args=[item.pk]),
-                          {"recipient": "X", "purpose": "Y"}).status_code == 403
+    assert (
+        submitter.post(
+            reverse("intel:item_disclose", args=[item.pk]), {"recipient": "X", "purpose": "Y"}
+        ).status_code
+        == 403
+    )
     other = client_for(people["csc_other"])
     assert other.get(reverse("intel:item_detail", args=[item.pk])).status_code == 404
     assert other.post(reverse("intel:item_grade", args=[item.pk]), good).status_code == 404
@@ -128,7 +160,10 @@ def test_c_conditions_are_enforced_on_the_page(people, client_for):
     assert response.status_code == 302
     disclosure = Disclosure.objects.get()
     assert (disclosure.channel, disclosure.conditions, disclosure.conditions_acknowledged) == (
-        "page", CONDITIONS, True)
+        "page",
+        CONDITIONS,
+        True,
+    )
     page = client.get(reverse("intel:item_detail", args=[item.pk])).content.decode()
     assert "Sharing log" in page
 
@@ -139,7 +174,9 @@ def test_the_source_page_is_for_police_intelligence_roles_and_audited(people, cl
     url = reverse("intel:item_source", args=[item.pk])
     response = client_for(people["analyst"]).get(url)
     assert response.status_code == 200 and SECRET_SOURCE in response.content.decode()
-    assert AuditEvent.objects.filter(event_type="intel_item.source_viewed", actor_id=people["analyst"].pk).exists()
+    assert AuditEvent.objects.filter(
+        event_type="intel_item.source_viewed", actor_id=people["analyst"].pk
+    ).exists()
     assert client_for(people["csc"]).get(url).status_code == 404
     assert client_for(people["police_manager"]).get(url).status_code == 404
 
@@ -153,7 +190,9 @@ def test_the_partnership_lead_sees_only_sanitised_text(people, client_for):
     assert "Save grade" not in page and "Record sharing" not in page and "Show the source" not in page
 
 
-def test_the_list_filters_pages_and_audits_in_constant_queries(people, client_for, django_assert_max_num_queries):
+def test_the_list_filters_pages_and_audits_in_constant_queries(
+    people, client_for, django_assert_max_num_queries
+):
     """Filters by status, agency and grade; 50 to a page; the ids shown are audited; queries do not grow."""
     client = client_for(people["analyst"])
     graded = grade(submit(people["csc"]), people["analyst"], handling=HandlingCode.CONDITIONS)
@@ -170,11 +209,18 @@ def test_the_list_filters_pages_and_audits_in_constant_queries(people, client_fo
     page = client.get(LIST, {"agency": people["csc"].agency.code}).content.decode()
     assert "1 item matching" in page and graded.reference in page
     assert "0 items" not in client.get(LIST, {"grade": "ungraded"}).content.decode()
-    listed = AuditEvent.objects.filter(event_type="record.listed", object_type="intel.intelligenceitem").last()
+    listed = AuditEvent.objects.filter(
+        event_type="record.listed", object_type="intel.intelligenceitem"
+    ).last()
     assert listed.data["query"]["grade"] == "ungraded"
     for _ in range(45):
-        IntelligenceItem.objects.create(reference=f"T-{_}", agency=people["csc"].agency,
-                                        submitted_at=graded.submitted_at, summary="S", content="C")
+        IntelligenceItem.objects.create(
+            reference=f"T-{_}",
+            agency=people["csc"].agency,
+            submitted_at=graded.submitted_at,
+            summary="S",
+            content="C",
+        )
     page = client.get(LIST).content.decode()
     assert "Page 1 of 2" in page and "Next" in page
 

@@ -9,21 +9,36 @@ from lantern.core import policy
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.items import services as items
 from lantern.intel.items.selectors import item_list_visible_to
-from lantern.intel.models import HandlingCode, IntelligenceItem, ItemStatus
 from lantern.intel.items.tests.support import grade
+from lantern.intel.models import HandlingCode, IntelligenceItem, ItemStatus
 
 COVERED_RULES = [
-    "can_submit_intel_item", "can_list_intel_items", "can_view_intel_item", "can_view_intel_item_content",
-    "can_view_intel_source", "can_grade_intel_item", "can_disclose_intel_item",
+    "can_submit_intel_item",
+    "can_list_intel_items",
+    "can_view_intel_item",
+    "can_view_intel_item_content",
+    "can_view_intel_source",
+    "can_grade_intel_item",
+    "can_disclose_intel_item",
 ]
 
 CASE_ROLES = {
-    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD,
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
 }
 INTEL_ROLES = {Role.ANALYST, Role.PRACTITIONER}
 # How the user stands to the item.
 OWN_UNGRADED, OTHER_UNGRADED, GRADED_P, GRADED_C, GRADED_C_DISCLOSED, LEGACY_ONLY = (
-    "own_ungraded", "other_ungraded", "graded_p", "graded_c", "graded_c_disclosed", "legacy_only",
+    "own_ungraded",
+    "other_ungraded",
+    "graded_p",
+    "graded_c",
+    "graded_c_disclosed",
+    "legacy_only",
 )
 RELATIONS = (OWN_UNGRADED, OTHER_UNGRADED, GRADED_P, GRADED_C, GRADED_C_DISCLOSED, LEGACY_ONLY)
 
@@ -62,7 +77,9 @@ def matrix(db):
     for role, kind in itertools.product(Role.values, AgencyKind.values):
         users[role, kind] = UserFactory(username=f"{role}-{kind}", role=role, agency=AgencyFactory(kind=kind))
     analyst = UserFactory(username="grader", role=Role.ANALYST, agency=AgencyFactory(kind=AgencyKind.POLICE))
-    outsider = UserFactory(username="outsider", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.HEALTH))
+    outsider = UserFactory(
+        username="outsider", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.HEALTH)
+    )
 
     def new(actor):
         return items.item_submit(actor=actor, summary="Synthetic item", content="Synthetic content.")
@@ -74,12 +91,21 @@ def matrix(db):
         GRADED_C_DISCLOSED: grade(new(outsider), analyst, handling=HandlingCode.CONDITIONS),
     }
     for kind in AgencyKind.values:
-        items.item_disclose(actor=analyst, item=found[GRADED_C_DISCLOSED], recipient_agency=AgencyFactory(kind=kind),
-                            purpose="Strategy discussion.", conditions_acknowledged=True)
+        items.item_disclose(
+            actor=analyst,
+            item=found[GRADED_C_DISCLOSED],
+            recipient_agency=AgencyFactory(kind=kind),
+            purpose="Strategy discussion.",
+            conditions_acknowledged=True,
+        )
     legacy = new(outsider)
     IntelligenceItem.objects.filter(pk=legacy.pk).update(
-        imported=True, status=ItemStatus.GRADED, legacy_source_evaluation="B", legacy_intelligence_evaluation="2",
-        legacy_handling_code="1", sanitised_text="Sanitised.",
+        imported=True,
+        status=ItemStatus.GRADED,
+        legacy_source_evaluation="B",
+        legacy_intelligence_evaluation="2",
+        legacy_handling_code="1",
+        sanitised_text="Sanitised.",
     )
     found[LEGACY_ONLY] = IntelligenceItem.objects.get(pk=legacy.pk)
     own = {}
@@ -99,7 +125,10 @@ def test_submit_and_list_are_for_case_work_roles_in_every_agency(rule):
 
 
 ITEM_RULES = (
-    "can_view_intel_item", "can_view_intel_item_content", "can_view_intel_source", "can_grade_intel_item",
+    "can_view_intel_item",
+    "can_view_intel_item_content",
+    "can_view_intel_source",
+    "can_grade_intel_item",
     "can_disclose_intel_item",
 )
 
@@ -116,7 +145,12 @@ def test_item_rule_matrix_and_the_list_selector_agreeing(matrix):
             item = own[role, kind]
         else:
             item = found[relation]
-        assert policy.allows(user, rule, item) == expected(rule, role, kind, relation), (rule, role, kind, relation)
+        assert policy.allows(user, rule, item) == expected(rule, role, kind, relation), (
+            rule,
+            role,
+            kind,
+            relation,
+        )
     every = list(IntelligenceItem.objects.all())
     for (role, kind), user in users.items():
         listed = set(item_list_visible_to(user=user).values_list("pk", flat=True))

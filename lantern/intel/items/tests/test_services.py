@@ -13,16 +13,8 @@ from django.utils import timezone
 from lantern.audit.models import AuditEvent
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
-from lantern.intel.items import services as items
 from lantern.intel.items import selectors as items_selectors
-from lantern.intel.models import (
-    Disclosure,
-    HandlingCode,
-    IntelligenceItem,
-    IntelligenceSource,
-    ItemStatus,
-    MentionOrigin,
-)
+from lantern.intel.items import services as items
 from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     CONDITIONS,
     SECRET_CONTENT,
@@ -30,6 +22,14 @@ from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
     grade,
     people,
     submit,
+)
+from lantern.intel.models import (
+    Disclosure,
+    HandlingCode,
+    IntelligenceItem,
+    IntelligenceSource,
+    ItemStatus,
+    MentionOrigin,
 )
 
 
@@ -68,8 +68,13 @@ def test_a_partner_agency_submits_ungraded_information_with_a_reference(people):
     organisation = item.organisation_mentions.get()
     assert (organisation.name_normalised, organisation.org_kind) == ("riverside cars", "taxi_firm")
     [event] = events_of("intel_item.submitted", item)
-    assert event.data["mentions"] == {"persons": 1, "vehicles": 1, "phones_free_text": 1, "places": 1,
-                                      "organisations": 1}
+    assert event.data["mentions"] == {
+        "persons": 1,
+        "vehicles": 1,
+        "phones_free_text": 1,
+        "places": 1,
+        "organisations": 1,
+    }
     assert SECRET_SOURCE not in str(event.data) and SECRET_CONTENT not in str(event.data)
 
 
@@ -87,21 +92,24 @@ def test_references_count_up(people):
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"summary": "  "}, "summary"),
-    ({"summary": "x" * 201}, "summary"),
-    ({"content": ""}, "content"),
-    ({"occurred_at": timezone.now() + timedelta(days=2)}, "occurred_at"),
-    ({"vehicles": [{"registration": "NOT A PLATE!!"}]}, "vehicles.0.registration"),
-    ({"phones": [{"number": "12"}]}, "phones.0.number"),
-    ({"persons": [{"age": 300}]}, "persons.0.age"),
-    ({"persons": [{"role": "suspect"}]}, "persons.0.role"),
-    ({"places": [{"name": "A park", "type": "moon"}]}, "places.0.type"),
-    ({"organisations": [{"kind": "taxi_firm"}]}, "organisations.0.name"),
-    ({"organisations": [{"name": "X", "colour": "red"}]}, "organisations.0"),
-    ({"source": {"name": "x" * 201}}, "source.name"),
-    ({"phones": [{"number": "07700 900123"}] * 21}, "phones"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"summary": "  "}, "summary"),
+        ({"summary": "x" * 201}, "summary"),
+        ({"content": ""}, "content"),
+        ({"occurred_at": timezone.now() + timedelta(days=2)}, "occurred_at"),
+        ({"vehicles": [{"registration": "NOT A PLATE!!"}]}, "vehicles.0.registration"),
+        ({"phones": [{"number": "12"}]}, "phones.0.number"),
+        ({"persons": [{"age": 300}]}, "persons.0.age"),
+        ({"persons": [{"role": "suspect"}]}, "persons.0.role"),
+        ({"places": [{"name": "A park", "type": "moon"}]}, "places.0.type"),
+        ({"organisations": [{"kind": "taxi_firm"}]}, "organisations.0.name"),
+        ({"organisations": [{"name": "X", "colour": "red"}]}, "organisations.0"),
+        ({"source": {"name": "x" * 201}}, "source.name"),
+        ({"phones": [{"number": "07700 900123"}] * 21}, "phones"),
+    ],
+)
 def test_bad_submissions_are_refused_by_field_and_write_nothing(people, changes, field):
     """Every bad part is named by its field, and nothing is written."""
     with pytest.raises(Invalid) as refused:
@@ -118,8 +126,7 @@ def test_reviewers_and_administrators_cannot_submit(people):
             submit(people[key])
 
 
-def test_real_time_matching_is_called_after_commit(people, monkeypatch,
-                                                                  django_capture_on_commit_callbacks):
+def test_real_time_matching_is_called_after_commit(people, monkeypatch, django_capture_on_commit_callbacks):
     """Once the item commits, and not before, it is handed to `lantern.intel.linking.realtime.report_committed`."""
     received = []
     fake = types.ModuleType(items.REALTIME_MODULE)
@@ -133,8 +140,9 @@ def test_real_time_matching_is_called_after_commit(people, monkeypatch,
     assert received == [item.pk]
 
 
-def test_a_failure_in_real_time_matching_does_not_undo_the_item(people, monkeypatch,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_failure_in_real_time_matching_does_not_undo_the_item(
+    people, monkeypatch, django_capture_on_commit_callbacks
+):
     """Matching runs after the commit; if it fails, the item stands and the failure is logged."""
     fake = types.ModuleType(items.REALTIME_MODULE)
     fake.__spec__ = importlib.machinery.ModuleSpec(items.REALTIME_MODULE, None)
@@ -157,7 +165,10 @@ def test_police_analysts_and_practitioners_grade_3x5x2(people, grader):
     item = grade(submit(people["csc"]), people[grader])
     item.refresh_from_db()
     assert (item.status, item.source_evaluation, item.intelligence_assessment, item.handling_code) == (
-        ItemStatus.GRADED, "2", "B", "P"
+        ItemStatus.GRADED,
+        "2",
+        "B",
+        "P",
     )
     assert item.graded_by == people[grader] and item.graded_at is not None
     assert item.owner == people[grader], "the first grader owns an item nobody owned"
@@ -165,8 +176,9 @@ def test_police_analysts_and_practitioners_grade_3x5x2(people, grader):
     assert event.data["grade"] == ["2", "B", "P"] and event.data["previous"]["status"] == "submitted"
 
 
-@pytest.mark.parametrize("grader", ["csc", "police_manager", "police_front_door", "partnership_analyst", "lead",
-                                    "admin"])
+@pytest.mark.parametrize(
+    "grader", ["csc", "police_manager", "police_front_door", "partnership_analyst", "lead", "admin"]
+)
 def test_nobody_else_grades(people, grader):
     """Grading is for police analysts and practitioners only."""
     item = submit(people["csc"])
@@ -175,19 +187,28 @@ def test_nobody_else_grades(people, grader):
     assert IntelligenceItem.objects.get(pk=item.pk).status == ItemStatus.SUBMITTED
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"source_evaluation": "4"}, "source_evaluation"),
-    ({"intelligence_assessment": "F"}, "intelligence_assessment"),
-    ({"handling_code": "X"}, "handling_code"),
-    ({"handling_code": "C", "handling_conditions": "  "}, "handling_conditions"),
-    ({"handling_code": "C", "handling_conditions": "x" * 2001}, "handling_conditions"),
-    ({"sanitised_text": ""}, "sanitised_text"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"source_evaluation": "4"}, "source_evaluation"),
+        ({"intelligence_assessment": "F"}, "intelligence_assessment"),
+        ({"handling_code": "X"}, "handling_code"),
+        ({"handling_code": "C", "handling_conditions": "  "}, "handling_conditions"),
+        ({"handling_code": "C", "handling_conditions": "x" * 2001}, "handling_conditions"),
+        ({"sanitised_text": ""}, "sanitised_text"),
+    ],
+)
 def test_bad_grades_are_refused_by_field(people, changes, field):
     """C needs its conditions, every grade its sanitised text, and each part a value from its scale."""
     item = submit(people["csc"])
-    fields = {"source_evaluation": "1", "intelligence_assessment": "A", "handling_code": "P",
-              "handling_conditions": "", "sanitised_text": "Sanitised.", **changes}
+    fields = {
+        "source_evaluation": "1",
+        "intelligence_assessment": "A",
+        "handling_code": "P",
+        "handling_conditions": "",
+        "sanitised_text": "Sanitised.",
+        **changes,
+    }
     with pytest.raises(Invalid) as refused:
         items.item_grade(actor=people["analyst"], item=item, **fields)
     assert field in refused.value.fields
@@ -208,20 +229,44 @@ def test_legacy_5x5x5_grades_are_kept_as_recorded_for_historic_items_only(people
     """A historic item keeps its 5x5x5 grade as recorded; an item submitted here must be graded 3x5x2."""
     item = submit(people["csc"])
     with pytest.raises(Invalid) as refused:
-        items.item_grade_legacy(actor=people["analyst"], item=item, source="B", intelligence="2", handling="1",
-                                sanitised_text="Sanitised.")
+        items.item_grade_legacy(
+            actor=people["analyst"],
+            item=item,
+            source="B",
+            intelligence="2",
+            handling="1",
+            sanitised_text="Sanitised.",
+        )
     assert "__all__" in refused.value.fields
     IntelligenceItem.objects.filter(pk=item.pk).update(imported=True)
     item.refresh_from_db()
     with pytest.raises(Invalid) as refused:
-        items.item_grade_legacy(actor=people["analyst"], item=item, source="F", intelligence="6", handling="0",
-                                sanitised_text="Sanitised.")
-    assert set(refused.value.fields) == {"legacy_source_evaluation", "legacy_intelligence_evaluation",
-                                         "legacy_handling_code"}
-    item = items.item_grade_legacy(actor=people["analyst"], item=item, source="b", intelligence="2", handling="4",
-                                   sanitised_text="Sanitised.")
-    assert (item.legacy_source_evaluation, item.legacy_intelligence_evaluation, item.legacy_handling_code) == (
-        "B", "2", "4")
+        items.item_grade_legacy(
+            actor=people["analyst"],
+            item=item,
+            source="F",
+            intelligence="6",
+            handling="0",
+            sanitised_text="Sanitised.",
+        )
+    assert set(refused.value.fields) == {
+        "legacy_source_evaluation",
+        "legacy_intelligence_evaluation",
+        "legacy_handling_code",
+    }
+    item = items.item_grade_legacy(
+        actor=people["analyst"],
+        item=item,
+        source="b",
+        intelligence="2",
+        handling="4",
+        sanitised_text="Sanitised.",
+    )
+    assert (
+        item.legacy_source_evaluation,
+        item.legacy_intelligence_evaluation,
+        item.legacy_handling_code,
+    ) == ("B", "2", "4")
     assert item.status == ItemStatus.GRADED and item.handling_code == ""
     assert events_of("intel_item.graded", item)[-1].data["scheme"] == "5x5x5"
 
@@ -230,13 +275,20 @@ def test_legacy_5x5x5_grades_are_kept_as_recorded_for_historic_items_only(people
 def test_a_p_item_is_disclosed_as_its_sanitised_text_only(people):
     """Sharing returns the sanitised text, records the disclosure and audits it; never content or source."""
     item = grade(submit(people["csc"]), people["analyst"])
-    shared = items.item_disclose(actor=people["analyst"], item=item, recipient_agency=people["health"].agency,
-                                 purpose="Health visitor safety planning.")
+    shared = items.item_disclose(
+        actor=people["analyst"],
+        item=item,
+        recipient_agency=people["health"].agency,
+        purpose="Health visitor safety planning.",
+    )
     assert shared.text == item.sanitised_text and shared.as_text() == item.sanitised_text
     assert SECRET_CONTENT not in shared.as_text() and SECRET_SOURCE not in shared.as_text()
     disclosure = Disclosure.objects.get(item=item)
     assert (disclosure.recipient_agency, disclosure.channel, disclosure.conditions) == (
-        people["health"].agency, "page", "")
+        people["health"].agency,
+        "page",
+        "",
+    )
     [event] = events_of("intel_item.disclosed", item)
     assert event.data["disclosure_id"] == disclosure.pk and event.reason == "Health visitor safety planning."
 
@@ -245,13 +297,22 @@ def test_a_c_item_is_not_disclosed_unless_its_conditions_are_acknowledged(people
     """Without acknowledgement nothing is shared and the refusal is audited; with it the conditions travel."""
     item = grade(submit(people["csc"]), people["analyst"], handling=HandlingCode.CONDITIONS)
     with pytest.raises(Invalid) as refused:
-        items.item_disclose(actor=people["analyst"], item=item, recipient_agency=people["csc"].agency,
-                            purpose="Strategy discussion.")
+        items.item_disclose(
+            actor=people["analyst"],
+            item=item,
+            recipient_agency=people["csc"].agency,
+            purpose="Strategy discussion.",
+        )
     assert "conditions_acknowledged" in refused.value.fields
     assert not Disclosure.objects.exists()
     assert len(events_of("intel_item.disclosure_refused", item)) == 1
-    shared = items.item_disclose(actor=people["analyst"], item=item, recipient_agency=people["csc"].agency,
-                                 purpose="Strategy discussion.", conditions_acknowledged=True)
+    shared = items.item_disclose(
+        actor=people["analyst"],
+        item=item,
+        recipient_agency=people["csc"].agency,
+        purpose="Strategy discussion.",
+        conditions_acknowledged=True,
+    )
     assert shared.conditions == CONDITIONS
     assert shared.as_text().startswith(f"Handling code C. Conditions on sharing: {CONDITIONS}")
     assert Disclosure.objects.get(item=item).conditions_acknowledged is True
@@ -262,17 +323,26 @@ def test_the_export_helper_enforces_c_conditions(people, conditions_acknowledged
     """`item_text_for_disclosure` refuses a C item unless acknowledgement is exactly True."""
     item = grade(submit(people["csc"]), people["analyst"], handling=HandlingCode.CONDITIONS)
     with pytest.raises(Invalid):
-        items.item_text_for_disclosure(item=item, actor=people["analyst"], recipient="Regional organised crime unit",
-                                       purpose="Network export.", conditions_acknowledged=conditions_acknowledged)
+        items.item_text_for_disclosure(
+            item=item,
+            actor=people["analyst"],
+            recipient="Regional organised crime unit",
+            purpose="Network export.",
+            conditions_acknowledged=conditions_acknowledged,
+        )
     assert not Disclosure.objects.exists()
 
 
 def test_the_export_helper_records_an_export_disclosure_and_returns_text_with_conditions(people):
     """Every text an export takes is a recorded disclosure, by the export channel, with the conditions first."""
     item = grade(submit(people["csc"]), people["analyst"], handling=HandlingCode.CONDITIONS)
-    text = items.item_text_for_disclosure(item=item, actor=people["analyst"], recipient=people["csc"].agency,
-                                          purpose="Network export for the strategy discussion.",
-                                          conditions_acknowledged=True)
+    text = items.item_text_for_disclosure(
+        item=item,
+        actor=people["analyst"],
+        recipient=people["csc"].agency,
+        purpose="Network export for the strategy discussion.",
+        conditions_acknowledged=True,
+    )
     assert CONDITIONS in text and item.sanitised_text in text and SECRET_CONTENT not in text
     disclosure = Disclosure.objects.get(item=item)
     assert (disclosure.channel, disclosure.recipient_agency) == ("export", people["csc"].agency)
@@ -283,12 +353,22 @@ def test_the_export_helper_refuses_ungraded_and_legacy_only_items_and_other_peop
     ungraded = submit(people["csc"])
     legacy = submit(people["csc"])
     IntelligenceItem.objects.filter(pk=legacy.pk).update(
-        imported=True, status=ItemStatus.GRADED, legacy_source_evaluation="B", legacy_intelligence_evaluation="2",
-        legacy_handling_code="1", sanitised_text="Sanitised.")
+        imported=True,
+        status=ItemStatus.GRADED,
+        legacy_source_evaluation="B",
+        legacy_intelligence_evaluation="2",
+        legacy_handling_code="1",
+        sanitised_text="Sanitised.",
+    )
     legacy.refresh_from_db()
     graded = grade(submit(people["csc"]), people["analyst"])
-    for item, actor in ((ungraded, people["analyst"]), (legacy, people["analyst"]), (graded, people["csc"]),
-                        (graded, people["lead"]), (graded, people["police_manager"])):
+    for item, actor in (
+        (ungraded, people["analyst"]),
+        (legacy, people["analyst"]),
+        (graded, people["csc"]),
+        (graded, people["lead"]),
+        (graded, people["police_manager"]),
+    ):
         with pytest.raises(PolicyDenied):
             items.item_text_for_disclosure(item=item, actor=actor, recipient="Anyone", purpose="Export.")
     assert not Disclosure.objects.exists()

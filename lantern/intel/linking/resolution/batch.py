@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from lantern.intel.linking.resolution import cluster, kinds, model, person
 from lantern.intel.models import (
     Association,
     AssociationKind,
@@ -31,10 +32,6 @@ from lantern.intel.models import (
     ResolutionDecision,
     ResolutionMethod,
 )
-from lantern.intel.linking.resolution import cluster
-from lantern.intel.linking.resolution import kinds
-from lantern.intel.linking.resolution import model
-from lantern.intel.linking.resolution import person
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +55,9 @@ class Outcome:
 def decisions_for(kind: str) -> tuple[list[tuple], list[tuple]]:
     """(must-link pairs, cannot-link pairs) from analysts' decisions in force for this kind."""
     must, cannot = [], []
-    for decision in ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True).order_by("decided_at"):
+    for decision in ResolutionDecision.objects.filter(kind=kind, withdrawn_at__isnull=True).order_by(
+        "decided_at"
+    ):
         if decision.decision == DecisionKind.CONFIRM and decision.other_mention_id:
             must.append((decision.mention_id, decision.other_mention_id))
         elif decision.decision == DecisionKind.REJECT and decision.other_mention_id:
@@ -68,7 +67,9 @@ def decisions_for(kind: str) -> tuple[list[tuple], list[tuple]]:
     # A later rejection overrides an earlier confirmation of the same pair, and the other way round.
     latest = {}
     for decision in ResolutionDecision.objects.filter(
-        kind=kind, withdrawn_at__isnull=True, decision__in=[DecisionKind.CONFIRM, DecisionKind.REJECT],
+        kind=kind,
+        withdrawn_at__isnull=True,
+        decision__in=[DecisionKind.CONFIRM, DecisionKind.REJECT],
     ).order_by("decided_at", "pk"):
         latest[frozenset((decision.mention_id, decision.other_mention_id))] = decision.decision
     must = [p for p in must if latest.get(frozenset(p)) == DecisionKind.CONFIRM]
@@ -81,14 +82,23 @@ def current_model(kind: str = EntityKind.PERSON) -> LinkageModel | None:
     return LinkageModel.objects.filter(kind=kind, is_current=True).order_by("-version").first()
 
 
-def save_model(trained: model.Trained, *, kind: str, mentions: int, summary: dict, now: datetime) -> LinkageModel:
+def save_model(
+    trained: model.Trained, *, kind: str, mentions: int, summary: dict, now: datetime
+) -> LinkageModel:
     """Save a trained model as the next version and make it the current one."""
     version = (LinkageModel.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
     LinkageModel.objects.filter(kind=kind, is_current=True).update(is_current=False)
     return LinkageModel.objects.create(
-        kind=kind, version=version, trained_at=now, mentions_trained_on=mentions, threshold=trained.threshold,
-        strong_threshold=model.STRONG_THRESHOLD, settings_json=trained.settings, term_frequencies=trained.tf,
-        summary={**summary, "fingerprint": uuid.uuid4().hex}, is_current=True,
+        kind=kind,
+        version=version,
+        trained_at=now,
+        mentions_trained_on=mentions,
+        threshold=trained.threshold,
+        strong_threshold=model.STRONG_THRESHOLD,
+        settings_json=trained.settings,
+        term_frequencies=trained.tf,
+        summary={**summary, "fingerprint": uuid.uuid4().hex},
+        is_current=True,
     )
 
 
@@ -96,8 +106,9 @@ def scorer_for(linkage: LinkageModel | None) -> model.Scorer:
     """A pure-Python scorer for a saved model, or for the starting parameters when none is saved yet."""
     if linkage is None:
         return model.Scorer(model.starting_settings(), {}, model.DEFAULT_THRESHOLD)
-    return model.Scorer(linkage.settings_json, linkage.term_frequencies, linkage.threshold,
-                        linkage.strong_threshold)
+    return model.Scorer(
+        linkage.settings_json, linkage.term_frequencies, linkage.threshold, linkage.strong_threshold
+    )
 
 
 # People
@@ -116,8 +127,9 @@ def link_people(*, now: datetime, train: bool = True) -> Outcome:
         # Pairs come from DuckDB a batch at a time into arrays, not as a frame or a list of tuples.
         pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
         trained.close()
-        linkage = save_model(trained, kind=EntityKind.PERSON, mentions=len(rows), now=now,
-                             summary={"pairs": len(pairs)})
+        linkage = save_model(
+            trained, kind=EntityKind.PERSON, mentions=len(rows), now=now, summary={"pairs": len(pairs)}
+        )
         outcome.model_version = linkage.version
     else:
         # Too few mentions to learn from: score the blocked pairs with the saved (or starting) parameters.
@@ -131,9 +143,14 @@ def link_people(*, now: datetime, train: bool = True) -> Outcome:
         pairs = cluster.Pairs.of(scored)
     scorer = scorer_for(linkage)
     must, cannot = decisions_for(EntityKind.PERSON)
-    assignment = cluster.cluster(feats.keys(), pairs, strong=linkage.strong_threshold if linkage else
-                                 model.STRONG_THRESHOLD, must_link=must, cannot_link=cannot,
-                                 judge=model.Judge(scorer, feats.__getitem__))
+    assignment = cluster.cluster(
+        feats.keys(),
+        pairs,
+        strong=linkage.strong_threshold if linkage else model.STRONG_THRESHOLD,
+        must_link=must,
+        cannot_link=cannot,
+        judge=model.Judge(scorer, feats.__getitem__),
+    )
     outcome.pairs = len(pairs)
     best = _best_links(pairs, assignment)
     confirmed = {frozenset(p) for p in must}
@@ -162,7 +179,7 @@ def blocked_pairs(feats: dict) -> set[tuple]:
     out = set()
     for members in by_key.values():
         for i, a in enumerate(members):
-            for b in members[i + 1:]:
+            for b in members[i + 1 :]:
                 out.add((min(a, b), max(a, b)))
     return out
 
@@ -250,8 +267,16 @@ def link_simple(kind: str) -> Outcome:
                 link_rows.append((mention_id, None, ResolutionMethod.NEW, None, None, []))
                 continue
             other, key = partner, links[partner][1]
-        link_rows.append((mention_id, other, ResolutionMethod.BATCH, 1.0 if not key.startswith("mask:") else 0.9,
-                          None, [simple_evidence(key)]))
+        link_rows.append(
+            (
+                mention_id,
+                other,
+                ResolutionMethod.BATCH,
+                1.0 if not key.startswith("mask:") else 0.9,
+                None,
+                [simple_evidence(key)],
+            )
+        )
     keep = {r[0] for r in link_rows}
     rows = [r for r in rows if r["id"] in keep]
     assignment = {m: c for m, c in assignment.items() if m in keep}
@@ -271,13 +296,25 @@ def simple_evidence(key: str) -> dict:
         "place": f"Same place '{value}'",
         "org": f"Same business '{value}'",
     }.get(rule, key)
-    return {"field": rule, "level": "exact" if rule != "mask" else "partial", "left": value, "right": value,
-            "weight": None, "text": text}
+    return {
+        "field": rule,
+        "level": "exact" if rule != "mask" else "partial",
+        "left": value,
+        "right": value,
+        "weight": None,
+        "text": text,
+    }
 
 
 # Writing the result
-def _persist(kind: str, rows: list[dict], assignment: dict, links: list[tuple], keys: dict,
-             linkage: LinkageModel | None) -> int:
+def _persist(
+    kind: str,
+    rows: list[dict],
+    assignment: dict,
+    links: list[tuple],
+    keys: dict,
+    linkage: LinkageModel | None,
+) -> int:
     """Write entities, each mention's entity and evidence, and the blocking index, for one kind."""
     mention_model = kinds.MODELS[kind]
     rows_by_id = {r["id"]: r for r in rows}
@@ -316,26 +353,47 @@ def _persist(kind: str, rows: list[dict], assignment: dict, links: list[tuple], 
         # Entities that lost every mention point at the one that took most of them.
         orphaned = set(previous.values()) - set(entity_of_cluster.values()) - {None}
         for entity_id in orphaned:
-            taken = Counter(entity_of_cluster[assignment[m]] for m, e in previous.items()
-                            if e == entity_id and m in assignment)
+            taken = Counter(
+                entity_of_cluster[assignment[m]]
+                for m, e in previous.items()
+                if e == entity_id and m in assignment
+            )
             Entity.objects.filter(pk=entity_id).update(
-                merged_into_id=taken.most_common(1)[0][0] if taken else None)
+                merged_into_id=taken.most_common(1)[0][0] if taken else None
+            )
         entity_of = {m: entity_of_cluster[label] for m, label in assignment.items()}
         changed = [mention_model(pk=m, entity_id=e) for m, e in entity_of.items() if previous.get(m) != e]
         mention_model.objects.bulk_update(changed, ["entity"], batch_size=BATCH_SIZE)
         # Evidence: replace what batch and real time said; analysts' links stand.
         MentionLink.objects.filter(kind=kind).exclude(method=ResolutionMethod.ANALYST).delete()
-        MentionLink.objects.bulk_create([
-            MentionLink(kind=kind, mention_id=m, entity_id=entity_of[m], matched_mention_id=other, method=method,
-                        match_probability=probability, match_weight=weight, evidence=evidence,
-                        model=linkage)
-            for m, other, method, probability, weight, evidence in links if m in entity_of
-        ], batch_size=BATCH_SIZE)
+        MentionLink.objects.bulk_create(
+            [
+                MentionLink(
+                    kind=kind,
+                    mention_id=m,
+                    entity_id=entity_of[m],
+                    matched_mention_id=other,
+                    method=method,
+                    match_probability=probability,
+                    match_weight=weight,
+                    evidence=evidence,
+                    model=linkage,
+                )
+                for m, other, method, probability, weight, evidence in links
+                if m in entity_of
+            ],
+            batch_size=BATCH_SIZE,
+        )
         BlockingKey.objects.filter(kind=kind).delete()
-        BlockingKey.objects.bulk_create([
-            BlockingKey(kind=kind, key=key[:120], mention_id=m, entity_id=entity_of.get(m))
-            for m, mention_keys in keys.items() if m in entity_of for key in mention_keys
-        ], batch_size=BATCH_SIZE)
+        BlockingKey.objects.bulk_create(
+            [
+                BlockingKey(kind=kind, key=key[:120], mention_id=m, entity_id=entity_of.get(m))
+                for m, mention_keys in keys.items()
+                if m in entity_of
+                for key in mention_keys
+            ],
+            batch_size=BATCH_SIZE,
+        )
     return len(members)
 
 
@@ -345,13 +403,18 @@ def report_entities() -> dict[tuple, dict]:
     reports: dict[tuple, dict] = {}
     for kind, mention_model in kinds.MODELS.items():
         for row in mention_model.objects.filter(entity__isnull=False).values(
-            "entity_id", "referral_id", "item_id", "referral__received_at", "item__submitted_at",
+            "entity_id",
+            "referral_id",
+            "item_id",
+            "referral__received_at",
+            "item__submitted_at",
         ):
             key = ("referral", row["referral_id"]) if row["referral_id"] else ("item", row["item_id"])
             if key[1] is None:
                 continue
-            report = reports.setdefault(key, {"when": row["referral__received_at"] or row["item__submitted_at"],
-                                              "entities": {}})
+            report = reports.setdefault(
+                key, {"when": row["referral__received_at"] or row["item__submitted_at"], "entities": {}}
+            )
             report["entities"][row["entity_id"]] = kind
     return reports
 
@@ -375,7 +438,7 @@ def edges_from_reports(reports: dict) -> dict[tuple, dict]:
     for report in reports.values():
         entities = sorted(report["entities"])
         for i, a in enumerate(entities):
-            for b in entities[i + 1:]:
+            for b in entities[i + 1 :]:
                 add(a, b, AssociationKind.CO_MENTION, report["when"])
         persons = [e for e, k in report["entities"].items() if k == EntityKind.PERSON]
         for e, k in report["entities"].items():
@@ -383,10 +446,12 @@ def edges_from_reports(reports: dict) -> dict[tuple, dict]:
                 for p in persons:
                     people_with[(e, k)].add((p, report["when"]))
     for (_thing, kind), people in people_with.items():
-        association = AssociationKind.SHARED_VEHICLE if kind == EntityKind.VEHICLE else AssociationKind.SHARED_PHONE
+        association = (
+            AssociationKind.SHARED_VEHICLE if kind == EntityKind.VEHICLE else AssociationKind.SHARED_PHONE
+        )
         seen = sorted(people, key=lambda pw: pw[0])
         for i, (a, when_a) in enumerate(seen):
-            for b, when_b in seen[i + 1:]:
+            for b, when_b in seen[i + 1 :]:
                 if a != b:
                     add(a, b, association, max(filter(None, (when_a, when_b)), default=None))
     return edges
@@ -397,11 +462,20 @@ def rebuild_graph() -> dict:
     edges = edges_from_reports(report_entities())
     with transaction.atomic():
         Association.objects.exclude(kind=AssociationKind.ANALYST).delete()
-        Association.objects.bulk_create([
-            Association(source_id=a, target_id=b, kind=kind, weight=e["weight"], first_seen=e["first"],
-                        last_seen=e["last"])
-            for (a, b, kind), e in edges.items()
-        ], batch_size=BATCH_SIZE)
+        Association.objects.bulk_create(
+            [
+                Association(
+                    source_id=a,
+                    target_id=b,
+                    kind=kind,
+                    weight=e["weight"],
+                    first_seen=e["first"],
+                    last_seen=e["last"],
+                )
+                for (a, b, kind), e in edges.items()
+            ],
+            batch_size=BATCH_SIZE,
+        )
         networks = renumber_networks()
         transaction.on_commit(_graph_invalidate)
     return {"edges": len(edges), "networks": networks}
@@ -420,8 +494,11 @@ def renumber_networks() -> int:
     Places are left out: a place named in reports about many unrelated people would join them all into one
     network (see `realtime.resolve_report`).
     """
-    pairs = Association.objects.exclude(source__kind=EntityKind.PLACE).exclude(
-        target__kind=EntityKind.PLACE).values_list("source_id", "target_id")
+    pairs = (
+        Association.objects.exclude(source__kind=EntityKind.PLACE)
+        .exclude(target__kind=EntityKind.PLACE)
+        .values_list("source_id", "target_id")
+    )
     ids = set()
     edges = []
     for a, b in pairs.iterator():
@@ -441,8 +518,9 @@ def renumber_networks() -> int:
         by_network[network].append(entity_id)
     for network, members in by_network.items():
         for start in range(0, len(members), BATCH_SIZE):
-            Entity.objects.filter(pk__in=members[start:start + BATCH_SIZE]).exclude(network=network).update(
-                network=network)
+            Entity.objects.filter(pk__in=members[start : start + BATCH_SIZE]).exclude(network=network).update(
+                network=network
+            )
     return len(by_network)
 
 

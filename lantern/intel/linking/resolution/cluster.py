@@ -30,12 +30,14 @@ CONFLICT_COMPONENT_LIMIT = 1000
 class Clusters:
     """A union-find over mention ids that refuses to join what an analyst has kept apart."""
 
-    def __init__(self, ids: Iterable, cannot_link: Iterable[tuple] = (),
-                 sizes: Iterable[int] | None = None) -> None:
+    def __init__(
+        self, ids: Iterable, cannot_link: Iterable[tuple] = (), sizes: Iterable[int] | None = None
+    ) -> None:
         self.parent = {i: i for i in ids}
         # Each id may stand for a cluster already joined (of `sizes` mentions).
-        self.size = (dict(zip(self.parent, sizes, strict=True)) if sizes is not None
-                     else dict.fromkeys(self.parent, 1))
+        self.size = (
+            dict(zip(self.parent, sizes, strict=True)) if sizes is not None else dict.fromkeys(self.parent, 1)
+        )
         self.cannot = defaultdict(set)
         for a, b in cannot_link:
             if a in self.parent and b in self.parent and a != b:
@@ -59,7 +61,9 @@ class Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        small, other = (ra, rb) if len(self.constrained.get(ra, ())) <= len(self.constrained.get(rb, ())) else (rb, ra)
+        small, other = (
+            (ra, rb) if len(self.constrained.get(ra, ())) <= len(self.constrained.get(rb, ())) else (rb, ra)
+        )
         for member in self.constrained.get(small, ()):
             for banned in self.cannot[member]:
                 if self.find(banned) == other:
@@ -113,8 +117,11 @@ class Pairs:
             return pairs
         rows = list(pairs)
         left, right, probability = zip(*rows, strict=True) if rows else ((), (), ())
-        return cls(np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64),
-                   np.asarray(probability, dtype=np.float64))
+        return cls(
+            np.asarray(left, dtype=np.int64),
+            np.asarray(right, dtype=np.int64),
+            np.asarray(probability, dtype=np.float64),
+        )
 
     @classmethod
     def from_batches(cls, batches: Iterable) -> "Pairs":
@@ -124,8 +131,12 @@ class Pairs:
         parts = [[batch.column(name).to_numpy() for name in columns] for batch in batches]
         if not parts:
             return cls.of(())
-        return cls(*(np.concatenate([part[i] for part in parts]).astype(kind, copy=False)
-                     for i, kind in enumerate((np.int64, np.int64, np.float64))))
+        return cls(
+            *(
+                np.concatenate([part[i] for part in parts]).astype(kind, copy=False)
+                for i, kind in enumerate((np.int64, np.int64, np.float64))
+            )
+        )
 
 
 class Judge(Protocol):
@@ -138,8 +149,15 @@ class Judge(Protocol):
         """Whether two groups of mentions are, on the whole, one person."""
 
 
-def cluster(ids: Iterable, pairs, *, strong: float = 0.0, must_link: Iterable[tuple] = (),
-            cannot_link: Iterable[tuple] = (), judge: Judge | None = None) -> dict:
+def cluster(
+    ids: Iterable,
+    pairs,
+    *,
+    strong: float = 0.0,
+    must_link: Iterable[tuple] = (),
+    cannot_link: Iterable[tuple] = (),
+    judge: Judge | None = None,
+) -> dict:
     """Mention id -> cluster id (the smallest member id), from (a, b, probability) pairs above the threshold
     (`Pairs`, or tuples).
 
@@ -165,14 +183,16 @@ def cluster(ids: Iterable, pairs, *, strong: float = 0.0, must_link: Iterable[tu
     right = np.searchsorted(members, pairs.right[order])
     is_strong = pairs.probability[order] >= strong
     must, cannot = _dense(members, must_link), _dense(members, cannot_link)
-    root = _components(len(members), np.concatenate([must[0], left[is_strong]]),
-                       np.concatenate([must[1], right[is_strong]]))
+    root = _components(
+        len(members), np.concatenate([must[0], left[is_strong]]), np.concatenate([must[1], right[is_strong]])
+    )
     if judge is not None:
         found = _conflicts(members, root, pairs, judge)
         cannot = (np.concatenate([cannot[0], found[0]]), np.concatenate([cannot[1], found[1]]))
     root = _kept_apart(root, must, cannot, left[is_strong], right[is_strong])
-    root = _weak_joined(root, left[~is_strong], right[~is_strong], cannot,
-                        None if judge is None else (judge, members))
+    root = _weak_joined(
+        root, left[~is_strong], right[~is_strong], cannot, None if judge is None else (judge, members)
+    )
     # Members are sorted, so each cluster's first index holds its smallest id.
     roots, first = np.unique(root, return_index=True)
     labels = members[first[np.searchsorted(roots, root)]]
@@ -203,12 +223,19 @@ def _conflicts(members: np.ndarray, root: np.ndarray, pairs: Pairs, judge: Judge
     order = np.argsort(root, kind="stable")
     starts = np.flatnonzero(np.r_[True, root[order][1:] != root[order][:-1]])
     ends = np.r_[starts[1:], len(order)]
-    inside = [(order[s:e]) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
-              if 1 < e - s <= CONFLICT_COMPONENT_LIMIT]
-    if too_large := sum(1 for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
-                        if e - s > CONFLICT_COMPONENT_LIMIT):
-        logger.warning("%d components of over %d mentions were not checked for conflicts", too_large,
-                       CONFLICT_COMPONENT_LIMIT)
+    inside = [
+        (order[s:e])
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+        if 1 < e - s <= CONFLICT_COMPONENT_LIMIT
+    ]
+    if too_large := sum(
+        1 for s, e in zip(starts.tolist(), ends.tolist(), strict=True) if e - s > CONFLICT_COMPONENT_LIMIT
+    ):
+        logger.warning(
+            "%d components of over %d mentions were not checked for conflicts",
+            too_large,
+            CONFLICT_COMPONENT_LIMIT,
+        )
     if not inside:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     left = np.concatenate([np.repeat(nodes, len(nodes)) for nodes in inside])
@@ -221,13 +248,15 @@ def _conflicts(members: np.ndarray, root: np.ndarray, pairs: Pairs, judge: Judge
     unknown = ~np.isin(left * n + right, given)
     left, right = left[unknown], right[unknown]
     asked = zip(left.tolist(), right.tolist(), strict=True)
-    different = np.fromiter((judge.conflict(int(members[a]), int(members[b])) for a, b in asked), dtype=bool,
-                            count=len(left))
+    different = np.fromiter(
+        (judge.conflict(int(members[a]), int(members[b])) for a, b in asked), dtype=bool, count=len(left)
+    )
     return left[different], right[different]
 
 
-def _kept_apart(root: np.ndarray, must: tuple, cannot: tuple, left: np.ndarray,
-                right: np.ndarray) -> np.ndarray:
+def _kept_apart(
+    root: np.ndarray, must: tuple, cannot: tuple, left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
     """Components that hold both sides of a cannot-link built again strongest link first, refusing that link.
 
     Only a component holding a cannot-link can come out differently when built in order, and its links stay
@@ -250,8 +279,9 @@ def _kept_apart(root: np.ndarray, must: tuple, cannot: tuple, left: np.ndarray,
     return root
 
 
-def _weak_joined(root: np.ndarray, left: np.ndarray, right: np.ndarray, cannot: tuple,
-                 judged: tuple | None = None) -> np.ndarray:
+def _weak_joined(
+    root: np.ndarray, left: np.ndarray, right: np.ndarray, cannot: tuple, judged: tuple | None = None
+) -> np.ndarray:
     """Weak links, strongest first. Without a judge each only brings a lone mention into the other side's
     cluster (or joins two lone ones). With one (`judged`: the judge and the mention ids of the nodes) no join
     puts two mentions it finds in conflict together, and two clusters each said more than once join only when
@@ -275,8 +305,10 @@ def _weak_joined(root: np.ndarray, left: np.ndarray, right: np.ndarray, cannot: 
         lone = clusters.size[ra] == 1 or clusters.size[rb] == 1
         if ra == rb or (nodes is None and not lone):
             continue
-        if nodes is not None and (any(judged[0].conflict(x, y) for x in nodes[ra] for y in nodes[rb])
-                                  or not (lone or judged[0].together(nodes[ra], nodes[rb]))):
+        if nodes is not None and (
+            any(judged[0].conflict(x, y) for x in nodes[ra] for y in nodes[rb])
+            or not (lone or judged[0].together(nodes[ra], nodes[rb]))
+        ):
             continue
         if clusters.join(a, b) and nodes is not None:
             kept = clusters.find(a)

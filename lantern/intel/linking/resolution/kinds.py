@@ -9,6 +9,8 @@ indexed with one or two of its characters unknown, so a partial sighting is an e
 import re
 from itertools import combinations
 
+from lantern.core.normalise import UNKNOWN, format_phone, format_registration, normalise_registration
+from lantern.intel.linking.resolution import names
 from lantern.intel.models import (
     EntityKind,
     OrganisationMention,
@@ -17,8 +19,6 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
-from lantern.core.normalise import UNKNOWN, format_phone, format_registration, normalise_registration
-from lantern.intel.linking.resolution import names
 
 MODELS = {
     EntityKind.PERSON: PersonMention,
@@ -27,12 +27,34 @@ MODELS = {
     EntityKind.PLACE: PlaceMention,
     EntityKind.ORGANISATION: OrganisationMention,
 }
-PERSON_FIELDS = ("id", "name", "nickname", "date_of_birth", "age", "sex", "address", "referral__received_at",
-                 "item__submitted_at", "created_at", "entity_id", "referral_id", "item_id", "role")
+PERSON_FIELDS = (
+    "id",
+    "name",
+    "nickname",
+    "date_of_birth",
+    "age",
+    "sex",
+    "address",
+    "referral__received_at",
+    "item__submitted_at",
+    "created_at",
+    "entity_id",
+    "referral_id",
+    "item_id",
+    "role",
+)
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 MAX_UNKNOWN = 2
-ABBREVIATIONS = {"st": "street", "rd": "road", "ave": "avenue", "ln": "lane", "cl": "close", "dr": "drive",
-                 "&": "and", "pk": "park"}
+ABBREVIATIONS = {
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "ln": "lane",
+    "cl": "close",
+    "dr": "drive",
+    "&": "and",
+    "pk": "park",
+}
 
 
 def person_record(row: dict) -> dict:
@@ -108,8 +130,11 @@ def label_for(kind: str, rows: list[dict]) -> str:
         nick = next((r["nickname"] for r in rows if r.get("nickname")), "")
         return f"'{nick}'" if nick else "Unnamed person"
     if kind == EntityKind.VEHICLE:
-        full = [r["registration_normalised"] for r in rows
-                if r.get("registration_normalised") and not r.get("registration_partial")]
+        full = [
+            r["registration_normalised"]
+            for r in rows
+            if r.get("registration_normalised") and not r.get("registration_partial")
+        ]
         if full:
             return format_registration(max(set(full), key=full.count))
         return next((r["registration"] for r in rows if r.get("registration")), "Vehicle")
@@ -124,12 +149,18 @@ def attributes_for(kind: str, rows: list[dict]) -> dict:
         return {
             "names": sorted({r["name"] for r in rows if r.get("name")})[:20],
             "nicknames": sorted({r["nickname"] for r in rows if r.get("nickname")})[:20],
-            "dates_of_birth": sorted({r["date_of_birth"].isoformat() for r in rows if r.get("date_of_birth")})[:5],
+            "dates_of_birth": sorted(
+                {r["date_of_birth"].isoformat() for r in rows if r.get("date_of_birth")}
+            )[:5],
             "mentions": len(rows),
         }
     if kind == EntityKind.VEHICLE:
-        return {"marks": sorted({r["registration_normalised"] for r in rows if r.get("registration_normalised")})[:10],
-                "mentions": len(rows)}
+        return {
+            "marks": sorted({r["registration_normalised"] for r in rows if r.get("registration_normalised")})[
+                :10
+            ],
+            "mentions": len(rows),
+        }
     return {"mentions": len(rows)}
 
 

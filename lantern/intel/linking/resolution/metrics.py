@@ -16,8 +16,13 @@ def pairwise(predicted: dict, truth: dict) -> dict:
     precision = true_positive / predicted_pairs if predicted_pairs else 1.0
     recall = true_positive / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": true_pairs,
-            "predicted_pairs": predicted_pairs}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "true_pairs": true_pairs,
+        "predicted_pairs": predicted_pairs,
+    }
 
 
 def bcubed(predicted: dict, truth: dict) -> dict:

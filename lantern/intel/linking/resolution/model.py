@@ -98,8 +98,12 @@ def without_common_keys(table, limit: int | None):
 def _schema(row: dict):
     import pyarrow as pa
 
-    types = {"unique_id": pa.int64(), "birth_year": pa.int64(), "has_dob": pa.bool_(),
-             "given_forms": pa.list_(pa.string())}
+    types = {
+        "unique_id": pa.int64(),
+        "birth_year": pa.int64(),
+        "has_dob": pa.bool_(),
+        "given_forms": pa.list_(pa.string()),
+    }
     return pa.schema([(column, types.get(column, pa.string())) for column in row])
 
 
@@ -149,8 +153,13 @@ def term_frequencies(rows, columns=TF_COLUMNS) -> dict:
             if column not in rows.column_names:
                 continue
             found = rows.column(column).drop_null().value_counts()
-            counts = dict(zip(map(str, found.field("values").to_pylist()), found.field("counts").to_pylist(),
-                              strict=True))
+            counts = dict(
+                zip(
+                    map(str, found.field("values").to_pylist()),
+                    found.field("counts").to_pylist(),
+                    strict=True,
+                )
+            )
         else:
             counts = Counter(r[column] for r in rows if r.get(column) is not None)
         total = sum(counts.values())
@@ -180,8 +189,15 @@ class Trained:
         self.linker = self.db_api = None
 
 
-def train(rows, *, threshold: float = DEFAULT_THRESHOLD, max_pairs: float = 2e6, seed: int = 1,
-          em_rules=EM_RULES, block_limit: int | None = BLOCK_LIMIT) -> Trained:
+def train(
+    rows,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    max_pairs: float = 2e6,
+    seed: int = 1,
+    em_rules=EM_RULES,
+    block_limit: int | None = BLOCK_LIMIT,
+) -> Trained:
     """Train a person model, without labels, on feature rows (from `person.features`): a list, or any iterable
     (which is read once into an Arrow table, so that a million rows need not be held twice)."""
     from splink import Linker
@@ -189,10 +205,12 @@ def train(rows, *, threshold: float = DEFAULT_THRESHOLD, max_pairs: float = 2e6,
     frame = feature_table(rows)
     comparisons = [c for c in person.COMPARISONS if _known(frame, c.columns[0]) >= 2]
     db_api = duckdb_api()
-    linker = Linker(db_api.register(frame), settings_for(comparisons, frame.column_names),
-                    log_level=logging.ERROR)
-    deterministic = [rule for rule in DETERMINISTIC_RULES
-                     if "id_number" not in rule or "id_number" in frame.column_names]
+    linker = Linker(
+        db_api.register(frame), settings_for(comparisons, frame.column_names), log_level=logging.ERROR
+    )
+    deterministic = [
+        rule for rule in DETERMINISTIC_RULES if "id_number" not in rule or "id_number" in frame.column_names
+    ]
     try:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     except Exception:  # noqa: BLE001 - too little data for the rules: keep the default prior
@@ -202,7 +220,8 @@ def train(rows, *, threshold: float = DEFAULT_THRESHOLD, max_pairs: float = 2e6,
         if all(_known(frame, c) > 1 for c in columns):
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    " AND ".join(f"l.{c} = r.{c}" for c in columns), fix_u_probabilities=True,
+                    " AND ".join(f"l.{c} = r.{c}" for c in columns),
+                    fix_u_probabilities=True,
                 )
             except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
                 logger.info("EM blocked on %s found nothing to learn from", columns)
@@ -211,10 +230,12 @@ def train(rows, *, threshold: float = DEFAULT_THRESHOLD, max_pairs: float = 2e6,
     # as real time will.
     db_api.duckdb_con.close()
     db_api = duckdb_api()
-    linker = Linker(db_api.register(without_common_keys(frame, block_limit)), settings,
-                    log_level=logging.ERROR)
-    return Trained(settings=settings, tf=term_frequencies(frame), threshold=threshold, linker=linker,
-                   db_api=db_api)
+    linker = Linker(
+        db_api.register(without_common_keys(frame, block_limit)), settings, log_level=logging.ERROR
+    )
+    return Trained(
+        settings=settings, tf=term_frequencies(frame), threshold=threshold, linker=linker, db_api=db_api
+    )
 
 
 def clamped(settings: dict) -> dict:
@@ -269,7 +290,9 @@ def predicted_pairs(trained: Trained, threshold: float | None = None, batch_rows
 class Scorer:
     """Scores two mentions' features with a saved model, in pure Python (no DuckDB): for real-time matching."""
 
-    def __init__(self, settings: dict, tf: dict, threshold: float, strong_threshold: float = STRONG_THRESHOLD) -> None:
+    def __init__(
+        self, settings: dict, tf: dict, threshold: float, strong_threshold: float = STRONG_THRESHOLD
+    ) -> None:
         self.threshold = threshold
         self.strong_threshold = strong_threshold
         prior = settings.get("probability_two_random_records_match") or 1e-4
@@ -304,20 +327,34 @@ class Scorer:
             if level.is_null:
                 continue
             if level.tf_column and exact_u:
-                tfs = [t for t in (self._tf(level.tf_column, left.get(level.tf_column)),
-                                   self._tf(level.tf_column, right.get(level.tf_column))) if t is not None]
+                tfs = [
+                    t
+                    for t in (
+                        self._tf(level.tf_column, left.get(level.tf_column)),
+                        self._tf(level.tf_column, right.get(level.tf_column)),
+                    )
+                    if t is not None
+                ]
                 if tfs:
                     level_weight += math.log2(exact_u) - math.log2(max(*tfs, tf_min or 1e-12))
             weight += level_weight
             if explain:
                 shown = person.SHOWN[spec.name]
-                evidence.append({
-                    "field": spec.name, "level": level.label, "left": _shown(left.get(shown)),
-                    "right": _shown(right.get(shown)), "weight": round(level_weight, 2),
-                    "text": level.explain.format(field=spec.description, left=_shown(left.get(shown)),
-                                                 right=_shown(right.get(shown))),
-                })
-        probability = 1 / (1 + 2 ** -weight) if weight > -1000 else 0.0
+                evidence.append(
+                    {
+                        "field": spec.name,
+                        "level": level.label,
+                        "left": _shown(left.get(shown)),
+                        "right": _shown(right.get(shown)),
+                        "weight": round(level_weight, 2),
+                        "text": level.explain.format(
+                            field=spec.description,
+                            left=_shown(left.get(shown)),
+                            right=_shown(right.get(shown)),
+                        ),
+                    }
+                )
+        probability = 1 / (1 + 2**-weight) if weight > -1000 else 0.0
         return probability, weight, evidence
 
     def against(self, left: dict, right: dict) -> float:
@@ -380,12 +417,28 @@ def explain(evidence: list[dict]) -> str:
 # Until the first batch run has trained a model, real-time matching scores with these starting values: the
 # chance that each level holds for the same person (m) and for two different people (u), set by hand.
 STARTING_PARAMETERS = {
-    "given": [(0.75, 0.01), (0.10, 0.002), (0.08, 0.003), (0.03, 0.002), (0.01, 0.005), (0.01, 0.0001),
-              (0.02, 0.978)],
+    "given": [
+        (0.75, 0.01),
+        (0.10, 0.002),
+        (0.08, 0.003),
+        (0.03, 0.002),
+        (0.01, 0.005),
+        (0.01, 0.0001),
+        (0.02, 0.978),
+    ],
     "family": [(0.85, 0.005), (0.08, 0.001), (0.02, 0.001), (0.02, 0.004), (0.01, 0.0001), (0.02, 0.989)],
     "nickname": [(0.6, 0.002), (0.1, 0.001), (0.3, 0.997)],
-    "birth": [(0.55, 0.0002), (0.02, 0.00002), (0.05, 0.0015), (0.01, 0.0013), (0.01, 0.015), (0.18, 0.013),
-              (0.12, 0.027), (0.05, 0.07), (0.01, 0.872)],
+    "birth": [
+        (0.55, 0.0002),
+        (0.02, 0.00002),
+        (0.05, 0.0015),
+        (0.01, 0.0013),
+        (0.01, 0.015),
+        (0.18, 0.013),
+        (0.12, 0.027),
+        (0.05, 0.07),
+        (0.01, 0.872),
+    ],
     "sex": [(0.98, 0.5), (0.02, 0.5)],
     "postcode": [(0.8, 0.001), (0.05, 0.06), (0.15, 0.939)],
     "address": [(0.8, 0.003), (0.05, 0.005), (0.15, 0.992)],

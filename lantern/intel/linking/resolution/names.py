@@ -41,16 +41,45 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "karim": ("kaz",),
     "kieran": ("kaz", "kez"),
     "jamal": ("jay", "jam"),
-    "oliver": ("ollie",), "jessica": ("jess", "jessie"), "thomas": ("tom", "tommy"),
-    "james": ("jamie", "jim", "jimmy"), "daniel": ("dan", "danny"), "joshua": ("josh",), "jacob": ("jake",),
-    "charlotte": ("lottie", "charlie"), "bethany": ("beth",), "megan": ("meg",), "olivia": ("liv", "livvy"),
-    "amelia": ("millie",), "sophie": ("soph",), "ellie-mae": ("ellie",), "rebecca": ("becky", "bex"),
-    "samuel": ("sam", "sammy"), "michael": ("mike", "mikey"), "joseph": ("joe", "joey"), "nathan": ("nate",),
-    "alexandru": ("alex",), "jakub": ("kuba",), "zuzanna": ("zuzia",), "gabriela": ("gabi",),
-    "abdirahman": ("abdi",), "oluwaseun": ("seun",), "temitope": ("tope",), "emmanuel": ("manny",),
-    "kwabena": ("kobby",), "ibrahim": ("ibby",), "youssef": ("yusuf",), "harry": ("haz",),
-    "charlie": ("chaz",), "courtney": ("court",), "kayleigh": ("kay",), "zainab": ("zee",),
-    "harpreet": ("preet",), "gurpreet": ("gurps",), "chiamaka": ("amaka",), "adaeze": ("ada",),
+    "oliver": ("ollie",),
+    "jessica": ("jess", "jessie"),
+    "thomas": ("tom", "tommy"),
+    "james": ("jamie", "jim", "jimmy"),
+    "daniel": ("dan", "danny"),
+    "joshua": ("josh",),
+    "jacob": ("jake",),
+    "charlotte": ("lottie", "charlie"),
+    "bethany": ("beth",),
+    "megan": ("meg",),
+    "olivia": ("liv", "livvy"),
+    "amelia": ("millie",),
+    "sophie": ("soph",),
+    "ellie-mae": ("ellie",),
+    "rebecca": ("becky", "bex"),
+    "samuel": ("sam", "sammy"),
+    "michael": ("mike", "mikey"),
+    "joseph": ("joe", "joey"),
+    "nathan": ("nate",),
+    "alexandru": ("alex",),
+    "jakub": ("kuba",),
+    "zuzanna": ("zuzia",),
+    "gabriela": ("gabi",),
+    "abdirahman": ("abdi",),
+    "oluwaseun": ("seun",),
+    "temitope": ("tope",),
+    "emmanuel": ("manny",),
+    "kwabena": ("kobby",),
+    "ibrahim": ("ibby",),
+    "youssef": ("yusuf",),
+    "harry": ("haz",),
+    "charlie": ("chaz",),
+    "courtney": ("court",),
+    "kayleigh": ("kay",),
+    "zainab": ("zee",),
+    "harpreet": ("preet",),
+    "gurpreet": ("gurps",),
+    "chiamaka": ("amaka",),
+    "adaeze": ("ada",),
     "katie": ("kate", "kat"),
 }
 
@@ -108,8 +137,12 @@ def canonical(given: str) -> str:
 
 def is_familiar_form(a: str, b: str) -> bool:
     """Whether one cleaned name is a familiar form of the other (Bob and Robert, Mo and Mohammed)."""
-    return bool(a and b and a != b and (a in FAMILIAR.get(b, ()) or b in FAMILIAR.get(a, ())
-                                         or canonical(a) == canonical(b)))
+    return bool(
+        a
+        and b
+        and a != b
+        and (a in FAMILIAR.get(b, ()) or b in FAMILIAR.get(a, ()) or canonical(a) == canonical(b))
+    )
 
 
 @functools.lru_cache(maxsize=200_000)

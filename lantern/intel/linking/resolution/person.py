@@ -109,8 +109,19 @@ def features(record: dict) -> dict:
     }
 
 
-BLOCKING_COLUMNS = ("bk_name", "bk_fc", "bk_fg", "bk_dob", "bk_fy", "bk_gy", "bk_nick", "bk_pc", "bk_ga",
-                    "bk_fa", "bk_id")
+BLOCKING_COLUMNS = (
+    "bk_name",
+    "bk_fc",
+    "bk_fg",
+    "bk_dob",
+    "bk_fy",
+    "bk_gy",
+    "bk_nick",
+    "bk_pc",
+    "bk_ga",
+    "bk_fa",
+    "bk_id",
+)
 
 
 def blocking_keys(feats: dict) -> list[str]:
@@ -165,8 +176,13 @@ class Comparison:
 
 
 def _null(column: str) -> Level:
-    return Level("missing", f"{column}_l IS NULL OR {column}_r IS NULL",
-                 lambda a, b, c=column: a.get(c) is None or b.get(c) is None, "", is_null=True)
+    return Level(
+        "missing",
+        f"{column}_l IS NULL OR {column}_r IS NULL",
+        lambda a, b, c=column: a.get(c) is None or b.get(c) is None,
+        "",
+        is_null=True,
+    )
 
 
 def _else() -> Level:
@@ -174,13 +190,22 @@ def _else() -> Level:
 
 
 def _exact(column: str, explain: str, tf: bool = False) -> Level:
-    return Level("exact", f"{column}_l = {column}_r", lambda a, b, c=column: a.get(c) is not None and a.get(c) == b.get(c), explain,
-                 tf_column=column if tf else None)
+    return Level(
+        "exact",
+        f"{column}_l = {column}_r",
+        lambda a, b, c=column: a.get(c) is not None and a.get(c) == b.get(c),
+        explain,
+        tf_column=column if tf else None,
+    )
 
 
 def _jaro(column: str, threshold: float, explain: str) -> Level:
-    return Level(f"similar ({threshold})", f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}",
-                 lambda a, b, c=column, t=threshold: _jw(a.get(c), b.get(c)) >= t, explain)
+    return Level(
+        f"similar ({threshold})",
+        f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}",
+        lambda a, b, c=column, t=threshold: _jw(a.get(c), b.get(c)) >= t,
+        explain,
+    )
 
 
 def _swapped(explain: str) -> Level:
@@ -188,117 +213,221 @@ def _swapped(explain: str) -> Level:
     return Level(
         "given and family swapped",
         "jaro_winkler_similarity(given_l, family_r) >= 0.9 AND jaro_winkler_similarity(family_l, given_r) >= 0.9",
-        lambda a, b: _jw(a.get("given"), b.get("family")) >= 0.9 and _jw(a.get("family"), b.get("given")) >= 0.9,
+        lambda a, b: (
+            _jw(a.get("given"), b.get("family")) >= 0.9 and _jw(a.get("family"), b.get("given")) >= 0.9
+        ),
         explain,
     )
 
 
-GIVEN = Comparison("given", ("given", "given_forms", "given_ph"), (
-    _null("given"),
-    _exact("given", "Same given name '{left}'", tf=True),
-    Level("familiar form", "list_has_any(given_forms_l, given_forms_r)",
-          lambda a, b: bool(set(a["given_forms"]) & set(b["given_forms"])),
-          "Given name '{left}' is a familiar form of '{right}'"),
-    _jaro("given", 0.92, "Given names '{left}' and '{right}' differ by a slip"),
-    Level("sounds alike", "given_ph_l = given_ph_r", lambda a, b: a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"),
-          "Given names '{left}' and '{right}' sound alike"),
-    _jaro("given", 0.85, "Given names '{left}' and '{right}' are alike"),
-    _swapped("Given name '{left}' was written as the family name"),
-    _else(),
-), "Given name")
+GIVEN = Comparison(
+    "given",
+    ("given", "given_forms", "given_ph"),
+    (
+        _null("given"),
+        _exact("given", "Same given name '{left}'", tf=True),
+        Level(
+            "familiar form",
+            "list_has_any(given_forms_l, given_forms_r)",
+            lambda a, b: bool(set(a["given_forms"]) & set(b["given_forms"])),
+            "Given name '{left}' is a familiar form of '{right}'",
+        ),
+        _jaro("given", 0.92, "Given names '{left}' and '{right}' differ by a slip"),
+        Level(
+            "sounds alike",
+            "given_ph_l = given_ph_r",
+            lambda a, b: a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"),
+            "Given names '{left}' and '{right}' sound alike",
+        ),
+        _jaro("given", 0.85, "Given names '{left}' and '{right}' are alike"),
+        _swapped("Given name '{left}' was written as the family name"),
+        _else(),
+    ),
+    "Given name",
+)
 
-FAMILY = Comparison("family", ("family", "family_ph"), (
-    _null("family"),
-    _exact("family", "Same family name '{left}'", tf=True),
-    _jaro("family", 0.92, "Family names '{left}' and '{right}' differ by a slip"),
-    Level("sounds alike", "family_ph_l = family_ph_r", lambda a, b: a.get("family_ph") is not None and a.get("family_ph") == b.get("family_ph"),
-          "Family names '{left}' and '{right}' sound alike"),
-    _jaro("family", 0.85, "Family names '{left}' and '{right}' are alike"),
-    _swapped("Family name '{left}' was written as the given name"),
-    _else(),
-), "Family name")
+FAMILY = Comparison(
+    "family",
+    ("family", "family_ph"),
+    (
+        _null("family"),
+        _exact("family", "Same family name '{left}'", tf=True),
+        _jaro("family", 0.92, "Family names '{left}' and '{right}' differ by a slip"),
+        Level(
+            "sounds alike",
+            "family_ph_l = family_ph_r",
+            lambda a, b: a.get("family_ph") is not None and a.get("family_ph") == b.get("family_ph"),
+            "Family names '{left}' and '{right}' sound alike",
+        ),
+        _jaro("family", 0.85, "Family names '{left}' and '{right}' are alike"),
+        _swapped("Family name '{left}' was written as the given name"),
+        _else(),
+    ),
+    "Family name",
+)
 
-NICKNAME = Comparison("nickname", ("nickname", "given_forms"), (
-    Level("missing", "(nickname_l IS NULL AND nickname_r IS NULL) OR "
-          "((nickname_l IS NULL OR nickname_r IS NULL) AND "
-          "NOT (coalesce(list_contains(given_forms_l, nickname_r), false) "
-          "OR coalesce(list_contains(given_forms_r, nickname_l), false)))",
-          lambda a, b: (a.get("nickname") is None and b.get("nickname") is None) or (
-              (a.get("nickname") is None or b.get("nickname") is None)
-              and not (b.get("nickname") in a["given_forms"] or a.get("nickname") in b["given_forms"])),
-          "", is_null=True),
-    _exact("nickname", "Same nickname '{left}'", tf=True),
-    Level("nickname is a name", "coalesce(list_contains(given_forms_l, nickname_r), false) "
-          "OR coalesce(list_contains(given_forms_r, nickname_l), false)",
-          lambda a, b: (b.get("nickname") is not None and b["nickname"] in a["given_forms"])
-          or (a.get("nickname") is not None and a["nickname"] in b["given_forms"]),
-          "Nickname matches the other's given name ('{left}' and '{right}')"),
-    _else(),
-), "Nickname")
+NICKNAME = Comparison(
+    "nickname",
+    ("nickname", "given_forms"),
+    (
+        Level(
+            "missing",
+            "(nickname_l IS NULL AND nickname_r IS NULL) OR "
+            "((nickname_l IS NULL OR nickname_r IS NULL) AND "
+            "NOT (coalesce(list_contains(given_forms_l, nickname_r), false) "
+            "OR coalesce(list_contains(given_forms_r, nickname_l), false)))",
+            lambda a, b: (
+                (a.get("nickname") is None and b.get("nickname") is None)
+                or (
+                    (a.get("nickname") is None or b.get("nickname") is None)
+                    and not (b.get("nickname") in a["given_forms"] or a.get("nickname") in b["given_forms"])
+                )
+            ),
+            "",
+            is_null=True,
+        ),
+        _exact("nickname", "Same nickname '{left}'", tf=True),
+        Level(
+            "nickname is a name",
+            "coalesce(list_contains(given_forms_l, nickname_r), false) "
+            "OR coalesce(list_contains(given_forms_r, nickname_l), false)",
+            lambda a, b: (
+                (b.get("nickname") is not None and b["nickname"] in a["given_forms"])
+                or (a.get("nickname") is not None and a["nickname"] in b["given_forms"])
+            ),
+            "Nickname matches the other's given name ('{left}' and '{right}')",
+        ),
+        _else(),
+    ),
+    "Nickname",
+)
 
-BIRTH = Comparison("birth", ("dob", "dob_swap", "birth_year", "has_dob"), (
-    _null("birth_year"),
-    _exact("dob", "Same date of birth {left}", tf=False),
-    Level("day and month swapped", "dob_swap_l = dob_r",
-          lambda a, b: a.get("dob_swap") is not None and a.get("dob_swap") == b.get("dob"),
-          "Date of birth with day and month swapped ({left} and {right})"),
-    Level("one slip", "has_dob_l AND has_dob_r AND levenshtein(dob_l, dob_r) <= 1",
-          lambda a, b: bool(a["has_dob"] and b["has_dob"] and _lev(a["dob"], b["dob"]) <= 1),
-          "Dates of birth differ by one digit ({left} and {right})"),
-    # Two slips of one date (a day either side) still share the month; dates in one year share little more.
-    Level("same month", "has_dob_l AND has_dob_r AND substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
-          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["dob"][:7] == b["dob"][:7]),
-          "Dates of birth in the same month ({left} and {right})"),
-    Level("same year", "has_dob_l AND has_dob_r AND birth_year_l = birth_year_r",
-          lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["birth_year"] == b["birth_year"]),
-          "Dates of birth in the same year ({left} and {right})"),
-    # An age gives the birth year or the year before (birthday not yet reached): the same year counts for
-    # more.
-    Level("age gives the same year", "NOT (has_dob_l AND has_dob_r) AND birth_year_l = birth_year_r",
-          lambda a, b: not (a["has_dob"] and b["has_dob"]) and a["birth_year"] == b["birth_year"],
-          "Ages agree (born in {left} and {right})"),
-    Level("age agrees", "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 1",
-          lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 1,
-          "Ages agree (born about {left} and {right})"),
-    Level("age roughly agrees", "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 5",
-          lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 5,
-          "Ages roughly agree (born about {left} and {right})"),
-    Level("different", "ELSE", lambda a, b: True, "Dates of birth or ages differ ({left} and {right})"),
-), "Date of birth or age")
+BIRTH = Comparison(
+    "birth",
+    ("dob", "dob_swap", "birth_year", "has_dob"),
+    (
+        _null("birth_year"),
+        _exact("dob", "Same date of birth {left}", tf=False),
+        Level(
+            "day and month swapped",
+            "dob_swap_l = dob_r",
+            lambda a, b: a.get("dob_swap") is not None and a.get("dob_swap") == b.get("dob"),
+            "Date of birth with day and month swapped ({left} and {right})",
+        ),
+        Level(
+            "one slip",
+            "has_dob_l AND has_dob_r AND levenshtein(dob_l, dob_r) <= 1",
+            lambda a, b: bool(a["has_dob"] and b["has_dob"] and _lev(a["dob"], b["dob"]) <= 1),
+            "Dates of birth differ by one digit ({left} and {right})",
+        ),
+        # Two slips of one date (a day either side) still share the month; dates in one year share little more.
+        Level(
+            "same month",
+            "has_dob_l AND has_dob_r AND substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
+            lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["dob"][:7] == b["dob"][:7]),
+            "Dates of birth in the same month ({left} and {right})",
+        ),
+        Level(
+            "same year",
+            "has_dob_l AND has_dob_r AND birth_year_l = birth_year_r",
+            lambda a, b: bool(a["has_dob"] and b["has_dob"] and a["birth_year"] == b["birth_year"]),
+            "Dates of birth in the same year ({left} and {right})",
+        ),
+        # An age gives the birth year or the year before (birthday not yet reached): the same year counts for
+        # more.
+        Level(
+            "age gives the same year",
+            "NOT (has_dob_l AND has_dob_r) AND birth_year_l = birth_year_r",
+            lambda a, b: not (a["has_dob"] and b["has_dob"]) and a["birth_year"] == b["birth_year"],
+            "Ages agree (born in {left} and {right})",
+        ),
+        Level(
+            "age agrees",
+            "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 1",
+            lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 1,
+            "Ages agree (born about {left} and {right})",
+        ),
+        Level(
+            "age roughly agrees",
+            "NOT (has_dob_l AND has_dob_r) AND abs(birth_year_l - birth_year_r) <= 5",
+            lambda a, b: not (a["has_dob"] and b["has_dob"]) and abs(a["birth_year"] - b["birth_year"]) <= 5,
+            "Ages roughly agree (born about {left} and {right})",
+        ),
+        Level("different", "ELSE", lambda a, b: True, "Dates of birth or ages differ ({left} and {right})"),
+    ),
+    "Date of birth or age",
+)
 
-SEX = Comparison("sex", ("sex",), (
-    _null("sex"), _exact("sex", "Same sex"), _else(),
-), "Sex")
+SEX = Comparison(
+    "sex",
+    ("sex",),
+    (
+        _null("sex"),
+        _exact("sex", "Same sex"),
+        _else(),
+    ),
+    "Sex",
+)
 
-POSTCODE = Comparison("postcode", ("postcode", "pc_out"), (
-    _null("postcode"),
-    _exact("postcode", "Same postcode {left}", tf=True),
-    Level("same district", "pc_out_l = pc_out_r", lambda a, b: a.get("pc_out") is not None
-          and a.get("pc_out") == b.get("pc_out"), "Postcodes in the same district ({left} and {right})"),
-    _else(),
-), "Postcode")
+POSTCODE = Comparison(
+    "postcode",
+    ("postcode", "pc_out"),
+    (
+        _null("postcode"),
+        _exact("postcode", "Same postcode {left}", tf=True),
+        Level(
+            "same district",
+            "pc_out_l = pc_out_r",
+            lambda a, b: a.get("pc_out") is not None and a.get("pc_out") == b.get("pc_out"),
+            "Postcodes in the same district ({left} and {right})",
+        ),
+        _else(),
+    ),
+    "Postcode",
+)
 
-ADDRESS = Comparison("address", ("address",), (
-    _null("address"),
-    _exact("address", "Same address '{left}'", tf=True),
-    _jaro("address", 0.9, "Addresses '{left}' and '{right}' are nearly the same"),
-    _else(),
-), "Address")
+ADDRESS = Comparison(
+    "address",
+    ("address",),
+    (
+        _null("address"),
+        _exact("address", "Same address '{left}'", tf=True),
+        _jaro("address", 0.9, "Addresses '{left}' and '{right}' are nearly the same"),
+        _else(),
+    ),
+    "Address",
+)
 
-ID_NUMBER = Comparison("id_number", ("id_number",), (
-    _null("id_number"),
-    _exact("id_number", "Same identifying number {left}"),
-    Level("one slip", "damerau_levenshtein(id_number_l, id_number_r) <= 1",
-          lambda a, b: _dlev(a["id_number"], b["id_number"]) <= 1,
-          "Identifying numbers differ by one character ({left} and {right})"),
-    _else(),
-), "Identifying number")
+ID_NUMBER = Comparison(
+    "id_number",
+    ("id_number",),
+    (
+        _null("id_number"),
+        _exact("id_number", "Same identifying number {left}"),
+        Level(
+            "one slip",
+            "damerau_levenshtein(id_number_l, id_number_r) <= 1",
+            lambda a, b: _dlev(a["id_number"], b["id_number"]) <= 1,
+            "Identifying numbers differ by one character ({left} and {right})",
+        ),
+        _else(),
+    ),
+    "Identifying number",
+)
 
 COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, NICKNAME, BIRTH, SEX, POSTCODE, ADDRESS, ID_NUMBER)
 BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
 # What each comparison shows as its two values in an explanation.
-SHOWN = {"given": "given", "family": "family", "nickname": "nickname", "birth": "dob", "sex": "sex",
-         "postcode": "postcode", "address": "address", "id_number": "id_number"}
+SHOWN = {
+    "given": "given",
+    "family": "family",
+    "nickname": "nickname",
+    "birth": "dob",
+    "sex": "sex",
+    "postcode": "postcode",
+    "address": "address",
+    "id_number": "id_number",
+}
 
 
 def comparisons_for(rows: Iterable[dict]) -> list[Comparison]:
@@ -322,5 +451,8 @@ def splink_comparison(comparison: Comparison) -> dict:
             entry["tf_adjustment_column"] = level.tf_column
             entry["tf_adjustment_weight"] = 1.0
         levels.append(entry)
-    return {"output_column_name": comparison.name, "comparison_description": comparison.description,
-            "comparison_levels": levels}
+    return {
+        "output_column_name": comparison.name,
+        "comparison_description": comparison.description,
+        "comparison_levels": levels,
+    }

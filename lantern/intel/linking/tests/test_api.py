@@ -29,40 +29,80 @@ def analyst(db):
 @pytest.fixture
 def other_analyst(db):
     """Another analyst, of the partnership."""
-    return UserFactory(username="analyst-b", role=Role.ANALYST, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
+    return UserFactory(
+        username="analyst-b", role=Role.ANALYST, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP)
+    )
 
 
 @pytest.fixture
 def entity(db):
     """A person entity with two mentions, the second matched to the first in real time."""
     person = Entity.objects.create(kind="person", label="Kareem Hassan", network=1)
-    first = PersonMention.objects.create(role="person_of_concern", name="Kareem Hassan", nickname="Kaz",
-                                         entity=person)
-    second = PersonMention.objects.create(role="person_of_concern", name="Karim Hassan", nickname="Kaz",
-                                          entity=person)
-    evidence = [{"field": "nickname", "level": "exact", "left": "kaz", "right": "kaz", "weight": 6.1,
-                 "text": "Same nickname 'kaz'"},
-                {"field": "family", "level": "exact", "left": "hassan", "right": "hassan", "weight": 5.0,
-                 "text": "Same family name 'hassan'"}]
-    MentionLink.objects.create(kind="person", mention_id=second.pk, entity=person, matched_mention_id=first.pk,
-                               method="realtime", match_probability=0.999, match_weight=11.1, evidence=evidence)
+    first = PersonMention.objects.create(
+        role="person_of_concern", name="Kareem Hassan", nickname="Kaz", entity=person
+    )
+    second = PersonMention.objects.create(
+        role="person_of_concern", name="Karim Hassan", nickname="Kaz", entity=person
+    )
+    evidence = [
+        {
+            "field": "nickname",
+            "level": "exact",
+            "left": "kaz",
+            "right": "kaz",
+            "weight": 6.1,
+            "text": "Same nickname 'kaz'",
+        },
+        {
+            "field": "family",
+            "level": "exact",
+            "left": "hassan",
+            "right": "hassan",
+            "weight": 5.0,
+            "text": "Same family name 'hassan'",
+        },
+    ]
+    MentionLink.objects.create(
+        kind="person",
+        mention_id=second.pk,
+        entity=person,
+        matched_mention_id=first.pk,
+        method="realtime",
+        match_probability=0.999,
+        match_weight=11.1,
+        evidence=evidence,
+    )
     return {"entity": person, "first": first, "second": second, "evidence": evidence}
 
 
 def alert_for(user, entity, *, status=AlertStatus.NEW, summary="RIV-1: 1 mention matched a known network"):
     """An alert to `user` about `entity`."""
     return LinkAlert.objects.create(
-        kind=AlertKind.JOINED_NETWORK, recipient=user, entity=entity["entity"], summary=summary, status=status,
-        reasons=[{"text": "Person 'Karim Hassan' matched Kareem Hassan", "mention_kind": "person",
-                  "mention_id": entity["second"].pk, "matched_mention_id": entity["first"].pk,
-                  "entity_id": entity["entity"].pk, "entity_label": "Kareem Hassan", "network": 1,
-                  "probability": 0.999, "evidence": entity["evidence"]}],
+        kind=AlertKind.JOINED_NETWORK,
+        recipient=user,
+        entity=entity["entity"],
+        summary=summary,
+        status=status,
+        reasons=[
+            {
+                "text": "Person 'Karim Hassan' matched Kareem Hassan",
+                "mention_kind": "person",
+                "mention_id": entity["second"].pk,
+                "matched_mention_id": entity["first"].pk,
+                "entity_id": entity["entity"].pk,
+                "entity_label": "Kareem Hassan",
+                "network": 1,
+                "probability": 0.999,
+                "evidence": entity["evidence"],
+            }
+        ],
         networks=[1],
     )
 
 
-def test_the_alert_list_shows_only_my_alerts_filtered_and_paged(analyst, other_analyst, entity, api_client_for,
-                                                                django_assert_max_num_queries):
+def test_the_alert_list_shows_only_my_alerts_filtered_and_paged(
+    analyst, other_analyst, entity, api_client_for, django_assert_max_num_queries
+):
     """Newest first, filtered by status, paged; someone else's alerts never appear; queries do not grow."""
     for n in range(3):
         alert_for(analyst, entity, summary=f"mine {n}")
@@ -101,17 +141,26 @@ def test_working_an_alert_through_the_api(analyst, other_analyst, entity, api_cl
     alert = alert_for(analyst, entity)
     client = api_client_for(analyst)
     assert client.get(f"/api/v1/alerts/{alert.pk}").json()["id"] == alert.pk
-    done = client.post(f"/api/v1/alerts/{alert.pk}/status", {"status": "actioned", "note": "Shared with CSC."},
-                       content_type="application/json")
+    done = client.post(
+        f"/api/v1/alerts/{alert.pk}/status",
+        {"status": "actioned", "note": "Shared with CSC."},
+        content_type="application/json",
+    )
     assert done.status_code == 200 and done.json()["status"] == "actioned"
     assert done.json()["resolution_note"] == "Shared with CSC."
     assert AuditEvent.objects.filter(event_type="link_alert.updated", object_id=str(alert.pk)).exists()
-    again = client.post(f"/api/v1/alerts/{alert.pk}/status", {"status": "seen"}, content_type="application/json")
+    again = client.post(
+        f"/api/v1/alerts/{alert.pk}/status", {"status": "seen"}, content_type="application/json"
+    )
     assert again.status_code == 409
     stranger = api_client_for(other_analyst)
     assert stranger.get(f"/api/v1/alerts/{alert.pk}").status_code == 404
-    assert stranger.post(f"/api/v1/alerts/{alert.pk}/status", {"status": "seen"},
-                         content_type="application/json").status_code == 404
+    assert (
+        stranger.post(
+            f"/api/v1/alerts/{alert.pk}/status", {"status": "seen"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_match_reads_as_evidence_and_an_explanation(analyst, entity, api_client_for):
@@ -126,31 +175,48 @@ def test_decisions_through_the_api_with_field_errors_for_bad_input(analyst, enti
     worker who is not an analyst is refused."""
     client = api_client_for(analyst)
     second, first = entity["second"].pk, entity["first"].pk
-    bad = client.post("/api/v1/matches/reject", {"kind": "car", "mention_id": 0, "other_mention_id": first,
-                                                 "reason": ""}, content_type="application/json")
+    bad = client.post(
+        "/api/v1/matches/reject",
+        {"kind": "car", "mention_id": 0, "other_mention_id": first, "reason": ""},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and {"kind", "mention_id", "reason"} <= set(bad.json()["fields"])
-    missing = client.post("/api/v1/matches/reject", {"kind": "person", "mention_id": 99999,
-                                                     "other_mention_id": first, "reason": "No."},
-                          content_type="application/json")
+    missing = client.post(
+        "/api/v1/matches/reject",
+        {"kind": "person", "mention_id": 99999, "other_mention_id": first, "reason": "No."},
+        content_type="application/json",
+    )
     assert missing.status_code == 422 and "mention_id" in missing.json()["fields"]
-    rejected = client.post("/api/v1/matches/reject", {"kind": "person", "mention_id": second,
-                                                      "other_mention_id": first, "reason": "Different people."},
-                           content_type="application/json")
+    rejected = client.post(
+        "/api/v1/matches/reject",
+        {"kind": "person", "mention_id": second, "other_mention_id": first, "reason": "Different people."},
+        content_type="application/json",
+    )
     assert rejected.status_code == 201 and rejected.json()["decision"] == "reject"
     entity["second"].refresh_from_db()
     assert entity["second"].entity_id != entity["first"].entity_id
-    confirmed = client.post("/api/v1/matches/confirm", {"kind": "person", "mention_id": second,
-                                                        "other_mention_id": first, "reason": "On reflection, same."},
-                            content_type="application/json")
+    confirmed = client.post(
+        "/api/v1/matches/confirm",
+        {"kind": "person", "mention_id": second, "other_mention_id": first, "reason": "On reflection, same."},
+        content_type="application/json",
+    )
     assert confirmed.status_code == 201
-    split = client.post("/api/v1/matches/split", {"kind": "person", "mention_id": second, "reason": "Cousin."},
-                        content_type="application/json")
+    split = client.post(
+        "/api/v1/matches/split",
+        {"kind": "person", "mention_id": second, "reason": "Cousin."},
+        content_type="application/json",
+    )
     assert split.status_code == 201 and split.json()["other_mention_ids"] == [first]
     assert ResolutionDecision.objects.count() == 3
     assert AuditEvent.objects.filter(event_type__startswith="resolution.").count() >= 3
-    officer = UserFactory(username="pc-1", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.POLICE))
-    refused = api_client_for(officer).post("/api/v1/matches/split", {"kind": "person", "mention_id": first,
-                                                                     "reason": "x"}, content_type="application/json")
+    officer = UserFactory(
+        username="pc-1", role=Role.PRACTITIONER, agency=AgencyFactory(kind=AgencyKind.POLICE)
+    )
+    refused = api_client_for(officer).post(
+        "/api/v1/matches/split",
+        {"kind": "person", "mention_id": first, "reason": "x"},
+        content_type="application/json",
+    )
     assert refused.status_code == 403
 
 
@@ -167,7 +233,9 @@ def test_alert_pages_list_open_and_work_an_alert(analyst, entity, client_for):
     assert alert.status == AlertStatus.SEEN
     refused = client.post(f"/intel/alerts/{alert.pk}/", {"status": "dismissed", "note": ""})
     assert refused.status_code == 422 and "govuk-error-summary" in refused.content.decode()
-    done = client.post(f"/intel/alerts/{alert.pk}/", {"status": "dismissed", "note": "Known, already in hand."})
+    done = client.post(
+        f"/intel/alerts/{alert.pk}/", {"status": "dismissed", "note": "Known, already in hand."}
+    )
     assert done.status_code == 302
     alert.refresh_from_db()
     assert alert.status == AlertStatus.DISMISSED and alert.resolved_by == analyst

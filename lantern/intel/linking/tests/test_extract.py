@@ -31,7 +31,10 @@ def test_registration_marks_in_narratives(text, marks):
     ("text", "numbers"),
     [
         ("He gave her his number, 07700 900982, and said to text him.", ["+447700900982"]),
-        ("Landline (0113) 496 0000 and +44 20 7946 0958 were written on a card.", ["+441134960000", "+442079460958"]),
+        (
+            "Landline (0113) 496 0000 and +44 20 7946 0958 were written on a card.",
+            ["+441134960000", "+442079460958"],
+        ),
         ("She called 07700 900982 22 times on the 14th.", ["+447700900982"]),
         ("Ref 123456789012 paid £2019.50 on 01/02/2024 at 23:00; case 2024-000123.", []),
         ("Met at 12 03 2024 around 1930 hrs, flat 07.", []),
@@ -48,8 +51,8 @@ def test_found_text_is_what_was_written():
     text = "Blue taxi ab12 cde, driver's phone 07700 900982."
     [mark] = find_registrations(text)
     [phone] = find_phones(text)
-    assert text[mark.start:mark.end] == mark.raw == "ab12 cde"
-    assert text[phone.start:phone.end] == phone.raw == "07700 900982"
+    assert text[mark.start : mark.end] == mark.raw == "ab12 cde"
+    assert text[phone.start : phone.end] == phone.raw == "07700 900982"
 
 
 def test_free_text_mentions_leave_out_what_is_already_structured():

@@ -1,7 +1,6 @@
 """Real-time matching: a new report's mentions join the entities they match, with evidence, and link alerts fire
 for known networks and not for unrelated reports."""
 
-
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
@@ -24,35 +23,54 @@ pytestmark = pytest.mark.django_db(transaction=False)
 def analyst(db):
     """A police analyst: the default recipient of link alerts."""
     agency = AgencyFactory(kind=AgencyKind.POLICE)
-    return UserFactory(username="analyst-1", role=Role.ANALYST, agency=agency, team=TeamFactory(agency=agency))
+    return UserFactory(
+        username="analyst-1", role=Role.ANALYST, agency=agency, team=TeamFactory(agency=agency)
+    )
 
 
 @pytest.fixture
 def professional(db):
     """A social worker who makes referrals."""
     agency = AgencyFactory(kind=AgencyKind.CSC)
-    return UserFactory(username="sw-1", role=Role.PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
+    return UserFactory(
+        username="sw-1", role=Role.PRACTITIONER, agency=agency, team=TeamFactory(agency=agency)
+    )
 
 
 def refer(actor, *, children=(), persons=(), vehicles=(), phones=(), places=(), summary="A concern."):
     """Make a professional referral through the intake service, running its after-commit hook."""
     referral, _secret = intake.referral_create(
-        actor=actor, source="professional", channel="web", summary=summary, children=list(children),
-        persons=list(persons), vehicles=list(vehicles), phones=list(phones), places=list(places),
+        actor=actor,
+        source="professional",
+        channel="web",
+        summary=summary,
+        children=list(children),
+        persons=list(persons),
+        vehicles=list(vehicles),
+        phones=list(phones),
+        places=list(places),
     )
     return referral
 
 
-def test_a_repeated_plate_and_nickname_join_the_same_entities(professional, analyst, django_capture_on_commit_callbacks):
+def test_a_repeated_plate_and_nickname_join_the_same_entities(
+    professional, analyst, django_capture_on_commit_callbacks
+):
     """The same car and the same nickname in a second report join the first report's vehicle and person."""
     with django_capture_on_commit_callbacks(execute=True):
-        first = refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
-                      persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
-                      vehicles=[{"registration": "AB12 CDE", "colour": "silver"}])
+        first = refer(
+            professional,
+            children=[{"name": "Amy Fairley", "age": 14}],
+            persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+            vehicles=[{"registration": "AB12 CDE", "colour": "silver"}],
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        second = refer(professional, children=[{"name": "Jade Smith", "age": 15}],
-                       persons=[{"name": "Karim Hassan", "nickname": "Kaz", "age": 31}],
-                       vehicles=[{"registration": "ab12cde"}])
+        second = refer(
+            professional,
+            children=[{"name": "Jade Smith", "age": 15}],
+            persons=[{"name": "Karim Hassan", "nickname": "Kaz", "age": 31}],
+            vehicles=[{"registration": "ab12cde"}],
+        )
     car1 = VehicleMention.objects.get(referral=first)
     car2 = VehicleMention.objects.get(referral=second)
     assert car1.entity_id and car1.entity_id == car2.entity_id
@@ -72,16 +90,24 @@ def test_a_repeated_plate_and_nickname_join_the_same_entities(professional, anal
 def test_an_unrelated_report_raises_no_alert(professional, analyst, django_capture_on_commit_callbacks):
     """Nothing in common with earlier reports: new entities, no alert."""
     with django_capture_on_commit_callbacks(execute=True):
-        refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
-              vehicles=[{"registration": "AB12 CDE"}])
+        refer(
+            professional,
+            children=[{"name": "Amy Fairley", "age": 14}],
+            vehicles=[{"registration": "AB12 CDE"}],
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        other = refer(professional, children=[{"name": "Lucas Brown", "age": 12}],
-                      vehicles=[{"registration": "XY65 ZZZ"}])
+        other = refer(
+            professional,
+            children=[{"name": "Lucas Brown", "age": 12}],
+            vehicles=[{"registration": "XY65 ZZZ"}],
+        )
     assert not LinkAlert.objects.filter(referral=other).exists()
     assert Association.objects.count() == 2
 
 
-def test_matching_failure_never_breaks_the_referral(professional, monkeypatch, django_capture_on_commit_callbacks):
+def test_matching_failure_never_breaks_the_referral(
+    professional, monkeypatch, django_capture_on_commit_callbacks
+):
     """An error in matching is logged, and the referral stands."""
     from lantern.intel.linking import realtime
 
@@ -94,8 +120,9 @@ def test_matching_failure_never_breaks_the_referral(professional, monkeypatch, d
     assert referral.pk and PersonMention.objects.filter(referral=referral, entity=None).exists()
 
 
-def test_a_committed_referral_is_queued_for_the_worker_and_matched_when_it_runs(professional, analyst, settings,
-                                                                                  django_capture_on_commit_callbacks):
+def test_a_committed_referral_is_queued_for_the_worker_and_matched_when_it_runs(
+    professional, analyst, settings, django_capture_on_commit_callbacks
+):
     """With the database queue, the request that saves a referral only queues its matching; the worker matches it."""
     from django_tasks_db.models import DBTaskResult
 
@@ -113,15 +140,24 @@ def test_a_committed_referral_is_queued_for_the_worker_and_matched_when_it_runs(
     assert VehicleMention.objects.get(referral=referral).entity_id
 
 
-def test_a_place_named_in_unrelated_reports_joins_no_networks(professional, analyst, django_capture_on_commit_callbacks):
+def test_a_place_named_in_unrelated_reports_joins_no_networks(
+    professional, analyst, django_capture_on_commit_callbacks
+):
     """A takeaway named in two unrelated reports neither merges their people into one network nor raises an
     alert; the same car in a third report does."""
     with django_capture_on_commit_callbacks(execute=True):
-        first = refer(professional, persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
-                      vehicles=[{"registration": "AB12 CDE"}], places=[{"name": "Chicken Shack", "type": "takeaway"}])
+        first = refer(
+            professional,
+            persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+            vehicles=[{"registration": "AB12 CDE"}],
+            places=[{"name": "Chicken Shack", "type": "takeaway"}],
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        second = refer(professional, persons=[{"name": "Lee Turner", "age": 52}],
-                       places=[{"name": "Chicken Shack", "type": "takeaway"}])
+        second = refer(
+            professional,
+            persons=[{"name": "Lee Turner", "age": 52}],
+            places=[{"name": "Chicken Shack", "type": "takeaway"}],
+        )
     kaz = Entity.objects.get(pk=PersonMention.objects.get(referral=first).entity_id)
     lee = Entity.objects.get(pk=PersonMention.objects.get(referral=second).entity_id)
     assert kaz.network is not None
@@ -133,8 +169,9 @@ def test_a_place_named_in_unrelated_reports_joins_no_networks(professional, anal
     assert LinkAlert.objects.filter(referral=third, kind=AlertKind.JOINED_NETWORK).exists()
 
 
-def test_matching_a_referral_takes_a_few_statements_whatever_it_mentions(professional, analyst,
-                                                                          django_capture_on_commit_callbacks):
+def test_matching_a_referral_takes_a_few_statements_whatever_it_mentions(
+    professional, analyst, django_capture_on_commit_callbacks
+):
     """Matching a referral that joins a known network (a child, a person, a car, a phone and a place; its alert and
     audit event included) takes at most 40 statements: the index is read once for all its vehicles, phones and
     places, and their links and keys are written together. Two more of each costs one statement more per person
@@ -146,17 +183,23 @@ def test_matching_a_referral_takes_a_few_statements_whatever_it_mentions(profess
     from lantern.intel.linking import realtime
 
     with django_capture_on_commit_callbacks(execute=True):
-        refer(professional, children=[{"name": "Amy Fairley", "age": 14}],
-              persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
-              vehicles=[{"registration": "AB12 CDE"}], phones=[{"number": "07700 900123"}],
-              places=[{"name": "Chicken Shack", "type": "takeaway"}])
+        refer(
+            professional,
+            children=[{"name": "Amy Fairley", "age": 14}],
+            persons=[{"name": "Kareem Hassan", "nickname": "Kaz", "age": 30}],
+            vehicles=[{"registration": "AB12 CDE"}],
+            phones=[{"number": "07700 900123"}],
+            places=[{"name": "Chicken Shack", "type": "takeaway"}],
+        )
     car = VehicleMention.objects.get(registration="AB12 CDE").entity_id
     counts, new_entities = {}, {}
     for size in (1, 3):
         referral = refer(  # committed without running its hook: matched here, as the worker would match it
-            professional, children=[{"name": f"Child {n} Jones", "age": 13} for n in range(size)],
+            professional,
+            children=[{"name": f"Child {n} Jones", "age": 13} for n in range(size)],
             persons=[{"name": "Karim Hassan", "nickname": "Kaz", "age": 31}],
-            vehicles=[{"registration": "AB12CDE"}] + [{"registration": f"XY{n}5 ZZZ"} for n in range(size - 1)],
+            vehicles=[{"registration": "AB12CDE"}]
+            + [{"registration": f"XY{n}5 ZZZ"} for n in range(size - 1)],
             phones=[{"number": f"07700 90012{n + 3}"} for n in range(size)],
             places=[{"name": "Chicken Shack", "type": "takeaway"}] * size,
         )
@@ -181,19 +224,31 @@ def test_merging_two_entities_moves_the_edges_and_adds_their_weights():
     from lantern.intel.linking import realtime
     from lantern.intel.models import AssociationKind
 
-    kept, other, car, phone = (Entity.objects.create(kind=kind, label=label) for kind, label in (
-        ("person", "Kareem Hassan"), ("person", "Kaz"), ("vehicle", "AB12 CDE"), ("phone", "07700 900123")))
+    kept, other, car, phone = (
+        Entity.objects.create(kind=kind, label=label)
+        for kind, label in (
+            ("person", "Kareem Hassan"),
+            ("person", "Kaz"),
+            ("vehicle", "AB12 CDE"),
+            ("phone", "07700 900123"),
+        )
+    )
     seen = timezone.now() - timedelta(days=3)
-    for source, target, kind, weight in ((kept, car, AssociationKind.CO_MENTION, 3),
-                                         (other, car, AssociationKind.CO_MENTION, 2),
-                                         (kept, other, AssociationKind.CO_MENTION, 1),
-                                         (other, phone, AssociationKind.SHARED_PHONE, 4)):
-        Association.objects.create(source=source, target=target, kind=kind, weight=weight, first_seen=seen,
-                                   last_seen=seen)
+    for source, target, kind, weight in (
+        (kept, car, AssociationKind.CO_MENTION, 3),
+        (other, car, AssociationKind.CO_MENTION, 2),
+        (kept, other, AssociationKind.CO_MENTION, 1),
+        (other, phone, AssociationKind.SHARED_PHONE, 4),
+    ):
+        Association.objects.create(
+            source=source, target=target, kind=kind, weight=weight, first_seen=seen, last_seen=seen
+        )
     realtime.merge_entities(kind="person", target=kept, other_id=other.pk)
     edges = {(e.source_id, e.target_id, e.kind): e for e in Association.objects.all()}
-    assert set(edges) == {(kept.pk, car.pk, AssociationKind.CO_MENTION),
-                          (kept.pk, phone.pk, AssociationKind.SHARED_PHONE)}
+    assert set(edges) == {
+        (kept.pk, car.pk, AssociationKind.CO_MENTION),
+        (kept.pk, phone.pk, AssociationKind.SHARED_PHONE),
+    }
     assert edges[(kept.pk, car.pk, AssociationKind.CO_MENTION)].weight == 5
     moved = edges[(kept.pk, phone.pk, AssociationKind.SHARED_PHONE)]
     assert (moved.weight, moved.first_seen, moved.last_seen) == (4, seen, seen)

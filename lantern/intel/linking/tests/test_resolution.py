@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.core.normalise import normalise_registration
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.demo import dataset
 from lantern.demo.population import SIZES, Streams
-from lantern.intel.linking import services
-from lantern.intel.linking import realtime
+from lantern.intel.linking import realtime, services
+from lantern.intel.linking.resolution import batch
 from lantern.intel.models import (
     Association,
     BlockingKey,
@@ -23,8 +24,6 @@ from lantern.intel.models import (
     PersonMention,
     VehicleMention,
 )
-from lantern.core.normalise import normalise_registration
-from lantern.intel.linking.resolution import batch
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -75,10 +74,20 @@ def test_decisions_survive_every_rerun(analyst):
     g = mention(name="Leo Brown", date_of_birth=date(2009, 9, 9))
     batch.link_people(now=NOW, train=False)
     assert same(a, b) and not same(c, d) and same(e, g)
-    services.match_reject(actor=analyst, kind="person", mention_id=a.pk, other_mention_id=b.pk,
-                          reason="Twins: different NHS numbers.")
-    services.match_confirm(actor=analyst, kind="person", mention_id=d.pk, other_mention_id=c.pk,
-                           reason="Same school and address; the name was misheard.")
+    services.match_reject(
+        actor=analyst,
+        kind="person",
+        mention_id=a.pk,
+        other_mention_id=b.pk,
+        reason="Twins: different NHS numbers.",
+    )
+    services.match_confirm(
+        actor=analyst,
+        kind="person",
+        mention_id=d.pk,
+        other_mention_id=c.pk,
+        reason="Same school and address; the name was misheard.",
+    )
     services.match_split(actor=analyst, kind="person", mention_id=g.pk, reason="A cousin with the same name.")
     assert not same(a, b) and same(c, d) and not same(e, g) and same(e, f)
     for _ in range(2):
@@ -87,18 +96,25 @@ def test_decisions_survive_every_rerun(analyst):
     # Real time respects them too: a new mention that matches both of the rejected pair joins only one.
     h = mention(name="Amy Fairley", date_of_birth=date(2011, 5, 6))
     scorer, linkage = realtime.current_scorer()
-    realtime.attach("person", PersonMention.objects.values(*batch.kinds.PERSON_FIELDS).get(pk=h.pk),
-                    scorer=scorer, linkage=linkage)
+    realtime.attach(
+        "person",
+        PersonMention.objects.values(*batch.kinds.PERSON_FIELDS).get(pk=h.pk),
+        scorer=scorer,
+        linkage=linkage,
+    )
     assert not same(a, b)
     assert same(h, a) or same(h, b)
 
 
 def test_partial_plates_join_the_one_full_mark_they_fit():
     """AB12 C?E is AB12 CDE when no other known mark fits; a partial mark that fits two is left alone."""
+
     def car(text):
         plate = normalise_registration(text)
-        return VehicleMention.objects.create(registration=text, registration_normalised=plate.normalised,
-                                             registration_partial=plate.partial)
+        return VehicleMention.objects.create(
+            registration=text, registration_normalised=plate.normalised, registration_partial=plate.partial
+        )
+
     full, spaced, partial = car("AB12 CDE"), car("ab12cde"), car("AB12 C?E")
     one, two, ambiguous = car("XY65 ZZA"), car("XY65 ZZB"), car("XY65 ZZ?")
     batch.link_simple(EntityKind.VEHICLE)
@@ -130,17 +146,26 @@ def synthetic_mentions(*, people: int, seed: int = 7) -> list[PersonMention]:
     for row in dataset.person_mention_rows(Streams(seed), size):
         record = dict(zip(dataset.PERSON_MENTION_FIELDS, row, strict=True))
         address = ", ".join(p for p in (record["address"], record["postcode"]) if p)
-        created.append(PersonMention(
-            role="child", name=" ".join(p for p in (record["given_name"], record["family_name"]) if p),
-            nickname=record["nickname"], date_of_birth=date.fromisoformat(record["date_of_birth"])
-            if record["date_of_birth"] else None, age=int(record["age"]) if record["age"] else None,
-            sex=record["sex"].lower() or "not_known", address=address, description=record["entity"],
-        ))
+        created.append(
+            PersonMention(
+                role="child",
+                name=" ".join(p for p in (record["given_name"], record["family_name"]) if p),
+                nickname=record["nickname"],
+                date_of_birth=date.fromisoformat(record["date_of_birth"])
+                if record["date_of_birth"]
+                else None,
+                age=int(record["age"]) if record["age"] else None,
+                sex=record["sex"].lower() or "not_known",
+                address=address,
+                description=record["entity"],
+            )
+        )
         years[int(record["report_year"])].append(len(created) - 1)
     PersonMention.objects.bulk_create(created)
     for year, indexes in years.items():
         PersonMention.objects.filter(pk__in=[created[i].pk for i in indexes]).update(
-            created_at=datetime(year, 6, 1, tzinfo=UTC))
+            created_at=datetime(year, 6, 1, tzinfo=UTC)
+        )
     return created
 
 
@@ -149,7 +174,12 @@ def pairs_of(assignment: dict) -> set[tuple]:
     groups = defaultdict(list)
     for mention_id, entity_id in assignment.items():
         groups[entity_id].append(mention_id)
-    return {(a, b) for members in groups.values() for i, a in enumerate(sorted(members)) for b in sorted(members)[i + 1:]}
+    return {
+        (a, b)
+        for members in groups.values()
+        for i, a in enumerate(sorted(members))
+        for b in sorted(members)[i + 1 :]
+    }
 
 
 def test_real_time_agrees_with_batch_on_at_least_99_percent_of_batch_pairs():
@@ -180,8 +210,15 @@ def test_the_graph_is_rebuilt_with_co_mentions_and_shared_vehicles(analyst):
 
     def referral(person: dict):
         """A referral of a person seen with the car (its after-commit matching does not run in this test)."""
-        return referral_create(actor=worker, source="professional", channel="web", summary="A concern.",
-                               persons=[{**person}], vehicles=[{"registration": "AB12 CDE"}])[0]
+        return referral_create(
+            actor=worker,
+            source="professional",
+            channel="web",
+            summary="A concern.",
+            persons=[{**person}],
+            vehicles=[{"registration": "AB12 CDE"}],
+        )[0]
+
     r1 = referral({"name": "Kareem Hassan", "nickname": "Kaz"})
     r2 = referral({"name": "Dean Price"})
     p1, p2 = PersonMention.objects.get(referral=r1), PersonMention.objects.get(referral=r2)
@@ -192,7 +229,9 @@ def test_the_graph_is_rebuilt_with_co_mentions_and_shared_vehicles(analyst):
     assert Association.objects.filter(source_id=a, target_id=b, kind="shared_vehicle").exists()
     networks = set(Entity.objects.values_list("network", flat=True))
     assert len(networks) == 1 and None not in networks
-    Association.objects.create(source_id=a, target_id=b, kind="analyst", recorded_by=analyst, note="Brothers.")
+    Association.objects.create(
+        source_id=a, target_id=b, kind="analyst", recorded_by=analyst, note="Brothers."
+    )
     batch.rebuild_graph()
     assert Association.objects.filter(kind="analyst").count() == 1
 
@@ -211,7 +250,11 @@ def test_the_link_command_and_the_nightly_job_resolve_and_record_the_run():
     mention(name="Robert Smith", date_of_birth=date(2010, 4, 3))
     out = StringIO()
     call_command("link", "--no-train", "--kind", "person", stdout=out)
-    assert "person" in out.getvalue() and "2 mentions" in out.getvalue() and "Linking finished." in out.getvalue()
+    assert (
+        "person" in out.getvalue()
+        and "2 mentions" in out.getvalue()
+        and "Linking finished." in out.getvalue()
+    )
     assert len(set(PersonMention.objects.values_list("entity_id", flat=True))) == 1
     assert JOBS["intel.link"].run() >= 1
     assert AuditEvent.objects.filter(event_type="linking.run").count() == 2

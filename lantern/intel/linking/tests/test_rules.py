@@ -13,7 +13,11 @@ from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.models import AlertKind, LinkAlert
 
 COVERED_RULES = {
-    "can_view_match", "can_decide_match", "can_run_linking", "can_view_link_alerts", "can_view_link_alert",
+    "can_view_match",
+    "can_decide_match",
+    "can_run_linking",
+    "can_view_link_alerts",
+    "can_view_link_alert",
     "can_update_link_alert",
 }
 
@@ -36,8 +40,11 @@ def sees_matches(role, kind) -> bool:
 
 def check(grid, rule: str, obj, expected) -> None:
     """Every cell of the grid gives the expected answer."""
-    wrong = [(role, kind) for (role, kind), user in grid.items()
-             if policy.allows(user, rule, obj) != expected(role, kind, user)]
+    wrong = [
+        (role, kind)
+        for (role, kind), user in grid.items()
+        if policy.allows(user, rule, obj) != expected(role, kind, user)
+    ]
     assert not wrong, f"{rule}: wrong for {wrong}"
 
 

@@ -8,13 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lantern.intel.linking.resolution import cluster
-
-from lantern.intel.linking.resolution import model
-
-from lantern.intel.linking.resolution import names
-
-from lantern.intel.linking.resolution import person
+from lantern.intel.linking.resolution import cluster, model, names, person
 
 
 def feats(**fields):
@@ -28,8 +22,10 @@ def scorer():
     return model.Scorer(model.starting_settings(), {}, model.DEFAULT_THRESHOLD)
 
 
-@pytest.mark.parametrize(("short", "full"), [("Bob", "Robert"), ("Mo", "Mohammed"), ("Kaz", "Kareem"),
-                                              ("Liz", "Elizabeth"), ("Alex", "Alexandru")])
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [("Bob", "Robert"), ("Mo", "Mohammed"), ("Kaz", "Kareem"), ("Liz", "Elizabeth"), ("Alex", "Alexandru")],
+)
 def test_familiar_forms_are_known(short, full):
     """A familiar form is recognised in either order."""
     assert names.is_familiar_form(names.clean(short), names.clean(full))
@@ -72,18 +68,32 @@ def test_the_explanation_reads_the_evidence_strongest_first(scorer):
 
 def test_missing_fields_are_neither_for_nor_against(scorer):
     """Two mentions with only a name in common score on the name alone."""
-    left, right = feats(given_name="Amy", family_name="Fairley"), feats(given_name="Amy", family_name="Fairley",
-                                                                         unique_id=2)
+    left, right = (
+        feats(given_name="Amy", family_name="Fairley"),
+        feats(given_name="Amy", family_name="Fairley", unique_id=2),
+    )
     _p, _w, evidence = scorer.score(left, right, explain=True)
     assert {e["field"] for e in evidence} == {"given", "family"}
 
 
-@given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=12), st.one_of(st.none(), st.integers(-5, 200)))
+@given(
+    st.text(max_size=40),
+    st.text(max_size=40),
+    st.text(max_size=12),
+    st.one_of(st.none(), st.integers(-5, 200)),
+)
 @settings(max_examples=200, deadline=None)
 def test_features_never_fail_on_anything_written(given_name, family, dob, age):
     """Whatever a report says, features and blocking keys are computed, and the same each time."""
-    record = {"unique_id": 1, "given_name": given_name, "family_name": family, "date_of_birth": dob, "age": age,
-              "report_year": 2025, "nickname": given_name[:5]}
+    record = {
+        "unique_id": 1,
+        "given_name": given_name,
+        "family_name": family,
+        "date_of_birth": dob,
+        "age": age,
+        "report_year": 2025,
+        "nickname": given_name[:5],
+    }
     first = person.features(record)
     assert first == person.features(record)
     assert all(":" in key for key in person.blocking_keys(first))
@@ -158,10 +168,17 @@ def test_with_a_judge_a_weak_link_joins_two_clusters_that_are_one_person_and_not
 def test_a_namesake_of_the_other_sex_born_elsewhere_is_a_conflict_and_a_vague_mention_is_not(scorer):
     """The same name, but another sex, date of birth and postcode, is all but surely someone else; the same
     name with only an age that fits is not, however little it says."""
-    jack = feats(given_name="Jack", family_name="Price", date_of_birth="1979-10-28", sex="male",
-                 postcode="RV5 3HS")
-    other = feats(given_name="Jack", family_name="Price", date_of_birth="1964-02-11", sex="female",
-                  postcode="RV9 1AA", unique_id=2)
+    jack = feats(
+        given_name="Jack", family_name="Price", date_of_birth="1979-10-28", sex="male", postcode="RV5 3HS"
+    )
+    other = feats(
+        given_name="Jack",
+        family_name="Price",
+        date_of_birth="1964-02-11",
+        sex="female",
+        postcode="RV9 1AA",
+        unique_id=2,
+    )
     vague = feats(given_name="Jack", family_name="Price", age=45, report_year=2024, unique_id=3)
     judge = model.Judge(scorer, {f["unique_id"]: f for f in (jack, other, vague)}.__getitem__)
     assert judge.conflict(1, 2) and judge.conflict(2, 1)
@@ -201,10 +218,11 @@ def test_python_scoring_agrees_with_splink_on_every_pair(small_training):
     frame = model.predict_pairs(trained, threshold=0.01)
     scorer = model.Scorer(trained.settings, trained.tf, trained.threshold)
     assert len(frame) > 100
-    worst = max(abs(scorer.score(rows[a], rows[b])[0] - p)
-                for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability))
+    worst = max(
+        abs(scorer.score(rows[a], rows[b])[0] - p)
+        for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability)
+    )
     assert worst < 1e-6
-
 
 
 @pytest.mark.django_db
@@ -213,8 +231,9 @@ def test_pairs_streamed_from_duckdb_are_the_pairs_predicted(small_training):
     _rows, trained = small_training
     frame = model.predict_pairs(trained, threshold=0.01)
     streamed = cluster.Pairs.from_batches(model.predicted_pairs(trained, threshold=0.01, batch_rows=50))
-    assert sorted(zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist())) == sorted(
-        zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
+    assert sorted(
+        zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist())
+    ) == sorted(zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
 
 
 def test_clusters_do_not_depend_on_the_order_pairs_come_in():
@@ -228,8 +247,13 @@ def test_a_blocking_key_too_common_finds_no_pairs_by_itself():
     """A key held by more mentions than the limit is left out of prediction's blocking; the rest stand."""
     import pyarrow as pa
 
-    table = pa.table({"unique_id": [1, 2, 3, 4], "bk_gy": ["william:2008"] * 3 + ["ann:1990"],
-                      "given": ["william"] * 3 + ["ann"]})
+    table = pa.table(
+        {
+            "unique_id": [1, 2, 3, 4],
+            "bk_gy": ["william:2008"] * 3 + ["ann:1990"],
+            "given": ["william"] * 3 + ["ann"],
+        }
+    )
     kept = model.without_common_keys(table, 2)
     assert kept.column("bk_gy").to_pylist() == [None, None, None, "ann:1990"]
     assert kept.column("given").equals(table.column("given"))

@@ -9,14 +9,23 @@ from lantern.intel.models import EntityKind
 class Command(BaseCommand):
     """Train a new person model (Splink), resolve every kind of mention, rebuild networks, and report."""
 
-    help = "Resolve every mention into entities (Splink for people), keep analysts' decisions, rebuild networks."
+    help = (
+        "Resolve every mention into entities (Splink for people), keep analysts' decisions, rebuild networks."
+    )
 
     def add_arguments(self, parser):
         """--kind (repeatable) and --no-train."""
-        parser.add_argument("--kind", action="append", choices=EntityKind.values,
-                            help="Only this kind of entity (repeat for more); the default is every kind.")
-        parser.add_argument("--no-train", action="store_true",
-                            help="Score with the current saved model instead of training a new version.")
+        parser.add_argument(
+            "--kind",
+            action="append",
+            choices=EntityKind.values,
+            help="Only this kind of entity (repeat for more); the default is every kind.",
+        )
+        parser.add_argument(
+            "--no-train",
+            action="store_true",
+            help="Score with the current saved model instead of training a new version.",
+        )
 
     def handle(self, *args, kind=None, no_train=False, **options):
         """Run and print one line per kind."""
@@ -26,11 +35,15 @@ class Command(BaseCommand):
             raise CommandError(f"Linking failed: {error}") from error
         for outcome in outcomes:
             if outcome.kind == "graph":
-                self.stdout.write(f"{'networks':<14} {outcome.entities:>9,} networks  {outcome.pairs:>9,} edges")
+                self.stdout.write(
+                    f"{'networks':<14} {outcome.entities:>9,} networks  {outcome.pairs:>9,} edges"
+                )
                 continue
             version = f"  model v{outcome.model_version}" if outcome.model_version else ""
-            self.stdout.write(f"{outcome.kind:<14} {outcome.mentions:>9,} mentions {outcome.entities:>9,} entities"
-                              f" {outcome.pairs:>9,} pairs  {outcome.seconds:6.1f} s{version}")
+            self.stdout.write(
+                f"{outcome.kind:<14} {outcome.mentions:>9,} mentions {outcome.entities:>9,} entities"
+                f" {outcome.pairs:>9,} pairs  {outcome.seconds:6.1f} s{version}"
+            )
             for note in outcome.notes:
                 self.stdout.write(f"  {note}")
         self.stdout.write(self.style.SUCCESS("Linking finished."))

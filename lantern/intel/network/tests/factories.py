@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.casework.timescales import referral_decision_due
+from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intake.models import Referral
 from lantern.intel.models import (
@@ -23,7 +24,6 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
-from lantern.core.normalise import normalise_phone, normalise_registration
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -62,8 +62,16 @@ def chain(*entities: Entity) -> None:
 _counter = {"n": 0}
 
 
-def referral_mentioning(*, received_at: datetime | None = None, agency=None, source: str = "professional",
-                        people=(), vehicles=(), phones=(), places=()) -> Referral:
+def referral_mentioning(
+    *,
+    received_at: datetime | None = None,
+    agency=None,
+    source: str = "professional",
+    people=(),
+    vehicles=(),
+    phones=(),
+    places=(),
+) -> Referral:
     """A referral from `agency` (None for a public report) mentioning entities.
 
     `people` is a list of (entity, role); vehicles, phones and places are lists of (entity, text).
@@ -71,21 +79,30 @@ def referral_mentioning(*, received_at: datetime | None = None, agency=None, sou
     _counter["n"] += 1
     received_at = received_at or timezone.now()
     referral = Referral.objects.create(
-        reference=f"RIV-N-{_counter['n']:05d}", source=source if agency is not None else "public",
-        summary="Concern about a child getting into cars.", received_at=received_at,
-        decision_due_at=referral_decision_due(received_at), referrer_agency=agency,
+        reference=f"RIV-N-{_counter['n']:05d}",
+        source=source if agency is not None else "public",
+        summary="Concern about a child getting into cars.",
+        received_at=received_at,
+        decision_due_at=referral_decision_due(received_at),
+        referrer_agency=agency,
     )
     for position, (entity, role) in enumerate(people):
-        PersonMention.objects.create(referral=referral, entity=entity, role=role, name=entity.label,
-                                     position=position)
+        PersonMention.objects.create(
+            referral=referral, entity=entity, role=role, name=entity.label, position=position
+        )
     for entity, mark in vehicles:
         registration = normalise_registration(mark)
-        VehicleMention.objects.create(referral=referral, entity=entity, registration=mark,
-                                      registration_normalised=registration.normalised,
-                                      registration_partial=registration.partial)
+        VehicleMention.objects.create(
+            referral=referral,
+            entity=entity,
+            registration=mark,
+            registration_normalised=registration.normalised,
+            registration_partial=registration.partial,
+        )
     for entity, number in phones:
-        PhoneMention.objects.create(referral=referral, entity=entity, number=number,
-                                    number_e164=normalise_phone(number).e164)
+        PhoneMention.objects.create(
+            referral=referral, entity=entity, number=number, number_e164=normalise_phone(number).e164
+        )
     for entity, name in places:
         PlaceMention.objects.create(referral=referral, entity=entity, name=name)
     return referral
@@ -95,8 +112,11 @@ def item_mentioning(*, agency, submitted_at: datetime, people=()) -> Intelligenc
     """An intelligence item from `agency` mentioning people; its content is secret and must never be exported."""
     _counter["n"] += 1
     item = IntelligenceItem.objects.create(
-        reference=f"INT-N-{_counter['n']:05d}", agency=agency, submitted_at=submitted_at,
-        summary="Sighting", content="SECRET-CONTENT the informant saw him at the flat.",
+        reference=f"INT-N-{_counter['n']:05d}",
+        agency=agency,
+        submitted_at=submitted_at,
+        summary="Sighting",
+        content="SECRET-CONTENT the informant saw him at the flat.",
         sanitised_text="SANITISED-TEXT seen at a flat.",
     )
     for entity, role in people:
@@ -136,21 +156,35 @@ def planted_network(people: dict) -> dict:
     other = EntityFactory(label="Other Man")
     takeaway = EntityFactory(kind=EntityKind.PLACE, label="Riverside takeaway")
     school_report = referral_mentioning(
-        received_at=now.replace(day=1) - timedelta(days=40), agency=school,
-        people=[(child, "child"), (daz, "person_of_concern")], vehicles=[(car, "AB12 CDE")],
+        received_at=now.replace(day=1) - timedelta(days=40),
+        agency=school,
+        people=[(child, "child"), (daz, "person_of_concern")],
+        vehicles=[(car, "AB12 CDE")],
     )
     PersonMention.objects.filter(referral=school_report, entity=daz).update(nickname="Daz")
-    police_report = referral_mentioning(received_at=now - timedelta(days=3), agency=police,
-                                        people=[(daz, "person_of_concern")], phones=[(phone, "07700 900982")],
-                                        vehicles=[(partial_car, "AB12 C??")])
-    public_report = referral_mentioning(received_at=now - timedelta(days=2), agency=None,
-                                        people=[(other, "person_of_concern")], phones=[(phone, "07700900982")],
-                                        places=[(takeaway, "Riverside takeaway")])
-    social_worker_report = referral_mentioning(received_at=now - timedelta(days=1), agency=people["social_worker"].agency,
-                                               places=[(takeaway, "the takeaway on Riverside")])
+    police_report = referral_mentioning(
+        received_at=now - timedelta(days=3),
+        agency=police,
+        people=[(daz, "person_of_concern")],
+        phones=[(phone, "07700 900982")],
+        vehicles=[(partial_car, "AB12 C??")],
+    )
+    public_report = referral_mentioning(
+        received_at=now - timedelta(days=2),
+        agency=None,
+        people=[(other, "person_of_concern")],
+        phones=[(phone, "07700900982")],
+        places=[(takeaway, "Riverside takeaway")],
+    )
+    social_worker_report = referral_mentioning(
+        received_at=now - timedelta(days=1),
+        agency=people["social_worker"].agency,
+        places=[(takeaway, "the takeaway on Riverside")],
+    )
     Referral.objects.filter(pk=social_worker_report.pk).update(referrer=people["social_worker"])
-    item = item_mentioning(agency=police, submitted_at=now - timedelta(hours=5),
-                           people=[(daz, "person_of_concern")])
+    item = item_mentioning(
+        agency=police, submitted_at=now - timedelta(hours=5), people=[(daz, "person_of_concern")]
+    )
     link(child, daz, weight=1, last_seen=school_report.received_at)
     link(child, car)
     link(daz, car)
@@ -159,7 +193,17 @@ def planted_network(people: dict) -> dict:
     link(other, takeaway)
     link(daz, partial_car)
     return {
-        "child": child, "daz": daz, "car": car, "partial_car": partial_car, "phone": phone, "other": other,
-        "takeaway": takeaway, "school": school, "school_report": school_report, "police_report": police_report,
-        "public_report": public_report, "social_worker_report": social_worker_report, "item": item,
+        "child": child,
+        "daz": daz,
+        "car": car,
+        "partial_car": partial_car,
+        "phone": phone,
+        "other": other,
+        "takeaway": takeaway,
+        "school": school,
+        "school_report": school_report,
+        "police_report": police_report,
+        "public_report": public_report,
+        "social_worker_report": social_worker_report,
+        "item": item,
     }

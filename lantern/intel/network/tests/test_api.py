@@ -4,8 +4,8 @@ without spaces, by phone number in any format; 404 for what the user may not see
 import pytest
 
 from lantern.audit.models import AuditEvent
-from lantern.intel.network.graph import graph_reset
 from lantern.intel.models import Association, AssociationKind, EntityKind
+from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.selectors import entity_search
 from lantern.intel.network.tests.factories import (
     EntityFactory,
@@ -40,42 +40,59 @@ def labels(found) -> set[str]:
     return {e.label for e in found}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("AB12", {"AB12 CDE", "AB12 C??"}),
-    ("ab12-cde", {"AB12 CDE", "AB12 C??"}),  # the partial mark could be this one
-    ("C D E", {"AB12 CDE", "AB12 C??"}),
-    ("AB12 CDF", {"AB12 C??"}),  # only the partial mark could be it
-    ("AB12 C??", {"AB12 CDE", "AB12 C??"}),  # a partial query finds the whole marks it could be
-    ("ab1? *de", {"AB12 CDE", "AB12 C??"}),
-    ("12C", {"AB12 CDE", "AB12 C??"}),
-    ("XY99", set()),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("AB12", {"AB12 CDE", "AB12 C??"}),
+        ("ab12-cde", {"AB12 CDE", "AB12 C??"}),  # the partial mark could be this one
+        ("C D E", {"AB12 CDE", "AB12 C??"}),
+        ("AB12 CDF", {"AB12 C??"}),  # only the partial mark could be it
+        ("AB12 C??", {"AB12 CDE", "AB12 C??"}),  # a partial query finds the whole marks it could be
+        ("ab1? *de", {"AB12 CDE", "AB12 C??"}),
+        ("12C", {"AB12 CDE", "AB12 C??"}),
+        ("XY99", set()),
+    ],
+)
 def test_search_by_whole_and_partial_registration_marks(people, net, query, expected):
     """Part of a mark, in any case, with or without spaces or hyphens, finds the vehicles it could be."""
     assert labels(entity_search(user=people["analyst"], query=query, kind="vehicle")) == expected
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("YO64", {"YO64 KLM", "YO64", "YO64 ?L?", "YO6? KLM"}),  # every mark that begins YO64, or could
-    ("yo64 k", {"YO64 KLM", "YO64 ?L?", "YO6? KLM"}),  # "YO64" alone is too short to hold more
-    ("YO64 KLX", {"YO64 ?L?"}),
-    ("YO6? KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
-    ("KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("YO64", {"YO64 KLM", "YO64", "YO64 ?L?", "YO6? KLM"}),  # every mark that begins YO64, or could
+        ("yo64 k", {"YO64 KLM", "YO64 ?L?", "YO6? KLM"}),  # "YO64" alone is too short to hold more
+        ("YO64 KLX", {"YO64 ?L?"}),
+        ("YO6? KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
+        ("KLM", {"YO64 KLM", "YO65 KLM", "YO6? KLM", "YO64 ?L?"}),
+    ],
+)
 def test_search_by_a_partial_mark_finds_the_vehicles_it_could_be(people, query, expected):
     """Vehicles seen whole and in part: a partial mark finds every vehicle whose mark contains it or, where
     characters were not seen, could contain it; real-time matching joins such a sighting to no vehicle unless
     exactly one fits, so search is how an analyst finds the candidates."""
     marks = ("YO64 KLM", "YO65 KLM", "YO64", "YO64 ?L?", "YO6? KLM", "AB12 CDE")
-    referral_mentioning(agency=people["analyst"].agency, vehicles=[
-        (EntityFactory(kind=EntityKind.VEHICLE, label=mark), mark) for mark in marks])
+    referral_mentioning(
+        agency=people["analyst"].agency,
+        vehicles=[(EntityFactory(kind=EntityKind.VEHICLE, label=mark), mark) for mark in marks],
+    )
     assert labels(entity_search(user=people["analyst"], query=query, kind="vehicle")) == expected
 
 
-@pytest.mark.parametrize("query", [
-    "07700 900982", "07700900982", "+44 7700 900982", "0044 7700 900 982", "(07700) 900-982", "+447700900982",
-    "900982", "7700 900",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "07700 900982",
+        "07700900982",
+        "+44 7700 900982",
+        "0044 7700 900 982",
+        "(07700) 900-982",
+        "+447700900982",
+        "900982",
+        "7700 900",
+    ],
+)
 def test_search_by_phone_number_in_any_format(people, net, query):
     """Every way of writing the number, or a run of its digits, finds the phone."""
     assert "07700 900982" in labels(entity_search(user=people["analyst"], query=query))
@@ -121,7 +138,10 @@ def test_entity_detail_with_network_summary_and_timeline(people, net, api_client
     assert body["label"] == "Darren Smith" and body["kind"] == "person"
     assert body["summary"] == {"associations": 4, "network_size": 7, "network": None}
     assert [t["reference"] for t in body["timeline"]] == [
-        net["item"].reference, net["police_report"].reference, net["school_report"].reference]
+        net["item"].reference,
+        net["police_report"].reference,
+        net["school_report"].reference,
+    ]
     assert "SECRET" not in str(body)
     assert AuditEvent.objects.filter(event_type="entity.viewed", object_id=str(net["daz"].pk)).exists()
 
@@ -148,8 +168,11 @@ def test_network_with_centrality_and_reasons(people, net, api_client_for):
     assert body["full_size"] == 7 and not body["truncated"] and len(body["nodes"]) == 7
     assert body["nodes"][0]["id"] == net["daz"].pk  # most central first
     assert body["nodes"][0]["measures"]["degree"] == 4
-    shared = next(link for link in body["links"] if {link["source"], link["target"]} == {net["other"].pk,
-                                                                                         net["phone"].pk})
+    shared = next(
+        link
+        for link in body["links"]
+        if {link["source"], link["target"]} == {net["other"].pk, net["phone"].pk}
+    )
     assert shared["reasons"] == ["Linked to the same phone"]
     assert AuditEvent.objects.filter(event_type="entity.network_viewed").exists()
 
@@ -161,7 +184,12 @@ def test_paths_between_two_entities(people, net, api_client_for):
     shortest = body["shortest"]
     assert shortest["hops"] == 4
     assert [e["label"] for e in shortest["entities"]] == [
-        "Child C", "Darren Smith", "07700 900982", "Other Man", "Riverside takeaway"]
+        "Child C",
+        "Darren Smith",
+        "07700 900982",
+        "Other Man",
+        "Riverside takeaway",
+    ]
     assert shortest["steps"][2]["reasons"] == ["Linked to the same phone"]
     assert [p["hops"] for p in body["paths"]] == [4]
     via_car = client.get("/api/v1/paths", {"from": net["child"].pk, "to": net["phone"].pk}).json()
@@ -169,8 +197,12 @@ def test_paths_between_two_entities(people, net, api_client_for):
     assert client.get("/api/v1/paths", {"from": net["child"].pk}).status_code == 422
     assert client.get("/api/v1/paths", {"from": net["child"].pk, "to": 0}).status_code == 422
     assert client.get("/api/v1/paths", {"from": net["child"].pk, "to": 999999}).status_code == 404
-    assert api_client_for(people["social_worker"]).get(
-        "/api/v1/paths", {"from": net["takeaway"].pk, "to": net["takeaway"].pk}).status_code == 404
+    assert (
+        api_client_for(people["social_worker"])
+        .get("/api/v1/paths", {"from": net["takeaway"].pk, "to": net["takeaway"].pk})
+        .status_code
+        == 404
+    )
 
 
 def test_analyst_records_an_association(people, net, api_client_for):
@@ -179,12 +211,18 @@ def test_analyst_records_an_association(people, net, api_client_for):
     body = {"source": net["child"].pk, "target": net["takeaway"].pk, "note": "Seen together in CCTV stills."}
     response = client.post("/api/v1/associations", body, content_type="application/json")
     assert response.status_code == 201, response.json()
-    assert Association.objects.filter(kind=AssociationKind.ANALYST, recorded_by=people["analyst"]).count() == 1
+    assert (
+        Association.objects.filter(kind=AssociationKind.ANALYST, recorded_by=people["analyst"]).count() == 1
+    )
     assert AuditEvent.objects.filter(event_type="association.recorded").exists()
     again = client.post("/api/v1/associations", body, content_type="application/json")
     assert again.status_code == 409
-    for bad, field in (({**body, "note": ""}, "note"), ({**body, "target": net["child"].pk}, "target"),
-                       ({**body, "extra": 1}, "extra"), ({"source": "x", "target": 1, "note": "n"}, "source")):
+    for bad, field in (
+        ({**body, "note": ""}, "note"),
+        ({**body, "target": net["child"].pk}, "target"),
+        ({**body, "extra": 1}, "extra"),
+        ({"source": "x", "target": 1, "note": "n"}, "source"),
+    ):
         answer = client.post("/api/v1/associations", bad, content_type="application/json")
         assert answer.status_code == 422 and field in answer.json()["fields"], answer.json()
     officer = api_client_for(people["officer"])
@@ -202,8 +240,9 @@ def test_aggregate_figures_for_the_partnership_lead(people, net, api_client_for)
     assert api_client_for(people["admin"]).get("/api/v1/networks/summary").status_code == 403
 
 
-def test_network_and_export_queries_do_not_grow_with_the_network(people, api_client_for, client_for,
-                                                                  django_assert_max_num_queries):
+def test_network_and_export_queries_do_not_grow_with_the_network(
+    people, api_client_for, client_for, django_assert_max_num_queries
+):
     """A star of 40 takes no more queries to show or export than a star of 4."""
     from lantern.intel.network.tests.factories import EntityFactory, link, referral_mentioning
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lantern.accounts.models import AgencyKind
 from lantern.core.testing import AgencyFactory
+from lantern.intel.models import Association, AssociationKind, PersonRole
 from lantern.intel.network.graph import (
     AssociationGraph,
     association_graph,
@@ -21,8 +22,13 @@ from lantern.intel.network.graph import (
     network_of,
     timeline_for,
 )
-from lantern.intel.models import Association, AssociationKind, PersonRole
-from lantern.intel.network.tests.factories import EntityFactory, chain, item_mentioning, link, referral_mentioning
+from lantern.intel.network.tests.factories import (
+    EntityFactory,
+    chain,
+    item_mentioning,
+    link,
+    referral_mentioning,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -81,8 +87,8 @@ def test_centrality_of_a_star():
     assert centre.degree_centrality == pytest.approx(1.0) and leaf.degree_centrality == pytest.approx(0.25)
     assert centre.betweenness == pytest.approx(1.0) and leaf.betweenness == pytest.approx(0.0)
     assert centre.closeness == pytest.approx(1.0) and leaf.closeness == pytest.approx(4 / 7)
-    assert centre.eigenvector == pytest.approx(2 ** -0.5, abs=1e-4)
-    assert leaf.eigenvector == pytest.approx(2 ** -0.5 / 2, abs=1e-4)
+    assert centre.eigenvector == pytest.approx(2**-0.5, abs=1e-4)
+    assert leaf.eigenvector == pytest.approx(2**-0.5 / 2, abs=1e-4)
     assert {m.core for m in measures.values()} == {1}
 
 
@@ -135,7 +141,8 @@ def test_components_agree_with_networkx(edges):
         for node in component:
             assert set(graph.component_of(node)) == component
     assert sorted(graph.component_sizes(), reverse=True) == sorted(
-        (len(c) for c in nx.connected_components(reference)), reverse=True)
+        (len(c) for c in nx.connected_components(reference)), reverse=True
+    )
 
 
 @pytest.mark.django_db
@@ -237,12 +244,15 @@ def test_timeline_lists_every_report_with_date_and_agency_newest_first():
     police, school = AgencyFactory(kind=AgencyKind.POLICE), AgencyFactory(kind=AgencyKind.EDUCATION)
     now = timezone.now()
     person = EntityFactory(label="Daz")
-    older = referral_mentioning(received_at=now - timedelta(days=20), agency=school,
-                                people=[(person, PersonRole.PERSON_OF_CONCERN)])
-    public = referral_mentioning(received_at=now - timedelta(days=5), agency=None,
-                                 people=[(person, PersonRole.ASSOCIATE)])
-    item = item_mentioning(agency=police, submitted_at=now - timedelta(days=1),
-                           people=[(person, PersonRole.PERSON_OF_CONCERN)])
+    older = referral_mentioning(
+        received_at=now - timedelta(days=20), agency=school, people=[(person, PersonRole.PERSON_OF_CONCERN)]
+    )
+    public = referral_mentioning(
+        received_at=now - timedelta(days=5), agency=None, people=[(person, PersonRole.ASSOCIATE)]
+    )
+    item = item_mentioning(
+        agency=police, submitted_at=now - timedelta(days=1), people=[(person, PersonRole.PERSON_OF_CONCERN)]
+    )
     entries = timeline_for([person.pk])
     assert [e.reference for e in entries] == [item.reference, public.reference, older.reference]
     assert [e.agency for e in entries] == [police.name, "", school.name]

@@ -7,14 +7,22 @@ import html
 import io
 import re
 import zipfile
+from datetime import UTC
 
 import networkx as nx
 import pytest
 
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import Case, CaseKind
+from lantern.intel.models import (
+    Association,
+    AssociationKind,
+    EntityKind,
+    MentionLink,
+    PersonMention,
+    SignalRule,
+)
 from lantern.intel.network.graph import graph_reset
-from lantern.intel.models import Association, AssociationKind, EntityKind, MentionLink, PersonMention, SignalRule
 from lantern.intel.network.tests.factories import network_people, planted_network
 
 pytestmark = pytest.mark.django_db
@@ -64,11 +72,18 @@ def test_search_page(people, net, client_for):
 def test_entity_page_shows_network_centrality_timeline_and_evidence(people, net, client_for):
     """Daz's page: the diagram's data, the tables of entities and links, his timeline, and why each mention is his."""
     mention = PersonMention.objects.filter(referral=net["police_report"], entity=net["daz"]).get()
-    MentionLink.objects.create(kind="person", mention_id=mention.pk, entity=net["daz"], method="realtime",
-                               match_probability=0.987, match_weight=11.2,
-                               evidence=[{"field": "name", "level": "Exact match", "weight": 6.4},
-                                         {"field": "date_of_birth", "level": "Transposed day and month",
-                                          "weight": 3.1}])
+    MentionLink.objects.create(
+        kind="person",
+        mention_id=mention.pk,
+        entity=net["daz"],
+        method="realtime",
+        match_probability=0.987,
+        match_weight=11.2,
+        evidence=[
+            {"field": "name", "level": "Exact match", "weight": 6.4},
+            {"field": "date_of_birth", "level": "Transposed day and month", "weight": 3.1},
+        ],
+    )
     page = client_for(people["analyst"]).get(f"/intel/entities/{net['daz'].pk}/")
     assert page.status_code == 200
     body, content = text(page), page.content.decode()
@@ -111,14 +126,21 @@ def test_place_page_month_by_month_and_only_visible_concerns_for_others(people, 
 
 def test_concerns_by_month_include_empty_months():
     """Months with no concerns between the first and last are listed with a count of nought."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lantern.intel.network.graph import TimelineEntry
     from lantern.intel.network.selectors import concerns_by_month
 
     def entry(month):
-        return TimelineEntry(at=datetime(2026, month, 3, tzinfo=timezone.utc), report_kind="referral", report_id=month,
-                             reference=f"R{month}", agency="", source="", roles=())
+        return TimelineEntry(
+            at=datetime(2026, month, 3, tzinfo=UTC),
+            report_kind="referral",
+            report_id=month,
+            reference=f"R{month}",
+            agency="",
+            source="",
+            roles=(),
+        )
 
     months = concerns_by_month([entry(1), entry(4), entry(4)])
     assert [(m.month.month, m.count) for m in months] == [(4, 2), (3, 0), (2, 0), (1, 1)]
@@ -132,11 +154,14 @@ def test_paths_page(people, net, client_for):
     assert "4 links." in body and "Linked to the same phone" in body
     assert re.search(r"Child C .*Darren Smith.*07700 900982.*Other Man.*Riverside takeaway", body)
     assert errors(client.get("/intel/paths", {"from": "E%d" % net["child"].pk, "to": "abc"})) == [
-        "Enter an entity number, like E123"]
+        "Enter an entity number, like E123"
+    ]
     assert errors(client.get("/intel/paths", {"from": net["child"].pk, "to": 999999})) == [
-        "There is no entity with this number that you can see"]
+        "There is no entity with this number that you can see"
+    ]
     assert errors(client.get("/intel/paths", {"from": net["child"].pk, "to": net["child"].pk})) == [
-        "Enter a different entity from the one you start from"]
+        "Enter a different entity from the one you start from"
+    ]
     assert client.get("/intel/paths", {"from": net["child"].pk}).status_code == 200  # the form, started
     assert client_for(people["social_worker"]).get("/intel/paths").status_code == 403
 
@@ -164,25 +189,42 @@ def test_csv_exports_parse_and_hold_no_intelligence_content(people, net, client_
     links = client.get(f"/intel/entities/{net['daz'].pk}/network.links.csv").content.decode("utf-8-sig")
     node_rows = list(csv.DictReader(io.StringIO(nodes)))
     link_rows = list(csv.DictReader(io.StringIO(links)))
-    assert list(node_rows[0]) == ["Id", "Label", "Kind", "Network", "Degree", "Betweenness", "Closeness",
-                                  "Eigenvector", "Core", "Reports"]
+    assert list(node_rows[0]) == [
+        "Id",
+        "Label",
+        "Kind",
+        "Network",
+        "Degree",
+        "Betweenness",
+        "Closeness",
+        "Eigenvector",
+        "Core",
+        "Reports",
+    ]
     assert list(link_rows[0]) == ["Source", "Target", "Kinds", "Reasons", "Weight", "FirstSeen", "LastSeen"]
     assert len(node_rows) == 7 and len(link_rows) == 7
     ids = {row["Id"] for row in node_rows}
     assert all(row["Source"] in ids and row["Target"] in ids for row in link_rows)
     assert "SECRET" not in nodes + links and "SANITISED" not in nodes + links
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/intel/entities/{net['daz'].pk}/network.csv.zip").content))
-    assert sorted(archive.namelist()) == [f"lantern-network-E{net['daz'].pk}-links.csv",
-                                          f"lantern-network-E{net['daz'].pk}-nodes.csv"]
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.get(f"/intel/entities/{net['daz'].pk}/network.csv.zip").content)
+    )
+    assert sorted(archive.namelist()) == [
+        f"lantern-network-E{net['daz'].pk}-links.csv",
+        f"lantern-network-E{net['daz'].pk}-nodes.csv",
+    ]
     assert client.get(f"/intel/entities/{net['daz'].pk}/network.pdf").status_code == 404
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(people, net, client_for):
     """A label starting with = is written with an apostrophe, so a spreadsheet does not run it."""
-    net["other"].label = "=HYPERLINK(\"http://x\")"
+    net["other"].label = '=HYPERLINK("http://x")'
     net["other"].save()
-    nodes = client_for(people["analyst"]).get(f"/intel/entities/{net['daz'].pk}/network.nodes.csv").content.decode(
-        "utf-8-sig")
+    nodes = (
+        client_for(people["analyst"])
+        .get(f"/intel/entities/{net['daz'].pk}/network.nodes.csv")
+        .content.decode("utf-8-sig")
+    )
     assert "'=HYPERLINK" in nodes
 
 
@@ -198,7 +240,9 @@ def test_association_form(people, net, client_for):
     assert errors(bad) == ["Choose a different entity: an entity cannot be associated with itself"]
     ok = client.post(url, {"target": f"E{net['other'].pk}", "note": "Both named by the same witness."})
     assert ok.status_code == 302
-    assert Association.objects.filter(kind=AssociationKind.ANALYST, note="Both named by the same witness.").exists()
+    assert Association.objects.filter(
+        kind=AssociationKind.ANALYST, note="Both named by the same witness."
+    ).exists()
     assert client_for(people["officer"]).get(url).status_code == 403
 
 
@@ -214,7 +258,9 @@ def test_place_opened_as_a_case(people, net, client_for):
     assert set(case.referrals.all()) == {net["public_report"], net["social_worker_report"]}
     again = client.post(url, {"lead_agency": people["social_worker"].agency_id})
     assert errors(again) == [f"This place already has an open case, {case.reference}"]
-    assert client_for(people["social_worker"]).get(f"/intel/entities/{net['daz'].pk}/case/").status_code == 404
+    assert (
+        client_for(people["social_worker"]).get(f"/intel/entities/{net['daz'].pk}/case/").status_code == 404
+    )
 
 
 def test_peer_group_named_and_opened_as_a_case(people, net, client_for):
@@ -224,18 +270,25 @@ def test_peer_group_named_and_opened_as_a_case(people, net, client_for):
     assert client.get(url).status_code == 200
     base = {"name": "Riverside group", "lead_agency": people["analyst"].agency_id}
     assert errors(client.post(url, {**base, "members": "E1x"})) == [
-        "“E1x” is not an entity number: enter numbers like E12, E40"]
+        "“E1x” is not an entity number: enter numbers like E12, E40"
+    ]
     assert errors(client.post(url, {**base, "members": f"E{net['daz'].pk}"})) == [
-        "Choose at least two people for the group"]
+        "Choose at least two people for the group"
+    ]
     assert errors(client.post(url, {**base, "members": f"E{net['daz'].pk}, E{net['car'].pk}"})) == [
-        "A peer group is made of people only"]
+        "A peer group is made of people only"
+    ]
     response = client.post(url, {**base, "members": f"E{net['daz'].pk}, {net['other'].pk}"})
     case = Case.objects.get(kind=CaseKind.PEER_GROUP)
     assert response.status_code == 302 and response["Location"] == f"/intel/groups/{case.pk}/"
     assert set(case.members.all()) == {net["daz"], net["other"]}
     assert net["public_report"] in case.referrals.all()
     page = client.get(f"/intel/groups/{case.pk}/")
-    assert page.status_code == 200 and "Riverside group" in text(page) and "network-elements" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Riverside group" in text(page)
+        and "network-elements" in page.content.decode()
+    )
     assert client_for(people["officer"]).post(url, {**base, "members": "1 2"}).status_code == 403
 
 
@@ -244,20 +297,54 @@ def test_signal_rules_settings(people, client_for):
     client = client_for(people["lead"])
     page = client.get("/intel/signal-rules/")
     assert page.status_code == 200 and "3 concerns from 2 agencies within 30 days" in text(page)
-    bad = client.post("/intel/signal-rules/new/", {"name": "", "subject_kind": "place", "min_concerns": "1",
-                                                   "min_agencies": "x", "window_days": "400"})
+    bad = client.post(
+        "/intel/signal-rules/new/",
+        {"name": "", "subject_kind": "place", "min_concerns": "1", "min_agencies": "x", "window_days": "400"},
+    )
     assert bad.status_code == 422 and len(errors(bad)) == 4
-    assert client.post("/intel/signal-rules/new/", {"name": "Places fortnight", "subject_kind": "place",
-                                                    "min_concerns": "2", "min_agencies": "3", "window_days": "14",
-                                                    "active": "on"}).status_code == 422  # agencies > concerns
-    response = client.post("/intel/signal-rules/new/", {"name": "Places fortnight", "subject_kind": "place",
-                                                         "min_concerns": "4", "min_agencies": "2",
-                                                         "window_days": "14", "active": "on"})
+    assert (
+        client.post(
+            "/intel/signal-rules/new/",
+            {
+                "name": "Places fortnight",
+                "subject_kind": "place",
+                "min_concerns": "2",
+                "min_agencies": "3",
+                "window_days": "14",
+                "active": "on",
+            },
+        ).status_code
+        == 422
+    )  # agencies > concerns
+    response = client.post(
+        "/intel/signal-rules/new/",
+        {
+            "name": "Places fortnight",
+            "subject_kind": "place",
+            "min_concerns": "4",
+            "min_agencies": "2",
+            "window_days": "14",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     rule = SignalRule.objects.get(name="Places fortnight")
-    assert (rule.subject_kind, rule.min_concerns, rule.window_days, rule.active) == (EntityKind.PLACE, 4, 14, True)
-    client.post(f"/intel/signal-rules/{rule.pk}/", {"name": "Places fortnight", "subject_kind": "place",
-                                                    "min_concerns": "4", "min_agencies": "2", "window_days": "14"})
+    assert (rule.subject_kind, rule.min_concerns, rule.window_days, rule.active) == (
+        EntityKind.PLACE,
+        4,
+        14,
+        True,
+    )
+    client.post(
+        f"/intel/signal-rules/{rule.pk}/",
+        {
+            "name": "Places fortnight",
+            "subject_kind": "place",
+            "min_concerns": "4",
+            "min_agencies": "2",
+            "window_days": "14",
+        },
+    )
     rule.refresh_from_db()
     assert not rule.active
     changed = AuditEvent.objects.get(event_type="signal_rule.changed")
@@ -268,7 +355,9 @@ def test_signal_rules_settings(people, client_for):
 def test_network_figures_page(people, net, client_for):
     """The lead sees figures and no names; the administrator is refused."""
     page = client_for(people["lead"]).get("/intel/networks/")
-    assert page.status_code == 200 and "Largest network 7 entities" in text(page) and "Darren" not in text(page)
+    assert (
+        page.status_code == 200 and "Largest network 7 entities" in text(page) and "Darren" not in text(page)
+    )
     assert client_for(people["admin"]).get("/intel/networks/").status_code == 403
 
 
@@ -279,8 +368,9 @@ def test_what_an_item_says_is_shown_only_to_those_who_may_read_it(people, net, c
     from lantern.core.testing import AgencyFactory, UserFactory
 
     PersonMention.objects.filter(item=net["item"]).update(name="Dazza from the flat")
-    outsider = UserFactory(username="partnership.analyst", role=Role.ANALYST,
-                           agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
+    outsider = UserFactory(
+        username="partnership.analyst", role=Role.ANALYST, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP)
+    )
     assert not policy.allows(outsider, "can_view_intel_item_content", net["item"])
     page = text(client_for(outsider).get(f"/intel/entities/{net['daz'].pk}/"))
     assert "Dazza from the flat" not in page and "Mentioned in an intelligence item" in page

@@ -9,17 +9,29 @@ import pytest
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core import policy
 from lantern.core.testing import AgencyFactory, UserFactory
-from lantern.intel.network.graph import graph_reset
 from lantern.intel.models import EntityKind
+from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.tests.factories import EntityFactory
 
 COVERED_RULES = {
-    "can_view_networks", "can_search_entities", "can_view_entity", "can_view_entity_network",
-    "can_view_network_summary", "can_record_association", "can_export_network", "can_open_place_case",
-    "can_name_peer_group", "can_manage_signal_rules",
+    "can_view_networks",
+    "can_search_entities",
+    "can_view_entity",
+    "can_view_entity_network",
+    "can_view_network_summary",
+    "can_record_association",
+    "can_export_network",
+    "can_open_place_case",
+    "can_name_peer_group",
+    "can_manage_signal_rules",
 }
 CASE_ROLES = {
-    Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.ANALYST, Role.PARTNERSHIP_LEAD,
+    Role.FRONT_DOOR,
+    Role.PRACTITIONER,
+    Role.TEAM_MANAGER,
+    Role.SERVICE_MANAGER,
+    Role.ANALYST,
+    Role.PARTNERSHIP_LEAD,
 }
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +65,8 @@ def grid():
 def check(grid, rule: str, obj, expected) -> None:
     """Every cell of the grid gives the expected answer."""
     wrong = [
-        (role, kind, not ok) for (role, kind), user in grid.items()
+        (role, kind, not ok)
+        for (role, kind), user in grid.items()
         if policy.allows(user, rule, obj) != (ok := bool(expected(role, kind)))
     ]
     assert not wrong, f"{rule}: (role, kind, expected) wrong for {wrong}"
@@ -63,7 +76,9 @@ def test_rules_without_a_record(grid):
     """Who sees networks, searches, sees aggregate figures, records associations, names groups, sets rules."""
     check(grid, "can_view_networks", None, sees_networks)
     check(grid, "can_search_entities", None, lambda r, k: sees_networks(r, k) or sees_places(r, k))
-    check(grid, "can_view_network_summary", None, lambda r, k: sees_networks(r, k) or r == Role.PARTNERSHIP_LEAD)
+    check(
+        grid, "can_view_network_summary", None, lambda r, k: sees_networks(r, k) or r == Role.PARTNERSHIP_LEAD
+    )
     check(grid, "can_record_association", None, lambda r, k: r == Role.ANALYST)
     check(grid, "can_name_peer_group", None, lambda r, k: r == Role.ANALYST)
     check(grid, "can_manage_signal_rules", None, lambda r, k: r == Role.PARTNERSHIP_LEAD)

@@ -10,8 +10,8 @@ from django.utils import timezone
 from lantern.accounts.models import AgencyKind
 from lantern.audit.models import AuditEvent
 from lantern.core.testing import AgencyFactory
-from lantern.intel.network.graph import graph_reset
 from lantern.intel.models import AlertKind, AlertStatus, EntityKind, LinkAlert, PersonRole, SignalRule
+from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.jobs import sweep_signals
 from lantern.intel.network.signals import signals_check, signals_sweep
 from lantern.intel.network.tests.factories import (
@@ -46,18 +46,27 @@ def setting():
 
 def concern(s, agency, days_ago, entity=None, role=PersonRole.CHILD):
     """A referral about the child (or `entity`) from `agency`, `days_ago` days before now."""
-    return referral_mentioning(received_at=s["now"] - timedelta(days=days_ago), agency=agency,
-                               people=[(entity or s["child"], role)])
+    return referral_mentioning(
+        received_at=s["now"] - timedelta(days=days_ago), agency=agency, people=[(entity or s["child"], role)]
+    )
 
 
 def test_three_concerns_from_two_agencies_within_thirty_days_raise_one_alert(setting):
     """The alert goes to the owning analyst, names the concerns, their agencies and dates, and is audited."""
     s = setting
-    first, second, third = concern(s, s["school"], 25), concern(s, s["school"], 10), concern(s, s["health"], 1)
+    first, second, third = (
+        concern(s, s["school"], 25),
+        concern(s, s["school"], 10),
+        concern(s, s["health"], 1),
+    )
     alerts = signals_check(entities=[s["child"]], now=s["now"])
     assert len(alerts) == 1
     alert = alerts[0]
-    assert alert.kind == AlertKind.CROSS_AGENCY and alert.recipient == s["analyst"] and alert.entity == s["child"]
+    assert (
+        alert.kind == AlertKind.CROSS_AGENCY
+        and alert.recipient == s["analyst"]
+        and alert.entity == s["child"]
+    )
     assert alert.referral == third  # the newest concern
     head, *listed = alert.reasons
     assert "3 concerns from 2 agencies" in head["text"] and "within 30 days" in head["text"]
@@ -79,11 +88,17 @@ def test_the_same_evidence_is_not_raised_twice_and_a_new_concern_joins_the_unrea
     assert [a.pk for a in again] == [first.pk] and again[0].reasons[-1]["reference"] == fourth.reference
     assert "4 concerns from 3 agencies" in LinkAlert.objects.get(pk=first.pk).reasons[0]["text"]
     assert LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY).count() == 1
-    assert AuditEvent.objects.filter(event_type="link_alert.cross_agency_updated", object_id=str(first.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event_type="link_alert.cross_agency_updated", object_id=str(first.pk)
+    ).exists()
     LinkAlert.objects.filter(pk=first.pk).update(status=AlertStatus.SEEN)
     fifth = concern(s, s["health"], 0)
     latest = signals_check(entities=[s["child"]], now=s["now"] + timedelta(minutes=2))
-    assert len(latest) == 1 and latest[0].pk != first.pk and latest[0].reasons[-1]["reference"] == fifth.reference
+    assert (
+        len(latest) == 1
+        and latest[0].pk != first.pk
+        and latest[0].reasons[-1]["reference"] == fifth.reference
+    )
     assert LinkAlert.objects.filter(kind=AlertKind.CROSS_AGENCY).count() == 2
 
 
@@ -115,8 +130,12 @@ def test_places_count_referrals_and_items_and_public_reports_are_a_source(settin
     """A place: a public report, a school referral and a police intelligence item add up."""
     s = setting
     place = EntityFactory(kind=EntityKind.PLACE, label="Riverside takeaway")
-    referral_mentioning(received_at=s["now"] - timedelta(days=3), agency=None, places=[(place, "the takeaway")])
-    referral_mentioning(received_at=s["now"] - timedelta(days=2), agency=s["school"], places=[(place, "takeaway")])
+    referral_mentioning(
+        received_at=s["now"] - timedelta(days=3), agency=None, places=[(place, "the takeaway")]
+    )
+    referral_mentioning(
+        received_at=s["now"] - timedelta(days=2), agency=s["school"], places=[(place, "takeaway")]
+    )
     item = item_mentioning(agency=s["police"], submitted_at=s["now"] - timedelta(days=1))
     from lantern.intel.models import PlaceMention
 
@@ -135,8 +154,9 @@ def test_rules_are_configurable_and_can_be_switched_off(setting):
     concern(s, s["school"], 3), concern(s, s["health"], 2)
     assert signals_check(entities=[s["child"]], now=s["now"]) == []  # the default needs three
     SignalRule.objects.filter(subject_kind=EntityKind.PERSON).update(active=False)
-    rule = SignalRule.objects.create(name="Two in a week", subject_kind=EntityKind.PERSON, min_concerns=2,
-                                     min_agencies=2, window_days=7)
+    rule = SignalRule.objects.create(
+        name="Two in a week", subject_kind=EntityKind.PERSON, min_concerns=2, min_agencies=2, window_days=7
+    )
     alerts = signals_check(entities=[s["child"]], now=s["now"])
     assert len(alerts) == 1 and alerts[0].reasons[0]["rule"] == rule.pk
     assert "Two in a week" in alerts[0].reasons[0]["text"]

@@ -30,10 +30,18 @@ def test_complaint_recorded_and_moved_on_through_the_api(people, routed_referral
     acknowledges and answers it; the answer carries the clocks, steps and outcome."""
     referral, _, tasks = routed_referral
     officer = api_client_for(people[POLICE, PRACTITIONER])
-    response = post(officer, "/api/v1/complaints", {
-        "complainant_type": "elected_member", "complainant_name": "Cllr Avery", "account": "No feedback given.",
-        "agency": "riverton-police", "referral_ids": [referral.pk], "task_ids": [tasks[POLICE].pk],
-    })
+    response = post(
+        officer,
+        "/api/v1/complaints",
+        {
+            "complainant_type": "elected_member",
+            "complainant_name": "Cllr Avery",
+            "account": "No feedback given.",
+            "agency": "riverton-police",
+            "referral_ids": [referral.pk],
+            "task_ids": [tasks[POLICE].pk],
+        },
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == "received" and body["stage"] == 1
@@ -44,22 +52,38 @@ def test_complaint_recorded_and_moved_on_through_the_api(people, routed_referral
     assert officer.get(f"/api/v1/complaints/{complaint_id}").status_code == 200
     assert post(officer, f"/api/v1/complaints/{complaint_id}/acknowledge").status_code == 403
     manager = api_client_for(people[POLICE, TEAM_MANAGER])
-    assert post(manager, f"/api/v1/complaints/{complaint_id}/respond",
-                {"outcome": "upheld", "response": "Sorry."}).status_code == 409
-    assert post(manager, f"/api/v1/complaints/{complaint_id}/acknowledge", {"note": "Letter sent."}).status_code == 200
-    answer = post(manager, f"/api/v1/complaints/{complaint_id}/respond",
-                  {"outcome": "partly_upheld", "response": "Feedback was late."})
+    assert (
+        post(
+            manager, f"/api/v1/complaints/{complaint_id}/respond", {"outcome": "upheld", "response": "Sorry."}
+        ).status_code
+        == 409
+    )
+    assert (
+        post(manager, f"/api/v1/complaints/{complaint_id}/acknowledge", {"note": "Letter sent."}).status_code
+        == 200
+    )
+    answer = post(
+        manager,
+        f"/api/v1/complaints/{complaint_id}/respond",
+        {"outcome": "partly_upheld", "response": "Feedback was late."},
+    )
     assert answer.status_code == 200
     assert answer.json()["outcome"] == "partly_upheld"
     assert [s["title"] for s in answer.json()["steps"]][-1] == "Stage 1 response sent: partly upheld"
     owner = people[POLICE, PRACTITIONER]
     due = (timezone.localdate()).isoformat()
-    added = post(manager, f"/api/v1/complaints/{complaint_id}/learning-actions",
-                 {"description": "Feed back within 5 days.", "owner_id": owner.pk, "due_date": due})
+    added = post(
+        manager,
+        f"/api/v1/complaints/{complaint_id}/learning-actions",
+        {"description": "Feed back within 5 days.", "owner_id": owner.pk, "due_date": due},
+    )
     assert added.status_code == 201
     action_id = added.json()["learning_actions"][0]["id"]
-    done = post(officer, f"/api/v1/complaints/{complaint_id}/learning-actions/{action_id}/complete",
-                {"note": "Briefed the team."})
+    done = post(
+        officer,
+        f"/api/v1/complaints/{complaint_id}/learning-actions/{action_id}/complete",
+        {"note": "Briefed the team."},
+    )
     assert done.status_code == 200 and done.json()["learning_actions"][0]["completed_at"]
     assert post(manager, f"/api/v1/complaints/{complaint_id}/close").status_code == 200
     assert AuditEvent.objects.filter(event_type="record.viewed", object_type="oversight.complaint").exists()
@@ -70,8 +94,12 @@ def test_bad_input_is_422_with_field_messages_and_writes_nothing(people, routed_
     a message for the field."""
     referral, _, tasks = routed_referral
     nurse = api_client_for(people[HEALTH, PRACTITIONER])
-    good = {"complainant_type": "family", "complainant_name": "A parent", "account": "Nobody came.",
-            "agency": "riverton-police"}
+    good = {
+        "complainant_type": "family",
+        "complainant_name": "A parent",
+        "account": "Nobody came.",
+        "agency": "riverton-police",
+    }
     for change, field in (
         ({"complainant_type": "journalist"}, "complainant_type"),
         ({"complainant_name": ""}, "complainant_name"),
@@ -89,10 +117,15 @@ def test_bad_input_is_422_with_field_messages_and_writes_nothing(people, routed_
     complaint = record_complaint(people)
     manager = api_client_for(people[POLICE, TEAM_MANAGER])
     post(manager, f"/api/v1/complaints/{complaint.pk}/acknowledge")
-    response = post(manager, f"/api/v1/complaints/{complaint.pk}/respond", {"outcome": "maybe", "response": ""})
+    response = post(
+        manager, f"/api/v1/complaints/{complaint.pk}/respond", {"outcome": "maybe", "response": ""}
+    )
     assert response.status_code == 422 and set(response.json()["fields"]) == {"outcome", "response"}
-    response = post(manager, f"/api/v1/complaints/{complaint.pk}/learning-actions",
-                    {"description": "Do better.", "owner_id": 999999, "due_date": "2026-13-01"})
+    response = post(
+        manager,
+        f"/api/v1/complaints/{complaint.pk}/learning-actions",
+        {"description": "Do better.", "owner_id": 999999, "due_date": "2026-13-01"},
+    )
     assert response.status_code == 422 and "due_date" in response.json()["fields"]
 
 
@@ -115,27 +148,66 @@ def test_subject_gets_404_for_the_matter_and_only_their_notice(people, api_clien
     as_subject = api_client_for(subject)
     assert as_subject.get(f"/api/v1/conduct-matters/{matter.pk}").status_code == 404
     assert as_subject.get("/api/v1/conduct-matters").json()["count"] == 0
-    assert post(as_subject, f"/api/v1/conduct-matters/{matter.pk}/assess",
-                {"decision": "no_case_to_answer", "assessment": "Nothing in it."}).status_code == 404
+    assert (
+        post(
+            as_subject,
+            f"/api/v1/conduct-matters/{matter.pk}/assess",
+            {"decision": "no_case_to_answer", "assessment": "Nothing in it."},
+        ).status_code
+        == 404
+    )
     assert as_subject.get("/api/v1/conduct-matters/about-me").json() == []
     manager = api_client_for(people[POLICE, SERVICE_MANAGER])
-    assert post(manager, f"/api/v1/conduct-matters/{matter.pk}/notify-subject",
-                {"summary": "An allegation about how you handled a referral."}).status_code == 200
-    assert post(manager, f"/api/v1/conduct-matters/{matter.pk}/assess", {
-        "decision": "investigate", "assessment": "Needs looking at.", "investigator_id": people[POLICE, TEAM_MANAGER].pk,
-    }).status_code == 200
-    assert post(manager, f"/api/v1/conduct-matters/{matter.pk}/finding", {
-        "finding": "practice_requiring_improvement", "rationale": "Call not logged.",
-        "investigation_notes": "SECRET: interview with the parent.",
-    }).status_code == 200
+    assert (
+        post(
+            manager,
+            f"/api/v1/conduct-matters/{matter.pk}/notify-subject",
+            {"summary": "An allegation about how you handled a referral."},
+        ).status_code
+        == 200
+    )
+    assert (
+        post(
+            manager,
+            f"/api/v1/conduct-matters/{matter.pk}/assess",
+            {
+                "decision": "investigate",
+                "assessment": "Needs looking at.",
+                "investigator_id": people[POLICE, TEAM_MANAGER].pk,
+            },
+        ).status_code
+        == 200
+    )
+    assert (
+        post(
+            manager,
+            f"/api/v1/conduct-matters/{matter.pk}/finding",
+            {
+                "finding": "practice_requiring_improvement",
+                "rationale": "Call not logged.",
+                "investigation_notes": "SECRET: interview with the parent.",
+            },
+        ).status_code
+        == 200
+    )
     notices = as_subject.get("/api/v1/conduct-matters/about-me").json()
-    assert notices == [{
-        "id": matter.pk, "reference": matter.reference, "agency": matter.agency.name,
-        "notified_at": notices[0]["notified_at"], "summary": "An allegation about how you handled a referral.",
-        "concluded": False, "outcome": None, "outcome_at": None,
-    }]
-    post(manager, f"/api/v1/conduct-matters/{matter.pk}/outcome",
-         {"outcome": "reflective_practice", "summary": "Reflective practice review."})
+    assert notices == [
+        {
+            "id": matter.pk,
+            "reference": matter.reference,
+            "agency": matter.agency.name,
+            "notified_at": notices[0]["notified_at"],
+            "summary": "An allegation about how you handled a referral.",
+            "concluded": False,
+            "outcome": None,
+            "outcome_at": None,
+        }
+    ]
+    post(
+        manager,
+        f"/api/v1/conduct-matters/{matter.pk}/outcome",
+        {"outcome": "reflective_practice", "summary": "Reflective practice review."},
+    )
     notice = as_subject.get("/api/v1/conduct-matters/about-me").json()[0]
     assert (notice["concluded"], notice["outcome"]) == (True, "reflective_practice")
     assert "SECRET" not in str(as_subject.get("/api/v1/conduct-matters/about-me").content)
@@ -145,24 +217,47 @@ def test_subject_gets_404_for_the_matter_and_only_their_notice(people, api_clien
 def test_conduct_matter_bad_input(people, api_client_for):
     """A subject outside the manager's agency, or an investigator who is the subject, is a 422 field error."""
     manager = api_client_for(people[POLICE, SERVICE_MANAGER])
-    response = post(manager, "/api/v1/conduct-matters",
-                    {"subject_id": people[HEALTH, PRACTITIONER].pk, "allegation": "Rude."})
+    response = post(
+        manager,
+        "/api/v1/conduct-matters",
+        {"subject_id": people[HEALTH, PRACTITIONER].pk, "allegation": "Rude."},
+    )
     assert response.status_code == 422 and "subject_id" in response.json()["fields"]
-    response = post(manager, "/api/v1/conduct-matters", {"subject_id": people[POLICE, PRACTITIONER].pk,
-                                                         "allegation": ""})
+    response = post(
+        manager, "/api/v1/conduct-matters", {"subject_id": people[POLICE, PRACTITIONER].pk, "allegation": ""}
+    )
     assert response.status_code == 422 and "allegation" in response.json()["fields"]
     assert not ConductMatter.objects.exists()
-    matter_id = post(manager, "/api/v1/conduct-matters", {"subject_id": people[POLICE, PRACTITIONER].pk,
-                                                          "allegation": "Rude."}).json()["id"]
-    response = post(manager, f"/api/v1/conduct-matters/{matter_id}/assess", {
-        "decision": "investigate", "assessment": "Look into it.", "investigator_id": people[POLICE, PRACTITIONER].pk})
+    matter_id = post(
+        manager,
+        "/api/v1/conduct-matters",
+        {"subject_id": people[POLICE, PRACTITIONER].pk, "allegation": "Rude."},
+    ).json()["id"]
+    response = post(
+        manager,
+        f"/api/v1/conduct-matters/{matter_id}/assess",
+        {
+            "decision": "investigate",
+            "assessment": "Look into it.",
+            "investigator_id": people[POLICE, PRACTITIONER].pk,
+        },
+    )
     assert response.status_code == 422 and "investigator_id" in response.json()["fields"]
-    response = post(manager, f"/api/v1/conduct-matters/{matter_id}/assess", {
-        "decision": "refer_external", "assessment": "Refer it."})
+    response = post(
+        manager,
+        f"/api/v1/conduct-matters/{matter_id}/assess",
+        {"decision": "refer_external", "assessment": "Refer it."},
+    )
     assert response.status_code == 422 and "external_body" in response.json()["fields"]
     practitioner = api_client_for(people[POLICE, PRACTITIONER])
-    assert post(practitioner, "/api/v1/conduct-matters", {"subject_id": people[POLICE, TEAM_MANAGER].pk,
-                                                          "allegation": "Rude."}).status_code == 403
+    assert (
+        post(
+            practitioner,
+            "/api/v1/conduct-matters",
+            {"subject_id": people[POLICE, TEAM_MANAGER].pk, "allegation": "Rude."},
+        ).status_code
+        == 403
+    )
 
 
 def test_outcomes_are_suppressed_outside_the_partnership(people, api_client_for):
@@ -181,13 +276,23 @@ def test_outcomes_are_suppressed_outside_the_partnership(people, api_client_for)
         upheld()
     lead = api_client_for(people["lead"]).get("/api/v1/complaints/outcomes").json()
     assert lead["exact"] is True
-    assert lead["complaints"]["rows"] == [{"agency": "Riverton Police", "total": 4, "counts": {
-        "upheld": 4, "partly_upheld": 0, "not_upheld": 0}}]
+    assert lead["complaints"]["rows"] == [
+        {
+            "agency": "Riverton Police",
+            "total": 4,
+            "counts": {"upheld": 4, "partly_upheld": 0, "not_upheld": 0},
+        }
+    ]
     assert lead["complaints"]["grand_total"] == 4
     outside = api_client_for(manager).get("/api/v1/complaints/outcomes").json()
     assert outside["exact"] is False
-    assert outside["complaints"]["rows"] == [{"agency": "Riverton Police", "total": None, "counts": {
-        "upheld": None, "partly_upheld": 0, "not_upheld": 0}}]
+    assert outside["complaints"]["rows"] == [
+        {
+            "agency": "Riverton Police",
+            "total": None,
+            "counts": {"upheld": None, "partly_upheld": 0, "not_upheld": 0},
+        }
+    ]
     assert outside["complaints"]["grand_total"] is None and outside["complaints"]["totals"]["upheld"] is None
     upheld()
     outside = api_client_for(manager).get("/api/v1/complaints/outcomes").json()
@@ -201,11 +306,17 @@ def test_outcomes_are_suppressed_outside_the_partnership(people, api_client_for)
 def test_stage_escalation_resolved_through_the_api(people, api_client_for):
     """The recipient of a stage escalation resolves it with a written resolution; an empty one is 422; again 409."""
     complaint = record_complaint(people)
-    escalation = StageEscalation.objects.create(complaint=complaint, agency=complaint.agency, clock="s1_acknowledge",
-                                                level=1, reason="Overdue.")
+    escalation = StageEscalation.objects.create(
+        complaint=complaint, agency=complaint.agency, clock="s1_acknowledge", level=1, reason="Overdue."
+    )
     escalation.recipients.set([people[POLICE, TEAM_MANAGER]])
     manager = api_client_for(people[POLICE, TEAM_MANAGER])
-    assert api_client_for(people[HEALTH, TEAM_MANAGER]).get(f"/api/v1/stage-escalations/{escalation.pk}").status_code == 404
+    assert (
+        api_client_for(people[HEALTH, TEAM_MANAGER])
+        .get(f"/api/v1/stage-escalations/{escalation.pk}")
+        .status_code
+        == 404
+    )
     url = f"/api/v1/stage-escalations/{escalation.pk}/resolve"
     assert post(manager, url, {"resolution": ""}).status_code == 422
     resolved = post(manager, url, {"resolution": "Acknowledged today."})

@@ -57,19 +57,33 @@ def test_recording_a_complaint_shows_errors_then_records_it(people, routed_refer
     empty = client.post("/complaints/new/", {})
     assert empty.status_code == 200
     assert error_summary(empty) == [
-        "Choose who made the complaint.", "Enter the complainant's name.",
-        "Choose the agency the complaint is about.", "Enter the complaint as it was made.",
+        "Choose who made the complaint.",
+        "Enter the complainant's name.",
+        "Choose the agency the complaint is about.",
+        "Enter the complaint as it was made.",
     ]
-    unknown = client.post("/complaints/new/", {
-        "complainant_type": "reporter", "complainant_name": "Jo", "agency": people.agency(POLICE).pk,
-        "account": "Nobody rang.", "referral_references": "RIV-NOPE-1",
-    })
+    unknown = client.post(
+        "/complaints/new/",
+        {
+            "complainant_type": "reporter",
+            "complainant_name": "Jo",
+            "agency": people.agency(POLICE).pk,
+            "account": "Nobody rang.",
+            "referral_references": "RIV-NOPE-1",
+        },
+    )
     assert error_summary(unknown) == ["No referral you can see has the reference RIV-NOPE-1."]
     assert not Complaint.objects.exists()
-    response = client.post("/complaints/new/", {
-        "complainant_type": "reporter", "complainant_name": "Jo", "agency": people.agency(POLICE).pk,
-        "account": "Nobody rang.", "referral_references": referral.reference.lower(),
-    })
+    response = client.post(
+        "/complaints/new/",
+        {
+            "complainant_type": "reporter",
+            "complainant_name": "Jo",
+            "agency": people.agency(POLICE).pk,
+            "account": "Nobody rang.",
+            "referral_references": referral.reference.lower(),
+        },
+    )
     complaint = Complaint.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/complaints/{complaint.pk}/"
     assert list(complaint.referrals.all()) == [referral]
@@ -87,10 +101,17 @@ def test_manager_moves_a_complaint_on_and_wrong_moves_are_shown(people, client_f
     assert f'href="/complaints/{complaint.pk}/acknowledge/"' in page
     assert client.post(f"/complaints/{complaint.pk}/acknowledge/", {"note": ""}).status_code == 302
     bad = client.post(f"/complaints/{complaint.pk}/respond/", {"outcome": "", "response": ""})
-    assert error_summary(bad) == ["Choose whether the complaint is upheld, partly upheld or not upheld.",
-                                  "Enter the response sent to the complainant."]
-    assert client.post(f"/complaints/{complaint.pk}/respond/",
-                       {"outcome": "not_upheld", "response": "The call was made."}).status_code == 302
+    assert error_summary(bad) == [
+        "Choose whether the complaint is upheld, partly upheld or not upheld.",
+        "Enter the response sent to the complainant.",
+    ]
+    assert (
+        client.post(
+            f"/complaints/{complaint.pk}/respond/",
+            {"outcome": "not_upheld", "response": "The call was made."},
+        ).status_code
+        == 302
+    )
     again = client.post(f"/complaints/{complaint.pk}/respond/", {"outcome": "upheld", "response": "Sorry."})
     assert again.status_code == 409
     assert error_summary(again) == ["This complaint has already had its response at this stage."]
@@ -101,7 +122,9 @@ def test_manager_moves_a_complaint_on_and_wrong_moves_are_shown(people, client_f
     assert other.get(f"/complaints/{complaint.pk}/").status_code == 404
     assert other.post(f"/complaints/{complaint.pk}/close/", {}).status_code == 404
     # The recorder sees it but may not act on it.
-    assert client_for(people[POLICE, PRACTITIONER]).get(f"/complaints/{complaint.pk}/close/").status_code == 403
+    assert (
+        client_for(people[POLICE, PRACTITIONER]).get(f"/complaints/{complaint.pk}/close/").status_code == 403
+    )
     assert AuditEvent.objects.filter(event_type="record.viewed", object_type="oversight.complaint").exists()
 
 
@@ -115,23 +138,40 @@ def test_subject_sees_only_the_notice_of_a_conduct_matter(people, client_for):
     assert as_subject.get(f"/complaints/conduct/{matter.pk}/").status_code == 404
     assert matter.reference not in text(as_subject.get("/complaints/conduct/"))
     assert as_subject.get(f"/complaints/conduct/about-me/{matter.pk}/").status_code == 404
-    complaints.conduct_matter_notify_subject(actor=manager, matter=matter, summary="An allegation about a referral.")
-    complaints.conduct_matter_assess(actor=manager, matter=matter, decision="investigate", assessment="Look at it.",
-                                     investigator=people[POLICE, TEAM_MANAGER])
-    complaints.conduct_matter_record_finding(actor=manager, matter=matter, finding="no_case_to_answer",
-                                             rationale="Records show the call.", investigation_notes="PRIVATE NOTES")
-    complaints.conduct_matter_record_outcome(actor=manager, matter=matter, outcome="no_case_to_answer",
-                                             summary="No case.")
+    complaints.conduct_matter_notify_subject(
+        actor=manager, matter=matter, summary="An allegation about a referral."
+    )
+    complaints.conduct_matter_assess(
+        actor=manager,
+        matter=matter,
+        decision="investigate",
+        assessment="Look at it.",
+        investigator=people[POLICE, TEAM_MANAGER],
+    )
+    complaints.conduct_matter_record_finding(
+        actor=manager,
+        matter=matter,
+        finding="no_case_to_answer",
+        rationale="Records show the call.",
+        investigation_notes="PRIVATE NOTES",
+    )
+    complaints.conduct_matter_record_outcome(
+        actor=manager, matter=matter, outcome="no_case_to_answer", summary="No case."
+    )
     notice = text(as_subject.get(f"/complaints/conduct/about-me/{matter.pk}/"))
-    assert "An allegation about a referral." in notice and 'data-testid="notice-outcome">No case to answer' in notice
+    assert (
+        "An allegation about a referral." in notice
+        and 'data-testid="notice-outcome">No case to answer' in notice
+    )
     for secret in ("PRIVATE NOTES", "Records show the call.", matter.allegation[:30], "Look at it."):
         assert secret not in notice
     assert matter.reference in text(as_subject.get("/complaints/conduct/about-me/"))
     assert "There is a conduct matter about you" in text(as_subject.get("/complaints/"))
     # A complaint the subject recorded does not reveal a conduct matter about them that arose from it.
     complaint = record_complaint(people, actor=subject)
-    other = complaints.conduct_matter_record(actor=manager, subject=subject, allegation="Another.",
-                                             complaint=complaint)
+    other = complaints.conduct_matter_record(
+        actor=manager, subject=subject, allegation="Another.", complaint=complaint
+    )
     assert other.reference not in text(as_subject.get(f"/complaints/{complaint.pk}/"))
     assert other.reference in text(client_for(manager).get(f"/complaints/{complaint.pk}/"))
     # The service manager sees the whole matter, with its timeline.
@@ -143,9 +183,13 @@ def test_conduct_matter_recorded_through_the_page(people, client_for):
     """A service manager records a conduct matter about someone in their agency; errors are shown first."""
     client = client_for(people[POLICE, SERVICE_MANAGER])
     assert error_summary(client.post("/complaints/conduct/new/", {})) == [
-        "Choose the professional the allegation is about.", "Enter the allegation."]
-    response = client.post("/complaints/conduct/new/", {"subject": people[POLICE, PRACTITIONER].pk,
-                                                         "allegation": "Closed a referral without enquiries."})
+        "Choose the professional the allegation is about.",
+        "Enter the allegation.",
+    ]
+    response = client.post(
+        "/complaints/conduct/new/",
+        {"subject": people[POLICE, PRACTITIONER].pk, "allegation": "Closed a referral without enquiries."},
+    )
     matter = ConductMatter.objects.get()
     assert response["Location"] == f"/complaints/conduct/{matter.pk}/"
     assert client_for(people[POLICE, PRACTITIONER]).get("/complaints/conduct/new/").status_code == 403
@@ -154,8 +198,13 @@ def test_conduct_matter_recorded_through_the_page(people, client_for):
 def test_stage_escalation_page_resolves_with_a_written_resolution(people, client_for):
     """The recipient opens the escalation, is told what a blank resolution lacks, then resolves it."""
     complaint = record_complaint(people)
-    escalation = StageEscalation.objects.create(complaint=complaint, agency=complaint.agency,
-                                                clock="s1_acknowledge", level=1, reason="Not acknowledged in time.")
+    escalation = StageEscalation.objects.create(
+        complaint=complaint,
+        agency=complaint.agency,
+        clock="s1_acknowledge",
+        level=1,
+        reason="Not acknowledged in time.",
+    )
     escalation.recipients.set([people[POLICE, TEAM_MANAGER]])
     client = client_for(people[POLICE, TEAM_MANAGER])
     url = f"/complaints/escalations/{escalation.pk}/"
@@ -191,11 +240,13 @@ def test_outcomes_page_and_dashboard_panel_suppress_small_counts(people, client_
     request = RequestFactory().get("/insights/accountability")
     request.user = people[POLICE, TEAM_MANAGER]
     panel = Template('{% include "oversight/complaints/_dashboard_panel.html" %}').render(
-        Context({"request": request}))
+        Context({"request": request})
+    )
     assert 'data-testid="complaints-outcomes"' in panel and "fewer than 5" in panel
     request.user = people["admin"]
-    assert "complaints-outcomes" not in Template('{% include "oversight/complaints/_dashboard_panel.html" %}').render(
-        Context({"request": request}))
+    assert "complaints-outcomes" not in Template(
+        '{% include "oversight/complaints/_dashboard_panel.html" %}'
+    ).render(Context({"request": request}))
 
 
 def test_accountability_dashboard_includes_the_outcomes_panel(people, client_for):

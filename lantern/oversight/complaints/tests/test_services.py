@@ -47,8 +47,11 @@ def sweep_at(moment, capture):
 
 def audit_types(obj) -> list[str]:
     """The audit events written about a record, oldest first."""
-    return list(AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-                .order_by("seq").values_list("event_type", flat=True))
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .order_by("seq")
+        .values_list("event_type", flat=True)
+    )
 
 
 # Complaints
@@ -57,8 +60,13 @@ def test_complaint_runs_through_both_stages_with_clocks_from_the_calendar(people
     dissatisfied complainant takes it to stage 2, whose clocks (3 and 25 working days) start from the request."""
     referral, _, tasks = routed_referral
     manager = people[POLICE, TEAM_MANAGER]
-    complaint = record_complaint(people, received_at=MONDAY, now=MONDAY + timedelta(hours=1),
-                                 referrals=[referral], tasks=[tasks[POLICE]])
+    complaint = record_complaint(
+        people,
+        received_at=MONDAY,
+        now=MONDAY + timedelta(hours=1),
+        referrals=[referral],
+        tasks=[tasks[POLICE]],
+    )
     assert complaint.reference.startswith("RIV-CMP-")
     assert complaint.ack_due_at == datetime(2026, 9, 10, 10, 0, tzinfo=LONDON)
     assert complaint.response_due_at == datetime(2026, 10, 5, 10, 0, tzinfo=LONDON)
@@ -69,15 +77,24 @@ def test_complaint_runs_through_both_stages_with_clocks_from_the_calendar(people
     day = MONDAY + timedelta(days=1)
     complaints.complaint_acknowledge(actor=manager, complaint=complaint, now=day)
     complaints.complaint_start_investigation(actor=manager, complaint=complaint, now=day)
-    complaints.complaint_respond(actor=manager, complaint=complaint, outcome=ComplaintOutcome.NOT_UPHELD,
-                                 response="The officer did call back twice.", now=day + timedelta(days=7))
+    complaints.complaint_respond(
+        actor=manager,
+        complaint=complaint,
+        outcome=ComplaintOutcome.NOT_UPHELD,
+        response="The officer did call back twice.",
+        now=day + timedelta(days=7),
+    )
     complaint.refresh_from_db()
     assert (complaint.status, complaint.outcome, complaint.stage_one_outcome) == (
-        ComplaintStatus.RESPONDED, ComplaintOutcome.NOT_UPHELD, ComplaintOutcome.NOT_UPHELD)
+        ComplaintStatus.RESPONDED,
+        ComplaintOutcome.NOT_UPHELD,
+        ComplaintOutcome.NOT_UPHELD,
+    )
 
     requested = datetime(2026, 9, 21, 9, 0, tzinfo=LONDON)
-    complaints.complaint_escalate_to_stage_two(actor=manager, complaint=complaint, reason="Nobody called me.",
-                                               requested_at=requested, now=requested)
+    complaints.complaint_escalate_to_stage_two(
+        actor=manager, complaint=complaint, reason="Nobody called me.", requested_at=requested, now=requested
+    )
     complaint.refresh_from_db()
     assert (complaint.stage, complaint.status) == (ProcedureStage.PARTNERSHIP, ComplaintStatus.RECEIVED)
     assert complaint.ack_due_at == datetime(2026, 9, 24, 9, 0, tzinfo=LONDON)
@@ -86,29 +103,52 @@ def test_complaint_runs_through_both_stages_with_clocks_from_the_calendar(people
     # Stage 2 belongs to the partnership: the police managers no longer move it on.
     lead = people["lead"]
     complaints.complaint_acknowledge(actor=lead, complaint=complaint, now=requested + timedelta(hours=2))
-    complaints.complaint_respond(actor=lead, complaint=complaint, outcome=ComplaintOutcome.PARTLY_UPHELD,
-                                 response="Calls were made but not recorded.", now=requested + timedelta(days=3))
+    complaints.complaint_respond(
+        actor=lead,
+        complaint=complaint,
+        outcome=ComplaintOutcome.PARTLY_UPHELD,
+        response="Calls were made but not recorded.",
+        now=requested + timedelta(days=3),
+    )
     with pytest.raises(Invalid) as error:
         complaints.complaint_close(actor=lead, complaint=complaint, now=requested + timedelta(days=3))
     assert "note" in error.value.fields  # upheld in part: a learning action or a reason there is none
-    complaints.learning_action_add(actor=lead, complaint=complaint, description="Record every call-back.",
-                                   owner=manager, due_date=timezone.localdate() + timedelta(days=30),
-                                   now=requested + timedelta(days=3, hours=1))
+    complaints.learning_action_add(
+        actor=lead,
+        complaint=complaint,
+        description="Record every call-back.",
+        owner=manager,
+        due_date=timezone.localdate() + timedelta(days=30),
+        now=requested + timedelta(days=3, hours=1),
+    )
     complaints.complaint_close(actor=lead, complaint=complaint, now=requested + timedelta(days=4))
     complaint.refresh_from_db()
     assert (complaint.status, complaint.outcome, complaint.stage_one_outcome) == (
-        ComplaintStatus.CLOSED, ComplaintOutcome.PARTLY_UPHELD, ComplaintOutcome.NOT_UPHELD)
+        ComplaintStatus.CLOSED,
+        ComplaintOutcome.PARTLY_UPHELD,
+        ComplaintOutcome.NOT_UPHELD,
+    )
     assert [s.title for s in complaint.steps.all()] == [
-        "Complaint received", "Stage 1 complaint acknowledged", "Stage 1 investigation started",
+        "Complaint received",
+        "Stage 1 complaint acknowledged",
+        "Stage 1 investigation started",
         "Stage 1 response sent: not upheld",
         "Complainant dissatisfied: stage 2 review by the partnership requested",
-        "Stage 2 complaint acknowledged", "Stage 2 response sent: partly upheld",
-        f"Learning action agreed for {manager.display_name}", "Complaint closed at stage 2",
+        "Stage 2 complaint acknowledged",
+        "Stage 2 response sent: partly upheld",
+        f"Learning action agreed for {manager.display_name}",
+        "Complaint closed at stage 2",
     ]
     assert audit_types(complaint) == [
-        "complaint.recorded", "complaint.acknowledged", "complaint.investigating", "complaint.responded",
-        "complaint.stage_two", "complaint.acknowledged", "complaint.responded",
-        "complaint.learning_action_added", "complaint.closed",
+        "complaint.recorded",
+        "complaint.acknowledged",
+        "complaint.investigating",
+        "complaint.responded",
+        "complaint.stage_two",
+        "complaint.acknowledged",
+        "complaint.responded",
+        "complaint.learning_action_added",
+        "complaint.closed",
     ]
 
 
@@ -132,31 +172,50 @@ def test_wrong_moves_are_refused_and_change_nothing(people):
         complaints.complaint_respond(actor=manager, complaint=complaint, outcome="sort_of", response="")
     assert set(error.value.fields) == {"outcome", "response"}
     responded = MONDAY + timedelta(days=1)
-    complaints.complaint_respond(actor=manager, complaint=complaint, outcome=ComplaintOutcome.NOT_UPHELD,
-                                 response="No fault found.", now=responded)
+    complaints.complaint_respond(
+        actor=manager,
+        complaint=complaint,
+        outcome=ComplaintOutcome.NOT_UPHELD,
+        response="No fault found.",
+        now=responded,
+    )
     # 20 working days after Tuesday 8 September is Tuesday 6 October; the day after is too late.
     late = datetime(2026, 10, 7, 11, 0, tzinfo=LONDON)
     with pytest.raises(Invalid) as error:
-        complaints.complaint_escalate_to_stage_two(actor=manager, complaint=complaint, reason="Unhappy.",
-                                                   requested_at=late, now=late)
+        complaints.complaint_escalate_to_stage_two(
+            actor=manager, complaint=complaint, reason="Unhappy.", requested_at=late, now=late
+        )
     assert "requested_at" in error.value.fields
     complaint.refresh_from_db()
     assert (complaint.stage, complaint.status) == (ProcedureStage.AGENCY, ComplaintStatus.RESPONDED)
     on_time = datetime(2026, 10, 6, 9, 0, tzinfo=LONDON)
-    complaints.complaint_escalate_to_stage_two(actor=manager, complaint=complaint, reason="Unhappy.",
-                                               requested_at=on_time, now=late)
+    complaints.complaint_escalate_to_stage_two(
+        actor=manager, complaint=complaint, reason="Unhappy.", requested_at=on_time, now=late
+    )
     with pytest.raises(Conflict):
-        complaints.complaint_escalate_to_stage_two(actor=manager, complaint=complaint, reason="Still unhappy.")
+        complaints.complaint_escalate_to_stage_two(
+            actor=manager, complaint=complaint, reason="Still unhappy."
+        )
 
 
 def test_bad_complaint_input_is_refused_field_by_field(people):
     """Every missing or wrong field is named, and nothing is written."""
     with pytest.raises(Invalid) as error:
         complaints.complaint_record(
-            actor=people[POLICE, PRACTITIONER], complainant_type="journalist", complainant_name=" ",
-            account="", agency=None, received_at=timezone.now() + timedelta(days=1),
+            actor=people[POLICE, PRACTITIONER],
+            complainant_type="journalist",
+            complainant_name=" ",
+            account="",
+            agency=None,
+            received_at=timezone.now() + timedelta(days=1),
         )
-    assert set(error.value.fields) == {"complainant_type", "complainant_name", "account", "agency", "received_at"}
+    assert set(error.value.fields) == {
+        "complainant_type",
+        "complainant_name",
+        "account",
+        "agency",
+        "received_at",
+    }
     from lantern.oversight.complaints.models import Complaint
 
     assert not Complaint.objects.exists()
@@ -187,21 +246,30 @@ def test_overdue_complaint_climbs_the_ladder_once_per_rung(people, django_captur
     assert sweep_at(datetime(2026, 9, 18, 10, 1, tzinfo=LONDON), capture) == []
     escalations = {e.level: e for e in StageEscalation.objects.filter(complaint=complaint)}
     assert {level: {u.username for u in e.recipients.all()} for level, e in escalations.items()} == {
-        1: {people[POLICE, TEAM_MANAGER].username}, 2: {people[POLICE, SERVICE_MANAGER].username},
+        1: {people[POLICE, TEAM_MANAGER].username},
+        2: {people[POLICE, SERVICE_MANAGER].username},
         3: {people["lead"].username},
     }
     assert escalations[1].raised_by is None and "has not acknowledged the complaint" in escalations[1].reason
     assert people["lead"].notifications.filter(url=f"/complaints/escalations/{escalations[3].pk}/").exists()
     assert {m.to[0] for m in mail.outbox} >= {
-        people[POLICE, TEAM_MANAGER].email, people[POLICE, SERVICE_MANAGER].email, people["lead"].email,
+        people[POLICE, TEAM_MANAGER].email,
+        people[POLICE, SERVICE_MANAGER].email,
+        people["lead"].email,
     }
-    complaints.complaint_acknowledge(actor=people[POLICE, TEAM_MANAGER], complaint=complaint,
-                                     now=datetime(2026, 9, 18, 11, 0, tzinfo=LONDON))
+    complaints.complaint_acknowledge(
+        actor=people[POLICE, TEAM_MANAGER],
+        complaint=complaint,
+        now=datetime(2026, 9, 18, 11, 0, tzinfo=LONDON),
+    )
     assert StageEscalation.objects.filter(complaint=complaint, status=EscalationStatus.OPEN).count() == 3
     with pytest.raises(Invalid):
         complaints.stage_escalation_resolve(actor=people["lead"], escalation=escalations[3], resolution=" ")
-    complaints.stage_escalation_resolve(actor=people["lead"], escalation=escalations[3],
-                                        resolution="Acknowledged late; the team manager was on leave.")
+    complaints.stage_escalation_resolve(
+        actor=people["lead"],
+        escalation=escalations[3],
+        resolution="Acknowledged late; the team manager was on leave.",
+    )
     resolved = StageEscalation.objects.get(pk=escalations[3].pk)
     assert (resolved.status, resolved.resolved_by) == (EscalationStatus.RESOLVED, people["lead"])
     with pytest.raises(Conflict):
@@ -211,13 +279,17 @@ def test_overdue_complaint_climbs_the_ladder_once_per_rung(people, django_captur
     assert sweep_at(datetime(2026, 10, 5, 10, 1, tzinfo=LONDON), capture) == [("s1_respond", 1)]
 
 
-@override_settings(LANTERN_COMPLAINT_TIMESCALES={"acknowledge_working_days": 1, "escalate_every_working_days": 1})
+@override_settings(
+    LANTERN_COMPLAINT_TIMESCALES={"acknowledge_working_days": 1, "escalate_every_working_days": 1}
+)
 def test_timescales_are_settings(people):
     """The timescales come from settings.LANTERN_COMPLAINT_TIMESCALES, merged over the defaults."""
     complaint = record_complaint(people, received_at=MONDAY, now=MONDAY)
     assert complaint.ack_due_at == datetime(2026, 9, 8, 10, 0, tzinfo=LONDON)
     assert complaint.response_due_at == datetime(2026, 10, 5, 10, 0, tzinfo=LONDON)
-    assert complaints.timescales().level_due_at(complaint.ack_due_at, 3) == datetime(2026, 9, 10, 10, 0, tzinfo=LONDON)
+    assert complaints.timescales().level_due_at(complaint.ack_due_at, 3) == datetime(
+        2026, 9, 10, 10, 0, tzinfo=LONDON
+    )
 
 
 # Conduct matters
@@ -231,67 +303,110 @@ def test_conduct_matter_referred_out_investigated_and_concluded(people):
     assert matter.assessment_due_at == datetime(2026, 9, 14, 10, 0, tzinfo=LONDON)
     sent = recorded + timedelta(days=1)
     complaints.conduct_matter_assess(
-        actor=manager, matter=matter, decision=AssessmentDecision.REFER_EXTERNAL, assessment="Meets the threshold.",
-        external_body=ExternalBody.POLICE_WATCHDOG, sent_at=sent, now=sent,
+        actor=manager,
+        matter=matter,
+        decision=AssessmentDecision.REFER_EXTERNAL,
+        assessment="Meets the threshold.",
+        external_body=ExternalBody.POLICE_WATCHDOG,
+        sent_at=sent,
+        now=sent,
     )
     matter.refresh_from_db()
     assert matter.status == ConductStatus.REFERRED
     assert matter.external_due_at == datetime(2026, 10, 6, 10, 0, tzinfo=LONDON)
     with pytest.raises(Invalid) as error:
-        complaints.conduct_matter_external_acknowledged(actor=manager, matter=matter, acknowledged_at=recorded,
-                                                        now=sent + timedelta(days=1))
+        complaints.conduct_matter_external_acknowledged(
+            actor=manager, matter=matter, acknowledged_at=recorded, now=sent + timedelta(days=1)
+        )
     assert "acknowledged_at" in error.value.fields
-    complaints.conduct_matter_external_acknowledged(actor=manager, matter=matter, acknowledged_at=sent + timedelta(days=2),
-                                                    external_reference="IOPC/2026/0099", now=sent + timedelta(days=2))
+    complaints.conduct_matter_external_acknowledged(
+        actor=manager,
+        matter=matter,
+        acknowledged_at=sent + timedelta(days=2),
+        external_reference="IOPC/2026/0099",
+        now=sent + timedelta(days=2),
+    )
     with pytest.raises(Invalid) as error:
         complaints.conduct_matter_external_decided(
-            actor=manager, matter=matter, decision=ExternalDecision.LOCAL_INVESTIGATION,
-            decided_at=sent + timedelta(days=9), investigator=subject, now=sent + timedelta(days=9),
+            actor=manager,
+            matter=matter,
+            decision=ExternalDecision.LOCAL_INVESTIGATION,
+            decided_at=sent + timedelta(days=9),
+            investigator=subject,
+            now=sent + timedelta(days=9),
         )
     assert error.value.fields["investigator"] == ["The subject of a conduct matter cannot investigate it."]
     complaints.conduct_matter_external_decided(
-        actor=manager, matter=matter, decision=ExternalDecision.LOCAL_INVESTIGATION,
-        decided_at=sent + timedelta(days=9), investigator=investigator, now=sent + timedelta(days=9),
+        actor=manager,
+        matter=matter,
+        decision=ExternalDecision.LOCAL_INVESTIGATION,
+        decided_at=sent + timedelta(days=9),
+        investigator=investigator,
+        now=sent + timedelta(days=9),
     )
-    complaints.conduct_matter_notify_subject(actor=manager, matter=matter, summary="An allegation about a call.",
-                                             now=sent + timedelta(days=10))
+    complaints.conduct_matter_notify_subject(
+        actor=manager, matter=matter, summary="An allegation about a call.", now=sent + timedelta(days=10)
+    )
     assert subject.notifications.filter(message__contains=matter.reference).count() == 1
     with pytest.raises(Conflict):
-        complaints.conduct_matter_record_outcome(actor=investigator, matter=matter,
-                                                 outcome=ConductOutcome.WRITTEN_WARNING, summary="Warning.")
-    complaints.conduct_matter_record_finding(actor=investigator, matter=matter, finding=ConductFinding.MISCONDUCT,
-                                             rationale="The call log shows no enquiries.",
-                                             investigation_notes="Interviewed the parent and the officer.")
+        complaints.conduct_matter_record_outcome(
+            actor=investigator, matter=matter, outcome=ConductOutcome.WRITTEN_WARNING, summary="Warning."
+        )
+    complaints.conduct_matter_record_finding(
+        actor=investigator,
+        matter=matter,
+        finding=ConductFinding.MISCONDUCT,
+        rationale="The call log shows no enquiries.",
+        investigation_notes="Interviewed the parent and the officer.",
+    )
     with pytest.raises(Invalid) as error:
-        complaints.conduct_matter_record_outcome(actor=manager, matter=matter, outcome=ConductOutcome.DISMISSAL,
-                                                 summary="Dismissed.")
+        complaints.conduct_matter_record_outcome(
+            actor=manager, matter=matter, outcome=ConductOutcome.DISMISSAL, summary="Dismissed."
+        )
     assert "must be one of" in error.value.fields["outcome"][0]
-    complaints.conduct_matter_record_outcome(actor=manager, matter=matter, outcome=ConductOutcome.WRITTEN_WARNING,
-                                             summary="A written warning was given.")
+    complaints.conduct_matter_record_outcome(
+        actor=manager,
+        matter=matter,
+        outcome=ConductOutcome.WRITTEN_WARNING,
+        summary="A written warning was given.",
+    )
     matter.refresh_from_db()
     assert (matter.status, matter.outcome) == (ConductStatus.CONCLUDED, ConductOutcome.WRITTEN_WARNING)
     assert subject.notifications.filter(message__contains="written warning").count() == 1
     assert audit_types(matter) == [
-        "conduct.recorded", "conduct.assessed", "conduct.external_acknowledged", "conduct.external_decided",
-        "conduct.subject_notified", "conduct.finding", "conduct.concluded",
+        "conduct.recorded",
+        "conduct.assessed",
+        "conduct.external_acknowledged",
+        "conduct.external_decided",
+        "conduct.subject_notified",
+        "conduct.finding",
+        "conduct.concluded",
     ]
     with pytest.raises(Conflict):
-        complaints.conduct_matter_record_outcome(actor=manager, matter=matter, outcome=ConductOutcome.DISMISSAL,
-                                                 summary="Changed our minds.")
+        complaints.conduct_matter_record_outcome(
+            actor=manager, matter=matter, outcome=ConductOutcome.DISMISSAL, summary="Changed our minds."
+        )
 
 
 def test_no_case_to_answer_at_assessment_concludes_the_matter(people):
     """An assessment of no case to answer concludes the matter with that outcome at once."""
     matter = record_matter(people)
-    complaints.conduct_matter_assess(actor=people[POLICE, SERVICE_MANAGER], matter=matter,
-                                     decision=AssessmentDecision.NO_CASE_TO_ANSWER,
-                                     assessment="The call log shows the call was made.")
+    complaints.conduct_matter_assess(
+        actor=people[POLICE, SERVICE_MANAGER],
+        matter=matter,
+        decision=AssessmentDecision.NO_CASE_TO_ANSWER,
+        assessment="The call log shows the call was made.",
+    )
     matter.refresh_from_db()
     assert (matter.status, matter.outcome) == (ConductStatus.CONCLUDED, ConductOutcome.NO_CASE_TO_ANSWER)
     with pytest.raises(Conflict):
-        complaints.conduct_matter_assess(actor=people[POLICE, SERVICE_MANAGER], matter=matter,
-                                         decision=AssessmentDecision.INVESTIGATE, assessment="Again.",
-                                         investigator=people[POLICE, TEAM_MANAGER])
+        complaints.conduct_matter_assess(
+            actor=people[POLICE, SERVICE_MANAGER],
+            matter=matter,
+            decision=AssessmentDecision.INVESTIGATE,
+            assessment="Again.",
+            investigator=people[POLICE, TEAM_MANAGER],
+        )
 
 
 def test_conduct_matters_are_recorded_only_within_the_rules(people):
@@ -303,7 +418,10 @@ def test_conduct_matters_are_recorded_only_within_the_rules(people):
     with pytest.raises(Invalid) as error:
         record_matter(people, subject=people["health", PRACTITIONER], actor=manager)
     assert "agency" in error.value.fields
-    assert record_matter(people, subject=people["health", PRACTITIONER], actor=people["lead"]).agency.kind == "health"
+    assert (
+        record_matter(people, subject=people["health", PRACTITIONER], actor=people["lead"]).agency.kind
+        == "health"
+    )
 
 
 def test_overdue_conduct_escalation_never_goes_to_its_subject(people, django_capture_on_commit_callbacks):
@@ -330,16 +448,30 @@ def test_outcomes_count_by_agency_within_the_period(people):
     for when in (MONDAY, MONDAY + timedelta(days=60)):
         complaint = record_complaint(people, received_at=when, now=when)
         complaints.complaint_acknowledge(actor=manager, complaint=complaint, now=when + timedelta(hours=1))
-        complaints.complaint_respond(actor=manager, complaint=complaint, outcome=ComplaintOutcome.UPHELD,
-                                     response="Sorry.", now=when + timedelta(days=2))
+        complaints.complaint_respond(
+            actor=manager,
+            complaint=complaint,
+            outcome=ComplaintOutcome.UPHELD,
+            response="Sorry.",
+            now=when + timedelta(days=2),
+        )
     matter = record_matter(people, now=MONDAY)
-    complaints.conduct_matter_assess(actor=people[POLICE, SERVICE_MANAGER], matter=matter, now=MONDAY,
-                                     decision=AssessmentDecision.NO_CASE_TO_ANSWER, assessment="Nothing in it.")
+    complaints.conduct_matter_assess(
+        actor=people[POLICE, SERVICE_MANAGER],
+        matter=matter,
+        now=MONDAY,
+        decision=AssessmentDecision.NO_CASE_TO_ANSWER,
+        assessment="Nothing in it.",
+    )
     result = complaints_outcomes(user=people["lead"], start=date(2026, 9, 1), end=date(2026, 9, 30))
     assert result.exact is True
-    assert [(r.agency, r.counts, r.total) for r in result.complaints.rows] == [("Riverton Police", [1, 0, 0], 1)]
+    assert [(r.agency, r.counts, r.total) for r in result.complaints.rows] == [
+        ("Riverton Police", [1, 0, 0], 1)
+    ]
     assert [(r.agency, r.counts[0]) for r in result.conduct.rows] == [("Riverton Police", 1)]
-    assert complaints_outcomes(user=people["lead"], start=date(2026, 10, 1), end=date(2026, 10, 31)).conduct.empty
+    assert complaints_outcomes(
+        user=people["lead"], start=date(2026, 10, 1), end=date(2026, 10, 31)
+    ).conduct.empty
 
 
 def test_the_sweep_is_a_periodic_job():

@@ -17,9 +17,17 @@ from lantern.oversight.reviews import services
 from lantern.oversight.reviews.models import FindingKind
 
 COVERED_RULES = {
-    "can_view_reviews", "can_create_review", "can_view_review", "can_manage_review", "can_view_review_reads",
-    "can_read_review_records", "can_read_under_review", "can_work_on_review", "can_record_finding",
-    "can_sign_off_finding", "can_sign_off_report",
+    "can_view_reviews",
+    "can_create_review",
+    "can_view_review",
+    "can_manage_review",
+    "can_view_review_reads",
+    "can_read_review_records",
+    "can_read_under_review",
+    "can_work_on_review",
+    "can_record_finding",
+    "can_sign_off_finding",
+    "can_sign_off_report",
 }
 
 
@@ -31,30 +39,52 @@ def setting(people):  # noqa: F811
         (role, kind): UserFactory(username=f"grid-{role}-{kind}", role=role, agency=AgencyFactory(kind=kind))
         for role, kind in itertools.product(Role.values, AgencyKind.values)
     }
-    lead_reviewer, second = people["reviewer"], UserFactory(username="reviewer2", role=Role.REVIEWER,
-                                                             agency=people["reviewer"].agency)
+    lead_reviewer, second = (
+        people["reviewer"],
+        UserFactory(username="reviewer2", role=Role.REVIEWER, agency=people["reviewer"].agency),
+    )
     referral_in, case_in, tasks_in = route(people, kinds=(AgencyKind.POLICE,))
     referral_out, case_out, tasks_out = route(people, kinds=(AgencyKind.HEALTH,), child="Child B")
     today = timezone.localdate()
     review = services.review_create(
-        actor=people["lead"], title="Review", terms_of_reference="ToR", commissioned_by="Board",
-        period_start=today - timedelta(days=7), period_end=today, starts_on=today, ends_on=today + timedelta(days=7),
-        lead_reviewer=lead_reviewer, reviewers=[lead_reviewer, second], agencies=[people.agency(AgencyKind.POLICE)],
+        actor=people["lead"],
+        title="Review",
+        terms_of_reference="ToR",
+        commissioned_by="Board",
+        period_start=today - timedelta(days=7),
+        period_end=today,
+        starts_on=today,
+        ends_on=today + timedelta(days=7),
+        lead_reviewer=lead_reviewer,
+        reviewers=[lead_reviewer, second],
+        agencies=[people.agency(AgencyKind.POLICE)],
     )
-    allegation = services.allegation_add(actor=second, review=review, claim="Claim", made_by="Someone",
-                                         made_on=today)
-    allegation = services.finding_record(actor=second, allegation=allegation, finding=FindingKind.CANNOT_DETERMINE,
-                                         rationale="Unclear.")
+    allegation = services.allegation_add(
+        actor=second, review=review, claim="Claim", made_by="Someone", made_on=today
+    )
+    allegation = services.finding_record(
+        actor=second, allegation=allegation, finding=FindingKind.CANNOT_DETERMINE, rationale="Unclear."
+    )
     report = services.report_generate(actor=second, review=review)
-    users = {**{f"{role}/{kind}": user for (role, kind), user in grid.items()},
-             "lead_reviewer": lead_reviewer, "second": second, "lead": people["lead"]}
-    return {"users": users, "review": review, "allegation": allegation, "report": report,
-            "in": {"referral": referral_in, "case": case_in, "task": tasks_in[AgencyKind.POLICE]},
-            "out": {"referral": referral_out, "case": case_out, "task": tasks_out[AgencyKind.HEALTH]}}
+    users = {
+        **{f"{role}/{kind}": user for (role, kind), user in grid.items()},
+        "lead_reviewer": lead_reviewer,
+        "second": second,
+        "lead": people["lead"],
+    }
+    return {
+        "users": users,
+        "review": review,
+        "allegation": allegation,
+        "report": report,
+        "in": {"referral": referral_in, "case": case_in, "task": tasks_in[AgencyKind.POLICE]},
+        "out": {"referral": referral_out, "case": case_out, "task": tasks_out[AgencyKind.HEALTH]},
+    }
 
 
 def check(users: dict, rule: str, obj, allowed: set[str]) -> None:
     """Exactly the users named in `allowed` (by key, or "role:<role>" for every user of a role) are allowed."""
+
     def expected(key, user):
         return key in allowed or f"role:{user.role}" in allowed
 
@@ -125,6 +155,11 @@ def test_closing_a_review_ends_every_grant(setting):
     review.refresh_from_db()
     for rule in ("can_read_review_records", "can_work_on_review", "can_manage_review"):
         check(users, rule, review, set())
-    check(users, "can_record_finding", type(setting["allegation"]).objects.get(pk=setting["allegation"].pk), set())
+    check(
+        users,
+        "can_record_finding",
+        type(setting["allegation"]).objects.get(pk=setting["allegation"].pk),
+        set(),
+    )
     check(users, "can_read_under_review", setting["in"]["referral"], set())
     check(users, "can_view_review", review, {"role:partnership_lead", *TEAM})

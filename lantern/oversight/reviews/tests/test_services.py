@@ -18,40 +18,70 @@ from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.core.testing import UserFactory
 from lantern.intake.models import Referral
-from lantern.oversight.reviews import services
-from lantern.oversight.reviews import selectors
+from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.models import CaseAuditItem, FindingKind, ReviewReport, SamplingRule
 
 
 @pytest.fixture
 def world(people):  # noqa: F811
     """A review of police involvement over the last month, its team, and records on both sides of its scope."""
-    referral_in, case_in, tasks_in = route(people, kinds=(AgencyKind.POLICE, AgencyKind.CSC), child="Amy Inscope")
-    referral_out, case_out, tasks_out = route(people, kinds=(AgencyKind.HEALTH, AgencyKind.EDUCATION),
-                                              child="Olly Outscope")
-    esc_in = casework.escalation_raise(actor=people[AgencyKind.CSC, Role.PRACTITIONER],
-                                       task=tasks_in[AgencyKind.POLICE], reason="No police response yet.")
-    esc_out = casework.escalation_raise(actor=people[AgencyKind.HEALTH, Role.PRACTITIONER],
-                                        task=tasks_out[AgencyKind.EDUCATION], reason="School has not acted.")
+    referral_in, case_in, tasks_in = route(
+        people, kinds=(AgencyKind.POLICE, AgencyKind.CSC), child="Amy Inscope"
+    )
+    referral_out, case_out, tasks_out = route(
+        people, kinds=(AgencyKind.HEALTH, AgencyKind.EDUCATION), child="Olly Outscope"
+    )
+    esc_in = casework.escalation_raise(
+        actor=people[AgencyKind.CSC, Role.PRACTITIONER],
+        task=tasks_in[AgencyKind.POLICE],
+        reason="No police response yet.",
+    )
+    esc_out = casework.escalation_raise(
+        actor=people[AgencyKind.HEALTH, Role.PRACTITIONER],
+        task=tasks_out[AgencyKind.EDUCATION],
+        reason="School has not acted.",
+    )
     second = UserFactory(username="reviewer2", agency=people["reviewer"].agency, role=Role.REVIEWER)
     today = timezone.localdate()
     review = services.review_create(
-        actor=people["lead"], title="Review of police responses", terms_of_reference="Test the allegations.",
-        commissioned_by="Riverton Safeguarding Partnership board", period_start=today - timedelta(days=30),
-        period_end=today, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=30),
-        lead_reviewer=people["reviewer"], reviewers=[people["reviewer"], second],
+        actor=people["lead"],
+        title="Review of police responses",
+        terms_of_reference="Test the allegations.",
+        commissioned_by="Riverton Safeguarding Partnership board",
+        period_start=today - timedelta(days=30),
+        period_end=today,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=30),
+        lead_reviewer=people["reviewer"],
+        reviewers=[people["reviewer"], second],
         agencies=[people.agency(AgencyKind.POLICE)],
     )
     return {
-        "review": review, "lead_reviewer": people["reviewer"], "second": second, "lead": people["lead"],
-        "in": {"referral": referral_in, "case": case_in, "task": tasks_in[AgencyKind.POLICE],
-               "escalation": esc_in},
-        "out": {"referral": referral_out, "case": case_out, "task": tasks_out[AgencyKind.EDUCATION],
-                "escalation": esc_out},
+        "review": review,
+        "lead_reviewer": people["reviewer"],
+        "second": second,
+        "lead": people["lead"],
+        "in": {
+            "referral": referral_in,
+            "case": case_in,
+            "task": tasks_in[AgencyKind.POLICE],
+            "escalation": esc_in,
+        },
+        "out": {
+            "referral": referral_out,
+            "case": case_out,
+            "task": tasks_out[AgencyKind.EDUCATION],
+            "escalation": esc_out,
+        },
     }
 
 
-URLS = {"referral": "/referrals/{}/", "case": "/cases/{}/", "task": "/tasks/{}/", "escalation": "/escalations/{}/"}
+URLS = {
+    "referral": "/referrals/{}/",
+    "case": "/cases/{}/",
+    "task": "/tasks/{}/",
+    "escalation": "/escalations/{}/",
+}
 API = {"referral": "/api/v1/referrals/{}", "case": "/api/v1/cases/{}", "task": "/api/v1/tasks/{}"}
 
 
@@ -87,8 +117,12 @@ def test_reviewer_reads_in_scope_records_by_url_and_every_read_names_the_review(
     events = reads(world["second"])
     assert len(events) == 4
     assert all(e.data["review_ids"] == [world["review"].pk] and e.data["via"] == "page" for e in events)
-    assert {e.object_type for e in events} == {"intake.referral", "casework.case", "casework.agencytask",
-                                               "casework.escalation"}
+    assert {e.object_type for e in events} == {
+        "intake.referral",
+        "casework.case",
+        "casework.agencytask",
+        "casework.escalation",
+    }
 
 
 def test_reviewer_task_page_offers_no_action(world, client_for):
@@ -106,9 +140,13 @@ def test_reviewer_cannot_reach_out_of_scope_records_by_api(world, api_client_for
         assert client.get(url.format(world["out"][kind].pk)).status_code == 404, kind
     tasks = client.get("/api/v1/tasks").json()
     assert {t["id"] for t in tasks["items"]} == {t.pk for t in world["in"]["referral"].tasks.all()}
-    assert {e["id"] for e in client.get("/api/v1/escalations").json()["items"]} == {world["in"]["escalation"].pk}
+    assert {e["id"] for e in client.get("/api/v1/escalations").json()["items"]} == {
+        world["in"]["escalation"].pk
+    }
     events = reads(world["second"])
-    assert len(events) == 3 and all(e.data == {"review_ids": [world["review"].pk], "via": "api"} for e in events)
+    assert len(events) == 3 and all(
+        e.data == {"review_ids": [world["review"].pk], "via": "api"} for e in events
+    )
 
 
 def test_reviewer_can_write_nothing_on_a_case_record(world, client_for, api_client_for):
@@ -119,9 +157,14 @@ def test_reviewer_can_write_nothing_on_a_case_record(world, client_for, api_clie
     assert client.post(f"/tasks/{task.pk}/complete/", {"outcome": "no_concerns"}).status_code == 403
     assert client.post(f"/cases/{case.pk}/notes/new/", {"text": "A reviewer's note"}).status_code == 403
     assert client.post(f"/tasks/{task.pk}/disagreement/", {"reason": "x"}).status_code == 404
-    assert client.post(f"/escalations/{world['in']['escalation'].pk}/", {"resolution": "x"}).status_code == 403
+    assert (
+        client.post(f"/escalations/{world['in']['escalation'].pk}/", {"resolution": "x"}).status_code == 403
+    )
     api = api_client_for(world["second"])
-    assert api.post(f"/api/v1/tasks/{task.pk}/acknowledge", {}, content_type="application/json").status_code == 403
+    assert (
+        api.post(f"/api/v1/tasks/{task.pk}/acknowledge", {}, content_type="application/json").status_code
+        == 403
+    )
     for rule in ("can_act_on_task", "can_assign_task", "can_raise_disagreement"):
         assert not policy.allows(world["second"], rule, task), rule
     for rule in ("can_add_case_record", "can_request_flag_change"):
@@ -134,16 +177,20 @@ def test_reviewer_can_write_nothing_on_a_case_record(world, client_for, api_clie
 def test_search_stays_inside_scope_and_is_recorded(world, client_for):
     """A name outside scope is "not found" and the search is recorded for citing; one inside is found."""
     review, reviewer = world["review"], world["second"]
-    search, results = services.review_search(actor=reviewer, review=review,
-                                             terms=selectors.SearchTerms(name="Olly Outscope"))
+    search, results = services.review_search(
+        actor=reviewer, review=review, terms=selectors.SearchTerms(name="Olly Outscope")
+    )
     assert search.result_count == 0 and not any(results.values())
     assert search.terms["name"] == "Olly Outscope" and search.scope["agencies"] == ["riverton-police"]
-    search, results = services.review_search(actor=reviewer, review=review,
-                                             terms=selectors.SearchTerms(name="amy"))
+    search, results = services.review_search(
+        actor=reviewer, review=review, terms=selectors.SearchTerms(name="amy")
+    )
     assert [r.pk for r in results["referrals"]] == [world["in"]["referral"].pk]
     out_ref = world["out"]["referral"].reference
     body = client_for(reviewer).post(f"/reviews/{review.pk}/search/", {"reference": out_ref}).content.decode()
-    assert "Nothing in scope matched" in body and out_ref in body  # echoed as the term searched, not as a result
+    assert (
+        "Nothing in scope matched" in body and out_ref in body
+    )  # echoed as the term searched, not as a result
     assert f'href="/referrals/{world["out"]["referral"].pk}/"' not in body
     assert AuditEvent.objects.filter(event_type="review.searched", actor=reviewer).count() == 3
     with pytest.raises(Invalid) as error:
@@ -161,7 +208,9 @@ def test_export_holds_only_in_scope_records(world, client_for):
 
 
 @pytest.mark.parametrize("how", ["closed", "ended", "not_started"])
-def test_no_record_is_reachable_outside_the_reviews_dates_or_after_it_closes(world, client_for, api_client_for, how):
+def test_no_record_is_reachable_outside_the_reviews_dates_or_after_it_closes(
+    world, client_for, api_client_for, how
+):
     """Closed, past its end date or before its start: every record is 404 and the review's tools are refused."""
     review = world["review"]
     today = timezone.localdate()
@@ -199,12 +248,17 @@ def test_lead_sees_every_record_each_reviewer_read(world, client_for):
     reviewer.get(URLS["referral"].format(world["in"]["referral"].pk))
     reviewer.get(URLS["task"].format(world["in"]["task"].pk))
     readers = {r.reviewer.pk: r.reads for r in selectors.reads_for_review(review=world["review"])}
-    assert [e.object_id for e in readers[world["second"].pk]] == [str(world["in"]["referral"].pk),
-                                                                   str(world["in"]["task"].pk)]
+    assert [e.object_id for e in readers[world["second"].pk]] == [
+        str(world["in"]["referral"].pk),
+        str(world["in"]["task"].pk),
+    ]
     assert readers[world["lead_reviewer"].pk] == []
     reviewer.get(f"/reviews/{world['review'].pk}/records.csv")
     body = client_for(world["lead"]).get(f"/reviews/{world['review'].pk}/reads/").content.decode()
-    assert "exported the records in scope (1 referral, 1 case, 2 tasks, 1 escalation, 0 intelligence items)" in body
+    assert (
+        "exported the records in scope (1 referral, 1 case, 2 tasks, 1 escalation, 0 intelligence items)"
+        in body
+    )
     assert f'href="/referrals/{world["in"]["referral"].pk}/"' in body
     assert f'href="/tasks/{world["in"]["task"].pk}/"' in body
     assert reviewer.get(f"/reviews/{world['review'].pk}/reads/").status_code == 403
@@ -213,56 +267,96 @@ def test_lead_sees_every_record_each_reviewer_read(world, client_for):
 # Allegations, evidence and findings
 def allegation(world, claim="Police knew of the exploitation and did nothing."):
     """An allegation added by the second reviewer."""
-    return services.allegation_add(actor=world["second"], review=world["review"], claim=claim,
-                                   made_by="A councillor", made_on=timezone.localdate() - timedelta(days=2))
+    return services.allegation_add(
+        actor=world["second"],
+        review=world["review"],
+        claim=claim,
+        made_by="A councillor",
+        made_on=timezone.localdate() - timedelta(days=2),
+    )
 
 
 def test_unfounded_needs_a_linked_record_or_a_recorded_search(world):
-    """"Unfounded" alone is refused; with a recorded search, or with a linked record, it is accepted."""
+    """ "Unfounded" alone is refused; with a recorded search, or with a linked record, it is accepted."""
     reviewer = world["second"]
     first = allegation(world)
     with pytest.raises(Invalid) as error:
-        services.finding_record(actor=reviewer, allegation=first, finding=FindingKind.UNFOUNDED, rationale="None.")
+        services.finding_record(
+            actor=reviewer, allegation=first, finding=FindingKind.UNFOUNDED, rationale="None."
+        )
     assert "finding" in error.value.fields
     first.refresh_from_db()
-    assert first.finding == "" and not AuditEvent.objects.filter(event_type="review.finding_recorded").exists()
-    search, _ = services.review_search(actor=reviewer, review=world["review"], allegation=first,
-                                       terms=selectors.SearchTerms(name="Olly"))
-    services.finding_record(actor=reviewer, allegation=first, finding=FindingKind.UNFOUNDED,
-                            rationale="Nothing in scope records it.", search=search)
+    assert (
+        first.finding == "" and not AuditEvent.objects.filter(event_type="review.finding_recorded").exists()
+    )
+    search, _ = services.review_search(
+        actor=reviewer, review=world["review"], allegation=first, terms=selectors.SearchTerms(name="Olly")
+    )
+    services.finding_record(
+        actor=reviewer,
+        allegation=first,
+        finding=FindingKind.UNFOUNDED,
+        rationale="Nothing in scope records it.",
+        search=search,
+    )
     first.refresh_from_db()
     assert first.finding == "unfounded" and first.finding_search == search
     second = allegation(world, "A second claim.")
-    services.evidence_link(actor=reviewer, allegation=second, kind="referral", stance="against",
-                           reference=world["in"]["referral"].reference, note="Police acted the same day.")
-    services.finding_record(actor=reviewer, allegation=second, finding=FindingKind.UNFOUNDED,
-                            rationale="The record shows action.")
+    services.evidence_link(
+        actor=reviewer,
+        allegation=second,
+        kind="referral",
+        stance="against",
+        reference=world["in"]["referral"].reference,
+        note="Police acted the same day.",
+    )
+    services.finding_record(
+        actor=reviewer, allegation=second, finding=FindingKind.UNFOUNDED, rationale="The record shows action."
+    )
     # Other findings need neither.
     third = allegation(world, "A third claim.")
-    services.finding_record(actor=reviewer, allegation=third, finding=FindingKind.CANNOT_DETERMINE,
-                            rationale="Records were not kept.")
+    services.finding_record(
+        actor=reviewer,
+        allegation=third,
+        finding=FindingKind.CANNOT_DETERMINE,
+        rationale="Records were not kept.",
+    )
 
 
 def test_unfounded_rule_over_the_api_is_a_422_with_field_errors(world, api_client_for):
     """The API answers 422 naming the field, and accepts it once a search is cited."""
     api = api_client_for(world["second"])
     base = f"/api/v1/reviews/{world['review'].pk}"
-    created = api.post(f"{base}/allegations", {"claim": "X", "made_by": "Y", "made_on": "2026-01-02"},
-                       content_type="application/json")
+    created = api.post(
+        f"{base}/allegations",
+        {"claim": "X", "made_by": "Y", "made_on": "2026-01-02"},
+        content_type="application/json",
+    )
     assert created.status_code == 201
     number = created.json()["id"]
-    refused = api.post(f"{base}/allegations/{number}/finding", {"finding": "unfounded", "rationale": "r"},
-                       content_type="application/json")
+    refused = api.post(
+        f"{base}/allegations/{number}/finding",
+        {"finding": "unfounded", "rationale": "r"},
+        content_type="application/json",
+    )
     assert refused.status_code == 422 and "finding" in refused.json()["fields"]
-    search = api.post(f"{base}/searches", {"name": "Nobody at all", "allegation_id": number},
-                      content_type="application/json")
+    search = api.post(
+        f"{base}/searches",
+        {"name": "Nobody at all", "allegation_id": number},
+        content_type="application/json",
+    )
     assert search.status_code == 201 and search.json()["result_count"] == 0
-    ok = api.post(f"{base}/allegations/{number}/finding",
-                  {"finding": "unfounded", "rationale": "r", "search_id": search.json()["id"]},
-                  content_type="application/json")
+    ok = api.post(
+        f"{base}/allegations/{number}/finding",
+        {"finding": "unfounded", "rationale": "r", "search_id": search.json()["id"]},
+        content_type="application/json",
+    )
     assert ok.status_code == 200 and ok.json()["finding_search_id"] == search.json()["id"]
-    bad = api.post(f"{base}/allegations/{number}/finding", {"finding": "maybe", "rationale": ""},
-                   content_type="application/json")
+    bad = api.post(
+        f"{base}/allegations/{number}/finding",
+        {"finding": "maybe", "rationale": ""},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "finding" in bad.json()["fields"]
 
 
@@ -272,12 +366,19 @@ def test_evidence_outside_scope_is_refused_and_not_found_over_the_api(world, api
     for kind, key in (("referral", "referral"), ("task", "task"), ("escalation", "escalation")):
         record = world["out"][key]
         with pytest.raises(Invalid) as error:
-            services.evidence_link(actor=world["second"], allegation=first, kind=kind, stance="for",
-                                   record_id=record.pk, note="n")
+            services.evidence_link(
+                actor=world["second"],
+                allegation=first,
+                kind=kind,
+                stance="for",
+                record_id=record.pk,
+                note="n",
+            )
         assert "record" in error.value.fields
         response = api_client_for(world["second"]).post(
             f"/api/v1/reviews/{world['review'].pk}/allegations/{first.pk}/evidence",
-            {"kind": kind, "stance": "for", "record_id": record.pk, "note": "n"}, content_type="application/json",
+            {"kind": kind, "stance": "for", "record_id": record.pk, "note": "n"},
+            content_type="application/json",
         )
         assert response.status_code == 404
     assert not first.evidence.exists()
@@ -292,21 +393,39 @@ def test_evidence_outside_scope_is_refused_and_not_found_over_the_api(world, api
 def test_a_finding_is_signed_off_by_the_lead_reviewer_never_by_its_author(world):
     """The author cannot sign off; the lead reviewer can, once; a signed finding cannot change."""
     first = allegation(world)
-    services.evidence_link(actor=world["second"], allegation=first, kind="escalation", stance="for",
-                           record_id=world["in"]["escalation"].pk, note="Escalated for inaction.")
-    services.finding_record(actor=world["second"], allegation=first, finding=FindingKind.FOUNDED,
-                            rationale="The escalation shows it.")
+    services.evidence_link(
+        actor=world["second"],
+        allegation=first,
+        kind="escalation",
+        stance="for",
+        record_id=world["in"]["escalation"].pk,
+        note="Escalated for inaction.",
+    )
+    services.finding_record(
+        actor=world["second"],
+        allegation=first,
+        finding=FindingKind.FOUNDED,
+        rationale="The escalation shows it.",
+    )
     with pytest.raises((Invalid, PolicyDenied)):
         services.finding_sign_off(actor=world["second"], allegation=first)
     services.finding_sign_off(actor=world["lead_reviewer"], allegation=first)
     with pytest.raises(Conflict):
         services.finding_sign_off(actor=world["lead_reviewer"], allegation=first)
     with pytest.raises(PolicyDenied):
-        services.finding_record(actor=world["second"], allegation=first, finding=FindingKind.UNFOUNDED,
-                                rationale="Changed my mind.")
+        services.finding_record(
+            actor=world["second"],
+            allegation=first,
+            finding=FindingKind.UNFOUNDED,
+            rationale="Changed my mind.",
+        )
     own = allegation(world, "Claim the lead records.")
-    services.finding_record(actor=world["lead_reviewer"], allegation=own, finding=FindingKind.CANNOT_DETERMINE,
-                            rationale="Unclear.")
+    services.finding_record(
+        actor=world["lead_reviewer"],
+        allegation=own,
+        finding=FindingKind.CANNOT_DETERMINE,
+        rationale="Unclear.",
+    )
     with pytest.raises(Invalid):
         services.finding_sign_off(actor=world["lead_reviewer"], allegation=own)
 
@@ -327,9 +446,12 @@ def test_sampling_is_reproducible_from_its_seed(world, many_cases):
     review, reviewer = world["review"], world["second"]
 
     def sample(seed, rule=SamplingRule.RANDOM):
-        audit = services.audit_sample(actor=reviewer, review=review, title="Audit", rule=rule, size=4, seed=seed)
-        return audit, list(CaseAuditItem.objects.filter(audit=audit).order_by("position").values_list("case_id",
-                                                                                                       flat=True))
+        audit = services.audit_sample(
+            actor=reviewer, review=review, title="Audit", rule=rule, size=4, seed=seed
+        )
+        return audit, list(
+            CaseAuditItem.objects.filter(audit=audit).order_by("position").values_list("case_id", flat=True)
+        )
 
     audit, first = sample(1234)
     _, again = sample(1234)
@@ -358,25 +480,50 @@ def test_stratified_sampling_allocates_in_proportion():
 
 def test_condition_sampling_takes_every_case_meeting_it(world, many_cases):
     """All cases meeting the condition, whatever the seed: here the cases with an escalation."""
-    audit = services.audit_sample(actor=world["second"], review=world["review"], title="Escalated",
-                                  rule=SamplingRule.CONDITION, condition="escalated", seed=5)
+    audit = services.audit_sample(
+        actor=world["second"],
+        review=world["review"],
+        title="Escalated",
+        rule=SamplingRule.CONDITION,
+        condition="escalated",
+        seed=5,
+    )
     assert [i.case_id for i in audit.items.all()] == [world["in"]["case"].pk]
     with pytest.raises(Invalid) as error:
-        services.audit_sample(actor=world["second"], review=world["review"], title="x",
-                              rule=SamplingRule.CONDITION, condition="nonsense")
+        services.audit_sample(
+            actor=world["second"],
+            review=world["review"],
+            title="x",
+            rule=SamplingRule.CONDITION,
+            condition="nonsense",
+        )
     assert "condition" in error.value.fields
 
 
 def test_grades_aggregate_by_criterion_and_overall(world, many_cases):
     """Grades are counted per criterion and overall; a bad grade is refused with a field error."""
-    audit = services.audit_sample(actor=world["second"], review=world["review"], title="Audit",
-                                  rule=SamplingRule.RANDOM, size=2, seed=3)
+    audit = services.audit_sample(
+        actor=world["second"], review=world["review"], title="Audit", rule=SamplingRule.RANDOM, size=2, seed=3
+    )
     one, two = audit.items.all()
-    services.audit_grade(actor=world["second"], item=one, grades={
-        "timeliness": "good", "risk_assessment": "inadequate", "voice_of_child": "good", "multi_agency": "good"})
+    services.audit_grade(
+        actor=world["second"],
+        item=one,
+        grades={
+            "timeliness": "good",
+            "risk_assessment": "inadequate",
+            "voice_of_child": "good",
+            "multi_agency": "good",
+        },
+    )
     services.audit_grade(actor=world["second"], item=two, grades={"timeliness": "outstanding"})
     summary = selectors.audit_summary(selectors.audit_get(review=world["review"], audit_id=audit.pk))
-    assert summary.table["timeliness"] == {"outstanding": 1, "good": 1, "requires_improvement": 0, "inadequate": 0}
+    assert summary.table["timeliness"] == {
+        "outstanding": 1,
+        "good": 1,
+        "requires_improvement": 0,
+        "inadequate": 0,
+    }
     assert summary.overall == {"outstanding": 1, "good": 3, "requires_improvement": 0, "inadequate": 1}
     assert summary.graded_cases == 1 and summary.cases == 2
     with pytest.raises(Invalid) as error:
@@ -388,11 +535,23 @@ def test_grades_aggregate_by_criterion_and_overall(world, many_cases):
 def test_report_versions_are_frozen_by_sign_off(world):
     """Sign-off needs every finding signed; it freezes the version; a change makes a new version, audited."""
     first = allegation(world)
-    services.evidence_link(actor=world["second"], allegation=first, kind="referral", stance="for",
-                           reference=world["in"]["referral"].reference, note="Shows the concern was known.")
-    services.finding_record(actor=world["second"], allegation=first, finding=FindingKind.PARTLY_FOUNDED,
-                            rationale="Known, and acted on late.")
-    draft = services.report_generate(actor=world["second"], review=world["review"], limitations="Short review.")
+    services.evidence_link(
+        actor=world["second"],
+        allegation=first,
+        kind="referral",
+        stance="for",
+        reference=world["in"]["referral"].reference,
+        note="Shows the concern was known.",
+    )
+    services.finding_record(
+        actor=world["second"],
+        allegation=first,
+        finding=FindingKind.PARTLY_FOUNDED,
+        rationale="Known, and acted on late.",
+    )
+    draft = services.report_generate(
+        actor=world["second"], review=world["review"], limitations="Short review."
+    )
     assert draft.version == 1 and world["in"]["referral"].reference in draft.content
     assert "Partly founded" in draft.content and "Short review." in draft.content
     with pytest.raises(Conflict):
@@ -408,13 +567,22 @@ def test_report_versions_are_frozen_by_sign_off(world):
     content, digest = frozen.content, frozen.content_hash
     with pytest.raises(Conflict):
         services.report_sign_off(actor=world["lead_reviewer"], report=frozen)
-    services.allegation_add(actor=world["second"], review=world["review"], claim="A late claim.", made_by="X",
-                            made_on=timezone.localdate())
+    services.allegation_add(
+        actor=world["second"],
+        review=world["review"],
+        claim="A late claim.",
+        made_by="X",
+        made_on=timezone.localdate(),
+    )
     v3 = services.report_generate(actor=world["second"], review=world["review"])
     frozen.refresh_from_db()
     assert v3.version == 3 and "A late claim." in v3.content and frozen.content == content
     assert frozen.content_hash == digest and "A late claim." not in frozen.content
-    assert [e.data["version"] for e in AuditEvent.objects.filter(event_type="review.report_generated")] == [1, 2, 3]
+    assert [e.data["version"] for e in AuditEvent.objects.filter(event_type="review.report_generated")] == [
+        1,
+        2,
+        3,
+    ]
     assert AuditEvent.objects.filter(event_type="review.report_signed_off").get().data["hash"] == digest
     assert services.report_pdf(frozen)[:4] == b"%PDF"
 
@@ -437,23 +605,47 @@ def test_pages_walk_through_an_allegation(world, client_for):
     client = client_for(world["second"])
     empty = client.post(f"/reviews/{review.pk}/allegations/new/", {})
     assert empty.status_code == 200 and "govuk-error-summary" in empty.content.decode()
-    added = client.post(f"/reviews/{review.pk}/allegations/new/", {
-        "claim": "Nothing was done.", "made_by": "A parent", "made_on_0": "1", "made_on_1": "3", "made_on_2": "2026"})
+    added = client.post(
+        f"/reviews/{review.pk}/allegations/new/",
+        {
+            "claim": "Nothing was done.",
+            "made_by": "A parent",
+            "made_on_0": "1",
+            "made_on_1": "3",
+            "made_on_2": "2026",
+        },
+    )
     assert added.status_code == 302
     url = added["Location"]
     first = review.allegations.get()
-    refused = client.post(f"{url}evidence/", {"evidence-kind": "referral", "evidence-stance": "for",
-                                              "evidence-record": world["out"]["referral"].reference,
-                                              "evidence-note": "n"})
+    refused = client.post(
+        f"{url}evidence/",
+        {
+            "evidence-kind": "referral",
+            "evidence-stance": "for",
+            "evidence-record": world["out"]["referral"].reference,
+            "evidence-note": "n",
+        },
+    )
     assert "is in this review" in refused.content.decode() and not first.evidence.exists()
-    linked = client.post(f"{url}evidence/", {"evidence-kind": "referral", "evidence-stance": "against",
-                                             "evidence-record": world["in"]["referral"].reference,
-                                             "evidence-note": "Acted on the same day."})
+    linked = client.post(
+        f"{url}evidence/",
+        {
+            "evidence-kind": "referral",
+            "evidence-stance": "against",
+            "evidence-record": world["in"]["referral"].reference,
+            "evidence-note": "Acted on the same day.",
+        },
+    )
     assert linked.status_code == 302 and first.evidence.count() == 1
     no_reason = client.post(f"{url}finding/", {"finding-finding": "unfounded"})
     assert "Enter the reasons for the finding." in no_reason.content.decode()
-    assert client.post(f"{url}finding/", {"finding-finding": "unfounded",
-                                          "finding-rationale": "Acted on."}).status_code == 302
+    assert (
+        client.post(
+            f"{url}finding/", {"finding-finding": "unfounded", "finding-rationale": "Acted on."}
+        ).status_code
+        == 302
+    )
     assert client.post(f"{url}sign-off/").status_code == 403
     assert client_for(world["lead_reviewer"]).post(f"{url}sign-off/").status_code == 302
     first.refresh_from_db()
@@ -466,32 +658,64 @@ def test_lead_commissions_a_review_by_page_and_reviewers_cannot(world, client_fo
     lead = client_for(world["lead"])
     refused = lead.post("/reviews/new/", {"title": ""})
     assert refused.status_code == 200 and "Enter the review&#x27;s title." in refused.content.decode()
-    created = lead.post("/reviews/new/", {
-        "title": "Second review", "commissioned_by": "Board", "terms_of_reference": "ToR",
-        "period_start_0": "1", "period_start_1": "1", "period_start_2": "2025",
-        "period_end_0": "31", "period_end_1": "12", "period_end_2": "2025",
-        "starts_on_0": "1", "starts_on_1": "1", "starts_on_2": "2026",
-        "ends_on_0": "31", "ends_on_1": "12", "ends_on_2": "2026",
-        "reviewers": [world["second"].pk], "lead_reviewer": world["second"].pk, "flags": ["cse"],
-        "cases": world["in"]["case"].reference,
-    })
+    created = lead.post(
+        "/reviews/new/",
+        {
+            "title": "Second review",
+            "commissioned_by": "Board",
+            "terms_of_reference": "ToR",
+            "period_start_0": "1",
+            "period_start_1": "1",
+            "period_start_2": "2025",
+            "period_end_0": "31",
+            "period_end_1": "12",
+            "period_end_2": "2025",
+            "starts_on_0": "1",
+            "starts_on_1": "1",
+            "starts_on_2": "2026",
+            "ends_on_0": "31",
+            "ends_on_1": "12",
+            "ends_on_2": "2026",
+            "reviewers": [world["second"].pk],
+            "lead_reviewer": world["second"].pk,
+            "flags": ["cse"],
+            "cases": world["in"]["case"].reference,
+        },
+    )
     assert created.status_code == 302, created.content.decode()[:3000]
     assert client_for(world["second"]).get("/reviews/new/").status_code == 403
 
 
-def test_api_commissions_and_lists_reviews_with_bounded_queries(world, api_client_for, django_assert_max_num_queries):
+def test_api_commissions_and_lists_reviews_with_bounded_queries(
+    world, api_client_for, django_assert_max_num_queries
+):
     """The lead creates a review over the API (422 for bad input, 403 for a reviewer); lists are bounded."""
     lead = api_client_for(world["lead"])
-    body = {"title": "API review", "commissioned_by": "Board", "terms_of_reference": "ToR",
-            "period_start": "2025-01-01", "period_end": "2025-12-31", "starts_on": "2026-01-01",
-            "ends_on": "2026-12-31", "lead_reviewer": "reviewer2", "reviewers": ["reviewer2"],
-            "agencies": ["riverton-police"]}
+    body = {
+        "title": "API review",
+        "commissioned_by": "Board",
+        "terms_of_reference": "ToR",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+        "lead_reviewer": "reviewer2",
+        "reviewers": ["reviewer2"],
+        "agencies": ["riverton-police"],
+    }
     assert lead.post("/api/v1/reviews", body, content_type="application/json").status_code == 201
-    bad = lead.post("/api/v1/reviews", {**body, "period_end": "2024-01-01", "reviewers": ["lead"]},
-                    content_type="application/json")
+    bad = lead.post(
+        "/api/v1/reviews",
+        {**body, "period_end": "2024-01-01", "reviewers": ["lead"]},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and {"period_end", "reviewers"} <= set(bad.json()["fields"])
-    assert api_client_for(world["second"]).post("/api/v1/reviews", body,
-                                                 content_type="application/json").status_code == 403
+    assert (
+        api_client_for(world["second"])
+        .post("/api/v1/reviews", body, content_type="application/json")
+        .status_code
+        == 403
+    )
     for n in range(3):
         allegation(world, f"Claim {n}")
     with django_assert_max_num_queries(12):
@@ -517,8 +741,11 @@ class _Case:
 
 
 @given(
-    cases=st.lists(st.tuples(st.sampled_from("ABC"), st.sampled_from(["open", "closed"])), min_size=1, max_size=40),
-    size=st.integers(min_value=1, max_value=50), seed=st.integers(min_value=0, max_value=2**53 - 1),
+    cases=st.lists(
+        st.tuples(st.sampled_from("ABC"), st.sampled_from(["open", "closed"])), min_size=1, max_size=40
+    ),
+    size=st.integers(min_value=1, max_value=50),
+    seed=st.integers(min_value=0, max_value=2**53 - 1),
     rule=st.sampled_from([SamplingRule.RANDOM, SamplingRule.BY_AGENCY, SamplingRule.BY_OUTCOME]),
 )
 @settings(max_examples=60, deadline=None)
