@@ -11,7 +11,7 @@ import rules
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from lantern.accounts.models import AgencyKind, Role
+from lantern.core.vocabulary import AgencyKind, Role
 
 REGISTRY: dict[str, rules.Predicate] = {}
 
