@@ -19,10 +19,8 @@ def referral_list_visible_to(*, user) -> QuerySet[Referral]:
     """Every referral `user` may see, newest first, with what a list shows loaded (no query per row)."""
     referrals = Referral.objects.select_related("referrer_agency")
     if getattr(user, "role", None) == Role.REVIEWER:
-        # Only what the reviews they are on put in scope today (see lantern.oversight.reviews.selectors).
-        from lantern.oversight.reviews.selectors import scoped_for_reviewer
-
-        return scoped_for_reviewer(user=user, queryset=referrals)
+        # Only what the reviews they are on put in scope today (see `lantern.core.policy.review_scope`).
+        return policy.review_scope().scoped(user=user, queryset=referrals)
     if not policy.allows(user, "can_list_referrals"):
         return referrals.none()
     named = Exists(Referral.restricted_to.through.objects.filter(referral_id=OuterRef("pk"), user_id=user.pk))
@@ -65,9 +63,7 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
     if audit:
         events.referral_viewed(actor=user, referral=referral)
     if getattr(user, "role", None) == Role.REVIEWER:
-        from lantern.oversight.reviews.selectors import note_reviewer_read
-
-        note_reviewer_read(user=user, obj=referral)
+        policy.review_scope().note_read(user=user, obj=referral)
     return referral
 
 
