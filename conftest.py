@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from lantern.core.testing import UserFactory
+from lantern.accounts.testing import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def verified_client(user) -> Client:
     """A client signed in as `user` who has passed MFA (as the MFA challenge would leave them)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from lantern.core.testing import add_totp_device
+    from lantern.accounts.testing import add_totp_device
 
     device = user.totpdevice_set.filter(confirmed=True).first() or add_totp_device(user)
     client = Client()

@@ -1,7 +1,7 @@
 """The JSON API at /api/v1/: bearer-token authentication, one error shape, an OpenAPI 3 document.
 
-Errors are always JSON `{"error": <code>, "detail": <text>, "fields": {<field>: [<message>, ...]}}`.
-Apps add their routers in `lantern.urls`.
+Errors are always JSON `{"error": <code>, "detail": <text>, "fields": {<field>: [<message>, ...]}}`, the shape
+in `lantern.core.api`. Apps add their routers in `lantern.urls`.
 """
 
 import logging
@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from lantern import __version__
 from lantern.accounts.models import ApiToken
 from lantern.accounts.selectors import active_api_token
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 
@@ -37,24 +38,6 @@ class BearerToken(HttpBearer):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         return found.user
-
-
-class ErrorOut(Schema):
-    """The shape of every error answer."""
-
-    error: str
-    detail: str
-    fields: dict[str, list[str]] = {}
-
-
-class ApiError(HttpError):
-    """An error with a code, a message and optional per-field messages."""
-
-    def __init__(self, status: int, error: str, detail: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(status, detail)
-        self.error = error
-        self.detail = detail
-        self.fields = fields or {}
 
 
 api = NinjaAPI(

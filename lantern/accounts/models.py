@@ -7,31 +7,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-
-class AgencyKind(models.TextChoices):
-    """The kinds of agency in a local safeguarding partnership (DESIGN §1)."""
-
-    POLICE = "police", "Police"
-    CSC = "csc", "Children's social care"
-    HEALTH = "health", "Health"
-    EDUCATION = "education", "Education"
-    LICENSING = "licensing", "Taxi licensing"
-    YOUTH_JUSTICE = "youth_justice", "Youth justice"
-    VOLUNTARY = "voluntary", "Voluntary sector"
-    PARTNERSHIP = "partnership", "Safeguarding partnership"
-
-
-class Role(models.TextChoices):
-    """What a user does. Permissions are decided from this in `lantern.core.policy`, never by hand."""
-
-    FRONT_DOOR = "front_door", "Front door (MASH) worker"
-    PRACTITIONER = "practitioner", "Practitioner"
-    TEAM_MANAGER = "team_manager", "Team manager"
-    SERVICE_MANAGER = "service_manager", "Service manager"
-    ANALYST = "analyst", "Analyst"
-    PARTNERSHIP_LEAD = "partnership_lead", "Partnership lead"
-    REVIEWER = "reviewer", "Independent reviewer"
-    SYSTEM_ADMIN = "system_admin", "System administrator"
+# The vocabulary lives in core so the policy can name roles; the apps keep importing it from here.
+from lantern.core.vocabulary import AgencyKind, Role
 
 
 class Agency(models.Model):

@@ -24,6 +24,9 @@ from django.utils import timezone
 
 from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
 from lantern.core.bulk import insert_instance
+from lantern.core.canonical import canonical_json
+from lantern.core.canonical import dumps as _dumps
+from lantern.core.canonical import jsonb_numbers as _normalise
 from lantern.core.context import current_request_context
 
 logger = logging.getLogger(__name__)
@@ -72,30 +75,6 @@ HASHED_FIELDS = (
 
 class ChainBroken(RuntimeError):
     """The chain is in a state no append can safely extend; `lantern audit_verify` says why."""
-
-
-def _normalise(value: Any) -> Any:
-    # PostgreSQL's jsonb keeps numbers as `numeric`, so a float such as 1e16 comes back as the integer
-    # 10000000000000000; writing integral floats as integers makes the hash the same before and after.
-    kind = type(value)
-    if kind is dict:
-        return {key: _normalise(item) for key, item in value.items()}
-    if kind is list or kind is tuple:
-        return [_normalise(item) for item in value]
-    if kind is float and value.is_integer():
-        return int(value)
-    return value
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=str
-    )
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no insignificant whitespace: the same value always gives the same bytes."""
-    return _dumps(_normalise(value))
 
 
 def _timestamp(value: datetime) -> str:

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import TEST_PASSWORD, AgencyFactory, UserFactory, add_totp_device, totp_now
 from lantern.casework import services
 from lantern.casework.models import AgencyTask, EscalationKind, TaskStatus
 from lantern.casework.tests.conftest import People, route
-from lantern.core.testing import TEST_PASSWORD, AgencyFactory, UserFactory, add_totp_device, totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.browser_tests.test_casework_pages import heading, sign_in
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.oversight.complaints import services as complaints
 from lantern.oversight.complaints.models import Complaint, ComplaintStatus
 

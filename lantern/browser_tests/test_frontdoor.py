@@ -8,8 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind
+from lantern.accounts.testing import TEST_PASSWORD, add_totp_device, totp_now
 from lantern.casework.models import AgencyTask
-from lantern.core.testing import TEST_PASSWORD, add_totp_device, totp_now
 from lantern.frontdoor.tests.support import make_borough, make_referral
 from lantern.intake.models import Referral, ReferralStatus, Screening
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import AgencyFactory, UserFactory
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.intel.models import Disclosure, IntelligenceItem, IntelligenceSource
 
 from .test_casework_pages import heading, sign_in

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework import services
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
 

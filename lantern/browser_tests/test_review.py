@@ -8,10 +8,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.browser_tests.test_casework_pages import heading, make_people, sign_in
 from lantern.casework.tests.conftest import route
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.oversight.reviews import services
 from lantern.oversight.reviews.models import ReviewReport
 

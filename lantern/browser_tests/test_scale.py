@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.browser_tests.test_casework_pages import sign_in
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.selectors import add_months
 from lantern.insights.statistics.tests.support import at, referral

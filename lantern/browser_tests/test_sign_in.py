@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import TEST_PASSWORD, UserFactory, add_totp_device, totp_now
+from lantern.accounts.testing import TEST_PASSWORD, UserFactory, add_totp_device, totp_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

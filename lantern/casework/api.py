@@ -16,13 +16,13 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from lantern.accounts.models import Agency
-from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.casework import selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.models import EscalationStatus, TaskOutcome
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.policy import PolicyDenied
 
 tasks_router = Router(tags=["tasks"])

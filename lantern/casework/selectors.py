@@ -74,16 +74,12 @@ def _is_reviewer(user) -> bool:
 
 def _under_review(user, queryset: QuerySet) -> QuerySet:
     # An independent reviewer sees only what the reviews they are on put in scope today (see oversight).
-    from lantern.oversight.reviews.selectors import scoped_for_reviewer
-
-    return scoped_for_reviewer(user=user, queryset=queryset)
+    return policy.review_scope().scoped(user=user, queryset=queryset)
 
 
 def _note_review_read(user, obj) -> None:
     if _is_reviewer(user):
-        from lantern.oversight.reviews.selectors import note_reviewer_read
-
-        note_reviewer_read(user=user, obj=obj)
+        policy.review_scope().note_read(user=user, obj=obj)
 
 
 # Tasks

@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from pydantic import BaseModel
 
-from lantern.audit.chain import canonical_json
+from lantern.core.canonical import canonical_json
 from lantern.core.exceptions import Invalid
 
 KEY_MAX = 200

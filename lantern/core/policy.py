@@ -3,15 +3,22 @@
 Rules are `rules` predicates over the user and, where there is one, the record. Apps register their own named rules
 from their `rules.py` with `register()`; views, the API, templates (`{% test_rule "can_x" user obj as ok %}`)
 and htmx partials all ask `allows()` or `require()`. Nothing else checks roles.
+
+An independent reviewer's reviews widen what they may read. Which records a review puts in scope is the oversight
+app's to decide, so it registers a `ReviewScope` here at start-up with `register_review_scope()`; the rules and
+selectors of the apps below it ask `review_scope()`. With none registered, a reviewer reads nothing.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import rules
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
-from lantern.accounts.models import AgencyKind, Role
+from lantern.core.vocabulary import AgencyKind, Role
 
 REGISTRY: dict[str, rules.Predicate] = {}
 
@@ -49,14 +56,60 @@ def require(user, name: str, obj=None) -> None:
     raise PolicyDenied(name)
 
 
+# The reviewer's scope
+class MayRead(Protocol):
+    """Whether the reviewer `user` may read the record `obj` under one of the reviews they are on."""
+
+    def __call__(self, user: Any, obj: Any, /) -> bool: ...
+
+
+class Scoped(Protocol):
+    """`queryset` narrowed to the records the reviews `user` is on put in scope today."""
+
+    def __call__(self, *, user: Any, queryset: QuerySet) -> QuerySet: ...
+
+
+class NoteRead(Protocol):
+    """Audit the reviewer `user` reading `obj`, with the reviews that let them."""
+
+    def __call__(self, *, user: Any, obj: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReviewScope:
+    """What an independent reviewer may read under their reviews: the three questions the apps below ask."""
+
+    may_read: MayRead
+    scoped: Scoped
+    note_read: NoteRead
+
+
+# Until oversight registers its scope a reviewer sees nothing, never everything.
+NOTHING_IN_SCOPE = ReviewScope(
+    may_read=lambda user, obj, /: False,
+    scoped=lambda *, user, queryset: queryset.none(),
+    note_read=lambda *, user, obj: None,
+)
+_review_scope: ReviewScope = NOTHING_IN_SCOPE
+
+
+def register_review_scope(scope: ReviewScope) -> None:
+    """Make `scope` the one the rules and selectors ask about reviewers (the oversight app does, at start-up)."""
+    global _review_scope
+    _review_scope = scope
+
+
+def review_scope() -> ReviewScope:
+    """The registered reviewer's scope, or `NOTHING_IN_SCOPE` if none is."""
+    return _review_scope
+
+
 @rules.predicate
 def read_under_review(user, obj) -> bool:
     """An independent reviewer reads a record in the scope of a review they are on, while it grants access."""
     if getattr(user, "role", None) != Role.REVIEWER or obj is None:
         return False
-    from lantern.oversight.reviews.selectors import reviewer_may_read
-
-    return reviewer_may_read(user, obj)
+    return review_scope().may_read(user, obj)
 
 
 # Predicates over the user. Combine them with & | ~ to make rules; keep every combination in a named rule.

@@ -1,6 +1,32 @@
-"""Controlled vocabularies shared across apps: sex, ethnicity (ONS 2021), place types."""
+"""Controlled vocabularies shared across apps: agency kinds, roles, sex, ethnicity (ONS 2021), place types."""
 
 from django.db import models
+
+
+class AgencyKind(models.TextChoices):
+    """The kinds of agency in a local safeguarding partnership (DESIGN §1)."""
+
+    POLICE = "police", "Police"
+    CSC = "csc", "Children's social care"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    LICENSING = "licensing", "Taxi licensing"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
+
+
+class Role(models.TextChoices):
+    """What a user does. Permissions are decided from this in `lantern.core.policy`, never by hand."""
+
+    FRONT_DOOR = "front_door", "Front door (MASH) worker"
+    PRACTITIONER = "practitioner", "Practitioner"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    ANALYST = "analyst", "Analyst"
+    PARTNERSHIP_LEAD = "partnership_lead", "Partnership lead"
+    REVIEWER = "reviewer", "Independent reviewer"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
 
 
 class Sex(models.TextChoices):

@@ -14,9 +14,9 @@ from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from lantern.accounts.models import Agency
-from lantern.api import ApiError, ErrorOut
 from lantern.casework import routing
 from lantern.casework.models import AgencyTask
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import require
 from lantern.core.validation import MAX_TEXT

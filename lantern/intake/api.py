@@ -20,9 +20,9 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, field_validator
 
-from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.core import idempotency
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.normalise import phone_or_error, registration_or_error
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex

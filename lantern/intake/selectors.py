@@ -9,20 +9,22 @@ from django.http import Http404
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.audit import events
-from lantern.casework.models import AgencyTask
 from lantern.core import policy
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
 from lantern.intake.rules import sees_all_referrals
+
+
+def _tasks() -> QuerySet:
+    # Tasks are case work's, a room above intake: their model is reached through the referral's reverse relation.
+    return Referral._meta.get_field("tasks").related_model.objects.all()
 
 
 def referral_list_visible_to(*, user) -> QuerySet[Referral]:
     """Every referral `user` may see, newest first, with what a list shows loaded (no query per row)."""
     referrals = Referral.objects.select_related("referrer_agency")
     if getattr(user, "role", None) == Role.REVIEWER:
-        # Only what the reviews they are on put in scope today (see lantern.oversight.reviews.selectors).
-        from lantern.oversight.reviews.selectors import scoped_for_reviewer
-
-        return scoped_for_reviewer(user=user, queryset=referrals)
+        # Only what the reviews they are on put in scope today (see `lantern.core.policy.review_scope`).
+        return policy.review_scope().scoped(user=user, queryset=referrals)
     if not policy.allows(user, "can_list_referrals"):
         return referrals.none()
     named = Exists(Referral.restricted_to.through.objects.filter(referral_id=OuterRef("pk"), user_id=user.pk))
@@ -31,7 +33,7 @@ def referral_list_visible_to(*, user) -> QuerySet[Referral]:
     else:
         visible = Q(referrer_id=user.pk) | Q(created_by_id=user.pk)
         if user.agency_id is not None:
-            visible |= Exists(AgencyTask.objects.filter(referral_id=OuterRef("pk"), agency_id=user.agency_id))
+            visible |= Exists(_tasks().filter(referral_id=OuterRef("pk"), agency_id=user.agency_id))
     return referrals.filter((Q(restricted=False) & visible) | (Q(restricted=True) & named))
 
 
@@ -54,7 +56,7 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
             "place_mentions",
             Prefetch(
                 "tasks",
-                queryset=AgencyTask.objects.select_related("agency", "team").order_by("created_at", "pk"),
+                queryset=_tasks().select_related("agency", "team").order_by("created_at", "pk"),
             ),
         )
         .filter(pk=referral_id)
@@ -65,9 +67,7 @@ def referral_get_for_user(*, user, referral_id: int, audit: bool = True) -> Refe
     if audit:
         events.referral_viewed(actor=user, referral=referral)
     if getattr(user, "role", None) == Role.REVIEWER:
-        from lantern.oversight.reviews.selectors import note_reviewer_read
-
-        note_reviewer_read(user=user, obj=referral)
+        policy.review_scope().note_read(user=user, obj=referral)
     return referral
 
 

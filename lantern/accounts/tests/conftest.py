@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import TEST_PASSWORD, AgencyFactory, TeamFactory, UserFactory, totp_now
+from lantern.accounts.testing import TEST_PASSWORD, AgencyFactory, TeamFactory, UserFactory, totp_now
 
 # A fixed Monday morning, so TOTP time steps and session clocks are deterministic.
 START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)

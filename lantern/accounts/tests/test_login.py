@@ -5,9 +5,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from lantern.accounts.models import UserSession
+from lantern.accounts.testing import TEST_PASSWORD, UserFactory, add_totp_device, totp_now
 from lantern.accounts.tests.conftest import enter_code, sign_in
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import TEST_PASSWORD, UserFactory, add_totp_device, totp_now
 
 pytestmark = pytest.mark.django_db
 

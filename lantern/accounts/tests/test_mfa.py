@@ -11,9 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts import services
 from lantern.accounts.models import ApiToken
+from lantern.accounts.testing import add_totp_device, totp_now
 from lantern.accounts.tests.conftest import enter_code, sign_in, sign_in_fully
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import add_totp_device, totp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -268,7 +268,7 @@ class TestNoBypass:
 
     def test_device_of_another_user_in_the_session_does_not_verify(self, half_signed_in, police):
         """A session pointing at someone else's device is still unverified."""
-        from lantern.core.testing import UserFactory
+        from lantern.accounts.testing import UserFactory
 
         other_device = add_totp_device(UserFactory(username="someone.else", agency=police))
         session = half_signed_in.session

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from lantern.accounts import services
 from lantern.accounts.models import ApiToken
+from lantern.accounts.testing import UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.core.policy import PolicyDenied
-from lantern.core.testing import UserFactory
 
 pytestmark = pytest.mark.django_db
 

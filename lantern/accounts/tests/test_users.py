@@ -10,8 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lantern.accounts import services
 from lantern.accounts.models import AgencyKind, Role, User, UserSession
+from lantern.accounts.testing import TeamFactory, UserFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework.timescales import referral_decision_due
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral
 from lantern.intel.models import PersonMention

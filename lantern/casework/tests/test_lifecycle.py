@@ -8,11 +8,11 @@ import time_machine
 from django.core import mail
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.casework import services
 from lantern.casework.models import AgencyTask, Escalation, EscalationKind, TaskStatus
 from lantern.core.exceptions import Conflict, Invalid
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus, RiskLevel
 from lantern.intel.models import PersonMention, VehicleMention
@@ -252,7 +252,7 @@ def test_disagreement_is_raised_by_hand_and_climbs_while_open(borough):
 
 def test_new_tasks_go_to_the_team_marked_to_receive_them(borough):
     """An agency's tasks go to its receiving team, not simply its first team."""
-    from lantern.core.testing import TeamFactory
+    from lantern.accounts.testing import TeamFactory
 
     police = borough[(AgencyKind.POLICE, Role.PRACTITIONER)].agency
     TeamFactory(agency=police, name="Front desk")

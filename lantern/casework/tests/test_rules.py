@@ -8,11 +8,11 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework import services
 from lantern.casework.models import Escalation, EscalationKind, FlagKind
 from lantern.casework.tests.conftest import route
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 
 COVERED_RULES = {
     "can_view_task",

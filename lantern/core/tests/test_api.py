@@ -71,3 +71,34 @@ def test_wrong_method_is_json_405(api_client_for, user_factory):
     response = api_client_for(user_factory()).delete("/api/v1/me")
     assert response.status_code == 405
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_an_api_error_carries_its_code_message_and_field_messages():
+    """`ApiError` holds what the answer will say; with no field messages it has an empty set, never None."""
+    from lantern.core.api import ApiError
+
+    error = ApiError(409, "conflict", "The task was changed by someone else.", {"version": ["Stale."]})
+    assert (error.status_code, error.error, error.detail, error.fields) == (
+        409,
+        "conflict",
+        "The task was changed by someone else.",
+        {"version": ["Stale."]},
+    )
+    assert ApiError(400, "bad_request", "No.").fields == {}
+
+
+def test_an_api_error_an_app_raises_is_answered_in_the_one_error_shape(rf):
+    """The API answers an app's `ApiError` with `ErrorOut`'s fields and the error's status."""
+    import json
+
+    from lantern import api as root
+    from lantern.core.api import ApiError, ErrorOut
+
+    assert (root.ApiError, root.ErrorOut) == (ApiError, ErrorOut)
+    response = root.on_api_error(
+        rf.get("/api/v1/x"), ApiError(422, "invalid", "See fields.", {"age": ["Too old."]})
+    )
+    assert response.status_code == 422
+    body = json.loads(response.content)
+    assert body == {"error": "invalid", "detail": "See fields.", "fields": {"age": ["Too old."]}}
+    assert ErrorOut(**body).model_dump() == body

@@ -5,9 +5,9 @@ import pytest
 from django.db import IntegrityError
 from pydantic import BaseModel
 
+from lantern.accounts.testing import UserFactory
 from lantern.core import idempotency
 from lantern.core.exceptions import Invalid
-from lantern.core.testing import UserFactory
 from lantern.intake.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 
 ALL_ROLES = set(Role.values)
 CASE_ROLES = {
@@ -115,3 +115,52 @@ def test_every_registered_rule_is_in_a_matrix():
             covered |= set(getattr(importlib.import_module(module.name), "COVERED_RULES", ()))
     missing = set(policy.REGISTRY) - covered
     assert not missing, f"Rules without a matrix test: {sorted(missing)}"
+
+
+@pytest.fixture
+def restore_review_scope():
+    """Put back whichever reviewer's scope was registered before the test."""
+    registered = policy.review_scope()
+    yield
+    policy.register_review_scope(registered)
+
+
+@pytest.mark.django_db
+def test_with_no_review_scope_registered_a_reviewer_reads_nothing(restore_review_scope):
+    """The default scope opens nothing to a reviewer, lists nothing and notes nothing: never everything."""
+    from lantern.accounts.models import User
+
+    policy.register_review_scope(policy.NOTHING_IN_SCOPE)
+    reviewer = _user(Role.REVIEWER, AgencyKind.PARTNERSHIP)
+    record = _user(Role.PRACTITIONER, AgencyKind.POLICE, suffix="-record")
+    assert not policy.read_under_review.test(reviewer, record)
+    assert list(policy.review_scope().scoped(user=reviewer, queryset=User.objects.all())) == []
+    assert policy.review_scope().note_read(user=reviewer, obj=record) is None
+
+
+def test_a_registered_review_scope_is_asked_for_reviewers_only(restore_review_scope):
+    """`read_under_review` asks the registered scope about a reviewer and a record, and nobody else."""
+    asked = []
+
+    def may_read(user, obj, /) -> bool:
+        asked.append((user.role, obj))
+        return True
+
+    policy.register_review_scope(
+        policy.ReviewScope(
+            may_read=may_read,
+            scoped=lambda *, user, queryset: queryset,
+            note_read=lambda *, user, obj: None,
+        )
+    )
+    assert policy.read_under_review.test(_Someone(Role.REVIEWER), "record")
+    assert not policy.read_under_review.test(_Someone(Role.PRACTITIONER), "record")
+    assert not policy.read_under_review.test(_Someone(Role.REVIEWER), None)
+    assert asked == [(Role.REVIEWER, "record")]
+
+
+class _Someone:
+    """A stand-in user with a role, for predicates that look only at the role."""
+
+    def __init__(self, role: str):
+        self.role = role

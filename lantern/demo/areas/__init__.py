@@ -1,0 +1,16 @@
+"""What the demo adds to the borough after its history, area by area, in the order `lantern demo` loads them.
+
+Each area provides `demo_load(*, seed, loaded) -> list[str]`, where `loaded` is the `HistoryResult` of the
+referral history just loaded (None when no history was loaded this time); it returns lines to report. Each must
+be idempotent, as `lantern demo` is.
+"""
+
+from lantern.demo.areas import accountability, complaints, items, linking, reviews, statistics
+
+# The areas in loading order, a step at a time: each step is loaded in one transaction of its own. Intelligence
+# items share theirs with the first linking run, so the items' real-time matching runs after it on commit.
+STEPS = (
+    (items, linking),
+    (accountability, statistics),
+    (reviews, complaints),
+)

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from lantern.accounts.models import Agency, AgencyKind, Role, Team, User
+from lantern.accounts.testing import AgencyFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory
 
 PASSWORD = "lamplit-ferry-crossing-77"
 EXPECTED_LOGINS = {

@@ -1,7 +1,7 @@
 """Shared set-up for the front door's tests: a small borough and referrals as intake receives them."""
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
+from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake import services
 from lantern.intake.models import Channel
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import UserFactory
 from lantern.api import api
 from lantern.casework.models import AgencyTask
-from lantern.core.testing import UserFactory
 from lantern.frontdoor.tests.support import make_borough, make_referral
 from lantern.intake.models import ReferralDecision, ReferralStatus, Screening
 

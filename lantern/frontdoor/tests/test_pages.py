@@ -274,7 +274,7 @@ def test_screening_pages_are_refused_or_hidden_by_the_policy(borough, client_for
     assert client_for(borough["front_door"]).get("/referrals/999999/screen").status_code == 404
     # An analyst may see every referral but is not the front door.
     from lantern.accounts.models import Role
-    from lantern.core.testing import UserFactory
+    from lantern.accounts.testing import UserFactory
 
     analyst = UserFactory(username="analyst", agency=borough["police"].agency, role=Role.ANALYST)
     assert client_for(analyst).get(f"/referrals/{referral.pk}/screen").status_code == 403

@@ -3,8 +3,8 @@
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.frontdoor import services as decisions
 from lantern.frontdoor.tests.support import make_borough, make_referral
 

@@ -11,9 +11,9 @@ from datetime import date
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from lantern.api import ErrorOut
 from lantern.audit import events
 from lantern.core import policy
+from lantern.core.api import ErrorOut
 from lantern.insights.accountability import selectors as accountability
 
 router = Router(tags=["insights"])

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lantern.audit import events
+from lantern.core.charts import bar_chart
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
 from lantern.insights.accountability import selectors as accountability
-from lantern.insights.charts import bar_chart
 from lantern.intake.forms import DateField
 
 PER_PAGE = 50

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
-from lantern.api import ErrorOut
 from lantern.audit import events
 from lantern.core import policy
+from lantern.core.api import ErrorOut
 from lantern.core.exceptions import Invalid
 from lantern.insights.statistics import hotspots
 from lantern.insights.statistics import selectors as statistics

@@ -30,9 +30,9 @@ from django.utils import timezone
 from scipy.optimize import linprog
 
 from lantern.audit import events
+from lantern.core import charts
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
-from lantern.insights import charts
 from lantern.insights.statistics.models import Measure, PublishedReport
 from lantern.insights.statistics.selectors import (
     AT_RISK_LEVELS,

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lantern.audit import events
+from lantern.core import charts
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
-from lantern.insights import charts
 from lantern.insights.statistics import hotspots, publish
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.models import PublishedReport

@@ -7,9 +7,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import AgencyTask
-from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake import services
 from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource
 from lantern.intel.models import PersonMention, PhoneMention, PlaceMention, VehicleMention

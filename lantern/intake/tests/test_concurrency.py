@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from lantern.accounts.models import ApiToken, Role
-from lantern.core.testing import UserFactory
+from lantern.accounts.testing import UserFactory
 from lantern.core.tests.idempotency_support import post_at_once
 from lantern.intake.models import IdempotencyKey, Referral
 from lantern.intake.tests.conftest import EXAMPLE_BODY

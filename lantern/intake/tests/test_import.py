@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lantern.accounts.models import AgencyKind
+from lantern.accounts.testing import AgencyFactory
 from lantern.audit.models import AuditEvent
 from lantern.core.calendar import LONDON, add_working_days
-from lantern.core.testing import AgencyFactory
 from lantern.intake.importers import decision_due
 from lantern.intake.models import Referral
 from lantern.intake.tests.conftest import counts
@@ -239,7 +239,7 @@ def test_the_importers_cached_decision_clock_agrees_with_the_calendar(received_a
 
 def test_the_import_can_be_recorded_as_done_by_a_user(tmp_path, police):
     """--as USERNAME makes that user the creator of the referrals and the actor of their audit events."""
-    from lantern.core.testing import UserFactory
+    from lantern.accounts.testing import UserFactory
 
     analyst = UserFactory(username="data-migration", role="analyst", agency=police)
     run("referrals", str(write_csv(tmp_path / "good.csv", GOOD_ROWS[:1])), "--as", "data-migration")

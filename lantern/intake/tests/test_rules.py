@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake.models import Referral
 from lantern.intake.selectors import referral_get_for_user, referral_list_visible_to
 from lantern.intake.tests.conftest import add_task

@@ -20,9 +20,9 @@ from ninja.responses import Status
 from pydantic import field_validator
 
 from lantern.accounts.models import Agency
-from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.core import idempotency
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn

@@ -13,9 +13,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from lantern.api import ErrorOut
 from lantern.audit import events
 from lantern.core import policy
+from lantern.core.api import ErrorOut
 from lantern.core.policy import PolicyDenied
 from lantern.intel.linking import selectors, services
 from lantern.intel.linking.resolution.model import explain

@@ -15,13 +15,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from lantern.accounts.models import Agency, User
-from lantern.api import ApiError, ErrorOut
 from lantern.audit import events
 from lantern.casework.api import AgencyOut, ClockOut, PersonRefOut, StrictIn
 from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
+from lantern.core.api import ApiError, ErrorOut
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (

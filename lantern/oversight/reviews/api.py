@@ -14,10 +14,10 @@ from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from lantern.accounts.models import Agency, User
-from lantern.api import ErrorOut
 from lantern.audit import events
 from lantern.casework.models import Case
 from lantern.core import policy
+from lantern.core.api import ErrorOut
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.reviews import selectors, services

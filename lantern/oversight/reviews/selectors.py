@@ -13,8 +13,9 @@ nothing. Within the period under review, and for the scope's agencies and flags 
 * an intelligence item, only when the review includes intelligence, when it was submitted in the period by a
   scoped agency; reviewers see only its sanitised text and grade, never its content or source.
 
-`lantern.casework.rules`, `lantern.intake.rules` and their selectors ask `reviewer_may_read` and
-`scoped_for_reviewer` so that the existing pages and API open in-scope records to reviewers read-only.
+The oversight app registers `reviewer_may_read`, `scoped_for_reviewer` and `note_reviewer_read` as the policy's
+`ReviewScope` at start-up; `lantern.casework.rules`, `lantern.intake.rules` and their selectors ask it, so that the
+existing pages and API open in-scope records to reviewers read-only.
 """
 
 from dataclasses import dataclass, field

@@ -4,21 +4,19 @@ import json
 import re
 import time
 from datetime import date, datetime
-from importlib import import_module
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import module_has_submodule
 
 from lantern.accounts.models import Agency
 from lantern.audit.checkpoints import checkpoint_write
 from lantern.core.exceptions import Invalid
 from lantern.demo import history
+from lantern.demo.areas import STEPS
 from lantern.demo.dataset import (
     DEFAULT_SEED,
     GROUND_TRUTH,
@@ -42,24 +40,6 @@ HISTORY_KEYS = (
     "networks",
     "planted_recent",
 )
-
-
-def demo_extensions() -> list:
-    """Each Lantern app's `demo` module, in INSTALLED_APPS order: what they add to the borough after its history.
-
-    A module provides `demo_load(*, seed, loaded) -> list[str]`, where `loaded` is the `HistoryResult` of the
-    referral history just loaded (None when no history was loaded this time); it returns lines to report. It must
-    be idempotent, as `lantern demo` is.
-    """
-    modules = []
-    for config in apps.get_app_configs():
-        if (
-            config.name.startswith("lantern.")
-            and config.name != "lantern.demo"
-            and module_has_submodule(config.module, "demo")
-        ):
-            modules.append(import_module(f"{config.name}.demo"))
-    return modules
 
 
 def ground_truth_path() -> Path:
@@ -169,9 +149,10 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"The borough was loaded but {path} could not be written: {error}") from error
         extra = []
-        for module in demo_extensions():
+        for step in STEPS:
             with matching_inline(), transaction.atomic():
-                extra.extend(module.demo_load(seed=seed, loaded=loaded))
+                for area in step:
+                    extra.extend(area.demo_load(seed=seed, loaded=loaded))
         try:
             checkpoint_write(only_if_moved=True)
         except ImproperlyConfigured as error:

@@ -188,7 +188,7 @@ def random_world(people: People, *, seed: int, referrals: int, first: datetime, 
 
     Two police teams, deciders in two agencies, and times falling either side of midnight and the clock changes.
     """
-    from lantern.core.testing import TeamFactory
+    from lantern.accounts.testing import TeamFactory
 
     rng = random.Random(seed)
     night = TeamFactory(agency=people.agency(POLICE), name="Night team")

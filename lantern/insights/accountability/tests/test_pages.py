@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from lantern.accounts.models import Role
+from lantern.accounts.testing import AgencyFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory
 from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
     CSC,
     HEALTH,

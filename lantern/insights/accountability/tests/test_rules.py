@@ -6,8 +6,8 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 
 COVERED_RULES = {
     "can_view_accountability",

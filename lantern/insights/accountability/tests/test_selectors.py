@@ -106,7 +106,7 @@ def test_slowest_agency_comes_first_with_its_reasons(people, world):
 
 def test_teams_add_up_to_their_agency(people, world):
     """A second police team's tasks are shown apart, and the agency's figures are over both teams."""
-    from lantern.core.testing import TeamFactory
+    from lantern.accounts.testing import TeamFactory
 
     night = TeamFactory(agency=people.agency(POLICE), name="Night team")
     task(people, POLICE, at(20, 2), ack_hours=20, team=night)

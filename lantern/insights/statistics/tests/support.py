@@ -5,9 +5,9 @@ import itertools
 from datetime import datetime, timedelta
 
 from lantern.accounts.models import AgencyKind
+from lantern.accounts.testing import AgencyFactory
 from lantern.casework.models import AgencyTask, TaskOutcome, TaskStatus
 from lantern.core.calendar import LONDON
-from lantern.core.testing import AgencyFactory
 from lantern.intake.models import Referral
 from lantern.intel.models import PersonMention, PlaceMention
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.insights.statistics import hotspots
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.selectors import Period

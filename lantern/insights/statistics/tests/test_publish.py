@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.core.exceptions import Invalid
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.insights.statistics import publish
 from lantern.insights.statistics.models import PublishedReport
 from lantern.insights.statistics.publish import FEWER, WITHHELD, protect, table_relations

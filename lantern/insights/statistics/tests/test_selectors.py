@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core.calendar import LONDON
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.demo import history
 from lantern.demo.dataset import DEFAULT_SEED
 from lantern.insights.statistics import selectors as statistics

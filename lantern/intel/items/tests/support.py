@@ -3,7 +3,7 @@
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import AgencyFactory, UserFactory
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.intel.items import services as items
 from lantern.intel.models import HandlingCode
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.items.importers import IntelImporter
 from lantern.intel.models import IntelligenceItem, IntelligenceSource, ItemStatus, MentionOrigin
 

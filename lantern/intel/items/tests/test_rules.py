@@ -5,8 +5,8 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.items import services as items
 from lantern.intel.items.selectors import item_list_visible_to
 from lantern.intel.items.tests.support import grade

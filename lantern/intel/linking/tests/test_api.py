@@ -5,8 +5,8 @@ field errors; the home page's panel."""
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.models import (
     AlertKind,
     AlertStatus,

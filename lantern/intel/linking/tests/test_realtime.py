@@ -4,7 +4,7 @@ for known networks and not for unrelated reports."""
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.core.testing import AgencyFactory, TeamFactory, UserFactory
+from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake import services as intake
 from lantern.intel.models import (
     AlertKind,

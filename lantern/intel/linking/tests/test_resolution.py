@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core.normalise import normalise_registration
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.demo import dataset
 from lantern.demo.population import SIZES, Streams
 from lantern.intel.linking import realtime, services

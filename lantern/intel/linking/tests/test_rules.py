@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.models import AlertKind, LinkAlert
 
 COVERED_RULES = {

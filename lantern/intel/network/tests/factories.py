@@ -9,9 +9,9 @@ import factory
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework.timescales import referral_decision_due
 from lantern.core.normalise import normalise_phone, normalise_registration
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intake.models import Referral
 from lantern.intel.models import (
     Association,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lantern.accounts.models import AgencyKind
-from lantern.core.testing import AgencyFactory
+from lantern.accounts.testing import AgencyFactory
 from lantern.intel.models import Association, AssociationKind, PersonRole
 from lantern.intel.network.graph import (
     AssociationGraph,

@@ -364,8 +364,8 @@ def test_network_figures_page(people, net, client_for):
 def test_what_an_item_says_is_shown_only_to_those_who_may_read_it(people, net, client_for):
     """A partnership analyst sees the network but not the words of an item's mention; a reader of the item does."""
     from lantern.accounts.models import AgencyKind, Role
+    from lantern.accounts.testing import AgencyFactory, UserFactory
     from lantern.core import policy
-    from lantern.core.testing import AgencyFactory, UserFactory
 
     PersonMention.objects.filter(item=net["item"]).update(name="Dazza from the flat")
     outsider = UserFactory(

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.intel.models import EntityKind
 from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.tests.factories import EntityFactory

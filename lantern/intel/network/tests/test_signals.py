@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind
+from lantern.accounts.testing import AgencyFactory
 from lantern.audit.models import AuditEvent
-from lantern.core.testing import AgencyFactory
 from lantern.intel.models import AlertKind, AlertStatus, EntityKind, LinkAlert, PersonRole, SignalRule
 from lantern.intel.network.graph import graph_reset
 from lantern.intel.network.jobs import sweep_signals

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.oversight.complaints import services as complaints
 from lantern.oversight.complaints.models import ComplainantType, ComplaintOutcome, StageEscalation
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework.tests.conftest import people, route  # noqa: F401  (the `people` fixture)
 from lantern.core import policy
-from lantern.core.testing import AgencyFactory, UserFactory
 from lantern.oversight.reviews import services
 from lantern.oversight.reviews.models import FindingKind
 

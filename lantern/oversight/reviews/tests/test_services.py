@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.casework import services as casework
 from lantern.casework.models import AgencyTask, Case, Escalation, TaskStatus
@@ -16,7 +17,6 @@ from lantern.casework.tests.conftest import people, route  # noqa: F401  (the `p
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied
-from lantern.core.testing import UserFactory
 from lantern.intake.models import Referral
 from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.models import CaseAuditItem, FindingKind, ReviewReport, SamplingRule

@@ -3,7 +3,7 @@
 import re
 from xml.etree import ElementTree
 
-from lantern.insights import charts
+from lantern.core import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -4,7 +4,7 @@ screen readers (`role="img"`, `<title>`, `<desc>`), and carries its figures as a
 Use in a template with `{{ chart }}` (the SVG followed by its table in a "Show the figures" details element), or
 `{{ chart.svg }}` and `{{ chart.table_html }}` to place them apart. For example::
 
-    from lantern.insights.charts import bar_chart
+    from lantern.core.charts import bar_chart
 
     chart = bar_chart("Tasks overdue now, by agency", [("Police", 4), ("Health", 17)],
                       description="Health has the most overdue tasks.", value_label="Tasks")
