@@ -5,6 +5,10 @@ from django.test import Client
 
 from lantern.accounts.testing import UserFactory
 
+# Casework's `people` (one user in each part the rules distinguish) and `routed` referral serve the tests of
+# every app above it; a package's own conftest.py may override them, as the intelligence item tests do.
+pytest_plugins = ["lantern.casework.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _checkpoint_dir(settings, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.browser_tests.test_casework_pages import heading, sign_in
-from lantern.insights.accountability.tests.fixtures import march_world, people  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import march_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -9,7 +9,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import TEST_PASSWORD, AgencyFactory, UserFactory, add_totp_device, totp_now
 from lantern.casework import services
 from lantern.casework.models import AgencyTask, EscalationKind, TaskStatus
-from lantern.casework.tests.conftest import People, route
+from lantern.casework.tests.fixtures import People, route
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -11,7 +11,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.browser_tests.test_casework_pages import heading, make_people, sign_in
-from lantern.casework.tests.conftest import route
+from lantern.casework.tests.fixtures import route
 from lantern.oversight.reviews import services
 from lantern.oversight.reviews.models import ReviewReport
 

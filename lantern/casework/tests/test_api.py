@@ -12,7 +12,7 @@ from lantern.api import api
 from lantern.audit.models import AuditEvent
 from lantern.casework import services
 from lantern.casework.models import AgencyTask, Escalation, EscalationKind, TaskStatus
-from lantern.casework.tests.conftest import route
+from lantern.casework.tests.fixtures import route
 from lantern.intake.models import ReferralStatus
 
 

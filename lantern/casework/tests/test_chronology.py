@@ -7,7 +7,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.casework import selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.models import EscalationKind, FlagKind, LawfulBasis, NRMDecision, StrategyDiscussion
-from lantern.casework.tests.conftest import LONDON, route
+from lantern.casework.tests.fixtures import LONDON, route
 from lantern.intake.models import DecisionKind
 
 RECEIVED = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)  # a Tuesday

@@ -10,7 +10,7 @@ from django.core import mail
 from lantern.accounts.models import AgencyKind, Role
 from lantern.casework import services
 from lantern.casework.models import Escalation, EscalationKind
-from lantern.casework.tests.conftest import LONDON, route
+from lantern.casework.tests.fixtures import LONDON, route
 
 # Friday 28 August 2026, 16:00; Monday 31 August is the summer bank holiday.
 FRIDAY = datetime(2026, 8, 28, 16, 0, tzinfo=LONDON)

@@ -28,7 +28,7 @@ from lantern.casework.models import (
     StrategyDiscussion,
     TaskStatus,
 )
-from lantern.casework.tests.conftest import route
+from lantern.casework.tests.fixtures import route
 from lantern.intake.models import DecisionKind
 
 

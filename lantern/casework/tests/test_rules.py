@@ -11,7 +11,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework import services
 from lantern.casework.models import Escalation, EscalationKind, FlagKind
-from lantern.casework.tests.conftest import route
+from lantern.casework.tests.fixtures import route
 from lantern.core import policy
 
 COVERED_RULES = {

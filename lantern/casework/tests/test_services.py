@@ -25,7 +25,7 @@ from lantern.casework.models import (
     NRMDecision,
     StrategyDiscussion,
 )
-from lantern.casework.tests.conftest import LONDON, route
+from lantern.casework.tests.fixtures import LONDON, route
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.intake.models import DecisionKind
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind
 from lantern.casework import selectors as casework_selectors
-from lantern.casework.tests.conftest import people, route  # noqa: F401  (the `people` fixture)
+from lantern.casework.tests.fixtures import route
 from lantern.core import policy
 from lantern.intake import selectors as intake_selectors
 from lantern.oversight.reviews import selectors, services

@@ -7,7 +7,7 @@ from itertools import count
 
 from lantern.accounts.models import AgencyKind, Role, Team
 from lantern.casework.models import AgencyTask, Escalation, EscalationStatus, TaskStatus
-from lantern.casework.tests.conftest import LONDON, People, people  # noqa: F401 - fixtures for the tests
+from lantern.casework.tests.fixtures import LONDON, People
 from lantern.casework.timescales import referral_decision_due
 from lantern.intake.models import DecisionKind, Referral, ReferralDecision, ReferralStatus
 

@@ -7,14 +7,13 @@ import pytest
 
 from lantern.casework.models import Case, CaseFlag, Clock, ClockKind, MissingEpisode, NRMReferral
 from lantern.insights.accountability import selectors as accountability
-from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import (
     HEALTH,
     NOW,
     POLICE,
     PRACTITIONER,
     TEAM_MANAGER,
     at,
-    people,
     referral,
     task,
 )

@@ -15,13 +15,12 @@ from lantern.casework import selectors as casework
 from lantern.casework.models import AgencyTask, Escalation
 from lantern.insights.accountability import selectors as accountability
 from lantern.insights.accountability.selectors import METRICS, Period
-from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import (
     HEALTH,
     LONDON,
     NOW,
     POLICE,
     TEAM_MANAGER,
-    people,
     random_world,
 )
 from lantern.intake.models import Referral

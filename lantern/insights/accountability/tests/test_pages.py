@@ -9,14 +9,13 @@ import pytest
 from lantern.accounts.models import Role
 from lantern.accounts.testing import AgencyFactory
 from lantern.audit.models import AuditEvent
-from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import (
     CSC,
     HEALTH,
     POLICE,
     TEAM_MANAGER,
     at,
     march_world,
-    people,
     task,
 )
 

@@ -16,11 +16,10 @@ from lantern.insights.accountability.models import (
     AccountabilityMonth,
     AccountabilityRefresh,
 )
-from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import (
     HEALTH,
     LONDON,
     NOW,
-    people,
     random_world,
 )
 

@@ -25,14 +25,13 @@ from lantern.insights.accountability.models import (
     AccountabilityRefresh,
 )
 from lantern.insights.accountability.selectors import Duration
-from lantern.insights.accountability.tests.fixtures import (  # noqa: F401 - `people` is a fixture
+from lantern.insights.accountability.tests.fixtures import (
     CSC,
     HEALTH,
     NOW,
     POLICE,
     at,
     march_world,
-    people,
     task,
 )
 

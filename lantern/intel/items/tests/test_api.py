@@ -5,12 +5,11 @@ import json
 import pytest
 
 from lantern.audit.models import AuditEvent
-from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
+from lantern.intel.items.tests.support import (
     CONDITIONS,
     SECRET_CONTENT,
     SECRET_SOURCE,
     grade,
-    people,
     submit,
 )
 from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource

@@ -10,7 +10,7 @@ from lantern.accounts.models import AgencyKind, ApiToken, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.core.tests.idempotency_support import post_at_once
-from lantern.intel.items.tests.support import grade, people  # noqa: F401 - the fixture
+from lantern.intel.items.tests.support import grade
 from lantern.intel.items.tests.test_api import BODY, URL
 from lantern.intel.models import (
     IntelligenceItem,

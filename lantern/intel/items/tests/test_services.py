@@ -15,12 +15,11 @@ from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.intel.items import selectors as items_selectors
 from lantern.intel.items import services as items
-from lantern.intel.items.tests.support import (  # noqa: F401 - the fixture
+from lantern.intel.items.tests.support import (
     CONDITIONS,
     SECRET_CONTENT,
     SECRET_SOURCE,
     grade,
-    people,
     submit,
 )
 from lantern.intel.models import (

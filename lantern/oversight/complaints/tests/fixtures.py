@@ -3,11 +3,10 @@ that record a complaint or a conduct matter through the services."""
 
 from datetime import datetime
 
-import pytest
 from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
-from lantern.casework.tests.conftest import LONDON, People, people, route  # noqa: F401 - fixtures for the tests
+from lantern.casework.tests.fixtures import LONDON, People
 from lantern.oversight.complaints import services as complaints
 from lantern.oversight.complaints.models import ComplainantType
 
@@ -52,9 +51,3 @@ def record_matter(people: People, *, subject=None, actor=None, now=None):
         allegation="Told a parent the referral was 'not worth the paperwork' and closed it without enquiries.",
         now=now,
     )
-
-
-@pytest.fixture
-def routed_referral(people):
-    """A referral routed to the police and social care: (referral, case, tasks by agency kind)."""
-    return route(people)

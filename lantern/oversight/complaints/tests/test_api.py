@@ -7,16 +7,14 @@ from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
 from lantern.oversight.complaints.models import Complaint, ConductMatter, StageEscalation
-from lantern.oversight.complaints.tests.fixtures import (  # noqa: F401 - fixtures
+from lantern.oversight.complaints.tests.fixtures import (
     HEALTH,
     POLICE,
     PRACTITIONER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
-    people,
     record_complaint,
     record_matter,
-    routed_referral,
 )
 
 

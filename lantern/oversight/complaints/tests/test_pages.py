@@ -11,16 +11,14 @@ from django.test import RequestFactory
 from lantern.audit.models import AuditEvent
 from lantern.oversight.complaints import services as complaints
 from lantern.oversight.complaints.models import Complaint, ComplaintStatus, ConductMatter, StageEscalation
-from lantern.oversight.complaints.tests.fixtures import (  # noqa: F401 - fixtures
+from lantern.oversight.complaints.tests.fixtures import (
     HEALTH,
     POLICE,
     PRACTITIONER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
-    people,
     record_complaint,
     record_matter,
-    routed_referral,
 )
 
 

@@ -25,17 +25,15 @@ from lantern.oversight.complaints.models import (
     ProcedureStage,
     StageEscalation,
 )
-from lantern.oversight.complaints.tests.fixtures import (  # noqa: F401 - fixtures
+from lantern.oversight.complaints.tests.fixtures import (
     LONDON,
     MONDAY,
     POLICE,
     PRACTITIONER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
-    people,
     record_complaint,
     record_matter,
-    routed_referral,
 )
 
 

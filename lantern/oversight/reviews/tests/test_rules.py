@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
-from lantern.casework.tests.conftest import people, route  # noqa: F401  (the `people` fixture)
+from lantern.casework.tests.fixtures import route
 from lantern.core import policy
 from lantern.oversight.reviews import services
 from lantern.oversight.reviews.models import FindingKind

@@ -13,7 +13,7 @@ from lantern.accounts.testing import UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.casework import services as casework
 from lantern.casework.models import AgencyTask, Case, Escalation, TaskStatus
-from lantern.casework.tests.conftest import people, route  # noqa: F401  (the `people` fixture)
+from lantern.casework.tests.fixtures import route
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied
