@@ -30,6 +30,7 @@ With `--json` the output ends with one JSON object per system and data set:
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import multiprocessing
@@ -213,15 +214,14 @@ def run_splink_default(records: list[dict]) -> dict:
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     for rule in (block_on("date_of_birth"), block_on("given_name", "family_name")):
-        try:
+        # A rule with nothing to learn is skipped, as a user would.
+        with contextlib.suppress(Exception):
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception:  # noqa: BLE001 - a rule with nothing to learn is skipped, as a user would
-            pass
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=0.95
     ).as_pandas_dataframe()
-    assignment = dict(zip(clusters.unique_id.tolist(), clusters.cluster_id.tolist()))
+    assignment = dict(zip(clusters.unique_id.tolist(), clusters.cluster_id.tolist(), strict=True))
     for record in records:
         assignment.setdefault(record["unique_id"], f"alone-{record['unique_id']}")
     return assignment
@@ -300,7 +300,7 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     people = max(existing // 4, 100)
     rows = person_mention_rows(Streams(seed), replace(SIZES["small"], people=people))
     started = time.perf_counter()
-    loaded, held_out, entity_of = [], [], {}
+    loaded, held_out = [], []
     for row in rows:
         record = dict(
             zip(

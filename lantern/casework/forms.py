@@ -89,7 +89,10 @@ class GovukDateField(forms.MultiValueField):
             if self.is_required:
                 raise ValidationError(f"Enter {label[0].lower()}{label[1:]}")
             return None
-        missing = [name for name, part in zip(("day", "month", "year", "time"), parts) if not part]
+        # Without a time there are three parts, so "time" is left unpaired.
+        missing = [
+            name for name, part in zip(("day", "month", "year", "time"), parts, strict=False) if not part
+        ]
         if missing:
             raise ValidationError(f"{label} must include a {' and '.join(missing)}")
         day, month, year = parts[:3]
@@ -106,10 +109,7 @@ class GovukDateField(forms.MultiValueField):
         match = TIME.match(parts[3])
         hour, minute = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
         if match and match.group(3):
-            if not 1 <= hour <= 12:
-                hour = 99
-            else:
-                hour = hour % 12 + (12 if match.group(3).lower() == "pm" else 0)
+            hour = 99 if not 1 <= hour <= 12 else hour % 12 + (12 if match.group(3).lower() == "pm" else 0)
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValidationError(f"{label} must include a real time, like 14:30")
         return timezone.make_aware(datetime.combine(value, time(hour, minute)))

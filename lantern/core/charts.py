@@ -305,7 +305,7 @@ def trend_chart(
 def _blend(share: float) -> str:
     """A colour from light grey (0) to dark blue (1)."""
     light, dark = (0xF3, 0xF2, 0xF1), (0x00, 0x30, 0x78)
-    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(light, dark))
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(light, dark, strict=True))
 
 
 def heat_map(

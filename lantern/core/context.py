@@ -14,7 +14,9 @@ class RequestContext:
     channel: str = "system"
 
 
-_current: ContextVar[RequestContext] = ContextVar("lantern_request_context", default=RequestContext())
+# The default is shared by every context that sets none, which is safe because RequestContext is frozen.
+NO_REQUEST = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("lantern_request_context", default=NO_REQUEST)
 
 
 def current_request_context() -> RequestContext:

@@ -1,5 +1,6 @@
 """Request-scoped context for the audit log, and the API's edge: one error shape, no NUL characters."""
 
+import contextlib
 import json
 import uuid
 
@@ -105,10 +106,8 @@ class ApiNulCharacterMiddleware:
             except RequestDataTooBig:
                 body = b""  # the API answers 413 itself
             if b"\\u0000" in body:
-                try:
+                with contextlib.suppress(ValueError):  # not JSON: the API answers that itself
                     fields.extend(_nul_paths(json.loads(body)))
-                except ValueError:
-                    pass  # not JSON: the API answers that itself
             if fields:
                 from django.http import JsonResponse
 

@@ -84,10 +84,13 @@ def test_journal_event_is_rolled_back_with_the_change_it_records(
 ):
     """An event recorded in a transaction that fails disappears with it and nothing is chained."""
     before = head()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            append(event_type="test.doomed")
-            raise RuntimeError("the change being recorded failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        append(event_type="test.doomed")
+        raise RuntimeError("the change being recorded failed")
     assert callbacks == []
     assert not AuditPending.objects.exists()
     assert head() == before
@@ -282,9 +285,12 @@ def test_a_failure_to_chain_does_not_fail_the_committed_transaction(
     append_events(2)
     chain_pending()
     tamper("DELETE FROM audit_chainhead")
-    with caplog.at_level(logging.ERROR, logger="lantern.audit.chain"):
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            append(event_type="test.recorded")
+    with (
+        caplog.at_level(logging.ERROR, logger="lantern.audit.chain"),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        append(event_type="test.recorded")
     assert AuditPending.objects.filter(event_type="test.recorded").exists()
     assert "Chaining pending audit events failed" in caplog.text
 

@@ -191,9 +191,11 @@ def test_ignored_task_escalates_up_all_three_levels(borough, django_capture_on_c
         assert [e.level for e in first] == [1]
         assert list(first[0].recipients.all()) == [borough[(AgencyKind.POLICE, Role.TEAM_MANAGER)]]
         assert services.escalations_sweep() == []  # idempotent
-    with time_machine.travel(received + timedelta(hours=6, minutes=1), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            later = services.escalations_sweep()
+    with (
+        time_machine.travel(received + timedelta(hours=6, minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        later = services.escalations_sweep()
     assert [e.level for e in later] == [2, 3]
     assert list(later[0].recipients.all()) == [borough[(AgencyKind.POLICE, Role.SERVICE_MANAGER)]]
     assert list(later[1].recipients.all()) == [borough["lead"]]

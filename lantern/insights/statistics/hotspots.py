@@ -351,7 +351,7 @@ def _summary(period, typed, every, cells, top, details) -> dict:
     type_labels = dict(PlaceType.choices)
     by_type: dict[str, int] = defaultdict(int)
     bands: dict[str, list[int]] = defaultdict(lambda: [0] * len(TIMES_OF_DAY))
-    for place_type, weekday, hour, n in typed:
+    for place_type, _weekday, hour, n in typed:
         by_type[place_type] += n
         if hour != NOT_TIMED:
             for index, (_, first, last) in enumerate(TIMES_OF_DAY):

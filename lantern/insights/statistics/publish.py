@@ -218,7 +218,7 @@ class Figure:
     @property
     def row_pairs(self) -> list[tuple[str, list]]:
         """(row label, cells) for each row, for the template."""
-        return list(zip(self.row_labels, self.cells))
+        return list(zip(self.row_labels, self.cells, strict=True))
 
     def as_dict(self) -> dict:
         """For figures.json."""
@@ -227,7 +227,7 @@ class Figure:
             "title": self.title,
             "definition": self.definition,
             "headers": self.headers,
-            "rows": [[label, *cells] for label, cells in zip(self.row_labels, self.cells)],
+            "rows": [[label, *cells] for label, cells in zip(self.row_labels, self.cells, strict=True)],
             "query": self.query,
             "grouping": self.grouping,
             "snapshot_sha256": self.snapshot_hash,
@@ -386,9 +386,9 @@ def build_figures(period: Period) -> list[Figure]:
     people_rows = []
     measure_rows = []
     queries = []
-    for measure, role, extra in (
-        (Measure.CHILDREN_AT_RISK, PersonRole.CHILD, {"referral__risk_level__in": AT_RISK_LEVELS}),
-        (Measure.PERSONS_OF_CONCERN, PersonRole.PERSON_OF_CONCERN, {}),
+    for role, extra in (
+        (PersonRole.CHILD, {"referral__risk_level__in": AT_RISK_LEVELS}),
+        (PersonRole.PERSON_OF_CONCERN, {}),
     ):
         mentions = (
             PersonMention.objects.filter(role=role, referral__isnull=False, **extra)
@@ -514,7 +514,9 @@ def quarterly_chart(period: Period) -> charts.Chart:
         labels.append(quarter_label(quarter))
         values.append(n if n >= THRESHOLD else FEWER)
     return charts.bar_chart(
-        "Referrals received per quarter, last three years", list(zip(labels, values)), value_label="Referrals"
+        "Referrals received per quarter, last three years",
+        list(zip(labels, values, strict=True)),
+        value_label="Referrals",
     )
 
 
@@ -557,7 +559,8 @@ def report_build(period: Period) -> Report:
     built_at = timezone.now()
     source_figure = figures[0]
     bars = [
-        (label, cells[-1]) for label, cells in zip(source_figure.row_labels[:-1], source_figure.cells[:-1])
+        (label, cells[-1])
+        for label, cells in zip(source_figure.row_labels[:-1], source_figure.cells[:-1], strict=True)
     ]
     chart_list = [
         charts.bar_chart(

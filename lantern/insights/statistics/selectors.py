@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from django.db import transaction
@@ -553,7 +554,9 @@ class Trend:
             "summary": self.summary(),
             "months": [
                 {"month": month_label(m), "count": c, "fitted": f, "ci_low": lo, "ci_high": hi}
-                for m, c, f, lo, hi in zip(self.months, self.counts, self.fitted, self.lower, self.upper)
+                for m, c, f, lo, hi in zip(
+                    self.months, self.counts, self.fitted, self.lower, self.upper, strict=True
+                )
             ],
         }
 
@@ -719,11 +722,11 @@ def change_points(
                 continue
         bounds.extend(where)
         edges = [a, *where, b]
-        pending.extend(zip(edges, edges[1:]))
+        pending.extend(pairwise(edges))
     bounds.sort()
     return [
         Segment(first=a, last=b - 1, count=int(cum_c[b] - cum_c[a]), expected=float(cum_e[b] - cum_e[a]))
-        for a, b in zip(bounds, bounds[1:])
+        for a, b in pairwise(bounds)
     ]
 
 
@@ -793,7 +796,7 @@ def describe_changes(months: list[date], counts: list[int]) -> ChangeSummary:
                 ),
             }
         )
-    for before, after in zip(segments, segments[1:]):
+    for before, after in pairwise(segments):
         factor = after.level / before.level if before.level else None
         if factor is None:
             change = "rose from none."
@@ -892,7 +895,7 @@ def scale_summary(*, period: Period, compare: Period, now: datetime | None = Non
                         "count": c,
                         "sources": {s: n for (mm, s), n in sorted(counts.items()) if mm == m},
                     }
-                    for m, c in zip(span, series(counts, span))
+                    for m, c in zip(span, series(counts, span), strict=True)
                 ],
                 "trend": trend.as_dict() if trend else None,
                 "change_points": asdict(changes),

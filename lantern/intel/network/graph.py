@@ -540,10 +540,12 @@ def _copy_rows(sql: str) -> np.ndarray:
     """Read three bigint columns with a binary COPY straight into an array (much faster than fetching rows)."""
     connection.ensure_connection()
     buffer = bytearray()
-    with connection.connection.cursor() as cursor:
-        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-            for block in copy:
-                buffer += block
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
+    ):
+        for block in copy:
+            buffer += block
     rows = np.frombuffer(memoryview(buffer)[19:-2], dtype=_COPY_ROW)
     return np.stack([rows["id"], rows["a"], rows["b"]], axis=1).astype(np.int64)
 

@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from django.db.models import Q
 from django.http import Http404
@@ -381,7 +382,7 @@ class PathsView:
         """The links along a path, each with the two entities and why they are linked."""
         return [
             {"from": a, "to": b, "link": self.links.get((min(a.pk, b.pk), max(a.pk, b.pk)))}
-            for a, b in zip(path, path[1:])
+            for a, b in pairwise(path)
         ]
 
 
@@ -396,7 +397,7 @@ def paths_between(*, user, source: Entity, target: Entity, max_hops: int = 4) ->
     entities = Entity.objects.in_bulk(ids)
     pairs = set()
     for p in [shortest_ids or []] + path_ids:
-        pairs |= {(min(a, b), max(a, b)) for a, b in zip(p, p[1:])}
+        pairs |= {(min(a, b), max(a, b)) for a, b in pairwise(p)}
     links = {(x["source"], x["target"]): x for x in _links(list(pairs))}
     return PathsView(
         source=source,

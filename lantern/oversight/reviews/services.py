@@ -419,12 +419,16 @@ def finding_record(
     )
     if search is not None and search.review_id != allegation.review_id:
         errors.setdefault("search", []).append("Choose a search recorded in this review.")
-    if finding == FindingKind.UNFOUNDED and not errors.get("search"):
-        if not allegation.evidence.exists() and search is None:
-            errors.setdefault("finding", []).append(
-                "A finding of unfounded needs at least one linked record, or a recorded search of what was looked "
-                "for and not found."
-            )
+    if (
+        finding == FindingKind.UNFOUNDED
+        and not errors.get("search")
+        and not allegation.evidence.exists()
+        and search is None
+    ):
+        errors.setdefault("finding", []).append(
+            "A finding of unfounded needs at least one linked record, or a recorded search of what was looked "
+            "for and not found."
+        )
     _raise(errors)
     allegation.finding, allegation.rationale, allegation.finding_search = finding, rationale, search
     allegation.finding_by, allegation.finding_at = actor, timezone.now()

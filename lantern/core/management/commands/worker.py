@@ -10,6 +10,7 @@ keeps the CPUs contended (`CpuPressure`), because the database work they cause i
 """
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -57,10 +58,9 @@ def lower_priority(niceness: int, *, idle: bool = False) -> tuple[int, bool]:
     niceness = os.nice(niceness - current) if niceness > current else current
     idle_class = getattr(os, "SCHED_IDLE", None)
     if idle and idle_class is not None:
-        try:
+        # Refused (a container's seccomp profile, say): niceness alone still applies.
+        with contextlib.suppress(OSError):
             os.sched_setscheduler(0, idle_class, os.sched_param(0))
-        except OSError:
-            pass  # refused (a container's seccomp profile, say): niceness alone still applies
     return niceness, idle_class is not None and os.sched_getscheduler(0) == idle_class
 
 

@@ -149,7 +149,7 @@ def test_the_page_shows_ethnicity_only_as_counts(people, records, client_for):
     body = response.content.decode()
     assert "Hidden" not in body and "Concern One" not in body
     assert "Black, Black British, Black Welsh, Caribbean or African: African" in body
-    assert 'href="/cases/%d/"' % records["high"].pk in body
+    assert f'href="/cases/{records["high"].pk}/"' in body
     event = AuditEvent.objects.filter(event_type="insights.data_quality_viewed").latest("seq")
     assert str(records["high"].pk) in event.data["ids"]
 

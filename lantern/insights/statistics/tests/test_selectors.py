@@ -97,7 +97,7 @@ def test_trend_model_recovers_a_known_yearly_change_and_season():
     assert trend.yearly_low < 1.2 < trend.yearly_high
     assert trend.yearly_high - trend.yearly_low < 0.15
     assert trend.seasonal[7] > trend.seasonal[3] > trend.seasonal[2]
-    assert all(lo <= fit <= hi for fit, lo, hi in zip(trend.fitted, trend.lower, trend.upper))
+    assert all(lo <= fit <= hi for fit, lo, hi in zip(trend.fitted, trend.lower, trend.upper, strict=True))
 
 
 def test_trend_model_turns_to_negative_binomial_when_counts_are_overdispersed():
@@ -346,7 +346,6 @@ def test_scale_page_shows_errors_in_the_error_summary(record, client_for):
 
 def test_scale_page_counts_only_months_the_record_covers(record, client_for):
     """A comparison reaching back before the first referral is counted from the record's first month, and says so."""
-    lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
     summary = statistics.scale_summary(
         period=Period(date(2025, 1, 1), date(2025, 12, 1)),
         compare=Period(date(2023, 1, 1), date(2024, 12, 1)),
@@ -357,7 +356,6 @@ def test_scale_page_counts_only_months_the_record_covers(record, client_for):
 
 def test_scale_queries_do_not_grow_with_the_record(record, django_assert_max_num_queries, client_for):
     """The API answers from the pre-aggregates in a fixed number of queries."""
-    lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
     with django_assert_max_num_queries(12):
         statistics.scale_summary(
             period=Period(date(2025, 1, 1), date(2025, 12, 1)),

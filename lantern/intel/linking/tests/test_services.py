@@ -220,7 +220,7 @@ def test_python_scoring_agrees_with_splink_on_every_pair(small_training):
     assert len(frame) > 100
     worst = max(
         abs(scorer.score(rows[a], rows[b])[0] - p)
-        for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability)
+        for a, b, p in zip(frame.unique_id_l, frame.unique_id_r, frame.match_probability, strict=True)
     )
     assert worst < 1e-6
 
@@ -232,8 +232,15 @@ def test_pairs_streamed_from_duckdb_are_the_pairs_predicted(small_training):
     frame = model.predict_pairs(trained, threshold=0.01)
     streamed = cluster.Pairs.from_batches(model.predicted_pairs(trained, threshold=0.01, batch_rows=50))
     assert sorted(
-        zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist())
-    ) == sorted(zip(frame.unique_id_l.tolist(), frame.unique_id_r.tolist(), frame.match_probability.tolist()))
+        zip(streamed.left.tolist(), streamed.right.tolist(), streamed.probability.tolist(), strict=True)
+    ) == sorted(
+        zip(
+            frame.unique_id_l.tolist(),
+            frame.unique_id_r.tolist(),
+            frame.match_probability.tolist(),
+            strict=True,
+        )
+    )
 
 
 def test_clusters_do_not_depend_on_the_order_pairs_come_in():

@@ -95,7 +95,7 @@ def test_entity_page_shows_network_centrality_timeline_and_evidence(people, net,
     for report in ("item", "police_report", "school_report"):
         assert net[report].reference in body
     assert "SECRET" not in content and "SANITISED" not in content
-    assert 'href="/intel/entities/%d/network.graphml"' % net["daz"].pk in content
+    assert f'href="/intel/entities/{net["daz"].pk}/network.graphml"' in content
     viewed = AuditEvent.objects.filter(object_type="intel.entity", object_id=str(net["daz"].pk))
     assert {"entity.viewed", "entity.network_viewed"} <= set(viewed.values_list("event_type", flat=True))
 
@@ -153,7 +153,7 @@ def test_paths_page(people, net, client_for):
     body = text(page)
     assert "4 links." in body and "Linked to the same phone" in body
     assert re.search(r"Child C .*Darren Smith.*07700 900982.*Other Man.*Riverside takeaway", body)
-    assert errors(client.get("/intel/paths", {"from": "E%d" % net["child"].pk, "to": "abc"})) == [
+    assert errors(client.get("/intel/paths", {"from": f"E{net['child'].pk}", "to": "abc"})) == [
         "Enter an entity number, like E123"
     ]
     assert errors(client.get("/intel/paths", {"from": net["child"].pk, "to": 999999})) == [
