@@ -944,6 +944,41 @@ class ActionInput:
     owner: User | None = None
 
 
+def _attendee_errors(attendees: list[AttendeeInput]) -> list[str]:
+    """The problems with a strategy discussion's attendees, each numbered as entered."""
+    if not attendees:
+        return ["Add at least one attendee."]
+    messages = []
+    for number, attendee in enumerate(attendees, start=1):
+        if not isinstance(attendee.agency, Agency):
+            messages.append(f"Attendee {number}: choose their agency.")
+        if not (attendee.name or "").strip():
+            messages.append(f"Attendee {number}: enter their name.")
+        elif len(attendee.name) > 200 or len(attendee.role or "") > 200:
+            messages.append(f"Attendee {number}: the name and role must be 200 characters or fewer.")
+    return messages
+
+
+def _action_errors(actions: list[ActionInput], *, held_at: datetime | None) -> list[str]:
+    """The problems with the actions agreed at a strategy discussion, each numbered as entered."""
+    messages = []
+    for number, action in enumerate(actions, start=1):
+        description = (action.description or "").strip()
+        if not description:
+            messages.append(f"Action {number}: describe the action.")
+        elif len(description) > 2000:
+            messages.append(f"Action {number}: the description must be 2,000 characters or fewer.")
+        if not isinstance(action.agency, Agency):
+            messages.append(f"Action {number}: choose the agency that owns it.")
+        elif action.owner is not None and action.owner.agency_id != action.agency.pk:
+            messages.append(f"Action {number}: the owner must work for the agency that owns it.")
+        if not isinstance(action.due_date, date):
+            messages.append(f"Action {number}: enter a due date.")
+        elif held_at is not None and action.due_date < timezone.localtime(held_at).date():
+            messages.append(f"Action {number}: the due date cannot be before the discussion.")
+    return messages
+
+
 @transaction.atomic
 def strategy_discussion_record(
     *,
@@ -975,37 +1010,10 @@ def strategy_discussion_record(
         decisions, "decisions", errors, required="Record what was decided.", limit=MAX_NARRATIVE
     )
     attendees, actions = list(attendees or []), list(actions or [])
-    if not attendees:
-        errors["attendees"] = ["Add at least one attendee."]
-    for number, attendee in enumerate(attendees, start=1):
-        if not isinstance(attendee.agency, Agency):
-            errors.setdefault("attendees", []).append(f"Attendee {number}: choose their agency.")
-        if not (attendee.name or "").strip():
-            errors.setdefault("attendees", []).append(f"Attendee {number}: enter their name.")
-        elif len(attendee.name) > 200 or len(attendee.role or "") > 200:
-            errors.setdefault("attendees", []).append(
-                f"Attendee {number}: the name and role must be 200 characters or fewer."
-            )
-    for number, action in enumerate(actions, start=1):
-        description = (action.description or "").strip()
-        if not description:
-            errors.setdefault("actions", []).append(f"Action {number}: describe the action.")
-        elif len(description) > 2000:
-            errors.setdefault("actions", []).append(
-                f"Action {number}: the description must be 2,000 characters or fewer."
-            )
-        if not isinstance(action.agency, Agency):
-            errors.setdefault("actions", []).append(f"Action {number}: choose the agency that owns it.")
-        elif action.owner is not None and action.owner.agency_id != action.agency.pk:
-            errors.setdefault("actions", []).append(
-                f"Action {number}: the owner must work for the agency that owns it."
-            )
-        if not isinstance(action.due_date, date):
-            errors.setdefault("actions", []).append(f"Action {number}: enter a due date.")
-        elif held_at is not None and action.due_date < timezone.localtime(held_at).date():
-            errors.setdefault("actions", []).append(
-                f"Action {number}: the due date cannot be before the discussion."
-            )
+    if attendee_errors := _attendee_errors(attendees):
+        errors["attendees"] = attendee_errors
+    if action_errors := _action_errors(actions, held_at=held_at):
+        errors["actions"] = action_errors
     if discussion is not None:
         discussion = StrategyDiscussion.objects.select_for_update().get(pk=discussion.pk)
         if discussion.case_id != case.pk:

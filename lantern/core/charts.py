@@ -283,23 +283,39 @@ def trend_chart(
         if n
         else "A line chart with no figures to show."
     )
+    table = _trend_table(
+        title, labels, values, fitted=fitted, lower=lower, upper=upper, value_label=value_label
+    )
+    return Chart(
+        title, description, _svg(title, description, "trend", WIDTH, height, "".join(parts)), table, "trend"
+    )
+
+
+def _trend_table(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    fitted: Sequence[float] | None,
+    lower: Sequence[float] | None,
+    upper: Sequence[float] | None,
+    value_label: str,
+) -> Table:
+    """The figures behind a trend chart: each month's value, with the trend and its band where given."""
     headers = ["Month", value_label]
     if fitted is not None:
         headers.append("Trend")
     if lower is not None and upper is not None:
         headers += ["Trend, 95% lower", "Trend, 95% upper"]
     rows = []
-    for i in range(n):
+    for i in range(len(labels)):
         row = [labels[i], values[i]]
         if fitted is not None:
             row.append(round(float(fitted[i]), 1))
         if lower is not None and upper is not None:
             row += [round(float(lower[i]), 1), round(float(upper[i]), 1)]
         rows.append(row)
-    table = Table(caption=title, headers=headers, rows=rows)
-    return Chart(
-        title, description, _svg(title, description, "trend", WIDTH, height, "".join(parts)), table, "trend"
-    )
+    return Table(caption=title, headers=headers, rows=rows)
 
 
 def _blend(share: float) -> str:

@@ -657,30 +657,7 @@ class Planner:
         summary = template.format(**text)
         summary = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), summary)
 
-        reporter, anonymous = None, False
-        if source == "public":
-            named = rng.random() < 0.6 if public_named is None else public_named
-            if named:
-                adult = _pick(rng, self.cast.reporters)
-                reporter = {
-                    "name": f"{adult.given_name} {adult.family_name}",
-                    "contact": _pick(
-                        rng,
-                        (
-                            f"07700 {900000 + rng.randrange(1000)}",
-                            f"{adult.given_name.lower()}.{rng.randrange(100)}@example.com",
-                        ),
-                    ),
-                    "relationship": _pick(rng, narratives.REPORTER_RELATIONSHIPS),
-                }
-            else:
-                anonymous = True
-        elif source == "self":
-            reporter = {
-                "name": children[0]["name"] or "",
-                "contact": f"07700 {900000 + rng.randrange(1000)}",
-                "relationship": "The young person",
-            }
+        reporter, anonymous = self._reporter_part(rng, source, children[0], public_named=public_named)
         incident_at = None
         if rng.random() < (0.6 if professional else 0.4):
             incident_at = received_at - timedelta(minutes=rng.randint(30, 72 * 60))
@@ -853,6 +830,34 @@ class Planner:
         written = _written_phone(rng, phone.number)
         mentions.append(Mention("phone", phone.id, written))
         return {"number": written}
+
+    def _reporter_part(
+        self, rng, source: str, child: dict, *, public_named: bool | None
+    ) -> tuple[dict | None, bool]:
+        """Who made the report, as they gave their details, and whether they chose to stay anonymous."""
+        if source == "self":
+            return {
+                "name": child["name"] or "",
+                "contact": f"07700 {900000 + rng.randrange(1000)}",
+                "relationship": "The young person",
+            }, False
+        if source != "public":
+            return None, False
+        named = rng.random() < 0.6 if public_named is None else public_named
+        if not named:
+            return None, True
+        adult = _pick(rng, self.cast.reporters)
+        return {
+            "name": f"{adult.given_name} {adult.family_name}",
+            "contact": _pick(
+                rng,
+                (
+                    f"07700 {900000 + rng.randrange(1000)}",
+                    f"{adult.given_name.lower()}.{rng.randrange(100)}@example.com",
+                ),
+            ),
+            "relationship": _pick(rng, narratives.REPORTER_RELATIONSHIPS),
+        }, False
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

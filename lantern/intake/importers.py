@@ -283,6 +283,100 @@ IMPORT_STATUSES = {
 IMPORT_STATUS_NAMES = frozenset(IMPORT_STATUSES)
 
 
+class _RowCheck:
+    """One referral row's non-blank values, read column by column, with the problems found on the way."""
+
+    def __init__(self, row: dict[str, str], number: int, *, now: datetime, latest: datetime):
+        self.number, self.now, self.latest = number, now, latest
+        self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
+        self.get = self.values.get
+        self.errors = [
+            RowError(number, column, f"Must be {TEXT_LIMITS[column]} characters or fewer")
+            for column, value in self.values.items()
+            if len(value) > TEXT_LIMITS.get(column, len(value))
+        ]
+
+    def error(self, column: str, reason: str) -> None:
+        """Note a problem with `column`."""
+        self.errors.append(RowError(self.number, column, reason))
+
+    def when(self, column: str, what: str) -> datetime | None:
+        """The date and time in `column`; None if it is blank or cannot be right."""
+        raw = self.get(column)
+        if raw is None:
+            return None
+        value = parse_datetime(raw)
+        if value is None:
+            self.error(column, "Enter a real date, like 2024-03-27 or 27/03/2024 14:30")
+        elif (value > self.latest or value.year < 1901) and (
+            problem := services.date_problem(value, what=what, now=self.now)
+        ):
+            # Only a time past `latest` or near 1900 can be wrong, so the full check runs only for those.
+            self.error(column, problem)
+            return None
+        return value
+
+    def age(self, column: str, maximum: int) -> int | None:
+        """The age in whole years in `column`; None if it is blank or wrong."""
+        raw = self.get(column)
+        if raw is None:
+            return None
+        if not raw.isdigit() or len(raw) > 3:
+            self.error(column, "Age must be a whole number")
+            return None
+        if problem := services.age_problem(int(raw), maximum=maximum):
+            self.error(column, problem)
+            return None
+        return int(raw)
+
+    def choice(self, column: str, allowed: frozenset[str], default: str) -> str:
+        """The value in `column` (or `default` if it is blank) in lower case, which must be one of `allowed`."""
+        value = (self.get(column) or default).lower()
+        if value not in allowed:
+            self.error(column, f"Must be one of: {', '.join(sorted(allowed))}")
+        return value
+
+    def date_of_birth(self, column: str) -> date | None:
+        """The date of birth in `column`; None if it is blank or wrong."""
+        raw = self.get(column)
+        if raw is None:
+            return None
+        dob = parse_date(raw)
+        if dob is None:
+            self.error(column, "Enter a real date of birth, like 2012-03-27 or 27/03/2012")
+            return None
+        if problem := services.date_problem(dob, what="Date of birth", now=self.now):
+            self.error(column, problem)
+            return None
+        return dob
+
+    def registrations(self, column: str) -> list[str]:
+        """The vehicle registration marks listed in `column`, each checked."""
+        marks = [mark.strip() for mark in self.get(column, "").split(LIST_SEPARATOR) if mark.strip()]
+        for mark in marks:
+            if not normalise_registration(mark).valid:
+                self.error(column, f"{REGISTRATION_ERROR} (got {mark[:20]!r})")
+        return marks
+
+    def phones(self, column: str) -> list[dict[str, str]]:
+        """The phone numbers listed in `column`, each checked."""
+        phones = [
+            {"number": raw.strip()} for raw in self.get(column, "").split(LIST_SEPARATOR) if raw.strip()
+        ]
+        for phone in phones:
+            if not normalise_phone(phone["number"]).valid:
+                self.error(column, f"{PHONE_ERROR} (got {phone['number'][:40]!r})")
+        return phones
+
+
+def _vehicle_parts(marks: list[str], vehicle: dict[str, str]) -> list[dict[str, str]]:
+    """The vehicles a row describes, from its registration marks and its make, model and colour."""
+    if marks:
+        # The make, model and colour describe the first vehicle; further marks are just marks.
+        return [{**vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
+    return [vehicle] if any(vehicle.values()) else []
+
+
 @dataclass
 class CleanReferral:
     """One checked row of a referrals file."""
@@ -359,117 +453,56 @@ class ReferralImporter(CsvImporter):
 
     def clean_row(self, row: dict[str, str], number: int) -> tuple[CleanReferral | None, list[RowError]]:
         """Check one row against the same rules as every other way in."""
-        values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
-        get = values.get
-        errors = [
-            RowError(number, column, f"Must be {TEXT_LIMITS[column]} characters or fewer")
-            for column, value in values.items()
-            if len(value) > TEXT_LIMITS.get(column, len(value))
-        ]
-
-        def error(column: str, reason: str) -> None:
-            errors.append(RowError(number, column, reason))
-
-        def when(column: str, what: str) -> datetime | None:
-            raw = get(column)
-            if raw is None:
-                return None
-            value = parse_datetime(raw)
-            if value is None:
-                error(column, "Enter a real date, like 2024-03-27 or 27/03/2024 14:30")
-            elif (value > self.latest or value.year < 1901) and (
-                problem := services.date_problem(value, what=what, now=self.now)
-            ):
-                # Only a time past `latest` or near 1900 can be wrong, so the full check runs only for those.
-                error(column, problem)
-                return None
-            return value
-
-        def age(column: str, maximum: int) -> int | None:
-            raw = get(column)
-            if raw is None:
-                return None
-            if not raw.isdigit() or len(raw) > 3:
-                error(column, "Age must be a whole number")
-                return None
-            if problem := services.age_problem(int(raw), maximum=maximum):
-                error(column, problem)
-                return None
-            return int(raw)
-
-        def choice(column: str, allowed: frozenset[str], default: str) -> str:
-            value = (get(column) or default).lower()
-            if value not in allowed:
-                error(column, f"Must be one of: {', '.join(sorted(allowed))}")
-            return value
-
-        received_at = when("received_at", "The date received")
-        if "received_at" not in values:
+        check = _RowCheck(row, number, now=self.now, latest=self.latest)
+        get, error = check.get, check.error
+        received_at = check.when("received_at", "The date received")
+        if "received_at" not in check.values:
             error("received_at", "Enter a date, like 2024-03-27 or 27/03/2024 14:30")
         summary = get("summary", "")
         if not summary:
             error("summary", "Enter what happened")
-        source = choice("source", SOURCES, ReferralSource.IMPORT)
-        status = choice("status", IMPORT_STATUS_NAMES, "received")
-        closed_at = when("closed_at", "The date closed")
+        source = check.choice("source", SOURCES, ReferralSource.IMPORT)
+        status = check.choice("status", IMPORT_STATUS_NAMES, "received")
+        closed_at = check.when("closed_at", "The date closed")
         if closed_at and received_at and closed_at < received_at:
             error("closed_at", "Must be after when it was received")
         agency_code = get("referrer_agency", "")
         if agency_code and agency_code not in self.agencies:
             error("referrer_agency", "No agency has this code")
-        incident_at = when("incident_at", "The date it happened")
+        incident_at = check.when("incident_at", "The date it happened")
 
         child = {
             "name": get("child_name", ""),
             "school": get("child_school", ""),
             "address": get("child_address", ""),
-            "age": age("child_age", services.CHILD_AGE_MAX),
+            "age": check.age("child_age", services.CHILD_AGE_MAX),
         }
-        if raw_dob := get("child_dob"):
-            dob = parse_date(raw_dob)
-            if dob is None:
-                error("child_dob", "Enter a real date of birth, like 2012-03-27 or 27/03/2012")
-            elif problem := services.date_problem(dob, what="Date of birth", now=self.now):
-                error("child_dob", problem)
-            else:
-                child["date_of_birth"] = dob
-        if "child_sex" in values:
-            child["sex"] = choice("child_sex", SEXES, "")
+        if dob := check.date_of_birth("child_dob"):
+            child["date_of_birth"] = dob
+        if "child_sex" in check.values:
+            child["sex"] = check.choice("child_sex", SEXES, "")
         person = {
             "name": get("person_name", ""),
             "nickname": get("person_nickname", ""),
             "description": get("person_description", ""),
-            "age": age("person_age", services.PERSON_AGE_MAX),
+            "age": check.age("person_age", services.PERSON_AGE_MAX),
         }
         place = {
             "name": get("place_name", ""),
             "address": get("place_address", ""),
             "postcode": get("place_postcode", ""),
         }
-        if "place_type" in values:
-            place["type"] = choice("place_type", PLACE_TYPES, "")
+        if "place_type" in check.values:
+            place["type"] = check.choice("place_type", PLACE_TYPES, "")
         vehicle = {
             "make": get("vehicle_make", ""),
             "model": get("vehicle_model", ""),
             "colour": get("vehicle_colour", ""),
         }
-        marks = [
-            mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()
-        ]
-        for mark in marks:
-            if not normalise_registration(mark).valid:
-                error("vehicle_registration", f"{REGISTRATION_ERROR} (got {mark[:20]!r})")
-        if marks:
-            # The make, model and colour describe the first vehicle; further marks are just marks.
-            vehicles = [{**vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
-        else:
-            vehicles = [vehicle] if any(vehicle.values()) else []
-        phones = [{"number": raw.strip()} for raw in get("phone", "").split(LIST_SEPARATOR) if raw.strip()]
-        for phone in phones:
-            if not normalise_phone(phone["number"]).valid:
-                error("phone", f"{PHONE_ERROR} (got {phone['number'][:40]!r})")
-        if errors:
-            return None, errors
+        vehicles = _vehicle_parts(check.registrations("vehicle_registration"), vehicle)
+        phones = check.phones("phone")
+        if check.errors:
+            return None, check.errors
         fields = {
             "summary": summary,
             "source": source,

@@ -260,6 +260,35 @@ class Totals:
 Key = tuple[int | None, int | None]
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The events one collection reads: those in [start, end), for some agencies or all, keyed by day or not."""
+
+    start: datetime
+    end: datetime
+    agency_ids: list[int] | None = None
+    by_day: bool = True
+
+    def rows(self, queryset: QuerySet, *fields: str):
+        """The fields of each row of `queryset`."""
+        # A refresh reads a year's events and streams them; the live slice (normally today) reads them at once.
+        if self.end - self.start > timedelta(days=7):
+            return queryset.values_list(*fields).iterator(10000)
+        return queryset.values_list(*fields)
+
+    def key(self, moment: datetime, agency_id, team_id) -> tuple:
+        """Where an event is counted: (London day, agency, team), or (agency, team) when not by day."""
+        return (london_day(moment), agency_id, team_id) if self.by_day else (agency_id, team_id)
+
+    def in_range(self, field_name: str) -> Q:
+        """Rows whose `field_name` falls in the window."""
+        return Q(**{f"{field_name}__gte": self.start, f"{field_name}__lt": self.end})
+
+    def scoped(self, queryset: QuerySet, path: str = "agency_id") -> QuerySet:
+        """`queryset` limited to the window's agencies through `path`, if it has any."""
+        return queryset if self.agency_ids is None else queryset.filter(**{f"{path}__in": self.agency_ids})
+
+
 def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = True) -> dict:
     """Facts for events in [start, end) from the raw tables, keyed by (London day, agency, team) or (agency, team).
 
@@ -268,41 +297,37 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
     Each kind of event is read by a range on its own time, which has an index (see the intake and case-work
     models), so that today's live slice reads today's events only.
     """
+    window = _Window(start, end, agency_ids=agency_ids, by_day=by_day)
     facts: dict = defaultdict(Totals)
-
-    stream = end - start > timedelta(days=7)
-
-    def rows(queryset: QuerySet, *fields: str):
-        # A refresh reads a year's events and streams them; the live slice (normally today) reads them at once.
-        return queryset.values_list(*fields).iterator(10000) if stream else queryset.values_list(*fields)
-
-    def key(moment: datetime, agency_id, team_id):
-        return (london_day(moment), agency_id, team_id) if by_day else (agency_id, team_id)
-
-    def in_range(field_name: str) -> Q:
-        return Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-
-    scoped = (
-        (lambda qs, path="agency_id": qs)
-        if agency_ids is None
-        else (lambda qs, path="agency_id": qs.filter(**{f"{path}__in": agency_ids}))
-    )
     if agency_ids is None:
-        referrals = Referral.objects.all()
-        for (received_at,) in rows(referrals.filter(in_range("received_at")), "received_at"):
-            facts[key(received_at, None, None)].add("referrals_received")
-        closed = referrals.filter(in_range("closed_at"), status__in=CLOSED_STATUSES).annotate(
-            told=_fed_back_flag()
-        )
-        for closed_at, told in rows(closed, "closed_at", "told"):
-            facts[key(closed_at, None, None)].add("referrals_closed")
-            if told:
-                facts[key(closed_at, None, None)].add("outcomes_fed_back")
-    decided = scoped(
-        Referral.objects.filter(in_range("decided_at"), decision__isnull=False),
+        _collect_referrals(window, facts)
+    _collect_decisions(window, facts)
+    _collect_tasks(window, facts)
+    _collect_escalations(window, facts)
+    return facts
+
+
+def _collect_referrals(window: _Window, facts: dict) -> None:
+    """Partnership-wide: referrals received, referrals closed, and closed ones whose outcome was fed back."""
+    referrals = Referral.objects.all()
+    for (received_at,) in window.rows(referrals.filter(window.in_range("received_at")), "received_at"):
+        facts[window.key(received_at, None, None)].add("referrals_received")
+    closed = referrals.filter(window.in_range("closed_at"), status__in=CLOSED_STATUSES).annotate(
+        told=_fed_back_flag()
+    )
+    for closed_at, told in window.rows(closed, "closed_at", "told"):
+        facts[window.key(closed_at, None, None)].add("referrals_closed")
+        if told:
+            facts[window.key(closed_at, None, None)].add("outcomes_fed_back")
+
+
+def _collect_decisions(window: _Window, facts: dict) -> None:
+    """Front-door decisions by the decider's agency and team: made, within one working day, no further action."""
+    decided = window.scoped(
+        Referral.objects.filter(window.in_range("decided_at"), decision__isnull=False),
         "decision__decided_by__agency_id",
     )
-    for decided_at, due_at, kind, agency_id, team_id in rows(
+    for decided_at, due_at, kind, agency_id, team_id in window.rows(
         decided,
         "decided_at",
         "decision_due_at",
@@ -310,34 +335,39 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         "decision__decided_by__agency_id",
         "decision__decided_by__team_id",
     ):
-        totals = facts[key(decided_at, agency_id, team_id)]
+        totals = facts[window.key(decided_at, agency_id, team_id)]
         totals.add("decisions_made")
         # The clock set at receipt: one working day on the business-day calendar (`referral_decision_due`).
         if decided_at <= due_at:
             totals.add("decisions_within_day")
         if kind == DecisionKind.NO_FURTHER_ACTION:
             totals.add("decisions_nfa")
-    tasks = scoped(AgencyTask.objects.all())
-    for created_at, agency_id, team_id in rows(
-        tasks.filter(in_range("created_at")), "created_at", "agency_id", "team_id"
+
+
+def _collect_tasks(window: _Window, facts: dict) -> None:
+    """Tasks received, acknowledged and completed (late or not), with the time taken to acknowledge and complete."""
+    tasks = window.scoped(AgencyTask.objects.all())
+    for created_at, agency_id, team_id in window.rows(
+        tasks.filter(window.in_range("created_at")), "created_at", "agency_id", "team_id"
     ):
-        facts[key(created_at, agency_id, team_id)].add("tasks_received")
+        facts[window.key(created_at, agency_id, team_id)].add("tasks_received")
     acknowledged: dict = defaultdict(list)
-    for at, created_at, due_at, agency_id, team_id in rows(
-        tasks.filter(in_range("acknowledged_at")),
+    for at, created_at, due_at, agency_id, team_id in window.rows(
+        tasks.filter(window.in_range("acknowledged_at")),
         "acknowledged_at",
         "created_at",
         "ack_due_at",
         "agency_id",
         "team_id",
     ):
-        k = key(at, agency_id, team_id)
+        k = window.key(at, agency_id, team_id)
         facts[k].add("tasks_acknowledged")
         facts[k].add("tasks_acknowledged_late", at > due_at)
         acknowledged[k].append(_seconds(at, created_at))
+    _add_durations(facts, "ack_seconds", acknowledged)
     completed: dict = defaultdict(list)
-    for at, created_at, due_at, outcome, agency_id, team_id in rows(
-        tasks.filter(in_range("completed_at")),
+    for at, created_at, due_at, outcome, agency_id, team_id in window.rows(
+        tasks.filter(window.in_range("completed_at")),
         "completed_at",
         "created_at",
         "due_at",
@@ -345,26 +375,31 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         "agency_id",
         "team_id",
     ):
-        k = key(at, agency_id, team_id)
+        k = window.key(at, agency_id, team_id)
         facts[k].add("tasks_completed")
         facts[k].add("tasks_completed_late", at > due_at)
         facts[k].add("tasks_no_action", outcome == TaskOutcome.NO_ACTION_FOR_AGENCY)
         completed[k].append(_seconds(at, created_at))
-    escalations = scoped(Escalation.objects.all())
-    for at, agency_id, team_id, level, kind in rows(
-        escalations.filter(in_range("raised_at")),
+    _add_durations(facts, "complete_seconds", completed)
+
+
+def _collect_escalations(window: _Window, facts: dict) -> None:
+    """Escalations raised (by rung and kind) and resolved (by rung and resolver), with the time taken to resolve."""
+    escalations = window.scoped(Escalation.objects.all())
+    for at, agency_id, team_id, level, kind in window.rows(
+        escalations.filter(window.in_range("raised_at")),
         "raised_at",
         "agency_id",
         "task__team_id",
         "level",
         "kind",
     ):
-        k = key(at, agency_id, team_id)
+        k = window.key(at, agency_id, team_id)
         facts[k].add(f"escalations_level_{level}")
         facts[k].add(KIND_FIELDS[kind])
     resolved: dict = defaultdict(list)
-    for at, raised_at, agency_id, team_id, level, role in rows(
-        escalations.filter(in_range("resolved_at"), status=EscalationStatus.RESOLVED),
+    for at, raised_at, agency_id, team_id, level, role in window.rows(
+        escalations.filter(window.in_range("resolved_at"), status=EscalationStatus.RESOLVED),
         "resolved_at",
         "raised_at",
         "agency_id",
@@ -372,18 +407,17 @@ def _collect(start: datetime, end: datetime, *, agency_ids=None, by_day: bool = 
         "level",
         "resolved_by__role",
     ):
-        k = key(at, agency_id, team_id)
+        k = window.key(at, agency_id, team_id)
         facts[k].add(f"resolved_level_{level}")
         facts[k].add(RESOLVER_FIELDS.get(role, "resolved_by_other"))
         resolved[k].append(_seconds(at, raised_at))
-    for name, found in (
-        ("ack_seconds", acknowledged),
-        ("complete_seconds", completed),
-        ("resolve_seconds", resolved),
-    ):
-        for k, values in found.items():
-            facts[k].durations[name].append(np.asarray(values, dtype=SECONDS))
-    return facts
+    _add_durations(facts, "resolve_seconds", resolved)
+
+
+def _add_durations(facts: dict, name: str, found: dict) -> None:
+    """Add each key's durations of one kind, in whole seconds, to its totals."""
+    for k, values in found.items():
+        facts[k].durations[name].append(np.asarray(values, dtype=SECONDS))
 
 
 def _fed_back_flag():
