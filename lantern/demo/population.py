@@ -23,6 +23,7 @@ from enum import StrEnum
 from itertools import accumulate
 
 from lantern.demo import borough, vocabulary
+from lantern.intel.linking.resolution.names import SHORT_FORMS
 
 PHONE_RANGE_START = 900000
 PHONE_RANGE_SIZE = 1000  # Ofcom's drama range for mobiles: 07700 900000 to 07700 900999
@@ -186,8 +187,8 @@ def person_name(rng: random.Random, sex: str, ethnicity: str) -> tuple[str, str,
     name_sex = sex if sex in ("Female", "Male") else rng.choice(("Female", "Male"))
     given = rng.choice(vocabulary.GIVEN_NAMES[heritage][name_sex])
     nicknames = []
-    if given in vocabulary.SHORT_FORMS and rng.random() < 0.4:
-        nicknames.append(rng.choice(vocabulary.SHORT_FORMS[given]))
+    if given in SHORT_FORMS and rng.random() < 0.4:
+        nicknames.append(rng.choice(SHORT_FORMS[given]))
     return given, _family_name(rng, heritage), nicknames
 
 
@@ -258,10 +259,25 @@ def _postcode(rng: random.Random, area: borough.Area) -> str:
     return f"{area.district} {rng.randrange(10)}{unit}"
 
 
+# Names that follow from the street or the area alone, with nothing drawn.
+_SET_PLACE_NAMES = {
+    "house": "{number} {street}",
+    "playground": "{street_word} play area",
+    "allotment": "{street_word} Allotments",
+    "bus_station": "{area} bus interchange",
+    "shopping_centre": "{area} Shopping Centre",
+    "retail_park": "{area} Retail Park",
+    "leisure_centre": "{area} Leisure Centre",
+}
+
+
 def _place_name(rng: random.Random, kind: str, area: borough.Area, street: str, number: int) -> str:
+    """A place's name as local people give it, set by its street or area or drawn from the kind's names."""
+    if kind in _SET_PLACE_NAMES:
+        return _SET_PLACE_NAMES[kind].format(
+            number=number, street=street, street_word=street.split()[0], area=area.name
+        )
     match kind:
-        case "house":
-            return f"{number} {street}"
         case "flat":
             return f"Flat {rng.randint(1, 24)}, {rng.choice(vocabulary.STREET_NAMES)} House"
         case "takeaway":
@@ -287,22 +303,10 @@ def _place_name(rng: random.Random, kind: str, area: borough.Area, street: str, 
             return rng.choice(
                 (f"{area.name} Park", f"{street.split()[0]} Recreation Ground", f"{area.name} Country Park")
             )
-        case "playground":
-            return f"{street.split()[0]} play area"
-        case "allotment":
-            return f"{street.split()[0]} Allotments"
         case "taxi_rank":
             return rng.choice((f"{area.name} taxi rank", f"{street} taxi rank", "Riverton Station taxi rank"))
         case "car_park":
             return rng.choice((f"{street} car park", f"{area.name} multi-storey car park"))
-        case "bus_station":
-            return f"{area.name} bus interchange"
-        case "shopping_centre":
-            return f"{area.name} Shopping Centre"
-        case "retail_park":
-            return f"{area.name} Retail Park"
-        case "leisure_centre":
-            return f"{area.name} Leisure Centre"
     raise ValueError(f"Unknown place type {kind!r}.")
 
 

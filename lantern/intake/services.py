@@ -25,7 +25,7 @@ from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import hooks
 from lantern.intake.models import Channel, Referral, ReferralSource
 from lantern.intel.linking.extract import find_phones, find_registrations
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     MentionOrigin,
     PersonMention,
     PersonRole,

@@ -1,586 +1,75 @@
-"""Intelligence items, the entities they and referrals mention, and how mentions are resolved into entities.
+"""The intel app's models, gathered here for Django from the rooms that define them.
 
-A mention is what a report says, as it said it, beside a normalised form used for matching. Resolution clusters
-mentions into entities: in batch (`lantern link`, Splink) and the moment a report is saved (real-time matching
-through stored blocking keys). Every assignment of a mention to an entity keeps its evidence; analysts confirm,
-reject or split, and their decisions bind every later run.
+Intelligence items are defined in `lantern.intel.items.models`; mentions, entities, resolution, the association
+graph's edges and link alerts in `lantern.intel.linking.models`; the cross-agency signal's rules in
+`lantern.intel.network.models`. All stay in the `intel` app, so no table moved. The rooms import each other's
+models from where they are defined; the apps above intel may import them from here.
 """
 
-from django.conf import settings
-from django.db import models
-
-from lantern.core.idempotency import IdempotencyKeyBase
-from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
-
-
-class EntityKind(models.TextChoices):
-    """The kinds of thing that reports mention and resolution joins up."""
-
-    PERSON = "person", "Person"
-    VEHICLE = "vehicle", "Vehicle"
-    PHONE = "phone", "Phone"
-    PLACE = "place", "Place"
-    ORGANISATION = "organisation", "Organisation"
-
-
-class SourceEvaluation(models.TextChoices):
-    """3x5x2 source evaluation."""
-
-    RELIABLE = "1", "1: Reliable"
-    UNTESTED = "2", "2: Untested"
-    NOT_RELIABLE = "3", "3: Not reliable"
-
-
-class IntelligenceAssessment(models.TextChoices):
-    """3x5x2 intelligence assessment."""
-
-    KNOWN_DIRECTLY = "A", "A: Known directly to the source"
-    CORROBORATED = "B", "B: Known indirectly to the source but corroborated"
-    KNOWN_INDIRECTLY = "C", "C: Known indirectly to the source"
-    NOT_KNOWN = "D", "D: Not known"
-    SUSPECTED_FALSE = "E", "E: Suspected to be false"
-
-
-class HandlingCode(models.TextChoices):
-    """3x5x2 handling code."""
-
-    PERMITTED = "P", "P: Lawful sharing permitted"
-    CONDITIONS = "C", "C: Lawful sharing permitted with conditions"
-
-
-class ItemStatus(models.TextChoices):
-    """Where an item is in its life: partner agencies submit, police grade."""
-
-    SUBMITTED = "submitted", "Submitted, awaiting grading"
-    GRADED = "graded", "Graded"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class IntelligenceItem(models.Model):
-    """A piece of intelligence: content held apart from its source, graded 3x5x2 by police (or 5x5x5 if historic)."""
-
-    reference = models.CharField(max_length=20, unique=True)
-    status = models.CharField(
-        max_length=20, choices=ItemStatus.choices, default=ItemStatus.SUBMITTED, db_index=True
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    agency = models.ForeignKey(
-        "accounts.Agency",
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="The agency that submitted the information.",
-    )
-    submitted_at = models.DateTimeField(db_index=True)
-    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When what it describes happened.")
-    summary = models.CharField(max_length=200)
-    content = models.TextField(max_length=20000, help_text="The information as received. Never disseminated.")
-    sanitised_text = models.TextField(
-        max_length=20000,
-        blank=True,
-        help_text="Text safe to disseminate: nothing that could identify the source.",
-    )
-    # 3x5x2, set by police when graded.
-    source_evaluation = models.CharField(max_length=1, choices=SourceEvaluation.choices, blank=True)
-    intelligence_assessment = models.CharField(
-        max_length=1, choices=IntelligenceAssessment.choices, blank=True
-    )
-    handling_code = models.CharField(max_length=1, choices=HandlingCode.choices, blank=True)
-    handling_conditions = models.TextField(
-        max_length=2000, blank=True, help_text="The conditions on sharing when the handling code is C."
-    )
-    graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    graded_at = models.DateTimeField(null=True, blank=True)
-    # Legacy 5x5x5 grade, kept as recorded for historic items (source A-E, intelligence 1-5, handling 1-5).
-    legacy_source_evaluation = models.CharField(max_length=1, blank=True)
-    legacy_intelligence_evaluation = models.CharField(max_length=1, blank=True)
-    legacy_handling_code = models.CharField(max_length=1, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The analyst who owns this item and receives its link alerts.",
-    )
-    imported = models.BooleanField(
-        default=False, help_text="Loaded from a historic file, not submitted here."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-submitted_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class ItemIdempotencyKey(IdempotencyKeyBase):
-    """The item a POST /api/v1/intel with an `Idempotency-Key` created, so a repeat returns it."""
-
-    result_field = "item"
-
-    item = models.ForeignKey(IntelligenceItem, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="intel_idempotency_unique_user_key")
-        ]
-
-
-class IntelligenceSource(models.Model):
-    """Who the information came from, held apart from the item so it never travels with the content."""
-
-    item = models.OneToOneField(IntelligenceItem, on_delete=models.CASCADE, related_name="source")
-    source_type = models.CharField(max_length=40, blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    contact = models.CharField(max_length=300, blank=True)
-    reference = models.CharField(max_length=100, blank=True, help_text="The source's own reference, if any.")
-    notes = models.TextField(max_length=4000, blank=True)
-
-
-class Disclosure(models.Model):
-    """One sharing of an item outside its owner: to whom, by whom, why, and the conditions acknowledged."""
-
-    item = models.ForeignKey(IntelligenceItem, on_delete=models.PROTECT, related_name="disclosures")
-    disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recipient_agency = models.ForeignKey(
-        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    recipient = models.CharField(
-        max_length=200, blank=True, help_text="A person or body outside the partnership."
-    )
-    purpose = models.TextField(max_length=2000)
-    channel = models.CharField(max_length=20, default="page", help_text="page, api or export.")
-    conditions = models.TextField(
-        max_length=2000, blank=True, help_text="The handling conditions as they stood."
-    )
-    conditions_acknowledged = models.BooleanField(default=False)
-    disclosed_at = models.DateTimeField()
-
-
-class Entity(models.Model):
-    """A person, vehicle, phone, place or organisation: the cluster of mentions resolution says are one thing."""
-
-    kind = models.CharField(max_length=20, choices=EntityKind.choices, db_index=True)
-    label = models.CharField(
-        max_length=200, help_text="How the entity is shown: its best name, mark or number."
-    )
-    attributes = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="Canonical values drawn from the mentions (names, aliases, dates, ...).",
-    )
-    network = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        db_index=True,
-        help_text="The connected component of the association graph it is in.",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The analyst who receives link alerts about it.",
-    )
-    merged_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "entities"
-        indexes = [models.Index(fields=["kind", "label"])]
-
-    def __str__(self) -> str:
-        return self.label
-
-
-class MentionOrigin(models.TextChoices):
-    """Where in the report the mention came from."""
-
-    STRUCTURED = "structured", "A structured field"
-    FREE_TEXT = "free_text", "Found in the narrative"
-
-
-class PersonRole(models.TextChoices):
-    """The part a person plays in a report."""
-
-    CHILD = "child", "Child"
-    PERSON_OF_CONCERN = "person_of_concern", "Person of concern"
-    ASSOCIATE = "associate", "Associate"
-    WITNESS = "witness", "Witness"
-
-
-class Mention(models.Model):
-    """Fields common to every kind of mention: the report it is in (a referral or an item) and its entity."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    origin = models.CharField(max_length=20, choices=MentionOrigin.choices, default=MentionOrigin.STRUCTURED)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within the report.")
-    entity = models.ForeignKey(Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "pk"]
-        # Entity search has GIN trigram indexes on PostgreSQL, on mentions and on Entity.label (migration
-        # 0004_entity_search_indexes), kept out of the models' state: SQLite can neither build them nor rebuild
-        # a table that has them.
-
-
-class PersonMention(Mention):
-    """A child, person of concern or other person named or described in a report."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="person_mentions"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="person_mentions"
-    )
-    entity = models.ForeignKey(
-        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="person_mentions"
-    )
-    role = models.CharField(max_length=20, choices=PersonRole.choices)
-    name = models.CharField(max_length=200, blank=True)
-    nickname = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
-    age = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Stated or estimated age.")
-    sex = models.CharField(max_length=20, choices=Sex.choices, default=Sex.NOT_KNOWN)
-    ethnicity = models.CharField(max_length=40, choices=Ethnicity.choices, default=Ethnicity.NOT_STATED)
-    description = models.TextField(max_length=2000, blank=True)
-    school = models.CharField(max_length=200, blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    licence_number = models.CharField(
-        max_length=30, blank=True, help_text="Taxi or private hire driver licence."
-    )
-
-    def __str__(self) -> str:
-        return self.name or self.nickname or f"Unnamed {self.get_role_display().lower()}"
-
-
-class VehicleMention(Mention):
-    """A vehicle: the registration mark as written and normalised, make, model, colour, taxi licence."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="vehicle_mentions"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="vehicle_mentions"
-    )
-    entity = models.ForeignKey(
-        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="vehicle_mentions"
-    )
-    registration = models.CharField(max_length=20, blank=True)
-    registration_normalised = models.CharField(max_length=10, blank=True, db_index=True)
-    registration_partial = models.BooleanField(default=False)
-    make = models.CharField(max_length=50, blank=True)
-    model = models.CharField(max_length=50, blank=True)
-    colour = models.CharField(max_length=30, blank=True)
-    licence_number = models.CharField(max_length=30, blank=True, help_text="Taxi or private hire licence.")
-
-    class Meta(Mention.Meta):
-        # Search compares a query with every partial mark ("?" in one could be anything), read from this index
-        # alone; whole marks are found through a trigram index on PostgreSQL (0004_entity_search_indexes).
-        indexes = [
-            models.Index(
-                fields=["registration_normalised", "entity"],
-                condition=models.Q(registration_partial=True),
-                name="intel_vehicle_partial_mark_idx",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.registration or " ".join(filter(None, [self.colour, self.make, self.model])) or "Vehicle"
-
-
-class PhoneMention(Mention):
-    """A phone number as written and in E.164."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="phone_mentions"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="phone_mentions"
-    )
-    entity = models.ForeignKey(
-        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="phone_mentions"
-    )
-    number = models.CharField(max_length=40)
-    number_e164 = models.CharField(max_length=20, blank=True, db_index=True)
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class PlaceMention(Mention):
-    """A place: name, type and where it is."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="place_mentions"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="place_mentions"
-    )
-    entity = models.ForeignKey(
-        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="place_mentions"
-    )
-    name = models.CharField(max_length=200, blank=True)
-    place_type = models.CharField(max_length=20, choices=PlaceType.choices, default=PlaceType.OTHER)
-    address = models.CharField(max_length=300, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-
-    def __str__(self) -> str:
-        return self.name or self.address or self.get_place_type_display()
-
-
-class OrganisationKind(models.TextChoices):
-    """The kinds of organisation that matter to exploitation: where children are taken and who drives them."""
-
-    TAXI_FIRM = "taxi_firm", "Taxi or private hire firm"
-    TAKEAWAY = "takeaway", "Takeaway or restaurant business"
-    HOTEL = "hotel", "Hotel or guest house business"
-    SHOP = "shop", "Shop"
-    OTHER = "other", "Other"
-
-
-class OrganisationMention(Mention):
-    """A business or other organisation: a taxi firm, a takeaway business."""
-
-    referral = models.ForeignKey(
-        "intake.Referral",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="organisation_mentions",
-    )
-    item = models.ForeignKey(
-        IntelligenceItem,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="organisation_mentions",
-    )
-    entity = models.ForeignKey(
-        Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="organisation_mentions"
-    )
-    name = models.CharField(max_length=200)
-    name_normalised = models.CharField(max_length=200, blank=True, db_index=True)
-    org_kind = models.CharField(
-        max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.OTHER
-    )
-    licence_number = models.CharField(
-        max_length=30, blank=True, help_text="Operator licence, for a taxi firm."
-    )
-    address = models.CharField(max_length=300, blank=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ResolutionMethod(models.TextChoices):
-    """How a mention came to belong to its entity."""
-
-    BATCH = "batch", "Batch resolution"
-    REALTIME = "realtime", "Real-time matching"
-    ANALYST = "analyst", "Analyst decision"
-    NEW = "new", "No match: a new entity"
-
-
-class LinkageModel(models.Model):
-    """A trained Fellegi-Sunter model for one entity kind: saved, versioned, and used by real-time matching."""
-
-    kind = models.CharField(max_length=20, choices=EntityKind.choices)
-    version = models.PositiveIntegerField()
-    trained_at = models.DateTimeField()
-    mentions_trained_on = models.PositiveIntegerField(default=0)
-    threshold = models.FloatField(help_text="Match probability at or above which two mentions are linked.")
-    settings_json = models.JSONField(help_text="The Splink model as saved (comparisons, m and u, lambda).")
-    is_current = models.BooleanField(default=True)
-    strong_threshold = models.FloatField(
-        default=0.99, help_text="Match probability at or above which a link may join two entities into one."
-    )
-    term_frequencies = models.JSONField(
-        default=dict, blank=True, help_text="Each compared value's share, for term-frequency adjustment."
-    )
-    summary = models.JSONField(default=dict, blank=True, help_text="What the run that trained it found.")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "version"], name="intel_linkage_model_version")
-        ]
-
-
-class MentionLink(models.Model):
-    """Why a mention belongs to its entity: the mention it matched, the match weight, and each field's evidence."""
-
-    kind = models.CharField(max_length=20, choices=EntityKind.choices)
-    mention_id = models.PositiveBigIntegerField()
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links")
-    matched_mention_id = models.PositiveBigIntegerField(null=True, blank=True)
-    method = models.CharField(max_length=20, choices=ResolutionMethod.choices)
-    match_probability = models.FloatField(null=True, blank=True)
-    match_weight = models.FloatField(null=True, blank=True)
-    evidence = models.JSONField(
-        default=list, blank=True, help_text="Per comparison: field, the two values, level agreed, its weight."
-    )
-    model = models.ForeignKey(
-        LinkageModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["kind", "mention_id"])]
-
-
-class DecisionKind(models.TextChoices):
-    """What an analyst decided about two mentions, or about a mention and its entity."""
-
-    CONFIRM = "confirm", "Confirmed: the same"
-    REJECT = "reject", "Rejected: not the same"
-    SPLIT = "split", "Split out of its entity"
-
-
-class ResolutionDecision(models.Model):
-    """An analyst's decision: binds every later batch and real-time run until withdrawn."""
-
-    kind = models.CharField(max_length=20, choices=EntityKind.choices)
-    decision = models.CharField(max_length=10, choices=DecisionKind.choices)
-    mention_id = models.PositiveBigIntegerField()
-    other_mention_id = models.PositiveBigIntegerField(null=True, blank=True)
-    reason = models.TextField(max_length=2000)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    other_mention_ids = models.JSONField(
-        default=list, blank=True, help_text="For a split: the mentions it was split away from."
-    )
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["kind", "mention_id"]),
-            models.Index(fields=["kind", "other_mention_id"]),
-        ]
-
-
-class BlockingKey(models.Model):
-    """An indexed key (name phonetics, date of birth, plate, phone, place) under which a mention can be found.
-
-    Stored in the database so that every web and worker process sees the same index.
-    """
-
-    kind = models.CharField(max_length=20, choices=EntityKind.choices)
-    key = models.CharField(max_length=120)
-    mention_id = models.PositiveBigIntegerField()
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-
-    class Meta:
-        # The look-up by key carries the mention and entity, so that real-time matching reads the index alone.
-        indexes = [
-            models.Index(
-                fields=["kind", "key"], include=["mention_id", "entity"], name="intel_blockingkey_lookup_idx"
-            ),
-            models.Index(fields=["kind", "mention_id"]),
-        ]
-
-
-class AssociationKind(models.TextChoices):
-    """Why two entities are joined in the association graph."""
-
-    CO_MENTION = "co_mention", "Mentioned in the same report"
-    SHARED_VEHICLE = "shared_vehicle", "Linked to the same vehicle"
-    SHARED_PHONE = "shared_phone", "Linked to the same phone"
-    ANALYST = "analyst", "Recorded by an analyst"
-
-
-class Association(models.Model):
-    """An edge of the association graph between two entities, with how often and how recently it was seen."""
-
-    source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
-    target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=AssociationKind.choices)
-    weight = models.PositiveIntegerField(default=1, help_text="How many reports support it.")
-    first_seen = models.DateTimeField(null=True, blank=True)
-    last_seen = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(max_length=2000, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["source", "target", "kind"], name="intel_association_edge")
-        ]
-        indexes = [models.Index(fields=["target"])]
-
-
-class AlertKind(models.TextChoices):
-    """What an alert says happened."""
-
-    JOINED_NETWORK = "joined_network", "A new mention joined an entity in a known network"
-    LINKED_NETWORKS = "linked_networks", "A new mention linked two networks"
-    CROSS_AGENCY = "cross_agency", "Concerns from several agencies add up"
-
-
-class AlertStatus(models.TextChoices):
-    """Where an alert is in the analyst's work."""
-
-    NEW = "new", "New"
-    SEEN = "seen", "Seen"
-    ACTIONED = "actioned", "Actioned"
-    DISMISSED = "dismissed", "Dismissed"
-
-
-class LinkAlert(models.Model):
-    """An alert to the owning analyst: which mention matched what, and why."""
-
-    kind = models.CharField(max_length=20, choices=AlertKind.choices)
-    status = models.CharField(
-        max_length=20, choices=AlertStatus.choices, default=AlertStatus.NEW, db_index=True
-    )
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts")
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    item = models.ForeignKey(
-        IntelligenceItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    summary = models.CharField(max_length=300)
-    reasons = models.JSONField(default=list, help_text="Readable reasons with their match evidence.")
-    networks = models.JSONField(default=list, blank=True, help_text="The networks touched or joined.")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = models.TextField(max_length=2000, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "status"])]
-
-
-class SignalRule(models.Model):
-    """A cross-agency signal rule: so many concerns from so many agencies about one subject within so many days."""
-
-    name = models.CharField(max_length=100, unique=True)
-    subject_kind = models.CharField(max_length=20, choices=EntityKind.choices)
-    min_concerns = models.PositiveSmallIntegerField(default=3)
-    min_agencies = models.PositiveSmallIntegerField(default=2)
-    window_days = models.PositiveSmallIntegerField(default=30)
-    active = models.BooleanField(default=True)
+from lantern.intel.items.models import (
+    Disclosure,
+    HandlingCode,
+    IntelligenceAssessment,
+    IntelligenceItem,
+    IntelligenceSource,
+    ItemIdempotencyKey,
+    ItemStatus,
+    SourceEvaluation,
+)
+from lantern.intel.linking.models import (
+    AlertKind,
+    AlertStatus,
+    Association,
+    AssociationKind,
+    BlockingKey,
+    DecisionKind,
+    Entity,
+    EntityKind,
+    LinkageModel,
+    LinkAlert,
+    MentionLink,
+    MentionOrigin,
+    OrganisationKind,
+    OrganisationMention,
+    PersonMention,
+    PersonRole,
+    PhoneMention,
+    PlaceMention,
+    ResolutionDecision,
+    ResolutionMethod,
+    VehicleMention,
+)
+from lantern.intel.network.models import SignalRule
+
+__all__ = [
+    "AlertKind",
+    "AlertStatus",
+    "Association",
+    "AssociationKind",
+    "BlockingKey",
+    "DecisionKind",
+    "Disclosure",
+    "Entity",
+    "EntityKind",
+    "HandlingCode",
+    "IntelligenceAssessment",
+    "IntelligenceItem",
+    "IntelligenceSource",
+    "ItemIdempotencyKey",
+    "ItemStatus",
+    "LinkAlert",
+    "LinkageModel",
+    "MentionLink",
+    "MentionOrigin",
+    "OrganisationKind",
+    "OrganisationMention",
+    "PersonMention",
+    "PersonRole",
+    "PhoneMention",
+    "PlaceMention",
+    "ResolutionDecision",
+    "ResolutionMethod",
+    "SignalRule",
+    "SourceEvaluation",
+    "VehicleMention",
+]

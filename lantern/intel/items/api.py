@@ -29,16 +29,15 @@ from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
 from lantern.intake.services import date_problem
 from lantern.intel.items import selectors as items_selectors
 from lantern.intel.items import services as items
-from lantern.intel.models import (
+from lantern.intel.items.models import (
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
     ItemIdempotencyKey,
     ItemStatus,
-    OrganisationKind,
-    PersonRole,
     SourceEvaluation,
 )
+from lantern.intel.linking.models import OrganisationKind, PersonRole
 
 router = Router(tags=["intelligence"])
 

@@ -17,14 +17,8 @@ from lantern.intake import forms as intake_forms
 from lantern.intake.forms import DateField, PhoneForm
 from lantern.intake.services import date_problem
 from lantern.intel.items import services as items
-from lantern.intel.models import (
-    HandlingCode,
-    IntelligenceAssessment,
-    ItemStatus,
-    OrganisationKind,
-    PersonRole,
-    SourceEvaluation,
-)
+from lantern.intel.items.models import HandlingCode, IntelligenceAssessment, ItemStatus, SourceEvaluation
+from lantern.intel.linking.models import OrganisationKind, PersonRole
 
 ROWS = 2  # blank rows offered for each repeating part
 

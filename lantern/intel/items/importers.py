@@ -22,13 +22,8 @@ from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake.importers import LIST_SEPARATOR, CsvImporter, RowError, parse_date, parse_datetime
 from lantern.intake.services import date_problem
 from lantern.intel.items import services as items
-from lantern.intel.models import (
-    IntelligenceItem,
-    IntelligenceSource,
-    ItemStatus,
-    OrganisationKind,
-    PersonRole,
-)
+from lantern.intel.items.models import IntelligenceItem, IntelligenceSource, ItemStatus
+from lantern.intel.linking.models import OrganisationKind, PersonRole
 
 TEXT_LIMITS = {
     "summary": items.SUMMARY_MAX,
@@ -65,6 +60,104 @@ class CleanItem:
     fields: dict[str, Any]
     source: dict[str, str]
     parts: dict[str, list[dict[str, Any]]]
+
+
+class _RowCheck:
+    """One intelligence row's non-blank values, read column by column, with the problems found on the way."""
+
+    def __init__(self, row: dict[str, str], number: int, *, now: datetime):
+        self.number, self.now = number, now
+        self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
+        self.get = self.values.get
+        self.errors = [
+            RowError(number, column, f"Must be {TEXT_LIMITS[column]:,} characters or fewer")
+            for column, value in self.values.items()
+            if len(value) > TEXT_LIMITS.get(column, len(value))
+        ]
+
+    def error(self, column: str, reason: str) -> None:
+        """Note a problem with `column`."""
+        self.errors.append(RowError(self.number, column, reason))
+
+    def when(self, column: str, what: str) -> datetime | None:
+        """The date and time in `column`; None if it is blank or cannot be right."""
+        raw = self.get(column)
+        if raw is None:
+            return None
+        value = parse_datetime(raw)
+        if value is None:
+            self.error(column, "Enter a real date, like 2019-03-27 or 27/03/2019 14:30")
+        elif problem := date_problem(value, what=what, now=self.now):
+            self.error(column, problem)
+            return None
+        return value
+
+    def choice(self, column: str, allowed) -> str:
+        """The value in `column` in lower case, which must be one of `allowed` if given."""
+        value = (self.get(column) or "").lower()
+        if value and value not in allowed:
+            self.error(column, f"Must be one of: {', '.join(sorted(allowed))}")
+        return value
+
+    def listed(self, column: str) -> list[str]:
+        """The non-blank entries of a column that lists several, separated by semicolons."""
+        return [entry.strip() for entry in self.get(column, "").split(LIST_SEPARATOR) if entry.strip()]
+
+
+def _mention_parts(check: _RowCheck) -> dict[str, list[dict[str, Any]]]:
+    """The person, vehicles, phones, place and organisation a row mentions, in the form `item_errors` takes."""
+    get = check.get
+    person = {
+        "role": check.choice("person_role", PersonRole.values),
+        "name": get("person_name", ""),
+        "nickname": get("person_nickname", ""),
+        "description": get("person_description", ""),
+        "licence_number": get("person_licence", ""),
+        "sex": check.choice("person_sex", Sex.values),
+    }
+    if raw_age := get("person_age"):
+        if not raw_age.isdigit() or len(raw_age) > 3 or int(raw_age) > items.PERSON_AGE_MAX:
+            check.error("person_age", f"Age must be a whole number from 0 to {items.PERSON_AGE_MAX}")
+        else:
+            person["age"] = int(raw_age)
+    if raw_dob := get("person_dob"):
+        dob = parse_date(raw_dob)
+        if dob is None:
+            check.error("person_dob", "Enter a real date of birth, like 1990-03-27 or 27/03/1990")
+        elif problem := date_problem(dob, what="Date of birth", now=check.now):
+            check.error("person_dob", problem)
+        else:
+            person["date_of_birth"] = dob
+    marks = check.listed("vehicle_registration")
+    first_vehicle = {
+        "make": get("vehicle_make", ""),
+        "model": get("vehicle_model", ""),
+        "colour": get("vehicle_colour", ""),
+        "licence_number": get("vehicle_licence", ""),
+    }
+    vehicles = (
+        [{**first_vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
+        if marks
+        else ([first_vehicle] if any(first_vehicle.values()) else [])
+    )
+    place = {
+        "name": get("place_name", ""),
+        "type": check.choice("place_type", PlaceType.values),
+        "address": get("place_address", ""),
+        "postcode": get("place_postcode", ""),
+    }
+    organisation = {
+        "name": get("organisation_name", ""),
+        "kind": check.choice("organisation_kind", OrganisationKind.values),
+        "licence_number": get("organisation_licence", ""),
+    }
+    return {
+        "persons": [person] if any(v not in (None, "") for v in person.values()) else [],
+        "vehicles": vehicles,
+        "phones": [{"number": number} for number in check.listed("phone")],
+        "places": [place] if any(place.values()) else [],
+        "organisations": [organisation] if any(organisation.values()) else [],
+    }
 
 
 class IntelImporter(CsvImporter):
@@ -130,46 +223,19 @@ class IntelImporter(CsvImporter):
 
     def clean_row(self, row: dict[str, str], number: int) -> tuple[CleanItem | None, list[RowError]]:
         """Check one row against the same rules as every other way in."""
-        values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
-        get = values.get
-        errors = [
-            RowError(number, column, f"Must be {TEXT_LIMITS[column]:,} characters or fewer")
-            for column, value in values.items()
-            if len(value) > TEXT_LIMITS.get(column, len(value))
-        ]
-
-        def error(column: str, reason: str) -> None:
-            errors.append(RowError(number, column, reason))
-
-        def when(column: str, what: str) -> datetime | None:
-            raw = get(column)
-            if raw is None:
-                return None
-            value = parse_datetime(raw)
-            if value is None:
-                error(column, "Enter a real date, like 2019-03-27 or 27/03/2019 14:30")
-            elif problem := date_problem(value, what=what, now=self.now):
-                error(column, problem)
-                return None
-            return value
-
-        def choice(column: str, allowed, default: str = "") -> str:
-            value = (get(column) or default).lower()
-            if value and value not in allowed:
-                error(column, f"Must be one of: {', '.join(sorted(allowed))}")
-            return value
-
-        submitted_at = when("submitted_at", "The date submitted")
-        if "submitted_at" not in values:
+        check = _RowCheck(row, number, now=self.now)
+        get, error = check.get, check.error
+        submitted_at = check.when("submitted_at", "The date submitted")
+        if "submitted_at" not in check.values:
             error("submitted_at", "Enter a date, like 2019-03-27 or 27/03/2019 14:30")
-        occurred_at = when("occurred_at", "When it happened")
+        occurred_at = check.when("occurred_at", "When it happened")
         agency = get("agency", "")
         if not agency:
             error("agency", "Enter the code of the agency that submitted it")
         elif agency not in self.agencies:
             error("agency", "No agency has this code")
         for column, message in (("summary", "Enter a summary"), ("content", "Enter the information")):
-            if column not in values:
+            if column not in check.values:
                 error(column, message)
 
         fields: dict[str, Any] = {}
@@ -180,84 +246,15 @@ class IntelImporter(CsvImporter):
         if grader and not graded:
             error("graded_by", "Give the grade as well as who graded it")
 
-        person = {
-            "role": choice("person_role", PersonRole.values),
-            "name": get("person_name", ""),
-            "nickname": get("person_nickname", ""),
-            "description": get("person_description", ""),
-            "licence_number": get("person_licence", ""),
-            "sex": choice("person_sex", Sex.values),
-        }
-        if raw_age := get("person_age"):
-            if not raw_age.isdigit() or len(raw_age) > 3 or int(raw_age) > items.PERSON_AGE_MAX:
-                error("person_age", f"Age must be a whole number from 0 to {items.PERSON_AGE_MAX}")
-            else:
-                person["age"] = int(raw_age)
-        if raw_dob := get("person_dob"):
-            dob = parse_date(raw_dob)
-            if dob is None:
-                error("person_dob", "Enter a real date of birth, like 1990-03-27 or 27/03/1990")
-            elif problem := date_problem(dob, what="Date of birth", now=self.now):
-                error("person_dob", problem)
-            else:
-                person["date_of_birth"] = dob
-        marks = [
-            mark.strip() for mark in get("vehicle_registration", "").split(LIST_SEPARATOR) if mark.strip()
-        ]
-        first_vehicle = {
-            "make": get("vehicle_make", ""),
-            "model": get("vehicle_model", ""),
-            "colour": get("vehicle_colour", ""),
-            "licence_number": get("vehicle_licence", ""),
-        }
-        vehicles = (
-            [{**first_vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
-            if marks
-            else ([first_vehicle] if any(first_vehicle.values()) else [])
-        )
-        phones = [{"number": raw.strip()} for raw in get("phone", "").split(LIST_SEPARATOR) if raw.strip()]
-        place = {
-            "name": get("place_name", ""),
-            "type": choice("place_type", PlaceType.values),
-            "address": get("place_address", ""),
-            "postcode": get("place_postcode", ""),
-        }
-        organisation = {
-            "name": get("organisation_name", ""),
-            "kind": choice("organisation_kind", OrganisationKind.values),
-            "licence_number": get("organisation_licence", ""),
-        }
-        parts = {
-            "persons": [person] if any(v not in (None, "") for v in person.values()) else [],
-            "vehicles": vehicles,
-            "phones": phones,
-            "places": [place] if any(place.values()) else [],
-            "organisations": [organisation] if any(organisation.values()) else [],
-        }
-        # The service's own checks (plates, phones, organisation names, ...), named by this file's columns.
-        columns = {
-            "vehicles.registration": "vehicle_registration",
-            "phones.number": "phone",
-            "organisations.name": "organisation_name",
-        }
-        suffixes = {"licence_number": "licence", "date_of_birth": "dob"}
-        # Summary and content were checked above, column by column.
-        problems = items.item_errors(summary="-", content="-", parts=parts, now=self.now)
-        for key, messages in problems.items():
-            kind, _, rest = key.partition(".")
-            _, _, name = rest.partition(".")
-            column = columns.get(f"{kind}.{name}") or (
-                f"{kind.rstrip('s')}_{suffixes.get(name, name)}" if name else kind
-            )
-            for message in messages:
-                error(column, message)
-        if errors:
-            return None, errors
+        parts = _mention_parts(check)
+        self._check_mentions(check, parts)
+        if check.errors:
+            return None, check.errors
         fields.update(
             {
                 "agency_id": self.agencies[agency],
-                "summary": values["summary"],
-                "content": values["content"],
+                "summary": check.values["summary"],
+                "content": check.values["content"],
                 "occurred_at": occurred_at,
                 "graded_by_id": self.graders.get(grader),
             }
@@ -269,6 +266,25 @@ class IntelImporter(CsvImporter):
         return CleanItem(
             submitted_at=submitted_at, fields=fields, source=items.source_fields(source), parts=parts
         ), []
+
+    def _check_mentions(self, check: _RowCheck, parts: dict[str, list[dict[str, Any]]]) -> None:
+        """Run the service's own checks of the mentions (plates, phones, ...), naming this file's columns."""
+        columns = {
+            "vehicles.registration": "vehicle_registration",
+            "phones.number": "phone",
+            "organisations.name": "organisation_name",
+        }
+        suffixes = {"licence_number": "licence", "date_of_birth": "dob"}
+        # Summary and content were checked column by column in `clean_row`.
+        problems = items.item_errors(summary="-", content="-", parts=parts, now=self.now)
+        for key, messages in problems.items():
+            kind, _, rest = key.partition(".")
+            _, _, name = rest.partition(".")
+            column = columns.get(f"{kind}.{name}") or (
+                f"{kind.rstrip('s')}_{suffixes.get(name, name)}" if name else kind
+            )
+            for message in messages:
+                check.error(column, message)
 
     def _grades(self, get, error, fields: dict[str, Any]) -> bool:
         """Check the 3x5x2 and 5x5x5 columns into `fields`; whether the row carries a grade."""

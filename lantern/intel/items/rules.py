@@ -18,7 +18,7 @@ import rules
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core.policy import has_role, in_agency_kind, is_case_worker, register
-from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, ItemStatus
+from lantern.intel.items.models import Disclosure, HandlingCode, IntelligenceItem, ItemStatus
 
 INTEL_ROLES = (Role.ANALYST, Role.PRACTITIONER)
 # Outside the police, these roles read the sanitised text of items graded P.

@@ -11,8 +11,14 @@ from django.http import Http404
 from lantern.accounts.models import AgencyKind
 from lantern.audit import events
 from lantern.core import policy
+from lantern.intel.items.models import (
+    Disclosure,
+    HandlingCode,
+    IntelligenceItem,
+    IntelligenceSource,
+    ItemStatus,
+)
 from lantern.intel.items.rules import SANITISED_ROLES, is_police_intelligence
-from lantern.intel.models import Disclosure, HandlingCode, IntelligenceItem, IntelligenceSource, ItemStatus
 
 FULL, SANITISED = "full", "sanitised"
 

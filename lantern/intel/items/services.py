@@ -14,7 +14,6 @@
   must be graded under 3x5x2 first.
 """
 
-import importlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,13 +33,17 @@ from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake.services import age_problem, date_problem
 from lantern.intake.services import mention_rows as referral_mention_rows
-from lantern.intel.models import (
+from lantern.intel.items.models import (
     Disclosure,
     HandlingCode,
     IntelligenceAssessment,
     IntelligenceItem,
     IntelligenceSource,
     ItemStatus,
+    SourceEvaluation,
+)
+from lantern.intel.linking import realtime
+from lantern.intel.linking.models import (
     MentionOrigin,
     OrganisationKind,
     OrganisationMention,
@@ -48,14 +51,10 @@ from lantern.intel.models import (
     PersonRole,
     PhoneMention,
     PlaceMention,
-    SourceEvaluation,
     VehicleMention,
 )
 
 logger = logging.getLogger(__name__)
-
-# Real-time matching, written separately; until it exists, submission simply does not call it.
-REALTIME_MODULE = "lantern.intel.linking.realtime"
 
 REFERENCE_PREFIX = "INT"
 SUMMARY_MAX = 200
@@ -128,6 +127,63 @@ def _has_content(part: Mapping[str, Any]) -> bool:
     return any(value not in empty for value in part.values())
 
 
+def _person_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """What is wrong with a person's role, date of birth, age and sex, as (field, message) pairs."""
+    if part.get("role") not in (None, "", *PersonRole.values):
+        yield "role", CHOOSE
+    dob = part.get("date_of_birth")
+    if dob is not None and not isinstance(dob, date):
+        yield "date_of_birth", "Enter a real date of birth"
+    elif problem := date_problem(dob, what="Date of birth"):
+        yield "date_of_birth", problem
+    if problem := age_problem(part.get("age"), maximum=PERSON_AGE_MAX):
+        yield "age", problem
+    if part.get("sex") not in (None, "", *Sex.values):
+        yield "sex", CHOOSE
+
+
+def _vehicle_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """What is wrong with a vehicle's registration mark, if one is given."""
+    if (raw := _text(part, "registration")) and not normalise_registration(raw).valid:
+        yield "registration", REGISTRATION_ERROR
+
+
+def _phone_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """What is wrong with a phone's number."""
+    if not normalise_phone(_text(part, "number")).valid:
+        yield "number", PHONE_ERROR
+
+
+def _place_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """What is wrong with a place's type."""
+    if part.get("type") not in (None, "", *PlaceType.values):
+        yield "type", "Choose a type of place from the list"
+
+
+def _organisation_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """What is wrong with an organisation's name and kind."""
+    if not _text(part, "name"):
+        yield "name", "Enter the organisation's name"
+    if part.get("kind") not in (None, "", *OrganisationKind.values):
+        yield "kind", "Choose a kind of organisation from the list"
+
+
+def _source_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """Nothing beyond its known fields and their lengths: a source's details are free text."""
+    return ()
+
+
+# The checks of each kind of part beyond its known fields and their lengths.
+_PART_PROBLEMS = {
+    "persons": _person_problems,
+    "vehicles": _vehicle_problems,
+    "phones": _phone_problems,
+    "places": _place_problems,
+    "organisations": _organisation_problems,
+    "source": _source_problems,
+}
+
+
 def _check_part(kind: str, prefix: str, part: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
     """Record what is wrong with one structured part under keys such as "vehicles.0.registration"."""
     if not isinstance(part, Mapping):
@@ -139,29 +195,8 @@ def _check_part(kind: str, prefix: str, part: Mapping[str, Any], errors: dict[st
     for key, limit in TEXT_LIMITS[kind].items():
         if len(_text(part, key)) > limit:
             errors.setdefault(f"{prefix}.{key}", []).append(f"Must be {limit} characters or fewer")
-    if kind == "persons":
-        if part.get("role") not in (None, "", *PersonRole.values):
-            errors.setdefault(f"{prefix}.role", []).append(CHOOSE)
-        dob = part.get("date_of_birth")
-        if dob is not None and not isinstance(dob, date):
-            errors.setdefault(f"{prefix}.date_of_birth", []).append("Enter a real date of birth")
-        elif problem := date_problem(dob, what="Date of birth"):
-            errors.setdefault(f"{prefix}.date_of_birth", []).append(problem)
-        if problem := age_problem(part.get("age"), maximum=PERSON_AGE_MAX):
-            errors.setdefault(f"{prefix}.age", []).append(problem)
-        if part.get("sex") not in (None, "", *Sex.values):
-            errors.setdefault(f"{prefix}.sex", []).append(CHOOSE)
-    if kind == "vehicles" and (raw := _text(part, "registration")) and not normalise_registration(raw).valid:
-        errors.setdefault(f"{prefix}.registration", []).append(REGISTRATION_ERROR)
-    if kind == "phones" and not normalise_phone(_text(part, "number")).valid:
-        errors.setdefault(f"{prefix}.number", []).append(PHONE_ERROR)
-    if kind == "places" and part.get("type") not in (None, "", *PlaceType.values):
-        errors.setdefault(f"{prefix}.type", []).append("Choose a type of place from the list")
-    if kind == "organisations":
-        if not _text(part, "name"):
-            errors.setdefault(f"{prefix}.name", []).append("Enter the organisation's name")
-        if part.get("kind") not in (None, "", *OrganisationKind.values):
-            errors.setdefault(f"{prefix}.kind", []).append("Choose a kind of organisation from the list")
+    for key, problem in _PART_PROBLEMS[kind](part):
+        errors.setdefault(f"{prefix}.{key}", []).append(problem)
 
 
 def item_errors(
@@ -279,7 +314,7 @@ def _aware(value: datetime | None) -> datetime | None:
 def _report_received(item: IntelligenceItem) -> None:
     """Hand a committed item to real-time matching (queued for the worker)."""
     try:
-        importlib.import_module(REALTIME_MODULE).report_committed(item=item)
+        realtime.report_committed(item=item)
     except Exception:
         # The item is committed whatever matching does; batch resolution will take it in if this fails.
         logger.exception("Real-time matching failed for intelligence item %s", item.pk)

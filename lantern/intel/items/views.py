@@ -26,7 +26,7 @@ from lantern.intel.items.forms import (
     ItemForm,
     parts_from_formsets,
 )
-from lantern.intel.models import HandlingCode, IntelligenceItem, ItemStatus
+from lantern.intel.items.models import HandlingCode, IntelligenceItem, ItemStatus
 
 PER_PAGE = 50
 SOURCE_FIELDS = {

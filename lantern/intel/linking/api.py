@@ -18,8 +18,8 @@ from lantern.core import policy
 from lantern.core.api import ErrorOut
 from lantern.core.policy import PolicyDenied
 from lantern.intel.linking import selectors, services
+from lantern.intel.linking.models import LinkAlert, ResolutionDecision
 from lantern.intel.linking.resolution.model import explain
-from lantern.intel.models import LinkAlert, ResolutionDecision
 
 router = Router(tags=["link alerts and resolution"])
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from lantern.core.normalise import normalise_phone, normalise_registration
-from lantern.intel.models import MentionOrigin, PhoneMention, VehicleMention
+from lantern.intel.linking.models import MentionOrigin, PhoneMention, VehicleMention
 
 # The current format (AB12 CDE) is distinctive enough to find in any case. The older formats are found only in
 # capitals, as plates are written: in lower case they collide with ordinary words ("apt 4b", "and 2a").

@@ -7,7 +7,8 @@ in the association graph, networks are renumbered where they meet, and a link al
 when a mention joins an entity in a known network or the report links two networks. A report's mentions are
 matched together, each seeing those before it: the index is read once for all of them and their writes are made
 together, so that matching a report takes a couple of dozen statements however many mentions it has, and the
-cross-agency signal is checked only for entities that could meet a rule.
+cross-agency signal is checked only for entities that could meet a rule. That signal is the network's: matching
+hands the report's entities to whatever is registered in `lantern.intel.linking.hooks`.
 
 Nothing here may break or delay the report itself. `report_committed` is called once the report has committed and
 puts its matching on the task queue (or the report's own statement carried the queue row, `matching_task_row`),
@@ -28,8 +29,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.utils import timezone
 
 from lantern.core import queue
-from lantern.intel.linking.resolution import batch, kinds, model, person
-from lantern.intel.models import (
+from lantern.intel.linking import hooks
+from lantern.intel.linking.models import (
     AlertKind,
     Association,
     AssociationKind,
@@ -42,6 +43,7 @@ from lantern.intel.models import (
     ResolutionDecision,
     ResolutionMethod,
 )
+from lantern.intel.linking.resolution import batch, kinds, model, person
 
 logger = logging.getLogger(__name__)
 
@@ -573,7 +575,7 @@ def merge_entities(*, kind: str, target: Entity, other_id: int) -> None:
         target.save(update_fields=["owner", "updated_at"])
     other.merged_into = target
     other.save(update_fields=["merged_into", "updated_at"])
-    transaction.on_commit(batch._graph_invalidate)
+    transaction.on_commit(hooks.associations_changed)
 
 
 def _move_edges(other_id: int, target_id: int) -> None:
@@ -832,11 +834,9 @@ def _raise_alerts(*, referral, item, matched, before: dict, sizes: dict, when, n
 
 
 def _signals(entities: dict[int, str], now: datetime) -> None:
-    """Let the cross-agency signal rule look at the report's entities."""
-    from lantern.intel.network import signals
-
+    """Let what follows matching look at the report's entities (the network's cross-agency signal rules)."""
     try:
         with transaction.atomic():
-            signals.signals_check(entities=list(entities), now=now)
-    except Exception:  # noqa: BLE001 - another rule's failure must not undo matching
+            hooks.report_matched(entities=list(entities), now=now)
+    except Exception:  # noqa: BLE001 - another room's failure must not undo matching
         logger.exception("The cross-agency signal check failed")

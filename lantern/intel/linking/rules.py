@@ -14,7 +14,7 @@ import rules
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core.policy import has_role, in_agency_kind, register
-from lantern.intel.models import LinkAlert
+from lantern.intel.linking.models import LinkAlert
 
 is_analyst = has_role(Role.ANALYST)
 sees_matches = is_analyst | (has_role(Role.PRACTITIONER) & in_agency_kind(AgencyKind.POLICE))

@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from lantern.core import policy
+from lantern.intel.linking.models import EntityKind, LinkAlert, MentionLink, ResolutionDecision
 from lantern.intel.linking.resolution import kinds
-from lantern.intel.models import EntityKind, LinkAlert, MentionLink, ResolutionDecision
 
 
 def alerts_for(*, user, status: str | None = None) -> QuerySet[LinkAlert]:

@@ -13,8 +13,7 @@ from django.utils import timezone
 from lantern.audit import events
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
-from lantern.intel.linking.resolution import batch, kinds
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     AlertStatus,
     BlockingKey,
     DecisionKind,
@@ -25,6 +24,7 @@ from lantern.intel.models import (
     ResolutionDecision,
     ResolutionMethod,
 )
+from lantern.intel.linking.resolution import batch, kinds
 
 REASON_MAX = 2000
 NOTE_MAX = 2000

@@ -15,8 +15,8 @@ from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
 from lantern.intel.linking import selectors, services
 from lantern.intel.linking.forms import AlertFilterForm, AlertStatusForm, DecisionForm
+from lantern.intel.linking.models import AlertStatus, EntityKind
 from lantern.intel.linking.resolution.model import explain
-from lantern.intel.models import AlertStatus, EntityKind
 
 PER_PAGE = 25
 HOME_PANEL_SIZE = 5

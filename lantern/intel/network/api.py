@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.intel.models import Entity
+from lantern.intel.linking.models import Entity
 from lantern.intel.network import selectors, services
 from lantern.intel.network.graph import association_graph
 

@@ -12,7 +12,7 @@ import zipfile
 
 import networkx as nx
 
-from lantern.intel.models import IntelligenceItem
+from lantern.intel.items.models import IntelligenceItem
 from lantern.intel.network.graph import MENTION_MODELS
 
 NODE_COLUMNS = [

@@ -6,7 +6,7 @@ import re
 from django import forms
 
 from lantern.accounts.models import Agency
-from lantern.intel.models import EntityKind
+from lantern.intel.linking.models import EntityKind
 
 KIND_CHOICES = [("", "Any kind"), *EntityKind.choices]
 

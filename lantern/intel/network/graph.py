@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     Association,
     OrganisationMention,
     PersonMention,
@@ -819,7 +819,7 @@ def timeline_for(entity_ids: Iterable[int]) -> list[TimelineEntry]:
     Only references, dates, agencies and how the entity is mentioned: never an item's content or source.
     """
     from lantern.intake.models import Referral
-    from lantern.intel.models import IntelligenceItem
+    from lantern.intel.items.models import IntelligenceItem
 
     referral_roles, item_roles = _report_ids(entity_ids)
     entries = [

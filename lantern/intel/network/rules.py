@@ -17,7 +17,7 @@ import rules
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.core.policy import has_role, in_agency_kind, is_case_worker, is_partnership_lead, register
-from lantern.intel.models import Entity, EntityKind
+from lantern.intel.linking.models import Entity, EntityKind
 from lantern.intel.network import graph  # noqa: F401 - connects the graph's invalidation to association changes
 
 is_analyst = has_role(Role.ANALYST)

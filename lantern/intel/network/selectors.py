@@ -18,7 +18,7 @@ from django.http import Http404
 from lantern.core import policy
 from lantern.core.normalise import normalise_phone
 from lantern.intake.selectors import referral_list_visible_to
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     Entity,
     EntityKind,
     MentionLink,

@@ -18,7 +18,7 @@ from lantern.casework.services import case_open
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.validation import clean_text
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     Association,
     AssociationKind,
     Entity,
@@ -27,10 +27,10 @@ from lantern.intel.models import (
     PersonMention,
     PhoneMention,
     PlaceMention,
-    SignalRule,
     VehicleMention,
 )
 from lantern.intel.network.graph import graph_invalidate
+from lantern.intel.network.models import SignalRule
 
 MAX_NOTE = 2000
 MAX_GROUP = 50

@@ -23,21 +23,21 @@ from django.utils import timezone
 
 from lantern.accounts.models import AgencyKind, Role, User
 from lantern.audit import events
-from lantern.intel.models import (
+from lantern.intel.items.models import IntelligenceItem
+from lantern.intel.linking.models import (
     AlertKind,
     AlertStatus,
     Entity,
     EntityKind,
-    IntelligenceItem,
     LinkAlert,
     OrganisationMention,
     PersonMention,
     PersonRole,
     PhoneMention,
     PlaceMention,
-    SignalRule,
     VehicleMention,
 )
+from lantern.intel.network.models import SignalRule
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from lantern.audit import events
 from lantern.casework.models import Case, CaseKind
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import REGISTRY, allows, require
-from lantern.intel.models import AlertKind, EntityKind, LinkAlert, SignalRule
+from lantern.intel.linking.models import AlertKind, EntityKind, LinkAlert
 from lantern.intel.network import exports, selectors, services
 from lantern.intel.network.forms import (
     AssociationForm,
@@ -29,6 +29,7 @@ from lantern.intel.network.forms import (
     SignalRuleForm,
 )
 from lantern.intel.network.graph import association_graph
+from lantern.intel.network.models import SignalRule
 from lantern.intel.network.signals import rules_in_force
 
 ITEM_CONTENT_RULE = "can_view_intel_item_content"
@@ -339,7 +340,7 @@ def peer_group_detail(request, case_id: int):
         raise Http404("Not found.")
     members = list(case.members.order_by("label", "pk"))
     subgraph = group_network([m.pk for m in members])
-    from lantern.intel.models import Entity
+    from lantern.intel.linking.models import Entity
 
     view = (
         selectors.NetworkView(

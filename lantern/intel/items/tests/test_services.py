@@ -1,9 +1,6 @@
 """Intelligence item services: submission, 3x5x2 and 5x5x5 grading, disclosure with handling conditions, reads."""
 
-import importlib.machinery
 import re
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -22,6 +19,7 @@ from lantern.intel.items.tests.support import (
     grade,
     submit,
 )
+from lantern.intel.linking import realtime
 from lantern.intel.models import (
     Disclosure,
     HandlingCode,
@@ -128,10 +126,7 @@ def test_reviewers_and_administrators_cannot_submit(people):
 def test_real_time_matching_is_called_after_commit(people, monkeypatch, django_capture_on_commit_callbacks):
     """Once the item commits, and not before, it is handed to `lantern.intel.linking.realtime.report_committed`."""
     received = []
-    fake = types.ModuleType(items.REALTIME_MODULE)
-    fake.__spec__ = importlib.machinery.ModuleSpec(items.REALTIME_MODULE, None)
-    fake.report_committed = lambda *, item: received.append(item.pk)
-    monkeypatch.setitem(sys.modules, items.REALTIME_MODULE, fake)
+    monkeypatch.setattr(realtime, "report_committed", lambda *, item: received.append(item.pk))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         item = submit(people["csc"])
     assert received == [], "nothing is matched before the commit"
@@ -143,14 +138,11 @@ def test_a_failure_in_real_time_matching_does_not_undo_the_item(
     people, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Matching runs after the commit; if it fails, the item stands and the failure is logged."""
-    fake = types.ModuleType(items.REALTIME_MODULE)
-    fake.__spec__ = importlib.machinery.ModuleSpec(items.REALTIME_MODULE, None)
 
     def broken(*, item):
         raise RuntimeError("matching is down")
 
-    fake.report_committed = broken
-    monkeypatch.setitem(sys.modules, items.REALTIME_MODULE, fake)
+    monkeypatch.setattr(realtime, "report_committed", broken)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         item = submit(people["csc"])
     run_submission_callbacks(callbacks)

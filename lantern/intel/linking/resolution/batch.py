@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from lantern.intel.linking.resolution import cluster, kinds, model, person
-from lantern.intel.models import (
+from lantern.intel.linking import hooks
+from lantern.intel.linking.models import (
     Association,
     AssociationKind,
     BlockingKey,
@@ -32,6 +32,7 @@ from lantern.intel.models import (
     ResolutionDecision,
     ResolutionMethod,
 )
+from lantern.intel.linking.resolution import cluster, kinds, model, person
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +223,23 @@ def link_simple(kind: str) -> Outcome:
     if not rows:
         return outcome
     clusters = cluster.Clusters([r["id"] for r in rows], decisions_for(kind)[1])
+    index_keys, lookups, first_by_key = _simple_keys(kind, rows)
+    for a, b in decisions_for(kind)[0]:
+        if a in clusters.parent and b in clusters.parent:
+            clusters.join(a, b, force=True)
+    links = _join_on_keys(rows, lookups, first_by_key, clusters)
+    assignment = {member: min(members) for members in clusters.groups().values() for member in members}
+    link_rows = _simple_link_rows(rows, index_keys, links)
+    keep = {r[0] for r in link_rows}
+    rows = [r for r in rows if r["id"] in keep]
+    assignment = {m: c for m, c in assignment.items() if m in keep}
+    outcome.entities = _persist(kind, rows, assignment, link_rows, index_keys, None)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _simple_keys(kind: str, rows: list[dict]) -> tuple[dict, dict, dict]:
+    """Each mention's index keys and the keys it looks up, and the mentions under each index key in order."""
     index_keys, lookups, first_by_key = {}, {}, {}
     for row in rows:
         if kind == EntityKind.VEHICLE:
@@ -231,9 +249,11 @@ def link_simple(kind: str) -> Outcome:
         index_keys[row["id"]], lookups[row["id"]] = index, lookup
         for key in index:
             first_by_key.setdefault(key, []).append(row["id"])
-    for a, b in decisions_for(kind)[0]:
-        if a in clusters.parent and b in clusters.parent:
-            clusters.join(a, b, force=True)
+    return index_keys, lookups, first_by_key
+
+
+def _join_on_keys(rows: list[dict], lookups: dict, first_by_key: dict, clusters: cluster.Clusters) -> dict:
+    """Join the mentions that share a key; for each mention, the first mention it joined and by which key."""
     links = {}
     plate_of = {r["id"]: r.get("registration_normalised") for r in rows}
     for row in rows:
@@ -247,10 +267,11 @@ def link_simple(kind: str) -> Outcome:
             for other in matches:
                 if clusters.join(mention_id, other):
                     links.setdefault(mention_id, (other, key))
-    assignment = {}
-    for root, members in clusters.groups().items():
-        for member in members:
-            assignment[member] = min(members)
+    return links
+
+
+def _simple_link_rows(rows: list[dict], index_keys: dict, links: dict) -> list[tuple]:
+    """Each mention's link to the mention it joined (or that joined it), or as new; a keyless loner has none."""
     linked_from = {}
     for m, (o, _k) in links.items():
         linked_from.setdefault(o, m)
@@ -277,12 +298,7 @@ def link_simple(kind: str) -> Outcome:
                 [simple_evidence(key)],
             )
         )
-    keep = {r[0] for r in link_rows}
-    rows = [r for r in rows if r["id"] in keep]
-    assignment = {m: c for m, c in assignment.items() if m in keep}
-    outcome.entities = _persist(kind, rows, assignment, link_rows, index_keys, None)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+    return link_rows
 
 
 def simple_evidence(key: str) -> dict:
@@ -477,15 +493,9 @@ def rebuild_graph() -> dict:
             batch_size=BATCH_SIZE,
         )
         networks = renumber_networks()
-        transaction.on_commit(_graph_invalidate)
+        # Associations were deleted and written again: what follows them (the network's graph) acts on commit.
+        transaction.on_commit(hooks.associations_changed)
     return {"edges": len(edges), "networks": networks}
-
-
-def _graph_invalidate() -> None:
-    """Tell every process's in-memory association graph that associations were deleted."""
-    from lantern.intel.network.graph import graph_invalidate
-
-    graph_invalidate()
 
 
 def renumber_networks() -> int:

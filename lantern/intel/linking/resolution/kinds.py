@@ -10,8 +10,7 @@ import re
 from itertools import combinations
 
 from lantern.core.normalise import UNKNOWN, format_phone, format_registration, normalise_registration
-from lantern.intel.linking.resolution import names
-from lantern.intel.models import (
+from lantern.intel.linking.models import (
     EntityKind,
     OrganisationMention,
     PersonMention,
@@ -19,6 +18,7 @@ from lantern.intel.models import (
     PlaceMention,
     VehicleMention,
 )
+from lantern.intel.linking.resolution import names
 
 MODELS = {
     EntityKind.PERSON: PersonMention,

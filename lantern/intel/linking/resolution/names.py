@@ -83,17 +83,61 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "katie": ("kate", "kat"),
 }
 
+# Given name -> the familiar forms people are known by, which records use interchangeably with it: the synthetic
+# borough's own, from which the demo (`lantern.demo.population`) draws its people's nicknames.
+SHORT_FORMS: dict[str, tuple[str, ...]] = {
+    "Oliver": ("Ollie",),
+    "Jessica": ("Jess", "Jessie"),
+    "Mohammed": ("Mo",),
+    "Muhammad": ("Mo",),
+    "Mohamed": ("Mo",),
+    "Thomas": ("Tom", "Tommy"),
+    "William": ("Will", "Billy"),
+    "James": ("Jamie", "Jim"),
+    "Daniel": ("Dan", "Danny"),
+    "Joshua": ("Josh",),
+    "Jacob": ("Jake",),
+    "Charlotte": ("Lottie", "Charlie"),
+    "Bethany": ("Beth",),
+    "Katie": ("Kate", "Kat"),
+    "Megan": ("Meg",),
+    "Olivia": ("Liv", "Livvy"),
+    "Amelia": ("Millie",),
+    "Sophie": ("Soph",),
+    "Ellie-Mae": ("Ellie",),
+    "Rebecca": ("Becky", "Bex"),
+    "Samuel": ("Sam", "Sammy"),
+    "Michael": ("Mike", "Mikey"),
+    "Joseph": ("Joe", "Joey"),
+    "Nathan": ("Nate",),
+    "Alexandru": ("Alex",),
+    "Jakub": ("Kuba",),
+    "Zuzanna": ("Zuzia",),
+    "Gabriela": ("Gabi",),
+    "Abdirahman": ("Abdi",),
+    "Oluwaseun": ("Seun",),
+    "Temitope": ("Tope",),
+    "Emmanuel": ("Manny",),
+    "Kwabena": ("Kobby",),
+    "Ibrahim": ("Ibby",),
+    "Youssef": ("Yusuf",),
+    "Harry": ("Haz",),
+    "Charlie": ("Chaz",),
+    "Courtney": ("Court",),
+    "Kayleigh": ("Kay",),
+    "Zainab": ("Zee",),
+    "Harpreet": ("Preet",),
+    "Gurpreet": ("Gurps",),
+    "Chiamaka": ("Amaka",),
+    "Adaeze": ("Ada",),
+}
+
 
 def _with_borough_forms() -> dict[str, set[str]]:
     """Familiar form -> the full names it can stand for (including the synthetic borough's own short forms)."""
     table: dict[str, set[str]] = {}
     pairs = [(full, short) for full, shorts in NICKNAMES.items() for short in shorts]
-    try:
-        from lantern.demo.vocabulary import SHORT_FORMS
-
-        pairs += [(full.lower(), short.lower()) for full, shorts in SHORT_FORMS.items() for short in shorts]
-    except ImportError:  # pragma: no cover - the demo app is part of Lantern, but resolution does not need it
-        pass
+    pairs += [(full.lower(), short.lower()) for full, shorts in SHORT_FORMS.items() for short in shorts]
     for full, short in pairs:
         table.setdefault(short, set()).add(full)
     return table

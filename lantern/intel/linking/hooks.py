@@ -1,0 +1,66 @@
+"""What follows linking's work, for the rooms above it to attach to.
+
+Linking announces two things; the network registers what follows them at start-up (`lantern.intel.apps`), as
+oversight registers the reviewer's scope with the policy:
+
+* `report_matched(entities=..., now=...)`: a report's mentions have been matched to these entities, inside the
+  matching's transaction. The network checks its cross-agency signal rules for them.
+* `associations_changed()`: associations were moved to other entities or deleted (batch resolution rewrote them,
+  or an entity was merged into another), once that has committed. The network reads its graph again.
+
+With nothing registered both do nothing: matching and resolution are complete without what follows them.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class ReportMatched(Protocol):
+    """Act on the entities a report's mentions were matched to, `now` being when it was matched."""
+
+    def __call__(self, *, entities: Iterable[int], now: datetime) -> object: ...
+
+
+class AssociationsChanged(Protocol):
+    """Act on associations having been moved or deleted, after the change has committed."""
+
+    def __call__(self) -> object: ...
+
+
+@dataclass(frozen=True)
+class AfterLinking:
+    """What the rooms above linking do after it: one hook for each thing linking announces."""
+
+    report_matched: ReportMatched
+    associations_changed: AssociationsChanged
+
+
+# Until the network registers, matching and resolution are followed by nothing.
+NOTHING_FOLLOWS = AfterLinking(
+    report_matched=lambda *, entities, now: None,
+    associations_changed=lambda: None,
+)
+_after_linking: AfterLinking = NOTHING_FOLLOWS
+
+
+def register(after: AfterLinking) -> None:
+    """Make `after` what follows linking's work (the intel app registers the network's, at start-up)."""
+    global _after_linking
+    _after_linking = after
+
+
+def after_linking() -> AfterLinking:
+    """The registered hooks, or `NOTHING_FOLLOWS` if none are."""
+    return _after_linking
+
+
+def report_matched(*, entities: Iterable[int], now: datetime) -> None:
+    """A report's mentions have been matched to `entities`: let the registered hook act on them."""
+    _after_linking.report_matched(entities=entities, now=now)
+
+
+def associations_changed() -> None:
+    """Associations have been moved or deleted, and that has committed: let the registered hook act."""
+    _after_linking.associations_changed()
