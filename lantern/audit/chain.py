@@ -23,11 +23,12 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transacti
 from django.utils import timezone
 
 from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
-from lantern.core.bulk import insert_instance
+from lantern.core.bulk import insert_instance, insert_rows
 from lantern.core.canonical import canonical_json
 from lantern.core.canonical import dumps as _dumps
 from lantern.core.canonical import jsonb_numbers as _normalise
 from lantern.core.context import current_request_context
+from lantern.core.database import limit_lock_wait
 
 logger = logging.getLogger(__name__)
 
@@ -227,8 +228,6 @@ def append_many(
     them to be chained in the caller's transaction (a batch job, which may hold the head briefly, saves the
     journal's insert-then-delete round trip).
     """
-    from lantern.core.bulk import insert_rows
-
     if not events:
         return 0
     now = timezone.now()
@@ -271,22 +270,12 @@ def has_pending(*, using: str = DEFAULT_DB_ALIAS) -> bool:
 
 def _chain_batch(*, max_batch: int, using: str) -> int:
     """In one transaction, chain up to `max_batch` pending events in id order; returns how many it chained."""
-    from lantern.core.bulk import insert_rows
-
-    connection = connections[using]
     with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # An inline-mode transaction may hold the head for as long as it runs: don't wait for ever.
-                # The batch need not wait for its own flush to disk: the pending rows were committed durably
-                # with what they record, and a crash can lose only the latest batches (the log is written in
-                # order), whose rows are then still pending and are chained again. `checkpoint_write` makes
-                # the head durable before it signs it.
-                cursor.execute(
-                    "SELECT set_config('lock_timeout', %s, true), "
-                    "set_config('synchronous_commit', 'off', true)",
-                    [f"{int(HEAD_LOCK_TIMEOUT * 1000)}ms"],
-                )
+        # An inline-mode transaction may hold the head for as long as it runs: don't wait for ever. The batch
+        # need not wait for its own flush to disk: the pending rows were committed durably with what they
+        # record, and a crash can lose only the latest batches (the log is written in order), whose rows are
+        # then still pending and are chained again. `checkpoint_write` makes the head durable before it signs it.
+        limit_lock_wait(HEAD_LOCK_TIMEOUT, durable=False, using=using)
         head = _lock_head(using=using)
         pending = list(
             AuditPending.objects.using(using).order_by("id").values_list(*PENDING_FIELDS)[:max_batch]

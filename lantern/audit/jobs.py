@@ -3,11 +3,12 @@
 import logging
 from datetime import timedelta
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from lantern.audit.chain import chain_pending
 from lantern.audit.checkpoints import BACKSTOP_BUDGET, checkpoint_write
 from lantern.audit.models import AuditPending
+from lantern.core.database import vacuum
 from lantern.core.scheduler import periodic
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,8 @@ def vacuum_journal() -> None:
     Migration 0004 tunes autovacuum for the table, but autovacuum may be off or busy elsewhere, and dead rows
     left to pile up slow every look at the journal.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (ANALYZE) {AuditPending._meta.db_table}")
+        vacuum(AuditPending._meta.db_table)
     except DatabaseError as exc:
         # Vacuuming needs the table's owner; without it autovacuum still does the work, only later.
         logger.warning("Could not vacuum the audit journal: %s", exc)

@@ -1,11 +1,10 @@
 """Checking the audit log: every hash and link, the chain head, every signed checkpoint, and the journal."""
 
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Min
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from lantern.audit.chain import HASHED_FIELDS, HEAD_PK, payload_hash
 from lantern.audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_files, read_checkpoint
 from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
 from lantern.audit.triggers import missing_triggers
+from lantern.core.database import streaming_reads
 
 ROW_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
 # Journal events are chained within moments of their commit, and the worker's backstop within seconds; one
@@ -196,11 +196,7 @@ def verify_chain(
             + ", ".join(sorted(missing))
         )
     walk = _Walk(checkpoints=checkpoints)
-    # On PostgreSQL a transaction lets the walk use a plain server-side cursor rather than one WITH HOLD,
-    # which would copy the whole table first. On SQLite it would take the write lock; autocommit reads
-    # stream anyway.
-    block = transaction.atomic(using=using) if connection.vendor == "postgresql" else nullcontext()
-    with block:
+    with streaming_reads(using):
         problem = walk.follow(_rows(using, chunk_size, after=0)) or _check_head(walk, using, chunk_size)
     result.events = walk.count
     if problem:

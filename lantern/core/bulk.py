@@ -136,12 +136,15 @@ def reserve_ids(model: type[models.Model], count: int, *, using: str = "default"
                 [connection.ops.quote_name(table), column, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        quoted = connection.ops.quote_name(table)
-        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(column)}), 0) FROM {quoted}")
+        # AUTOINCREMENT never reuses a key, even one whose row is gone: above both the highest row and the
+        # highest key ever given.
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT MAX({connection.ops.quote_name(column)}) FROM "
+            f"{connection.ops.quote_name(table)}), 0), "
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
         highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        found = cursor.fetchone()
-        highest = max(highest, found[0] if found else 0)
         return list(range(highest + 1, highest + 1 + count))
 
 
@@ -155,53 +158,79 @@ def _json_scalar(value: Any) -> str:
 
 
 @functools.cache
-def _recordset_insert(model: type[models.Model], with_pk: bool, quote) -> tuple[str, tuple, tuple]:
+def _together_insert(
+    model: type[models.Model], with_pk: bool, vendor: str, quote
+) -> tuple[str, tuple, tuple]:
+    """The INSERT for one model's rows in `insert_together`, its fields in column order, and its JSON fields."""
     fields = tuple(f for f in model._meta.concrete_fields if with_pk or not f.primary_key)
     columns = ", ".join(quote(f.column) for f in fields)
     table = quote(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s)"
+    if vendor == "postgresql":
+        sql = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, %s)"
+    else:
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
     return sql, fields, tuple(f for f in fields if isinstance(f, models.JSONField))
 
 
-def insert_together(objects: Iterable[models.Model], *, using: str = "default") -> None:
-    """Insert new instances of several models in one statement (PostgreSQL), as `save()` would write them.
+def _row_values(obj: models.Model, fields: tuple, json_fields: tuple, connection, *, as_json: bool) -> list:
+    """`obj`'s values for `fields`, as `save()` would send them: `pre_save` (auto_now_add), then the field's own
+    conversion; JSON fields as Django stores them (for PostgreSQL's recordset, decoded again into the row)."""
+    values = []
+    for field in fields:
+        value = field.pre_save(obj, True)
+        if as_json and field in json_fields:
+            value = json.loads(json.dumps(field.get_prep_value(value), cls=field.encoder))
+        else:
+            value = field.get_db_prep_save(value, connection)
+        values.append(value)
+    return values
 
-    Each model's rows travel as one JSON array, unpacked by `json_populate_recordset` in a data-modifying CTE of
-    their own. So a referral with its mentions and its audit row costs one round trip and, outside a
-    transaction, is written atomically by itself; and the statement's text depends only on which models are
-    present, never on how many rows each has, so the driver keeps it parsed and the server keeps it prepared
-    (a statement with a placeholder per value was parsed afresh, on both sides, for every referral).
+
+def insert_together(objects: Iterable[models.Model], *, using: str = "default") -> None:
+    """Insert new instances of several models, as `save()` would write them, in as few statements as the database
+    allows: one on PostgreSQL, one per model on SQLite. Call it inside a transaction.
+
+    On PostgreSQL each model's rows travel as one JSON array, unpacked by `json_populate_recordset` in a
+    data-modifying CTE of their own, so a referral with its mentions, its audit row and its queued matching costs
+    one round trip; and the statement's text depends only on which models are present, never on how many rows
+    each has, so the driver keeps it parsed and the server keeps it prepared (a statement with a placeholder per
+    value was parsed afresh, on both sides, for every referral). On SQLite, an in-process library with no round
+    trips to save, each model's rows go by `executemany` in the order the models first appear.
     Keys must be set beforehand where rows point at each other (foreign keys are checked at the end of the
-    statement). Every concrete field is written, with `pre_save` (auto_now_add) and the field's own
-    conversion, so new fields with defaults need nothing here. An instance without a key is numbered by the
-    database and does not learn its key. Nothing runs `save()`, signals or validation.
+    statement on PostgreSQL, at commit on SQLite). Every concrete field is written, so new fields with defaults
+    need nothing here. An instance without a key is numbered by the database and does not learn its key.
+    Nothing runs `save()`, signals or validation. See docs/decisions/0013-one-path-per-job.md.
     """
     objects = list(objects)
+    if not objects:
+        return
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        raise NotImplementedError("insert_together needs PostgreSQL")
+    recordset = connection.vendor == "postgresql"
     groups: dict[tuple, list] = {}
     for obj in objects:
         groups.setdefault((type(obj), obj.pk is not None), []).append(obj)
-    statements, params = [], []
+    statements = []
     for (model, with_pk), items in groups.items():
-        sql, fields, json_fields = _recordset_insert(model, with_pk, connection.ops.quote_name)
-        rows = []
-        for obj in items:
-            row = {}
-            for field in fields:
-                value = field.pre_save(obj, True)
-                if field in json_fields:  # as Django stores it: encoded with the field's encoder
-                    value = json.loads(json.dumps(field.get_prep_value(value), cls=field.encoder))
-                else:
-                    value = field.get_db_prep_save(value, connection)
-                row[field.column] = value
-            rows.append(row)
-        statements.append(sql)
-        params.append(json.dumps(rows, default=_json_scalar))
-    ctes = ", ".join(f"i{n} AS ({sql})" for n, sql in enumerate(statements[:-1]))
+        sql, fields, json_fields = _together_insert(
+            model, with_pk, connection.vendor, connection.ops.quote_name
+        )
+        rows = [_row_values(obj, fields, json_fields, connection, as_json=recordset) for obj in items]
+        statements.append((sql, fields, rows))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
+        if recordset:
+            ctes = ", ".join(f"i{n} AS ({sql})" for n, (sql, _, _) in enumerate(statements[:-1]))
+            params = [
+                json.dumps(
+                    [dict(zip((f.column for f in fields), row, strict=True)) for row in rows],
+                    default=_json_scalar,
+                )
+                for _, fields, rows in statements
+            ]
+            last = statements[-1][0]
+            cursor.execute(f"WITH {ctes} {last}" if ctes else last, params)
+        else:
+            for sql, _, rows in statements:
+                cursor.executemany(sql, rows)
     for obj in objects:
         obj._state.adding = False
         obj._state.db = using

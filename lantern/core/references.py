@@ -10,8 +10,9 @@ import hashlib
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, models, transaction
 
+from lantern.core.bulk import reserve_ids
 from lantern.core.models import Counter
 
 
@@ -63,6 +64,25 @@ def next_number(name: str) -> int:
     if connection.vendor == "postgresql":
         return _nextval(name)
     return _advance_row(name, 1)
+
+
+def next_number_and_key(name: str, model: type[models.Model]) -> tuple[int, int]:
+    """The named counter's next value and a fresh primary key for a new `model` row, to write it in one statement.
+
+    On PostgreSQL both come from sequences in one round trip (a new referral is the hot path); on SQLite, inside
+    the caller's transaction, which holds the write lock, from the counter's row and the table's highest key.
+    """
+    if connection.vendor != "postgresql":
+        return next_number(name), reserve_ids(model, 1)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence(%s, %s))",
+            [sequence_name(name), connection.ops.quote_name(model._meta.db_table), model._meta.pk.column],
+        )
+        number, key = cursor.fetchone()
+    if number is None:  # the counter's first use: its sequence is created on the way
+        number = next_number(name)
+    return number, key
 
 
 def reserve_numbers(name: str, count: int) -> int:

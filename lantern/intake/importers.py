@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lantern.accounts.models import Agency
@@ -435,7 +435,6 @@ class ReferralImporter(CsvImporter):
         self.now = timezone.now()
         self.latest = self.now + services.CLOCK_TOLERANCE
         self.references: dict[int, str] = {}
-        self.ids: list[int] | None = None
 
     def before_writing(self, cleaned: list[CleanReferral]) -> None:
         """Reserve every reference at once, a block per year, so batches need not lock the counters."""
@@ -447,9 +446,6 @@ class ReferralImporter(CsvImporter):
             # In order of receipt within the year, as references issued at the time would have been.
             for offset, item in enumerate(sorted(items, key=lambda i: i.received_at)):
                 self.references[id(item)] = referral_reference_for(year, first + offset)
-        if connection.vendor == "postgresql":
-            # Sequence values are never handed out twice, so they can be taken for the whole file at once.
-            self.ids = reserve_ids(Referral, len(cleaned))
 
     def clean_row(self, row: dict[str, str], number: int) -> tuple[CleanReferral | None, list[RowError]]:
         """Check one row against the same rules as every other way in."""
@@ -551,12 +547,7 @@ class ReferralImporter(CsvImporter):
     def write_batch(self, prepared: tuple[list[dict], dict[str, list[dict]]], *, file_name: str) -> int:
         """Insert a batch: referrals and their mentions in bulk, and one audit event for each referral."""
         referrals, mentions = prepared
-        if self.ids is not None:
-            ids, self.ids = self.ids[: len(referrals)], self.ids[len(referrals) :]
-        else:
-            ids = reserve_ids(
-                Referral, len(referrals)
-            )  # SQLite: inside this transaction, under its write lock
+        ids = reserve_ids(Referral, len(referrals))  # inside this batch's transaction (SQLite's write lock)
         for referral, referral_id in zip(referrals, ids, strict=True):
             referral["id"] = referral_id
         for rows in mentions.values():

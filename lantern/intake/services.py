@@ -5,14 +5,13 @@ one-working-day decision clock, records the structured mentions and those found 
 tracking secret to a public reporter, and audits, all in one transaction.
 """
 
-import contextlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lantern.audit import chain as audit_chain
@@ -20,7 +19,7 @@ from lantern.audit import events
 from lantern.core.bulk import insert_together
 from lantern.core.calendar import LONDON, add_working_days
 from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
-from lantern.core.references import next_number, referral_reference, referral_reference_for, sequence_name
+from lantern.core.references import next_number_and_key, referral_reference_for
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
 from lantern.intake import hooks
 from lantern.intake.models import Channel, Referral, ReferralSource
@@ -320,31 +319,6 @@ def mention_counts(mentions: Mapping[str, list]) -> dict[str, int]:
     return counts
 
 
-def save_mentions(mentions: Mapping[str, list]) -> None:
-    """Insert mentions whose `referral` is already set, one INSERT per kind."""
-    for kind, items in mentions.items():
-        if items:
-            MENTION_MODELS[kind].objects.bulk_create(items, batch_size=500)
-
-
-def _reserve_reference_and_id(year: int) -> tuple[str, int]:
-    """A new referral's reference and primary key, in one round trip (PostgreSQL)."""
-    name = f"referral-{year}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(to_regclass(%s)), nextval(pg_get_serial_sequence(%s, %s))",
-            [
-                sequence_name(name),
-                connection.ops.quote_name(Referral._meta.db_table),
-                Referral._meta.pk.column,
-            ],
-        )
-        number, pk = cursor.fetchone()
-    if number is None:  # the year's first referral: its counter's sequence is created on the way
-        number = next_number(name)
-    return referral_reference_for(year, number), pk
-
-
 def referral_create(
     *,
     actor,
@@ -419,40 +393,25 @@ def referral_create(
         created_by=actor,
     )
     year = timezone.localtime(received_at).year
-    if connection.vendor == "postgresql":
-        # One round trip for the reference and the key, one statement for the referral, its mentions, its queued
-        # matching and (in the audit journal's mode) its audit row, which on its own needs no transaction around it.
-        referral.reference, referral.pk = _reserve_reference_and_id(year)
+    with transaction.atomic():
+        number, referral.pk = next_number_and_key(f"referral-{year}", Referral)
+        referral.reference = referral_reference_for(year, number)
         for items in mentions.values():
             for mention in items:
                 mention.referral = referral
+        # In the audit journal's mode its row, and with the database queue the referral's real-time matching, are
+        # written in the referral's own statement (one round trip on PostgreSQL); otherwise each is done apart.
         entry = events.referral_created_entry(
             actor=actor, referral=referral, mentions=mention_counts(mentions)
         )
-        queued = hooks.rows_with(referral)  # its real-time matching, queued in the same statement
-        with transaction.atomic() if entry is None else contextlib.nullcontext():
-            insert_together(
-                [
-                    referral,
-                    *(m for items in mentions.values() for m in items),
-                    *filter(None, [entry]),
-                    *queued,
-                ]
-            )
-            if entry is None:
-                events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
-            else:
-                audit_chain.journal_written()
-            if not queued:
-                transaction.on_commit(lambda: hooks.referral_received(referral))
-        return referral, secret
-    with transaction.atomic():
-        referral.reference = referral_reference(year)
-        referral.save(force_insert=True)
-        for items in mentions.values():
-            for mention in items:
-                mention.referral = referral
-        save_mentions(mentions)
-        events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
-        transaction.on_commit(lambda: hooks.referral_received(referral))
+        queued = hooks.rows_with(referral)
+        insert_together(
+            [referral, *(m for items in mentions.values() for m in items), *filter(None, [entry]), *queued]
+        )
+        if entry is None:
+            events.referral_created(actor=actor, referral=referral, mentions=mention_counts(mentions))
+        else:
+            audit_chain.journal_written()
+        if not queued:
+            transaction.on_commit(lambda: hooks.referral_received(referral))
     return referral, secret

@@ -1,7 +1,6 @@
 """`lantern.core.queue.enqueue` writes the very row django-tasks' database backend writes, and the worker runs it."""
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from lantern.core.bulk import insert_together
@@ -59,7 +58,6 @@ def test_any_other_backend_is_used_as_it_is(monkeypatch):
     assert not DBTaskResult.objects.exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="insert_together is PostgreSQL's")
 def test_the_unsaved_row_written_with_other_rows_is_the_backends_own_too(database_queue):
     """`task_row` written by `insert_together` (as a referral's matching is queued) agrees with the backend's row."""
     insert_together([task_row(tasks.match_report, referral_id=5, item_id=None)])

@@ -30,6 +30,24 @@ def test_a_reserved_block_is_consecutive_and_the_counter_continues_after_it():
         references.reserve_numbers("test-block", 0)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_number_and_a_key_come_together_and_the_key_is_free():
+    """`next_number_and_key` counts up like `next_number` and gives a key no row has, nor had: a row written with
+    it goes in, and the next call gives another."""
+    from django.contrib.contenttypes.models import ContentType
+
+    gone = ContentType.objects.create(app_label="test", model="gone")
+    highest = gone.pk
+    gone.delete()  # a key once given is not given again, even with its row gone
+    with transaction.atomic():
+        first, key = references.next_number_and_key("test-keyed", ContentType)
+    assert first == 1 and key > highest
+    ContentType.objects.create(pk=key, app_label="test", model="keyed")
+    with transaction.atomic():
+        second, again = references.next_number_and_key("test-keyed", ContentType)
+    assert second == 2 and again > key
+
+
 @pytest.mark.django_db
 def test_references_are_formatted_with_the_prefix_year_and_six_digits(settings):
     """RIV-2026-000001, then RIV-2026-000002; cases have their own counter."""
