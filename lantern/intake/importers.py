@@ -10,7 +10,7 @@ import csv
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -45,6 +45,30 @@ class RowError:
         return (
             f"Row {self.row}, {self.field}: {self.reason}" if self.field else f"Row {self.row}: {self.reason}"
         )
+
+
+class RowCheck:
+    """One CSV row's non-blank values, read column by column, with the problems found on the way.
+
+    Each importer subclasses it with its column limits and the readers its columns need.
+    """
+
+    limits: ClassVar[Mapping[str, int]] = {}
+    too_long: ClassVar[str] = "Must be {} characters or fewer"
+
+    def __init__(self, row: dict[str, str], number: int, *, now: datetime):
+        self.number, self.now = number, now
+        self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
+        self.get = self.values.get
+        self.errors = [
+            RowError(number, column, self.too_long.format(self.limits[column]))
+            for column, value in self.values.items()
+            if len(value) > self.limits.get(column, len(value))
+        ]
+
+    def error(self, column: str, reason: str) -> None:
+        """Note a problem with `column`."""
+        self.errors.append(RowError(self.number, column, reason))
 
 
 @dataclass
@@ -283,22 +307,14 @@ IMPORT_STATUSES = {
 IMPORT_STATUS_NAMES = frozenset(IMPORT_STATUSES)
 
 
-class _RowCheck:
-    """One referral row's non-blank values, read column by column, with the problems found on the way."""
+class _RowCheck(RowCheck):
+    """One referral row, with the readers of the referral importer's columns."""
+
+    limits = TEXT_LIMITS
 
     def __init__(self, row: dict[str, str], number: int, *, now: datetime, latest: datetime):
-        self.number, self.now, self.latest = number, now, latest
-        self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
-        self.get = self.values.get
-        self.errors = [
-            RowError(number, column, f"Must be {TEXT_LIMITS[column]} characters or fewer")
-            for column, value in self.values.items()
-            if len(value) > TEXT_LIMITS.get(column, len(value))
-        ]
-
-    def error(self, column: str, reason: str) -> None:
-        """Note a problem with `column`."""
-        self.errors.append(RowError(self.number, column, reason))
+        super().__init__(row, number, now=now)
+        self.latest = latest
 
     def when(self, column: str, what: str) -> datetime | None:
         """The date and time in `column`; None if it is blank or cannot be right."""

@@ -19,7 +19,14 @@ from lantern.audit import events
 from lantern.core.calendar import LONDON
 from lantern.core.references import reserve_numbers
 from lantern.core.vocabulary import PlaceType, Sex
-from lantern.intake.importers import LIST_SEPARATOR, CsvImporter, RowError, parse_date, parse_datetime
+from lantern.intake.importers import (
+    LIST_SEPARATOR,
+    CsvImporter,
+    RowCheck,
+    RowError,
+    parse_date,
+    parse_datetime,
+)
 from lantern.intake.services import date_problem
 from lantern.intel.items import services as items
 from lantern.intel.items.models import IntelligenceItem, IntelligenceSource, ItemStatus
@@ -62,22 +69,11 @@ class CleanItem:
     parts: dict[str, list[dict[str, Any]]]
 
 
-class _RowCheck:
-    """One intelligence row's non-blank values, read column by column, with the problems found on the way."""
+class _RowCheck(RowCheck):
+    """One intelligence row, with the readers of the intelligence importer's columns."""
 
-    def __init__(self, row: dict[str, str], number: int, *, now: datetime):
-        self.number, self.now = number, now
-        self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
-        self.get = self.values.get
-        self.errors = [
-            RowError(number, column, f"Must be {TEXT_LIMITS[column]:,} characters or fewer")
-            for column, value in self.values.items()
-            if len(value) > TEXT_LIMITS.get(column, len(value))
-        ]
-
-    def error(self, column: str, reason: str) -> None:
-        """Note a problem with `column`."""
-        self.errors.append(RowError(self.number, column, reason))
+    limits = TEXT_LIMITS
+    too_long = "Must be {:,} characters or fewer"
 
     def when(self, column: str, what: str) -> datetime | None:
         """The date and time in `column`; None if it is blank or cannot be right."""
