@@ -64,3 +64,30 @@ def test_partnership_lead_finds_the_slowest_agency_and_the_records_behind_it(pag
     )
     expect(page).to_have_title(re.compile(r"^Error: "))
     axe_check(page)
+
+
+def test_partnership_lead_finds_the_evidence_passed_and_not_acted_on(page, axe_check, people):
+    """From the dashboard to the list of work passed and not acted on in time, filtered by agency and kind; a bad
+    filter gets an error summary; axe-core clean throughout."""
+    world = march_world(people)
+    sign_in(page, people["lead"], "/insights/accountability")
+    page.get_by_role(
+        "link", name="See the concerns and intelligence passed to an agency and not acted on in time"
+    ).click()
+    expect(heading(page)).to_have_text("Evidence passed and not acted on")
+    table = page.get_by_test_id("not-acted-on-table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(page.get_by_role("link", name=world["health_waiting"].referral.reference)).to_be_visible()
+    axe_check(page)
+
+    page.get_by_label("Passed to").select_option(label="Riverton Police")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_test_id("not-acted-on-none")).to_contain_text("Nothing matching these filters")
+    axe_check(page)
+
+    page.goto("/insights/accountability/not-acted-on?kind=cases")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Choose concerns (referrals) or intelligence items."
+    )
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    axe_check(page)

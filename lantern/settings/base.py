@@ -29,6 +29,9 @@ DEMO_MODE = env_bool("LANTERN_DEMO", False)
 DEMO_PASSWORD = os.environ.get("LANTERN_DEMO_PASSWORD", "riverton-demo-2026")
 TILE_URL = os.environ.get("LANTERN_TILE_URL", "")
 REFERENCE_PREFIX = os.environ.get("LANTERN_REFERENCE_PREFIX", "RIV")
+# Working days the police have to grade intelligence a partner agency submitted, before it is listed as evidence
+# passed and not acted on (no statutory timescale exists; the partnership sets its own).
+INTEL_GRADING_WORKING_DAYS = int(os.environ.get("LANTERN_INTEL_GRADING_WORKING_DAYS", "5"))
 
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("LANTERN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]

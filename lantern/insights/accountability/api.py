@@ -3,10 +3,15 @@
 `GET /api/v1/insights/accountability?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional: this year so far). Team and
 service managers get their own agency; the partnership lead every agency and the partnership-wide figures. Bad
 dates are answered 422 with a message for `from` or `to`.
+
+`GET /api/v1/insights/not-acted-on?agency=CODE&kind=referral|intelligence&limit=50&offset=0`: concerns and
+intelligence passed to an agency and not acknowledged or acted on within their timescale, oldest first, for the
+partnership lead and independent reviewers (as the page at /insights/accountability/not-acted-on).
 """
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
@@ -157,3 +162,109 @@ def accountability_figures(request, period: Query[PeriodQuery]):
         via="api",
     )
     return asdict(figures)
+
+
+class NotActedOnQuery(Schema):
+    """Filters and paging for evidence passed and not acted on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str | None = Field(
+        None, max_length=40, description="The code of the agency it was passed to, e.g. riverton-police."
+    )
+    kind: Literal["referral", "intelligence"] | None = Field(
+        None,
+        description="`referral`: concerns passed as agency tasks; `intelligence`: items awaiting grading.",
+    )
+    limit: int = Field(50, ge=1, le=accountability.NOT_ACTED_ON_PAGE_MAX)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class NotActedOnHolderOut(Schema):
+    """Who holds the record now: `person`, `team` (nobody in it has taken it) or `nobody` (name empty)."""
+
+    kind: Literal["person", "team", "nobody"]
+    name: str
+
+
+class NotActedOnEscalationOut(Schema):
+    """The highest rung of the escalation ladder the record reached, and where that escalation stands."""
+
+    level: int
+    label: str
+    kind: str
+    status: str
+    raised_at: datetime
+    count: int = Field(..., description="How many escalations about the record there are in all.")
+
+
+class NotActedOnRowOut(Schema):
+    """A concern or an item of intelligence passed to an agency and not acknowledged or acted on in time.
+
+    `url` is the record's page (empty where the user opens it through a review). `missed` is the timescale that
+    ran out; `working_days_overdue` counts the working days (weekends and bank holidays left out) after its
+    deadline up to today.
+    """
+
+    kind: Literal["referral", "intelligence"]
+    record_type: str
+    id: int
+    reference: str
+    url: str
+    what: str
+    passed_at: datetime
+    from_agency_name: str
+    to_agency_code: str
+    to_agency_name: str
+    to_team_name: str
+    missed: Literal["acknowledgement", "outcome", "grading"]
+    due_at: datetime
+    acknowledged_at: datetime | None
+    outcome_due_at: datetime | None
+    working_days_overdue: int
+    holder: NotActedOnHolderOut
+    escalation: NotActedOnEscalationOut | None
+
+
+class NotActedOnOut(Schema):
+    """One page of evidence passed and not acted on, oldest first.
+
+    `count` is how many the user may see in all; `hidden` how many more they may not open (the partnership lead
+    only, else null).
+    """
+
+    count: int
+    hidden: int | None
+    limit: int
+    offset: int
+    grading_working_days: int
+    items: list[NotActedOnRowOut]
+
+
+@router.get(
+    "/insights/not-acted-on",
+    response={200: NotActedOnOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Evidence passed and not acted on",
+    operation_id="insights_not_acted_on",
+)
+def not_acted_on(request, filters: Query[NotActedOnQuery]):
+    """Concerns (agency tasks) and intelligence (awaiting grading by the police) with no acknowledgement or outcome
+    recorded within their timescale, oldest first: when and to whom each was passed, the timescale missed, who
+    holds it now and the escalation it reached."""
+    user = request.auth
+    policy.require(user, "can_view_not_acted_on")
+    agency, kind = accountability.not_acted_on_check(
+        agency_code=filters.agency or "", kind=filters.kind or ""
+    )
+    found = accountability.evidence_not_acted_on(
+        user=user, agency=agency, kind=kind, limit=filters.limit, offset=filters.offset
+    )
+    accountability.not_acted_on_listed(actor=user, page=found, via="api")
+    return {
+        "count": found.total,
+        "hidden": found.hidden,
+        "limit": found.limit,
+        "offset": found.offset,
+        "grading_working_days": found.grading_working_days,
+        "items": [asdict(row) for row in found.rows],
+    }

@@ -7,12 +7,15 @@
 * Data quality follows the same lines: a manager sees their agency's completeness and overdue records; the
   partnership lead sees every agency's. Ethnicity appears there only as counts.
 * Nobody else (practitioners, front-door workers, analysts, reviewers, system administrators) sees either page.
+* "Evidence passed and not acted on" (referrals and intelligence passed to an agency and left without an
+  acknowledgement or an outcome in time) is for the partnership lead and independent reviewers. Its rows come from
+  the case-work and intelligence selectors, so a reviewer sees only what their open reviews put in scope.
 """
 
 import rules
 
 from lantern.accounts.models import Agency, Role
-from lantern.core.policy import has_role, is_partnership_lead, register
+from lantern.core.policy import has_role, is_partnership_lead, is_reviewer, register
 
 is_agency_manager = has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
 
@@ -39,3 +42,4 @@ can_view_partnership_figures = register("can_view_partnership_figures", is_partn
 can_view_data_quality = register(
     "can_view_data_quality", is_partnership_lead | (is_agency_manager & has_agency)
 )
+can_view_not_acted_on = register("can_view_not_acted_on", is_partnership_lead | is_reviewer)

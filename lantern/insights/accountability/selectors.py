@@ -28,6 +28,10 @@ today) are computed live from the referral loop's tables by the same code that b
 kind of event by its time through the index on it.
 `accountability_figures_raw` computes the same answer with plain ORM aggregations over the raw tables (for the
 benchmark and for the test that the two agree).
+
+`evidence_not_acted_on` lists, rather than counts, what was passed and not acted on: agency tasks whose current
+clock has run out (the "overdue now" figure's records) and intelligence a partner agency submitted that the police
+have not graded in time, oldest first, with who holds each now and the highest escalation it reached.
 """
 
 from collections import defaultdict
@@ -35,11 +39,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import CharField, Count, F, Prefetch, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 
-from lantern.accounts.models import Agency, Role, Team, User
+from lantern.accounts.models import Agency, AgencyKind, Role, Team, User
+from lantern.audit import events
 from lantern.casework.models import (
     AgencyTask,
     Escalation,
@@ -48,9 +55,9 @@ from lantern.casework.models import (
     TaskOutcome,
     TaskStatus,
 )
-from lantern.casework.selectors import overdue_q
+from lantern.casework.selectors import overdue_q, task_list_visible_to
 from lantern.core import policy
-from lantern.core.calendar import LONDON
+from lantern.core.calendar import LONDON, add_working_days, working_days_between
 from lantern.core.exceptions import Invalid
 from lantern.insights.accountability.models import (
     AccountabilityDay,
@@ -58,6 +65,8 @@ from lantern.insights.accountability.models import (
     AccountabilityRefresh,
 )
 from lantern.intake.models import DecisionKind, Referral, ReferralStatus
+from lantern.intel.items.models import IntelligenceItem, ItemStatus
+from lantern.intel.items.selectors import item_list_visible_to
 
 EARLIEST = date(2000, 1, 1)
 CLOSED_STATUSES = (ReferralStatus.CLOSED, ReferralStatus.NO_FURTHER_ACTION)
@@ -1640,3 +1649,308 @@ def data_quality_for_user(*, user, period: Period, now: datetime | None = None) 
         ("Blank (nothing recorded)", counts.get(("child", ""), 0), counts.get(("person_of_concern", ""), 0))
     )
     return DataQuality(period, by_agency, by_month, flag_checks, overdue_rows, decisions_overdue, ethnicity)
+
+
+# Evidence passed and not acted on
+# A concern is passed to an agency as an `AgencyTask`; it is acted on when the task is acknowledged by
+# `ack_due_at` and completed with an outcome by `due_at` (the clocks `casework.timescales` sets for its priority).
+# Intelligence is passed to the police when a partner agency submits it; it is acted on when the police grade it.
+# Intelligence items carry no deadline of their own, so grading is due this many working days after submission.
+INTEL_GRADING_WORKING_DAYS = 5
+NOT_ACTED_ON_PAGE_MAX = 100
+NOT_ACTED_ON_KINDS = {"referral": "Concerns (referrals)", "intelligence": "Intelligence items"}
+MISSED_LABELS = {
+    "acknowledgement": "Acknowledgement",
+    "outcome": "Outcome",
+    "grading": "Grading",
+}
+
+
+def intel_grading_working_days() -> int:
+    """Working days the police have to grade intelligence a partner agency submitted: the setting
+    `INTEL_GRADING_WORKING_DAYS` (environment `LANTERN_INTEL_GRADING_WORKING_DAYS`), else 5."""
+    return int(getattr(settings, "INTEL_GRADING_WORKING_DAYS", INTEL_GRADING_WORKING_DAYS))
+
+
+def latest_start_due_by(now: datetime, working_days: int) -> datetime:
+    """The latest moment whose deadline `working_days` working days on (`add_working_days`) is at or before `now`.
+
+    The deadline never moves earlier as the start moves later, so one range on the start time finds exactly the
+    records whose deadline has passed; the moment is found by halving, to the microsecond.
+    """
+    # Two calendar days per working day and a fortnight more covers the longest run of closed days (Christmas).
+    low, high = now - timedelta(days=2 * working_days + 14), now
+    while high - low > timedelta(microseconds=1):
+        middle = low + (high - low) / 2
+        if add_working_days(middle, working_days) <= now:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a record now: a named person, a team nobody in which has taken it, or nobody."""
+
+    kind: str  # "person", "team" or "nobody"
+    name: str
+
+
+@dataclass(frozen=True)
+class EscalationReached:
+    """The highest rung of the escalation ladder a record reached, and where that escalation stands."""
+
+    level: int
+    label: str
+    kind: str
+    status: str
+    raised_at: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class NotActedOn:
+    """A concern or an item of intelligence passed to an agency and not acknowledged or acted on in time."""
+
+    kind: str  # "referral" or "intelligence"
+    record_type: str  # the audit log's name for the record: "casework.agencytask", "intel.intelligenceitem"
+    id: int
+    reference: str
+    url: str  # the record's page, or "" where the user opens it elsewhere (a reviewer's item)
+    what: str
+    passed_at: datetime
+    from_agency_name: str
+    to_agency_code: str
+    to_agency_name: str
+    to_team_name: str
+    missed: str  # "acknowledgement", "outcome" or "grading"
+    due_at: datetime
+    acknowledged_at: datetime | None
+    outcome_due_at: datetime | None
+    working_days_overdue: int
+    holder: Holder
+    escalation: EscalationReached | None
+
+    @property
+    def missed_label(self) -> str:
+        """The timescale missed, in words."""
+        return MISSED_LABELS[self.missed]
+
+
+@dataclass(frozen=True)
+class NotActedOnPage:
+    """A page of what was passed and not acted on, oldest first, and how many there are.
+
+    `hidden` counts those the user may not open (restricted records, intelligence they may not read); it is given
+    only to those who see partnership-wide figures, and is None for anyone else.
+    """
+
+    rows: list[NotActedOn]
+    total: int
+    hidden: int | None
+    limit: int
+    offset: int
+    agency: Agency | None
+    kind: str
+    grading_working_days: int
+
+
+def _holder_of_task(task: AgencyTask) -> Holder:
+    if task.assigned_to_id is not None:
+        return Holder("person", task.assigned_to.display_name)
+    if task.team_id is not None:
+        return Holder("team", task.team.name)
+    return Holder("nobody", "")
+
+
+def _escalation_reached(escalations: list[Escalation]) -> EscalationReached | None:
+    if not escalations:
+        return None
+    top = max(escalations, key=lambda e: (e.level, e.raised_at, e.pk))
+    return EscalationReached(
+        level=top.level,
+        label=top.get_level_display(),
+        kind=top.get_kind_display(),
+        status=top.get_status_display(),
+        raised_at=top.raised_at,
+        count=len(escalations),
+    )
+
+
+def _task_row(task: AgencyTask, now: datetime) -> NotActedOn:
+    acknowledged = task.status != TaskStatus.AWAITING_ACKNOWLEDGEMENT
+    due = task.due_at if acknowledged else task.ack_due_at
+    referrer = task.referral.referrer_agency
+    return NotActedOn(
+        kind="referral",
+        record_type="casework.agencytask",
+        id=task.pk,
+        reference=task.referral.reference,
+        url=reverse("casework:task_detail", args=[task.pk]),
+        what=f"Referral passed for action, {task.get_priority_display().lower()} priority",
+        passed_at=task.created_at,
+        from_agency_name=referrer.name if referrer else "",
+        to_agency_code=task.agency.code,
+        to_agency_name=task.agency.name,
+        to_team_name=task.team.name if task.team_id else "",
+        missed="outcome" if acknowledged else "acknowledgement",
+        due_at=due,
+        acknowledged_at=task.acknowledged_at,
+        outcome_due_at=task.due_at,
+        working_days_overdue=working_days_between(due, now),
+        holder=_holder_of_task(task),
+        escalation=_escalation_reached(list(task.escalations.all())),
+    )
+
+
+def _item_row(item, now: datetime, *, linked: bool, working_days: int) -> NotActedOn:
+    due = add_working_days(item.submitted_at, working_days)
+    return NotActedOn(
+        kind="intelligence",
+        record_type="intel.intelligenceitem",
+        id=item.pk,
+        reference=item.reference,
+        url=reverse("intel:item_detail", args=[item.pk]) if linked else "",
+        what="Intelligence submitted to the police for grading",
+        passed_at=item.submitted_at,
+        from_agency_name=item.agency.name,
+        to_agency_code="",
+        to_agency_name="The police",
+        to_team_name="",
+        missed="grading",
+        due_at=due,
+        acknowledged_at=None,
+        outcome_due_at=None,
+        working_days_overdue=working_days_between(due, now),
+        holder=Holder("person", item.owner.display_name) if item.owner_id else Holder("nobody", ""),
+        escalation=None,
+    )
+
+
+def _not_acted_on_sources(*, user, agency: Agency | None, kind: str, now: datetime, working_days: int):
+    """((tasks, items) passed and not acted on that `user` may see, whether the items link to their page), and
+    (tasks, items) of the same whether the user may see them or not, for counting those hidden."""
+    task_q = overdue_q(now)
+    if agency is not None:
+        task_q &= Q(agency=agency)
+    # Intelligence a partner agency passed to the police, still awaiting grading after its deadline. Historic
+    # imports were never passed to anyone here, and what the police submit themselves was not passed.
+    item_q = Q(
+        status=ItemStatus.SUBMITTED, imported=False, submitted_at__lte=latest_start_due_by(now, working_days)
+    ) & ~Q(agency__kind=AgencyKind.POLICE)
+    linked = policy.allows(user, "can_list_intel_items")
+    if linked:
+        seen_items = item_list_visible_to(user=user)
+    else:
+        # An independent reviewer reads intelligence only as their reviews put it in scope (and no one else).
+        seen_items = policy.review_scope().scoped(user=user, queryset=IntelligenceItem.objects.all())
+    tasks = (task_list_visible_to(user=user).filter(task_q), AgencyTask.objects.filter(task_q))
+    items = (seen_items.filter(item_q), IntelligenceItem.objects.filter(item_q))
+    if kind == "intelligence":
+        tasks = tuple(qs.none() for qs in tasks)
+    if kind == "referral" or (agency is not None and agency.kind != AgencyKind.POLICE):
+        items = tuple(qs.none() for qs in items)
+    return (tasks[0], items[0], linked), (tasks[1], items[1])
+
+
+def not_acted_on_check(*, agency_code: str = "", kind: str = "") -> tuple[Agency | None, str]:
+    """The agency (by code) and kind asked for, or `Invalid` with a message for `agency` or `kind`."""
+    errors: dict[str, list[str]] = {}
+    agency = None
+    if agency_code:
+        agency = Agency.objects.filter(code=agency_code).first()
+        if agency is None:
+            errors["agency"] = ["Choose an agency from the list."]
+    if kind and kind not in NOT_ACTED_ON_KINDS:
+        errors["kind"] = ["Choose concerns (referrals) or intelligence items."]
+    if errors:
+        raise Invalid("The request has errors.", errors)
+    return agency, kind
+
+
+def evidence_not_acted_on(
+    *,
+    user,
+    agency: Agency | None = None,
+    kind: str = "",
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> NotActedOnPage:
+    """Concerns and intelligence passed to an agency with no acknowledgement or outcome within its timescale, as
+    `user` may see them, oldest first: the passing, the timescale missed and by how many working days, who holds
+    it now and the highest escalation it reached. A page of them, in a fixed number of queries.
+
+    A task counts while its current clock has run out (`casework.selectors.overdue_q`: not acknowledged by its
+    acknowledgement deadline, or acknowledged and not completed by its completion deadline); an item of
+    intelligence while it is ungraded after its grading deadline (`intel_grading_working_days`). Tasks are those
+    `casework.selectors.task_list_visible_to` gives the user, items those `intel.items.selectors` (or, for an
+    independent reviewer, their reviews) do.
+    """
+    policy.require(user, "can_view_not_acted_on")
+    now = now or timezone.now()
+    limit = max(1, min(int(limit), NOT_ACTED_ON_PAGE_MAX))
+    offset = max(0, int(offset))
+    working_days = intel_grading_working_days()
+    (tasks, items, linked), everything = _not_acted_on_sources(
+        user=user, agency=agency, kind=kind, now=now, working_days=working_days
+    )
+
+    def keyed(queryset, when: str, label: str):
+        return (
+            queryset.order_by()
+            .annotate(passed=F(when), record=Value(label, output_field=CharField()))
+            .values_list("passed", "record", "pk")
+        )
+
+    both = keyed(tasks, "created_at", "referral").union(
+        keyed(items, "submitted_at", "intelligence"), all=True
+    )
+    total = both.count()
+    page = list(both.order_by("passed", "record", "pk")[offset : offset + limit]) if total > offset else []
+    hidden = None
+    if policy.allows(user, "can_view_partnership_figures"):
+        hidden = sum(qs.count() for qs in everything) - total
+    task_ids = [pk for _, record, pk in page if record == "referral"]
+    item_ids = [pk for _, record, pk in page if record == "intelligence"]
+    found_tasks = (
+        AgencyTask.objects.select_related("referral__referrer_agency", "agency", "team", "assigned_to")
+        .prefetch_related(Prefetch("escalations", queryset=Escalation.objects.order_by("level", "raised_at")))
+        .in_bulk(task_ids)
+        if task_ids
+        else {}
+    )
+    # What was received is never read here: the list shows only that an item was passed, by whom and when.
+    found_items = (
+        IntelligenceItem.objects.select_related("agency", "owner")
+        .defer("content", "sanitised_text", "handling_conditions", "summary")
+        .in_bulk(item_ids)
+        if item_ids
+        else {}
+    )
+    rows = [
+        _task_row(found_tasks[pk], now)
+        if record == "referral"
+        else _item_row(found_items[pk], now, linked=linked, working_days=working_days)
+        for _, record, pk in page
+    ]
+    return NotActedOnPage(rows, total, hidden, limit, offset, agency, kind, working_days)
+
+
+def not_acted_on_listed(*, actor, page: NotActedOnPage, via: str) -> None:
+    """Audit the list as shown: the tasks and the intelligence items on the page, each under its own record type."""
+    query = {
+        "agency": page.agency.code if page.agency else "",
+        "kind": page.kind,
+        "limit": page.limit,
+        "offset": page.offset,
+        "via": via,
+    }
+    kinds = [page.kind] if page.kind else list(NOT_ACTED_ON_KINDS)
+    for kind in kinds:
+        rows = [r for r in page.rows if r.kind == kind]
+        record_type = "casework.agencytask" if kind == "referral" else "intel.intelligenceitem"
+        events.accountability_records_listed(
+            actor=actor, metric="not_acted_on", object_type=record_type, ids=[r.id for r in rows], query=query
+        )

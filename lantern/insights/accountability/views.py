@@ -1,4 +1,5 @@
-"""Pages: the accountability dashboard, the records behind each figure, and data quality.
+"""Pages: the accountability dashboard, the records behind each figure, data quality, and evidence passed and not
+acted on.
 
 The period comes from the GOV.UK date inputs (`from_0`, `from_1`, `from_2` for day, month and year) or, in links
 such as the presets and the drill-downs, as `from=YYYY-MM-DD&to=YYYY-MM-DD`. A bad period is shown back with a
@@ -15,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.charts import bar_chart
 from lantern.core.exceptions import Invalid
@@ -218,3 +220,66 @@ def data_quality(request):
             sees_partnership=allows(user, "can_view_partnership_figures"),
         )
     return render(request, "insights/accountability/data_quality.html", context)
+
+
+class NotActedOnFilterForm(forms.Form):
+    """Filters for evidence passed and not acted on: the agency it was passed to, and what kind of record."""
+
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(is_active=True),
+        required=False,
+        to_field_name="code",
+        empty_label="All agencies",
+        label="Passed to",
+        error_messages={"invalid_choice": "Choose an agency from the list."},
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Concerns and intelligence"), *accountability.NOT_ACTED_ON_KINDS.items()],
+        required=False,
+        label="What was passed",
+        error_messages={"invalid_choice": "Choose concerns (referrals) or intelligence items."},
+    )
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
+
+
+@require_GET
+def not_acted_on(request):
+    """Concerns and intelligence passed to an agency and not acknowledged or acted on in time, oldest first, 50 to a
+    page, with who holds each now and the escalation it reached."""
+    user = request.user
+    require(user, "can_view_not_acted_on")
+    filters = NotActedOnFilterForm(request.GET)
+    context = {"filters": filters, "errors": [], "now": timezone.now()}
+    if not filters.is_valid():
+        context["errors"] = [
+            (f"#{filters[name].auto_id}", message)
+            for name in filters.errors
+            for message in filters.errors[name]
+        ]
+        return render(request, "insights/accountability/not_acted_on.html", context)
+    agency, kind = filters.cleaned_data["agency"], filters.cleaned_data["kind"]
+    number = _page_number(request.GET.get("page"))
+
+    def fetch(n: int) -> accountability.NotActedOnPage:
+        return accountability.evidence_not_acted_on(
+            user=user, agency=agency, kind=kind, limit=PER_PAGE, offset=(n - 1) * PER_PAGE, now=context["now"]
+        )
+
+    found = fetch(number)
+    page = Paginator(range(found.total), PER_PAGE).get_page(number)
+    if page.number != number:
+        found = fetch(page.number)
+    accountability.not_acted_on_listed(actor=user, page=found, via="page")
+    context.update(
+        found=found,
+        page=page,
+        base_query=urlencode({"agency": agency.code if agency else "", "kind": kind}),
+        filtered=bool(agency or kind),
+    )
+    return render(request, "insights/accountability/not_acted_on.html", context)

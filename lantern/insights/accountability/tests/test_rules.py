@@ -14,6 +14,7 @@ COVERED_RULES = {
     "can_view_accountability_agency",
     "can_view_partnership_figures",
     "can_view_data_quality",
+    "can_view_not_acted_on",
 }
 MANAGERS = {Role.TEAM_MANAGER, Role.SERVICE_MANAGER}
 
@@ -57,6 +58,17 @@ def test_a_manager_sees_only_their_own_agencys_figures(grid):
 def test_only_the_partnership_lead_sees_partnership_wide_figures(grid):
     """The partnership-wide referral figures are the partnership lead's alone."""
     check(grid, "can_view_partnership_figures", None, lambda role, kind: role == Role.PARTNERSHIP_LEAD)
+
+
+def test_the_partnership_lead_and_reviewers_see_evidence_not_acted_on(grid):
+    """The partnership lead and independent reviewers, in any agency; nobody else (reviewers' rows are limited to
+    their reviews' scope by the selectors, not by the rule)."""
+    check(
+        grid,
+        "can_view_not_acted_on",
+        None,
+        lambda role, kind: role in (Role.PARTNERSHIP_LEAD, Role.REVIEWER),
+    )
 
 
 def test_a_manager_without_an_agency_sees_nothing(db):
