@@ -84,3 +84,31 @@ def test_partnership_lead_compares_this_year_with_three_years_ago(page, axe_chec
     page.get_by_role("link", name="Publish").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Transparency report")
     axe_check(page)
+
+
+def test_partnership_lead_asks_whether_it_is_continuing_on_the_same_scale(page, axe_check):
+    """The question page answers for the default past period in words, shows where the change came from, the
+    chart with its table and the limits, and takes another past period; axe-clean, before and after."""
+    make_record()
+    lead = UserFactory(
+        username="partnership.lead",
+        role=Role.PARTNERSHIP_LEAD,
+        agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP),
+    )
+    sign_in(page, lead, "/insights/same-scale")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is exploitation continuing on the same scale?")
+    expect(page.get_by_test_id("answer-headline")).to_have_text("More referrals than in the past period")
+    expect(page.get_by_test_id("answer-sentence")).to_contain_text(re.compile(r"About 1\.\d times as many"))
+    expect(page.get_by_test_id("where")).to_contain_text("source")
+    expect(page.get_by_role("img", name=re.compile("Referrals received each month"))).to_be_visible()
+    expect(page.get_by_test_id("limits")).to_contain_text("They are not a count of abuse")
+    axe_check(page)
+
+    last = add_months(statistics.this_month(), -1)
+    page.locator("#compare_from").fill(f"{add_months(last, -23):%Y-%m}")
+    page.locator("#compare_to").fill(f"{add_months(last, -12):%Y-%m}")
+    page.get_by_role("button", name="Answer").click()
+    expect(page.get_by_test_id("answer")).to_be_visible()
+    page.get_by_role("link", name=re.compile("^The records")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert "metric=referrals_received" in page.url

@@ -130,10 +130,11 @@ def borough_summary() -> dict[str, Any]:
     }
 
 
-def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
+def dataset_write(*, seed: int, size: str | Size, out: Path, counts: str = "poisson") -> dict[str, Any]:
     """Write the data set for `seed` and `size` into `out` (created if missing); returns its ground truth.
 
     The referrals run from January 2022 to the end of 2025 whatever today's date, so the files never change.
+    `counts` is the process sharing the referrals among the months (`lantern.demo.counts.PROCESSES`).
     """
     size = size_named(size) if isinstance(size, str) else size
     out = Path(out)
@@ -144,7 +145,9 @@ def dataset_write(*, seed: int, size: str | Size, out: Path) -> dict[str, Any]:
         path = out / name
         rows = csv_write(path, header, generate(streams, size))
         files[name] = {"rows": rows, "sha256": _sha256(path)}
-    plan = history.plan_history(seed=seed, until=history.GENERATED_UNTIL, total=size.referrals, size=size)
+    plan = history.plan_history(
+        seed=seed, until=history.GENERATED_UNTIL, total=size.referrals, size=size, counts=counts
+    )
     files[REFERRALS] = {"rows": referrals_write(plan, out), "sha256": _sha256(out / REFERRALS)}
     with open(out / MENTIONS, encoding="utf-8") as handle:
         files[MENTIONS] = {"rows": sum(1 for _ in handle) - 1, "sha256": _sha256(out / MENTIONS)}

@@ -9,7 +9,10 @@ fewer in February and around Easter), times the planted factor inside the volume
 (6 to 12 months inside the history) and its factor are recorded in the ground truth as
 `{"start": "YYYY-MM", "end": "YYYY-MM", "factor": F}`, both months inclusive: inside it, referrals per month
 are F times the expected seasonal rate. `lantern demo` draws each month's count from a Poisson distribution;
-`lantern generate` shares an exact total among the months in proportion to their expected rates.
+`lantern generate` shares an exact total among the months in proportion to their expected rates. Either can
+instead use an overdispersed count process (`lantern.demo.counts`: "negbin" or "clustered"), which the ground
+truth then records as `"count_process"`; Poisson, the default, is left unrecorded so that its files stay the
+same.
 
 **Content.** Each referral has a source (a professional from one of the agencies, a member of the public,
 named or anonymous, or the young person), a scenario from `lantern.demo.narratives`, a child (a new one, or
@@ -28,19 +31,17 @@ distribution on a stream nothing else reads, before and independently of anythin
 """
 
 import calendar
-import math
 import random
 import re
-from bisect import bisect
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate
 
 from lantern.core.calendar import LONDON, OFFICE_HOURS
 from lantern.core.vocabulary import Ethnicity
 from lantern.demo import borough, narratives, population, vocabulary
+from lantern.demo.counts import PROCESSES, draw_counts, share_total
 from lantern.demo.population import Chooser, PersonRole, Size, Streams
 
 FIRST_MONTH = date(2022, 1, 1)  # where `lantern generate` starts its history
@@ -860,19 +861,6 @@ class Planner:
         }, False
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw (Knuth's method for small means, a rounded normal for large ones)."""
-    if mean <= 0:
-        return 0
-    if mean > 200:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, product, count = math.exp(-mean), rng.random(), 0
-    while product > limit:
-        product *= rng.random()
-        count += 1
-    return count
-
-
 @dataclass
 class HistoryPlan:
     """A planned history: its months, their expected and actual counts, the volume change and the networks."""
@@ -886,6 +874,7 @@ class HistoryPlan:
     networks: list[Network]
     planner: Planner
     showcase: bool = False
+    process: str = "poisson"
 
     @property
     def total(self) -> int:
@@ -946,8 +935,11 @@ class HistoryPlan:
         return referrals
 
     def truth(self) -> dict:
-        """The plan's ground truth: volume change, expected and actual counts by month."""
+        """The plan's ground truth: volume change, expected and actual counts by month, and the count process
+        when it is not Poisson."""
+        process = {} if self.process == "poisson" else {"count_process": self.process}
         return {
+            **process,
             "volume_change": self.volume_change.truth(),
             "seasonality": {calendar.month_abbr[m]: round(f, 4) for m, f in SEASON.items()},
             "months": {
@@ -996,10 +988,14 @@ def plan_history(
     networks: int | None = None,
     showcase: bool = False,
     factor: float = VOLUME_FACTOR,
+    counts: str = "poisson",
 ) -> HistoryPlan:
-    """Plan referrals from `first` to `until`: `per_month` on average (Poisson counts), or exactly `total`."""
+    """Plan referrals from `first` to `until`: `per_month` on average, or exactly `total`, with monthly counts
+    from the count process `counts` (`lantern.demo.counts.PROCESSES`)."""
     if (per_month is None) == (total is None):
         raise ValueError("Give either per_month or total.")
+    if counts not in PROCESSES:
+        raise ValueError(f"Choose a count process from {', '.join(PROCESSES)}, not {counts!r}.")
     if (per_month is not None and per_month < 0) or (total is not None and total < 0):
         raise ValueError("The number of referrals cannot be negative.")
     until = until.astimezone(UTC)
@@ -1016,27 +1012,26 @@ def plan_history(
     counts_rng = streams("history.counts")
     if per_month is not None:
         expected = {month: per_month * weight for month, weight in weights.items()}
-        counts = {month: _poisson(counts_rng, expected[month]) for month in months}
+        drawn = draw_counts(counts_rng, [expected[m] for m in months], counts)
     else:
         scale = total / sum(weights.values())
         expected = {month: weight * scale for month, weight in weights.items()}
-        cumulative = list(accumulate(weights[m] for m in months))
-        counts = dict.fromkeys(months, 0)
-        for _ in range(total):
-            counts[months[bisect(cumulative, counts_rng.random() * cumulative[-1], 0, len(months) - 1)]] += 1
+        drawn = share_total(counts_rng, [weights[m] for m in months], total, counts)
+    monthly = dict(zip(months, drawn, strict=True))
     cast = Cast(streams, size)
-    count = networks if networks is not None else max(4, min(40, round(sum(counts.values()) / 400)))
+    count = networks if networks is not None else max(4, min(40, round(sum(drawn) / 400)))
     planned_networks = plan_networks(streams, cast, months, count)
     return HistoryPlan(
         seed=seed,
         until=until,
         months=months,
         expected=expected,
-        counts=counts,
+        counts=monthly,
         volume_change=change,
         networks=planned_networks,
         planner=Planner(streams, cast, planned_networks),
         showcase=showcase,
+        process=counts,
     )
 
 

@@ -41,6 +41,7 @@ from lantern.insights.statistics.selectors import (
     _first_identified,
     add_months,
     month_name,
+    monthly_counts_raw,
     rate_ratio,
     source_key,
     source_label,
@@ -287,7 +288,7 @@ def _literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _sql(queryset) -> str:
+def query_sql(queryset) -> str:
     """The query as SQL that can be run as it stands on this database (parameters written in as literals)."""
     sql, params = queryset.query.sql_with_params()
     return sql % tuple(_literal(p) for p in params)
@@ -335,7 +336,7 @@ def build_figures(period: Period) -> list[Figure]:
             [source_label(s) for s in sources],
             matrix,
             months,
-            _sql(referrals),
+            query_sql(referrals),
             grouping.format("source (professionals by referrer_agency.kind)"),
             rows,
             totals=True,
@@ -349,7 +350,7 @@ def build_figures(period: Period) -> list[Figure]:
             [dict(RiskLevel.choices)[r] for r in risks],
             by_risk,
             months,
-            _sql(referrals),
+            query_sql(referrals),
             grouping.format("risk_level"),
             rows,
             totals=True,
@@ -375,7 +376,7 @@ def build_figures(period: Period) -> list[Figure]:
             [dict(DecisionKind.choices)[k] for k in kinds],
             matrix,
             months,
-            _sql(decisions),
+            query_sql(decisions),
             "Count rows by month of decided_at (Europe/London) and by kind.",
             rows,
             totals=True,
@@ -406,7 +407,7 @@ def build_figures(period: Period) -> list[Figure]:
         )
         rows = list(mentions)
         people_rows.extend(rows)
-        queries.append(_sql(mentions))
+        queries.append(query_sql(mentions))
         counts = _first_identified(rows)
         measure_rows.append([sum(n for (m, _), n in counts.items() if m == month) for month in period.months])
     crimes = (
@@ -417,7 +418,7 @@ def build_figures(period: Period) -> list[Figure]:
         .values_list("id", "completed_at")
     )
     crime_rows = list(crimes)
-    queries.append(_sql(crimes))
+    queries.append(query_sql(crimes))
     measure_rows.append([sum(1 for _, at in crime_rows if _month_index(at, period) == k) for k in range(3)])
     matrix = [row + [sum(row)] for row in measure_rows]
     body = np.asarray(matrix)
@@ -470,7 +471,7 @@ def build_figures(period: Period) -> list[Figure]:
             [dict(PlaceType.choices)[t] for t in types],
             counts,
             ["Quarter"],
-            _sql(places),
+            query_sql(places),
             "Count distinct referral_id by place_type.",
             rows,
             totals=False,
@@ -481,7 +482,10 @@ def build_figures(period: Period) -> list[Figure]:
 
 
 def comparison(period: Period) -> dict | None:
-    """Referrals this quarter against the same quarter a year before, as a rate ratio, if both are 5 or more."""
+    """Referrals this quarter against the same quarter a year before, if both are 5 or more: the report's first
+    section, "Is exploitation continuing on the same scale?", answered as the page answers it (the adjusted
+    ratio), with the crude rate ratio beside it, from counts taken from the record."""
+    from lantern.insights.statistics import question
     from lantern.intake.models import Referral
 
     before = Period(add_months(period.start, -12), add_months(period.end, -12))
@@ -492,12 +496,27 @@ def comparison(period: Period) -> dict | None:
     if min(counts) < THRESHOLD:
         return None
     ratio = rate_ratio(counts[0], period.days(), counts[1], before.days())
+    answer = question.same_scale(
+        period=period,
+        compare=before,
+        counts=monthly_counts_raw(Measure.REFERRALS, end=period.end),
+        until=period.end,
+    )
     return {
         "before": quarter_label(before),
         "rate_ratio": round(ratio.rate_ratio, 3),
         "ci_low": round(ratio.ci_low, 3),
         "ci_high": round(ratio.ci_high, 3),
         "reading": ratio.reading(earlier=True),
+        "question": {
+            "title": question.TITLE,
+            "direction": answer["answer"]["direction"],
+            "headline": answer["answer"]["headline"],
+            "sentence": answer["answer"]["sentence"],
+            "adjusted": answer["answer"]["adjusted"],
+            "where": answer["where"]["text"],
+            "limits": answer["limits"],
+        },
     }
 
 

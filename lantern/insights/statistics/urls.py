@@ -5,6 +5,7 @@ from django.urls import path
 from lantern.insights.statistics import views
 
 urlpatterns: list = [
+    path("insights/same-scale", views.same_scale, name="same_scale"),
     path("insights/scale", views.scale, name="scale"),
     path("insights/hotspots", views.hotspot_page, name="hotspots"),
     path("insights/hotspots/map", views.hotspot_map, name="hotspot_map"),

@@ -10,7 +10,7 @@ from lantern.audit import events
 from lantern.core import charts
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import allows, require
-from lantern.insights.statistics import hotspots, publish
+from lantern.insights.statistics import hotspots, publish, question
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.models import PublishedReport
 
@@ -28,6 +28,16 @@ def _errors(error: Invalid) -> list[tuple[str, str]]:
     return [(f"#{name}", message) for name, messages_ in error.fields.items() for message in messages_] or [
         ("#main-content", error.detail)
     ]
+
+
+def _comparison_values(request) -> dict:
+    default, default_compare = statistics.default_periods()
+    return {
+        "from": request.GET.get("from", statistics.month_label(default.start)),
+        "to": request.GET.get("to", statistics.month_label(default.end)),
+        "compare_from": request.GET.get("compare_from", statistics.month_label(default_compare.start)),
+        "compare_to": request.GET.get("compare_to", statistics.month_label(default_compare.end)),
+    }
 
 
 def _tabs(request) -> dict:
@@ -77,13 +87,7 @@ def _scale_charts(measure: dict, period: statistics.Period, compare: statistics.
 def scale(request):
     """Scale and trend: two periods compared, beside the mix of sources, with the trend and change points."""
     require(request.user, "can_view_statistics")
-    default, default_compare = statistics.default_periods()
-    values = {
-        "from": request.GET.get("from", statistics.month_label(default.start)),
-        "to": request.GET.get("to", statistics.month_label(default.end)),
-        "compare_from": request.GET.get("compare_from", statistics.month_label(default_compare.start)),
-        "compare_to": request.GET.get("compare_to", statistics.month_label(default_compare.end)),
-    }
+    values = _comparison_values(request)
     context = {"values": values, "field_errors": {}, "errors": [], **_tabs(request), "active": "scale"}
     try:
         period, compare = statistics.parse_comparison(values)
@@ -95,6 +99,44 @@ def scale(request):
         measure["charts"] = _scale_charts(measure, period, compare)
     context.update(summary=summary, period=summary["period"], compare=summary["compare"])
     return render(request, "insights/statistics/scale.html", context)
+
+
+@require_GET
+def same_scale(request):
+    """Is exploitation continuing on the same scale? Referrals now against a past period the user picks,
+    answered in words, with where the change comes from, what the counts cannot show, and a chart with its
+    table."""
+    require(request.user, "can_view_statistics")
+    values = _comparison_values(request)
+    context = {"values": values, "field_errors": {}, "errors": [], **_tabs(request), "active": "question"}
+    try:
+        period, compare = statistics.parse_comparison(values)
+    except Invalid as error:
+        context.update(field_errors=error.fields, errors=_errors(error))
+        return render(request, "insights/statistics/question.html", context)
+    answer = question.same_scale(period=period, compare=compare)
+    monthly = answer["monthly"]
+    if monthly:
+        labels = [m["month"] for m in monthly]
+        shades = []
+        for which, label in (("period", "Now"), ("compare", "Past period")):
+            inside = [i for i, m in enumerate(monthly) if m["in"] == which]
+            if inside:
+                shades.append(charts.Shade(inside[0], inside[-1], label))
+        context["chart"] = charts.trend_chart(
+            "Referrals received each month",
+            labels,
+            [m["count"] for m in monthly],
+            shades=shades,
+            value_label="Referrals",
+            description=(
+                f"Referrals received each month from {labels[0]} to {labels[-1]}; the past period "
+                f"({answer['compare']['label']}) and now ({answer['period']['label']}) are shaded. "
+                f"{answer['answer']['sentence']}"
+            ),
+        )
+    context["answer"] = answer
+    return render(request, "insights/statistics/question.html", context)
 
 
 def _hotspot_period(request, context: dict):

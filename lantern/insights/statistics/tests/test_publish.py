@@ -187,6 +187,13 @@ def test_published_report_has_no_count_below_five(quarter, tmp_path):
     assert report.snapshot_hash == figures["snapshot_sha256"] and report.period == "2025Q4"
     assert AuditEvent.objects.filter(event_type="insights.report_published").exists()
     assert figures["comparison"]["before"] == "2024Q4"
+    # The report opens with the question, answered from the adjusted ratio, with the limits of the counts.
+    same_scale = figures["comparison"]["question"]
+    assert same_scale["title"] == "Is exploitation continuing on the same scale?"
+    assert same_scale["direction"] in ("higher", "lower", "same", "unknown") and same_scale["sentence"]
+    assert same_scale["adjusted"]["method"] in ("quasi-poisson", "exact-poisson")
+    assert html.index('id="same-scale"') < html.index('<h2 id="referrals_by_source"')
+    assert same_scale["limits"][0].split(":")[0] in html
 
 
 def test_each_figure_can_be_reproduced_from_its_query_and_hash(quarter, tmp_path):
