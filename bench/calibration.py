@@ -44,6 +44,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
+from _tables import table
+
 ROOT = Path(__file__).resolve().parent.parent
 FACTORS = (0.5, 0.75, 1.0, 1.0, 1.3, 1.3, 1.6, 2.0)
 POWER_FACTOR = 1.3
@@ -208,22 +210,6 @@ def run(boroughs: int, seed: int = 1, workers: int = 1) -> list[dict]:
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
-
-
-def table(headings: list[str], rows: list[list[str]]) -> str:
-    """A plain text table."""
-    widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
-    lines = [
-        "  ".join(str(h).ljust(w) for h, w in zip(headings, widths, strict=True)),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += [
-        "  ".join(
-            str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    return "\n".join(lines)
 
 
 def report(rows: list[dict], seconds: float, boroughs: int) -> str:

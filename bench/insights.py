@@ -32,6 +32,8 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from _tables import table
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lantern_bench_insights"
 BENCH_DIR = ROOT / "var" / "bench" / "insights"
@@ -410,22 +412,6 @@ def accountability_queries() -> list[tuple]:
             (f"drill-down: {metric}, {name}, page {page}, {username}", fast, raw, lambda a, b: a[0] == b)
         )
     return queries
-
-
-def table(headings: list[str], rows: list[list[str]]) -> str:
-    """A plain text table."""
-    widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
-    lines = [
-        "  ".join(str(h).ljust(w) for h, w in zip(headings, widths, strict=True)),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += [
-        "  ".join(
-            str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    ]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

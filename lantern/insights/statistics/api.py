@@ -30,6 +30,17 @@ class ScaleQuery(Schema):
     compare_from: str = Field("", description="First month of the comparison period.")
     compare_to: str = Field("", description="Last month of the comparison period.")
 
+    def periods(self) -> tuple[statistics.Period, statistics.Period]:
+        """The two periods, or `Invalid` (422) with a message for each bad field."""
+        return statistics.parse_comparison(
+            {
+                "from": self.from_,
+                "to": self.to,
+                "compare_from": self.compare_from,
+                "compare_to": self.compare_to,
+            }
+        )
+
 
 class HotspotQuery(Schema):
     """The period."""
@@ -125,14 +136,7 @@ def scale(request, params: Query[ScaleQuery]):
     sentence, and adjusted for the time of year and for overdispersion (`adjusted`); the trend with seasonality;
     change points."""
     policy.require(request.user, "can_view_statistics")
-    period, compare = statistics.parse_comparison(
-        {
-            "from": params.from_,
-            "to": params.to,
-            "compare_from": params.compare_from,
-            "compare_to": params.compare_to,
-        }
-    )
+    period, compare = params.periods()
     summary = statistics.scale_summary(period=period, compare=compare)
     first = summary["measures"][0]
     return {
@@ -248,14 +252,7 @@ def same_scale(request, params: Query[ScaleQuery]):
     alone, the crude ratio beside it, where a change comes from, what the counts cannot show, the monthly
     figures, and the records and query behind each period's count."""
     policy.require(request.user, "can_view_statistics")
-    period, compare = statistics.parse_comparison(
-        {
-            "from": params.from_,
-            "to": params.to,
-            "compare_from": params.compare_from,
-            "compare_to": params.compare_to,
-        }
-    )
+    period, compare = params.periods()
     return question.same_scale(period=period, compare=compare)
 
 

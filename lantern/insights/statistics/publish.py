@@ -182,7 +182,11 @@ def protect(values, relations: list[Relation], *, threshold: int = THRESHOLD) ->
                 changed = True
                 break
         if not changed:
-            break  # every cell of every equation touching it is already hidden
+            # Every equation through a pinned cell is hidden already, yet shown cells elsewhere pin it (a chain
+            # of totals): hide the smallest shown cell of any equation that holds a hidden one, and look again.
+            connected = {c for r in relations if any(c in secret for c in r.cells) for c in r.cells}
+            if not hide_smallest(sorted(connected)):
+                break  # everything that bears on it is hidden
     return {cell: (FEWER if cell in primary else WITHHELD) for cell in hidden}
 
 

@@ -1032,30 +1032,15 @@ def _period_dict(period: Period, now) -> dict:
 
 def scale_comparison(*, measure: str = Measure.REFERRALS, period: Period, compare: Period) -> dict:
     """Just the comparison of two periods for one measure, from the pre-aggregates (the benchmark's query)."""
-    counts = monthly_counts(measure)
-    within = {
-        key: n
-        for key, n in counts.items()
-        if min(period.start, compare.start) <= key[0] <= max(period.end, compare.end)
-    }
-    count, compare_count = sum(series(within, period.months)), sum(series(within, compare.months))
-    ratio = rate_ratio(count, period.days(), compare_count, compare.days())
-    return {
-        "count": count,
-        "compare_count": compare_count,
-        "rate_ratio": ratio.rate_ratio,
-        "ci_low": ratio.ci_low,
-        "ci_high": ratio.ci_high,
-        "adjusted": _adjusted(counts, _record_months(counts), period, compare).as_dict(
-            earlier=compare.end < period.start
-        ),
-        "sources": source_mix(within, period),
-    }
+    return _comparison(monthly_counts(measure), period, compare)
 
 
 def scale_comparison_raw(*, measure: str = Measure.REFERRALS, period: Period, compare: Period) -> dict:
     """The same comparison computed by a plain ORM aggregation over the record."""
-    counts = monthly_counts_raw(measure)
+    return _comparison(monthly_counts_raw(measure), period, compare)
+
+
+def _comparison(counts: dict[tuple[date, str], int], period: Period, compare: Period) -> dict:
     within = {
         key: n
         for key, n in counts.items()

@@ -74,9 +74,11 @@ def test_zeros_do_not_raise():
     assert outside.method == "none" and outside.estimate is None
 
 
-def test_calibration_benchmark_gives_a_row_per_method_and_process():
+def test_calibration_benchmark_gives_a_row_per_method_and_process(monkeypatch):
     """bench/calibration.py on a few boroughs: crude and adjusted per process, and change points per process."""
-    path = Path(__file__).resolve().parents[4] / "bench" / "calibration.py"
+    bench = Path(__file__).resolve().parents[4] / "bench"
+    monkeypatch.syspath_prepend(str(bench))  # as when run as a script: its helpers sit beside it
+    path = bench / "calibration.py"
     spec = importlib.util.spec_from_file_location("calibration", path)
     calibration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(calibration)
