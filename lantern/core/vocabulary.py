@@ -93,3 +93,22 @@ class PlaceType(models.TextChoices):
     ONLINE = "online", "Online"
     STREET = "street", "Street or public space"
     OTHER = "other", "Other"
+
+
+class PhoneStatus(models.TextChoices):
+    """What a phone number as reported is: a report's numbers are taken as written and marked, never refused."""
+
+    VALID = "valid", "A whole, allocated number"
+    NOT_ALLOCATED = "not_allocated", "A whole number, but not one that is allocated"
+    PARTIAL = "partial", "Part of a number, or one that cannot be read as a whole number"
+    UNUSABLE = "unusable", "Too few digits to match on: kept as written"
+
+
+class RegistrationStatus(models.TextChoices):
+    """What a registration mark as reported is: a report's marks are taken as written and marked, never refused."""
+
+    VALID = "valid", "A full UK mark"
+    PARTIAL = "partial", "Part of a mark"
+    FOREIGN = "foreign", "A foreign mark"
+    NON_STANDARD = "non_standard", "A mark in no known format"
+    UNUSABLE = "unusable", "Nothing to match on: kept as written"

@@ -1,8 +1,9 @@
 """The referrals API: POST /api/v1/referrals (with Idempotency-Key), GET /api/v1/referrals, GET /api/v1/referrals/{id}.
 
-Input schemas are strict: unknown fields, wrong types, over-long text, ages out of range, dates in the future or
-before 1900 and malformed registration marks or phone numbers are answered 422 with a message per field, and
-nothing is written.
+Input schemas are strict: unknown fields, wrong types, over-long text, ages out of range and dates in the future
+or before 1900 are answered 422 with a message per field, and nothing is written. A vehicle's registration mark
+and a phone number are taken as written, whatever their form (partial, foreign, not allocated), and marked with
+a status: a concern is never refused for the form of an identifier.
 
 Idempotency: a POST with an `Idempotency-Key` header (at most 200 characters) is done once per user and key. A
 repeat with the same body answers the first result again — the same status code and body, with the header
@@ -23,9 +24,8 @@ from pydantic import ConfigDict, field_validator
 from lantern.audit import events
 from lantern.core import idempotency
 from lantern.core.api import ApiError, ErrorOut
-from lantern.core.normalise import phone_or_error, registration_or_error
 from lantern.core.policy import require
-from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
+from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
 from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource, ReferralStatus
 
@@ -82,33 +82,34 @@ class PersonIn(StrictIn):
     address: str = Field("", max_length=300)
 
 
-class VehicleIn(StrictIn):
-    """A vehicle: registration mark (all or part, ? for unseen characters), make, model, colour."""
+REGISTRATION_HELP = (
+    "The registration mark as seen: all of it or part, with ? for a character not seen. Any form is accepted and "
+    "marked: a full UK mark is `valid`; with unseen characters, or too short for a whole mark, `partial`; in a "
+    "known foreign format (such as WOB-ZK 295, 1-ABC-123, AB-123-CD), `foreign`; in no known format, "
+    "`non_standard`; with no letter or digit, or more than ten, `unusable` (kept as written, never matched)."
+)
+PHONE_HELP = (
+    "The number as written: UK, or with + or 00 and a country code. Any form is accepted and marked: an "
+    "allocated number is `valid`; a whole number no operator has (such as 07700 934567) is `not_allocated`; too "
+    "few digits for a whole number, or one that cannot be read as one (such as 079111234), is `partial`; fewer "
+    "than six digits is `unusable` (kept as written, never matched)."
+)
 
-    registration: str = Field("", max_length=20, examples=["AB12 CDE"])
+
+class VehicleIn(StrictIn):
+    """A vehicle: registration mark (all or part, ? for unseen characters; any form, marked), make, model, colour."""
+
+    registration: str = Field("", max_length=20, examples=["AB12 CDE"], description=REGISTRATION_HELP)
     make: str = Field("", max_length=50)
     model: str = Field("", max_length=50)
     colour: str = Field("", max_length=30)
     licence_number: str = Field("", max_length=30, description="Taxi or private hire licence number.")
 
-    @field_validator("registration")
-    @classmethod
-    def _registration(cls, value: str) -> str:
-        if value:
-            registration_or_error(value)
-        return value
-
 
 class PhoneIn(StrictIn):
-    """A phone number, UK or with a country code."""
+    """A phone number, UK or with a country code, as written: any form is accepted and marked."""
 
-    number: str = Field(..., min_length=1, max_length=40, examples=["07700 900982"])
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, value: str) -> str:
-        phone_or_error(value)
-        return value
+    number: str = Field(..., min_length=1, max_length=40, examples=["07700 900982"], description=PHONE_HELP)
 
 
 class PlaceIn(StrictIn):
@@ -201,11 +202,14 @@ class PersonOut(Schema):
 
 
 class VehicleOut(Schema):
-    """A vehicle as the report gives it, with the normalised mark."""
+    """A vehicle as the report gives it, with the normalised mark and what it is."""
 
     registration: str
     registration_normalised: str
     registration_partial: bool
+    registration_status: RegistrationStatus | None = Field(
+        description="valid, partial, foreign, non_standard or unusable; null when no mark was given."
+    )
     make: str
     model: str
     colour: str
@@ -214,10 +218,14 @@ class VehicleOut(Schema):
 
 
 class PhoneOut(Schema):
-    """A phone number as written and in E.164."""
+    """A phone number as written, normalised, and what it is."""
 
     number: str
-    number_e164: str
+    number_e164: str = Field(
+        description="E.164 for a whole number; for part of one, its digits as written after its 0 or +; "
+        "empty when unusable."
+    )
+    number_status: PhoneStatus = Field(description="valid, not_allocated, partial or unusable.")
     origin: str
 
 
@@ -460,6 +468,7 @@ def get_referral(request, referral_id: int):
                 "registration": m.registration,
                 "registration_normalised": m.registration_normalised,
                 "registration_partial": m.registration_partial,
+                "registration_status": m.registration_status or None,
                 "make": m.make,
                 "model": m.model,
                 "colour": m.colour,
@@ -469,7 +478,12 @@ def get_referral(request, referral_id: int):
             for m in referral.vehicle_mentions.all()
         ],
         "phones": [
-            {"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
+            {
+                "number": m.number,
+                "number_e164": m.number_e164,
+                "number_status": m.number_status,
+                "origin": m.origin,
+            }
             for m in referral.phone_mentions.all()
         ],
         "places": [

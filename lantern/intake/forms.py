@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
-from lantern.core.normalise import phone_or_error, registration_or_error
 from lantern.core.vocabulary import PlaceType
 from lantern.intake import services
 
@@ -128,13 +127,21 @@ class PersonForm(forms.Form):
     age = _age("Age", services.PERSON_AGE_MAX)
 
 
+# A vehicle's mark and a phone number are taken as written, whatever their form, and never refused: what someone
+# saw or was told is evidence even when it is partial, foreign or not a number anyone has.
+REGISTRATION_HINT = "All of it or the part you saw, from any country. Use ? for a character you did not see."
+PHONE_HINT = (
+    "All of it or the part you know, as you have it. Start with + and the country code for a number abroad."
+)
+
+
 class VehicleForm(forms.Form):
     """One vehicle: registration mark (all or part), make, colour."""
 
     registration = _text(
         "Registration mark",
         20,
-        help_text="All of it or the part you saw. Use ? for a character you did not see.",
+        help_text=REGISTRATION_HINT,
         width="govuk-input--width-10",
         spellcheck="false",
         autocapitalize="characters",
@@ -142,31 +149,18 @@ class VehicleForm(forms.Form):
     make = _text("Make and model", 50, width="govuk-input--width-20")
     colour = _text("Colour", 30, width="govuk-input--width-10")
 
-    def clean_registration(self) -> str:
-        """Accept a full or partial mark; refuse anything that cannot be one."""
-        value = self.cleaned_data["registration"].strip()
-        if value:
-            try:
-                registration_or_error(value)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-        return value
-
 
 class PhoneForm(forms.Form):
-    """One phone number."""
+    """One phone number, as written: all of it or the part known, in any form."""
 
-    number = _text("Phone number", 40, width="govuk-input--width-20", inputmode="tel", autocomplete="off")
-
-    def clean_number(self) -> str:
-        """A number that can be dialled, in the UK or with a country code."""
-        value = self.cleaned_data["number"].strip()
-        if value:
-            try:
-                phone_or_error(value)
-            except ValueError as error:
-                raise ValidationError(str(error)) from None
-        return value
+    number = _text(
+        "Phone number",
+        40,
+        help_text=PHONE_HINT,
+        width="govuk-input--width-20",
+        inputmode="tel",
+        autocomplete="off",
+    )
 
 
 def _formset(form, prefix_label):

@@ -24,7 +24,6 @@ from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.bulk import insert_rows, reserve_ids
 from lantern.core.calendar import LONDON, add_working_days, is_working_day
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 from lantern.core.references import referral_reference_for, reserve_numbers
 from lantern.core.vocabulary import PlaceType, Sex
 from lantern.intake import services
@@ -367,22 +366,22 @@ class _RowCheck(RowCheck):
         return dob
 
     def registrations(self, column: str) -> list[str]:
-        """The vehicle registration marks listed in `column`, each checked."""
-        marks = [mark.strip() for mark in self.get(column, "").split(LIST_SEPARATOR) if mark.strip()]
-        for mark in marks:
-            if not normalise_registration(mark).valid:
-                self.error(column, f"{REGISTRATION_ERROR} (got {mark[:20]!r})")
-        return marks
+        """The vehicle registration marks listed in `column`, as written (any form is kept, and marked)."""
+        return self.listed(column, services.TEXT_LIMITS["vehicles"]["registration"])
 
     def phones(self, column: str) -> list[dict[str, str]]:
-        """The phone numbers listed in `column`, each checked."""
-        phones = [
-            {"number": raw.strip()} for raw in self.get(column, "").split(LIST_SEPARATOR) if raw.strip()
+        """The phone numbers listed in `column`, as written (any form is kept, and marked)."""
+        return [
+            {"number": number} for number in self.listed(column, services.TEXT_LIMITS["phones"]["number"])
         ]
-        for phone in phones:
-            if not normalise_phone(phone["number"]).valid:
-                self.error(column, f"{PHONE_ERROR} (got {phone['number'][:40]!r})")
-        return phones
+
+    def listed(self, column: str, limit: int) -> list[str]:
+        """The values listed in `column`, each no longer than `limit` (the longer ones are noted as errors)."""
+        values = [value.strip() for value in self.get(column, "").split(LIST_SEPARATOR) if value.strip()]
+        for value in values:
+            if len(value) > limit:
+                self.error(column, f"{self.too_long.format(limit)} (got {value[:limit]!r}...)")
+        return values
 
 
 def _vehicle_parts(marks: list[str], vehicle: dict[str, str]) -> list[dict[str, str]]:

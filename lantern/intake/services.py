@@ -18,9 +18,9 @@ from lantern.audit import chain as audit_chain
 from lantern.audit import events
 from lantern.core.bulk import insert_together
 from lantern.core.calendar import LONDON, add_working_days
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
+from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.core.references import next_number_and_key, referral_reference_for
-from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
+from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import hooks
 from lantern.intake.models import Channel, Referral, ReferralSource
 from lantern.intel.linking.extract import find_phones, find_registrations
@@ -165,11 +165,7 @@ def _check_part(kind: str, index: int | None, part: Mapping[str, Any], errors: d
             errors.setdefault(f"{prefix}.sex", []).append("Choose a value from the list")
         if not _one_of(part.get("ethnicity"), _ETHNICITIES):
             errors.setdefault(f"{prefix}.ethnicity", []).append("Choose a value from the list")
-    registration = _text(part, "registration") if kind == "vehicles" else ""
-    if registration and not normalise_registration(registration).valid:
-        errors.setdefault(f"{prefix}.registration", []).append(REGISTRATION_ERROR)
-    if kind == "phones" and not normalise_phone(_text(part, "number")).valid:
-        errors.setdefault(f"{prefix}.number", []).append(PHONE_ERROR)
+    # A registration mark or a phone number is never refused for its form: `mention_rows` marks it instead.
     if kind == "places" and not _one_of(part.get("type"), _PLACE_TYPES):
         errors.setdefault(f"{prefix}.type", []).append("Choose a type of place from the list")
 
@@ -257,17 +253,20 @@ def mention_rows(
                 "registration": raw,
                 "registration_normalised": registration.normalised if registration else "",
                 "registration_partial": registration.partial if registration else False,
+                "registration_status": registration.status if registration else "",
                 "make": _text(part, "make"),
                 "model": _text(part, "model"),
                 "colour": _text(part, "colour"),
                 "licence_number": _text(part, "licence_number"),
             }
         )
-    numbers = [
-        {"number": _text(part, "number"), "number_e164": normalise_phone(_text(part, "number")).e164}
-        for part in phones
-        if _has_content(part)
-    ]
+    numbers = []
+    for part in filter(_has_content, phones):
+        # Fewer than six digits is kept as written, marked unusable, and never matched (no normalised form).
+        phone = normalise_phone(_text(part, "number"))
+        numbers.append(
+            {"number": _text(part, "number"), "number_e164": phone.normalised, "number_status": phone.status}
+        )
     spots = [
         {
             "name": _text(part, "name"),
@@ -286,13 +285,19 @@ def mention_rows(
             "origin": MentionOrigin.FREE_TEXT,
             "registration": found.raw[:20],
             "registration_normalised": found.normalised,
+            "registration_status": RegistrationStatus.VALID,
         }
         for found in find_registrations(summary)
         if found.normalised not in given_marks
     ]
-    given_numbers = {number["number_e164"] for number in numbers}
+    given_numbers = {number["number_e164"] for number in numbers if number["number_e164"]}
     numbers += [
-        {"origin": MentionOrigin.FREE_TEXT, "number": found.raw[:40], "number_e164": found.normalised}
+        {
+            "origin": MentionOrigin.FREE_TEXT,
+            "number": found.raw[:40],
+            "number_e164": found.normalised,
+            "number_status": PhoneStatus.VALID,
+        }
         for found in find_phones(summary)
         if found.normalised not in given_numbers
     ]

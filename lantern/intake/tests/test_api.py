@@ -84,9 +84,9 @@ BAD_BODIES = [
     ("impossible date of birth", _with("children.0.date_of_birth", "2012-02-30"), "children.0.date_of_birth"),
     ("future incident", _with("incident_at", FUTURE), "incident_at"),
     ("person too old", {**EXAMPLE_BODY, "persons": [{"name": "X", "age": 121}]}, "persons.0.age"),
-    ("malformed plate", _with("vehicles.0.registration", "AB12 CDE!!"), "vehicles.0.registration"),
-    ("over-long plate", _with("vehicles.0.registration", "ABCDEFGHIJK"), "vehicles.0.registration"),
-    ("malformed phone", {**EXAMPLE_BODY, "phones": [{"number": "ring me"}]}, "phones.0.number"),
+    ("over-long plate", _with("vehicles.0.registration", "A" * 21), "vehicles.0.registration"),
+    ("over-long phone", {**EXAMPLE_BODY, "phones": [{"number": "0" * 41}]}, "phones.0.number"),
+    ("blank phone", {**EXAMPLE_BODY, "phones": [{"number": ""}]}, "phones.0.number"),
     ("unknown place type", _with("places.0.type", "spaceport"), "places.0.type"),
     ("unknown top-level field", {**EXAMPLE_BODY, "priority": "red"}, "priority"),
     ("unknown nested field", _with("children.0.eye_colour", "blue"), "children.0.eye_colour"),
@@ -117,12 +117,62 @@ def test_bad_input_is_422_with_field_messages_and_nothing_written(
     assert counts() == before
 
 
-def test_plate_message_is_the_reporters_message(api_client_for, police_officer):
-    """A malformed registration mark gets the plain-English message under its own field."""
-    response = post(api_client_for(police_officer), _with("vehicles.0.registration", "AB12 CDE!!"))
-    assert response.json()["fields"] == {
-        "vehicles.0.registration": ["Enter a registration mark like AB12 CDE, or the part you saw"],
+@pytest.mark.parametrize(
+    ("number", "normalised", "status"),
+    [
+        ("07700 934567", "+447700934567", "not_allocated"),
+        ("079111234", "079111234", "partial"),
+        ("ring me on 0791", "", "unusable"),
+    ],
+)
+def test_a_suspects_phone_is_taken_as_written_and_marked(
+    api_client_for, police_officer, front_door, number, normalised, status
+):
+    """A number that is not allocated, part of a number, or too little to match on: 201, kept and marked."""
+    created = post(api_client_for(police_officer), {**EXAMPLE_BODY, "phones": [{"number": number}]})
+    assert created.status_code == 201, created.content
+    mention = Referral.objects.get(pk=created.json()["id"]).phone_mentions.get(origin="structured")
+    assert (mention.number, mention.number_e164, mention.number_status) == (number, normalised, status)
+    phones = api_client_for(front_door).get(f"{URL}/{created.json()['id']}").json()["phones"]
+    assert phones[0] == {
+        "number": number,
+        "number_e164": normalised,
+        "number_status": status,
+        "origin": "structured",
     }
+
+
+@pytest.mark.parametrize(
+    ("mark", "normalised", "status"),
+    [
+        ("WOB-ZK 295", "WOBZK295", "foreign"),
+        ("1-ABC-123", "1ABC123", "foreign"),
+        ("AB 123 CD", "AB123CD", "foreign"),
+        ("1 AB", "1AB", "valid"),
+        ("AB 12 CD 34 E", "AB12CD34E", "non_standard"),
+        ("AB12 C?E", "AB12C?E", "partial"),
+        ("AB12 CDE!!", "AB12CDE", "valid"),
+        ("ABCDEFGHIJK", "", "unusable"),
+    ],
+)
+def test_a_vehicles_mark_is_taken_as_written_and_marked(
+    api_client_for, police_officer, front_door, mark, normalised, status
+):
+    """Foreign, personalised, non-standard and partial marks: 201, kept as written and marked."""
+    created = post(api_client_for(police_officer), _with("vehicles.0.registration", mark))
+    assert created.status_code == 201, created.content
+    vehicle = api_client_for(front_door).get(f"{URL}/{created.json()['id']}").json()["vehicles"][0]
+    assert (vehicle["registration"], vehicle["registration_normalised"]) == (mark, normalised)
+    assert vehicle["registration_status"] == status
+
+
+def test_the_openapi_document_says_what_identifiers_are_accepted(client):
+    """The schemas describe the accepted forms of a mark and a number, and the statuses they are marked with."""
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "not_allocated" in schemas["PhoneIn"]["properties"]["number"]["description"]
+    assert "foreign" in schemas["VehicleIn"]["properties"]["registration"]["description"]
+    assert "number_status" in schemas["PhoneOut"]["properties"]
+    assert "registration_status" in schemas["VehicleOut"]["properties"]
 
 
 def test_a_nul_in_a_query_is_422_and_an_escaped_backslash_is_no_nul(

@@ -140,12 +140,8 @@ BAD_ROWS = [
     ({"received_at": ""}, "received_at", "Enter a date"),
     ({"summary": ""}, "summary", "Enter what happened"),
     ({"summary": "x" * 5001}, "summary", "5000 characters or fewer"),
-    (
-        {"vehicle_registration": "AB12 CDE!!"},
-        "vehicle_registration",
-        "Enter a registration mark like AB12 CDE",
-    ),
-    ({"phone": "12345"}, "phone", "Enter a phone number"),
+    ({"vehicle_registration": "A" * 21}, "vehicle_registration", "20 characters or fewer"),
+    ({"phone": "0" * 41}, "phone", "40 characters or fewer"),
     ({"child_age": "30"}, "child_age", "between 0 and 25"),
     ({"child_age": "ten"}, "child_age", "whole number"),
     ({"child_dob": "1850-01-01"}, "child_dob", "after 1900"),
@@ -171,11 +167,23 @@ def test_a_file_with_a_bad_row_imports_nothing(tmp_path, police, change, column,
 
 def test_skip_invalid_imports_the_good_rows(tmp_path, police):
     """With --skip-invalid the good rows are imported and the bad ones reported."""
-    rows = [GOOD_ROWS[0], {**GOOD_ROWS[1], "phone": "nope"}, GOOD_ROWS[2]]
+    rows = [GOOD_ROWS[0], {**GOOD_ROWS[1], "child_age": "ten"}, GOOD_ROWS[2]]
     out, err = run("referrals", str(write_csv(tmp_path / "mixed.csv", rows)), "--skip-invalid")
     assert "Imported 2 referrals of 3 rows, skipped 1 with errors." in out
-    assert "Row 3, phone:" in err
+    assert "Row 3, child_age:" in err
     assert set(Referral.objects.values_list("external_reference", flat=True)) == {"OLD-1", ""}
+
+
+def test_identifiers_are_imported_as_written_and_marked(tmp_path, police):
+    """A foreign or partial mark and a number not allocated or partial are imported, kept as written and marked."""
+    rows = [{**GOOD_ROWS[2], "vehicle_registration": "WOB-ZK 295; AB1?", "phone": "07700 934567; 079111234"}]
+    out, _ = run("referrals", str(write_csv(tmp_path / "marks.csv", rows)))
+    assert "Imported 1 referral" in out
+    referral = Referral.objects.get()
+    marks = {(v.registration_normalised, v.registration_status) for v in referral.vehicle_mentions.all()}
+    assert marks == {("WOBZK295", "foreign"), ("AB1?", "partial")}
+    numbers = {(p.number_e164, p.number_status) for p in referral.phone_mentions.all()}
+    assert numbers == {("+447700934567", "not_allocated"), ("079111234", "partial")}
 
 
 def test_dry_run_checks_and_writes_nothing(tmp_path, police):

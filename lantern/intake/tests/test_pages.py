@@ -88,10 +88,10 @@ def test_form_creates_a_referral_with_its_parts(client_for, police_officer):
         ({"summary": ""}, "Enter what happened"),
         ({"summary": "x" * 5001}, "What happened must be 5000 characters or fewer"),
         (
-            {"vehicles-1-registration": "AB12 CDE!"},
-            "Vehicle 2: Enter a registration mark like AB12 CDE, or the part you saw",
+            {"vehicles-1-registration": "A" * 21},
+            "Vehicle 2: Registration mark must be 20 characters or fewer",
         ),
-        ({"phones-0-number": "12"}, "Phone number 1: Enter a phone number"),
+        ({"phones-0-number": "0" * 41}, "Phone number 1: Phone number must be 40 characters or fewer"),
         ({"children-0-age": "fourteen"}, "Child 1: Age must be a whole number"),
         ({"children-0-age": "30"}, "Child 1: Age must be between 0 and 25"),
         (

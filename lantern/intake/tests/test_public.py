@@ -90,10 +90,7 @@ def test_named_report_keeps_the_reporters_details(client):
         ({"identity": ""}, "Select whether you want to give your name"),
         ({"identity": "named"}, "Enter your name, or choose to stay anonymous"),
         ({"summary": ""}, "Enter what happened"),
-        (
-            {"vehicles-0-registration": "GR15 EYC??!"},
-            "Enter a registration mark like AB12 CDE, or the part you saw",
-        ),
+        ({"vehicles-0-registration": "A" * 21}, "Registration mark must be 20 characters or fewer"),
         ({"children-0-age": "40"}, "between 0 and 25"),
         ({"reporter_name": "n" * 201, "identity": "named"}, "Your name must be 200 characters or fewer"),
     ],
@@ -107,6 +104,31 @@ def test_bad_reports_show_errors_and_write_nothing(client, fields, message):
     assert "There is a problem" in page and message in page
     assert 'value="07700 900456"' in page
     assert counts() == before
+
+
+def test_a_report_is_never_refused_for_the_form_of_a_number_or_a_mark(client):
+    """A number not allocated, part of a number, and a foreign plate are accepted from the public and marked."""
+    page = client.get("/report").content.decode()
+    assert "All of it or the part you know" in page and "from any country" in page
+    response = client.post(
+        "/report",
+        report_data(
+            **{
+                "phones-0-number": "07700 934567",
+                "phones-1-number": "079111234",
+                "vehicles-0-registration": "WOB-ZK 295",
+                "vehicles-1-registration": "GR15 EYC??!",
+            }
+        ),
+    )
+    assert response.status_code == 200 and "There is a problem" not in response.content.decode()
+    referral = Referral.objects.get()
+    numbers = {(p.number, p.number_status) for p in referral.phone_mentions.all()}
+    assert numbers == {("07700 934567", "not_allocated"), ("079111234", "partial")}
+    marks = {
+        (v.registration, v.registration_status) for v in referral.vehicle_mentions.filter(origin="structured")
+    }
+    assert marks == {("WOB-ZK 295", "foreign"), ("GR15 EYC??!", "partial")}
 
 
 def test_honeypot_answers_like_success_and_writes_nothing(client):

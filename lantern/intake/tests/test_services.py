@@ -110,9 +110,8 @@ def test_references_count_up_within_a_year_and_restart_each_year(police_officer,
         ({"summary": "   "}, "summary"),
         ({"summary": "x" * 5001}, "summary"),
         ({"source": "carrier-pigeon"}, "source"),
-        ({"vehicles": [{"registration": "AB12 CDE!"}]}, "vehicles.0.registration"),
-        ({"vehicles": [{"registration": "ABCDEFGHIJ"}]}, "vehicles.0.registration"),
-        ({"phones": [{"number": "not a number"}]}, "phones.0.number"),
+        ({"vehicles": [{"registration": "A" * 21}]}, "vehicles.0.registration"),
+        ({"phones": [{"number": "0" * 41}]}, "phones.0.number"),
         ({"children": [{"age": 26}]}, "children.0.age"),
         ({"children": [{"date_of_birth": date.today() + timedelta(days=2)}]}, "children.0.date_of_birth"),
         ({"children": [{"date_of_birth": date(1899, 12, 31)}]}, "children.0.date_of_birth"),
@@ -145,6 +144,31 @@ def test_partial_marks_are_kept_as_partial(police_officer, make_referral):
     )
     marks = {(v.registration_normalised, v.registration_partial) for v in referral.vehicle_mentions.all()}
     assert marks == {("AB1?C?E", True), ("OI12ODE", False)}
+
+
+def test_identifiers_are_never_refused_for_their_form(police_officer, make_referral):
+    """Foreign, non-standard and partial marks, and numbers not allocated, partial or too short to match on, are
+    all kept as written and marked; only a usable one gets a normalised form to match on."""
+    referral = make_referral(
+        police_officer,
+        vehicles=[{"registration": "WOB-ZK 295"}, {"registration": "ABCDEFGHIJ"}, {"registration": "!!"}],
+        phones=[{"number": "07700 934567"}, {"number": "079111234"}, {"number": "0791"}],
+    )
+    marks = {
+        (v.registration, v.registration_normalised, v.registration_status)
+        for v in referral.vehicle_mentions.all()
+    }
+    assert marks == {
+        ("WOB-ZK 295", "WOBZK295", "foreign"),
+        ("ABCDEFGHIJ", "ABCDEFGHIJ", "non_standard"),
+        ("!!", "", "unusable"),
+    }
+    numbers = {(p.number, p.number_e164, p.number_status) for p in referral.phone_mentions.all()}
+    assert numbers == {
+        ("07700 934567", "+447700934567", "not_allocated"),
+        ("079111234", "079111234", "partial"),
+        ("0791", "", "unusable"),
+    }
 
 
 def test_blank_parts_are_ignored(police_officer, make_referral):

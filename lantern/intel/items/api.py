@@ -1,7 +1,8 @@
 """The intelligence items API: submit (POST /api/v1/intel), list, read, grade and share.
 
-Input schemas are strict: unknown fields, wrong types, over-long text, dates in the future and malformed
-registration marks or phone numbers are answered 422 with a message per field, and nothing is written. The
+Input schemas are strict: unknown fields, wrong types, over-long text and dates in the future are answered 422
+with a message per field, and nothing is written; registration marks and phone numbers are taken as written,
+whatever their form, and marked with a status (as for referrals). The
 source's identity may be given on submission but is never in any answer. A reader who may not see an item's
 content gets only its sanitised text (`"view": "sanitised"`), and only once it is graded. Sharing
 (`POST /api/v1/intel/{id}/disclosures`) answers the sanitised text alone, with the conditions of an item graded C,
@@ -24,7 +25,7 @@ from lantern.audit import events
 from lantern.core import idempotency
 from lantern.core.api import ApiError, ErrorOut
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.core.vocabulary import Sex
+from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
 from lantern.intake.services import date_problem
 from lantern.intel.items import selectors as items_selectors
@@ -171,11 +172,14 @@ class IntelPersonOut(Schema):
 
 
 class IntelVehicleOut(Schema):
-    """A vehicle as the item gives it, with the normalised mark."""
+    """A vehicle as the item gives it, with the normalised mark and what it is."""
 
     registration: str
     registration_normalised: str
     registration_partial: bool
+    registration_status: RegistrationStatus | None = Field(
+        description="valid, partial, foreign, non_standard or unusable; null when no mark was given."
+    )
     make: str
     model: str
     colour: str
@@ -184,10 +188,14 @@ class IntelVehicleOut(Schema):
 
 
 class IntelPhoneOut(Schema):
-    """A phone number as written and in E.164."""
+    """A phone number as written, normalised, and what it is."""
 
     number: str
-    number_e164: str
+    number_e164: str = Field(
+        description="E.164 for a whole number; for part of one, its digits as written after its 0 or +; "
+        "empty when unusable."
+    )
+    number_status: PhoneStatus = Field(description="valid, not_allocated, partial or unusable.")
     origin: str
 
 
@@ -341,6 +349,7 @@ def _detail(seen: items_selectors.ItemView) -> dict:
                 "registration": m.registration,
                 "registration_normalised": m.registration_normalised,
                 "registration_partial": m.registration_partial,
+                "registration_status": m.registration_status or None,
                 "make": m.make,
                 "model": m.model,
                 "colour": m.colour,
@@ -350,7 +359,12 @@ def _detail(seen: items_selectors.ItemView) -> dict:
             for m in mentions.get("vehicles", [])
         ],
         "phones": [
-            {"number": m.number, "number_e164": m.number_e164, "origin": m.origin}
+            {
+                "number": m.number,
+                "number_e164": m.number_e164,
+                "number_status": m.number_status,
+                "origin": m.origin,
+            }
             for m in mentions.get("phones", [])
         ],
         "places": [

@@ -112,12 +112,13 @@ class PersonForm(forms.Form):
 
 
 class VehicleForm(intake_forms.VehicleForm):
-    """One vehicle: the referral form's registration mark check, with make and model apart and a taxi licence."""
+    """One vehicle: the referral form's registration mark (any form, marked), with make and model apart and a taxi
+    licence."""
 
     registration = _text(
         "Registration mark",
         20,
-        help_text="All of it or the part seen. Use ? for a character not seen.",
+        help_text="All of it or the part seen, from any country. Use ? for a character not seen.",
         width="govuk-input--width-10",
         spellcheck="false",
         autocapitalize="characters",

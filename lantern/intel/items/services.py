@@ -27,7 +27,6 @@ from lantern.accounts.models import Agency, AgencyKind, Role
 from lantern.audit import events
 from lantern.core.calendar import LONDON
 from lantern.core.exceptions import Invalid
-from lantern.core.normalise import PHONE_ERROR, REGISTRATION_ERROR, normalise_phone, normalise_registration
 from lantern.core.policy import PolicyDenied, allows
 from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
@@ -143,15 +142,13 @@ def _person_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
 
 
 def _vehicle_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """What is wrong with a vehicle's registration mark, if one is given."""
-    if (raw := _text(part, "registration")) and not normalise_registration(raw).valid:
-        yield "registration", REGISTRATION_ERROR
+    """Nothing beyond its known fields and their lengths: a registration mark is taken in any form, and marked."""
+    return ()
 
 
 def _phone_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """What is wrong with a phone's number."""
-    if not normalise_phone(_text(part, "number")).valid:
-        yield "number", PHONE_ERROR
+    """Nothing beyond its known fields and their lengths: a number is taken in any form, and marked."""
+    return ()
 
 
 def _place_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:

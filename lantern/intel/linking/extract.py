@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from lantern.core.normalise import normalise_phone, normalise_registration
+from lantern.core.vocabulary import RegistrationStatus
 from lantern.intel.linking.models import MentionOrigin, PhoneMention, VehicleMention
 
 # The current format (AB12 CDE) is distinctive enough to find in any case. The older formats are found only in
@@ -51,7 +52,7 @@ def find_registrations(text: str) -> list[Found]:
     found: dict[str, Found] = {}
     for match in _REGISTRATION.finditer(text):
         registration = normalise_registration(match.group())
-        if registration.valid and not registration.partial:
+        if registration.status == RegistrationStatus.VALID:
             found.setdefault(
                 registration.normalised,
                 Found(

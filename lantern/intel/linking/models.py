@@ -14,7 +14,7 @@ than importing it.
 from django.conf import settings
 from django.db import models
 
-from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
+from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 
 
 class EntityKind(models.TextChoices):
@@ -158,6 +158,13 @@ class VehicleMention(Mention):
     registration = models.CharField(max_length=20, blank=True)
     registration_normalised = models.CharField(max_length=10, blank=True, db_index=True)
     registration_partial = models.BooleanField(default=False)
+    registration_status = models.CharField(
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        blank=True,
+        default=RegistrationStatus.VALID,
+        help_text="What the mark is: a full UK mark, part of one, foreign, non-standard; blank when none given.",
+    )
     make = models.CharField(max_length=50, blank=True)
     model = models.CharField(max_length=50, blank=True)
     colour = models.CharField(max_length=30, blank=True)
@@ -179,7 +186,7 @@ class VehicleMention(Mention):
 
 
 class PhoneMention(Mention):
-    """A phone number as written and in E.164."""
+    """A phone number as written, normalised, and marked with what it is (valid, not allocated, partial)."""
 
     referral = models.ForeignKey(
         "intake.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="phone_mentions"
@@ -195,7 +202,18 @@ class PhoneMention(Mention):
         Entity, on_delete=models.SET_NULL, null=True, blank=True, related_name="phone_mentions"
     )
     number = models.CharField(max_length=40)
-    number_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    number_e164 = models.CharField(
+        max_length=20,
+        blank=True,
+        db_index=True,
+        help_text="E.164 for a whole number; for part of one, its digits as written after its 0 or +.",
+    )
+    number_status = models.CharField(
+        max_length=20,
+        choices=PhoneStatus.choices,
+        default=PhoneStatus.VALID,
+        help_text="What the number is: valid, not allocated, partial, or unusable (too few digits to match).",
+    )
 
     def __str__(self) -> str:
         return self.number

@@ -52,7 +52,7 @@ CANDIDATE_LIMIT = 300
 # features is about half the cost of scoring it: a worker keeps those of the last few thousand (about 5 kB each).
 FEATURES_CACHED = 4096
 ALERT_WINDOW = timedelta(days=7)
-SIMPLE_PROBABILITY = {"plate": 1.0, "phone": 1.0, "place": 1.0, "org": 1.0, "partial": 0.95, "mask": 0.9}
+SIMPLE_PROBABILITY = kinds.SIMPLE_PROBABILITY
 
 
 _INLINE = contextvars.ContextVar("lantern_matching_inline", default=False)
@@ -241,10 +241,7 @@ class _Matching:
             self.features[row["id"]] = feats = person.features(kinds.person_record(row))
             keys = person.blocking_keys(feats)
             return keys, keys
-        if kind == EntityKind.VEHICLE:
-            return kinds.vehicle_keys(row["registration_normalised"], row["registration_partial"])
-        keys = kinds.simple_keys(kind, row)
-        return keys, keys
+        return kinds.keys_for(kind, row)
 
     def entity_now(self, entity_id: int) -> int:
         """The entity an entity read up front is now, after the merges this report made."""
@@ -776,9 +773,9 @@ def _raise_alerts(*, referral, item, matched, before: dict, sizes: dict, when, n
         entity_ids.append(entity.pk)
         reasons.append(
             {
-                "text": f"{EntityKind(kind).label} '{_mention_text(kind, row)}' matched {entity.label} "
-                f"(mention {other_id}), in a network of {sizes[network]} entities: "
-                + model.explain(evidence),
+                "text": f"{EntityKind(kind).label} '{_mention_text(kind, row)}' matched "
+                f"{entity.label or 'an unnamed entity'} (mention {other_id}), in a network of {sizes[network]} "
+                f"entities" + (f": {model.explain(evidence)}" if evidence else "."),
                 "mention_kind": kind,
                 "mention_id": row["id"],
                 "matched_mention_id": other_id,

@@ -182,8 +182,8 @@ BAD = [
         "legacy_handling_code",
     ),
     ({"graded_by": "nobody"}, "graded_by"),
-    ({"vehicle_registration": "NOT A PLATE!!"}, "vehicle_registration"),
-    ({"phone": "12"}, "phone"),
+    ({"vehicle_registration": "A" * 21}, "vehicle_registration"),
+    ({"phone": "0" * 41}, "phone"),
     ({"place_type": "moon", "place_name": "X"}, "place_type"),
     ({"organisation_kind": "taxi_firm"}, "organisation_name"),
     ({"organisation_name": "X", "organisation_kind": "bank"}, "organisation_kind"),
@@ -205,7 +205,7 @@ def test_every_bad_row_is_reported_by_row_column_and_reason_and_nothing_is_impor
 
 def test_the_command_prints_each_bad_row(tmp_path):
     """The operator sees "Row N, column: reason" for every error."""
-    rows = [{**GOOD_ROWS[2], "agency": "nowhere", "phone": "12"}]
+    rows = [{**GOOD_ROWS[2], "agency": "nowhere", "phone": "0" * 41}]
     err = StringIO()
     with pytest.raises(CommandError):
         call_command(
@@ -217,7 +217,7 @@ def test_the_command_prints_each_bad_row(tmp_path):
             stderr=err,
         )
     assert "Row 2, agency: No agency has this code" in err.getvalue()
-    assert "Row 2, phone: Enter a phone number" in err.getvalue()
+    assert "Row 2, phone: Must be 40 characters or fewer" in err.getvalue()
 
 
 def test_skip_invalid_imports_the_good_rows(tmp_path):

@@ -96,8 +96,8 @@ def test_references_count_up(people):
         ({"summary": "x" * 201}, "summary"),
         ({"content": ""}, "content"),
         ({"occurred_at": timezone.now() + timedelta(days=2)}, "occurred_at"),
-        ({"vehicles": [{"registration": "NOT A PLATE!!"}]}, "vehicles.0.registration"),
-        ({"phones": [{"number": "12"}]}, "phones.0.number"),
+        ({"vehicles": [{"registration": "A" * 21}]}, "vehicles.0.registration"),
+        ({"phones": [{"number": "0" * 41}]}, "phones.0.number"),
         ({"persons": [{"age": 300}]}, "persons.0.age"),
         ({"persons": [{"role": "suspect"}]}, "persons.0.role"),
         ({"places": [{"name": "A park", "type": "moon"}]}, "places.0.type"),
@@ -114,6 +114,19 @@ def test_bad_submissions_are_refused_by_field_and_write_nothing(people, changes,
     assert field in refused.value.fields
     assert not IntelligenceItem.objects.exists()
     assert not events_of("intel_item.submitted")
+
+
+def test_identifiers_are_taken_as_written_and_marked(people):
+    """Intelligence naming a number not allocated, part of a number or a foreign plate is recorded, each marked."""
+    item = submit(
+        people["csc"],
+        vehicles=[{"registration": "1-ABC-123"}],
+        phones=[{"number": "07700 934567"}, {"number": "079111234"}],
+    )
+    mark = item.vehicle_mentions.get(origin="structured")
+    assert (mark.registration_normalised, mark.registration_status) == ("1ABC123", "foreign")
+    numbers = {(p.number_e164, p.number_status) for p in item.phone_mentions.filter(origin="structured")}
+    assert numbers == {("+447700934567", "not_allocated"), ("079111234", "partial")}
 
 
 def test_reviewers_and_administrators_cannot_submit(people):

@@ -242,10 +242,7 @@ def _simple_keys(kind: str, rows: list[dict]) -> tuple[dict, dict, dict]:
     """Each mention's index keys and the keys it looks up, and the mentions under each index key in order."""
     index_keys, lookups, first_by_key = {}, {}, {}
     for row in rows:
-        if kind == EntityKind.VEHICLE:
-            index, lookup = kinds.vehicle_keys(row["registration_normalised"], row["registration_partial"])
-        else:
-            index = lookup = kinds.simple_keys(kind, row)
+        index, lookup = kinds.keys_for(kind, row)
         index_keys[row["id"]], lookups[row["id"]] = index, lookup
         for key in index:
             first_by_key.setdefault(key, []).append(row["id"])
@@ -255,15 +252,15 @@ def _simple_keys(kind: str, rows: list[dict]) -> tuple[dict, dict, dict]:
 def _join_on_keys(rows: list[dict], lookups: dict, first_by_key: dict, clusters: cluster.Clusters) -> dict:
     """Join the mentions that share a key; for each mention, the first mention it joined and by which key."""
     links = {}
-    plate_of = {r["id"]: r.get("registration_normalised") for r in rows}
+    value_of = {r["id"]: r.get("registration_normalised") or r.get("number_e164") for r in rows}
     for row in rows:
         mention_id = row["id"]
         for key in lookups[mention_id]:
             matches = [m for m in first_by_key.get(key, []) if m != mention_id]
             if not matches:
                 continue
-            if key.startswith("mask:") and len({plate_of[m] for m in matches}) != 1:
-                continue  # A partial mark joins a full mark only when it fits exactly one vehicle.
+            if key.partition(":")[0] in kinds.AMBIGUOUS_RULES and len({value_of[m] for m in matches}) != 1:
+                continue  # A partial mark or number joins a whole one only when it fits exactly one.
             for other in matches:
                 if clusters.join(mention_id, other):
                     links.setdefault(mention_id, (other, key))
@@ -293,7 +290,7 @@ def _simple_link_rows(rows: list[dict], index_keys: dict, links: dict) -> list[t
                 mention_id,
                 other,
                 ResolutionMethod.BATCH,
-                1.0 if not key.startswith("mask:") else 0.9,
+                kinds.SIMPLE_PROBABILITY.get(key.partition(":")[0], 1.0),
                 None,
                 [simple_evidence(key)],
             )
@@ -309,12 +306,18 @@ def simple_evidence(key: str) -> dict:
         "mask": f"Partial registration mark {value} fits only one known vehicle",
         "partial": f"Same partial registration mark {value}",
         "phone": f"Same phone number {value}",
+        "phone_unallocated": f"Same phone number {value}, which is not an allocated number",
+        "phone_partial": f"Same partial phone number {value}",
+        "phone_prefix": f"Partial phone number {value} is the start of only one known number",
         "place": f"Same place '{value}'",
         "org": f"Same business '{value}'",
     }.get(rule, key)
+    level = {"mask": "partial", "phone_prefix": "partial", "phone_partial": "partial"}.get(rule, "exact")
+    if rule == "phone_unallocated":
+        level = "not allocated"
     return {
         "field": rule,
-        "level": "exact" if rule != "mask" else "partial",
+        "level": level,
         "left": value,
         "right": value,
         "weight": None,

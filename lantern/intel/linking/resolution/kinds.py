@@ -2,14 +2,25 @@
 
 People are matched by the Fellegi-Sunter model (`person`, `model`). Vehicles, phones, places and organisations
 are matched by exact normalised keys: a registration mark, a number in E.164, a place's or business's cleaned name.
-A partial mark ("AB12 C?E") is found through the masked forms of every full mark it could be: each full mark is
-indexed with one or two of its characters unknown, so a partial sighting is an exact look-up.
+A partial mark ("AB12 C?E") is found through the masked forms of every whole mark it could be (UK, foreign or
+non-standard): each is indexed with one or two of its characters unknown, so a partial sighting is an exact
+look-up. Phone numbers are taken as written too: a whole number that is not allocated matches the same number
+with its own, weaker, evidence, and part of a number ("079111234") finds the one whole number it begins, through
+every whole number's leading digits, or else the same part of a number. Each rule has its own strength
+(`SIMPLE_PROBABILITY`), so that an alert says how sure the match is and why.
 """
 
 import re
 from itertools import combinations
 
-from lantern.core.normalise import UNKNOWN, format_phone, format_registration, normalise_registration
+from lantern.core.normalise import (
+    UNKNOWN,
+    format_phone,
+    format_registration,
+    normalise_registration,
+    phone_prefix,
+)
+from lantern.core.vocabulary import PhoneStatus
 from lantern.intel.linking.models import (
     EntityKind,
     OrganisationMention,
@@ -45,6 +56,26 @@ PERSON_FIELDS = (
 )
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 MAX_UNKNOWN = 2
+# How sure a match by each kind of key is. An identical whole mark or allocated number is certain; the same
+# partial mark, or a whole number no operator has, is nearly so (the same slip or invention, written twice); a
+# partial sighting that fits only one known mark or number is weaker; part of a number is weaker than part of a
+# mark, since its unseen digits are all at the end.
+SIMPLE_PROBABILITY = {
+    "plate": 1.0,
+    "phone": 1.0,
+    "place": 1.0,
+    "org": 1.0,
+    "partial": 0.95,
+    "phone_unallocated": 0.95,
+    "mask": 0.9,
+    "phone_partial": 0.9,
+    "phone_prefix": 0.85,
+}
+# Rules under which a look-up may find several different marks or numbers: it joins only when it finds one.
+AMBIGUOUS_RULES = ("mask", "phone_prefix")
+# The shortest leading part of a whole number it is indexed under: a + and the country code, and five digits
+# (the six digits a partial number needs, less its 0).
+PHONE_PREFIX_MIN = 8
 ABBREVIATIONS = {
     "st": "street",
     "rd": "road",
@@ -101,6 +132,30 @@ def vehicle_keys(registration_normalised: str, partial: bool) -> tuple[list[str]
     return [f"partial:{plate}"], [f"mask:{plate}", f"partial:{plate}"]
 
 
+def phone_keys(normalised: str, status: str) -> tuple[list[str], list[str]]:
+    """(keys to index the mention under, keys to look it up by) for a phone mention (`normalise_phone`'s form)."""
+    if not normalised or status == PhoneStatus.UNUSABLE:
+        return [], []
+    if status == PhoneStatus.PARTIAL:
+        own = f"phone_partial:{normalised}"
+        begins = phone_prefix(normalised)
+        return [own], [*([f"phone_prefix:{begins}"] if begins else []), own]
+    rule = "phone" if status == PhoneStatus.VALID else "phone_unallocated"
+    exact = f"{rule}:{normalised}"
+    starts = [f"phone_prefix:{normalised[:n]}" for n in range(PHONE_PREFIX_MIN, len(normalised))]
+    return [exact, *starts], [exact]
+
+
+def keys_for(kind: str, row: dict) -> tuple[list[str], list[str]]:
+    """(keys to index the mention under, keys to look it up by) for a vehicle, phone, place or organisation."""
+    if kind == EntityKind.VEHICLE:
+        return vehicle_keys(row["registration_normalised"], row["registration_partial"])
+    if kind == EntityKind.PHONE:
+        return phone_keys(row.get("number_e164") or "", row.get("number_status") or PhoneStatus.VALID)
+    keys = simple_keys(kind, row)
+    return keys, keys
+
+
 def clean_place(name: str) -> str:
     """A place's or business's name as matched: cleaned, with street-word abbreviations spelt out."""
     words = names.clean((name or "").replace("&", " and ")).split()
@@ -108,9 +163,7 @@ def clean_place(name: str) -> str:
 
 
 def simple_keys(kind: str, row: dict) -> list[str]:
-    """The exact keys of a phone, place or organisation mention."""
-    if kind == EntityKind.PHONE:
-        return [f"phone:{row['number_e164']}"] if row.get("number_e164") else []
+    """The exact keys of a place or organisation mention."""
     if kind == EntityKind.PLACE:
         name = clean_place(row.get("name") or "") or clean_place(row.get("address") or "")
         return [f"place:{name}"] if name else []
@@ -139,7 +192,14 @@ def label_for(kind: str, rows: list[dict]) -> str:
             return format_registration(max(set(full), key=full.count))
         return next((r["registration"] for r in rows if r.get("registration")), "Vehicle")
     if kind == EntityKind.PHONE:
-        return format_phone(rows[0].get("number_e164") or rows[0].get("number") or "")
+        whole = [
+            r["number_e164"]
+            for r in rows
+            if r.get("number_e164") and r.get("number_status", PhoneStatus.VALID) != PhoneStatus.PARTIAL
+        ]
+        if whole:
+            return format_phone(max(set(whole), key=whole.count))
+        return next((r["number"] for r in rows if r.get("number")), "Phone")
     return next((r.get("name") for r in rows if r.get("name")), "") or "Unnamed"
 
 

@@ -339,18 +339,19 @@ class Scorer:
                     level_weight += math.log2(exact_u) - math.log2(max(*tfs, tf_min or 1e-12))
             weight += level_weight
             if explain:
-                shown = person.SHOWN[spec.name]
+                shown_left, shown_right = person.shown(spec.name, left), person.shown(spec.name, right)
                 evidence.append(
                     {
                         "field": spec.name,
                         "level": level.label,
-                        "left": _shown(left.get(shown)),
-                        "right": _shown(right.get(shown)),
+                        "left": shown_left,
+                        "right": shown_right,
                         "weight": round(level_weight, 2),
+                        # A value missing on one side is said so, never shown as nothing ("born in  and ").
                         "text": level.explain.format(
                             field=spec.description,
-                            left=_shown(left.get(shown)),
-                            right=_shown(right.get(shown)),
+                            left=shown_left or person.NOT_GIVEN,
+                            right=shown_right or person.NOT_GIVEN,
                         ),
                     }
                 )
@@ -390,10 +391,6 @@ class Judge:
         and "Campbell Thomas" of another date and address) is not enough."""
         weights = [self.scorer.score(self.features(a), self.features(b))[1] for a in left for b in right]
         return sum(weights) >= self.threshold_weight * len(weights)
-
-
-def _shown(value) -> str:
-    return "" if value is None else str(value)
 
 
 def explain(evidence: list[dict]) -> str:

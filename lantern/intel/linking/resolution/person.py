@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from lantern.intel.linking.resolution import names
+from lantern.intel.linking.resolution import names, placeholders
 
 SEX_KNOWN = {"male": "m", "female": "f", "m": "m", "f": "f"}
 
@@ -51,14 +51,16 @@ def features(record: dict) -> dict:
 
     `record` may have: unique_id, given_name, family_name, name (a full name, split when the parts are missing),
     nickname, date_of_birth, age, report_year, sex, address, postcode, id_number.
+
+    A placeholder or generic description written as a name or nickname ("Child Q", "Unknown male", "Mum's
+    partner", "Asian male") is no name at all, and a name part that stands for one not known ("Baby Smith") is
+    dropped (`placeholders`): they are never evidence, in real time, in batch or in blocking.
     """
-    given = names.clean(record.get("given_name"))
-    family = names.clean(record.get("family_name"))
-    if not given and not family and record.get("name"):
-        given, family = names.split_name(record.get("name"))
+    given, family = _name_parts(record)
     family = family.replace(" ", "") if family else ""
     given = given.split()[0] if given else ""
-    nickname = names.clean(record.get("nickname")).replace(" ", "")
+    nickname = record.get("nickname")
+    nickname = "" if placeholders.is_placeholder(nickname) else names.clean(nickname).replace(" ", "")
     dob = _iso(record.get("date_of_birth"))
     birth_year = int(dob[:4]) if dob and dob[:4].isdigit() else None
     age, report_year = _int(record.get("age")), _int(record.get("report_year"))
@@ -107,6 +109,22 @@ def features(record: dict) -> dict:
         "id_number": keys["bk_id"],
         **keys,
     }
+
+
+def _name_parts(record: dict) -> tuple[str, str]:
+    """(given, family), cleaned, with placeholders taken out."""
+    given, family = names.clean(record.get("given_name")), names.clean(record.get("family_name"))
+    if given or family:
+        if placeholders.is_placeholder(f"{given} {family}"):
+            return "", ""
+    elif placeholders.is_placeholder(record.get("name")):
+        return "", ""
+    else:
+        given, family = names.split_name(record.get("name"))
+    return (
+        "" if placeholders.is_name_part_placeholder(given) else given,
+        "" if placeholders.is_name_part_placeholder(family) else family,
+    )
 
 
 BLOCKING_COLUMNS = (
@@ -428,6 +446,21 @@ SHOWN = {
     "address": "address",
     "id_number": "id_number",
 }
+
+
+NOT_GIVEN = "not given"
+
+
+def shown(comparison: str, feats: dict) -> str:
+    """What an explanation shows of one mention for a comparison: a date of birth or else the birth year its age
+    gives, a nickname or else the given name it was matched with; "" when there is nothing."""
+    if comparison == "birth":
+        value = feats.get("dob") or feats.get("birth_year")
+    elif comparison == "nickname":
+        value = feats.get("nickname") or feats.get("given")
+    else:
+        value = feats.get(SHOWN[comparison])
+    return "" if value is None else str(value)
 
 
 def comparisons_for(rows: Iterable[dict]) -> list[Comparison]:

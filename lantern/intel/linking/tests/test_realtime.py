@@ -13,6 +13,7 @@ from lantern.intel.models import (
     LinkAlert,
     MentionLink,
     PersonMention,
+    PhoneMention,
     VehicleMention,
 )
 
@@ -253,3 +254,102 @@ def test_merging_two_entities_moves_the_edges_and_adds_their_weights():
     moved = edges[(kept.pk, phone.pk, AssociationKind.SHARED_PHONE)]
     assert (moved.weight, moved.first_seen, moved.last_seen) == (4, seen, seen)
     assert Entity.objects.get(pk=other.pk).merged_into_id == kept.pk
+
+
+def test_a_number_no_operator_has_named_twice_raises_a_link_alert(
+    professional, analyst, django_capture_on_commit_callbacks
+):
+    """07700 934567 (not allocated) in a second referral joins the first's phone and raises an alert, whose
+    evidence says the number is not an allocated one and is weaker than an allocated number's."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = refer(
+            professional,
+            children=[{"name": "Amy Fairley", "age": 14}],
+            persons=[{"name": "Lee Turner", "age": 40}],
+            phones=[{"number": "07700 934567"}],
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = refer(
+            professional, children=[{"name": "Jade Smith", "age": 15}], phones=[{"number": "07700934567"}]
+        )
+    phone1 = PhoneMention.objects.get(referral=first)
+    phone2 = PhoneMention.objects.get(referral=second)
+    assert phone1.number_status == phone2.number_status == "not_allocated"
+    assert phone1.entity_id and phone1.entity_id == phone2.entity_id
+    alert = LinkAlert.objects.get(recipient=analyst, referral=second)
+    (reason,) = alert.reasons
+    assert reason["probability"] == 0.95
+    assert "not an allocated number" in reason["text"]
+
+
+def test_part_of_a_number_joins_the_whole_number_it_begins_with_weaker_evidence(
+    professional, analyst, django_capture_on_commit_callbacks
+):
+    """079111234 joins the earlier 07911 123456 (the only known number it begins), with evidence weaker than an
+    exact match that says it is partial; and raises the alert."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = refer(
+            professional,
+            children=[{"name": "Amy Fairley", "age": 14}],
+            persons=[{"name": "Lee Turner", "age": 40}],
+            phones=[{"number": "07911 123456"}],
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        second = refer(
+            professional, children=[{"name": "Jade Smith", "age": 15}], phones=[{"number": "079111234"}]
+        )
+    whole, part = PhoneMention.objects.get(referral=first), PhoneMention.objects.get(referral=second)
+    assert (whole.number_status, part.number_status) == ("valid", "partial")
+    assert part.entity_id == whole.entity_id
+    link = MentionLink.objects.get(kind="phone", mention_id=part.pk)
+    assert link.matched_mention_id == whole.pk and link.match_probability < 0.95
+    assert link.evidence[0]["level"] == "partial" and "Partial phone number" in link.evidence[0]["text"]
+    (reason,) = LinkAlert.objects.get(recipient=analyst, referral=second).reasons
+    assert "Partial phone number +4479111234" in reason["text"]
+
+
+def test_too_few_digits_are_kept_but_never_matched(professional, analyst, django_capture_on_commit_callbacks):
+    """A number of fewer than six digits is kept as written, marked unusable, and makes no entity."""
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = refer(professional, phones=[{"number": "0791"}])
+    mention = PhoneMention.objects.get(referral=referral)
+    assert (mention.number, mention.number_e164, mention.number_status) == ("0791", "", "unusable")
+    assert mention.entity_id is None
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["Child Q", "Unknown male", "Girl 1", "N/K", "Mum's partner", "Asian male"]
+)
+def test_children_named_only_by_a_placeholder_are_never_joined(
+    professional, analyst, django_capture_on_commit_callbacks, placeholder
+):
+    """Two unrelated referrals each about a child recorded only as a placeholder, of the same age: no link alert,
+    and not one entity."""
+    referrals = []
+    for adult in ("Lee Turner", "Kareem Hassan"):
+        with django_capture_on_commit_callbacks(execute=True):
+            referrals.append(
+                refer(
+                    professional,
+                    children=[{"name": placeholder, "age": 12, "sex": "female"}],
+                    persons=[{"name": adult, "age": 40}],
+                )
+            )
+    first, second = (PersonMention.objects.get(referral=r, role="child") for r in referrals)
+    assert first.entity_id and second.entity_id and first.entity_id != second.entity_id
+    assert not LinkAlert.objects.filter(referral=referrals[1]).exists()
+
+
+def test_a_real_name_with_the_same_age_still_links(professional, analyst, django_capture_on_commit_callbacks):
+    """The same named child in two referrals still joins and alerts: only placeholders are no evidence."""
+    for adult in ("Lee Turner", "Kareem Hassan"):
+        with django_capture_on_commit_callbacks(execute=True):
+            last = refer(
+                professional,
+                children=[{"name": "Amy Fairley", "age": 12, "sex": "female"}],
+                persons=[{"name": adult, "age": 40}],
+            )
+    (reason,) = LinkAlert.objects.get(recipient=analyst, referral=last).reasons
+    # Every value in the reason is shown: an age gives a birth year, never an empty value.
+    assert "born in  and" not in reason["text"] and "()" not in reason["text"]
+    assert "Ages agree (born in" in reason["text"] or "ages agree (born in" in reason["text"]

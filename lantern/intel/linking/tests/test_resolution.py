@@ -9,7 +9,7 @@ import pytest
 
 from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
-from lantern.core.normalise import normalise_registration
+from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.demo import dataset
 from lantern.demo.population import SIZES, Streams
 from lantern.intel.linking import realtime, services
@@ -22,6 +22,7 @@ from lantern.intel.models import (
     LinkageModel,
     MentionLink,
     PersonMention,
+    PhoneMention,
     VehicleMention,
 )
 
@@ -123,6 +124,69 @@ def test_partial_plates_join_the_one_full_mark_they_fit():
     assert full.entity_id == spaced.entity_id == partial.entity_id
     assert len({one.entity_id, two.entity_id, ambiguous.entity_id}) == 3
     assert BlockingKey.objects.filter(kind="vehicle", key="mask:AB12C?E", mention_id=full.pk).exists()
+
+
+def test_foreign_and_non_standard_marks_match_exactly_and_by_partial_sightings():
+    """A foreign mark written two ways is one vehicle, and a partial sighting of it joins it like a UK mark's."""
+
+    def car(text):
+        plate = normalise_registration(text)
+        return VehicleMention.objects.create(
+            registration=text,
+            registration_normalised=plate.normalised,
+            registration_partial=plate.partial,
+            registration_status=plate.status,
+        )
+
+    german, compact, seen = car("WOB-ZK 295"), car("wobzk295"), car("WOB-ZK 29?")
+    batch.link_simple(EntityKind.VEHICLE)
+    for m in (german, compact, seen):
+        m.refresh_from_db()
+    assert german.entity_id == compact.entity_id == seen.entity_id
+    assert Entity.objects.get(pk=german.entity_id).label == "WOBZK295"
+
+
+def phone(text: str) -> PhoneMention:
+    """A phone mention as intake records it (no report: resolution reads the mention itself)."""
+    number = normalise_phone(text)
+    return PhoneMention.objects.create(
+        number=text, number_e164=number.normalised, number_status=number.status
+    )
+
+
+def test_partial_and_unallocated_numbers_join_with_weaker_evidence():
+    """The same number no operator has is one phone, with evidence that says so; part of a number joins the one
+    whole number it begins, more weakly; part of a number that begins two is left alone."""
+    unallocated, again = phone("07700 934567"), phone("+44 7700 934567")
+    whole, part = phone("07911 123456"), phone("079111234")
+    first, second, ambiguous = phone("07911 223456"), phone("07911 223457"), phone("0791122345")
+    batch.link_simple(EntityKind.PHONE)
+    for m in (unallocated, again, whole, part, first, second, ambiguous):
+        m.refresh_from_db()
+    assert unallocated.entity_id == again.entity_id
+    assert whole.entity_id == part.entity_id != unallocated.entity_id
+    assert len({first.entity_id, second.entity_id, ambiguous.entity_id}) == 3
+    link = MentionLink.objects.get(kind="phone", mention_id=again.pk)
+    assert link.match_probability == 0.95 and "not an allocated number" in link.evidence[0]["text"]
+    link = MentionLink.objects.get(kind="phone", mention_id=part.pk)
+    assert link.match_probability < 0.95 and "Partial phone number" in link.evidence[0]["text"]
+    assert Entity.objects.get(pk=whole.entity_id).label == "07911 123456"
+
+
+def test_placeholder_names_are_no_evidence_in_batch():
+    """Children recorded only as "Child Q" (or any placeholder) with the same age are not one person in batch,
+    however they are written; real names with the same age still are."""
+    placeholders = [
+        mention(name=name, age=12) for name in ("Child Q", "CHILD-Q", "child  q", "Girl 1", "Unknown female")
+    ]
+    amy, again = mention(name="Amy Fairley", age=12), mention(name="Amy Fairley", age=12)
+    batch.link_people(now=NOW, train=False)
+    entities = set()
+    for m in placeholders:
+        m.refresh_from_db()
+        entities.add(m.entity_id)
+    assert len(entities) == len(placeholders)
+    assert same(amy, again)
 
 
 def test_the_model_is_saved_and_versioned_and_entities_keep_their_ids():
@@ -258,3 +322,21 @@ def test_the_link_command_and_the_nightly_job_resolve_and_record_the_run():
     assert len(set(PersonMention.objects.values_list("entity_id", flat=True))) == 1
     assert JOBS["intel.link"].run() >= 1
     assert AuditEvent.objects.filter(event_type="linking.run").count() == 2
+
+
+def test_reason_texts_never_show_an_empty_value():
+    """An age gives a birth year to show ("born in 2014 and 2014"), and a value missing on one side is said to be
+    missing: no reason reads "born in  and "."""
+    from lantern.intel.linking.resolution import model, person
+
+    scorer = batch.scorer_for(None)
+    by_age = person.features({"name": "Amy Fairley", "age": 12, "report_year": 2026})
+    by_date = person.features({"name": "Amy Fairley", "date_of_birth": "2014-03-02"})
+    nicknamed = person.features({"name": "Amy Fairley", "nickname": "Amy", "age": 12, "report_year": 2026})
+    for left, right in ((by_age, by_age), (by_age, by_date), (by_date, nicknamed), (nicknamed, by_age)):
+        _p, _w, evidence = scorer.score(left, right, explain=True)
+        text = model.explain(evidence)
+        assert evidence and "''" not in text and "( and" not in text and " and )" not in text, text
+        assert "  " not in text and "in  " not in text, text
+    _p, _w, evidence = scorer.score(by_age, by_age, explain=True)
+    assert "ages agree (born in 2014 and 2014)" in model.explain(evidence).lower()

@@ -98,10 +98,16 @@ def referral_mentioning(
             registration=mark,
             registration_normalised=registration.normalised,
             registration_partial=registration.partial,
+            registration_status=registration.status,
         )
     for entity, number in phones:
+        phone = normalise_phone(number)
         PhoneMention.objects.create(
-            referral=referral, entity=entity, number=number, number_e164=normalise_phone(number).e164
+            referral=referral,
+            entity=entity,
+            number=number,
+            number_e164=phone.normalised,
+            number_status=phone.status,
         )
     for entity, name in places:
         PlaceMention.objects.create(referral=referral, entity=entity, name=name)
