@@ -261,7 +261,6 @@ def person_mention_rows(streams: Streams, size: Size) -> Iterator[list[str]]:
     """About five mentions of each person, as reports write them: familiar names, typing slips, day and month
     transposed, ages for dates of birth, missing fields; the last column is the true person."""
     from lantern.demo import vocabulary
-    from lantern.intel.linking.resolution.names import SHORT_FORMS
 
     homes, noise = streams("person_mentions.homes"), streams("person_mentions.noise")
     areas = borough.AREAS
@@ -272,7 +271,7 @@ def person_mention_rows(streams: Streams, size: Size) -> Iterator[list[str]]:
         postcode = f"{area.district} {homes.randrange(10)}{unit}"
         street = f"{homes.choice(vocabulary.STREET_NAMES)} {homes.choice(vocabulary.STREET_SUFFIXES)}"
         address = f"{homes.randint(1, 120)} {street}"
-        short_forms = SHORT_FORMS.get(person.given_name, ())
+        short_forms = vocabulary.SHORT_FORMS.get(person.given_name, ())
         aliases = [n for n in person.nicknames if n in vocabulary.ALIASES]
         count = 1 + min(int(noise.expovariate(1 / (PERSON_MENTIONS_PER_PERSON - 1))), 30)
         for _ in range(count):

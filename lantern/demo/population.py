@@ -23,7 +23,6 @@ from enum import StrEnum
 from itertools import accumulate
 
 from lantern.demo import borough, vocabulary
-from lantern.intel.linking.resolution.names import SHORT_FORMS
 
 PHONE_RANGE_START = 900000
 PHONE_RANGE_SIZE = 1000  # Ofcom's drama range for mobiles: 07700 900000 to 07700 900999
@@ -187,8 +186,8 @@ def person_name(rng: random.Random, sex: str, ethnicity: str) -> tuple[str, str,
     name_sex = sex if sex in ("Female", "Male") else rng.choice(("Female", "Male"))
     given = rng.choice(vocabulary.GIVEN_NAMES[heritage][name_sex])
     nicknames = []
-    if given in SHORT_FORMS and rng.random() < 0.4:
-        nicknames.append(rng.choice(SHORT_FORMS[given]))
+    if given in vocabulary.SHORT_FORMS and rng.random() < 0.4:
+        nicknames.append(rng.choice(vocabulary.SHORT_FORMS[given]))
     return given, _family_name(rng, heritage), nicknames
 
 

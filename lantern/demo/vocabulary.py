@@ -968,3 +968,54 @@ PLATE_REGION_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 PLATE_MEMORY_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXY"
 PLATE_RANDOM_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+
+
+# Given name -> the familiar forms the synthetic borough's people are known by, which its records use
+# interchangeably with the name (`lantern.demo.population` draws nicknames from it). The demo's own: the resolver
+# takes its nickname table from the `nicknames` package, not from here, so it is not told the generator's forms.
+SHORT_FORMS: dict[str, tuple[str, ...]] = {
+    "Oliver": ("Ollie",),
+    "Jessica": ("Jess", "Jessie"),
+    "Mohammed": ("Mo",),
+    "Muhammad": ("Mo",),
+    "Mohamed": ("Mo",),
+    "Thomas": ("Tom", "Tommy"),
+    "William": ("Will", "Billy"),
+    "James": ("Jamie", "Jim"),
+    "Daniel": ("Dan", "Danny"),
+    "Joshua": ("Josh",),
+    "Jacob": ("Jake",),
+    "Charlotte": ("Lottie", "Charlie"),
+    "Bethany": ("Beth",),
+    "Katie": ("Kate", "Kat"),
+    "Megan": ("Meg",),
+    "Olivia": ("Liv", "Livvy"),
+    "Amelia": ("Millie",),
+    "Sophie": ("Soph",),
+    "Ellie-Mae": ("Ellie",),
+    "Rebecca": ("Becky", "Bex"),
+    "Samuel": ("Sam", "Sammy"),
+    "Michael": ("Mike", "Mikey"),
+    "Joseph": ("Joe", "Joey"),
+    "Nathan": ("Nate",),
+    "Alexandru": ("Alex",),
+    "Jakub": ("Kuba",),
+    "Zuzanna": ("Zuzia",),
+    "Gabriela": ("Gabi",),
+    "Abdirahman": ("Abdi",),
+    "Oluwaseun": ("Seun",),
+    "Temitope": ("Tope",),
+    "Emmanuel": ("Manny",),
+    "Kwabena": ("Kobby",),
+    "Ibrahim": ("Ibby",),
+    "Youssef": ("Yusuf",),
+    "Harry": ("Haz",),
+    "Charlie": ("Chaz",),
+    "Courtney": ("Court",),
+    "Kayleigh": ("Kay",),
+    "Zainab": ("Zee",),
+    "Harpreet": ("Preet",),
+    "Gurpreet": ("Gurps",),
+    "Chiamaka": ("Amaka",),
+    "Adaeze": ("Ada",),
+}
