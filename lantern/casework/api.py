@@ -22,7 +22,7 @@ from lantern.casework.chronology import chronology_for_case
 from lantern.casework.models import EscalationStatus, TaskOutcome
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, offset_field
 from lantern.core.policy import PolicyDenied
 
 tasks_router = Router(tags=["tasks"])
@@ -151,7 +151,7 @@ class TaskQuery(Schema):
     )
     overdue: bool | None = Field(None, description="true: only tasks whose current clock has run out.")
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
 
 
 class EscalationQuery(Schema):
@@ -162,7 +162,7 @@ class EscalationQuery(Schema):
     )
     status: EscalationStatus | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
 
 
 class CompleteIn(StrictIn):

@@ -5,8 +5,17 @@ NinjaAPI object and its bearer-token authentication stay in `lantern.api`, above
 accounts; the apps' routers need only this shape.
 """
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import HttpError
+
+# The largest `offset` a list accepts: far beyond any list Lantern holds, and well inside the 64-bit integers a
+# database can take, so that a huge offset is a 422 rather than a query the database cannot run (a 500).
+MAX_OFFSET = 10_000_000
+
+
+def offset_field():
+    """The `offset` of a paged list: 0 to `MAX_OFFSET`, stated in the OpenAPI document."""
+    return Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip, from 0 to {MAX_OFFSET:,}.")
 
 
 class ErrorOut(Schema):

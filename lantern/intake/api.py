@@ -23,7 +23,7 @@ from pydantic import ConfigDict, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, offset_field
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -292,7 +292,7 @@ class ReferralQuery(Schema):
     """Paging and filters for the referral list."""
 
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
     status: ReferralStatus | None = None
 
 

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ErrorOut
+from lantern.core.api import ErrorOut, offset_field
 from lantern.insights.accountability import selectors as accountability
 
 router = Router(tags=["insights"])
@@ -177,7 +177,7 @@ class NotActedOnQuery(Schema):
         description="`referral`: concerns passed as agency tasks; `intelligence`: items awaiting grading.",
     )
     limit: int = Field(50, ge=1, le=accountability.NOT_ACTED_ON_PAGE_MAX)
-    offset: int = Field(0, ge=0, le=1_000_000)
+    offset: int = offset_field()
 
 
 class NotActedOnHolderOut(Schema):

@@ -23,7 +23,7 @@ from pydantic import field_validator
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -258,7 +258,7 @@ class IntelItemQuery(Schema):
     """Paging and filters for the item list."""
 
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
     status: ItemStatus | None = None
 
 

@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ErrorOut
+from lantern.core.api import ErrorOut, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intel.linking import selectors, services
 from lantern.intel.linking.models import LinkAlert, ResolutionDecision
@@ -93,7 +93,7 @@ class AlertQuery(Schema):
         None, description="Only this status."
     )
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
 
 
 class AlertUpdateIn(StrictIn):

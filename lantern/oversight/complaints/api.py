@@ -21,7 +21,7 @@ from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
@@ -145,7 +145,7 @@ class ComplaintQuery(Schema):
     stage: int | None = Field(None, ge=1, le=2)
     overdue: bool | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
 
 
 class ComplaintIn(StrictIn):
@@ -275,7 +275,7 @@ class ConductQuery(Schema):
     ) = None
     overdue: bool | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    offset: int = offset_field()
 
 
 class ConductNoticeOut(Schema):
