@@ -10,6 +10,8 @@ PUBLIC_PAGES = [
     pytest.param("/accounts/login/", "Sign in", id="sign-in"),
     pytest.param("/no-such-page/", "Page not found", id="not-found"),
     pytest.param("/report", "Report a concern about a child", id="report"),
+    pytest.param("/report/me", "Tell us what is happening to you", id="report-me"),
+    pytest.param("/report/staying-safe-online", "Stay safe online", id="staying-safe"),
     pytest.param("/track", "Check on a report", id="track"),
 ]
 

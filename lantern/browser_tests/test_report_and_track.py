@@ -19,20 +19,28 @@ PLATE = "GR15 EYC"
 
 
 def report_a_concern(page, axe_check) -> tuple[str, str]:
-    """Fill in and send the public report form as the public would; returns (reference, secret)."""
+    """Answer the public question pages as the public would, and send; returns (reference, secret)."""
     page.goto("/report")
     expect(page.get_by_role("heading", level=1)).to_have_text("Report a concern about a child")
-    page.get_by_label("No, I want to stay anonymous").check()
+    page.get_by_role("button", name="Start now").click()
     page.get_by_label("What happened", exact=True).fill(
         "Older men pick a girl up from the allotments in a grey car most evenings."
     )
-    child = page.get_by_role("group", name="Child 1")
-    child.get_by_label("Name", exact=True).fill(CHILD_NAME)
-    child.get_by_label("Age", exact=True).fill("13")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Where it happened").fill(PLACE_NAME)
     page.get_by_label("Type of place").select_option(label="Allotment")
-    page.get_by_role("group", name="Vehicle 1").get_by_label("Registration mark").fill(PLATE)
-    page.get_by_role("button", name="Send report").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Name", exact=True).fill(CHILD_NAME)
+    page.get_by_label("Age", exact=True).fill("13")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="I do not know, skip this").click()  # people
+    page.get_by_label("Registration mark").fill(PLATE)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="I do not know, skip this").click()  # phone numbers
+    page.get_by_label("No, I want to stay anonymous").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    page.get_by_role("button", name="Send").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Report sent")
     axe_check(page)
@@ -130,26 +138,32 @@ def test_wrong_secret_gets_the_generic_error(page, axe_check):
     axe_check(page)
 
 
-def test_report_form_errors_are_accessible(page, axe_check):
-    """An empty report, then a bad age, show their errors accessibly and write nothing (a registration mark in any
+def test_report_errors_are_accessible(page, axe_check):
+    """An empty answer, then a bad age, show their errors accessibly and write nothing (a registration mark in any
     form is accepted)."""
-    page.goto("/report")
+    page.goto("/report/what-happened")
     axe_check(page)
-    page.get_by_role("button", name="Send report").click()
+    page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Select whether you want to give your name")
     expect(summary).to_contain_text("Enter what happened")
+    expect(page).to_have_title(re.compile(r"^Error: "))
     axe_check(page)
 
-    page.get_by_label("No, I want to stay anonymous").check()
     page.get_by_label("What happened", exact=True).fill("A girl is picked up by older men.")
-    page.get_by_role("group", name="Child 1").get_by_label("Age", exact=True).fill("40")
-    page.get_by_role("group", name="Vehicle 1").get_by_label("Registration mark").fill("GR15 EYC??!")
-    page.get_by_role("button", name="Send report").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="I do not know, skip this").click()
+    page.get_by_label("Age", exact=True).fill("40")
+    page.get_by_role("button", name="Continue").click()
     expect(summary).to_contain_text("between 0 and 25")
-    expect(summary).not_to_contain_text("registration mark")
     # The summary's links move focus to the field in error.
     summary.get_by_role("link", name="between 0 and 25", exact=False).click()
-    expect(page.get_by_role("group", name="Child 1").get_by_label("Age", exact=True)).to_be_focused()
+    expect(page.get_by_label("Age", exact=True)).to_be_focused()
     axe_check(page)
+    page.get_by_label("Age", exact=True).fill("")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People you are worried about")
+    page.get_by_role("button", name="I do not know, skip this").click()
+    page.get_by_label("Registration mark").fill("GR15 EYC??!")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Phone numbers")
     assert not Referral.objects.exists()

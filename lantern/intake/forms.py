@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lantern.core.vocabulary import PlaceType
 from lantern.intake import services
@@ -106,7 +107,7 @@ class ChildForm(forms.Form):
     """One child: name, date of birth or an estimated age, school, address."""
 
     name = _text("Name", 200, autocomplete="off")
-    date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2012")
+    date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2012.")
     age = _age("Age", services.CHILD_AGE_MAX)
     school = _text("School", 200)
     address = _text("Address or area", 300)
@@ -181,8 +182,8 @@ FORMSETS = {
 }
 
 
-class IncidentMixin(forms.Form):
-    """What happened, when and where: shared by the professional and the public forms."""
+class SummaryMixin(forms.Form):
+    """What happened, in the reporter's words: the one answer every referral needs."""
 
     summary = forms.CharField(
         label="What happened",
@@ -194,6 +195,11 @@ class IncidentMixin(forms.Form):
             "max_length": f"What happened must be {services.SUMMARY_MAX} characters or fewer",
         },
     )
+
+
+class WhenWhereForm(forms.Form):
+    """When and where it happened, all optional: shared by the professional form and the public question page."""
+
     incident_date = DateField(
         label="Date it happened", help_text="If you are not sure, give your best guess."
     )
@@ -241,38 +247,20 @@ class IncidentMixin(forms.Form):
         return [{"name": name, "type": kind or PlaceType.OTHER}] if name or kind else []
 
 
+class IncidentMixin(SummaryMixin, WhenWhereForm):
+    """What happened, when and where: the professional form's first part."""
+
+
 class ReferralForm(IncidentMixin):
     """A professional's referral."""
 
     field_order = ("summary", "incident_date", "incident_time", "place_name", "place_type")
 
 
-class PublicReportForm(IncidentMixin):
-    """A member of the public's report: named or anonymous; everything but what happened is optional."""
+class HoneypotMixin(forms.Form):
+    """A field hidden from people (and from assistive technology): a bot that fills it in is answered as if it had
+    succeeded, and nothing is written."""
 
-    NAMED, ANONYMOUS = "named", "anonymous"
-
-    identity = forms.ChoiceField(
-        label="Do you want to give your name?",
-        widget=forms.RadioSelect,
-        choices=[
-            (NAMED, "Yes, I will give my name and how to contact me"),
-            (ANONYMOUS, "No, I want to stay anonymous"),
-        ],
-        help_text="We will only contact you if we need to know more. You can still track your report if you stay anonymous.",
-        error_messages={
-            "required": "Select whether you want to give your name",
-            "invalid_choice": "Select yes or no",
-        },
-    )
-    reporter_name = _text("Your name", 200, autocomplete="name")
-    reporter_contact = _text("Phone number or email address", 200, autocomplete="email")
-    reporter_relationship = _text(
-        "How do you know the child or children?",
-        200,
-        help_text="For example, parent, neighbour, shop worker",
-    )
-    # Hidden from people (and from assistive technology); a bot that fills it in is answered as if it had succeeded.
     website = forms.CharField(
         label="Leave this blank",
         required=False,
@@ -280,17 +268,50 @@ class PublicReportForm(IncidentMixin):
         widget=forms.TextInput({"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    field_order = (
-        "identity",
-        "reporter_name",
-        "reporter_contact",
-        "reporter_relationship",
-        "summary",
-        "incident_date",
-        "incident_time",
-        "place_name",
-        "place_type",
-        "website",
+    @property
+    def is_bot(self) -> bool:
+        """The honeypot was filled in."""
+        return bool(self.data.get(self.add_prefix("website"), "").strip())
+
+
+class ReportSummaryForm(SummaryMixin, HoneypotMixin):
+    """The public report's first question: what happened (the only answer it needs)."""
+
+    field_order = ("summary", "website")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].help_text = _(
+            "Tell us what you saw or were told. Say who was there and what worried you. You do not need to be sure."
+        )
+
+
+class AboutYouForm(forms.Form):
+    """The public reporter: named or anonymous, and how they know the child."""
+
+    NAMED, ANONYMOUS = "named", "anonymous"
+
+    identity = forms.ChoiceField(
+        label=_("Do you want to give your name?"),
+        widget=forms.RadioSelect,
+        choices=[
+            (NAMED, _("Yes, I will give my name and a way to contact me")),
+            (ANONYMOUS, _("No, I want to stay anonymous")),
+        ],
+        help_text=_("We will only contact you if we need to know more. You can still check on your report."),
+        error_messages={
+            "required": _("Select whether you want to give your name"),
+            "invalid_choice": _("Select yes or no"),
+        },
+    )
+    reporter_name = _text("Your name", 200, autocomplete="name")
+    reporter_contact = _text(
+        "Phone number or email address", 200, autocomplete="email", help_text=_("Only if you give your name.")
+    )
+    reporter_relationship = _text(
+        "How do you know the child or children?",
+        200,
+        help_text=_("For example, parent, neighbour or shop worker."),
     )
 
     def clean(self):
@@ -302,17 +323,67 @@ class PublicReportForm(IncidentMixin):
             cleaned["reporter_name"] = cleaned["reporter_contact"] = ""
         return cleaned
 
-    @property
-    def is_bot(self) -> bool:
-        """The honeypot was filled in."""
-        return bool(self.data.get(self.add_prefix("website"), "").strip())
-
     def reporter(self) -> dict:
         """The reporter's details as a structured part."""
         return {
             "name": self.cleaned_data.get("reporter_name", ""),
             "contact": self.cleaned_data.get("reporter_contact", ""),
             "relationship": self.cleaned_data.get("reporter_relationship", ""),
+        }
+
+
+class SelfSummaryForm(HoneypotMixin):
+    """A young person's own report: what is happening, in their words (the only answer it needs)."""
+
+    summary = forms.CharField(
+        label=_("What is happening to you?"),
+        max_length=services.SUMMARY_MAX,
+        help_text=_("Use your own words. Write as much or as little as you like."),
+        widget=forms.Textarea({"rows": 8, "maxlength": services.SUMMARY_MAX}),
+        error_messages={
+            "required": _("Tell us what is happening"),
+            "max_length": f"This must be {services.SUMMARY_MAX} characters or fewer",
+        },
+    )
+    field_order = ("summary", "website")
+
+
+class SelfAboutForm(forms.Form):
+    """A young person's details, all optional: they are the child in the report and the one who sent it."""
+
+    name = _text(_("Your name"), 200, autocomplete="off", help_text=_("You can leave this blank."))
+    age = forms.IntegerField(
+        label=_("How old are you?"),
+        required=False,
+        min_value=0,
+        max_value=services.CHILD_AGE_MAX,
+        widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
+        error_messages={
+            "invalid": _("Your age must be a number, like 13"),
+            "min_value": f"Your age must be between 0 and {services.CHILD_AGE_MAX}",
+            "max_value": f"Your age must be between 0 and {services.CHILD_AGE_MAX}",
+        },
+    )
+    school = _text(_("Your school"), 200)
+    contact = _text(
+        _("A safe way to reach you"),
+        200,
+        autocomplete="off",
+        help_text=_("A phone number or email. Only give one if it is safe for us to use it."),
+    )
+
+    def child(self) -> dict:
+        """The young person as the child in the report; always present, even with no details given."""
+        part = {key: self.cleaned_data.get(key) for key in ("name", "age", "school")}
+        part = {key: value for key, value in part.items() if value not in (None, "")}
+        return {**part, "description": "The young person who sent this report"}
+
+    def reporter(self) -> dict:
+        """The young person as the reporter."""
+        return {
+            "name": self.cleaned_data.get("name", ""),
+            "contact": self.cleaned_data.get("contact", ""),
+            "relationship": "Self",
         }
 
 

@@ -166,6 +166,18 @@ class IdempotencyKey(IdempotencyKeyBase):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
 
+class PublicReportKey(models.Model):
+    """The referral a public or young person's report created, by the digest of its draft's key, so that pressing
+    "Send" twice (or a repeat of the same request) gives back the first referral instead of a second one."""
+
+    key_digest = models.CharField(max_length=64, unique=True)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key_digest
+
+
 class ScreeningTool(models.Model):
     """One version of the CSE screening tool: indicators, weights, thresholds and the under-13 rule.
 

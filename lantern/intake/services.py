@@ -5,13 +5,14 @@ one-working-day decision clock, records the structured mentions and those found 
 tracking secret to a public reporter, and audits, all in one transaction.
 """
 
+import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lantern.audit import chain as audit_chain
@@ -22,7 +23,7 @@ from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.core.references import next_number_and_key, referral_reference_for
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import hooks
-from lantern.intake.models import Channel, Referral, ReferralSource
+from lantern.intake.models import Channel, PublicReportKey, Referral, ReferralSource
 from lantern.intel.linking.extract import find_phones, find_registrations
 from lantern.intel.linking.models import (
     MentionOrigin,
@@ -341,11 +342,13 @@ def referral_create(
     incident_location: str = "",
     received_at: datetime | None = None,
     external_reference: str = "",
+    tracking_secret: str | None = None,
 ) -> tuple[Referral, str | None]:
     """Receive a concern; returns the referral and, for a public or self-referral, its tracking secret (shown once).
 
     Raises ValidationError with messages keyed by field ("summary", "vehicles.0.registration") and writes
-    nothing if any part is wrong. A professional referral records the actor as the referrer.
+    nothing if any part is wrong. A professional referral records the actor as the referrer. `tracking_secret`
+    gives the secret to use (one issued earlier by `new_tracking_secret`) instead of a fresh one.
     """
     actor = actor if getattr(actor, "is_authenticated", False) else None
     parts = {
@@ -377,7 +380,7 @@ def referral_create(
     received_at = received_at or timezone.now()
     mentions = build_mentions(summary=summary, **parts)
     reporter = reporter or {}
-    secret = new_tracking_secret() if source in TRACKED_SOURCES else None
+    secret = (tracking_secret or new_tracking_secret()) if source in TRACKED_SOURCES else None
     first_place = next((p for p in mentions["places"] if p.name), None)
     referral = Referral(
         source=source,
@@ -420,3 +423,23 @@ def referral_create(
         if not queued:
             transaction.on_commit(lambda: hooks.referral_received(referral))
     return referral, secret
+
+
+def public_report_send(*, key: str, tracking_secret: str, **fields) -> tuple[Referral, bool]:
+    """Send a report from the public question pages once per draft; returns the referral and whether it was sent
+    before. A second press of "Send" (the same draft `key`) returns the first referral and writes nothing.
+
+    `fields` are `referral_create`'s (a public or self-referral, so no actor); its errors are raised as they are.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    earlier = PublicReportKey.objects.select_related("referral").filter(key_digest=digest).first()
+    if earlier is not None:
+        return earlier.referral, True
+    try:
+        with transaction.atomic():
+            referral, _ = referral_create(actor=None, tracking_secret=tracking_secret, **fields)
+            PublicReportKey.objects.create(key_digest=digest, referral=referral)
+    except IntegrityError:
+        # The same draft was sent at the same moment and its transaction committed first.
+        return PublicReportKey.objects.select_related("referral").get(key_digest=digest).referral, True
+    return referral, False

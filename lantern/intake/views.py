@@ -3,6 +3,8 @@
 import hashlib
 import secrets
 import time
+from datetime import date
+from datetime import time as time_of_day
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,9 +12,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,20 +25,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lantern.audit import events
 from lantern.core.middleware import client_ip
 from lantern.core.policy import allows, require
-from lantern.intake import selectors, services
+from lantern.intake import drafts, journey, selectors, services
 from lantern.intake.forms import (
     FORMSETS,
-    PublicReportForm,
     ReferralFilterForm,
     ReferralForm,
     TrackForm,
     parts_from_formsets,
 )
+from lantern.intake.journey import JOURNEYS
 from lantern.intake.models import Channel, ReferralSource
 
 REFERRALS_PER_PAGE = 50
 # The largest public report accepted, in bytes: every field at its limit fits well inside this.
 REPORT_MAX_BYTES = 64 * 1024
+# Where "Exit this page" goes once it has deleted the reporter's answers: a busy, neutral site (GOV.UK's choice).
+EXIT_URL = "https://www.bbc.co.uk/weather"
 
 
 # Rate limits for the public pages, per client address, in fixed windows. Counted in Django's cache.
@@ -202,49 +208,305 @@ def referral_detail(request, referral_id: int):
     )
 
 
-# Public pages: no account, CSRF-protected, rate-limited per client address, never cached.
-@login_not_required
-@csrf_protect
-@never_cache
-@sensitive_post_parameters("reporter_name", "reporter_contact")
-@require_http_methods(["GET", "POST"])
-def report(request):
-    """A member of the public reports a concern; they get a reference and a secret to track it."""
-    if request.method == "POST":
-        if int(request.META.get("CONTENT_LENGTH") or 0) > REPORT_MAX_BYTES:
-            return render(request, "intake/too_large.html", status=413)
-        if _over_limit(request, "report"):
-            return _too_many(request, "report")
-    form, formsets = _bind(request, PublicReportForm, ("children", "persons", "vehicles", "phones"))
-    if request.method == "POST":
-        if form.is_bot:
-            # Answer exactly as a success would, so the bot learns nothing; nothing is written.
-            return _report_done(request, reference=_decoy_reference(), secret=services.new_tracking_secret())
-        if form.is_valid() and all(f.is_valid() for f in formsets.values()):
-            anonymous = form.cleaned_data["identity"] == PublicReportForm.ANONYMOUS
-            try:
-                referral, secret = services.referral_create(
-                    actor=None,
-                    source=ReferralSource.PUBLIC,
-                    channel=Channel.PUBLIC_FORM,
-                    summary=form.cleaned_data["summary"],
-                    incident_at=form.cleaned_data.get("incident_at"),
-                    places=form.places(),
-                    reporter=form.reporter(),
-                    anonymous=anonymous,
-                    **parts_from_formsets(formsets),
-                )
-            except ValidationError as error:
-                _apply_service_errors(error, form, formsets)
-            else:
-                return _report_done(request, reference=referral.reference, secret=secret)
+# Public pages: no account, CSRF-protected, never cached; sending a report is rate-limited per client address.
+# Until "Send", the question pages keep what was typed only in the reporter's own browser (see `drafts`): they
+# write nothing to the database, the cache (which is in the database) or the logs, and answer 200 even when they
+# turn someone back, so that no request log line is written either.
+def public_page(view):
+    """A page for people without an account: no sign-in, CSRF-protected, never cached, no secrets in error reports."""
+    view = sensitive_post_parameters()(view)
+    return login_not_required(csrf_protect(never_cache(view)))
+
+
+def _step_url(journey_: journey.Journey, step: journey.Step, item: int = 1, *, change: bool = False) -> str:
+    if journey_ is journey.YOUNG_PERSON:
+        url = reverse("intake:report_me_step", kwargs={"slug": step.slug})
+    elif item > 1:
+        url = reverse("intake:report_item", kwargs={"slug": step.slug, "item": item})
+    else:
+        url = reverse("intake:report_step", kwargs={"slug": step.slug})
+    return f"{url}?change=1" if change else url
+
+
+def _start_url(journey_: journey.Journey) -> str:
+    return reverse("intake:report_me" if journey_ is journey.YOUNG_PERSON else "intake:report")
+
+
+def _check_url(journey_: journey.Journey) -> str:
+    return reverse("intake:report_me_check" if journey_ is journey.YOUNG_PERSON else "intake:report_check")
+
+
+def _problem(request, journey_: journey.Journey, kind: str, *, next_url: str = ""):
+    """A page saying why the reporter was turned back and what to do; nothing they typed is lost or sent twice."""
+    context = {
+        "journey": journey_,
+        "kind": kind,
+        "start_url": _start_url(journey_),
+        "next_url": next_url or _start_url(journey_),
+        "young": journey_ is journey.YOUNG_PERSON,
+    }
+    return render(request, "intake/report_problem.html", context)
+
+
+def _too_big(request):
+    return int(request.META.get("CONTENT_LENGTH") or 0) > REPORT_MAX_BYTES
+
+
+@public_page
+@require_GET
+def report_start(request):
+    """The start of a public report: what it is for, what happens next, and the way to a young person's own report."""
     return render(
         request,
-        "intake/report_form.html",
+        "intake/report_start.html",
+        {"first_url": _step_url(journey.PUBLIC, journey.PUBLIC.steps[0])},
+    )
+
+
+@public_page
+@require_GET
+def report_me_start(request):
+    """The start of a young person's own report, with how to get help now."""
+    return render(
+        request,
+        "intake/report_me_start.html",
+        {"first_url": _step_url(journey.YOUNG_PERSON, journey.YOUNG_PERSON.steps[0]), "young": True},
+    )
+
+
+@public_page
+@require_GET
+def report_safety(request):
+    """How to stay safe online while reporting: leaving quickly, and clearing the browser's history."""
+    return render(request, "intake/report_safety.html")
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def report_exit(request):
+    """ "Exit this page": delete the reporter's answers and session, then leave for a neutral site."""
+    if request.session.session_key:
+        request.session.flush()
+    response = redirect(EXIT_URL)
+    drafts.clear(response)
+    response.delete_cookie(settings.CSRF_COOKIE_NAME, path=settings.CSRF_COOKIE_PATH)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _out_of_order(journey_, step, item: int, draft) -> str:
+    """The address of the page to answer first, or "" if `step` (and `item`) may be answered now."""
+    if journey_.index(step) == 0 and item == 1:
+        return ""
+    if draft is None:
+        return _start_url(journey_)
+    done = set(draft["done"])
+    for earlier in journey_.steps[: journey_.index(step)]:
+        if earlier.slug not in done:
+            return _step_url(journey_, earlier)
+    if item > 1 and len(journey.items(draft, step)) < item - 1:
+        return _step_url(journey_, step, len(journey.items(draft, step)) + 1)
+    return ""
+
+
+def _save_answer(draft: dict, step: journey.Step, item: int, answers: dict | None) -> None:
+    """Keep one page's answers (None: the question was skipped) and mark the page as answered."""
+    if step.item:
+        saved = journey.items(draft, step)
+        if answers is None:
+            saved = saved[: item - 1] + saved[item:]
+        elif item <= len(saved):
+            saved[item - 1] = answers
+        else:
+            saved.append(answers)
+        draft["answers"][step.slug] = saved
+    elif answers is None:
+        draft["answers"].pop(step.slug, None)
+    else:
+        draft["answers"][step.slug] = answers
+    if step.slug not in draft["done"]:
+        draft["done"].append(step.slug)
+
+
+def _answers_of(form) -> dict:
+    """The fields of a form as posted, without the page's own controls (the CSRF token, the draft key, buttons)."""
+    names = {form.add_prefix(name) for name in form.fields}
+    return {key: value for key, value in form.data.items() if key in names or key.rsplit("_", 1)[0] in names}
+
+
+def _after_step(journey_, step, item: int, action: str, change: bool) -> str:
+    if action == "another" and step.item and item < journey.ITEMS_MAX:
+        return _step_url(journey_, step, item + 1, change=change)
+    following = journey_.steps[journey_.index(step) + 1 :]
+    if change or not following:
+        return _check_url(journey_)
+    return _step_url(journey_, following[0])
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def report_step(request, slug: str, journey_name: str, item: int = 1):
+    """One question page of a public or young person's report; its answers are kept only in the browser."""
+    journey_ = JOURNEYS[journey_name]
+    step = journey_.step(slug)
+    if step is None or item < 1 or item > _pages_in(step):
+        raise Http404
+    if request.method == "POST" and _too_big(request):
+        return render(request, "intake/too_large.html", status=413)
+    draft = drafts.load(request)
+    if draft is not None and draft["journey"] != journey_.name:
+        draft = None
+    posted_key = request.POST.get("draft", "") if request.method == "POST" else ""
+    if draft is None and (posted_key or (journey_.index(step) > 0 and drafts.present(request))):
+        return _problem(request, journey_, "expired")
+    if first := _out_of_order(journey_, step, item, draft):
+        return _problem(request, journey_, "order", next_url=first)
+    if draft is not None and request.method == "POST" and posted_key != draft["key"]:
+        return _problem(request, journey_, "stale", next_url=_check_url(journey_))
+    change = (request.POST if request.method == "POST" else request.GET).get("change") == "1"
+    if request.method == "POST":
+        action = request.POST.get("action", "continue")
+        form = step.form(request.POST)
+        skip = action == "skip" and not step.required
+        if not skip and not form.is_valid():
+            # A first page answered wrongly starts no draft: the page keeps no key until something is saved.
+            return _render_step(request, journey_, step, item, form, draft, change)
+        draft = draft or drafts.new(journey_.name)
+        if skip:
+            _save_answer(draft, step, item, None)
+        else:
+            draft["bot"] = draft.get("bot") or getattr(form, "is_bot", False)
+            _save_answer(draft, step, item, _answers_of(form))
+        response = redirect(_after_step(journey_, step, item, action, change))
+        try:
+            drafts.store(response, draft)
+        except drafts.DraftTooLarge:
+            form = step.form(request.POST)
+            form.is_valid()
+            form.add_error(None, _("Your answers are too long for us to keep. Please make them shorter."))
+            return _render_step(request, journey_, step, item, form, draft, change)
+        return response
+    saved = journey.items(draft, step) if draft else []
+    form = journey.bound(step, saved[item - 1] if item <= len(saved) else None)
+    return _render_step(request, journey_, step, item, form, draft, change)
+
+
+def _pages_in(step) -> int:
+    """How many pages a step has: one, or one for each item a repeating step may hold."""
+    return journey.ITEMS_MAX if step.item else 1
+
+
+def _back_url(journey_, step, item: int, change: bool) -> str:
+    if change:
+        return _check_url(journey_)
+    if item > 1:
+        return _step_url(journey_, step, item - 1)
+    index = journey_.index(step)
+    return _step_url(journey_, journey_.steps[index - 1]) if index else _start_url(journey_)
+
+
+def _render_step(request, journey_, step, item, form, draft, change):
+    errors = _error_list(form, {}) if form.is_bound and form.errors else []
+    return render(
+        request,
+        "intake/report_step.html",
         {
+            "journey": journey_,
+            "step": step,
+            "item": item,
             "form": form,
-            "formsets": formsets,
-            "errors": _error_list(form, formsets) if request.method == "POST" else [],
+            "errors": errors,
+            "draft_key": draft["key"] if draft else "",
+            "change": change,
+            "back_url": _back_url(journey_, step, item, change),
+            "can_add": bool(step.item) and item < journey.ITEMS_MAX,
+            "young": journey_ is journey.YOUNG_PERSON,
+            "action_url": request.path,
+        },
+    )
+
+
+def _display(bound) -> str:
+    """What was given for one field, as the reporter would say it."""
+    value = bound.form.cleaned_data.get(bound.name)
+    if value in (None, ""):
+        return ""
+    if hasattr(bound.field, "choices"):
+        return str(dict(bound.field.choices).get(value, value))
+    if isinstance(value, date):
+        return f"{value:%-d %B %Y}"
+    if isinstance(value, time_of_day):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
+def _summary_rows(journey_, checked) -> list[dict]:
+    """Check your answers: a card for each page (or each item of a repeating page), with a link to change it."""
+    cards = []
+    for step in journey_.steps:
+        forms_ = checked[step.slug]
+        if not forms_:
+            cards.append(
+                {"title": step.title, "rows": [], "change_url": _step_url(journey_, step, change=True)}
+            )
+            continue
+        for number, form in enumerate(forms_, start=1):
+            rows = [
+                (bound.label, _display(bound)) for bound in form.visible_fields() if bound.name != "website"
+            ]
+            title = f"{step.item.capitalize()} {number}" if step.item else step.title
+            cards.append(
+                {"title": title, "rows": rows, "change_url": _step_url(journey_, step, number, change=True)}
+            )
+    return cards
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def report_check(request, journey_name: str):
+    """Check your answers, then send: the one request that writes anything, once however often it is pressed."""
+    journey_ = JOURNEYS[journey_name]
+    if request.method == "POST" and _too_big(request):
+        return render(request, "intake/too_large.html", status=413)
+    draft = drafts.load(request)
+    if draft is None or draft["journey"] != journey_.name:
+        return _problem(request, journey_, "expired")
+    if missing := journey.first_unanswered(journey_, draft):
+        return _problem(request, journey_, "order", next_url=_step_url(journey_, missing))
+    checked, broken = journey.checked_forms(journey_, draft)
+    if broken is not None:
+        return redirect(_step_url(journey_, broken, change=True))
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if request.POST.get("draft", "") != draft["key"]:
+            return _problem(request, journey_, "stale", next_url=_check_url(journey_))
+        if draft.get("bot"):
+            # Answer exactly as a success would, so the bot learns nothing; nothing is written.
+            return _report_done(
+                request, journey_, reference=_decoy_reference(), secret=services.new_tracking_secret()
+            )
+        if _over_limit(request, "report"):
+            return _too_many(request, "report")
+        try:
+            referral, _sent_before = services.public_report_send(
+                key=draft["key"],
+                tracking_secret=draft["secret"],
+                **journey.referral_fields(journey_, checked),
+            )
+        except ValidationError as error:
+            errors = [("#main-content", message) for message in error.messages]
+        else:
+            return _report_done(request, journey_, reference=referral.reference, secret=draft["secret"])
+    return render(
+        request,
+        "intake/report_check.html",
+        {
+            "journey": journey_,
+            "cards": _summary_rows(journey_, checked),
+            "draft_key": draft["key"],
+            "errors": errors,
+            "young": journey_ is journey.YOUNG_PERSON,
+            "back_url": _step_url(journey_, journey_.steps[-1]),
         },
     )
 
@@ -254,10 +516,16 @@ def _decoy_reference() -> str:
     return f"{settings.REFERENCE_PREFIX}-{timezone.localdate().year}-{secrets.randbelow(10**6):06d}"
 
 
-def _report_done(request, *, reference: str, secret: str):
-    # Shown in the answer to the POST itself and never stored, so the secret cannot be shown a second time.
-    response = render(request, "intake/report_done.html", {"reference": reference, "secret": secret})
+def _report_done(request, journey_: journey.Journey, *, reference: str, secret: str):
+    # Shown in the answer to the POST itself and never stored on the server; the browser's copy of the draft (which
+    # held the secret until now) is deleted with this answer, so the secret cannot be shown a second time.
+    response = render(
+        request,
+        "intake/report_done.html",
+        {"reference": reference, "secret": secret, "young": journey_ is journey.YOUNG_PERSON},
+    )
     response["Cache-Control"] = "no-store"
+    drafts.clear(response)
     return response
 
 

@@ -10,6 +10,16 @@ PUBLIC_PAGES = {
     "healthz",
     "accounts/login/",
     "report",  # the public concern form (DESIGN §6): no account needed, CSRF-protected and rate-limited
+    # Its question pages, check page, exit and safety advice, and the young person's own report (issue 20):
+    # answers live only in an encrypted cookie until "Send", which is the one write, rate-limited as before.
+    "report/<slug:slug>",
+    "report/<slug:slug>/<int:item>",
+    "report/check-your-answers",
+    "report/exit",
+    "report/staying-safe-online",
+    "report/me",
+    "report/me/<slug:slug>",
+    "report/me/check-your-answers",
     "track",  # a reporter follows their report with its reference and secret, rate-limited
 }
 # API operations that need no bearer token.

@@ -11,7 +11,7 @@ from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import AgencyTask
 from lantern.intake import services
-from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource
+from lantern.intake.models import Channel, IdempotencyKey, PublicReportKey, Referral, ReferralSource
 from lantern.intel.models import PersonMention, PhoneMention, PlaceMention, VehicleMention
 
 # The example body the API must accept as it stands (issue 3).
@@ -43,6 +43,7 @@ def counts() -> dict[str, int]:
             PhoneMention,
             PlaceMention,
             IdempotencyKey,
+            PublicReportKey,
             AuditEvent,
         )
     }
