@@ -354,6 +354,78 @@ def case_updated(*, actor, case, what: str, data: dict | None = None) -> Recorde
     return _record(f"case.{what}", actor=actor, obj=case, data=data or {})
 
 
+def network_member_added(*, actor, member) -> Recorded:
+    """Someone was added to a child's family network (no names: the record holds them)."""
+    return _record(
+        "case.network_member_added",
+        actor=actor,
+        obj=member.case,
+        data={
+            "member_id": member.pk,
+            "relationship": member.relationship,
+            "victim_parent": member.victim_parent,
+            "entity_id": member.mention.entity_id,
+        },
+    )
+
+
+def safeguarding_conflict_raised(*, actor, conflict) -> Recorded:
+    """A network member resolved to a person of concern in a report: a conflict was raised on the child's case."""
+    return _record(
+        "case.safeguarding_conflict_raised",
+        actor=actor,
+        obj=conflict.case,
+        data={
+            "conflict_id": conflict.pk,
+            "member_id": conflict.member_id,
+            "level": conflict.level,
+            "referral_id": conflict.referral_id,
+            "item_id": conflict.item_id,
+        },
+    )
+
+
+def safeguarding_conflict_decided(*, actor, conflict) -> Recorded:
+    """A manager decided whether a network member in conflict may be involved."""
+    return _record(
+        "case.safeguarding_conflict_decided",
+        actor=actor,
+        obj=conflict.case,
+        reason=conflict.decision_reason,
+        data={"conflict_id": conflict.pk, "decision": conflict.decision, "status": conflict.status},
+    )
+
+
+def safeguarding_conflict_signed_off(*, actor, conflict) -> Recorded:
+    """A service manager signed off a decision to involve a network member with safeguards."""
+    return _record(
+        "case.safeguarding_conflict_signed_off",
+        actor=actor,
+        obj=conflict.case,
+        data={"conflict_id": conflict.pk, "decision": conflict.decision},
+    )
+
+
+def involvement_recorded(*, actor, involvement) -> Recorded:
+    """A network member's involvement (contact, assessment, invitation, notice, sharing) was recorded."""
+    return _record(
+        "case.involvement_recorded",
+        actor=actor,
+        obj=involvement.case,
+        data={"involvement_id": involvement.pk, "member_id": involvement.member_id, "kind": involvement.kind},
+    )
+
+
+def involvement_refused(*, actor, case, member_id: int, kind: str, conflict_ids: list[int]) -> Recorded:
+    """An involvement was refused because a safeguarding conflict about the member stands."""
+    return _record(
+        "case.involvement_refused",
+        actor=actor,
+        obj=case,
+        data={"member_id": member_id, "kind": kind, "conflict_ids": conflict_ids},
+    )
+
+
 def flag_change_requested(*, actor, change) -> Recorded:
     """Someone asked to add or remove a flag."""
     return _record(

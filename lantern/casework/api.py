@@ -17,17 +17,26 @@ from pydantic import ConfigDict
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
-from lantern.casework import selectors, services
+from lantern.casework import family, selectors, services
 from lantern.casework.chronology import chronology_for_case
-from lantern.casework.models import EscalationStatus, TaskOutcome
+from lantern.casework.models import (
+    CaseKind,
+    ConflictDecision,
+    EscalationStatus,
+    InvolvementKind,
+    NetworkRelationship,
+    TaskOutcome,
+)
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
 from lantern.core.api import ApiError, ErrorOut, offset_field
 from lantern.core.policy import PolicyDenied
+from lantern.intake.selectors import referral_list_visible_to
 
 tasks_router = Router(tags=["tasks"])
 escalations_router = Router(tags=["escalations"])
 cases_router = Router(tags=["cases"])
+conflicts_router = Router(tags=["cases"])
 
 PAGE_MAX = 100
 
@@ -324,6 +333,7 @@ class CaseOut(Schema):
     kind: str
     subject_name: str
     date_of_birth: date | None
+    expected_date: date | None = None
     status: str
     lead_agency: AgencyOut
     restricted: bool
@@ -578,15 +588,20 @@ def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
 )
 def get_case(request, case_id: int):
     """A case the user may see, with its referrals, tasks, flags, clocks, records and generated chronology."""
-    user, now = request.auth, timezone.now()
+    user = request.auth
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     events.record_viewed(actor=user, obj=case)
+    return _case_answer(case, timezone.now())
+
+
+def _case_answer(case, now: datetime) -> dict:
     return {
         "id": case.pk,
         "reference": case.reference,
         "kind": case.kind,
         "subject_name": case.subject_name,
         "date_of_birth": case.date_of_birth,
+        "expected_date": case.expected_date,
         "status": case.status,
         "lead_agency": _agency(case.lead_agency),
         "restricted": case.restricted,
@@ -711,3 +726,400 @@ def _with_case(tasks, case):
     for task in tasks:
         task.case = case
     return tasks
+
+
+# Opening a child's case directly, and the child's family network
+class CaseIn(StrictIn):
+    """A child's case opened directly (a pre-birth assessment, say): the lead agency by its code."""
+
+    subject_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date | None = None
+    expected_date: date | None = Field(default=None, description="When an unborn child is due.")
+    lead_agency: str = Field(min_length=1, max_length=50, description="The lead agency's code.")
+
+
+class NetworkMemberIn(StrictIn):
+    """A person in the child's life. A parent who was herself (or himself) a victim is marked `victim_parent`, with
+    the parent's own case or referrals where known."""
+
+    name: str = Field(min_length=1, max_length=200)
+    relationship: NetworkRelationship
+    date_of_birth: date | None = None
+    age: int | None = Field(default=None, ge=0, le=120)
+    address: str = Field(default="", max_length=300)
+    phone: str = Field(default="", max_length=40)
+    parental_responsibility: bool | None = None
+    victim_parent: bool = False
+    victim_parent_case_id: int | None = None
+    victim_parent_referral_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class SafeguardingConflictOut(Schema):
+    """A network member who matches a person of concern. `reason` names the report only for a user who may see it;
+    anyone else is told that a record exists and whom to ask (`ask`)."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    member_id: int
+    level: str
+    status: str
+    reason: str
+    record_visible: bool
+    evidence: list[str]
+    ask: str | None
+    raised_at: datetime
+    decision: str | None
+    decision_reason: str | None
+    legal_basis: str | None
+    victim_parent_told: bool | None
+    decided_by: PersonRefOut | None
+    decided_at: datetime | None
+    signed_off_by: PersonRefOut | None
+    signed_off_at: datetime | None
+
+
+class NetworkMemberOut(Schema):
+    """A member of a child's family network, the entity they resolved to, and the conflicts they raised."""
+
+    id: int
+    case_id: int
+    entity_id: int | None
+    name: str
+    relationship: str
+    date_of_birth: date | None
+    age: int | None
+    address: str
+    phone: str
+    phone_entity_id: int | None
+    parental_responsibility: bool | None
+    victim_parent: bool
+    victim_parent_case_id: int | None
+    victim_parent_referral_ids: list[int]
+    added_at: datetime
+    conflicts: list[SafeguardingConflictOut]
+
+
+class SafeguardingConflictPageOut(Schema):
+    """A list of safeguarding conflicts, open first."""
+
+    count: int
+    items: list[SafeguardingConflictOut]
+
+
+class ConflictDecisionIn(StrictIn):
+    """A manager's decision on a conflict; `involve_with_safeguards` waits for a service manager's sign-off."""
+
+    decision: ConflictDecision
+    reason: str = Field(min_length=1, max_length=5000)
+    legal_basis: str = Field(default="", max_length=2000)
+    victim_parent_told: bool | None = None
+    victim_parent_view: str = Field(default="", max_length=5000)
+
+
+class InvolvementIn(StrictIn):
+    """Involving a network member in the child's life or proceedings."""
+
+    member_id: int
+    kind: InvolvementKind
+    details: str = Field(default="", max_length=5000)
+
+
+class InvolvementOut(Schema):
+    """A recorded involvement."""
+
+    id: int
+    case_id: int
+    member_id: int
+    kind: str
+    details: str
+    recorded_by: PersonRefOut | None
+    recorded_at: datetime
+
+
+class InvolvementRefusedOut(ErrorOut):
+    """An involvement refused: the safeguarding conflicts about the member that stand."""
+
+    conflicts: list[SafeguardingConflictOut]
+
+
+def _conflict(view) -> dict:
+    c = view.conflict
+    return {
+        "id": c.pk,
+        "case_id": c.case_id,
+        "case_reference": c.case.reference,
+        "member_id": c.member_id,
+        "level": c.level,
+        "status": c.status,
+        "reason": view.reason,
+        "record_visible": view.record_visible,
+        "evidence": view.evidence,
+        "ask": view.ask or None,
+        "raised_at": c.raised_at,
+        "decision": c.decision or None,
+        "decision_reason": c.decision_reason or None,
+        "legal_basis": c.legal_basis or None,
+        "victim_parent_told": c.victim_parent_told,
+        "decided_by": _person(c.decided_by),
+        "decided_at": c.decided_at,
+        "signed_off_by": _person(c.signed_off_by),
+        "signed_off_at": c.signed_off_at,
+    }
+
+
+def _conflicts(user, conflicts) -> list[dict]:
+    return [_conflict(v) for v in selectors.conflict_views(user=user, conflicts=list(conflicts))]
+
+
+def _member(user, member, conflicts) -> dict:
+    mention, phone = member.mention, member.phone_mention
+    return {
+        "id": member.pk,
+        "case_id": member.case_id,
+        "entity_id": mention.entity_id,
+        "name": mention.name,
+        "relationship": member.relationship,
+        "date_of_birth": mention.date_of_birth,
+        "age": mention.age,
+        "address": mention.address,
+        "phone": phone.number if phone else "",
+        "phone_entity_id": phone.entity_id if phone else None,
+        "parental_responsibility": member.parental_responsibility,
+        "victim_parent": member.victim_parent,
+        "victim_parent_case_id": member.victim_parent_case_id,
+        "victim_parent_referral_ids": sorted(r.pk for r in member.victim_parent_referrals.all()),
+        "added_at": member.added_at,
+        "conflicts": _conflicts(user, [c for c in conflicts if c.member_id == member.pk]),
+    }
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", "The request has errors; see fields.", {field: [message]})
+
+
+@cases_router.post(
+    "",
+    response={201: CaseOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Open a child's case",
+    operation_id="case_open",
+)
+def open_case(request, payload: CaseIn):
+    """Open a child's case directly, before any referral (a pre-birth assessment, say); the opener owns it."""
+    user = request.auth
+    policy.require(user, "can_open_case")
+    agency = _agency_by_code(payload.lead_agency)
+    if payload.date_of_birth and payload.date_of_birth > timezone.localdate():
+        raise _invalid("date_of_birth", "The date of birth must be in the past.")
+    case = services.case_open(
+        actor=user,
+        subject_name=payload.subject_name,
+        lead_agency=agency,
+        kind=CaseKind.CHILD,
+        date_of_birth=payload.date_of_birth,
+        expected_date=payload.expected_date,
+        owner=user,
+    )
+    case = selectors.case_get_for_user(user=user, case_id=case.pk)
+    return Status(201, _case_answer(case, timezone.now()))
+
+
+def _case_for(request, case_id: int, rule: str):
+    case = selectors.case_get_for_user(user=request.auth, case_id=case_id, with_record=False)
+    _require_action(request.auth, rule, case)
+    return case
+
+
+@cases_router.get(
+    "/{int:case_id}/network",
+    response={200: list[NetworkMemberOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A child's family network",
+    operation_id="case_network_list",
+)
+def list_network(request, case_id: int):
+    """The people in the child's life, each with the entity they resolved to and the conflicts they raised."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_view_family_network")
+    members = selectors.network_members_of(case)
+    conflicts = selectors.conflicts_of(case)
+    events.record_listed(actor=user, object_type="casework.networkmember", ids=[m.pk for m in members])
+    return [_member(user, m, conflicts) for m in members]
+
+
+def _victim_parent_links(user, payload: NetworkMemberIn) -> tuple:
+    parent_case = None
+    if payload.victim_parent_case_id is not None:
+        parent_case = (
+            selectors.case_list_visible_to(user=user).filter(pk=payload.victim_parent_case_id).first()
+        )
+        if parent_case is None:
+            raise _invalid("victim_parent_case_id", "No case you can see has this id.")
+    wanted = set(payload.victim_parent_referral_ids)
+    referrals = list(referral_list_visible_to(user=user).filter(pk__in=wanted)) if wanted else []
+    if len(referrals) != len(wanted):
+        raise _invalid("victim_parent_referral_ids", "No referral you can see has one of these ids.")
+    return parent_case, referrals
+
+
+@cases_router.post(
+    "/{int:case_id}/network",
+    response={201: NetworkMemberOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Add a person to a child's family network",
+    operation_id="case_network_add",
+)
+def add_network_member(request, case_id: int, payload: NetworkMemberIn):
+    """Add a member; they are matched at once, and the answer carries their entity and any safeguarding conflict
+    (a person of concern in another report)."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_add_network_member")
+    parent_case, referrals = _victim_parent_links(user, payload)
+    member = family.network_member_add(
+        actor=user,
+        case=case,
+        name=payload.name,
+        relationship=payload.relationship.value,
+        date_of_birth=payload.date_of_birth,
+        age=payload.age,
+        address=payload.address,
+        phone=payload.phone,
+        parental_responsibility=payload.parental_responsibility,
+        victim_parent=payload.victim_parent,
+        victim_parent_case=parent_case,
+        victim_parent_referrals=referrals,
+    )
+    member = selectors.network_member_get(case=case, member_id=member.pk)
+    return Status(201, _member(user, member, selectors.conflicts_of(case)))
+
+
+@cases_router.get(
+    "/{int:case_id}/conflicts",
+    response={200: list[SafeguardingConflictOut], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A child's safeguarding conflicts",
+    operation_id="case_conflict_list",
+)
+def list_case_conflicts(request, case_id: int):
+    """The case's safeguarding conflicts, open first."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_view_family_network")
+    conflicts = selectors.conflicts_of(case)
+    events.record_listed(
+        actor=user, object_type="casework.safeguardingconflict", ids=[c.pk for c in conflicts]
+    )
+    return _conflicts(user, conflicts)
+
+
+@cases_router.post(
+    "/{int:case_id}/conflicts/{int:conflict_id}/decision",
+    response={
+        200: SafeguardingConflictOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Decide a safeguarding conflict",
+    operation_id="case_conflict_decide",
+)
+def decide_conflict(request, case_id: int, conflict_id: int, payload: ConflictDecisionIn):
+    """A team or service manager of the lead agency decides; `involve_with_safeguards` then waits for sign-off."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_view_family_network")
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_decide_safeguarding_conflict", conflict)
+    family.conflict_decide(
+        actor=user,
+        conflict=conflict,
+        decision=payload.decision.value,
+        reason=payload.reason,
+        legal_basis=payload.legal_basis,
+        victim_parent_told=payload.victim_parent_told,
+        victim_parent_view=payload.victim_parent_view,
+    )
+    return _conflicts(user, [selectors.conflict_get(case=case, conflict_id=conflict_id)])[0]
+
+
+@cases_router.post(
+    "/{int:case_id}/conflicts/{int:conflict_id}/sign-off",
+    response={
+        200: SafeguardingConflictOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Sign off a decision to involve with safeguards",
+    operation_id="case_conflict_sign_off",
+)
+def sign_off_conflict(request, case_id: int, conflict_id: int):
+    """A service manager of the lead agency (or the partnership lead), not the decider, signs the decision off."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_view_family_network")
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_sign_off_safeguarding_conflict", conflict)
+    family.conflict_sign_off(actor=user, conflict=conflict)
+    return _conflicts(user, [selectors.conflict_get(case=case, conflict_id=conflict_id)])[0]
+
+
+@cases_router.post(
+    "/{int:case_id}/involvements",
+    response={
+        201: InvolvementOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: InvolvementRefusedOut,
+        422: ErrorOut,
+    },
+    summary="Involve a network member",
+    operation_id="case_involvement_record",
+)
+def record_involvement(request, case_id: int, payload: InvolvementIn):
+    """Record contact, an assessment, an invitation, a notice or sharing with a member: 409, with the conflicts,
+    while a safeguarding conflict about them is undecided or was decided against involving them."""
+    user = request.auth
+    case = _case_for(request, case_id, "can_record_involvement")
+    member = selectors.network_member_get(case=case, member_id=payload.member_id)
+    try:
+        involvement = family.involvement_record(
+            actor=user, case=case, member=member, kind=payload.kind.value, details=payload.details
+        )
+    except family.InvolvementBlocked as refused:
+        return Status(
+            409,
+            {
+                "error": refused.code,
+                "detail": refused.detail,
+                "fields": {},
+                "conflicts": _conflicts(user, refused.conflicts),
+            },
+        )
+    return Status(
+        201,
+        {
+            "id": involvement.pk,
+            "case_id": case.pk,
+            "member_id": member.pk,
+            "kind": involvement.kind,
+            "details": involvement.details,
+            "recorded_by": _person(user),
+            "recorded_at": involvement.recorded_at,
+        },
+    )
+
+
+@conflicts_router.get(
+    "",
+    response={200: SafeguardingConflictPageOut, 401: ErrorOut},
+    summary="Safeguarding conflicts the user may see",
+    operation_id="safeguarding_conflict_list",
+)
+def list_conflicts(request):
+    """Every safeguarding conflict on the cases the user may see, open first."""
+    user = request.auth
+    conflicts = list(selectors.conflict_list_visible_to(user=user)[:PAGE_MAX])
+    events.record_listed(
+        actor=user, object_type="casework.safeguardingconflict", ids=[c.pk for c in conflicts]
+    )
+    return {"count": len(conflicts), "items": _conflicts(user, conflicts)}

@@ -9,3 +9,11 @@ class CaseworkConfig(AppConfig):
     name = "lantern.casework"
     label = "casework"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        """Hear of every matched report, to raise a safeguarding conflict where a report names a member of a child's
+        family network as a person of concern."""
+        from lantern.casework import family
+        from lantern.intel.linking import hooks
+
+        hooks.listen_report_matched(family.conflicts_for_report)

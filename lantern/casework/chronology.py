@@ -304,6 +304,62 @@ def _share_entries(case: Case):
         yield Entry(share.decided_at, "sharing", title, text, actor, share.from_agency.name)
 
 
+def _network_entries(case: Case):
+    """The family network: members added, conflicts raised and decided, involvements. A conflict names no report
+    here, since whoever may see the case reads its chronology; the conflict itself says what each may know."""
+    for member in getattr(case, "network_list", []):
+        actor, agency = _who(member.added_by)
+        yield Entry(
+            member.added_at,
+            "network",
+            f"{member.mention.name or 'Someone'} added to the family network",
+            f"Recorded as: {member.get_relationship_display().lower()}.",
+            actor,
+            agency,
+        )
+    for conflict in getattr(case, "conflict_list", []):
+        who = f"{conflict.member.mention.name or 'A member'} ({conflict.member.get_relationship_display().lower()})"
+        yield Entry(
+            conflict.raised_at,
+            "conflict",
+            "Safeguarding conflict raised",
+            f"{who} matches a person of concern in another record ({conflict.get_level_display().lower()}).",
+            significant=True,
+        )
+        if conflict.decided_at is not None:
+            actor, agency = _who(conflict.decided_by)
+            yield Entry(
+                conflict.decided_at,
+                "conflict",
+                f"Safeguarding conflict decided: {conflict.get_decision_display().lower()}",
+                _short(f"About {who}. {conflict.decision_reason}"),
+                actor,
+                agency,
+                significant=True,
+            )
+        if conflict.signed_off_at is not None:
+            actor, agency = _who(conflict.signed_off_by)
+            yield Entry(
+                conflict.signed_off_at,
+                "conflict",
+                "Decision to involve with safeguards signed off",
+                f"About {who}.",
+                actor,
+                agency,
+                significant=True,
+            )
+    for involvement in getattr(case, "involvement_list", []):
+        actor, agency = _who(involvement.recorded_by)
+        yield Entry(
+            involvement.recorded_at,
+            "involvement",
+            f"{involvement.get_kind_display()}: {involvement.member.mention.name or 'a network member'}",
+            _short(involvement.details),
+            actor,
+            agency,
+        )
+
+
 SOURCES = (
     _task_entries,
     _escalation_entries,
@@ -313,6 +369,7 @@ SOURCES = (
     _note_entries,
     _nrm_entries,
     _share_entries,
+    _network_entries,
 )
 
 

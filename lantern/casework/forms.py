@@ -19,6 +19,7 @@ from lantern.casework.models import (
     EscalationStatus,
     FlagKind,
     LawfulBasis,
+    NetworkRelationship,
     NRMDecision,
     TaskOutcome,
 )
@@ -522,3 +523,54 @@ class InformationShareForm(forms.Form):
         self.fields["to_agency"].queryset = agencies
         self.fields["referral"].queryset = referrals
         self.fields["referral"].label_from_instance = lambda r: r.reference
+
+
+PARENTAL_RESPONSIBILITY = {"yes": True, "no": False, "not_known": None}
+
+
+class NetworkMemberForm(forms.Form):
+    """A person in the child's life, added to the family network (the API's `NetworkMemberIn`, as boxes)."""
+
+    name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        help_text="As they are known. If you only know a description (\u201cmum\u2019s partner\u201d), enter that.",
+        error_messages={
+            "required": "Enter the person's name.",
+            "max_length": "The name must be 200 characters or fewer.",
+        },
+    )
+    relationship = forms.ChoiceField(
+        label="Who they are to the child",
+        choices=[("", "Choose")] + list(NetworkRelationship.choices),
+        error_messages={"required": "Choose who the person is to the child."},
+    )
+    date_of_birth = GovukDateField(label="Date of birth", required=False, help_text="For example, 27 3 1985")
+    age = forms.IntegerField(
+        label="Age, if the date of birth is not known",
+        required=False,
+        min_value=0,
+        max_value=120,
+        error_messages={"invalid": "Enter the age as a whole number, like 34."},
+    )
+    address = forms.CharField(label="Address", max_length=300, required=False)
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    parental_responsibility = forms.ChoiceField(
+        label="Do they have parental responsibility?",
+        choices=[("not_known", "Not known"), ("yes", "Yes"), ("no", "No")],
+        initial="not_known",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    victim_parent = forms.BooleanField(
+        label="This parent was herself (or himself) a victim of exploitation or abuse",
+        required=False,
+    )
+
+    def service_data(self) -> dict:
+        """The cleaned values as `family.network_member_add` takes them."""
+        data = dict(self.cleaned_data)
+        data["parental_responsibility"] = PARENTAL_RESPONSIBILITY.get(
+            data.get("parental_responsibility") or ""
+        )
+        return data

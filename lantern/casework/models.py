@@ -29,6 +29,9 @@ class Case(models.Model):
     kind = models.CharField(max_length=20, choices=CaseKind.choices, default=CaseKind.CHILD)
     subject_name = models.CharField(max_length=200)
     date_of_birth = models.DateField(null=True, blank=True)
+    expected_date = models.DateField(
+        null=True, blank=True, help_text="For an unborn child (a pre-birth assessment): when the baby is due."
+    )
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="led_cases")
     owner = models.ForeignKey(
@@ -534,3 +537,186 @@ class InformationShare(models.Model):
 
     def __str__(self) -> str:
         return f"{'Shared' if self.shared else 'Not shared'} with {self.to_agency or self.recipient}"
+
+
+# A child's family network: the people in the child's life, each a person mention resolved like any other
+class NetworkRelationship(models.TextChoices):
+    """Who a member of a child's family network is to the child."""
+
+    MOTHER = "mother", "Mother"
+    FATHER = "father", "Father"
+    PARENTS_PARTNER = "partner_of_parent", "Partner of a parent"
+    CARER = "carer", "Carer"
+    HOUSEHOLD_MEMBER = "household_member", "Member of the household"
+    GRANDMOTHER = "grandmother", "Grandmother"
+    GRANDFATHER = "grandfather", "Grandfather"
+    AUNT = "aunt", "Aunt"
+    UNCLE = "uncle", "Uncle"
+    SIBLING = "sibling", "Brother or sister"
+    OTHER_RELATIVE = "other_relative", "Other relative"
+    CONTACT = "contact", "Has contact with the child"
+    PROPOSED_CARER = "proposed_carer", "Proposed as a carer"
+    PROPOSED_CONTACT = "proposed_contact", "Proposed for contact"
+    OTHER = "other", "Other"
+
+
+class NetworkMember(models.Model):
+    """A person in a child's life. What is known of them (name, date of birth or age, address) is their person
+    mention, matched by real-time matching like a report's, so that the same person named in a referral or an
+    intelligence item is the same entity, with the evidence; their phone is a phone mention, matched the same way.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="network_members")
+    mention = models.OneToOneField(
+        "intel.PersonMention", on_delete=models.PROTECT, related_name="network_member"
+    )
+    phone_mention = models.OneToOneField(
+        "intel.PhoneMention", on_delete=models.PROTECT, null=True, blank=True, related_name="network_member"
+    )
+    relationship = models.CharField(max_length=20, choices=NetworkRelationship.choices)
+    parental_responsibility = models.BooleanField(
+        null=True, blank=True, help_text="Whether they hold parental responsibility, where known."
+    )
+    victim_parent = models.BooleanField(
+        default=False, help_text="A parent who was herself (or himself) a victim of exploitation or abuse."
+    )
+    victim_parent_case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The victim parent's own case.",
+    )
+    victim_parent_referrals = models.ManyToManyField(
+        "intake.Referral", blank=True, related_name="+", help_text="The referrals about the victim parent."
+    )
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mention.name or 'Unnamed'} ({self.get_relationship_display()})"
+
+
+class ConflictLevel(models.TextChoices):
+    """How grave a safeguarding conflict is."""
+
+    HIGHEST = "highest", "Highest: a person of concern against the child or the child's own parent"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+
+
+class ConflictStatus(models.TextChoices):
+    """Open until a manager decides; a decision to involve needs a service manager's sign-off as well."""
+
+    OPEN = "open", "Open"
+    AWAITING_SIGN_OFF = "awaiting_sign_off", "Decided, awaiting a service manager's sign-off"
+    DECIDED = "decided", "Decided"
+
+
+class ConflictDecision(models.TextChoices):
+    """What a manager decided about involving a person of concern in the child's life."""
+
+    DO_NOT_INVOLVE = "do_not_involve", "Do not involve"
+    INVOLVE_WITH_SAFEGUARDS = "involve_with_safeguards", "Involve with safeguards"
+
+
+class SafeguardingConflict(models.Model):
+    """A member of a child's network who resolves to a person recorded as a person of concern in a report: one per
+    member and report. Involving the member waits for a manager's decision (and, to involve, a sign-off)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="safeguarding_conflicts")
+    member = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="conflicts")
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item = models.ForeignKey(
+        "intel.IntelligenceItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    report_reference = models.CharField(max_length=40)
+    report_agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency that holds the report: whom to ask about it.",
+    )
+    level = models.CharField(max_length=10, choices=ConflictLevel.choices)
+    status = models.CharField(
+        max_length=20, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True
+    )
+    matched = models.CharField(max_length=300, help_text="What matched what, in words.")
+    evidence = models.JSONField(default=list, blank=True, help_text="The match's explanation, one line each.")
+    probability = models.FloatField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=30, choices=ConflictDecision.choices, blank=True)
+    decision_reason = models.TextField(max_length=5000, blank=True)
+    legal_basis = models.TextField(max_length=2000, blank=True)
+    victim_parent_told = models.BooleanField(null=True, blank=True)
+    victim_parent_view = models.TextField(max_length=5000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "referral"],
+                condition=models.Q(referral__isnull=False),
+                name="conflict_once_per_member_referral",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "item"],
+                condition=models.Q(item__isnull=False),
+                name="conflict_once_per_member_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safeguarding conflict on {self.case.reference}: {self.matched}"
+
+    @property
+    def allows_involvement(self) -> bool:
+        """Decided, to involve with safeguards, and signed off."""
+        return (
+            self.status == ConflictStatus.DECIDED
+            and self.decision == ConflictDecision.INVOLVE_WITH_SAFEGUARDS
+            and self.signed_off_at is not None
+        )
+
+
+class InvolvementKind(models.TextChoices):
+    """The ways a network member can be brought into a child's life or proceedings."""
+
+    CONTACT = "contact", "Contact with the child"
+    CARER_ASSESSMENT = "carer_assessment", "Assessment as a carer"
+    MEETING_INVITATION = "meeting_invitation", "Invitation to a meeting"
+    NOTICE_OF_PROCEEDINGS = "notice_of_proceedings", "Notice of proceedings"
+    INFORMATION_SHARING = "information_sharing", "Sharing information with them"
+
+
+class Involvement(models.Model):
+    """A decision to involve a network member, recorded only while no safeguarding conflict about them stands."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="involvements")
+    member = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="involvements")
+    kind = models.CharField(max_length=30, choices=InvolvementKind.choices)
+    details = models.TextField(max_length=5000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.member}"

@@ -13,6 +13,12 @@ as queries, so a list never shows what a page would refuse.
   the partnership lead; it is resolved by its recipients, the agency's managers at or above its rung, or the
   partnership lead.
 * Any case worker who can see a task or its referral may raise a professional disagreement about it.
+* A child's family network and its safeguarding conflicts are part of the case: whoever may see the case sees
+  them, and whoever may add to its record adds members and records involvements. Case workers in the agencies
+  that hold children's cases open one directly (a pre-birth assessment, say).
+* A safeguarding conflict is decided by a team or service manager of the case's lead agency who may see the case;
+  a decision to involve the member with safeguards is signed off by a service manager of that agency, or the
+  partnership lead, other than the person who decided it.
 * An independent reviewer reads (never writes) the tasks, cases and escalations in the scope of a review they are
   on while it is open (`lantern.oversight.reviews.selectors`).
 """
@@ -20,7 +26,14 @@ as queries, so a list never shows what a page would refuse.
 import rules
 
 from lantern.accounts.models import Role
-from lantern.casework.models import AgencyTask, Case, Escalation, EscalationLevel, FlagChange
+from lantern.casework.models import (
+    AgencyTask,
+    Case,
+    Escalation,
+    EscalationLevel,
+    FlagChange,
+    SafeguardingConflict,
+)
 from lantern.core import policy
 from lantern.core.policy import has_role, is_case_worker, is_partnership_lead, read_under_review, register
 
@@ -158,3 +171,48 @@ can_resolve_escalation = register(
     is_case_worker & (received_escalation | manages_at_or_above_rung | is_partnership_lead),
 )
 can_raise_disagreement = register("can_raise_disagreement", is_case_worker & may_see_task_or_referral)
+
+
+@rules.predicate
+def in_case_lead_agency(user, case) -> bool:
+    """The user belongs to the case's lead agency."""
+    return isinstance(case, Case) and user.agency_id is not None and case.lead_agency_id == user.agency_id
+
+
+@rules.predicate
+def may_see_conflict_case(user, conflict) -> bool:
+    """The user may see the case the safeguarding conflict is on."""
+    return isinstance(conflict, SafeguardingConflict) and may_see_case.test(user, conflict.case)
+
+
+@rules.predicate
+def in_conflict_lead_agency(user, conflict) -> bool:
+    """The user belongs to the lead agency of the conflict's case."""
+    return isinstance(conflict, SafeguardingConflict) and in_case_lead_agency.test(user, conflict.case)
+
+
+@rules.predicate
+def did_not_decide_conflict(user, conflict) -> bool:
+    """A decision to involve is signed off by someone other than the person who made it."""
+    return isinstance(conflict, SafeguardingConflict) and conflict.decided_by_id != user.pk
+
+
+is_service_manager = has_role(Role.SERVICE_MANAGER)
+
+can_open_case = register(
+    "can_open_case", has_role(Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
+)
+can_view_family_network = register(
+    "can_view_family_network", (is_case_worker & may_see_case) | read_under_review
+)
+can_add_network_member = register("can_add_network_member", is_case_worker & may_see_case)
+can_record_involvement = register("can_record_involvement", is_case_worker & may_see_case)
+can_decide_safeguarding_conflict = register(
+    "can_decide_safeguarding_conflict", is_agency_manager & in_conflict_lead_agency & may_see_conflict_case
+)
+can_sign_off_safeguarding_conflict = register(
+    "can_sign_off_safeguarding_conflict",
+    ((is_service_manager & in_conflict_lead_agency) | is_partnership_lead)
+    & may_see_conflict_case
+    & did_not_decide_conflict,
+)

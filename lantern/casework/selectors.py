@@ -17,14 +17,17 @@ from lantern.casework.models import (
     AgencyTask,
     Case,
     CaseFlag,
+    ConflictStatus,
     Escalation,
     EscalationStatus,
     FlagChange,
     FlagChangeStatus,
     FlagKind,
     MissingEpisode,
+    NetworkMember,
     Notification,
     NRMReferral,
+    SafeguardingConflict,
     StrategyAction,
     StrategyAttendee,
     StrategyDiscussion,
@@ -33,6 +36,7 @@ from lantern.casework.models import (
 from lantern.casework.rules import SEES_ALL_CASES_ROLES
 from lantern.core import policy
 from lantern.intake.models import Referral
+from lantern.intake.selectors import referral_list_visible_to
 
 # A status filter of "open" means every task not yet completed.
 OPEN = "open"
@@ -347,6 +351,13 @@ def case_get_for_user(*, user, case_id, with_record: bool = True) -> Case:
     case.nrm_list = list(case.nrm_referrals.select_related(*_people("referred_by")).order_by("-referred_at"))
     case.share_list = list(case.shares.select_related("from_agency", "to_agency", *_people("decided_by")))
     case.clock_list = list(case.clocks.order_by("due_at", "pk"))
+    case.network_list = network_members_of(case)
+    case.conflict_list = conflicts_of(case)
+    case.involvement_list = list(
+        case.involvements.select_related("member__mention", *_people("recorded_by")).order_by(
+            "recorded_at", "pk"
+        )
+    )
     referral_ids = [r.pk for r in case.referral_list]
     case.escalation_list = list(
         Escalation.objects.filter(Q(task__case=case) | Q(task__isnull=True, referral_id__in=referral_ids))
@@ -476,3 +487,121 @@ def my_work(*, user) -> MyWork:
         escalations=list(escalations[:MY_WORK_ROWS]),
         escalation_count=escalations.count(),
     )
+
+
+# A child's family network and its safeguarding conflicts
+def network_members_of(case: Case) -> list[NetworkMember]:
+    """The members of a case's family network, in the order they were added, with their mentions."""
+    return list(
+        case.network_members.select_related(
+            "mention", "phone_mention", "victim_parent_case"
+        ).prefetch_related("victim_parent_referrals")
+    )
+
+
+def network_member_get(*, case: Case, member_id) -> NetworkMember:
+    """A member of this case's network, or 404."""
+    member = network_members_of_qs(case).filter(pk=_id(member_id)).first()
+    if member is None:
+        raise Http404("Not found.")
+    return member
+
+
+def network_members_of_qs(case: Case) -> QuerySet[NetworkMember]:
+    """The case's members as a query."""
+    return case.network_members.select_related("mention", "phone_mention", "case")
+
+
+def _open_first(conflicts: QuerySet[SafeguardingConflict]) -> QuerySet[SafeguardingConflict]:
+    rank = SqlCase(
+        When(status=ConflictStatus.OPEN, then=Value(0)),
+        When(status=ConflictStatus.AWAITING_SIGN_OFF, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return conflicts.annotate(status_rank=rank).order_by("status_rank", "-raised_at", "-pk")
+
+
+def _conflicts() -> QuerySet[SafeguardingConflict]:
+    return SafeguardingConflict.objects.select_related(
+        "case",
+        "member__mention",
+        "report_agency",
+        "referral",
+        "item",
+        *_people("decided_by", "signed_off_by"),
+    )
+
+
+def conflicts_of(case: Case) -> list[SafeguardingConflict]:
+    """A case's safeguarding conflicts, open first."""
+    return list(_open_first(_conflicts().filter(case=case)))
+
+
+def conflict_list_visible_to(*, user) -> QuerySet[SafeguardingConflict]:
+    """The safeguarding conflicts on the cases `user` may see, open first."""
+    return _open_first(_conflicts().filter(case__in=case_list_visible_to(user=user).values("pk")))
+
+
+def conflict_get(*, case: Case, conflict_id) -> SafeguardingConflict:
+    """A conflict on this case, or 404."""
+    conflict = _conflicts().filter(case=case, pk=_id(conflict_id)).first()
+    if conflict is None:
+        raise Http404("Not found.")
+    return conflict
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """A safeguarding conflict as one user may be told of it: the report named only if they may see it."""
+
+    conflict: SafeguardingConflict
+    record_visible: bool
+    reason: str
+    evidence: list[str]
+    ask: str
+
+
+def _whom_to_ask(conflict: SafeguardingConflict) -> str:
+    agency = conflict.report_agency
+    if agency is None:
+        return "the front door (MASH) team manager"
+    managers = [
+        u.display_name
+        for u in User.objects.filter(is_active=True, agency=agency, role=Role.TEAM_MANAGER).order_by("pk")[:3]
+    ]
+    return f"{agency.name}" + (f" (team manager: {', '.join(managers)})" if managers else "")
+
+
+def conflict_views(*, user, conflicts: list[SafeguardingConflict]) -> list[ConflictView]:
+    """What `user` may be told about each conflict: with the report's reference and the match evidence when they
+    may see the report; otherwise only that a record they cannot see exists, and whom to ask about it."""
+    referral_ids = {c.referral_id for c in conflicts if c.referral_id}
+    visible = (
+        set(referral_list_visible_to(user=user).filter(pk__in=referral_ids).values_list("pk", flat=True))
+        if referral_ids
+        else set()
+    )
+    item_rule = policy.REGISTRY.get("can_view_intel_item")
+    views = []
+    for conflict in conflicts:
+        member = conflict.member.mention.name or "A member of the network"
+        relationship = conflict.member.get_relationship_display().lower()
+        if conflict.referral_id:
+            seen = conflict.referral_id in visible
+        else:
+            seen = item_rule is not None and bool(item_rule.test(user, conflict.item))
+        if seen:
+            reason = (
+                f"{member} ({relationship}) matches the person recorded as a person of concern in "
+                f"{conflict.report_reference}."
+            )
+            views.append(ConflictView(conflict, True, reason, list(conflict.evidence), ""))
+        else:
+            ask = _whom_to_ask(conflict)
+            reason = (
+                f"{member} ({relationship}) matches a person of concern in a record you cannot see. "
+                f"Ask {ask} about it."
+            )
+            views.append(ConflictView(conflict, False, reason, [], ask))
+    return views

@@ -67,16 +67,18 @@ def case_open(
     lead_agency: Agency,
     kind: str = CaseKind.CHILD,
     date_of_birth=None,
+    expected_date=None,
     referral: Referral | None = None,
     owner: User | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """Open a case for a child, place or peer group."""
+    """Open a case for a child (born, or unborn with an expected date), place or peer group."""
     case = Case.objects.create(
         reference=case_reference(),
         kind=kind,
         subject_name=subject_name[:200] or "Unnamed child",
         date_of_birth=date_of_birth,
+        expected_date=expected_date,
         lead_agency=lead_agency,
         owner=owner,
         opened_at=now or timezone.now(),

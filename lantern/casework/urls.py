@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/notes/new/", views.case_note_add, name="note_add"),
+    path("cases/<int:case_id>/network/new/", views.network_member_add, name="network_add"),
     path("cases/<int:case_id>/missing/new/", views.missing_episode_add, name="missing_add"),
     path(
         "cases/<int:case_id>/missing/<int:episode_id>/return/",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
-from lantern.casework import selectors, services
+from lantern.casework import family, selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.forms import (
     ActionFormSet,
@@ -29,6 +29,7 @@ from lantern.casework.forms import (
     InformationShareForm,
     MissingEpisodeForm,
     MissingReturnForm,
+    NetworkMemberForm,
     NoteForm,
     NRMDecisionForm,
     NRMReferralForm,
@@ -38,7 +39,7 @@ from lantern.casework.forms import (
     StrategyDiscussionForm,
     TaskFilterForm,
 )
-from lantern.casework.models import FlagChangeStatus, TaskStatus
+from lantern.casework.models import ConflictStatus, FlagChangeStatus, TaskStatus
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied, allows, require
@@ -469,6 +470,7 @@ def case_detail(request, case_id: int):
     case = selectors.case_get_for_user(user=user, case_id=case_id)
     events.record_viewed(actor=user, obj=case)
     significant_only = request.GET.get("chronology") == "significant"
+    conflicts = selectors.conflict_views(user=user, conflicts=case.conflict_list)
     return render(
         request,
         "casework/case_detail.html",
@@ -487,6 +489,9 @@ def case_detail(request, case_id: int):
             "active_flags": [f for f in case.flag_list if f.active],
             "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
             "can_add": allows(user, "can_add_case_record", case),
+            "can_add_member": allows(user, "can_add_network_member", case),
+            "conflicts": conflicts,
+            "open_conflicts": [v for v in conflicts if v.conflict.status != ConflictStatus.DECIDED],
             "can_request_flag": allows(user, "can_request_flag_change", case),
             "visible_task_ids": {t.pk for t in case.task_list if allows(user, "can_view_task", t)},
             "visible_referral_ids": set(
@@ -546,6 +551,23 @@ def case_note_add(request, case_id: int):
         done="The note has been added.",
         anchor="#notes",
         save=lambda data: services.case_note_add(actor=request.user, case=case, **data),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def network_member_add(request, case_id: int):
+    """Add a person to the child's family network; they are matched at once, and a conflict shows on the case."""
+    case = _case_for_record(request, case_id, "can_add_network_member")
+    form = NetworkMemberForm(_posted(request))
+    return _case_form(
+        request,
+        case=case,
+        form=form,
+        template="casework/network_member_form.html",
+        done="The person has been added to the family network.",
+        anchor="#family",
+        save=lambda data: family.network_member_add(actor=request.user, case=case, **form.service_data()),
     )
 
 

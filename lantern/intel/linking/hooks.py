@@ -9,12 +9,18 @@ oversight registers the reviewer's scope with the policy:
   or an entity was merged into another), once that has committed. The network reads its graph again.
 
 With nothing registered both do nothing: matching and resolution are complete without what follows them.
+
+Besides the one `AfterLinking`, any room may listen for matched reports with `listen_report_matched()`: a
+listener hears which report it was (`referral=`, `item=`) with its entities and those of its persons of concern,
+inside the matching's transaction, each in its own savepoint, so one listener's failure neither undoes the
+matching nor silences the others. Casework listens, to raise a safeguarding conflict when a report names a
+child's family network member as a person of concern.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ReportMatched(Protocol):
@@ -27,6 +33,15 @@ class AssociationsChanged(Protocol):
     """Act on associations having been moved or deleted, after the change has committed."""
 
     def __call__(self) -> object: ...
+
+
+class ReportMatchedListener(Protocol):
+    """Act on a report (`referral` or `item`) whose mentions were matched to `entities`, at `now`; `concerns` are
+    the entities of the people it records as persons of concern."""
+
+    def __call__(
+        self, *, referral: Any, item: Any, entities: Iterable[int], concerns: Iterable[int], now: datetime
+    ) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -64,3 +79,17 @@ def report_matched(*, entities: Iterable[int], now: datetime) -> None:
 def associations_changed() -> None:
     """Associations have been moved or deleted, and that has committed: let the registered hook act."""
     _after_linking.associations_changed()
+
+
+_listeners: list[ReportMatchedListener] = []
+
+
+def listen_report_matched(listener: ReportMatchedListener) -> None:
+    """Have `listener` hear of every matched report from now on (a room's `ready()` calls this); once only."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def report_listeners() -> tuple[ReportMatchedListener, ...]:
+    """The listeners for matched reports, in the order they were added."""
+    return tuple(_listeners)

@@ -22,6 +22,7 @@ import contextvars
 import functools
 import logging
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -40,6 +41,7 @@ from lantern.intel.linking.models import (
     LinkageModel,
     LinkAlert,
     MentionLink,
+    PersonRole,
     ResolutionDecision,
     ResolutionMethod,
 )
@@ -53,6 +55,17 @@ CANDIDATE_LIMIT = 300
 FEATURES_CACHED = 4096
 ALERT_WINDOW = timedelta(days=7)
 SIMPLE_PROBABILITY = kinds.SIMPLE_PROBABILITY
+
+
+@dataclass(frozen=True)
+class MentionMatch:
+    """What matching made of one mention: its entity and, when it joined an existing one, the mention it matched,
+    the evidence and the match probability (None for a new entity)."""
+
+    entity_id: int | None
+    matched_mention_id: int | None = None
+    evidence: list = field(default_factory=list)
+    probability: float | None = None
 
 
 _INLINE = contextvars.ContextVar("lantern_matching_inline", default=False)
@@ -166,7 +179,53 @@ def resolve_report(*, referral=None, item=None, now: datetime) -> list[LinkAlert
         referral=referral, item=item, matched=matching.matched, before=before, sizes=sizes, when=when, now=now
     )
     _signals(entities, now)
+    concerns = sorted(
+        {
+            row["entity_id"]
+            for kind, row in rows
+            if kind == EntityKind.PERSON
+            and row.get("role") == PersonRole.PERSON_OF_CONCERN
+            and row["entity_id"]
+        }
+    )
+    _tell_listeners(referral=referral, item=item, entities=list(entities), concerns=concerns, now=now)
     return alerts
+
+
+@transaction.atomic
+def resolve_mentions(*, mentions: list[tuple[str, int]]) -> dict[tuple[str, int], MentionMatch]:
+    """Match mentions that belong to no report (a member of a child's family network and their phone) now, by the
+    same index, model and evidence as a report's, in the caller's transaction; returns each mention's match.
+
+    A mention outside any report makes no edge in the association graph (batch resolution builds the graph from
+    reports alone, `batch.report_entities`), raises no link alert (an alert names a report) and is not a concern
+    for the cross-agency signal; the caller acts on the matches itself.
+    """
+    rows = [
+        (kind, row)
+        for kind in dict.fromkeys(kind for kind, _ in mentions)
+        for row in kinds.MODELS[kind]
+        .objects.filter(pk__in=[pk for k, pk in mentions if k == kind], referral=None, item=None)
+        .values(*_row_fields(kind))
+    ]
+    scorer, linkage = current_scorer()
+    matching = attach_all(
+        [(kind, row) for kind, row in rows if row["entity_id"] is None], scorer=scorer, linkage=linkage
+    )
+    found = {
+        (kind, row["id"]): (other_id, evidence, probability)
+        for kind, row, _entity, other_id, evidence, probability in matching.matched
+    }
+    out = {}
+    for kind, row in rows:
+        other_id, evidence, probability = found.get((kind, row["id"]), (None, [], None))
+        out[(kind, row["id"])] = MentionMatch(
+            entity_id=row["entity_id"],
+            matched_mention_id=other_id,
+            evidence=evidence,
+            probability=probability,
+        )
+    return out
 
 
 def attach(kind: str, row: dict, *, scorer: model.Scorer, linkage: LinkageModel | None):
@@ -828,6 +887,16 @@ def _raise_alerts(*, referral, item, matched, before: dict, sizes: dict, when, n
 
         events.link_alerts_raised(alerts=alerts)
     return alerts
+
+
+def _tell_listeners(*, referral, item, entities: list[int], concerns: list[int], now: datetime) -> None:
+    """Tell each room listening for matched reports (casework's safeguarding conflicts), each in its own savepoint."""
+    for listener in hooks.report_listeners():
+        try:
+            with transaction.atomic():
+                listener(referral=referral, item=item, entities=entities, concerns=concerns, now=now)
+        except Exception:  # noqa: BLE001 - another room's failure must not undo matching
+            logger.exception("A listener for matched reports failed")
 
 
 def _signals(entities: dict[int, str], now: datetime) -> None:

@@ -211,7 +211,9 @@ def test_matching_a_referral_takes_a_few_statements_whatever_it_mentions(
         assert [alert.kind for alert in alerts] == [AlertKind.JOINED_NETWORK]
         assert VehicleMention.objects.get(referral=referral, registration="AB12CDE").entity_id == car
         assert not PersonMention.objects.filter(referral=referral, entity=None).exists()
-    assert counts[1] <= 40, counts
+    # 40 for matching itself, and 3 for what listens to matched reports (casework's safeguarding conflicts: its
+    # savepoint, and one look-up of the family network members among the report's persons of concern).
+    assert counts[1] <= 43, counts
     assert counts[3] <= counts[1] + 2 + (new_entities[3] - new_entities[1]), (counts, new_entities)
 
 
