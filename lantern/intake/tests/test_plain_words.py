@@ -71,8 +71,11 @@ class _VisibleText(HTMLParser):
 
 
 def grade(html: str) -> float:
-    """The Flesch-Kincaid grade of a page's visible text."""
+    """The Flesch-Kincaid grade of the visible text of a page's main content (the header's and footer's short
+    links are left out: they would pull the grade down)."""
     html = re.sub(r'<div class="lantern-hp".*?</div>\s*</div>', "", html, flags=re.S)
+    main = re.search(r"<main\b.*?</main>", html, flags=re.S)
+    html = main.group(0) if main else html
     return textstat.flesch_kincaid_grade(_VisibleText().text(html))
 
 
