@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 
+from lantern.accounts import api as accounts_api
 from lantern.api import api
 from lantern.casework import api as casework_api
 from lantern.core import views as core_views
@@ -23,6 +24,7 @@ def public(patterns):
     return patterns
 
 
+api.add_router("", accounts_api.router)
 api.add_router("/referrals", intake_api.router)
 api.add_router("", frontdoor_router)
 api.add_router("/tasks", casework_api.tasks_router)

@@ -119,3 +119,85 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_hint}…)"
+
+
+# Training and resourcing: about people and teams, so kept here, low in the layers, where case work (which warns
+# when work goes to someone without a team's required training) and insights (which counts it) can both read it.
+class Course(models.Model):
+    """A training course a partnership recognises (CSE awareness, achieving best evidence interviewing, ...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    valid_for_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long a completion stays current; empty if it never expires."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingRecord(models.Model):
+    """A user completed a course on a date; current until it expires (if it does)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="training_records")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    completed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "course", "-completed_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course", "completed_on"], name="training_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.course} on {self.completed_on:%Y-%m-%d}"
+
+
+class TeamCourseRequirement(models.Model):
+    """A course a team requires of everyone who takes on its work."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="course_requirements")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="required_by")
+
+    class Meta:
+        ordering = ["team", "course"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "course"], name="team_course_requirement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} requires {self.course}"
+
+
+class TeamStaffing(models.Model):
+    """A team's staffing as recorded on a date: established posts, how many are vacant, how many staff are absent.
+
+    The latest record is the team's staffing now; earlier ones are its history.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="staffing")
+    recorded_on = models.DateField()
+    established_posts = models.PositiveSmallIntegerField()
+    vacancies = models.PositiveSmallIntegerField(default=0)
+    absences = models.PositiveSmallIntegerField(default=0, help_text="Staff in post but absent long-term.")
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["team", "-recorded_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "recorded_on"], name="team_staffing_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(vacancies__lte=models.F("established_posts")),
+                name="team_staffing_vacancies_within_posts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} on {self.recorded_on:%Y-%m-%d}"

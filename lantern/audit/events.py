@@ -90,6 +90,65 @@ def agency_created(*, actor, agency) -> Recorded:
     )
 
 
+def course_created(*, actor, course) -> Recorded:
+    """A training course was added to the register."""
+    return _record("training.course_created", actor=actor, obj=course, data={"code": course.code})
+
+
+def training_recorded(*, actor, record) -> Recorded:
+    """A user's completion of a course was recorded."""
+    return _record(
+        "training.recorded",
+        actor=actor,
+        obj=record.user,
+        data={
+            "course": record.course.code,
+            "completed_on": record.completed_on.isoformat(),
+            "expires_on": record.expires_on.isoformat() if record.expires_on else None,
+        },
+    )
+
+
+def team_course_required(*, actor, requirement) -> Recorded:
+    """A team now requires a course of everyone who takes on its work."""
+    return _record(
+        "training.team_requirement_added",
+        actor=actor,
+        obj=requirement.team,
+        data={"course": requirement.course.code},
+    )
+
+
+def team_staffing_recorded(*, actor, staffing) -> Recorded:
+    """A team's established posts, vacancies and absences were recorded."""
+    return _record(
+        "team.staffing_recorded",
+        actor=actor,
+        obj=staffing.team,
+        data={
+            "recorded_on": staffing.recorded_on.isoformat(),
+            "established_posts": staffing.established_posts,
+            "vacancies": staffing.vacancies,
+            "absences": staffing.absences,
+        },
+    )
+
+
+def allocation_warning_recorded(*, actor, warning) -> Recorded:
+    """Work was allocated to someone without a team's required current training (warned, never blocked)."""
+    return _record(
+        "allocation.warning_recorded",
+        actor=actor,
+        obj=warning.task or warning.case,
+        data={
+            "warning_id": warning.pk,
+            "allocated_to": warning.allocated_to_id,
+            "team_id": warning.team_id,
+            "missing_courses": warning.missing_courses,
+        },
+    )
+
+
 def team_created(*, actor, team) -> Recorded:
     """A team was set up in an agency."""
     return append(
@@ -895,6 +954,13 @@ def accountability_viewed(*, actor, start, end, agencies: list | None, via: str 
         event_type="insights.accountability_viewed",
         actor=actor,
         data={"from": str(start), "to": str(end), "agencies": agencies, "via": via[:20]},
+    )
+
+
+def resourcing_viewed(*, actor, agencies: list, via: str = "page") -> Recorded:
+    """A manager or the partnership lead looked at the resourcing figures (aggregates only)."""
+    return append(
+        event_type="insights.resourcing_viewed", actor=actor, data={"agencies": agencies, "via": via[:20]}
     )
 
 

@@ -1,11 +1,15 @@
 """The accountability dashboard in a real browser: the partnership lead opens it, changes the period, sees which
-agency is slowest and why, and drills down to the records; the data-quality page too; axe-core clean throughout."""
+agency is slowest and why, and drills down to the records; the data-quality and resourcing pages too; axe-core
+clean throughout."""
 
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from lantern.accounts import training
+from lantern.accounts.models import AgencyKind, Role
 from lantern.browser_tests.test_casework_pages import heading, sign_in
 from lantern.insights.accountability.tests.fixtures import march_world
 
@@ -90,4 +94,25 @@ def test_partnership_lead_finds_the_evidence_passed_and_not_acted_on(page, axe_c
         "Choose concerns (referrals) or intelligence items."
     )
     expect(page).to_have_title(re.compile(r"^Error: "))
+    axe_check(page)
+
+
+def test_partnership_lead_finds_the_short_team_on_the_resourcing_page(page, axe_check, people):
+    """From the dashboard to the resourcing page: a table per agency, the police team's required course, its
+    vacancies, and the trend by quarter; axe-core clean."""
+    team = people[AgencyKind.POLICE, Role.PRACTITIONER].team
+    course = training.course_create(
+        actor=None, code="cse-awareness", name="CSE awareness", valid_for_months=24
+    )
+    training.team_course_require(actor=None, team=team, course=course)
+    training.team_staffing_record(
+        actor=None, team=team, recorded_on=timezone.localdate(), established_posts=5, vacancies=3, absences=1
+    )
+    sign_in(page, people["lead"], "/insights/accountability")
+    page.get_by_role("link", name="See each team’s staff, training, caseloads and unallocated work").click()
+    expect(heading(page)).to_have_text("Resourcing")
+    police = page.get_by_test_id("resourcing-riverton-police")
+    expect(police).to_contain_text("Requires: CSE awareness")
+    expect(police.locator("tbody tr").first).to_contain_text("0% (0)")
+    expect(page.get_by_test_id("trained-trend-riverton-police")).to_be_visible()
     axe_check(page)

@@ -720,3 +720,36 @@ class Involvement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.member}"
+
+
+class AllocationWarning(models.Model):
+    """Work allocated to someone without the current training its team requires: warned and recorded, never refused.
+
+    `missing_courses` keeps the codes as they stood at the allocation, since the register changes afterwards.
+    """
+
+    task = models.ForeignKey(
+        AgencyTask, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation_warnings"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation_warnings"
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    allocated_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    missing_courses = models.JSONField(default=list)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(task__isnull=False) | models.Q(case__isnull=False),
+                name="allocation_warning_names_work",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Allocation of {self.task or self.case} to {self.allocated_to} without required training"

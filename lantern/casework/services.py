@@ -17,11 +17,13 @@ from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from lantern.accounts import training
 from lantern.accounts.models import Agency, AgencyKind, Role, User
 from lantern.audit import events
 from lantern.casework import timescales
 from lantern.casework.models import (
     AgencyTask,
+    AllocationWarning,
     Case,
     CaseFlag,
     CaseKind,
@@ -58,6 +60,38 @@ logger = logging.getLogger(__name__)
 MAX_NARRATIVE = 10000
 
 
+# Allocation
+def allocation_check(
+    *, actor, allocated_to: User, team, task: AgencyTask | None = None, case: Case | None = None
+) -> AllocationWarning | None:
+    """Record (and audit) a warning if `allocated_to` lacks current training that `team` requires; never refuses.
+
+    Called inside the allocating service's transaction; the warning is returned so the page can say so.
+    """
+    missing = training.missing_training(user=allocated_to, team=team)
+    if not missing:
+        return None
+    warning = AllocationWarning.objects.create(
+        task=task,
+        case=case,
+        team=team,
+        allocated_to=allocated_to,
+        allocated_by=actor,
+        missing_courses=[course.code for course in missing],
+    )
+    events.allocation_warning_recorded(actor=actor, warning=warning)
+    return warning
+
+
+def allocation_warning_text(warning: AllocationWarning) -> str:
+    """The sentence shown to whoever allocated the work."""
+    names = ", ".join(training.course_names(warning.missing_courses))
+    return (
+        f"{warning.allocated_to.display_name} does not have current training that {warning.team.name} requires "
+        f"({names}). The allocation was made and this has been recorded."
+    )
+
+
 # Cases
 @transaction.atomic
 def case_open(
@@ -86,6 +120,10 @@ def case_open(
     if referral is not None:
         case.referrals.add(referral)
     events.case_opened(actor=actor, case=case)
+    if owner is not None:
+        case.allocation_warning = allocation_check(
+            actor=actor, allocated_to=owner, team=owner.team, case=case
+        )
     return case
 
 
@@ -234,6 +272,9 @@ def task_assign(*, actor, task: AgencyTask, user: User) -> AgencyTask:
     task.assigned_to = user
     task.save(update_fields=["assigned_to"])
     events.task_assigned(actor=actor, task=task)
+    task.allocation_warning = allocation_check(
+        actor=actor, allocated_to=user, team=task.team or user.team, task=task
+    )
     return task
 
 
@@ -246,10 +287,16 @@ def task_acknowledge(*, actor, task: AgencyTask, now: datetime | None = None) ->
     task.status = TaskStatus.ACKNOWLEDGED
     task.acknowledged_at = now or timezone.now()
     task.acknowledged_by = actor
-    if task.assigned_to_id is None:
+    self_allocated = task.assigned_to_id is None and actor is not None
+    if self_allocated:
         task.assigned_to = actor
     task.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "assigned_to"])
     events.task_acknowledged(actor=actor, task=task)
+    task.allocation_warning = (
+        allocation_check(actor=actor, allocated_to=actor, team=task.team or actor.team, task=task)
+        if self_allocated
+        else None
+    )
     return task
 
 

@@ -245,23 +245,31 @@ def task_acknowledge(request, task_id: int):
     user = request.user
     task = selectors.task_get_for_user(user=user, task_id=task_id)
     _require_action(user, "can_act_on_task", task)
+    warning = ""
     try:
-        services.task_acknowledge(actor=user, task=task)
+        acknowledged = services.task_acknowledge(actor=user, task=task)
     except Invalid as error:
         problem = error.detail
     else:
         problem = ""
+        if acknowledged.allocation_warning is not None:
+            warning = services.allocation_warning_text(acknowledged.allocation_warning)
     if request.htmx:
         # The refreshed panel says what happened itself; a flash message would turn up on the next page instead.
         task = selectors.task_get_for_user(user=user, task_id=task_id)
         return render(
             request,
             "casework/partials/task_status.html",
-            {**_task_context(request, task), "announce": problem or "You have acknowledged the task."},
+            {
+                **_task_context(request, task),
+                "announce": problem or " ".join(filter(None, ["You have acknowledged the task.", warning])),
+            },
         )
     if problem:
         messages.error(request, problem)
     else:
+        if warning:
+            messages.warning(request, warning)
         messages.success(request, "You have acknowledged the task.")
     return redirect("casework:task_detail", task_id=task.pk)
 
@@ -279,11 +287,13 @@ def task_assign(request, task_id: int):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.task_assign(actor=user, task=task, user=form.cleaned_data["assigned_to"])
+            assigned = services.task_assign(actor=user, task=task, user=form.cleaned_data["assigned_to"])
         except Invalid as error:
             _apply(form, error)
             status = _status_for(error)
         else:
+            if assigned.allocation_warning is not None:
+                messages.warning(request, services.allocation_warning_text(assigned.allocation_warning))
             messages.success(
                 request, f"The task is assigned to {form.cleaned_data['assigned_to'].display_name}."
             )

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("intel.network",),
     ("intel",),
     ("frontdoor",),
-    ("insights.accountability", "insights.statistics"),
+    ("insights.accountability", "insights.statistics", "insights.resourcing"),
     ("insights",),
     ("oversight.reviews",),
     ("oversight.complaints",),

@@ -5,12 +5,26 @@ referral history just loaded (None when no history was loaded this time); it ret
 be idempotent, as `lantern demo` is.
 """
 
-from lantern.demo.areas import accountability, complaints, items, linking, reviews, statistics
+from lantern.demo.areas import (
+    accountability,
+    complaints,
+    family,
+    items,
+    linking,
+    resourcing,
+    reviews,
+    statistics,
+    survivor,
+)
 
 # The areas in loading order, a step at a time: each step is loaded in one transaction of its own. Intelligence
-# items share theirs with the first linking run, so the items' real-time matching runs after it on commit.
+# items share theirs with the first linking run, so the items' real-time matching runs after it on commit. The
+# survivor's own referrals have a step to themselves, so they are matched on commit before her child's case names
+# the man they record; resourcing comes after that case, so its owner is not yet held to training requirements.
 STEPS = (
     (items, linking),
     (accountability, statistics),
     (reviews, complaints),
+    (survivor,),
+    (family, resourcing),
 )

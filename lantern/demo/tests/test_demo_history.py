@@ -16,7 +16,15 @@ from django.test.utils import override_settings
 
 from lantern.audit.models import AuditEvent
 from lantern.audit.verify import verify_chain
-from lantern.casework.models import AgencyTask, Escalation, EscalationKind, StrategyDiscussion, TaskStatus
+from lantern.casework.models import (
+    AgencyTask,
+    AllocationWarning,
+    Escalation,
+    EscalationKind,
+    SafeguardingConflict,
+    StrategyDiscussion,
+    TaskStatus,
+)
 from lantern.intake.models import Referral, ReferralDecision, ReferralStatus
 from lantern.intel.models import PlaceMention
 
@@ -45,16 +53,29 @@ def load_and_describe(tmp_path) -> dict:
                 out = StringIO()
                 call_command("demo", *ARGS, stdout=out, stderr=StringIO())
                 facts["output"] = out.getvalue()
-                facts["references"] = list(
-                    Referral.objects.order_by("reference").values_list("reference", flat=True)
-                )
+                # The history's referrals: the survivor's two (a later demo area's) are not in its ground truth.
+                history = Referral.objects.exclude(external_reference__startswith="DEMO-SURVIVOR-")
+                facts["references"] = list(history.order_by("reference").values_list("reference", flat=True))
                 facts["statuses"] = Counter(Referral.objects.values_list("status", flat=True))
                 facts["decisions"] = Counter(ReferralDecision.objects.values_list("kind", "sign_off"))
                 facts["escalations"] = Counter(Escalation.objects.values_list("level", "kind", "status"))
                 facts["tasks"] = Counter(AgencyTask.objects.values_list("agency__kind", "status"))
                 facts["held_discussions"] = StrategyDiscussion.objects.filter(held_at__isnull=False).count()
                 facts["place_types"] = set(PlaceMention.objects.values_list("place_type", flat=True))
-                facts["created_events"] = AuditEvent.objects.filter(event_type="referral.created").count()
+                facts["created_events"] = AuditEvent.objects.filter(
+                    event_type="referral.created",
+                    object_id__in=[str(pk) for pk in history.values_list("pk", flat=True)],
+                ).count()
+                facts["conflicts"] = list(
+                    SafeguardingConflict.objects.values_list(
+                        "case__subject_name",
+                        "member__mention__name",
+                        "referral__external_reference",
+                        "status",
+                    ).order_by("referral__received_at")
+                )
+                facts["refusals"] = AuditEvent.objects.filter(event_type="case.involvement_refused").count()
+                facts["allocation_warnings"] = AllocationWarning.objects.count()
                 facts["verified"] = verify_chain().ok
                 facts["truth"] = json.loads((tmp_path / "var" / "demo" / "ground_truth.json").read_text())
                 facts["mentions_file"] = (tmp_path / "var" / "demo" / "referral_mentions.csv").read_text()
@@ -148,3 +169,25 @@ def test_running_again_adds_no_history(loads):
     """A second run on a loaded database adds no referrals and says so."""
     assert loads[0]["rerun_added"] == 0
     assert "no referral history was added" in loads[0]["rerun_output"]
+
+
+def test_the_survivors_child_has_a_conflict_to_decide(loads):
+    """Issue 19 to try: the father on Mia Harker's case is the person of concern in both of her mother's own
+    referrals: an invitation was refused, the team manager decided one conflict and the other is open, and the
+    report says where to look."""
+    facts = loads[0]
+    assert facts["conflicts"] == [
+        ("Mia Harker", "Wayne Dorsey", "DEMO-SURVIVOR-1", "decided"),
+        ("Mia Harker", "Wayne Dorsey", "DEMO-SURVIVOR-2", "open"),
+    ]
+    assert facts["refusals"] == 1
+    line = next(line for line in facts["output"].splitlines() if line.startswith("Family network:"))
+    assert "csc.manager" in line and "Mia Harker" in line
+    assert "Family network:" in facts["rerun_output"]
+
+
+def test_the_training_register_shows_a_short_team(loads):
+    """The resourcing line names the short team and where to look; an allocation warning is on record."""
+    line = next(line for line in loads[0]["output"].splitlines() if line.startswith("Resourcing:"))
+    assert "Child Exploitation Team" in line and "/insights/resourcing" in line
+    assert loads[0]["allocation_warnings"] >= 1

@@ -1,0 +1,151 @@
+"""API: a team's training register and staffing (`lantern.accounts.training`).
+
+`GET /api/v1/training/courses`: the courses on the register. For a team (`can_manage_team_resourcing`: its agency's
+team and service managers, or the partnership lead): `POST /api/v1/teams/{id}/required-courses` requires a course,
+`POST /api/v1/teams/{id}/training-records` records a member's completion, `POST /api/v1/teams/{id}/staffing`
+records established posts, vacancies and absences. A team the user may not manage answers 404, as one that does
+not exist.
+"""
+
+from datetime import date
+
+from django.http import Http404
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from lantern.accounts import training
+from lantern.accounts.models import Course, Team, User
+from lantern.core import policy
+from lantern.core.api import ErrorOut
+from lantern.core.exceptions import Invalid
+
+router = Router(tags=["training"])
+
+
+class StrictIn(Schema):
+    """Input that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CourseOut(Schema):
+    """A course on the register."""
+
+    code: str
+    name: str
+    valid_for_months: int | None
+
+
+class RequirementIn(StrictIn):
+    """A course the team requires."""
+
+    course: str = Field(description="The course's code.", max_length=40)
+
+
+class TrainingRecordIn(StrictIn):
+    """A team member's completion of a course."""
+
+    username: str = Field(max_length=150)
+    course: str = Field(description="The course's code.", max_length=40)
+    completed_on: date
+
+
+class TrainingRecordOut(Schema):
+    """A recorded completion and when it stops being current."""
+
+    username: str
+    course: str
+    completed_on: date
+    expires_on: date | None
+
+
+class StaffingIn(StrictIn):
+    """A team's staffing on a day."""
+
+    recorded_on: date
+    established_posts: int = Field(ge=0, le=1000)
+    vacancies: int = Field(0, ge=0, le=1000)
+    absences: int = Field(0, ge=0, le=1000)
+    note: str = Field("", max_length=2000)
+
+
+class StaffingOut(Schema):
+    """A team's staffing as recorded."""
+
+    team_id: int
+    recorded_on: date
+    established_posts: int
+    vacancies: int
+    absences: int
+
+
+def _team(user, team_id: int) -> Team:
+    team = Team.objects.select_related("agency").filter(pk=team_id).first()
+    if team is None or not policy.allows(user, "can_manage_team_resourcing", team):
+        raise Http404
+    return team
+
+
+def _course(code: str) -> Course:
+    course = Course.objects.filter(code=code).first()
+    if course is None:
+        raise Invalid.field("course", "Choose a course on the training register.")
+    return course
+
+
+@router.get(
+    "/training/courses", response={200: list[CourseOut], 401: ErrorOut}, operation_id="training_courses"
+)
+def courses(request):
+    """The courses on the training register, by name."""
+    return list(Course.objects.order_by("name"))
+
+
+@router.post(
+    "/teams/{int:team_id}/required-courses",
+    response={201: CourseOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="team_course_require",
+)
+def require_course(request, team_id: int, payload: RequirementIn):
+    """Require a course of everyone who takes on the team's work."""
+    team = _team(request.auth, team_id)
+    requirement = training.team_course_require(actor=request.auth, team=team, course=_course(payload.course))
+    return Status(201, requirement.course)
+
+
+@router.post(
+    "/teams/{int:team_id}/training-records",
+    response={201: TrainingRecordOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="training_record",
+)
+def record_training(request, team_id: int, payload: TrainingRecordIn):
+    """Record that a member of the team completed a course."""
+    team = _team(request.auth, team_id)
+    member = User.objects.filter(username=payload.username, team=team, is_active=True).first()
+    if member is None:
+        raise Invalid.field("username", "Choose an active member of this team.")
+    record = training.training_record(
+        actor=request.auth, user=member, course=_course(payload.course), completed_on=payload.completed_on
+    )
+    return Status(
+        201,
+        {
+            "username": member.username,
+            "course": record.course.code,
+            "completed_on": record.completed_on,
+            "expires_on": record.expires_on,
+        },
+    )
+
+
+@router.post(
+    "/teams/{int:team_id}/staffing",
+    response={201: StaffingOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="team_staffing_record",
+)
+def record_staffing(request, team_id: int, payload: StaffingIn):
+    """Record the team's established posts, vacancies and long-term absences on a day."""
+    team = _team(request.auth, team_id)
+    staffing = training.team_staffing_record(actor=request.auth, team=team, **payload.dict())
+    return Status(201, staffing)
