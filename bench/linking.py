@@ -626,6 +626,7 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
         realtime.resolve_report(item=item, now=now)
         times.append((time.perf_counter() - began) * 1000)
         cpu_times.append((time.process_time() - cpu) * 1000)
+    member_times, conflicts = _network_member_checks(held_out[samples : 2 * samples], agency=agency, now=now)
     from bench.intake import percentile
 
     return {
@@ -637,7 +638,46 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
         "load_seconds": load_seconds,
         "cpu_p50_ms": percentile(cpu_times, 0.5),
         "cpu_p95_ms": percentile(cpu_times, 0.95),
+        # A child's family network member added and checked against the same index (issue 19's conflict check).
+        "member_samples": len(member_times),
+        "member_p50_ms": percentile(member_times, 0.5),
+        "member_p95_ms": percentile(member_times, 0.95),
+        "member_conflicts": conflicts,
     }
+
+
+def _network_member_checks(records: list[dict], *, agency, now) -> tuple[list[float], int]:
+    """Add each record as a member of one child's family network (`casework.family.network_member_add`: matched
+    at once against the index, and checked for a person of concern in any report); the milliseconds each took,
+    and how many conflicts were raised (against the persons of concern of the timed reports above)."""
+    from datetime import date
+
+    from lantern.accounts.models import Agency, AgencyKind, Role, User
+    from lantern.casework import family
+    from lantern.casework import services as casework
+    from lantern.casework.models import SafeguardingConflict
+
+    csc = Agency.objects.create(code="bench-csc", name="Bench Children's Social Care", kind=AgencyKind.CSC)
+    worker = User.objects.create(username="bench.worker", agency=csc, role=Role.PRACTITIONER)
+    case = casework.case_open(
+        actor=worker, subject_name="Bench Child", lead_agency=csc, expected_date=date(2030, 1, 1), now=now
+    )
+    times = []
+    for record in records:
+        values = _values(0, record)
+        began = time.perf_counter()
+        family.network_member_add(
+            actor=worker,
+            case=case,
+            name=values["name"] or "Not known",
+            relationship="father",
+            date_of_birth=values["date_of_birth"],
+            age=None if values["date_of_birth"] else values["age"],
+            address=values["address"][:300],
+            now=now,
+        )
+        times.append((time.perf_counter() - began) * 1000)
+    return times, SafeguardingConflict.objects.filter(case=case).count()
 
 
 def _values(pk: int, record: dict) -> dict:
@@ -703,6 +743,13 @@ def show(line: dict, as_json: bool) -> None:
             + (f" failed: {line['error']}" if line.get("error") else ""),
             flush=True,
         )
+        if line.get("member_samples"):
+            print(
+                f"  a family network member checked against them: p50 {line['member_p50_ms']:6.1f} ms, "
+                f"p95 {line['member_p95_ms']:6.1f} ms ({line['member_samples']} members, "
+                f"{line['member_conflicts']} conflicts with the reports above)",
+                flush=True,
+            )
 
 
 def _label(line: dict) -> str:
