@@ -146,7 +146,7 @@ class Judge(Protocol):
         """Whether the two are all but surely different people."""
 
     def together(self, left: list[int], right: list[int]) -> bool:
-        """Whether two groups of mentions are, on the whole, one person."""
+        """Whether two groups of mentions (one of them may be a lone mention) are, on the whole, one person."""
 
 
 def cluster(
@@ -170,9 +170,10 @@ def cluster(
     `judge.conflict(a, b)` says whether the model is all but sure two mentions are different people. No join
     puts two such mentions in one cluster, as if an analyst had kept them apart: a chain of links, each
     plausible on its own (Jack Price born 1979 - "Jack Price", 45 - Jack Price born 1964), cannot make two
-    namesakes one person. A weak link may then join two clusters each said more than once (Alison Doyle born
-    2009 and "Alison Doyle", 13, of 32 Park Way) when `judge.together(ids, ids)` finds them on the whole one
-    person, for a bridge between two people would have to cross a conflict or pairs mostly against.
+    namesakes one person. A weak link may then join two clusters (Alison Doyle born 2009 and "Alison Doyle", 13,
+    of 32 Park Way), or bring a lone mention into a cluster, only when `judge.together(ids, ids)` finds them on
+    the whole one person, for a bridge between two people would have to cross a conflict or pairs mostly
+    against.
     """
     members = np.unique(np.fromiter(ids, dtype=np.int64))
     if not len(members):
@@ -284,7 +285,7 @@ def _weak_joined(
 ) -> np.ndarray:
     """Weak links, strongest first. Without a judge each only brings a lone mention into the other side's
     cluster (or joins two lone ones). With one (`judged`: the judge and the mention ids of the nodes) no join
-    puts two mentions it finds in conflict together, and two clusters each said more than once join only when
+    puts two mentions it finds in conflict together, and two clusters (a lone mention among them) join only when
     it finds them on the whole one person.
 
     Clusters only grow, so without a judge a link between two mentions that are both in larger clusters
@@ -307,7 +308,7 @@ def _weak_joined(
             continue
         if nodes is not None and (
             any(judged[0].conflict(x, y) for x in nodes[ra] for y in nodes[rb])
-            or not (lone or judged[0].together(nodes[ra], nodes[rb]))
+            or not judged[0].together(nodes[ra], nodes[rb])
         ):
             continue
         if clusters.join(a, b) and nodes is not None:

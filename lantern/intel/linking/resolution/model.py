@@ -25,6 +25,9 @@ STRONG_THRESHOLD = 0.99
 # different people: another sex, another postcode, a date of birth years apart) keep two mentions out of one
 # cluster, however much else they share and however they are linked.
 CONFLICT_WEIGHT = -12.0
+# Disagreements weighing half that (odds of about 64 to 1 from them alone: a given name wholly different, a sex and
+# a postcode both different) keep a lone mention out of a cluster it is not, on the whole, the person of.
+DOUBT_WEIGHT = CONFLICT_WEIGHT / 2
 PROBABILITY_FLOOR = 1e-5
 # The smallest prior kept: one true pair in a billion random pairs.
 PRIOR_FLOOR = 1e-9
@@ -247,7 +250,16 @@ def clamped(settings: dict) -> dict:
     A comparison's last level (its values differ) that random pairs reach (u known) but expectation
     maximisation left without an m never held for a match in the pairs it learnt from: it gets the floor, as
     m = 0 would, not neutrality, or whether namesakes born forty years apart differ would turn on the sample.
+    A wholly different given name is kept no likelier in true matches than a given name garbled in part (`_near_m`).
     """
+    given_near = next(
+        (
+            _near_m(c["comparison_levels"])
+            for c in settings["comparisons"]
+            if c["output_column_name"] == "given"
+        ),
+        None,
+    )
     prior = settings.get("probability_two_random_records_match")
     if prior is not None:
         settings["probability_two_random_records_match"] = min(max(prior, PRIOR_FLOOR), 0.5)
@@ -263,7 +275,47 @@ def clamped(settings: dict) -> dict:
                 continue
             level["m_probability"] = max(m, PROBABILITY_FLOOR)
             level["u_probability"] = max(u, PROBABILITY_FLOOR)
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] == "given" and given_near is not None:
+            _cap_last_m(comparison["comparison_levels"], given_near)
     return settings
+
+
+def _near_m(levels: list[dict]) -> float | None:
+    """The m of the given name's levels for a name garbled in the writing (a slip, a sound-alike, a name alike,
+    given and family names swapped: every level after the exact one and the familiar form, before the last,
+    "different"), added up over those training learnt; None when it learnt none of them.
+
+    The most a wholly different given name's m may be. A name is written wholly wrong by the same noise (a
+    clerk's, a form's, a transcription's) that garbles it in part, and less often, so in true matches a given
+    name differs wholly no more often than it is garbled. (A familiar form is not the writer's noise but the
+    person's own usage, and has a level of its own.) Expectation maximisation learns otherwise where the blocks it
+    learns the given name from pin what a household shares (a family name and a date of birth, an address, an
+    identifying number copied from one member's form onto another's): twins and siblings then pass for one person
+    whose given name changed (on a sample of mothers and young children, in one true pair in seven by its estimate,
+    against one in forty in truth), and a different given name, the one thing that tells them apart, comes to
+    count for little.
+    """
+    known = [level for level in levels if not level.get("is_null_level")]
+    garbled = [level for level in known[1:-1] if level.get("label_for_charts") != "familiar form"]
+    learnt = [level["m_probability"] for level in garbled if level.get("m_probability") is not None]
+    return sum(learnt) if learnt else None
+
+
+def _cap_last_m(levels: list[dict], most: float) -> None:
+    """A comparison's last level's m kept at or below `most`, what it gives up shared among the other levels
+    training learnt in proportion to their m (a level made neutral, m = u, stays so), so that the m of the
+    levels still sum to one."""
+    known = [level for level in levels if not level.get("is_null_level")]
+    last = known[-1]
+    others = [level for level in known[:-1] if level["m_probability"] != level["u_probability"]]
+    excess = last["m_probability"] - most
+    total = sum(level["m_probability"] for level in others)
+    if excess <= 0 or not total:
+        return
+    last["m_probability"] = most
+    for level in others:
+        level["m_probability"] += excess * level["m_probability"] / total
 
 
 def predict_pairs(trained: Trained, threshold: float | None = None):
@@ -388,9 +440,21 @@ class Judge:
     def together(self, left: list[int], right: list[int]) -> bool:
         """Whether two groups of mentions are, on the whole, one person: the pairs across them at the
         threshold on average. One weak link between two people said more than once (Thomas Campbell born 1964,
-        and "Campbell Thomas" of another date and address) is not enough."""
+        and "Campbell Thomas" of another date and address) is not enough.
+
+        A lone mention may say too little to be at the threshold with most of a person's mentions ("Thomas",
+        about 14): it is that person too when it disagrees with none of them by `DOUBT_WEIGHT` or more. A
+        sibling's mention with a date of birth or a first name missing (Fay Landry of 4505 Trojan Ave, beside
+        Chelsey Landry of that address born 2019) is weakly linked to one child of the household and then
+        another; it may join the one it is not at odds with, but never bridges the household into one person."""
         weights = [self.scorer.score(self.features(a), self.features(b))[1] for a in left for b in right]
-        return sum(weights) >= self.threshold_weight * len(weights)
+        if sum(weights) >= self.threshold_weight * len(weights):
+            return True
+        return (len(left) == 1 or len(right) == 1) and all(
+            self.scorer.against(self.features(a), self.features(b)) > DOUBT_WEIGHT
+            for a in left
+            for b in right
+        )
 
 
 def explain(evidence: list[dict]) -> str:
