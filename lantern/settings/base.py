@@ -202,7 +202,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = False
+# Strings are marked for translation; a partnership adds its languages (LANGUAGES, LOCALE_PATHS; see README).
+USE_I18N = True
+LANGUAGES = [("en-gb", "English")]
+LOCALE_PATHS = [BASE_DIR / "lantern" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
