@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from lantern.accounts.models import Role, User
+from lantern.accounts.models import User
 from lantern.audit import events
 from lantern.casework.models import (
     Case,
@@ -35,7 +35,7 @@ from lantern.casework.models import (
     NetworkRelationship,
     SafeguardingConflict,
 )
-from lantern.casework.services import notify
+from lantern.casework.services import escalation_recipients, notify
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.normalise import normalise_phone
 from lantern.core.validation import clean_text
@@ -313,10 +313,8 @@ def _case_url(case: Case) -> str:
 def conflict_recipients(conflict: SafeguardingConflict) -> list[User]:
     """The case owner, the lead agency's team managers, and the victim parent's own worker where known."""
     case = conflict.case
-    users = {
-        u.pk: u
-        for u in User.objects.filter(is_active=True, role=Role.TEAM_MANAGER, agency=case.lead_agency_id)
-    }
+    # The lead agency's team managers, or the next rung up where it has none, as an escalation finds them.
+    users = {u.pk: u for u in escalation_recipients(agency=case.lead_agency, team=None, level=1)}
     for owner_id in [case.owner_id] + [
         m.victim_parent_case.owner_id
         for m in NetworkMember.objects.filter(
@@ -384,10 +382,10 @@ def conflict_decide(
     )
     events.safeguarding_conflict_decided(actor=actor, conflict=conflict)
     if involve:
+        # Its service managers, or the partnership lead where it has none (either may sign off), not the decider.
+        signers = escalation_recipients(agency=conflict.case.lead_agency, team=None, level=2)
         notify(
-            users=User.objects.filter(
-                is_active=True, role=Role.SERVICE_MANAGER, agency=conflict.case.lead_agency_id
-            ).exclude(pk=getattr(actor, "pk", None)),
+            users=[u for u in signers if u.pk != getattr(actor, "pk", None)],
             url=_case_url(conflict.case),
             message=f"Sign-off needed on {conflict.case.reference}: a decision to involve a person of concern "
             f"with safeguards.",
