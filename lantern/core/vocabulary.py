@@ -26,6 +26,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
     PARTNERSHIP_LEAD = "partnership_lead", "Partnership lead"
     REVIEWER = "reviewer", "Independent reviewer"
+    RECORDS_MANAGER = "records_manager", "Records manager"
+    DATA_PROTECTION_OFFICER = "dpo", "Data protection officer"
     SYSTEM_ADMIN = "system_admin", "System administrator"
 
 

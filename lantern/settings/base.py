@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "lantern.intel",
     "lantern.insights",
     "lantern.oversight",
+    "lantern.governance",
     "lantern.demo",
 ]
 

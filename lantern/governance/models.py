@@ -1,0 +1,1 @@
+"""Gathers the models that governance's sub-packages define, so Django finds them under the `governance` app."""

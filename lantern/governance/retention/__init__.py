@@ -1,0 +1,1 @@
+"""Retention by record class, review dates, legal holds and disposal."""
