@@ -134,6 +134,7 @@ def in_agency_kind(*kinds: str) -> rules.Predicate:
 is_system_admin = has_role(Role.SYSTEM_ADMIN)
 is_reviewer = has_role(Role.REVIEWER)
 is_partnership_lead = has_role(Role.PARTNERSHIP_LEAD)
+is_information_governance = has_role(Role.RECORDS_MANAGER, Role.DATA_PROTECTION_OFFICER)
 is_manager = has_role(Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.PARTNERSHIP_LEAD)
 is_case_worker = has_role(
     Role.FRONT_DOOR,

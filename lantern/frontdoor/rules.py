@@ -14,8 +14,8 @@ The front door is recognised by agency and role, not by a flag on a team:
   managers are the second rung of escalation, not sign-off, and do not see every referral.
 * The screening tool changes how every child's risk is scored, so publishing a version is a practice decision
   for the partnership lead, not a technical setting for system administrators. Anyone who works with
-  referrals, reviewers and administrators may read the tool (it holds no personal data), so that scoring stays
-  open to scrutiny.
+  referrals, reviewers, administrators, records managers and data protection officers may read the tool (it
+  holds no personal data), so that scoring stays open to scrutiny.
 """
 
 import rules
@@ -25,6 +25,7 @@ from lantern.core.policy import (
     has_role,
     in_agency_kind,
     is_case_worker,
+    is_information_governance,
     is_partnership_lead,
     is_reviewer,
     is_system_admin,
@@ -63,5 +64,7 @@ can_screen_referrals = register("can_screen_referrals", screens_referrals)
 can_sign_off_decision = register(
     "can_sign_off_decision", signs_off_decisions & did_not_make_decision & may_see_decided_referral
 )
-can_view_screening_tool = register("can_view_screening_tool", is_case_worker | is_reviewer | is_system_admin)
+can_view_screening_tool = register(
+    "can_view_screening_tool", is_case_worker | is_reviewer | is_system_admin | is_information_governance
+)
 can_manage_screening_tool = register("can_manage_screening_tool", is_partnership_lead)
