@@ -48,7 +48,7 @@ def new_key() -> str:
 def parse_key(text: str, *, name: str = "LANTERN_FIELD_KEY") -> bytes:
     """The 32 bytes of a key written as URL-safe base64; a clear error for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+        raw = base64.b64decode(text.strip().encode("ascii"), altchars=b"-_", validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raw = b""
     if len(raw) != 32:

@@ -17,7 +17,7 @@ SECRET_KEY = os.environ["LANTERN_SECRET_KEY"]
 AUDIT_KEY = os.environ["LANTERN_AUDIT_KEY"]
 FIELD_KEY = os.environ["LANTERN_FIELD_KEY"]
 try:
-    _field_key = base64.urlsafe_b64decode(FIELD_KEY.strip().encode("ascii"))
+    _field_key = base64.b64decode(FIELD_KEY.strip().encode("ascii"), altchars=b"-_", validate=True)
 except (binascii.Error, UnicodeEncodeError, ValueError):
     _field_key = b""
 if len(_field_key) != 32:
