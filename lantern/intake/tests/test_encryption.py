@@ -183,3 +183,14 @@ def test_the_migration_encrypts_existing_plaintext_and_reverses(make_referral):
     assert stored(Referral, referral.pk, "summary") == first  # never encrypted twice
     crypto.decrypt_existing("intake.Referral")(apps, editor)
     assert stored(Referral, referral.pk, "summary") == SECRET_TEXT
+
+
+def test_the_migration_without_a_key_stops_clearly_and_changes_nothing(make_referral, settings):
+    """Encrypting existing rows with no key configured raises the configuration error and leaves the text."""
+    referral = make_referral(summary=SECRET_TEXT)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE intake_referral SET summary = %s WHERE id = %s", [SECRET_TEXT, referral.pk])
+    settings.FIELD_KEY = ""
+    with pytest.raises(crypto.FieldKeyError, match="Field encryption has no key: set LANTERN_FIELD_KEY"):
+        crypto.encrypt_existing("intake.Referral")(apps, SimpleNamespace(connection=connection))
+    assert stored(Referral, referral.pk, "summary") == SECRET_TEXT
