@@ -149,7 +149,8 @@ class EncryptedTextField(models.TextField):
 
     A drop-in for `TextField` (and for a `CharField` of free text: the column becomes text, because ciphertext
     is longer than the text; `max_length` still limits the text). An empty value is stored empty, so "was
-    anything written?" stays answerable; nothing else can be filtered, searched or ordered in the database.
+    anything written?" stays answerable; filtering or searching on anything else is refused, and ordering by
+    it would sort ciphertext, so nothing does.
     """
 
     description = "Text encrypted at rest"
