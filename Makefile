@@ -26,7 +26,9 @@ lantern/static/lantern/lantern.css: node_modules/.installed $(shell find fronten
 install: $(VENV)/.installed
 assets: lantern/static/lantern/lantern.css
 
+# The demo's field key, made once: narratives are encrypted with it, so it is never replaced (docs/decisions/0018).
 run: install assets
+	$(BIN)/lantern field_key --create
 	$(BIN)/lantern migrate --no-input
 	$(BIN)/lantern demo --if-empty
 	$(BIN)/lantern serve
@@ -39,6 +41,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install assets
+	$(BIN)/lantern field_key --create
 	$(BIN)/python bench/run_all.py
 
 lock: $(BIN)/python

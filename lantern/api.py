@@ -17,6 +17,7 @@ from lantern import __version__
 from lantern.accounts.models import ApiToken
 from lantern.accounts.selectors import active_api_token
 from lantern.core.api import ApiError, ErrorOut
+from lantern.core.crypto import FieldDecryptionError, FieldKeyError
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 
@@ -123,6 +124,20 @@ def on_denied(request, exc):
 def on_too_large(request, exc):
     """A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before it is read."""
     return error_response(request, 413, "too_large", "The request is too large.")
+
+
+@api.exception_handler(FieldKeyError)
+@api.exception_handler(FieldDecryptionError)
+def on_field_key(request, exc):
+    """The server's field key is missing or wrong: the request did nothing (its transaction rolled back)."""
+    logger.error("Field encryption: %s", exc)
+    return error_response(
+        request,
+        503,
+        "field_key_unavailable",
+        "Encrypted records cannot be read or written because the server's field key is missing or wrong. "
+        "Nothing was changed; the administrator has been told in the log.",
+    )
 
 
 @api.exception_handler(Exception)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from lantern.core.crypto import EncryptedTextField
 from lantern.intake.models import Priority
 
 
@@ -125,7 +126,7 @@ class AgencyTask(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome = models.CharField(max_length=30, choices=TaskOutcome.choices, blank=True)
-    narrative = models.TextField(max_length=10000, blank=True)
+    narrative = EncryptedTextField(max_length=10000, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -345,7 +346,7 @@ class StrategyDiscussion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     significant_harm_suspected = models.BooleanField(default=True)
-    decisions = models.TextField(max_length=10000, blank=True)
+    decisions = EncryptedTextField(max_length=10000, blank=True)
     section_47 = models.BooleanField(default=False, help_text="Section 47 enquiry agreed.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -399,7 +400,7 @@ class MissingEpisode(models.Model):
     where_found = models.CharField(max_length=300, blank=True)
     return_interview_due_at = models.DateTimeField(null=True, blank=True)
     return_interview_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(max_length=5000, blank=True)
+    notes = EncryptedTextField(max_length=5000, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -415,7 +416,7 @@ class CaseNote(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(max_length=10000)
+    text = EncryptedTextField(max_length=10000)
     significant = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

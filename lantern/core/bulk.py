@@ -20,10 +20,13 @@ from django.db import connections, models
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
+from lantern.core.crypto import EncryptedTextField
+
 # Field types whose Python values the driver cannot take as they are: psycopg adapts dates, times and decimals
-# itself (aware datetimes included), SQLite's driver needs Django's conversions; JSON always needs encoding.
+# itself (aware datetimes included), SQLite's driver needs Django's conversions; JSON always needs encoding, and
+# a narrative always needs encrypting.
 _NEEDS_PREP = {
-    "postgresql": (models.JSONField,),
+    "postgresql": (models.JSONField, EncryptedTextField),
     "sqlite": (
         models.DateTimeField,
         models.DateField,
@@ -32,6 +35,7 @@ _NEEDS_PREP = {
         models.JSONField,
         models.UUIDField,
         models.DurationField,
+        EncryptedTextField,
     ),
 }
 

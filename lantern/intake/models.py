@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from lantern.core.crypto import EncryptedTextField
 from lantern.core.idempotency import IdempotencyKeyBase
 
 
@@ -92,7 +93,7 @@ class Referral(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     decision_due_at = models.DateTimeField(db_index=True)
 
-    summary = models.TextField(max_length=5000)
+    summary = EncryptedTextField(max_length=5000)
     incident_at = models.DateTimeField(null=True, blank=True)
     incident_location = models.CharField(max_length=300, blank=True)
 

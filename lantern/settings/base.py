@@ -24,7 +24,10 @@ SECRET_KEY = os.environ.get(
 # Signs audit checkpoints. Never stored in the database, so a database-only attacker cannot forge one.
 AUDIT_KEY = os.environ.get("LANTERN_AUDIT_KEY", "dev-only-audit-key")
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("LANTERN_CHECKPOINT_DIR", VAR_DIR / "checkpoints"))
+# Field-level encryption of narratives (docs/decisions/0018-field-encryption.md): the key that writes, and the
+# keys being rotated away from, which still read until `lantern rotate_field_key` has re-encrypted everything.
 FIELD_KEY = os.environ.get("LANTERN_FIELD_KEY", "")
+FIELD_OLD_KEYS = os.environ.get("LANTERN_FIELD_OLD_KEYS", "").replace(",", " ").split()
 DEMO_MODE = env_bool("LANTERN_DEMO", False)
 DEMO_PASSWORD = os.environ.get("LANTERN_DEMO_PASSWORD", "riverton-demo-2026")
 TILE_URL = os.environ.get("LANTERN_TILE_URL", "")

@@ -9,6 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AUDIT_CHECKPOINT_DIR = Path(tempfile.mkdtemp(prefix="lantern-checkpoints-"))
 AUDIT_KEY = "test-audit-key"
+# A fixed field key (synthetic data only), so encrypted narratives read back across test runs and processes.
+FIELD_KEY = "dGVzdC1vbmx5LWZpZWxkLWtleS0wMTIzNDU2Nzg5YWI="
+FIELD_OLD_KEYS = []
 AUDIT_ALLOW_FLUSH = True  # transactional tests flush the database, audit tables included
 AUDIT_MODE = "inline"  # tests look for AuditEvent rows straight after an action; journal tests override this
 AUDIT_CHAIN_IN_BACKGROUND = False  # and journal tests for events chained as soon as their commit returns

@@ -12,7 +12,9 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.audit.models import AuditEvent
 from lantern.casework import selectors, services
 from lantern.casework.models import (
+    AgencyTask,
     CaseFlag,
+    CaseNote,
     ClockKind,
     ConsentStatus,
     FlagChange,
@@ -394,3 +396,30 @@ def test_notifications_are_marked_read_only_for_their_owner(people, routed):
     assert selectors.unread_notification_count(user=lead) == 0
     assert services.notifications_mark_read(actor=lead) == 0
     assert audit_types().count("notification.read") == 2
+
+
+def test_notes_and_task_narratives_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
+    """A case note and a task's outcome narrative are stored as ciphertext, read back as text, and appear in no
+    audit event; the chronology still shows the note."""
+    from django.db import connection
+
+    def stored(model, pk, column):
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
+            return cursor.fetchone()[0]
+
+    _, case, tasks = route(people)
+    officer = people[AgencyKind.POLICE, Role.PRACTITIONER]
+    note = services.case_note_add(actor=officer, case=case, text="Mira said the teal van waits by the lido.")
+    task = tasks[AgencyKind.POLICE]
+    services.task_acknowledge(actor=officer, task=task)
+    services.task_complete(
+        actor=officer, task=task, outcome="arrest", narrative="Driver of the teal van arrested."
+    )
+    assert "teal van" not in stored(CaseNote, note.pk, "text")
+    assert "teal van" not in stored(AgencyTask, task.pk, "narrative")
+    assert CaseNote.objects.get(pk=note.pk).text == "Mira said the teal van waits by the lido."
+    assert AgencyTask.objects.get(pk=task.pk).narrative == "Driver of the teal van arrested."
+    for event in AuditEvent.objects.all():
+        assert "teal van" not in str(event.data) + event.reason

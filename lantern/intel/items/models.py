@@ -7,6 +7,7 @@ The people, vehicles, phones, places and organisations an item mentions are link
 from django.conf import settings
 from django.db import models
 
+from lantern.core.crypto import EncryptedTextField
 from lantern.core.idempotency import IdempotencyKeyBase
 
 
@@ -62,8 +63,10 @@ class IntelligenceItem(models.Model):
     submitted_at = models.DateTimeField(db_index=True)
     occurred_at = models.DateTimeField(null=True, blank=True, help_text="When what it describes happened.")
     summary = models.CharField(max_length=200)
-    content = models.TextField(max_length=20000, help_text="The information as received. Never disseminated.")
-    sanitised_text = models.TextField(
+    content = EncryptedTextField(
+        max_length=20000, help_text="The information as received. Never disseminated."
+    )
+    sanitised_text = EncryptedTextField(
         max_length=20000,
         blank=True,
         help_text="Text safe to disseminate: nothing that could identify the source.",
@@ -124,10 +127,10 @@ class IntelligenceSource(models.Model):
 
     item = models.OneToOneField(IntelligenceItem, on_delete=models.CASCADE, related_name="source")
     source_type = models.CharField(max_length=40, blank=True)
-    name = models.CharField(max_length=200, blank=True)
-    contact = models.CharField(max_length=300, blank=True)
+    name = EncryptedTextField(max_length=200, blank=True)
+    contact = EncryptedTextField(max_length=300, blank=True)
     reference = models.CharField(max_length=100, blank=True, help_text="The source's own reference, if any.")
-    notes = models.TextField(max_length=4000, blank=True)
+    notes = EncryptedTextField(max_length=4000, blank=True)
 
 
 class Disclosure(models.Model):

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from lantern.casework.models import EscalationLevel, EscalationStatus
+from lantern.core.crypto import EncryptedTextField
 
 __all__ = [
     "AssessmentDecision",
@@ -75,7 +76,7 @@ class Complaint(models.Model):
     complainant_type = models.CharField(max_length=20, choices=ComplainantType.choices)
     complainant_name = models.CharField(max_length=200)
     complainant_contact = models.CharField(max_length=300, blank=True)
-    account = models.TextField(max_length=10000, help_text="The complaint as the complainant made it.")
+    account = EncryptedTextField(max_length=10000, help_text="The complaint as the complainant made it.")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="complaints")
     referrals = models.ManyToManyField("intake.Referral", blank=True, related_name="complaints")
     tasks = models.ManyToManyField("casework.AgencyTask", blank=True, related_name="complaints")
@@ -235,7 +236,7 @@ class ConductMatter(models.Model):
     reference = models.CharField(max_length=24, unique=True)
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="conduct_matters")
-    allegation = models.TextField(max_length=10000)
+    allegation = EncryptedTextField(max_length=10000)
     complaint = models.ForeignKey(
         Complaint, on_delete=models.PROTECT, null=True, blank=True, related_name="conduct_matters"
     )
@@ -263,7 +264,7 @@ class ConductMatter(models.Model):
     )
     investigation_started_at = models.DateTimeField(null=True, blank=True)
     investigation_due_at = models.DateTimeField(null=True, blank=True)
-    investigation_notes = models.TextField(max_length=20000, blank=True)
+    investigation_notes = EncryptedTextField(max_length=20000, blank=True)
     finding = models.CharField(max_length=40, choices=ConductFinding.choices, blank=True)
     finding_at = models.DateTimeField(null=True, blank=True)
     finding_rationale = models.TextField(max_length=10000, blank=True)

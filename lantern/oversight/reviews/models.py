@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from lantern.core.crypto import EncryptedTextField
+
 
 class ReviewStatus(models.TextChoices):
     """Whether the review is under way. A closed review grants no access to records."""
@@ -144,7 +146,7 @@ class EvidenceLink(models.Model):
     intelligence_item = models.ForeignKey(
         "intel.IntelligenceItem", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(max_length=5000, help_text="What this record shows about the claim.")
+    note = EncryptedTextField(max_length=5000, help_text="What this record shows about the claim.")
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     linked_at = models.DateTimeField(default=timezone.now)
 
@@ -291,7 +293,7 @@ class CaseAuditGrade(models.Model):
     item = models.ForeignKey(CaseAuditItem, on_delete=models.CASCADE, related_name="grades")
     criterion = models.CharField(max_length=40)
     grade = models.CharField(max_length=40)
-    note = models.TextField(max_length=5000, blank=True)
+    note = EncryptedTextField(max_length=5000, blank=True)
     graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     graded_at = models.DateTimeField(default=timezone.now)
 

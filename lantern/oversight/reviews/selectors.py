@@ -366,6 +366,24 @@ class SearchTerms:
         }
 
 
+def _items_naming(items, name: str, limit: int) -> list:
+    """The first `limit` items whose sanitised text contains `name` (any case), or the first `limit` items.
+
+    Names in intelligence are in its content, which reviewers never see, so only the sanitised text is searched;
+    it is encrypted at rest, so the search reads each item in scope and looks in Python (decision 0018).
+    """
+    if not name:
+        return list(items[:limit])
+    wanted = name.casefold()
+    found = []
+    for item in items.iterator(chunk_size=500):
+        if wanted in item.sanitised_text.casefold():
+            found.append(item)
+            if len(found) == limit:
+                break
+    return found
+
+
 def search_in_scope(*, review: Review, terms: SearchTerms, limit: int = 200) -> dict[str, list]:
     """Referrals, cases and (where in scope) intelligence items matching `terms`, never outside `review`'s scope."""
     scope = Scope.of(review)
@@ -383,8 +401,6 @@ def search_in_scope(*, review: Review, terms: SearchTerms, limit: int = 200) -> 
             Exists(PersonMention.objects.filter(referral_id=OuterRef("pk"), name__icontains=terms.name))
         )
         cases = cases.filter(subject_name__icontains=terms.name)
-        # Names in intelligence are in its content, which reviewers never see; search the sanitised text only.
-        items = items.filter(sanitised_text__icontains=terms.name)
     if terms.date_from:
         start = _day_start(terms.date_from)
         referrals, cases, items = (
@@ -413,10 +429,12 @@ def search_in_scope(*, review: Review, terms: SearchTerms, limit: int = 200) -> 
     return {
         "referrals": list(referrals.select_related("referrer_agency").order_by("received_at", "pk")[:limit]),
         "cases": list(cases.select_related("lead_agency").order_by("opened_at", "pk")[:limit]),
-        "intelligence": list(
+        "intelligence": _items_naming(
             items.select_related("agency")
             .only("pk", "reference", "submitted_at", "sanitised_text", "agency")
-            .order_by("submitted_at", "pk")[:limit]
+            .order_by("submitted_at", "pk"),
+            terms.name,
+            limit,
         ),
     }
 

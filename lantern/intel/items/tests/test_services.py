@@ -83,6 +83,31 @@ def test_the_source_is_held_apart_from_the_item(people):
     assert SECRET_SOURCE not in " ".join([item.summary, item.content, item.sanitised_text])
 
 
+def test_the_text_and_the_source_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
+    """The content, the sanitised text and the source's name, contact and notes are stored as ciphertext, read back
+    as text, and appear in no audit event; the summary (a short title) stays plain."""
+    from django.db import connection
+
+    def stored(model, pk, column):
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
+            return cursor.fetchone()[0]
+
+    item = grade(submit(people["csc"]), people["analyst"])
+    source = IntelligenceSource.objects.get(item=item)
+    assert SECRET_CONTENT not in stored(IntelligenceItem, item.pk, "content")
+    assert "silver car" not in stored(IntelligenceItem, item.pk, "sanitised_text")
+    assert SECRET_SOURCE not in stored(IntelligenceSource, source.pk, "name")
+    assert "900999" not in stored(IntelligenceSource, source.pk, "contact")
+    assert stored(IntelligenceItem, item.pk, "summary") == item.summary
+    assert (source.name, source.contact) == (SECRET_SOURCE, "07700 900999")
+    assert IntelligenceItem.objects.get(pk=item.pk).content.startswith(SECRET_CONTENT)
+    for event in AuditEvent.objects.all():
+        written = str(event.data) + event.reason
+        assert SECRET_CONTENT not in written and SECRET_SOURCE not in written and "silver car" not in written
+
+
 def test_references_count_up(people):
     """Each item gets the next number of its year."""
     first, second = submit(people["csc"]), submit(people["health"])

@@ -478,3 +478,29 @@ def test_the_sweep_is_a_periodic_job():
     from lantern.oversight import jobs  # noqa: F401
 
     assert JOBS["oversight.complaints_escalations_sweep"].every == timedelta(minutes=5)
+
+
+def _stored(model, pk, column):
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_accounts_and_allegations_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
+    """A complaint's account and a conduct matter's allegation are stored as ciphertext, read back as text, and
+    appear in no audit event."""
+    from lantern.oversight.complaints.models import Complaint, ConductMatter
+
+    complaint, matter = record_complaint(people), record_matter(people)
+    assert "called me back" not in _stored(Complaint, complaint.pk, "account")
+    assert "paperwork" not in _stored(ConductMatter, matter.pk, "allegation")
+    assert (
+        Complaint.objects.get(pk=complaint.pk).account == "Nobody called me back after I reported the cars."
+    )
+    assert "paperwork" in ConductMatter.objects.get(pk=matter.pk).allegation
+    for event in AuditEvent.objects.all():
+        written = str(event.data) + event.reason
+        assert "called me back" not in written and "paperwork" not in written

@@ -762,3 +762,27 @@ def test_sampling_property_same_seed_same_sample(cases, size, seed, rule):
             members = sum(1 for c in population if c.lead_agency.name == agency)
             drawn = sum(1 for c, _ in first if c.lead_agency.name == agency)
             assert abs(drawn - len(first) * members / len(population)) < 1
+
+
+def test_a_name_is_found_in_the_encrypted_sanitised_text_of_intelligence_in_scope(world, people):
+    """The sanitised text is encrypted at rest, so the search reads it in Python: a name in one item's sanitised
+    text finds that item (in any case), a name only in an item's content finds nothing."""
+    from lantern.intel.items import services as items
+    from lantern.intel.models import IntelligenceItem
+
+    review = world["review"]
+    review.include_intelligence = True
+    review.save(update_fields=["include_intelligence"])
+    officer = people[AgencyKind.POLICE, Role.PRACTITIONER]
+    named = items.item_submit(actor=officer, summary="Car outside the lido", content="Told by Zara Quill.")
+    other = items.item_submit(actor=officer, summary="Another car", content="Nothing about names.")
+    IntelligenceItem.objects.filter(pk=named.pk).update(sanitised_text="Mira Lakesby is seen in a teal van.")
+    IntelligenceItem.objects.filter(pk=other.pk).update(sanitised_text="A teal van is seen near the lido.")
+    _, found = services.review_search(
+        actor=world["second"], review=review, terms=selectors.SearchTerms(name="mira LAKESBY")
+    )
+    assert [i.pk for i in found["intelligence"]] == [named.pk]
+    _, found = services.review_search(
+        actor=world["second"], review=review, terms=selectors.SearchTerms(name="Zara Quill")
+    )
+    assert found["intelligence"] == []
