@@ -1,7 +1,7 @@
 """API: the retention schedule, the review queue, one record's retention, retaining, legal holds and disposal.
 
-Only the records manager and the data protection officer see any of it; anyone else is answered 404, as for a
-record that does not exist. Retaining and disposing are the records manager's (403 for the DPO). Bad input is
+Only the records manager and the data protection officer see any of it; anyone else is answered 403 for a list
+and 404 for one record, as for a record that does not exist. Retaining and disposing are the records manager's (403 for the DPO). Bad input is
 answered 422 with a message per field and nothing is written; a decision the record's state does not allow
 (disposing of a held, open, not yet due or already disposed record) is answered 409 with the reasons, and nothing
 is changed.
@@ -21,7 +21,7 @@ from lantern.governance.retention.schedule import schedule
 
 router = Router(tags=["retention"])
 PAGE_MAX = 100
-READ = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+READ = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

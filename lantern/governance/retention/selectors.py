@@ -1,7 +1,7 @@
 """Reads: the retention queue, holds, decisions and the disposal history, for the records manager and the DPO.
 
-Each selector refuses (404, like a page that does not exist) anyone the policy does not let see retention, so no
-list can show what a page would refuse.
+Each selector refuses anyone the policy does not let see retention: a list with 403, one record or hold with 404
+(as if it did not exist), so no list can show what a page would refuse.
 """
 
 from datetime import date
@@ -24,6 +24,10 @@ from lantern.governance.retention.models import (
 
 
 def _require_view(user) -> None:
+    policy.require(user, "can_view_retention")
+
+
+def _require_view_record(user) -> None:
     if not policy.allows(user, "can_view_retention"):
         raise Http404("Not found.")
 
@@ -46,6 +50,7 @@ def holds_for(*, user, active_only: bool = True) -> QuerySet:
 
 def hold_get_for(*, user, hold_id: int) -> LegalHold:
     """One legal hold, or 404."""
+    _require_view_record(user)
     hold = holds_for(user=user, active_only=False).filter(pk=hold_id).first()
     if hold is None:
         raise Http404("Not found.")
@@ -68,7 +73,7 @@ def decisions_for_record(*, user, record_class: str, object_id: int) -> QuerySet
 
 def record_status_for(*, user, record_class: str, object_id: int, today: date | None = None) -> dict:
     """Where one record stands: its reference, review date (by the schedule and as decided), holds and blockers."""
-    _require_view(user)
+    _require_view_record(user)
     if record_class not in RecordClass.values:
         raise Http404("Not found.")
     obj = records.load(record_class, object_id)

@@ -7,7 +7,6 @@ Every page asks the policy: the selectors refuse (404) anyone who may not see re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -214,8 +213,7 @@ def retention_hold_lift(request, hold_id: int):
 @require_GET
 def retention_schedule(request):
     """The retention schedule in force, each period with its source."""
-    if not allows(request.user, "can_view_retention"):
-        raise Http404("Not found.")
+    require(request.user, "can_view_retention")
     return render(
         request,
         "governance/retention/schedule.html",

@@ -36,6 +36,6 @@ def test_a_registered_panel_fills_its_section(governance, client_for):
 
 
 @pytest.mark.parametrize("key", ["admin", "lead", "reviewer"])
-def test_the_view_is_not_found_for_other_roles(governance, client_for, key):
-    """Only the DPO and the records manager have the view."""
-    assert client_for(governance[key]).get("/governance/").status_code == 404
+def test_the_view_is_refused_to_other_roles(governance, client_for, key):
+    """Only the DPO and the records manager have the view; anyone else is refused."""
+    assert client_for(governance[key]).get("/governance/").status_code == 403

@@ -35,12 +35,13 @@ def _record_url(referral, action: str = "") -> str:
     ],
 )
 def test_nobody_outside_governance_sees_retention(listed, governance, api_client_for, key):
-    """Every other role gets 404 for the queue, a record and the holds, as if they did not exist."""
+    """Every other role is refused the lists (403) and gets 404 for a record, as if it did not exist."""
     client = api_client_for(governance[key])
-    for url in (f"{BASE}/reviews", _record_url(listed), f"{BASE}/holds", f"{BASE}/schedule"):
-        response = client.get(url)
-        assert response.status_code == 404, url
-        assert response.json()["error"] == "not_found"
+    for url in (f"{BASE}/reviews", f"{BASE}/holds", f"{BASE}/schedule", f"{BASE}/disposals"):
+        assert client.get(url).status_code == 403, url
+    response = client.get(_record_url(listed))
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
 
 
 def test_the_queue_lists_due_records_by_reference(

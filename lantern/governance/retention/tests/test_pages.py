@@ -36,16 +36,12 @@ def test_the_queue_shows_due_records_without_their_content(
 
 
 @pytest.mark.parametrize("key", ["admin", "lead", (AgencyKind.CSC, Role.PRACTITIONER)])
-def test_other_roles_get_404(listed, governance, client_for, key):
-    """Pages of retention are not found for anyone outside governance."""
+def test_other_roles_are_refused(listed, governance, client_for, key):
+    """Lists are refused (403) and a record's pages not found (404) for anyone outside governance."""
     client = client_for(governance[key])
-    for url in (
-        "/governance/retention/",
-        _url(listed),
-        "/governance/retention/holds/",
-        "/governance/",
-        _url(listed, "hold"),
-    ):
+    for url in ("/governance/retention/", "/governance/retention/holds/", "/governance/"):
+        assert client.get(url).status_code == 403, url
+    for url in (_url(listed), _url(listed, "hold"), _url(listed, "dispose")):
         assert client.get(url).status_code == 404, url
 
 
