@@ -316,3 +316,24 @@ def test_an_intelligence_item_and_a_closed_complaint_are_disposed_of_too(governa
     assert "Jo Complainant" not in (complaint.complainant_name, complaint.account)
     assert complaint.complainant_contact == ""
     assert Referral.objects.count() == 0
+
+
+def test_the_retention_report_counts_what_was_decided(old, governance):
+    """`lantern retention_report --json` counts records listed, reviewed, disposed of and held."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    held = old_referral(
+        governance[AgencyKind.POLICE, Role.PRACTITIONER], received_at=datetime(2017, 3, 1, tzinfo=LONDON)
+    )
+    services.retention_list_due(today=TODAY.date())
+    services.legal_hold_place(
+        actor=governance["dpo"], record_class=REFERRAL, object_id=held.pk, reason="Inquiry."
+    )
+    _dispose(governance, old)
+    out = StringIO()
+    call_command("retention_report", "--json", stdout=out)
+    found = json.loads(out.getvalue())
+    assert (found["listed_for_review"], found["reviewed"], found["disposed"], found["held"]) == (2, 1, 1, 1)
+    assert (found["due_now"], found["due_but_blocked"]) == (1, 1)
