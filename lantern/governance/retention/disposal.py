@@ -94,6 +94,7 @@ def _forget_mentions(ids_by_kind: dict[str, list[int]], *, delete: bool) -> None
     and detached. Entities left with no mention are deleted; the others are relabelled from what remains.
     """
     touched: set[int] = set()
+    _scrub_alerts({kind: set(ids) for kind, ids in ids_by_kind.items() if ids})
     for kind, ids in ids_by_kind.items():
         if not ids:
             continue
@@ -108,7 +109,6 @@ def _forget_mentions(ids_by_kind: dict[str, list[int]], *, delete: bool) -> None
         )
         ResolutionDecision.objects.filter(kind=kind, mention_id__in=ids).delete()
         ResolutionDecision.objects.filter(kind=kind, other_mention_id__in=ids).delete()
-        _scrub_alerts(kind, set(ids))
         if delete:
             model.objects.filter(pk__in=ids).delete()
         else:
@@ -116,19 +116,21 @@ def _forget_mentions(ids_by_kind: dict[str, list[int]], *, delete: bool) -> None
     _relabel(touched)
 
 
-def _scrub_alerts(kind: str, ids: set[int]) -> None:
+def _quotes(reason, ids_by_kind: dict[str, set[int]]) -> bool:
+    if not isinstance(reason, dict):
+        return False
+    ids = ids_by_kind.get(reason.get("mention_kind"), set())
+    return reason.get("matched_mention_id") in ids or reason.get("mention_id") in ids
+
+
+def _scrub_alerts(ids_by_kind: dict[str, set[int]]) -> None:
     """Alerts about other reports quote the mention they matched; those reasons are replaced."""
+    if not ids_by_kind:
+        return
     changed = []
     for alert in LinkAlert.objects.only("pk", "reasons").iterator(chunk_size=500):
         reasons = alert.reasons or []
-        kept = [
-            REASON_GONE
-            if isinstance(r, dict)
-            and r.get("mention_kind") == kind
-            and (r.get("matched_mention_id") in ids or r.get("mention_id") in ids)
-            else r
-            for r in reasons
-        ]
+        kept = [REASON_GONE if _quotes(r, ids_by_kind) else r for r in reasons]
         if kept != reasons:
             alert.reasons = kept
             changed.append(alert)

@@ -337,3 +337,28 @@ def test_the_retention_report_counts_what_was_decided(old, governance):
     found = json.loads(out.getvalue())
     assert (found["listed_for_review"], found["reviewed"], found["disposed"], found["held"]) == (2, 1, 1, 1)
     assert (found["due_now"], found["due_but_blocked"]) == (1, 1)
+
+
+def test_a_closed_childs_case_is_disposed_of_after_the_25th_birthday(governance):
+    """A child's closed case, past the 25th birthday: its name, date of birth and notes are removed."""
+    from lantern.casework.models import CaseNote, CaseStatus
+    from lantern.casework.tests.fixtures import route
+
+    _, case, _ = route(governance)
+    Case.objects.filter(pk=case.pk).update(
+        subject_name=CHILD_NAME, date_of_birth=date(1999, 5, 1), status=CaseStatus.CLOSED, closed_at=TODAY
+    )
+    CaseNote.objects.create(case=case, author=governance["records"], text=f"{CHILD_NAME} moved to {ADDRESS}.")
+    case.refresh_from_db()
+    assert review_date(RecordClass.CASE, case) == date(2024, 5, 1)
+    services.record_dispose(
+        actor=governance["records"],
+        record_class=RecordClass.CASE,
+        object_id=case.pk,
+        confirm_reference=case.reference,
+        now=TODAY,
+    )
+    case.refresh_from_db()
+    assert (case.subject_name, case.date_of_birth) == ("Disposed of under the retention schedule.", None)
+    assert not CaseNote.objects.filter(text__contains=CHILD_NAME).exists()
+    assert case.referrals.exists()  # the referral keeps its own schedule
