@@ -297,8 +297,8 @@ def test_only_governance_roles_read_a_records_status(old, governance):
     assert ADDRESS not in json.dumps(status, default=str)
 
 
-def test_an_intelligence_item_and_a_closed_complaint_are_disposed_of_too(governance):
-    """Other classes: a closed complaint's complainant and account are replaced by the tombstone."""
+def test_a_closed_complaint_is_disposed_of_too(governance):
+    """A complaint closed in 2017: its complainant and account are replaced by the tombstone."""
     from lantern.oversight.complaints.models import Complaint, ComplaintStatus
 
     complaint = record_complaint(governance, now=datetime(2017, 5, 2, 10, 0, tzinfo=LONDON))
@@ -362,3 +362,61 @@ def test_a_closed_childs_case_is_disposed_of_after_the_25th_birthday(governance)
     assert (case.subject_name, case.date_of_birth) == ("Disposed of under the retention schedule.", None)
     assert not CaseNote.objects.filter(text__contains=CHILD_NAME).exists()
     assert case.referrals.exists()  # the referral keeps its own schedule
+
+
+def test_an_intelligence_item_is_disposed_of_with_its_source_and_the_alerts_that_quote_it(governance):
+    """An item submitted in 2014: its content, source and mentions go; another report's alert quoting its mention
+    keeps the alert but not the quotation."""
+    from lantern.intel.items.models import IntelligenceItem, IntelligenceSource
+    from lantern.intel.items.services import item_submit
+    from lantern.intel.linking.models import LinkAlert
+
+    officer = governance[AgencyKind.POLICE, Role.PRACTITIONER]
+    item = item_submit(
+        actor=officer,
+        summary=f"{SUSPECT_NAME} seen at the allotments",
+        content=NARRATIVE,
+        source={
+            "source_type": "member_of_public",
+            "name": "Philippa Grindlestone",
+            "contact": "07700 900999",
+        },
+        persons=[{"name": SUSPECT_NAME, "nickname": "Wolfie"}],
+        phones=[{"number": "07700 900581"}],
+        submitted_at=datetime(2014, 6, 2, 10, 0, tzinfo=LONDON),
+    )
+    mention = PersonMention.objects.get(item=item)
+    later = old_referral(officer, received_at=TODAY - timedelta(days=5))
+    quoting = {
+        "text": f"Person '{SUSPECT_NAME}' matched",
+        "mention_kind": "person",
+        "matched_mention_id": mention.pk,
+    }
+    alert = LinkAlert.objects.create(
+        kind="joined_network", recipient=officer, referral=later, summary=later.reference, reasons=[quoting]
+    )
+    services.record_dispose(
+        actor=governance["records"],
+        record_class=RecordClass.INTELLIGENCE_ITEM,
+        object_id=item.pk,
+        confirm_reference=item.reference,
+        now=TODAY,
+    )
+    item.refresh_from_db()
+    assert SUSPECT_NAME not in item.summary and item.content == "Disposed of under the retention schedule."
+    source = IntelligenceSource.objects.filter(item=item).first()
+    assert source is None or (source.name, source.contact) == ("", "")
+    assert not PersonMention.objects.filter(item=item).exists()
+    alert.refresh_from_db()
+    assert SUSPECT_NAME not in json.dumps(alert.reasons)
+    assert IntelligenceItem.objects.filter(pk=item.pk).exists()
+
+
+def test_the_nightly_job_is_registered_and_only_lists(old, governance):
+    """The worker's job lists what is due and leaves every record whole."""
+    from lantern.core.scheduler import JOBS
+    from lantern.governance import jobs  # noqa: F401 - the worker imports it the same way
+
+    assert JOBS["governance.retention_list_due"].run() == 1
+    old.refresh_from_db()
+    assert old.summary == NARRATIVE and PersonMention.objects.filter(referral=old).exists()
