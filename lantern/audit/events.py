@@ -1246,3 +1246,50 @@ def stage_escalation_resolved(*, actor, escalation) -> Recorded:
         obj=escalation,
         data={"level": escalation.level, "clock": escalation.clock},
     )
+
+
+# Retention and disposal. Events name the record by its class, key and reference; the reasons people give stay in
+# retention's own decisions, which can be disposed of in turn, so that no free text enters the chain here.
+def retention_listed_due(*, count: int, records_managers: int) -> Recorded:
+    """The periodic job listed records whose review date has come (it never disposes of anything itself)."""
+    return append(
+        event_type="retention.listed_due",
+        actor=None,
+        actor_username="system",
+        data={"count": count, "records_managers": records_managers},
+    )
+
+
+def retention_decided(*, actor, obj, decision) -> Recorded:
+    """A records manager retained a record to a new review date, or placed or lifted a legal hold on it."""
+    return _record(
+        f"retention.{decision.kind}",
+        actor=actor,
+        obj=obj,
+        data={
+            "record_class": decision.record_class,
+            "reference": decision.reference,
+            "decision_id": decision.pk,
+            "new_review_date": decision.new_review_date.isoformat() if decision.new_review_date else None,
+        },
+    )
+
+
+def record_disposed(*, actor, obj, decision, review_due) -> Recorded:
+    """A records manager disposed of a record: its personal data was removed; the record's reference remains."""
+    return _record(
+        "retention.disposed",
+        actor=actor,
+        obj=obj,
+        data={
+            "record_class": decision.record_class,
+            "reference": decision.reference,
+            "decision_id": decision.pk,
+            "review_due": review_due.isoformat() if review_due else None,
+        },
+    )
+
+
+def data_protection_view_read(*, actor, sections: list[str]) -> Recorded:
+    """The data protection officer or records manager opened the data protection view."""
+    return append(event_type="governance.view_read", actor=actor, data={"sections": sections})

@@ -335,6 +335,22 @@ AGENCIES: tuple[AgencyPlan, ...] = (
                 "Independent Review Panel",
             ),
             StaffMember(
+                "records.manager",
+                "Priya",
+                "Kettleby",
+                Role.RECORDS_MANAGER,
+                "Records Manager",
+                "Partnership Business Unit",
+            ),
+            StaffMember(
+                "dpo",
+                "Gareth",
+                "Lindqvist",
+                Role.DATA_PROTECTION_OFFICER,
+                "Data Protection Officer",
+                "Partnership Business Unit",
+            ),
+            StaffMember(
                 "admin",
                 "Sunil",
                 "Abernathy",

@@ -35,6 +35,10 @@ REFERENCE_PREFIX = os.environ.get("LANTERN_REFERENCE_PREFIX", "RIV")
 # Working days the police have to grade intelligence a partner agency submitted, before it is listed as evidence
 # passed and not acted on (no statutory timescale exists; the partnership sets its own).
 INTEL_GRADING_WORKING_DAYS = int(os.environ.get("LANTERN_INTEL_GRADING_WORKING_DAYS", "5"))
+# The retention schedule's periods in years by record class, where the partnership's own schedule differs from the
+# defaults in lantern.governance.retention.schedule (docs/decisions/0019-retention-and-disposal.md), e.g.
+# {"referral": 7}.
+RETENTION_YEARS: dict[str, int] = {}
 
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("LANTERN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -142,7 +146,10 @@ def sqlite_options() -> dict:
         "timeout": 30,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728;"
+            "PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=134217728; "
+            # Deleted and overwritten content is zeroed in the file, so a disposed record's personal data does not
+            # linger in free pages (docs/decisions/0019-retention-and-disposal.md).
+            "PRAGMA secure_delete=ON;"
         ),
     }
 

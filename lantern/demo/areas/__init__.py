@@ -9,6 +9,7 @@ from lantern.demo.areas import (
     accountability,
     complaints,
     family,
+    governance,
     items,
     linking,
     resourcing,
@@ -27,4 +28,5 @@ STEPS = (
     (reviews, complaints),
     (survivor,),
     (family, resourcing),
+    (governance,),
 )

@@ -1,0 +1,3 @@
+"""The governance app's periodic jobs, one module per area (the worker imports this module)."""
+
+from lantern.governance.retention import jobs as retention_jobs  # noqa: F401

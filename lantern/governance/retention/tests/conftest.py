@@ -1,0 +1,3 @@
+"""Fixtures for the retention tests."""
+
+from lantern.governance.retention.tests.fixtures import governance, old  # noqa: F401

@@ -1,0 +1,3 @@
+"""The governance app's permission rules, one module per area, all registered with lantern.core.policy."""
+
+from lantern.governance.retention import rules as retention_rules  # noqa: F401
