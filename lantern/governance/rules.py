@@ -1,0 +1,3 @@
+"""The governance app's permission rules, one module per area, all registered with lantern.core.policy."""
+
+from lantern.governance.subject_access import rules as subject_access_rules  # noqa: F401
