@@ -8,6 +8,7 @@ from lantern.api import api
 from lantern.casework import api as casework_api
 from lantern.core import views as core_views
 from lantern.frontdoor.api import router as frontdoor_router
+from lantern.governance import api as governance_api
 from lantern.insights import api as insights_api
 from lantern.intake import api as intake_api
 from lantern.intel import api as intel_api
@@ -34,6 +35,7 @@ api.add_router("/safeguarding-conflicts", casework_api.conflicts_router)
 api.add_router("", intel_api.router)
 api.add_router("", insights_api.router)
 api.add_router("", oversight_api.router)
+api.add_router("", governance_api.router)
 api_urls, api_app, api_namespace = api.urls
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("", include("lantern.intel.urls")),
     path("", include("lantern.insights.urls")),
     path("", include("lantern.oversight.urls")),
+    path("", include("lantern.governance.urls")),
 ]
 
 handler404 = "lantern.core.errors.not_found"

@@ -138,6 +138,11 @@ class SubjectAccessRequest(models.Model):
         return self.extended_due_on or self.due_on
 
     @property
+    def is_overdue(self) -> bool:
+        """Open, and its deadline has passed."""
+        return self.is_open and self.deadline < timezone.localdate()
+
+    @property
     def is_open(self) -> bool:
         """Not yet released."""
         return self.status in OPEN_STATUSES

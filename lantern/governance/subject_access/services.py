@@ -38,8 +38,16 @@ from lantern.governance.subject_access.models import (
     SubjectAccessRequest,
     SubjectAccessStatus,
 )
-from lantern.governance.subject_access.rules import SUBJECT_ACCESS_ROLES
+from lantern.governance.subject_access.rules import SUBJECT_ACCESS_ROLES, preparers
 from lantern.intel.linking.models import Entity, EntityKind
+
+
+class SignOffRefused(Invalid):
+    """The user may not sign this bundle off: they prepared it, or their role does not sign bundles off."""
+
+    status = 403
+    code = "forbidden"
+
 
 # The rungs: told a week (five working days) before the deadline, on the day, and a week after it.
 WEEK = 5
@@ -417,7 +425,13 @@ def subject_access_sign_off(
     request = _locked(request)
     if request.status == SubjectAccessStatus.RECEIVED:
         raise Conflict("Confirm the subject's records before the bundle is signed off.")
-    policy.require(actor, "can_sign_off_subject_access_request", request)
+    if not policy.allows(actor, "can_sign_off_subject_access_request", request):
+        raise SignOffRefused(
+            "You prepared this bundle (you handle it, confirmed its records or made its redactions), so a second "
+            "person must sign it off."
+            if actor.pk in preparers(request)
+            else "Only a data protection officer or records manager may sign off a bundle."
+        )
     request.status, request.signed_off_by, request.signed_off_at = (
         SubjectAccessStatus.SIGNED_OFF,
         actor,
