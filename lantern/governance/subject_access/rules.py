@@ -12,7 +12,7 @@ import rules
 
 from lantern.core.policy import has_role, register
 from lantern.core.vocabulary import Role
-from lantern.governance.subject_access.models import SubjectAccessRequest, SubjectAccessStatus
+from lantern.governance.subject_access.models import SubjectAccessRequest
 
 SUBJECT_ACCESS_ROLES = (Role.DATA_PROTECTION_OFFICER, Role.RECORDS_MANAGER)
 works_subject_access = has_role(*SUBJECT_ACCESS_ROLES)
@@ -34,15 +34,6 @@ def is_request(user, request) -> bool:
 
 
 @rules.predicate
-def request_is_open_for_work(user, request) -> bool:
-    """The request has not been signed off, so its records and redactions may still change."""
-    return isinstance(request, SubjectAccessRequest) and request.status in (
-        SubjectAccessStatus.RECEIVED,
-        SubjectAccessStatus.REDACTION,
-    )
-
-
-@rules.predicate
 def did_not_prepare(user, request) -> bool:
     """The user had no hand in preparing the bundle."""
     return isinstance(request, SubjectAccessRequest) and user.pk not in preparers(request)
@@ -58,11 +49,13 @@ can_record_subject_access_request = register("can_record_subject_access_request"
 can_view_subject_access_request = register(
     "can_view_subject_access_request", works_subject_access & is_request
 )
+# Whether the request's state allows the move (a signed-off bundle no longer changes) is the services' to say,
+# with a 409, so that these rules answer only who may.
 can_work_subject_access_request = register(
-    "can_work_subject_access_request", works_subject_access & request_is_open_for_work
+    "can_work_subject_access_request", works_subject_access & is_request
 )
 can_sign_off_subject_access_request = register(
-    "can_sign_off_subject_access_request", works_subject_access & request_is_open_for_work & did_not_prepare
+    "can_sign_off_subject_access_request", works_subject_access & is_request & did_not_prepare
 )
 can_release_subject_access_bundle = register(
     "can_release_subject_access_bundle", works_subject_access & is_signed_off

@@ -26,6 +26,7 @@ from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.references import next_number
 from lantern.core.validation import clean_text
 from lantern.governance.subject_access import selectors
+from lantern.governance.subject_access.bundle import bundle_pdf
 from lantern.governance.subject_access.models import (
     OPEN_STATUSES,
     BundleRecord,
@@ -219,6 +220,8 @@ def subject_access_request_extend(
         errors.setdefault("months", []).append("Extend by one or two further months.")
     _raise_if(errors, "The extension has errors.")
     request = _locked(request)
+    if request.status not in (SubjectAccessStatus.RECEIVED, SubjectAccessStatus.REDACTION):
+        raise Conflict("The bundle has been signed off; the deadline can no longer change.")
     if request.extended_due_on is not None:
         raise Conflict("This request has already been extended; it can be extended only once.")
     if timezone.localdate(now) > request.due_on:
@@ -425,6 +428,8 @@ def subject_access_sign_off(
     request = _locked(request)
     if request.status == SubjectAccessStatus.RECEIVED:
         raise Conflict("Confirm the subject's records before the bundle is signed off.")
+    if request.status != SubjectAccessStatus.REDACTION:
+        raise Conflict("The bundle has already been signed off.")
     if not policy.allows(actor, "can_sign_off_subject_access_request", request):
         raise SignOffRefused(
             "You prepared this bundle (you handle it, confirmed its records or made its redactions), so a second "
@@ -453,12 +458,10 @@ def subject_access_bundle_release(
     *, actor, request: SubjectAccessRequest, now: dt.datetime | None = None
 ) -> bytes:
     """The signed-off bundle as a PDF. The first release marks the request released; every one is logged."""
-    from lantern.governance.subject_access.bundle import bundle_pdf
-
+    request = _locked(request)
     if request.signed_off_at is None:
         raise Conflict("The bundle has not been signed off; a second person must sign it off before release.")
     policy.require(actor, "can_release_subject_access_bundle", request)
-    request = _locked(request)
     if request.status == SubjectAccessStatus.SIGNED_OFF:
         request.status, request.released_by, request.released_at = (
             SubjectAccessStatus.RELEASED,

@@ -24,7 +24,10 @@ from lantern.governance.subject_access.forms import (
     SignOffForm,
     SubjectAccessRequestForm,
 )
+from lantern.governance.subject_access.models import SubjectAccessStatus
 from lantern.governance.subject_access.rules import preparers
+
+OPEN_FOR_WORK = (SubjectAccessStatus.RECEIVED, SubjectAccessStatus.REDACTION)
 
 
 def _apply(form, error: Invalid, aliases: dict | None = None) -> None:
@@ -90,7 +93,7 @@ def _targets(documents) -> list[tuple[str, str]]:
 def _detail(request, sar, *, status: int = 200, **forms):
     """The request's page: its clock, the candidates, the records with redactions, sign-off and download."""
     user = request.user
-    can_work = allows(user, "can_work_subject_access_request", sar)
+    can_work = allows(user, "can_work_subject_access_request", sar) and sar.status in OPEN_FOR_WORK
     candidates = selectors.candidates_for(sar) if can_work else []
     records = selectors.bundle_records(sar)
     redactions = selectors.active_redactions(sar)
@@ -118,7 +121,8 @@ def _detail(request, sar, *, status: int = 200, **forms):
         "shown": shown,
         "redactions": list(sar.redactions.select_related("added_by", "removed_by", "record").order_by("pk")),
         "can_work": can_work,
-        "can_sign_off": allows(user, "can_sign_off_subject_access_request", sar),
+        "can_sign_off": allows(user, "can_sign_off_subject_access_request", sar)
+        and sar.status == SubjectAccessStatus.REDACTION,
         "prepared_it": user.pk in preparers(sar),
         "can_release": allows(user, "can_release_subject_access_bundle", sar),
         "escalations": list(sar.escalations.all()),
