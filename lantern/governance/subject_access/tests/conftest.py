@@ -30,6 +30,11 @@ def _referral(reference: str, summary: str, days_ago: int, **extra) -> Referral:
 
 @pytest.fixture
 def sar_world(db):
+    """The world of `build_world`."""
+    return build_world()
+
+
+def build_world() -> dict:
     """Staff, the subject Jade Robson (one entity across two referrals and an item, once under a nickname),
     the man of concern and the reporter named beside her, and a namesake born in another year."""
     partnership = AgencyFactory(kind=AgencyKind.PARTNERSHIP)
