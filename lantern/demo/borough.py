@@ -335,6 +335,22 @@ AGENCIES: tuple[AgencyPlan, ...] = (
                 "Independent Review Panel",
             ),
             StaffMember(
+                "dpo",
+                "Priya",
+                "Ashdown",
+                Role.DATA_PROTECTION_OFFICER,
+                "Data Protection Officer",
+                "Partnership Business Unit",
+            ),
+            StaffMember(
+                "records.manager",
+                "Gareth",
+                "Pennock",
+                Role.RECORDS_MANAGER,
+                "Records Manager",
+                "Partnership Business Unit",
+            ),
+            StaffMember(
                 "admin",
                 "Sunil",
                 "Abernathy",

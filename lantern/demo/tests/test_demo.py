@@ -31,6 +31,8 @@ EXPECTED_LOGINS = {
     "partnership.lead": ("riverton-partnership", Role.PARTNERSHIP_LEAD),
     "partnership.analyst": ("riverton-partnership", Role.ANALYST),
     "reviewer": ("riverton-partnership", Role.REVIEWER),
+    "dpo": ("riverton-partnership", Role.DATA_PROTECTION_OFFICER),
+    "records.manager": ("riverton-partnership", Role.RECORDS_MANAGER),
     "admin": ("riverton-partnership", Role.SYSTEM_ADMIN),
 }
 
