@@ -128,6 +128,12 @@ def list_requests(request, filters: Query[SubjectAccessListQuery]):
     if filters.status:
         rows = rows.filter(status=filters.status)
     page = list(rows[filters.offset : filters.offset + filters.limit])
+    events.record_listed(
+        actor=request.auth,
+        object_type="governance.subjectaccessrequest",
+        ids=[sar.pk for sar in page],
+        query={"status": filters.status or ""},
+    )
     return {
         "count": rows.count(),
         "offset": filters.offset,

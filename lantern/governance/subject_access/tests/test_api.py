@@ -4,6 +4,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lantern.governance.subject_access.models import BundleRecord, Redaction, SubjectAccessRequest
@@ -202,3 +204,23 @@ def test_the_openapi_document_declares_every_answer(sar_world, dpo_api):
     } <= set(operations)
     assert "409" in operations["subject_access_bundle"]["responses"]
     assert "403" in operations["subject_access_sign_off"]["responses"]
+
+
+def test_the_list_costs_the_same_queries_however_many_requests(
+    sar_world, dpo_api, django_assert_max_num_queries
+):
+    """Listing 1 or 6 requests takes the same number of queries (no query per request), and is audited."""
+    from lantern.audit.models import AuditEvent
+
+    post(dpo_api, BASE, new_request())
+    dpo_api.get(BASE)
+    with CaptureQueriesContext(connection) as one:
+        dpo_api.get(BASE)
+    for _ in range(5):
+        post(dpo_api, BASE, new_request())
+    with CaptureQueriesContext(connection) as six:
+        assert len(dpo_api.get(BASE).json()["items"]) == 6
+    assert 0 < len(six.captured_queries) <= len(one.captured_queries)
+    assert AuditEvent.objects.filter(
+        event_type="record.listed", object_type="governance.subjectaccessrequest"
+    ).exists()

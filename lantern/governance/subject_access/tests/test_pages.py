@@ -1,6 +1,8 @@
 """Subject access pages: the list, recording a request, a request's page and its forms, the navigation link."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lantern.audit.models import AuditEvent
@@ -99,3 +101,19 @@ def test_the_list_page_shows_requests_due(sar_world, client_for):
     request = record_request(sar_world, received_on=timezone.localdate() - dt.timedelta(days=27))
     page = client_for(sar_world["dpo"]).get(LIST).content.decode()
     assert 'data-testid="requests-due"' in page and request.reference in page
+
+
+def test_the_list_page_costs_the_same_queries_however_many_requests(
+    sar_world, client_for, django_assert_max_num_queries
+):
+    """The list page takes no query per request."""
+    dpo = client_for(sar_world["dpo"])
+    record_request(sar_world)
+    dpo.get(LIST)
+    with CaptureQueriesContext(connection) as one:
+        dpo.get(LIST)
+    for _ in range(5):
+        record_request(sar_world)
+    with CaptureQueriesContext(connection) as six:
+        dpo.get(LIST)
+    assert 0 < len(six.captured_queries) <= len(one.captured_queries)
