@@ -60,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         intake.recreate_database(url)
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
-        call_command("demo", "--password", PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        from django.test import override_settings
+
+        # The demo's notifications would otherwise print every email on the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            call_command("demo", "--password", PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115
         say(f"Loaded Riverton with its history in {time.perf_counter() - started:.0f} s.")
 
     from django.test import override_settings

@@ -104,8 +104,10 @@ class SubjectAccessRequest(models.Model):
     agency = models.ForeignKey(
         "accounts.Agency",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-        help_text="The agency handling it, whose managers its escalations reach.",
+        help_text="The agency handling it, whose managers its escalations reach (the handler's).",
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -509,7 +509,7 @@ def _escalate(request: SubjectAccessRequest, level: int, now: dt.datetime) -> Su
         return None
     team = request.handler.team if request.handler_id else None
     recipients = {u.pk: u for u in [request.handler, *_dpos()] if u.is_active}
-    if level > 1:
+    if level > 1 and request.agency_id is not None:
         for user in escalation_recipients(agency=request.agency, team=team, level=min(level, TOP_LEVEL)):
             recipients.setdefault(user.pk, user)
     escalation.recipients.set(recipients.values())

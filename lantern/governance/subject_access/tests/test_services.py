@@ -361,3 +361,18 @@ def test_requests_due_lists_open_requests_near_or_past_their_deadline(sar_world)
     record_request(w, received_on=timezone.localdate() - dt.timedelta(days=1))
     assert selectors.requests_due(w["dpo"]) == [soon]
     assert selectors.requests_due(w["practitioner"]) == []
+
+
+def test_a_dpo_outside_any_agency_records_and_escalates(sar_world):
+    """A data protection officer with no agency still records a request, and it still escalates."""
+    from lantern.accounts.testing import UserFactory
+    from lantern.core.vocabulary import Role
+
+    dpo = UserFactory(username="dpo.noagency", agency=None, team=None, role=Role.DATA_PROTECTION_OFFICER)
+    request = record_request(sar_world, actor=dpo, received_on=timezone.localdate() - dt.timedelta(days=40))
+    assert request.agency is None
+    levels = sorted(e.level for e in services.subject_access_escalations_sweep())
+    assert (
+        levels
+        and dpo in SubjectAccessEscalation.objects.get(request=request, level=levels[-1]).recipients.all()
+    )
