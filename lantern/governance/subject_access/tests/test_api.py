@@ -66,6 +66,7 @@ def test_a_dpo_records_a_request_and_reads_it(sar_world, dpo_api):
         ({"requester_kind": "neighbour"}, "requester_kind"),
         ({"received_on": "2999-01-01"}, "received_on"),
         ({"unexpected": 1}, "unexpected"),
+        ({"requester_name": "Ms\x00A"}, "requester_name"),
     ],
 )
 def test_bad_requests_get_a_clear_error_and_change_nothing(sar_world, dpo_api, change, field):
