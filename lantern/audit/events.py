@@ -1293,3 +1293,116 @@ def record_disposed(*, actor, obj, decision, review_due) -> Recorded:
 def data_protection_view_read(*, actor, sections: list[str]) -> Recorded:
     """The data protection officer or records manager opened the data protection view."""
     return append(event_type="governance.view_read", actor=actor, data={"sections": sections})
+
+
+# Subject access requests (issue 16): the request, the records confirmed, each redaction, sign-off and release
+def subject_access_recorded(*, actor, request) -> Recorded:
+    """A subject access request was recorded, with how the requester's identity was checked."""
+    return _record(
+        "subject_access.recorded",
+        actor=actor,
+        obj=request,
+        data={
+            "requester_kind": request.requester_kind,
+            "identity_method": request.identity_method,
+            "identity_checked_by": request.identity_checked_by_id,
+            "received_on": request.received_on.isoformat(),
+            "due_on": request.due_on.isoformat(),
+        },
+    )
+
+
+def subject_access_extended(*, actor, request) -> Recorded:
+    """A request's deadline was extended (once), with the reason."""
+    return _record(
+        "subject_access.extended",
+        actor=actor,
+        obj=request,
+        reason=request.extension_reason[:500],
+        data={"due_on": request.due_on.isoformat(), "extended_due_on": request.extended_due_on.isoformat()},
+    )
+
+
+def subject_access_records_decided(*, actor, request, included: list[str], excluded: list[str]) -> Recorded:
+    """A practitioner confirmed which candidate records are the subject's (`kind:id`), and which are not."""
+    return _record(
+        "subject_access.records_decided",
+        actor=actor,
+        obj=request,
+        data={"included": included[:2000], "excluded": excluded[:2000]},
+    )
+
+
+def subject_access_records_read(*, actor, request, records: list[str], view: str) -> Recorded:
+    """Someone working a request read the content of records about people (`kind:id`) through it."""
+    return _record(
+        "subject_access.records_read",
+        actor=actor,
+        obj=request,
+        data={"records": records[:2000], "count": len(records), "view": view},
+    )
+
+
+def subject_access_redaction_added(*, actor, redaction) -> Recorded:
+    """Text was withheld from a record in the bundle, with its exemption. The withheld text is not logged."""
+    return _record(
+        "subject_access.redaction_added",
+        actor=actor,
+        obj=redaction.request,
+        reason=redaction.note[:500],
+        data={
+            "redaction_id": redaction.pk,
+            "record": f"{redaction.record.kind}:{redaction.record.target_id}",
+            "part": redaction.part,
+            "exemption": redaction.reason,
+            "proposed": redaction.proposed,
+            "length": len(redaction.text),
+        },
+    )
+
+
+def subject_access_redaction_removed(*, actor, redaction) -> Recorded:
+    """A redaction was lifted, with the reason; the row is kept."""
+    return _record(
+        "subject_access.redaction_removed",
+        actor=actor,
+        obj=redaction.request,
+        reason=redaction.removal_reason[:500],
+        data={"redaction_id": redaction.pk, "part": redaction.part, "exemption": redaction.reason},
+    )
+
+
+def subject_access_signed_off(*, actor, request, records: int, redactions: int) -> Recorded:
+    """A second person signed the bundle off for release."""
+    return _record(
+        "subject_access.signed_off",
+        actor=actor,
+        obj=request,
+        reason=request.sign_off_note[:500],
+        data={"handler": request.handler_id, "records": records, "redactions": redactions},
+    )
+
+
+def subject_access_bundle_released(*, actor, request, records: list[str], digest: str) -> Recorded:
+    """The signed-off bundle left the system as a PDF; its records and the PDF's SHA-256 are kept."""
+    return _record(
+        "subject_access.bundle_released",
+        actor=actor,
+        obj=request,
+        data={"records": records[:2000], "count": len(records), "sha256": digest},
+    )
+
+
+def subject_access_escalation_raised(*, actor, escalation) -> Recorded:
+    """A request's deadline neared or passed, and one rung was told."""
+    return _record(
+        "subject_access.escalation_raised",
+        actor=actor,
+        obj=escalation.request,
+        reason=escalation.reason[:500],
+        data={
+            "level": escalation.level,
+            "deadline": escalation.deadline.isoformat(),
+            "recipients": sorted(u.pk for u in escalation.recipients.all()),
+        },
+    )

@@ -50,7 +50,7 @@ def _pages(resolver=None, prefix: str = ""):
             yield "/" + route.lstrip("^").rstrip("$")
 
 
-@pytest.mark.parametrize("role", [None, "partnership_lead", "front_door"])
+@pytest.mark.parametrize("role", [None, "partnership_lead", "front_door", "dpo"])
 def test_junk_in_queries_and_forms_is_never_a_server_error(client, client_for, user_factory, role):
     """Every page answers below 500 (refused, redirected or shown with its errors)."""
     browser = client if role is None else client_for(user_factory(role=role))

@@ -15,6 +15,7 @@ from lantern.demo.areas import (
     resourcing,
     reviews,
     statistics,
+    subject_access,
     survivor,
 )
 
@@ -22,6 +23,7 @@ from lantern.demo.areas import (
 # items share theirs with the first linking run, so the items' real-time matching runs after it on commit. The
 # survivor's own referrals have a step to themselves, so they are matched on commit before her child's case names
 # the man they record; resourcing comes after that case, so its owner is not yet held to training requirements.
+# Subject access comes last, so the requests find every record the other areas made.
 STEPS = (
     (items, linking),
     (accountability, statistics),
@@ -29,4 +31,5 @@ STEPS = (
     (survivor,),
     (family, resourcing),
     (governance,),
+    (subject_access,),
 )

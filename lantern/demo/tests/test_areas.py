@@ -8,7 +8,8 @@ from lantern.demo.areas import STEPS
 
 def test_the_areas_load_in_order_a_step_at_a_time():
     """Items then linking, accountability then statistics, reviews then complaints, the survivor's referrals, then
-    her child's family network and the training register, then retention, each step in one transaction."""
+    her child's family network and the training register, then retention, then subject access, each step in one
+    transaction."""
     assert [[area.__name__.rsplit(".", 1)[1] for area in step] for step in STEPS] == [
         ["items", "linking"],
         ["accountability", "statistics"],
@@ -16,6 +17,7 @@ def test_the_areas_load_in_order_a_step_at_a_time():
         ["survivor"],
         ["family", "resourcing"],
         ["governance"],
+        ["subject_access"],
     ]
     assert all(callable(area.demo_load) for step in STEPS for area in step)
 
