@@ -574,3 +574,30 @@ class NetworkMemberForm(forms.Form):
             data.get("parental_responsibility") or ""
         )
         return data
+
+
+class BreakGlassForm(forms.Form):
+    """Why a restricted record must be opened now. The service judges the reason (`breakglass.clean_reason`)."""
+
+    reason = forms.CharField(
+        label="Why do you need to open this record now?",
+        help_text="Say what the emergency is and why the people named on the record cannot help in time. The "
+        "record's owner and the partnership lead are told at once, and your reason is reviewed.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer."},
+    )
+
+
+class BreakGlassSignOffForm(forms.Form):
+    """A reviewer's sign-off of a break-glass use."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text="For example, whether the reason was justified, or what was followed up.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "The note must be 2,000 characters or fewer."},
+    )

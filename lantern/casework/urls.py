@@ -40,4 +40,7 @@ urlpatterns = [
     path("cases/<int:case_id>/nrm/new/", views.nrm_referral_add, name="nrm_add"),
     path("cases/<int:case_id>/nrm/<int:nrm_id>/decision/", views.nrm_decision_add, name="nrm_decision"),
     path("cases/<int:case_id>/sharing/new/", views.information_share_add, name="share_add"),
+    path("cases/<int:case_id>/break-glass/", views.case_break_glass, name="case_break_glass"),
+    path("break-glass/", views.break_glass_review, name="break_glass_review"),
+    path("break-glass/<int:use_id>/sign-off/", views.break_glass_sign_off, name="break_glass_sign_off"),
 ]

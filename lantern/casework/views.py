@@ -8,6 +8,7 @@ and its clocks update in place.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
-from lantern.casework import family, selectors, services
+from lantern.casework import breakglass, family, selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.forms import (
     ActionFormSet,
     AssignForm,
     AttendeeFormSet,
+    BreakGlassForm,
+    BreakGlassSignOffForm,
     CompleteForm,
     EscalationFilterForm,
     FlagChangeForm,
@@ -477,8 +480,14 @@ def case_detail(request, case_id: int):
     """A case: referrals, tasks, clocks, flags and their history, strategy discussions, missing episodes, notes,
     NRM, the sharing log and the chronology."""
     user, now = request.user, timezone.now()
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
-    events.record_viewed(actor=user, obj=case)
+    try:
+        case = selectors.case_get_for_user(user=user, case_id=case_id)
+    except Http404:
+        # A restricted case the user may break the glass on shows the "restricted" page; any other, 404.
+        return _restricted_page(
+            request, selectors.case_behind_glass(user=user, case_id=case_id), BreakGlassForm()
+        )
+    breakglass.audit_case_read(user=user, case=case)
     significant_only = request.GET.get("chronology") == "significant"
     conflicts = selectors.conflict_views(user=user, conflicts=case.conflict_list)
     return render(
@@ -812,4 +821,79 @@ def information_share_add(request, case_id: int):
             consent=data["consent"],
             reasons=data["reasons"],
         ),
+    )
+
+
+# Break glass (issue 16)
+def _restricted_page(request, case, form, *, status: int = 403):
+    """The "this record is restricted" page: the case's reference and lead agency only, and the form to state a
+    reason. 403, since the record exists but the user may not read it yet."""
+    return _form_page(
+        request,
+        "casework/case_restricted.html",
+        {"case": case, "form": form, "access_hours": breakglass.ACCESS_HOURS},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_break_glass(request, case_id: int):
+    """State why a restricted case must be opened now; on a good reason, open it (for a few hours)."""
+    user = request.user
+    if not allows(user, "can_break_glass"):
+        raise PolicyDenied("can_break_glass")
+    try:
+        case = selectors.case_behind_glass(user=user, case_id=case_id)
+    except Http404:
+        # Someone who can already read it (or has just broken the glass) goes to the case; 404 otherwise.
+        selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+        return redirect("casework:case_detail", case_id)
+    form = BreakGlassForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            use = breakglass.break_glass_open(actor=user, case=case, reason=form.cleaned_data["reason"])
+        except Invalid as error:
+            _apply(form, error)
+        else:
+            messages.success(
+                request,
+                f"You can read this record until {timezone.localtime(use.expires_at):%H:%M}. The record's owner "
+                "and the partnership lead have been told.",
+            )
+            return redirect("casework:case_detail", case.pk)
+    return _restricted_page(request, case, form)
+
+
+@never_cache
+@require_GET
+def break_glass_review(request):
+    """For a partnership lead or data protection officer: the uses of break glass awaiting sign-off."""
+    user = request.user
+    require(user, "can_review_break_glass")
+    uses = list(selectors.break_glass_uses_for_review(user))
+    events.record_listed(actor=user, object_type="casework.breakglassuse", ids=[u.pk for u in uses])
+    return render(request, "casework/break_glass_review.html", {"break_glass_uses": uses})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def break_glass_sign_off(request, use_id: int):
+    """Sign off one use of break glass, with an optional note."""
+    user = request.user
+    use = selectors.break_glass_use_get_for_review(user=user, use_id=use_id)
+    _require_action(user, "can_sign_off_break_glass", use)
+    form = BreakGlassSignOffForm(_posted(request))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            breakglass.break_glass_sign_off(actor=user, use=use, note=form.cleaned_data["note"])
+        except Invalid as error:
+            _apply(form, error)
+            status = _status_for(error)
+        else:
+            messages.success(request, f"The use of break glass on {use.case.reference} has been signed off.")
+            return redirect("casework:break_glass_review")
+    return _form_page(
+        request, "casework/break_glass_sign_off.html", {"use": use, "form": form}, status=status
     )
