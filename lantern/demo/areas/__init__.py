@@ -7,6 +7,7 @@ be idempotent, as `lantern demo` is.
 
 from lantern.demo.areas import (
     accountability,
+    breakglass,
     complaints,
     family,
     items,
@@ -26,5 +27,5 @@ STEPS = (
     (accountability, statistics),
     (reviews, complaints),
     (survivor,),
-    (family, resourcing),
+    (family, breakglass, resourcing),
 )
