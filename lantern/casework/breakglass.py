@@ -64,7 +64,7 @@ def break_glass_open(*, actor, case: Case, reason: str, now: datetime | None = N
     """
     policy.require(actor, "can_break_glass")
     reason = clean_reason(reason)
-    case = Case.objects.select_for_update().select_related("owner", "lead_agency").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("owner", "lead_agency").get(pk=case.pk)
     if not policy.allows(actor, "can_break_glass_into", case):
         raise Conflict("You can already read this record, so there is no need to break the glass.")
     now = now or timezone.now()
@@ -128,7 +128,7 @@ def break_glass_sign_off(
     note = clean_text(note, "note", errors, limit=MAX_NOTE)
     if errors:
         raise Invalid("The sign-off has errors.", errors)
-    use = BreakGlassUse.objects.select_for_update().select_related("case").get(pk=use.pk)
+    use = BreakGlassUse.objects.select_for_update(of=("self",)).select_related("case").get(pk=use.pk)
     if not policy.allows(actor, "can_sign_off_break_glass", use):
         raise policy.PolicyDenied("can_sign_off_break_glass")
     if use.signed_off_at is not None:
