@@ -10,6 +10,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import Involvement, NetworkMember, Notification, SafeguardingConflict
 from lantern.intake import services as intake
+from lantern.intel.linking import services as linking
 from lantern.intel.linking.models import PersonMention
 
 MOTHER = {"name": "Kelly Marsh", "date_of_birth": "2001-05-17"}
@@ -195,6 +196,44 @@ def test_a_report_filed_after_the_member_was_added_raises_a_conflict(
     assert "record you cannot see" in listed[0]["reason"] and listed[0]["ask"]
     officer = people[AgencyKind.POLICE, Role.PRACTITIONER]
     assert officer.agency.name in listed[0]["ask"]
+
+
+def test_a_match_only_the_nightly_batch_resolution_makes_raises_a_conflict(worker, case_id, people):
+    """A referral not yet matched in real time names a man as its person of concern; adding him to the network
+    raises nothing (real time cannot see the unmatched mention); the nightly batch resolution joins the two, and
+    the conflict is raised then, once, however often it runs again."""
+    later = refer(
+        people[AgencyKind.POLICE, Role.PRACTITIONER],
+        children=[{"name": "Jade Smith", "age": 15}],
+        persons=[{"name": "Wayne Booth", "age": _age(date(1975, 8, 30)), "address": "3 Quay Street"}],
+    )
+    concern = PersonMention.objects.get(referral=later, role="person_of_concern")
+    assert concern.entity_id is None
+    added = post(
+        worker,
+        f"/api/v1/cases/{case_id}/network",
+        {
+            "name": "Wayne Booth",
+            "date_of_birth": "1975-08-30",
+            "address": "3 Quay Street",
+            "relationship": "proposed_carer",
+        },
+    ).json()
+    assert added["conflicts"] == []
+    assert not SafeguardingConflict.objects.exists()
+
+    linking.linking_run(actor=None, kinds_to_link=["person"], train=False)
+    linking.linking_run(actor=None, kinds_to_link=["person"], train=False)
+
+    concern.refresh_from_db()
+    assert concern.entity_id == PersonMention.objects.get(network_member__pk=added["id"]).entity_id
+    conflict = SafeguardingConflict.objects.get()
+    assert (conflict.member_id, conflict.referral_id) == (added["id"], later.pk)
+    assert AuditEvent.objects.filter(event_type="case.safeguarding_conflict_raised").count() == 1
+    manager = people[AgencyKind.CSC, Role.TEAM_MANAGER]
+    assert Notification.objects.filter(user=manager, message__contains="Safeguarding conflict").count() == 1
+    listed = worker.get(f"/api/v1/cases/{case_id}/conflicts").json()
+    assert [c["member_id"] for c in listed] == [added["id"]]
 
 
 def test_a_manager_decides_and_a_service_manager_signs_off_before_involvement(
