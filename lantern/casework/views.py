@@ -26,10 +26,13 @@ from lantern.casework.forms import (
     BreakGlassForm,
     BreakGlassSignOffForm,
     CompleteForm,
+    ConfirmForm,
+    ConflictDecisionForm,
     EscalationFilterForm,
     FlagChangeForm,
     FlagDecisionForm,
     InformationShareForm,
+    InvolvementForm,
     MissingEpisodeForm,
     MissingReturnForm,
     NetworkMemberForm,
@@ -509,6 +512,7 @@ def case_detail(request, case_id: int):
             "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
             "can_add": allows(user, "can_add_case_record", case),
             "can_add_member": allows(user, "can_add_network_member", case),
+            "can_involve": allows(user, "can_record_involvement", case),
             "conflicts": conflicts,
             "open_conflicts": [v for v in conflicts if v.conflict.status != ConflictStatus.DECIDED],
             "can_request_flag": allows(user, "can_request_flag_change", case),
@@ -587,6 +591,87 @@ def network_member_add(request, case_id: int):
         done="The person has been added to the family network.",
         anchor="#family",
         save=lambda data: family.network_member_add(actor=request.user, case=case, **form.service_data()),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def involvement_add(request, case_id: int):
+    """Propose involving a member of the family network. While a safeguarding conflict about them stands the
+    proposal is refused (409, its refusal audited) and the page says plainly which conflict and what happens next."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_record_involvement", case)
+    members = selectors.network_members_of(case)
+    form = InvolvementForm(_posted(request), members=members)
+    status, blocked = 200, []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = selectors.network_member_get(case=case, member_id=data["member"])
+        try:
+            family.involvement_record(
+                actor=user, case=case, member=member, kind=data["kind"], details=data["details"]
+            )
+        except family.InvolvementBlocked as refused:
+            status = 409
+            blocked = selectors.conflict_views(user=user, conflicts=refused.conflicts)
+            form.add_error(None, refused.detail)
+        except Invalid as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "The involvement has been recorded.")
+            return redirect(reverse("casework:case_detail", args=[case.pk]) + "#family")
+    return _form_page(
+        request,
+        "casework/involvement_form.html",
+        {"case": case, "form": form, "blocked": blocked},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def conflict_decide(request, case_id: int, conflict_id: int):
+    """A team or service manager of the lead agency decides a safeguarding conflict."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_view_family_network", case)
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_decide_safeguarding_conflict", conflict)
+    form = ConflictDecisionForm(_posted(request))
+    view = selectors.conflict_views(user=user, conflicts=[conflict])[0]
+    return _case_form(
+        request,
+        case=case,
+        form=form,
+        template="casework/conflict_decision_form.html",
+        done="The decision has been recorded.",
+        anchor="#family",
+        extra={"view": view},
+        save=lambda data: family.conflict_decide(actor=user, conflict=conflict, **form.service_data()),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def conflict_sign_off(request, case_id: int, conflict_id: int):
+    """A service manager of the lead agency (or the partnership lead), not the decider, signs off a decision to
+    involve with safeguards."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_view_family_network", case)
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_sign_off_safeguarding_conflict", conflict)
+    view = selectors.conflict_views(user=user, conflicts=[conflict])[0]
+    return _case_form(
+        request,
+        case=case,
+        form=ConfirmForm(_posted(request)),
+        template="casework/conflict_sign_off.html",
+        done="The decision has been signed off.",
+        anchor="#family",
+        extra={"view": view},
+        save=lambda data: family.conflict_sign_off(actor=user, conflict=conflict),
     )
 
 
