@@ -44,6 +44,12 @@ def test_an_officer_breaks_the_glass_and_the_dpo_signs_it_off(page, axe_check):
     page.get_by_role("button", name="Open this record").click()
     expect(heading(page)).to_contain_text("Skye Example")
     expect(page.get_by_text(re.compile("You can read this record until"))).to_be_visible()
+    expect(page.get_by_test_id("break-glass-banner")).to_be_visible()
+    axe_check(page)
+
+    page.context.clear_cookies()
+    sign_in(page, owner, f"/cases/{case.pk}/")
+    expect(page.get_by_test_id("break-glass-table")).to_contain_text(REASON)
     axe_check(page)
 
     page.context.clear_cookies()

@@ -105,13 +105,15 @@ def _tell(use: BreakGlassUse) -> None:
         notify(users=leads, message=message, url=_url("casework:break_glass_review"))
 
 
-def audit_case_read(*, user, case: Case) -> None:
-    """Audit a read of a case: as a read under break glass when a current use is what lets the user read it."""
+def audit_case_read(*, user, case: Case) -> BreakGlassUse | None:
+    """Audit a read of a case: as a read under break glass when a current use is what lets the user read it (that
+    use is returned, so that the page can say so)."""
     use = selectors.break_glass_use_current(user=user, case=case)
     if use is not None:
         events.record_viewed_under_break_glass(actor=user, obj=case, use=use)
     else:
         events.record_viewed(actor=user, obj=case)
+    return use
 
 
 @transaction.atomic

@@ -638,6 +638,11 @@ def _break_glass_uses() -> QuerySet[BreakGlassUse]:
     )
 
 
+def break_glass_uses_of(case: Case) -> list[BreakGlassUse]:
+    """Every use of break glass on a case, newest first, for the people named on it."""
+    return list(_break_glass_uses().filter(case=case).order_by("-opened_at", "-pk"))
+
+
 def break_glass_uses_for_review(user) -> QuerySet[BreakGlassUse]:
     """The break-glass uses awaiting sign-off that `user` (a partnership lead or data protection officer) may sign
     off, oldest first: never their own. Empty for anyone else."""

@@ -490,7 +490,8 @@ def case_detail(request, case_id: int):
         return _restricted_page(
             request, selectors.case_behind_glass(user=user, case_id=case_id), BreakGlassForm()
         )
-    breakglass.audit_case_read(user=user, case=case)
+    break_glass_use = breakglass.audit_case_read(user=user, case=case)
+    can_add = allows(user, "can_add_case_record", case)
     significant_only = request.GET.get("chronology") == "significant"
     conflicts = selectors.conflict_views(user=user, conflicts=case.conflict_list)
     return render(
@@ -510,7 +511,10 @@ def case_detail(request, case_id: int):
             "held": [d for d in case.discussion_list if d.held_at is not None],
             "active_flags": [f for f in case.flag_list if f.active],
             "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
-            "can_add": allows(user, "can_add_case_record", case),
+            "can_add": can_add,
+            "break_glass_use": break_glass_use,
+            # Those named on a restricted case see every use of break glass on it.
+            "break_glass_uses": selectors.break_glass_uses_of(case) if case.restricted and can_add else [],
             "can_add_member": allows(user, "can_add_network_member", case),
             "can_involve": allows(user, "can_record_involvement", case),
             "conflicts": conflicts,

@@ -212,8 +212,21 @@ def test_a_restricted_case_shows_the_restricted_page_and_its_form(client_for, re
 
     opened = client.post(f"/cases/{restricted.pk}/break-glass/", {"reason": REASON})
     assert opened.status_code == 302
-    assert client.get(f"/cases/{restricted.pk}/").status_code == 200
+    page = client.get(f"/cases/{restricted.pk}/")
+    assert page.status_code == 200
+    assert b"You are reading this restricted record because you gave a reason" in page.content
+    assert f"/cases/{restricted.pk}/notes/new/".encode() not in page.content
     assert _events("record.viewed", reason="break_glass", actor_id=officer.pk).count() == 1
+    assert client.get(f"/cases/{restricted.pk}/notes/new/").status_code == 403
+
+    # The owner sees the use on the case, awaiting sign-off, and reads it as usual.
+    owner_page = client_for(restricted.owner).get(f"/cases/{restricted.pk}/").content.decode()
+    assert (
+        "Break glass on this record" in owner_page
+        and REASON in owner_page
+        and "Awaiting sign-off" in owner_page
+    )
+    assert "You are reading this restricted record" not in owner_page
 
 
 def test_pages_refuse_those_who_may_not_break_glass(client_for, restricted, people, dpo):
