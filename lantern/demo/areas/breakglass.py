@@ -30,7 +30,8 @@ def restricted_case() -> Case | None:
 def _line(case: Case) -> str:
     waiting = BreakGlassUse.objects.filter(case=case, signed_off_at__isnull=True).count()
     return (
-        f"Break glass: case {case.reference} is restricted to {SOCIAL_WORKER} and {TEAM_MANAGER}; {NURSE} opened "
+        f"Break glass: case {case.reference} (/cases/{case.pk}/) is restricted to {SOCIAL_WORKER} and "
+        f"{TEAM_MANAGER}; {NURSE} opened "
         f"it yesterday by stating a reason ({waiting} use awaiting sign-off). Sign in as partnership.lead and "
         f"open /break-glass/ to review it, or as {NURSE} to see the restricted page."
     )
