@@ -485,6 +485,41 @@ def involvement_refused(*, actor, case, member_id: int, kind: str, conflict_ids:
     )
 
 
+def break_glass(*, actor, use) -> Recorded:
+    """Someone with no relationship to a restricted case opened it, stating a reason ("break glass")."""
+    return _record(
+        "break_glass",
+        actor=actor,
+        obj=use.case,
+        reason=use.reason,
+        data={"break_glass_use_id": use.pk, "expires_at": use.expires_at.isoformat()},
+    )
+
+
+def record_viewed_under_break_glass(*, actor, obj, use) -> Recorded:
+    """A user read a restricted record that only a break-glass use lets them read."""
+    object_type, object_id = _obj(obj)
+    return append(
+        event_type="record.viewed",
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        reason="break_glass",
+        data={"break_glass_use_id": use.pk},
+    )
+
+
+def break_glass_signed_off(*, actor, use) -> Recorded:
+    """A partnership lead or data protection officer reviewed a break-glass use and signed it off."""
+    return _record(
+        "break_glass.signed_off",
+        actor=actor,
+        obj=use.case,
+        reason=use.review_note,
+        data={"break_glass_use_id": use.pk, "used_by": use.user_id},
+    )
+
+
 def flag_change_requested(*, actor, change) -> Recorded:
     """Someone asked to add or remove a flag."""
     return _record(

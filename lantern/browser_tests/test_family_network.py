@@ -75,3 +75,43 @@ def test_the_social_worker_sees_the_conflict_and_adds_a_grandmother(page, axe_ch
     page.get_by_role("button", name=re.compile("Add|Save")).first.click()
     expect(heading(page)).to_be_visible()
     expect(page.get_by_text("Rita Marsh").first).to_be_visible()
+
+
+def test_involvement_refused_then_decided_and_signed_off_through_the_pages(page, axe_check):
+    """Proposing contact with the father is refused and the page says why; the team manager decides to involve him
+    with safeguards; the service manager signs it off. axe-core clean on each page, errors included."""
+    worker, case, earlier = make_case()
+    manager = UserFactory(username="csc.manager", agency=case.lead_agency, role=Role.TEAM_MANAGER)
+    service_manager = UserFactory(username="csc.head", agency=case.lead_agency, role=Role.SERVICE_MANAGER)
+
+    sign_in(page, worker, f"/cases/{case.pk}/involvements/new/")
+    axe_check(page)
+    page.get_by_label("Who would be involved?").select_option(label="Darren Cole (father)")
+    page.get_by_label("Contact with the child").check()
+    page.get_by_role("button", name="Record the involvement").click()
+    blocked = page.get_by_test_id("involvement-blocked")
+    expect(blocked).to_contain_text("Not recorded: safeguarding conflict")
+    expect(blocked).to_contain_text(earlier.reference)
+    axe_check(page)
+
+    page.context.clear_cookies()
+    sign_in(page, manager, f"/cases/{case.pk}/")
+    page.get_by_role("link", name=re.compile("^Decide")).click()
+    axe_check(page)
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    axe_check(page)
+    page.get_by_label("Involve with safeguards").check()
+    page.get_by_label("Reason for the decision").fill("Supervised contact only, at a contact centre.")
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("The decision has been recorded.")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, service_manager, f"/cases/{case.pk}/")
+    page.get_by_role("link", name=re.compile("^Sign off")).click()
+    expect(page.get_by_text("Supervised contact only")).to_be_visible()
+    axe_check(page)
+    page.get_by_role("button", name="Sign off the decision").click()
+    expect(page.get_by_text("The decision has been signed off.")).to_be_visible()
+    axe_check(page)

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Literal
 
+from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -17,7 +18,7 @@ from pydantic import ConfigDict
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
-from lantern.casework import family, selectors, services
+from lantern.casework import breakglass, family, selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.models import (
     CaseKind,
@@ -590,7 +591,7 @@ def get_case(request, case_id: int):
     """A case the user may see, with its referrals, tasks, flags, clocks, records and generated chronology."""
     user = request.auth
     case = selectors.case_get_for_user(user=user, case_id=case_id)
-    events.record_viewed(actor=user, obj=case)
+    breakglass.audit_case_read(user=user, case=case)
     return _case_answer(case, timezone.now())
 
 
@@ -1123,3 +1124,133 @@ def list_conflicts(request):
         actor=user, object_type="casework.safeguardingconflict", ids=[c.pk for c in conflicts]
     )
     return {"count": len(conflicts), "items": _conflicts(user, conflicts)}
+
+
+# Break glass (issue 16)
+break_glass_router = Router(tags=["break glass"])
+
+
+class BreakGlassIn(StrictIn):
+    """Why someone with no relationship to a restricted case must open it now."""
+
+    reason: str = Field(
+        default="",
+        max_length=breakglass.MAX_REASON,
+        description=f"At least {breakglass.MIN_REASON} characters: the emergency, and why the people named on the "
+        "record cannot help in time.",
+    )
+
+
+class BreakGlassSignOffIn(StrictIn):
+    """A reviewer's sign-off of a break-glass use, with an optional note."""
+
+    note: str = Field(default="", max_length=breakglass.MAX_NOTE)
+
+
+class BreakGlassUseOut(Schema):
+    """One use of break glass: who opened which restricted case, when, why, until when, and its review."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    lead_agency: AgencyOut
+    user: PersonRefOut
+    reason: str
+    opened_at: datetime
+    expires_at: datetime
+    signed_off_by: PersonRefOut | None
+    signed_off_at: datetime | None
+    review_note: str
+
+
+class BreakGlassUsePageOut(Schema):
+    """The break-glass uses awaiting sign-off."""
+
+    count: int
+    items: list[BreakGlassUseOut]
+
+
+def _break_glass_use(use) -> dict:
+    return {
+        "id": use.pk,
+        "case_id": use.case_id,
+        "case_reference": use.case.reference,
+        "lead_agency": _agency(use.case.lead_agency),
+        "user": _person(use.user),
+        "reason": use.reason,
+        "opened_at": use.opened_at,
+        "expires_at": use.expires_at,
+        "signed_off_by": _person(use.signed_off_by),
+        "signed_off_at": use.signed_off_at,
+        "review_note": use.review_note,
+    }
+
+
+@cases_router.post(
+    "/{int:case_id}/break-glass",
+    response={
+        201: BreakGlassUseOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Open a restricted case by stating a reason (break glass)",
+    operation_id="case_break_glass",
+)
+def break_glass(request, case_id: int, payload: BreakGlassIn):
+    """A case worker with no relationship to a restricted case reads it for a few hours, stating why; the owner and
+    the partnership leads are told, and the use waits for review. 403 for those who may not break glass at all
+    (reviewers, administrators, records managers, data protection officers); 404 for a case that does not exist
+    or is not restricted and not theirs to see; 409 for one they can already read."""
+    user = request.auth
+    policy.require(user, "can_break_glass")
+    try:
+        case = selectors.case_behind_glass(user=user, case_id=case_id)
+    except Http404:
+        # Answers 404 itself unless the user can read the case already.
+        selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+        raise ApiError(
+            409, "conflict", "You can already read this record, so there is no need to break the glass."
+        ) from None
+    use = breakglass.break_glass_open(actor=user, case=case, reason=payload.reason)
+    return Status(201, _break_glass_use(selectors.break_glass_use_get(use_id=use.pk)))
+
+
+@break_glass_router.get(
+    "",
+    response={200: BreakGlassUsePageOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Break-glass uses awaiting sign-off",
+    operation_id="break_glass_review_list",
+)
+def list_break_glass_uses(request):
+    """For a partnership lead or data protection officer: every use awaiting sign-off, oldest first, except their
+    own."""
+    user = request.auth
+    policy.require(user, "can_review_break_glass")
+    uses = list(selectors.break_glass_uses_for_review(user)[:PAGE_MAX])
+    events.record_listed(actor=user, object_type="casework.breakglassuse", ids=[u.pk for u in uses])
+    return {"count": len(uses), "items": [_break_glass_use(u) for u in uses]}
+
+
+@break_glass_router.post(
+    "/{int:use_id}/sign-off",
+    response={
+        200: BreakGlassUseOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Sign off a break-glass use",
+    operation_id="break_glass_sign_off",
+)
+def sign_off_break_glass(request, use_id: int, payload: BreakGlassSignOffIn):
+    """A partnership lead or data protection officer, never the user who broke the glass, signs a use off."""
+    user = request.auth
+    use = selectors.break_glass_use_get_for_review(user=user, use_id=use_id)
+    _require_action(user, "can_sign_off_break_glass", use)
+    breakglass.break_glass_sign_off(actor=user, use=use, note=payload.note)
+    return _break_glass_use(selectors.break_glass_use_get(use_id=use.pk))

@@ -7,7 +7,8 @@ own path (`realtime.resolve_mentions`: the same blocking index, model, threshold
 the answer already says which entity the member is. If that entity is recorded as a person of concern in any
 referral or intelligence item, a `SafeguardingConflict` is raised on the child's case there and then; a report
 filed later that names the member's entity as a person of concern raises one too, through the listener casework
-registers with `lantern.intel.linking.hooks` (`conflicts_for_report`). Placeholders ("Father", "Unknown male")
+registers with `lantern.intel.linking.hooks` (`conflicts_for_report`), and so does a match that only the nightly
+batch resolution makes (`conflicts_after_resolution`). Placeholders ("Father", "Unknown male")
 are never evidence of identity in matching, so a member known only so matches no one.
 
 Ethnicity and religion are never recorded on a member's mention, and matching never reads them.
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -199,6 +200,24 @@ def conflicts_for_report(
                 if conflict is not None:
                     raised.append(conflict)
     return raised
+
+
+def conflicts_after_resolution(*, now: datetime) -> list[SafeguardingConflict]:
+    """Batch resolution wrote every mention's entity again: raise the conflicts of members now in one entity with a
+    person of concern in a report, which only it joined (casework's listener on `lantern.intel.linking.hooks`).
+    Conflicts already raised are not raised twice."""
+    concern_in_entity = PersonMention.objects.filter(
+        Q(referral__isnull=False) | Q(item__isnull=False),
+        role=PersonRole.PERSON_OF_CONCERN,
+        entity_id=OuterRef("mention__entity_id"),
+    )
+    members = (
+        NetworkMember.objects.filter(mention__entity__isnull=False)
+        .filter(Exists(concern_in_entity))
+        .select_related("mention", "phone_mention", "case__lead_agency")
+        .order_by("pk")
+    )
+    return [c for member in members for c in conflicts_for_member(member=member, now=now)]
 
 
 def _link_of(mention_id: int) -> MentionLink | None:

@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from lantern.accounts.models import Agency, Role, User
 from lantern.casework.models import (
+    ConflictDecision,
     ConsentStatus,
     EscalationLevel,
     EscalationStatus,
     FlagKind,
+    InvolvementKind,
     LawfulBasis,
     NetworkRelationship,
     NRMDecision,
@@ -574,3 +576,118 @@ class NetworkMemberForm(forms.Form):
             data.get("parental_responsibility") or ""
         )
         return data
+
+
+class BreakGlassForm(forms.Form):
+    """Why a restricted record must be opened now. The service judges the reason (`breakglass.clean_reason`)."""
+
+    reason = forms.CharField(
+        label="Why do you need to open this record now?",
+        help_text="Say what the emergency is and why the people named on the record cannot help in time. The "
+        "record's owner and the partnership lead are told at once, and your reason is reviewed.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer."},
+    )
+
+
+class BreakGlassSignOffForm(forms.Form):
+    """A reviewer's sign-off of a break-glass use."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text="For example, whether the reason was justified, or what was followed up.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "The note must be 2,000 characters or fewer."},
+    )
+
+
+class InvolvementForm(forms.Form):
+    """Proposing to involve a member of the child's family network (the API's `InvolvementIn`, as boxes)."""
+
+    member = forms.TypedChoiceField(
+        label="Who would be involved?",
+        coerce=int,
+        error_messages={
+            "required": "Choose who would be involved.",
+            "invalid_choice": "Choose who would be involved.",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="How would they be involved?",
+        choices=InvolvementKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the person would be involved."},
+    )
+    details = forms.CharField(
+        label="Details (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": "The details must be 5,000 characters or fewer."},
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "Choose")] + [
+            (m.pk, f"{m.mention.name or 'Unnamed'} ({m.get_relationship_display().lower()})") for m in members
+        ]
+
+
+VICTIM_PARENT_TOLD = {"yes": True, "no": False, "not_known": None}
+
+
+class ConflictDecisionForm(forms.Form):
+    """A manager's decision on a safeguarding conflict (the API's `ConflictDecisionIn`, as boxes)."""
+
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=ConflictDecision.choices,
+        widget=forms.RadioSelect,
+        help_text="A decision to involve the person with safeguards must be signed off by a service manager before "
+        "anything goes ahead.",
+        error_messages={"required": "Choose whether to involve the person."},
+    )
+    reason = forms.CharField(
+        label="Reason for the decision",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Explain the decision.",
+            "max_length": "The reason must be 5,000 characters or fewer.",
+        },
+    )
+    legal_basis = forms.CharField(
+        label="Legal basis (optional)",
+        required=False,
+        max_length=2000,
+        help_text="For example, Children Act 1989, section 47.",
+        error_messages={"max_length": "The legal basis must be 2,000 characters or fewer."},
+    )
+    victim_parent_told = forms.ChoiceField(
+        label="Has the parent who was a victim been told?",
+        choices=[("yes", "Yes"), ("no", "No"), ("not_known", "Not known, or there is no such parent")],
+        initial="not_known",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    victim_parent_view = forms.CharField(
+        label="Her (or his) view (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Her view must be 5,000 characters or fewer."},
+    )
+
+    def service_data(self) -> dict:
+        """The cleaned values as `family.conflict_decide` takes them."""
+        data = dict(self.cleaned_data)
+        data["victim_parent_told"] = VICTIM_PARENT_TOLD.get(data.get("victim_parent_told") or "")
+        return data
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation with nothing to fill in (a sign-off): the button is the answer."""

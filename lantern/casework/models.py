@@ -754,3 +754,30 @@ class AllocationWarning(models.Model):
 
     def __str__(self) -> str:
         return f"Allocation of {self.task or self.case} to {self.allocated_to} without required training"
+
+
+class BreakGlassUse(models.Model):
+    """Someone with no relationship to a restricted case opened it by stating a reason ("break glass").
+
+    The access lasts until `expires_at` (`lantern.casework.breakglass.ACCESS_HOURS` after the use) and is read
+    only. Every use stays on the review list until a partnership lead or data protection officer, other than the
+    person who used it, signs it off.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="break_glass_uses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    opened_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    review_note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        indexes = [models.Index(fields=["case", "user", "expires_at"], name="break_glass_current_idx")]
+
+    def __str__(self) -> str:
+        return f"Break glass on {self.case.reference} by {self.user}"

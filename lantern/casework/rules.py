@@ -19,15 +19,21 @@ as queries, so a list never shows what a page would refuse.
 * A safeguarding conflict is decided by a team or service manager of the case's lead agency who may see the case;
   a decision to involve the member with safeguards is signed off by a service manager of that agency, or the
   partnership lead, other than the person who decided it.
+* Break glass: a case worker (a professional in any partner agency, never a reviewer, administrator, records
+  manager, data protection officer or member of the public) who has no relationship to a restricted case may
+  open it by stating a reason. Until the use expires they read the case and its family network (never add to
+  them). A partnership lead or data protection officer, other than the person who used it, signs each use off.
 * An independent reviewer reads (never writes) the tasks, cases and escalations in the scope of a review they are
   on while it is open (`lantern.oversight.reviews.selectors`).
 """
 
 import rules
+from django.utils import timezone
 
 from lantern.accounts.models import Role
 from lantern.casework.models import (
     AgencyTask,
+    BreakGlassUse,
     Case,
     Escalation,
     EscalationLevel,
@@ -146,12 +152,41 @@ def may_see_task_or_referral(user, obj) -> bool:
     return _involved_in_referral(user, referral)
 
 
+@rules.predicate
+def holds_break_glass(user, case) -> bool:
+    """The user broke the glass on this restricted case and the access has not yet expired."""
+    return (
+        isinstance(case, Case)
+        and case.restricted
+        and BreakGlassUse.objects.filter(case=case, user_id=user.pk, expires_at__gt=timezone.now()).exists()
+    )
+
+
+@rules.predicate
+def behind_glass(user, case) -> bool:
+    """A restricted case the user has no relationship to and no current break-glass use of."""
+    return (
+        isinstance(case, Case)
+        and case.restricted
+        and not may_see_case.test(user, case)
+        and not holds_break_glass.test(user, case)
+    )
+
+
+@rules.predicate
+def did_not_use_break_glass(user, use) -> bool:
+    """A break-glass use is signed off by someone other than the person who used it."""
+    return isinstance(use, BreakGlassUse) and use.user_id != user.pk
+
+
 can_view_task = register(
     "can_view_task", (is_case_worker & in_task_agency) | is_partnership_lead | read_under_review
 )
 can_act_on_task = register("can_act_on_task", is_case_worker & in_task_agency)
 can_assign_task = register("can_assign_task", is_agency_manager & in_task_agency)
-can_view_case = register("can_view_case", (is_case_worker & may_see_case) | read_under_review)
+can_view_case = register(
+    "can_view_case", (is_case_worker & (may_see_case | holds_break_glass)) | read_under_review
+)
 can_add_case_record = register("can_add_case_record", is_case_worker & may_see_case)
 can_request_flag_change = register("can_request_flag_change", is_case_worker & may_see_case)
 can_approve_flag_change = register(
@@ -203,7 +238,7 @@ can_open_case = register(
     "can_open_case", has_role(Role.FRONT_DOOR, Role.PRACTITIONER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER)
 )
 can_view_family_network = register(
-    "can_view_family_network", (is_case_worker & may_see_case) | read_under_review
+    "can_view_family_network", (is_case_worker & (may_see_case | holds_break_glass)) | read_under_review
 )
 can_add_network_member = register("can_add_network_member", is_case_worker & may_see_case)
 can_record_involvement = register("can_record_involvement", is_case_worker & may_see_case)
@@ -215,4 +250,13 @@ can_sign_off_safeguarding_conflict = register(
     ((is_service_manager & in_conflict_lead_agency) | is_partnership_lead)
     & may_see_conflict_case
     & did_not_decide_conflict,
+)
+
+# Break glass: who may use it at all, on which case, and who reviews the uses.
+can_break_glass = register("can_break_glass", is_case_worker)
+can_break_glass_into = register("can_break_glass_into", is_case_worker & behind_glass)
+is_break_glass_reviewer = has_role(Role.PARTNERSHIP_LEAD, Role.DATA_PROTECTION_OFFICER)
+can_review_break_glass = register("can_review_break_glass", is_break_glass_reviewer)
+can_sign_off_break_glass = register(
+    "can_sign_off_break_glass", is_break_glass_reviewer & did_not_use_break_glass
 )

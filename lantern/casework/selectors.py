@@ -15,6 +15,7 @@ from django.utils import timezone
 from lantern.accounts.models import Agency, Role, User
 from lantern.casework.models import (
     AgencyTask,
+    BreakGlassUse,
     Case,
     CaseFlag,
     ConflictStatus,
@@ -290,13 +291,16 @@ def escalation_get_for_user(*, user, escalation_id) -> Escalation:
 
 # Cases
 def case_list_visible_to(*, user) -> QuerySet[Case]:
-    """Every case `user` may see: restricted ones only when named on them."""
+    """Every case `user` may see: restricted ones only when named on them, or while they hold a break-glass use."""
     cases = Case.objects.select_related("lead_agency")
     if _is_reviewer(user):
         return _under_review(user, cases)
     if not _is_case_worker(user):
         return cases.none()
     named = Exists(Case.restricted_to.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk))
+    named |= Exists(
+        BreakGlassUse.objects.filter(case_id=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now())
+    )
     if user.role in SEES_ALL_CASES_ROLES:
         visible = Q()
     else:
@@ -605,3 +609,63 @@ def conflict_views(*, user, conflicts: list[SafeguardingConflict]) -> list[Confl
             )
             views.append(ConflictView(conflict, False, reason, [], ask))
     return views
+
+
+# Break glass
+def case_behind_glass(*, user, case_id) -> Case:
+    """A restricted case `user` may not read but may break the glass on (its reference and lead agency are shown
+    on the "this record is restricted" page); 404 for any other case, as for one that does not exist."""
+    case = Case.objects.select_related("lead_agency").filter(pk=_id(case_id)).first()
+    if case is None or not policy.allows(user, "can_break_glass_into", case):
+        raise Http404("Not found.")
+    return case
+
+
+def break_glass_use_current(*, user, case: Case) -> BreakGlassUse | None:
+    """The user's unexpired break-glass use of `case`, where their access to it comes only from that."""
+    if not case.restricted or case.restricted_to.filter(pk=user.pk).exists():
+        return None
+    return (
+        BreakGlassUse.objects.filter(case=case, user_id=user.pk, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def _break_glass_uses() -> QuerySet[BreakGlassUse]:
+    return BreakGlassUse.objects.select_related(
+        "case__lead_agency", "case__owner", *_people("user", "signed_off_by")
+    )
+
+
+def break_glass_uses_of(case: Case) -> list[BreakGlassUse]:
+    """Every use of break glass on a case, newest first, for the people named on it."""
+    return list(_break_glass_uses().filter(case=case).order_by("-opened_at", "-pk"))
+
+
+def break_glass_uses_for_review(user) -> QuerySet[BreakGlassUse]:
+    """The break-glass uses awaiting sign-off that `user` (a partnership lead or data protection officer) may sign
+    off, oldest first: never their own. Empty for anyone else."""
+    if not policy.allows(user, "can_review_break_glass"):
+        return BreakGlassUse.objects.none()
+    return (
+        _break_glass_uses()
+        .filter(signed_off_at__isnull=True)
+        .exclude(user_id=user.pk)
+        .order_by("opened_at", "pk")
+    )
+
+
+def break_glass_use_get(*, use_id) -> BreakGlassUse:
+    """One break-glass use with the people and case it names, for an answer already allowed; 404 if none."""
+    use = _break_glass_uses().filter(pk=_id(use_id)).first()
+    if use is None:
+        raise Http404("Not found.")
+    return use
+
+
+def break_glass_use_get_for_review(*, user, use_id) -> BreakGlassUse:
+    """One break-glass use, for a user who reviews them (signed off or not); 404 if there is none."""
+    if not policy.allows(user, "can_review_break_glass"):
+        raise policy.PolicyDenied("can_review_break_glass")
+    return break_glass_use_get(use_id=use_id)

@@ -23,6 +23,17 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/notes/new/", views.case_note_add, name="note_add"),
     path("cases/<int:case_id>/network/new/", views.network_member_add, name="network_add"),
+    path("cases/<int:case_id>/involvements/new/", views.involvement_add, name="involvement_add"),
+    path(
+        "cases/<int:case_id>/conflicts/<int:conflict_id>/decision/",
+        views.conflict_decide,
+        name="conflict_decide",
+    ),
+    path(
+        "cases/<int:case_id>/conflicts/<int:conflict_id>/sign-off/",
+        views.conflict_sign_off,
+        name="conflict_sign_off",
+    ),
     path("cases/<int:case_id>/missing/new/", views.missing_episode_add, name="missing_add"),
     path(
         "cases/<int:case_id>/missing/<int:episode_id>/return/",
@@ -40,4 +51,7 @@ urlpatterns = [
     path("cases/<int:case_id>/nrm/new/", views.nrm_referral_add, name="nrm_add"),
     path("cases/<int:case_id>/nrm/<int:nrm_id>/decision/", views.nrm_decision_add, name="nrm_decision"),
     path("cases/<int:case_id>/sharing/new/", views.information_share_add, name="share_add"),
+    path("cases/<int:case_id>/break-glass/", views.case_break_glass, name="case_break_glass"),
+    path("break-glass/", views.break_glass_review, name="break_glass_review"),
+    path("break-glass/<int:use_id>/sign-off/", views.break_glass_sign_off, name="break_glass_sign_off"),
 ]

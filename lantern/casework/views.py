@@ -8,6 +8,7 @@ and its clocks update in place.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,17 +17,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
-from lantern.casework import family, selectors, services
+from lantern.casework import breakglass, family, selectors, services
 from lantern.casework.chronology import chronology_for_case
 from lantern.casework.forms import (
     ActionFormSet,
     AssignForm,
     AttendeeFormSet,
+    BreakGlassForm,
+    BreakGlassSignOffForm,
     CompleteForm,
+    ConfirmForm,
+    ConflictDecisionForm,
     EscalationFilterForm,
     FlagChangeForm,
     FlagDecisionForm,
     InformationShareForm,
+    InvolvementForm,
     MissingEpisodeForm,
     MissingReturnForm,
     NetworkMemberForm,
@@ -477,8 +483,15 @@ def case_detail(request, case_id: int):
     """A case: referrals, tasks, clocks, flags and their history, strategy discussions, missing episodes, notes,
     NRM, the sharing log and the chronology."""
     user, now = request.user, timezone.now()
-    case = selectors.case_get_for_user(user=user, case_id=case_id)
-    events.record_viewed(actor=user, obj=case)
+    try:
+        case = selectors.case_get_for_user(user=user, case_id=case_id)
+    except Http404:
+        # A restricted case the user may break the glass on shows the "restricted" page; any other, 404.
+        return _restricted_page(
+            request, selectors.case_behind_glass(user=user, case_id=case_id), BreakGlassForm()
+        )
+    break_glass_use = breakglass.audit_case_read(user=user, case=case)
+    can_add = allows(user, "can_add_case_record", case)
     significant_only = request.GET.get("chronology") == "significant"
     conflicts = selectors.conflict_views(user=user, conflicts=case.conflict_list)
     return render(
@@ -498,8 +511,12 @@ def case_detail(request, case_id: int):
             "held": [d for d in case.discussion_list if d.held_at is not None],
             "active_flags": [f for f in case.flag_list if f.active],
             "pending_changes": [c for c in case.flag_change_list if c.status == FlagChangeStatus.PENDING],
-            "can_add": allows(user, "can_add_case_record", case),
+            "can_add": can_add,
+            "break_glass_use": break_glass_use,
+            # Those named on a restricted case see every use of break glass on it.
+            "break_glass_uses": selectors.break_glass_uses_of(case) if case.restricted and can_add else [],
             "can_add_member": allows(user, "can_add_network_member", case),
+            "can_involve": allows(user, "can_record_involvement", case),
             "conflicts": conflicts,
             "open_conflicts": [v for v in conflicts if v.conflict.status != ConflictStatus.DECIDED],
             "can_request_flag": allows(user, "can_request_flag_change", case),
@@ -578,6 +595,87 @@ def network_member_add(request, case_id: int):
         done="The person has been added to the family network.",
         anchor="#family",
         save=lambda data: family.network_member_add(actor=request.user, case=case, **form.service_data()),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def involvement_add(request, case_id: int):
+    """Propose involving a member of the family network. While a safeguarding conflict about them stands the
+    proposal is refused (409, its refusal audited) and the page says plainly which conflict and what happens next."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_record_involvement", case)
+    members = selectors.network_members_of(case)
+    form = InvolvementForm(_posted(request), members=members)
+    status, blocked = 200, []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = selectors.network_member_get(case=case, member_id=data["member"])
+        try:
+            family.involvement_record(
+                actor=user, case=case, member=member, kind=data["kind"], details=data["details"]
+            )
+        except family.InvolvementBlocked as refused:
+            status = 409
+            blocked = selectors.conflict_views(user=user, conflicts=refused.conflicts)
+            form.add_error(None, refused.detail)
+        except Invalid as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "The involvement has been recorded.")
+            return redirect(reverse("casework:case_detail", args=[case.pk]) + "#family")
+    return _form_page(
+        request,
+        "casework/involvement_form.html",
+        {"case": case, "form": form, "blocked": blocked},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def conflict_decide(request, case_id: int, conflict_id: int):
+    """A team or service manager of the lead agency decides a safeguarding conflict."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_view_family_network", case)
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_decide_safeguarding_conflict", conflict)
+    form = ConflictDecisionForm(_posted(request))
+    view = selectors.conflict_views(user=user, conflicts=[conflict])[0]
+    return _case_form(
+        request,
+        case=case,
+        form=form,
+        template="casework/conflict_decision_form.html",
+        done="The decision has been recorded.",
+        anchor="#family",
+        extra={"view": view},
+        save=lambda data: family.conflict_decide(actor=user, conflict=conflict, **form.service_data()),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def conflict_sign_off(request, case_id: int, conflict_id: int):
+    """A service manager of the lead agency (or the partnership lead), not the decider, signs off a decision to
+    involve with safeguards."""
+    user = request.user
+    case = selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+    _require_action(user, "can_view_family_network", case)
+    conflict = selectors.conflict_get(case=case, conflict_id=conflict_id)
+    _require_action(user, "can_sign_off_safeguarding_conflict", conflict)
+    view = selectors.conflict_views(user=user, conflicts=[conflict])[0]
+    return _case_form(
+        request,
+        case=case,
+        form=ConfirmForm(_posted(request)),
+        template="casework/conflict_sign_off.html",
+        done="The decision has been signed off.",
+        anchor="#family",
+        extra={"view": view},
+        save=lambda data: family.conflict_sign_off(actor=user, conflict=conflict),
     )
 
 
@@ -812,4 +910,79 @@ def information_share_add(request, case_id: int):
             consent=data["consent"],
             reasons=data["reasons"],
         ),
+    )
+
+
+# Break glass (issue 16)
+def _restricted_page(request, case, form, *, status: int = 403):
+    """The "this record is restricted" page: the case's reference and lead agency only, and the form to state a
+    reason. 403, since the record exists but the user may not read it yet."""
+    return _form_page(
+        request,
+        "casework/case_restricted.html",
+        {"case": case, "form": form, "access_hours": breakglass.ACCESS_HOURS},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def case_break_glass(request, case_id: int):
+    """State why a restricted case must be opened now; on a good reason, open it (for a few hours)."""
+    user = request.user
+    if not allows(user, "can_break_glass"):
+        raise PolicyDenied("can_break_glass")
+    try:
+        case = selectors.case_behind_glass(user=user, case_id=case_id)
+    except Http404:
+        # Someone who can already read it (or has just broken the glass) goes to the case; 404 otherwise.
+        selectors.case_get_for_user(user=user, case_id=case_id, with_record=False)
+        return redirect("casework:case_detail", case_id)
+    form = BreakGlassForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            use = breakglass.break_glass_open(actor=user, case=case, reason=form.cleaned_data["reason"])
+        except Invalid as error:
+            _apply(form, error)
+        else:
+            messages.success(
+                request,
+                f"You can read this record until {timezone.localtime(use.expires_at):%H:%M}. The record's owner "
+                "and the partnership lead have been told.",
+            )
+            return redirect("casework:case_detail", case.pk)
+    return _restricted_page(request, case, form)
+
+
+@never_cache
+@require_GET
+def break_glass_review(request):
+    """For a partnership lead or data protection officer: the uses of break glass awaiting sign-off."""
+    user = request.user
+    require(user, "can_review_break_glass")
+    uses = list(selectors.break_glass_uses_for_review(user))
+    events.record_listed(actor=user, object_type="casework.breakglassuse", ids=[u.pk for u in uses])
+    return render(request, "casework/break_glass_review.html", {"break_glass_uses": uses})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def break_glass_sign_off(request, use_id: int):
+    """Sign off one use of break glass, with an optional note."""
+    user = request.user
+    use = selectors.break_glass_use_get_for_review(user=user, use_id=use_id)
+    _require_action(user, "can_sign_off_break_glass", use)
+    form = BreakGlassSignOffForm(_posted(request))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            breakglass.break_glass_sign_off(actor=user, use=use, note=form.cleaned_data["note"])
+        except Invalid as error:
+            _apply(form, error)
+            status = _status_for(error)
+        else:
+            messages.success(request, f"The use of break glass on {use.case.reference} has been signed off.")
+            return redirect("casework:break_glass_review")
+    return _form_page(
+        request, "casework/break_glass_sign_off.html", {"use": use, "form": form}, status=status
     )

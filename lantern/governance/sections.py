@@ -1,25 +1,34 @@
 """The sections of the data protection view, defined in one place, in the order the page shows them.
 
 Each section gives a table for a user: headings, rows (cells in words, and a link), how many there are in all, and
-what to say when there are none. Retention's sections read retention's selectors; sharing decisions read case
-work's and intelligence's records, by reference and agency only. Subject access requests due and break-glass uses
-belong to other rooms: they come through `retention.hooks.register_panel` (registered in `GovernanceConfig.ready`),
-and until a room registers one the section says so in words.
+what to say when there are none. The view sits above the rooms it reads: retention's selectors, subject access's
+requests due, case work's break-glass uses awaiting sign-off, and case work's and intelligence's sharing decisions,
+by reference and agency only.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from lantern.casework import selectors as casework_selectors
 from lantern.casework.models import InformationShare
-from lantern.governance.retention import hooks, selectors
+from lantern.governance.retention import selectors
 from lantern.governance.retention.models import RecordReview
+from lantern.governance.subject_access import selectors as subject_access_selectors
 from lantern.intel.items.models import Disclosure
 
 ROWS = 10
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a section's table: its cells in order, and where it links (optional)."""
+
+    cells: Sequence[str]
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ class Table:
     """What one section shows."""
 
     headings: tuple[str, ...]
-    rows: list[hooks.PanelRow]
+    rows: list[Row]
     total: int
     empty: str
     more_url: str = ""
@@ -63,7 +72,7 @@ def records_due(user) -> Table:
     return Table(
         headings=("Reference", "Class", "Agency", "Review due"),
         rows=[
-            hooks.PanelRow(
+            Row(
                 (
                     r.reference,
                     r.get_record_class_display(),
@@ -87,7 +96,7 @@ def holds(user) -> Table:
     return Table(
         headings=("Reference", "Class", "Placed", "By"),
         rows=[
-            hooks.PanelRow(
+            Row(
                 (h.reference, h.get_record_class_display(), _day(h.placed_at), h.placed_by.display_name),
                 reverse("governance:retention_record", args=[h.record_class, h.object_id]),
             )
@@ -106,7 +115,7 @@ def disposals(user) -> Table:
     return Table(
         headings=("Reference", "Class", "Disposed of", "By"),
         rows=[
-            hooks.PanelRow(
+            Row(
                 (d.reference, d.get_record_class_display(), _day(d.decided_at), d.decided_by.display_name),
                 reverse("governance:retention_record", args=[d.record_class, d.object_id]),
             )
@@ -131,7 +140,7 @@ def sharing_decisions(user) -> Table:
     rows = [
         (
             s.decided_at,
-            hooks.PanelRow(
+            Row(
                 (
                     _day(s.decided_at),
                     (s.case.reference if s.case_id else s.referral.reference if s.referral_id else ""),
@@ -145,7 +154,7 @@ def sharing_decisions(user) -> Table:
     ] + [
         (
             d.disclosed_at,
-            hooks.PanelRow(
+            Row(
                 (
                     _day(d.disclosed_at),
                     d.item.reference,
@@ -166,17 +175,48 @@ def sharing_decisions(user) -> Table:
     )
 
 
-def _registered(key: str, missing: str) -> Callable[..., Table]:
-    def table(user) -> Table:
-        panel = hooks.panel(key)
-        if panel is None:
-            return Table(headings=(), rows=[], total=0, empty=missing)
-        rows = panel.rows(user)
-        return Table(
-            headings=tuple(panel.headings), rows=rows[:ROWS], total=len(rows), empty="There are none."
-        )
+def requests_due(user) -> Table:
+    """Subject access requests due within ten days or overdue, soonest first (by reference: the subject's name is on
+    the request's own page)."""
+    due = subject_access_selectors.requests_due(user)
+    return Table(
+        headings=("Request", "Status", "Due"),
+        rows=[
+            Row(
+                (
+                    r.reference,
+                    r.get_status_display(),
+                    _day(r.deadline) + (" (overdue)" if r.is_overdue else ""),
+                ),
+                reverse("governance:subject_access_detail", args=[r.pk]),
+            )
+            for r in due[:ROWS]
+        ],
+        total=len(due),
+        empty="No subject access request is due in the next ten days.",
+        more_url=reverse("governance:subject_access_list"),
+        more_text="See every subject access request",
+    )
 
-    return table
+
+def break_glass(user) -> Table:
+    """Uses of break glass awaiting sign-off, oldest first, with the reason given (empty for a records manager, who
+    does not sign them off)."""
+    uses = casework_selectors.break_glass_uses_for_review(user)
+    return Table(
+        headings=("Opened", "Record", "Opened by", "Reason given"),
+        rows=[
+            Row(
+                (_day(u.opened_at), u.case.reference, u.user.display_name, u.reason),
+                reverse("casework:break_glass_sign_off", args=[u.pk]),
+            )
+            for u in uses[:ROWS]
+        ],
+        total=uses.count(),
+        empty="No use of break glass is awaiting sign-off.",
+        more_url=reverse("casework:break_glass_review"),
+        more_text="See the break-glass review list",
+    )
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -184,7 +224,7 @@ SECTIONS: tuple[Section, ...] = (
         "requests-due",
         "Subject access requests due",
         "Requests for a person's own records, with the date each must be answered by.",
-        _registered("requests_due", "Subject access requests are not recorded in Lantern yet."),
+        requests_due,
     ),
     Section(
         "records-due",
@@ -199,7 +239,7 @@ SECTIONS: tuple[Section, ...] = (
         "break-glass",
         "Break-glass uses",
         "Times someone opened a restricted record they were not named on, with the reason they gave.",
-        _registered("break_glass", "Break-glass access is not recorded in Lantern yet."),
+        break_glass,
     ),
     Section(
         "sharing",

@@ -9,3 +9,10 @@ class InsightsConfig(AppConfig):
     name = "lantern.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        """Give the transparency report (statistics) its resourcing figures, from the resourcing room beside it."""
+        from lantern.insights.resourcing.selectors import partnership_resourcing
+        from lantern.insights.statistics import publish
+
+        publish.register_resourcing_source(partnership_resourcing)

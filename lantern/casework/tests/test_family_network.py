@@ -10,6 +10,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import Involvement, NetworkMember, Notification, SafeguardingConflict
 from lantern.intake import services as intake
+from lantern.intel.linking import services as linking
 from lantern.intel.linking.models import PersonMention
 
 MOTHER = {"name": "Kelly Marsh", "date_of_birth": "2001-05-17"}
@@ -197,6 +198,44 @@ def test_a_report_filed_after_the_member_was_added_raises_a_conflict(
     assert officer.agency.name in listed[0]["ask"]
 
 
+def test_a_match_only_the_nightly_batch_resolution_makes_raises_a_conflict(worker, case_id, people):
+    """A referral not yet matched in real time names a man as its person of concern; adding him to the network
+    raises nothing (real time cannot see the unmatched mention); the nightly batch resolution joins the two, and
+    the conflict is raised then, once, however often it runs again."""
+    later = refer(
+        people[AgencyKind.POLICE, Role.PRACTITIONER],
+        children=[{"name": "Jade Smith", "age": 15}],
+        persons=[{"name": "Wayne Booth", "age": _age(date(1975, 8, 30)), "address": "3 Quay Street"}],
+    )
+    concern = PersonMention.objects.get(referral=later, role="person_of_concern")
+    assert concern.entity_id is None
+    added = post(
+        worker,
+        f"/api/v1/cases/{case_id}/network",
+        {
+            "name": "Wayne Booth",
+            "date_of_birth": "1975-08-30",
+            "address": "3 Quay Street",
+            "relationship": "proposed_carer",
+        },
+    ).json()
+    assert added["conflicts"] == []
+    assert not SafeguardingConflict.objects.exists()
+
+    linking.linking_run(actor=None, kinds_to_link=["person"], train=False)
+    linking.linking_run(actor=None, kinds_to_link=["person"], train=False)
+
+    concern.refresh_from_db()
+    assert concern.entity_id == PersonMention.objects.get(network_member__pk=added["id"]).entity_id
+    conflict = SafeguardingConflict.objects.get()
+    assert (conflict.member_id, conflict.referral_id) == (added["id"], later.pk)
+    assert AuditEvent.objects.filter(event_type="case.safeguarding_conflict_raised").count() == 1
+    manager = people[AgencyKind.CSC, Role.TEAM_MANAGER]
+    assert Notification.objects.filter(user=manager, message__contains="Safeguarding conflict").count() == 1
+    listed = worker.get(f"/api/v1/cases/{case_id}/conflicts").json()
+    assert [c["member_id"] for c in listed] == [added["id"]]
+
+
 def test_a_manager_decides_and_a_service_manager_signs_off_before_involvement(
     with_parents, case_id, people, api_client_for
 ):
@@ -325,3 +364,70 @@ def test_the_case_page_shows_the_conflict_as_a_banner_and_adds_members(
     refused = client.post(f"/cases/{case_id}/network/new/", {"name": "", "relationship": "grandmother"})
     assert refused.status_code == 422 or refused.status_code == 200
     assert "Enter the person" in refused.content.decode()
+
+
+def test_the_pages_refuse_an_involvement_then_decide_and_sign_off(
+    with_parents, case_id, people, client_for, earlier
+):
+    """Through the pages, by the same services and rules as the API: proposing contact with the father is refused
+    (409) and the page names the conflict plainly; a practitioner may not decide (403); the team manager decides to
+    involve with safeguards, may not sign off his own decision (403); the service manager signs off; the contact
+    is then recorded, and the decision, sign-off and contact are on the chronology."""
+    _mother, father = with_parents
+    conflict_id = father["conflicts"][0]["id"]
+    practitioner = client_for(people[AgencyKind.CSC, Role.PRACTITIONER])
+    case_page = practitioner.get(f"/cases/{case_id}/").content.decode()
+    assert f"/cases/{case_id}/involvements/new/" in case_page
+    assert f"/conflicts/{conflict_id}/decision/" not in case_page
+
+    form = practitioner.get(f"/cases/{case_id}/involvements/new/")
+    assert form.status_code == 200 and "Darren Cole (father)" in form.content.decode()
+    propose = {"member": father["id"], "kind": "contact", "details": "Father asks for contact."}
+    refused = practitioner.post(f"/cases/{case_id}/involvements/new/", propose)
+    html = refused.content.decode()
+    assert refused.status_code == 409
+    assert "Not recorded: safeguarding conflict" in html and earlier.reference in html
+    assert not Involvement.objects.exists()
+    assert AuditEvent.objects.filter(event_type="case.involvement_refused").count() == 1
+    assert (
+        practitioner.post(f"/cases/{case_id}/involvements/new/", {"member": "", "kind": ""}).status_code
+        == 200
+    )
+
+    decision_url = f"/cases/{case_id}/conflicts/{conflict_id}/decision/"
+    decision = {
+        "decision": "involve_with_safeguards",
+        "reason": "Supervised contact at a contact centre only; the court has directed an assessment.",
+        "legal_basis": "Children Act 1989 s.34",
+        "victim_parent_told": "yes",
+        "victim_parent_view": "She does not want him to know where she lives.",
+    }
+    assert practitioner.get(decision_url).status_code == 403
+    manager_user = people[AgencyKind.CSC, Role.TEAM_MANAGER]
+    manager = client_for(manager_user)
+    assert decision_url in manager.get(f"/cases/{case_id}/").content.decode()
+    assert manager.get(decision_url).status_code == 200
+    assert "Explain the decision" in manager.post(decision_url, {**decision, "reason": ""}).content.decode()
+    assert manager.post(decision_url, decision).status_code == 302
+    conflict = SafeguardingConflict.objects.get(pk=conflict_id)
+    assert (conflict.status, conflict.decided_by, conflict.victim_parent_told) == (
+        "awaiting_sign_off",
+        manager_user,
+        True,
+    )
+    assert manager.post(decision_url, decision).status_code == 409
+
+    sign_off_url = f"/cases/{case_id}/conflicts/{conflict_id}/sign-off/"
+    assert manager.get(sign_off_url).status_code == 403
+    service_manager = client_for(people[AgencyKind.CSC, Role.SERVICE_MANAGER])
+    assert sign_off_url in service_manager.get(f"/cases/{case_id}/").content.decode()
+    assert "Supervised contact" in service_manager.get(sign_off_url).content.decode()
+    assert service_manager.post(sign_off_url, {}).status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.status == "decided" and conflict.signed_off_at is not None
+
+    assert practitioner.post(f"/cases/{case_id}/involvements/new/", propose).status_code == 302
+    assert Involvement.objects.filter(member_id=father["id"], kind="contact").exists()
+    page = practitioner.get(f"/cases/{case_id}/").content.decode()
+    for entry in ("Safeguarding conflict decided", "signed off", "Contact with the child"):
+        assert entry in page, entry

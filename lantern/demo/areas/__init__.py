@@ -7,6 +7,7 @@ be idempotent, as `lantern demo` is.
 
 from lantern.demo.areas import (
     accountability,
+    breakglass,
     complaints,
     family,
     governance,
@@ -29,7 +30,7 @@ STEPS = (
     (accountability, statistics),
     (reviews, complaints),
     (survivor,),
-    (family, resourcing),
+    (family, breakglass, resourcing),
     (governance,),
     (subject_access,),
 )

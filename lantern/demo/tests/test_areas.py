@@ -8,14 +8,14 @@ from lantern.demo.areas import STEPS
 
 def test_the_areas_load_in_order_a_step_at_a_time():
     """Items then linking, accountability then statistics, reviews then complaints, the survivor's referrals, then
-    her child's family network and the training register, then retention, then subject access, each step in one
-    transaction."""
+    her child's family network, a restricted case opened by break glass and the training register, then retention,
+    then subject access, each step in one transaction."""
     assert [[area.__name__.rsplit(".", 1)[1] for area in step] for step in STEPS] == [
         ["items", "linking"],
         ["accountability", "statistics"],
         ["reviews", "complaints"],
         ["survivor"],
-        ["family", "resourcing"],
+        ["family", "breakglass", "resourcing"],
         ["governance"],
         ["subject_access"],
     ]

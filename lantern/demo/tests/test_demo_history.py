@@ -19,6 +19,7 @@ from lantern.audit.verify import verify_chain
 from lantern.casework.models import (
     AgencyTask,
     AllocationWarning,
+    BreakGlassUse,
     Escalation,
     EscalationKind,
     SafeguardingConflict,
@@ -76,6 +77,11 @@ def load_and_describe(tmp_path) -> dict:
                 )
                 facts["refusals"] = AuditEvent.objects.filter(event_type="case.involvement_refused").count()
                 facts["allocation_warnings"] = AllocationWarning.objects.count()
+                facts["break_glass"] = list(
+                    BreakGlassUse.objects.values_list(
+                        "case__subject_name", "case__restricted", "user__username", "signed_off_at"
+                    )
+                )
                 facts["verified"] = verify_chain().ok
                 facts["truth"] = json.loads((tmp_path / "var" / "demo" / "ground_truth.json").read_text())
                 facts["mentions_file"] = (tmp_path / "var" / "demo" / "referral_mentions.csv").read_text()
@@ -191,3 +197,12 @@ def test_the_training_register_shows_a_short_team(loads):
     line = next(line for line in loads[0]["output"].splitlines() if line.startswith("Resourcing:"))
     assert "Child Exploitation Team" in line and "/insights/resourcing" in line
     assert loads[0]["allocation_warnings"] >= 1
+
+
+def test_a_restricted_case_was_opened_by_break_glass(loads):
+    """Issue 16 to try: one restricted case, opened by the school nurse stating a reason, awaits sign-off in
+    Riverton, and the report says where to review it."""
+    assert loads[0]["break_glass"] == [("Skye Ashdown", True, "health.practitioner", None)]
+    line = next(line for line in loads[0]["output"].splitlines() if line.startswith("Break glass:"))
+    assert "/break-glass/" in line and "partnership.lead" in line
+    assert "Break glass:" in loads[0]["rerun_output"]

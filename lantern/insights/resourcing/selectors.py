@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from lantern.accounts import training
@@ -117,11 +117,23 @@ def agencies_visible_to(user) -> list[Agency]:
     ]
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class _Facts:
     """Everything the figures need, fetched in a fixed number of queries."""
 
-    def __init__(self, agencies: list[Agency], today: date):
+    def __init__(
+        self,
+        agencies: list[Agency],
+        today: date,
+        quarters: list[tuple[str, date]] | None = None,
+        until: date | None = None,
+    ):
         self.today = today
+        self.quarters = quarters or quarters_to(today)
+        self.until = until
         self.teams = list(Team.objects.filter(agency__in=agencies).select_related("agency").order_by("name"))
         self.staff: dict[int, list[int]] = defaultdict(list)
         for pk, team_id in User.objects.filter(is_active=True, team__in=self.teams).values_list(
@@ -165,13 +177,12 @@ class _Facts:
         }
 
     def _completions(self) -> None:
-        self.quarters = quarters_to(self.today)
-        start = timezone.make_aware(datetime.combine(self.quarters[0][1], time.min))
-        self.completed = list(
-            AgencyTask.objects.filter(team__in=self.teams, completed_at__gte=start).values_list(
-                "team_id", "completed_by_id", "completed_at"
-            )
+        completions = AgencyTask.objects.filter(
+            team__in=self.teams, completed_at__gte=_start_of(self.quarters[0][1])
         )
+        if self.until is not None:
+            completions = completions.filter(completed_at__lt=_start_of(self.until))
+        self.completed = list(completions.values_list("team_id", "completed_by_id", "completed_at"))
         completers = {user_id for _, user_id, _ in self.completed if user_id}
         self.records: dict[int, list[tuple[int, date, date | None]]] = defaultdict(list)
         for user_id, course_id, done, expires in TrainingRecord.objects.filter(
@@ -274,3 +285,84 @@ def resourcing_for_user(*, user, today: date | None = None) -> list[AgencyResour
         AgencyResourcing(agency=_agency_row(facts, agency, by_agency[agency.pk]), teams=by_agency[agency.pk])
         for agency in agencies
     ]
+
+
+# Publication: the partnership's figures in aggregate, for the transparency report.
+@dataclass
+class PartnershipResourcing:
+    """Every active agency's teams taken together, as at `as_at`, with the quarters' completions; the rows and
+    queries behind them, so that the report can hash and show them. Counts, shares and waits only: no names."""
+
+    as_at: date
+    staff: int
+    trained_staff: int
+    caseloads: list[int] = field(repr=False)
+    unallocated: int
+    oldest_wait_days: int | None
+    established_posts: int | None
+    vacancies: int | None
+    quarters: list[QuarterShare]
+    staff_rows: list[tuple] = field(repr=False)
+    completion_rows: list[tuple] = field(repr=False)
+    staff_query: QuerySet = field(repr=False)
+    completion_query: QuerySet = field(repr=False)
+
+
+def partnership_resourcing(
+    *, quarters: list[tuple[str, date]], until: date, as_at: date
+) -> PartnershipResourcing:
+    """The partnership's resourcing in aggregate: staff, training, caseloads, unallocated work and staffing as at
+    `as_at`; tasks completed, and by trained staff, in each of `quarters` (label, first day), up to `until` (the
+    day after the last). For the transparency report, which suppresses small counts itself."""
+    agencies = list(Agency.objects.filter(is_active=True).order_by("pk"))
+    facts = _Facts(agencies, as_at, quarters=quarters, until=until)
+    by_agency: dict[int, list[UnitResourcing]] = defaultdict(list)
+    for team in facts.teams:
+        by_agency[team.agency_id].append(_team_row(facts, team))
+    rows = [_agency_row(facts, agency, by_agency[agency.pk]) for agency in agencies]
+    waits = [r.unallocated.oldest_days for r in rows if r.unallocated.oldest_days is not None]
+    team_ids = {team.pk for team in facts.teams}
+    staff_rows = sorted(
+        (
+            pk,
+            team_id,
+            set(facts.required.get(team_id, {})) <= facts.current.get(pk, set()),
+            facts.load.get(pk, 0),
+        )
+        for team_id, ids in facts.staff.items()
+        for pk in ids
+    )
+    # The same selections as the facts', written without lists of ids so that their SQL can be published.
+    staff_query = (
+        User.objects.filter(is_active=True, team__isnull=False, team__agency__is_active=True)
+        .order_by("pk")
+        .values_list("pk", "team_id")
+    )
+    completion_query = (
+        AgencyTask.objects.filter(
+            team__agency__is_active=True,
+            completed_at__gte=_start_of(quarters[0][1]),
+            completed_at__lt=_start_of(until),
+        )
+        .order_by("pk")
+        .values_list("pk", "team_id", "completed_by_id", "completed_at")
+    )
+    completion_rows = [
+        (pk, team_id, user_id, at, facts.trained_on(user_id, team_id, timezone.localdate(at)))
+        for pk, team_id, user_id, at in completion_query
+    ]
+    return PartnershipResourcing(
+        as_at=as_at,
+        staff=sum(r.staff for r in rows),
+        trained_staff=sum(r.trained_staff for r in rows),
+        caseloads=[load for r in rows for load in r.caseloads],
+        unallocated=sum(r.unallocated.tasks + r.unallocated.cases for r in rows),
+        oldest_wait_days=max(waits, default=None),
+        established_posts=_sum_or_none([r.established_posts for r in rows]),
+        vacancies=_sum_or_none([r.vacancies for r in rows]),
+        quarters=_shares(facts, team_ids),
+        staff_rows=staff_rows,
+        completion_rows=completion_rows,
+        staff_query=staff_query,
+        completion_query=completion_query,
+    )

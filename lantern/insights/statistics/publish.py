@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from django.db import transaction
@@ -298,6 +299,185 @@ def query_sql(queryset) -> str:
     return sql % tuple(_literal(p) for p in params)
 
 
+# Resourcing (issue 19): the resourcing room's figures in aggregate. That room sits beside this one, so the insights
+# app registers its source at start-up (`register_resourcing_source`); with none registered the report has none.
+class QuarterCompletions(Protocol):
+    """Tasks completed in a quarter, and how many by someone holding the training their team requires."""
+
+    quarter: str
+    completed: int
+    by_trained: int
+
+
+class ResourcingFacts(Protocol):
+    """The partnership's resourcing taken together (`insights.resourcing.selectors.PartnershipResourcing`)."""
+
+    as_at: date
+    staff: int
+    trained_staff: int
+    caseloads: list[int]
+    unallocated: int
+    oldest_wait_days: int | None
+    established_posts: int | None
+    vacancies: int | None
+    quarters: list[QuarterCompletions]
+    staff_rows: list[tuple]
+    completion_rows: list[tuple]
+    staff_query: object
+    completion_query: object
+
+
+class ResourcingSource(Protocol):
+    """The facts for `quarters` (label, first day), completions up to `until`, the rest as at `as_at`."""
+
+    def __call__(self, *, quarters: list[tuple[str, date]], until: date, as_at: date) -> ResourcingFacts: ...
+
+
+_resourcing_source: ResourcingSource | None = None
+NOT_PUBLISHED = "not published"
+
+
+def register_resourcing_source(source: ResourcingSource | None) -> None:
+    """Have the report's resourcing figures come from `source` (the insights app registers it at start-up)."""
+    global _resourcing_source
+    _resourcing_source = source
+
+
+def resourcing_source() -> ResourcingSource | None:
+    """The registered source of resourcing figures, or None."""
+    return _resourcing_source
+
+
+def _measure(value: float, unit: str) -> str:
+    """A measure that is not a count of anything (a median caseload, a wait), written with its unit so that it is
+    never read as one: "2.5 cases", "1 day"."""
+    return f"{value:g} {unit}{'' if value == 1 else 's'}"
+
+
+def _share(part, whole) -> str:
+    """A percentage, published only when both counts are shown (5 or more)."""
+    if not isinstance(part, int) or not isinstance(whole, int) or whole == 0:
+        return NOT_PUBLISHED
+    return f"{part / whole:.0%}"
+
+
+def _counted_rows(values: np.ndarray, relations: list[Relation]) -> list[list]:
+    hidden = protect(values, relations)
+    return [
+        [hidden.get((i, j), int(values[i, j])) for j in range(values.shape[1])]
+        for i in range(values.shape[0])
+    ]
+
+
+def _withheld_note(cells) -> list[str]:
+    if any(v == WITHHELD for row in cells for v in row):
+        return ["Some figures are withheld so that a figure below 5 cannot be worked out from the others."]
+    return []
+
+
+def resourcing_figures(period: Period, source: ResourcingSource) -> list[Figure]:
+    """Two figures: staff, training, caseloads, unallocated work and posts as at the day the report is built; and
+    the exploitation tasks completed, and by trained staff, in the report's quarter and the three before it. Counts
+    below 5 are suppressed (a subtraction that would reveal one, withheld); a share, median, largest caseload or
+    wait is published only when the counts it is worked from are."""
+    firsts = [add_months(period.start, -3 * k) for k in (3, 2, 1, 0)]
+    quarters = [(quarter_label(Period(first, add_months(first, 2))), first) for first in firsts]
+    as_at = timezone.localdate()
+    facts = source(quarters=quarters, until=add_months(period.end, 1), as_at=as_at)
+
+    staff = np.array(
+        [[facts.staff], [facts.trained_staff], [facts.staff - facts.trained_staff], [facts.unallocated]]
+        + [[facts.established_posts or 0], [facts.vacancies or 0]]
+    )
+    cells = _counted_rows(staff, [Relation([(1, 0), (2, 0)], (0, 0))])
+    (
+        (staff_cell,),
+        (trained_cell,),
+        (untrained_cell,),
+        (unallocated_cell,),
+        (posts_cell,),
+        (vacancies_cell,),
+    ) = cells
+    enough_staff = isinstance(staff_cell, int)
+    caseloads = sorted(facts.caseloads)
+    median = float(np.median(caseloads)) if caseloads else None
+    rows = [
+        ("Staff in teams", staff_cell),
+        ("with the current training their team requires", trained_cell),
+        ("without it", untrained_cell),
+        ("Share with the current training their team requires", _share(trained_cell, staff_cell)),
+        (
+            "Open caseload per worker: median",
+            _measure(median, "case") if enough_staff and median is not None else NOT_PUBLISHED,
+        ),
+        (
+            "Open caseload per worker: largest",
+            _measure(max(caseloads), "case") if enough_staff and caseloads else NOT_PUBLISHED,
+        ),
+        ("Tasks and cases with nobody allocated", unallocated_cell),
+        (
+            "Days the oldest unallocated work has waited",
+            _measure(facts.oldest_wait_days, "day")
+            if isinstance(unallocated_cell, int) and facts.oldest_wait_days is not None
+            else NOT_PUBLISHED,
+        ),
+        ("Established posts", posts_cell if facts.established_posts is not None else NOT_PUBLISHED),
+        ("Vacancies", vacancies_cell if facts.vacancies is not None else NOT_PUBLISHED),
+    ]
+    figures = [
+        Figure(
+            "resourcing_staff",
+            "Staff, training, caseloads and unallocated work",
+            f"Every active agency's teams taken together, as at {as_at:%-d %B %Y} (the day this report was built: "
+            "the record keeps no history of who was in which team). A worker's open caseload is their open tasks "
+            "and the open cases they own; training is current when every course the team requires is held and "
+            "not expired; posts and vacancies are each team's latest staffing record.",
+            ["", f"As at {as_at:%-d %B %Y}"],
+            [label for label, _ in rows],
+            [[value] for _, value in rows],
+            query_sql(facts.staff_query),
+            "Each row of the query is a worker (id, team): count them, those holding their team's required "
+            "courses on the day, and sum their open tasks and cases.",
+            _rows_hash(facts.staff_rows),
+            len(facts.staff_rows),
+            _withheld_note(cells)
+            + [
+                'A share, median, largest caseload or wait is "not published" where the count it comes from is not.'
+            ],
+        )
+    ]
+
+    done = np.array(
+        [
+            [q.completed for q in facts.quarters],
+            [q.by_trained for q in facts.quarters],
+            [q.completed - q.by_trained for q in facts.quarters],
+        ]
+    )
+    relations = [Relation([(1, j), (2, j)], (0, j)) for j in range(done.shape[1])]
+    cells = _counted_rows(done, relations)
+    shares = [_share(cells[1][j], cells[0][j]) for j in range(done.shape[1])]
+    figures.append(
+        Figure(
+            "resourcing_trained_completion",
+            "Exploitation tasks completed, and by trained staff, by quarter",
+            "Every agency task completed in the quarter by a team's worker (every task in Lantern is work on a "
+            "child-exploitation referral), and how many were completed by someone who held, on the day, every "
+            "course their team requires.",
+            ["", *[label for label, _ in quarters]],
+            ["Tasks completed", "by trained staff", "by others", "Share completed by trained staff"],
+            [*cells, shares],
+            query_sql(facts.completion_query),
+            "Count rows by quarter of completed_at (Europe/London), and those whose worker held the team's "
+            "required courses on that day.",
+            _rows_hash(facts.completion_rows),
+            len(facts.completion_rows),
+            _withheld_note(cells),
+        )
+    )
+    return figures
+
+
 def build_figures(period: Period) -> list[Figure]:
     """The report's figures for a quarter, computed from the record (not the pre-aggregates)."""
     from lantern.accounts.models import AgencyKind
@@ -482,6 +662,8 @@ def build_figures(period: Period) -> list[Figure]:
         )
     )
     _ = AgencyKind  # professionals' agencies are named through source_label
+    if _resourcing_source is not None:
+        figures.extend(resourcing_figures(period, _resourcing_source))
     return figures
 
 

@@ -15,6 +15,11 @@ listener hears which report it was (`referral=`, `item=`) with its entities and 
 inside the matching's transaction, each in its own savepoint, so one listener's failure neither undoes the
 matching nor silences the others. Casework listens, to raise a safeguarding conflict when a report names a
 child's family network member as a person of concern.
+
+Likewise any room may listen for the end of batch resolution with `listen_resolution_finished()`: a listener hears
+when it finished (`now=`), after every mention's entity was written again, each in its own transaction, so a
+listener's failure undoes nothing resolution wrote. Casework listens, to raise the safeguarding conflicts of
+matches that only batch resolution makes (a member and a person of concern joined by the nightly run).
 """
 
 from collections.abc import Iterable
@@ -93,3 +98,23 @@ def listen_report_matched(listener: ReportMatchedListener) -> None:
 def report_listeners() -> tuple[ReportMatchedListener, ...]:
     """The listeners for matched reports, in the order they were added."""
     return tuple(_listeners)
+
+
+class ResolutionFinishedListener(Protocol):
+    """Act on batch resolution having written every mention's entity again, at `now`."""
+
+    def __call__(self, *, now: datetime) -> object: ...
+
+
+_resolution_listeners: list[ResolutionFinishedListener] = []
+
+
+def listen_resolution_finished(listener: ResolutionFinishedListener) -> None:
+    """Have `listener` hear of every finished batch resolution from now on (a room's `ready()` calls this); once."""
+    if listener not in _resolution_listeners:
+        _resolution_listeners.append(listener)
+
+
+def resolution_listeners() -> tuple[ResolutionFinishedListener, ...]:
+    """The listeners for finished batch resolutions, in the order they were added."""
+    return tuple(_resolution_listeners)

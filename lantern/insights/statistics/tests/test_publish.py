@@ -170,6 +170,18 @@ def quarter(db):
     return "2025Q4"
 
 
+# What a cell may hold besides a count of 5 or more: a suppression mark, or a measure that is not a count (a share,
+# a median caseload, a wait), always written with its unit so that it cannot be taken for one.
+MEASURE = re.compile(r"\d+(\.\d+)?(%| cases?| days?)")
+
+
+def is_safe(cell) -> bool:
+    """A count of 5 or more, a suppression mark, or a measure with its unit."""
+    if isinstance(cell, int):
+        return cell >= 5
+    return cell in (FEWER, WITHHELD, publish.NOT_PUBLISHED) or bool(MEASURE.fullmatch(cell))
+
+
 NUMERIC_CELL = re.compile(r'<td class="(?:num|govuk-table__cell govuk-table__cell--numeric)">([^<]*)</td>')
 
 
@@ -178,11 +190,12 @@ def test_published_report_has_no_count_below_five(quarter, tmp_path):
     call_command("publish", "--period", quarter, "--out", str(tmp_path))
     figures = json.loads((tmp_path / "figures.json").read_text())
     cells = [cell for figure in figures["figures"] for row in figure["rows"] for cell in row[1:]]
-    assert cells and all(cell in (FEWER, WITHHELD) or (isinstance(cell, int) and cell >= 5) for cell in cells)
+    assert cells and all(is_safe(cell) for cell in cells), cells
     assert FEWER in cells
     html = (tmp_path / "report.html").read_text()
     shown = NUMERIC_CELL.findall(html)
-    assert shown and all(v in (FEWER, WITHHELD) or int(v.replace(",", "")) >= 5 for v in shown), shown
+    counts = [int(v.replace(",", "")) if v.replace(",", "").isdigit() else v for v in shown]
+    assert shown and all(is_safe(v) for v in counts), shown
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<svg" in html and 'role="img"' in html
     report = PublishedReport.objects.get()
@@ -262,3 +275,104 @@ def test_only_the_partnership_lead_may_publish(quarter, client_for):
     assert client_for(analyst).get(reverse("insights:publish")).status_code == 403
     assert client_for(analyst).post(reverse("insights:publish"), {"period": "2025Q4"}).status_code == 403
     assert not PublishedReport.objects.exists()
+
+
+# Resourcing in aggregate (issue 19)
+def _resourcing_world(*, staff: int, trained: int, completed_by_trained: int, completed_by_others: int):
+    """One police team of `staff` workers, `trained` of them holding the course it requires, with 6 posts and
+    1 vacancy; in 2025Q4 its workers completed tasks, so many by trained and so many by other workers."""
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from lantern.accounts import training
+    from lantern.accounts.testing import TeamFactory
+    from lantern.casework.models import AgencyTask, TaskStatus
+    from lantern.intake.models import Referral
+
+    agency = AgencyFactory(kind=AgencyKind.POLICE)
+    team = TeamFactory(agency=agency, name="Child Exploitation Team")
+    course = training.course_create(actor=None, code="cse", name="CSE awareness", valid_for_months=120)
+    training.team_course_require(actor=None, team=team, course=course)
+    training.team_staffing_record(
+        actor=None, team=team, recorded_on=date(2025, 9, 1), established_posts=6, vacancies=1, absences=0
+    )
+    workers = [
+        UserFactory(username=f"ce-{n}", agency=agency, team=team, role=Role.PRACTITIONER)
+        for n in range(staff)
+    ]
+    for worker in workers[:trained]:
+        training.training_record(actor=None, user=worker, course=course, completed_on=date(2025, 1, 1))
+    london = ZoneInfo("Europe/London")
+    for n in range(completed_by_trained + completed_by_others):
+        done = datetime(2025, 11, 3, 10, tzinfo=london) + timedelta(hours=n)
+        worker = workers[0] if n < completed_by_trained else workers[-1]
+        AgencyTask.objects.create(
+            referral=Referral.objects.create(
+                reference=f"RIV-RES-{n}",
+                source="professional",
+                summary="A concern.",
+                received_at=datetime(2025, 10, 1, 9, tzinfo=london),
+                decision_due_at=datetime(2025, 10, 2, 9, tzinfo=london),
+            ),
+            agency=agency,
+            team=team,
+            status=TaskStatus.COMPLETED,
+            ack_due_at=done,
+            due_at=done,
+            completed_at=done,
+            completed_by=worker,
+        )
+    return team
+
+
+def _figure(key: str) -> dict:
+    figures = publish.build_figures(publish.parse_quarter("2025Q4"))
+    figure = next(f for f in figures if f.key == key)
+    return {label: cells for label, cells in figure.row_pairs} | {"_headers": figure.headers}
+
+
+def test_resourcing_figures_are_published_in_aggregate(db):
+    """12 staff, 9 trained; in 2025Q4 8 tasks completed by a trained worker and 6 by an untrained one: counts of 5
+    or more are shown unless one would reveal a small one by subtraction; shares are worked from shown counts."""
+    _resourcing_world(staff=12, trained=9, completed_by_trained=8, completed_by_others=6)
+    staff = _figure("resourcing_staff")
+    assert staff["Staff in teams"] == [12]
+    assert staff["without it"] == [FEWER]
+    # 3 untrained would follow from 12 - 9, so the subtraction is closed: the trained count is withheld too.
+    assert staff["with the current training their team requires"] == [WITHHELD]
+    assert staff["Share with the current training their team requires"] == [publish.NOT_PUBLISHED]
+    assert staff["Established posts"] == [6] and staff["Vacancies"] == [FEWER]
+    assert staff["Open caseload per worker: median"] == ["0 cases"]
+    assert staff["Tasks and cases with nobody allocated"] == [FEWER]
+    assert staff["Days the oldest unallocated work has waited"] == [publish.NOT_PUBLISHED]
+    done = _figure("resourcing_trained_completion")
+    assert done["_headers"] == ["", "2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    assert done["Tasks completed"][-1] == 14
+    assert done["by trained staff"][-1] == 8 and done["by others"][-1] == 6
+    assert done["Share completed by trained staff"][-1] == "57%"
+    assert (
+        done["Tasks completed"][0] == FEWER
+        and done["Share completed by trained staff"][0] == publish.NOT_PUBLISHED
+    )
+
+
+def test_resourcing_suppression_closes_every_subtraction(db):
+    """With 7 staff of whom 3 are trained (and 4 not) every part is below 5, and the total, which would reveal
+    the pair's sum, is withheld or shown only where neither part could be worked out; no share is published."""
+    _resourcing_world(staff=7, trained=3, completed_by_trained=2, completed_by_others=9)
+    staff = _figure("resourcing_staff")
+    assert staff["with the current training their team requires"] == [FEWER]
+    assert staff["without it"] == [FEWER]
+    assert staff["Share with the current training their team requires"] == [publish.NOT_PUBLISHED]
+    done = _figure("resourcing_trained_completion")
+    # 2 by trained staff is hidden; 9 by others would give it away from the total of 11, so one more is withheld.
+    assert done["by trained staff"][-1] == FEWER
+    assert WITHHELD in (done["by others"][-1], done["Tasks completed"][-1])
+    assert done["Share completed by trained staff"][-1] == publish.NOT_PUBLISHED
+
+
+def test_without_a_resourcing_source_the_report_has_no_resourcing_figures(db, monkeypatch):
+    """The statistics room builds its report alone when no source of resourcing figures is registered."""
+    monkeypatch.setattr(publish, "_resourcing_source", None)
+    keys = [f.key for f in publish.build_figures(publish.parse_quarter("2025Q4"))]
+    assert "resourcing_staff" not in keys and "referrals_by_source" in keys

@@ -548,4 +548,16 @@ def link_all(*, now: datetime | None = None, kinds_to_link=None, train: bool = T
             outcomes.append(link_simple(kind))
     graph = rebuild_graph()
     outcomes.append(Outcome(kind="graph", entities=graph["networks"], pairs=graph["edges"]))
+    _tell_listeners(now=now)
     return outcomes
+
+
+def _tell_listeners(*, now: datetime) -> None:
+    """Tell each room listening for finished resolutions (casework's safeguarding conflicts), each in its own
+    transaction."""
+    for listener in hooks.resolution_listeners():
+        try:
+            with transaction.atomic():
+                listener(now=now)
+        except Exception:  # noqa: BLE001 - another room's failure must not undo resolution
+            logger.exception("A listener for finished batch resolution failed")

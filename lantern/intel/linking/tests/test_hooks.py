@@ -84,3 +84,24 @@ def test_with_nothing_registered_linking_announces_to_no_one():
     """The safe default does nothing, whatever it is told."""
     assert hooks.NOTHING_FOLLOWS.report_matched(entities=[1, 2], now=timezone.now()) is None
     assert hooks.NOTHING_FOLLOWS.associations_changed() is None
+
+
+def test_a_finished_batch_resolution_is_announced_and_a_failing_listener_undoes_nothing(caplog, monkeypatch):
+    """Every listener for finished resolutions hears when it finished, after the mentions' entities are written;
+    one that fails is logged, and neither the others nor the resolution are undone."""
+    heard = []
+
+    def broken(*, now):
+        raise RuntimeError("casework is unavailable")
+
+    def listener(*, now):
+        heard.append((now, PersonMention.objects.filter(entity__isnull=True).count()))
+
+    monkeypatch.setattr(hooks, "_resolution_listeners", [broken, listener])
+    mention = PersonMention.objects.create(role=PersonRole.CHILD, name="Amy Fairley", age=14)
+    now = timezone.now()
+    batch.link_all(now=now, kinds_to_link=[EntityKind.PERSON], train=False)
+    assert heard == [(now, 0)]
+    mention.refresh_from_db()
+    assert mention.entity_id is not None
+    assert "A listener for finished batch resolution failed" in caplog.text
