@@ -133,7 +133,7 @@ def _svg(title: str, description: str, kind: str, width: int, height: int, body:
     ident = _id(title, kind)
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px;height:auto" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-family="{FONT}" font-size="14" class="lantern-chart__svg">'
         f'<title id="{ident}-t">{_e(title)}</title><desc id="{ident}-d">{_e(description)}</desc>'
         f'<text x="0" y="18" font-size="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>{body}</svg>'

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("LANTERN_VAR_DIR", BASE_DIR / "var"))
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    # Only for its templates and static files: the API's docs page is then served from Lantern's own origin,
+    # with no inline script and no CDN (decision 0021).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "lantern.core",
@@ -66,6 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after SecurityMiddleware, so every response gets the policies: pages, errors, static files, the API.
+    "csp.middleware.CSPMiddleware",
+    "lantern.core.middleware.SecurityHeadersMiddleware",
     "lantern.core.middleware.ApiErrorShapeMiddleware",
     "lantern.core.middleware.ApiNulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -239,6 +246,74 @@ DEFAULT_FROM_EMAIL = os.environ.get("LANTERN_FROM_EMAIL", "lantern@riverton.exam
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def tile_sources(url: str) -> list[str]:
+    """The Content-Security-Policy source for a Leaflet tile URL template: its scheme and host, with a `{s}`
+    (or any other placeholder) in the host widened to a wildcard, e.g. `https://*.tile.openstreetmap.org`."""
+    if "://" not in url:
+        return []
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    labels = host.split(".")
+    if any("{" in label for label in labels):
+        # A wildcard stands for one leftmost label only; a placeholder deeper in the host allows the domain.
+        first = max(i for i, label in enumerate(labels) if "{" in label)
+        labels = ["*", *labels[first + 1 :]]
+    return [f"{scheme}://{'.'.join(labels)}"]
+
+
+# Content-Security-Policy (django-csp; decision 0021). Every script and stylesheet comes from Lantern's own
+# origin: no inline script or style, no eval, no nonces needed. Change the policy here; a page that needs more
+# (the API docs) widens it with django-csp's decorators, and the tests in lantern/core/tests/test_security_headers.py
+# and the browser tests (which fail on any violation) say whether a change still holds.
+CSP_REPORT_PATH = "/csp-report"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Map tiles, when LANTERN_TILE_URL names a server (Leaflet blanks each tile it drops with a data: image).
+        "img-src": [SELF, *([*tile_sources(TILE_URL), "data:"] if tile_sources(TILE_URL) else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "report-uri": [CSP_REPORT_PATH],
+        # Browsers with the Reporting API use this endpoint (SecurityHeadersMiddleware names it) over report-uri.
+        "report-to": "csp",
+    }
+}
+# Powerful browser features no Lantern page uses are refused to every page and any frame (an empty allow list).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,
