@@ -287,12 +287,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Powerful browser features no Lantern page uses are refused to every page and any frame (an empty allow list).
+# Only features Chromium knows: it reports an unknown one as an error on every page (the browser tests fail on it).
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "camera",
         "display-capture",
         "encrypted-media",
@@ -310,7 +310,6 @@ PERMISSIONS_POLICY = {
         "screen-wake-lock",
         "serial",
         "usb",
-        "web-share",
         "xr-spatial-tracking",
     )
 }
