@@ -248,21 +248,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 
-def tile_sources(url: str) -> list[str]:
-    """The Content-Security-Policy source for a Leaflet tile URL template: its scheme and host, with a `{s}`
-    (or any other placeholder) in the host widened to a wildcard, e.g. `https://*.tile.openstreetmap.org`."""
-    if "://" not in url:
-        return []
-    scheme, rest = url.split("://", 1)
-    host = rest.split("/", 1)[0].split("?", 1)[0]
-    labels = host.split(".")
-    if any("{" in label for label in labels):
-        # A wildcard stands for one leftmost label only; a placeholder deeper in the host allows the domain.
-        first = max(i for i, label in enumerate(labels) if "{" in label)
-        labels = ["*", *labels[first + 1 :]]
-    return [f"{scheme}://{'.'.join(labels)}"]
-
-
 # Content-Security-Policy (django-csp; decision 0021). Every script and stylesheet comes from Lantern's own
 # origin: no inline script or style, no eval, no nonces needed. Change the policy here; a page that needs more
 # (the API docs) widens it with django-csp's decorators, and the tests in lantern/core/tests/test_security_headers.py
@@ -273,8 +258,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        # Map tiles, when LANTERN_TILE_URL names a server (Leaflet blanks each tile it drops with a data: image).
-        "img-src": [SELF, *([*tile_sources(TILE_URL), "data:"] if tile_sources(TILE_URL) else [])],
+        # The hotspot map's page alone adds LANTERN_TILE_URL's server (lantern/insights/statistics/views.py).
+        "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

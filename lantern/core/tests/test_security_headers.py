@@ -12,7 +12,6 @@ from django.urls import reverse
 from lantern.accounts.testing import UserFactory
 from lantern.core import views
 from lantern.core.vocabulary import AgencyKind, Role
-from lantern.settings.base import tile_sources
 
 STRICT_DIRECTIVES = {
     "default-src": "'self'",
@@ -123,21 +122,6 @@ def test_static_files_and_api_errors_carry_the_policy_too(client):
     api_error = client.get("/api/v1/me")
     assert api_error.status_code == 401
     assert_strict_headers(api_error)
-
-
-@pytest.mark.parametrize(
-    ("url", "sources"),
-    [
-        ("", []),
-        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", ["https://tile.openstreetmap.org"]),
-        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", ["https://*.tile.openstreetmap.org"]),
-        ("https://tiles.example.org:8443/{z}/{x}/{y}.png?key=abc", ["https://tiles.example.org:8443"]),
-        ("/tiles/{z}/{x}/{y}.png", []),
-    ],
-)
-def test_map_tiles_are_allowed_from_the_configured_tile_server_alone(url, sources):
-    """LANTERN_TILE_URL's scheme and host (a subdomain placeholder widened to *) become the images' source."""
-    assert tile_sources(url) == sources
 
 
 def test_the_policy_reports_to_lanterns_own_endpoint():
