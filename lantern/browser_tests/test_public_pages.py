@@ -53,6 +53,7 @@ def test_api_docs_run_from_lanterns_own_files_under_the_policy(page, live_server
     elsewhere = []
     page.on("request", lambda r: None if r.url.startswith(live_server.url) else elsewhere.append(r.url))
     page.goto("/api/v1/docs")
-    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    # Swagger UI draws once it has fetched the OpenAPI document, which takes seconds to build on a busy machine.
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=30_000)
     assert page.locator(".swagger-ui .opblock").count() > 10
     assert elsewhere == []
