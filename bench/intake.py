@@ -256,7 +256,7 @@ def start_gunicorn(*, port: int, workers: int, threads: int, env: dict) -> subpr
         "--timeout",
         "60",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - a fixed argument list, no shell
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -288,7 +288,7 @@ def stop(server: subprocess.Popen) -> None:
 def start_worker(env: dict) -> subprocess.Popen:
     """Start `lantern worker`, which does each referral's real-time matching from the task queue."""
     command = [str(ROOT / ".venv" / "bin" / "lantern"), "worker"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)  # noqa: S603 - a fixed argument list, no shell
 
 
 def worker_ready(*, timeout: float) -> None:

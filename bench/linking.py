@@ -593,7 +593,7 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
                     c.write_row(("person", key[:120], pk, entity_ids[record["entity"]]))
         for table in ("intel_entity", "intel_personmention"):
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - tables from the literal tuple
             )
         # VACUUM as well, as autovacuum would soon after a bulk load: the pages it marks all-visible let the
         # blocking index answer look-ups alone (an index-only scan), as it does in a database that has been running.

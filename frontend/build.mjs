@@ -134,7 +134,7 @@ try {
   const images = checkStylesheet(css);
   for (const [name, path] of Object.entries(SCRIPTS)) emit(name, fromModules(path));
   for (const name of new Set(images)) copyImage(name);
-  for (const name of ["lantern.js", "favicon.svg", "hotspot-map.js", "network.js"]) {
+  for (const name of ["lantern.js", "body-classes.js", "favicon.svg", "hotspot-map.js", "network.js"]) {
     emit(name, readFileSync(join(root, "frontend", name)));
   }
   emit("lantern.css", css);

@@ -60,7 +60,19 @@
     container.dataset.ready = "true";
   }
 
+  // Cytoscape.js adds an inline <style> giving its container `position: relative` unless an element with this id
+  // is already in the page. The Content-Security-Policy refuses inline styles (decision 0021), so the rule is in
+  // lantern.css (frontend/lantern/_figures.scss) and this empty element stands in for the <style>.
+  function markStylesheetPresent() {
+    const id = "__________cytoscape_stylesheet";
+    if (document.getElementById(id)) return;
+    const marker = document.createElement("meta");
+    marker.id = id;
+    document.head.append(marker);
+  }
+
   function startAll() {
+    markStylesheetPresent();
     document.querySelectorAll('[data-module="lantern-network"]').forEach(start);
   }
 

@@ -13,7 +13,15 @@ from lantern.audit import events
 # The API authenticates each request by its bearer token, never by the session: these gates are the pages'. (Not
 # asking for request.user also spares an API request loading the session behind it.)
 API_PREFIX = "/api/"
-MFA_EXEMPT_PREFIXES = ("/accounts/mfa/", "/accounts/logout", "/static/", "/healthz", API_PREFIX)
+# Browsers post Content-Security-Policy reports from every page, those on the way through MFA included.
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/mfa/",
+    "/accounts/logout",
+    "/static/",
+    "/healthz",
+    API_PREFIX,
+    settings.CSP_REPORT_PATH,
+)
 
 
 class SessionTimeoutMiddleware:

@@ -114,7 +114,7 @@ def _token_sql(vendor: str) -> str:
     token, user, agency = _TOKEN
     table = {columns: connection.ops.quote_name(columns.model._meta.db_table) for columns in _TOKEN}
     return (
-        f"SELECT {token.select()}, {user.select()}, {agency.select()} "
+        f"SELECT {token.select()}, {user.select()}, {agency.select()} "  # noqa: S608 - quoted model identifiers; values are parameters
         f"FROM {table[token]} t JOIN {table[user]} u ON u.id = t.user_id "
         f"LEFT JOIN {table[agency]} a ON a.id = u.agency_id "
         "WHERE t.key_digest = %s AND t.revoked_at IS NULL AND u.is_active = %s "

@@ -1,5 +1,6 @@
 """Browser-test harness: Debian's Chromium driven by Playwright, a page per test and an axe-core check."""
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -51,7 +52,12 @@ def browser():
         if not path.exists():
             pytest.fail(f"{path} is missing: run `{remedy}` (or `make assets`) first", pytrace=False)
 
+    from django.urls import get_resolver
     from playwright.sync_api import sync_playwright
+
+    # Build the URLs (and with them the API's schemas) now, as gunicorn's workers do before their first request:
+    # on a busy machine that takes longer than a navigation's timeout, and the first test would pay for it.
+    get_resolver().url_patterns  # noqa: B018 - imports every URL module and builds the API once
 
     # Playwright's sync API keeps an event loop running in this thread for as long as it is started, which
     # Django's async-safety check mistakes for async code calling the ORM; the tests' own ORM calls
@@ -72,14 +78,36 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh browser context and page on the live server; script errors and missing assets fail the test."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+# Every page is served with Lantern's enforced Content-Security-Policy (decision 0021), and the tests never
+# loosen it. This runs in each document before its own scripts (Playwright injects it through the DevTools
+# protocol, which the policy does not govern) and hands every violation to the test.
+CSP_WATCH_SCRIPT = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.lanternCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "(inline)"} ` +
+      `at ${event.sourceFile || event.documentURI}:${event.lineNumber} ${event.sample ? `"${event.sample}"` : ""}`,
+  );
+}, true);
+"""
+
+
+def watch(context, page) -> list[str]:
+    """The problems on the pages of `context` so far, as a list that grows: script errors, assets that fail, and
+    Content-Security-Policy violations (from the page's event and from the console, whichever comes)."""
     problems: list[str] = []
+    context.expose_function(
+        "lanternCspViolation", lambda text: problems.append(f"Content-Security-Policy violation: {text}")
+    )
+    context.add_init_script(CSP_WATCH_SCRIPT)
     page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console on {page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Permissions-Policy" in message.text
+            else None
+        ),
+    )
     # Pages and htmx requests may answer 4xx on purpose; a stylesheet, script or image never should.
     page.on(
         "response",
@@ -90,7 +118,25 @@ def page(browser, live_server):
         ),
     )
     page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    return problems
+
+
+def settle(page) -> None:
+    """Let violation events already queued in the page reach the test (they are dispatched as tasks)."""
+    with contextlib.suppress(Exception):  # the page may be closed or navigating; nothing is then pending
+        page.evaluate("() => new Promise(resolve => setTimeout(resolve, 50))")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context and page on the live server; script errors, missing assets and any
+    Content-Security-Policy violation fail the test."""
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems = watch(context, page)
     yield page
+    settle(page)
     context.close()
     if problems:
         pytest.fail("The page had problems:\n  " + "\n  ".join(problems), pytrace=False)
@@ -105,8 +151,8 @@ def axe_source() -> str:
 def axe_violations(page) -> list[dict]:
     """Run axe-core on the page as it is now and return its WCAG 2.2 AA violations."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
-        # Evaluated through the DevTools protocol rather than a <script> tag, so a strict
-        # Content-Security-Policy on the page does not stop the check from running.
+        # Evaluated through the DevTools protocol rather than added as an inline <script> (which the page's
+        # Content-Security-Policy would refuse, as it should), so axe runs without loosening the policy.
         page.evaluate(axe_source() + "\n;undefined")
     return page.evaluate("options => axe.run(document, options).then(r => r.violations)", AXE_OPTIONS)
 

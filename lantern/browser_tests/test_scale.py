@@ -112,3 +112,22 @@ def test_partnership_lead_asks_whether_it_is_continuing_on_the_same_scale(page, 
     page.get_by_role("link", name=re.compile("^The records")).first.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert "metric=referrals_received" in page.url
+
+
+def test_hotspot_map_draws_tiles_from_the_configured_tile_server(page, live_server, settings):
+    """With LANTERN_TILE_URL on another origin, the map's policy lets Leaflet draw its tiles from there (and
+    blank those it drops), with no violation; here the "tile server" is the live server under another name."""
+    make_record()
+    tile = (
+        live_server.url.replace("localhost", "127.0.0.1")
+        + "/static/lantern/leaflet/images/layers.png?{z}/{x}/{y}"
+    )
+    settings.TILE_URL = tile
+    lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
+    sign_in(page, lead, "/insights/hotspots/map")
+    tiles = page.locator("#hotspot-map img.leaflet-tile")
+    expect(tiles.first).to_be_visible()
+    assert tiles.first.get_attribute("src").startswith(live_server.url.replace("localhost", "127.0.0.1"))
+    expect(page.locator("#hotspot-map path.leaflet-interactive")).to_have_count(2)
+    page.locator("#hotspot-map .leaflet-control-zoom-in").click()  # Leaflet drops the old zoom's tiles
+    expect(page.locator("#hotspot-map img.leaflet-tile-loaded").first).to_be_visible()

@@ -1,9 +1,11 @@
-"""Request-scoped context for the audit log, and the API's edge: one error shape, no NUL characters."""
+"""Request-scoped context for the audit log, the API's edge (one error shape, no NUL characters), and the
+browser headers Django's SecurityMiddleware does not send."""
 
 import contextlib
 import json
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from lantern.core.context import RequestContext, request_context
@@ -120,3 +122,28 @@ class ApiNulCharacterMiddleware:
                     status=422,
                 )
         return self.get_response(request)
+
+
+def permissions_policy(features: dict[str, list[str]]) -> str:
+    """The Permissions-Policy header for {feature: allow list}: `camera=()` refuses a feature everywhere,
+    `fullscreen=(self)` allows it to the page's own origin."""
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in features.items())
+
+
+class SecurityHeadersMiddleware:
+    """Send Permissions-Policy (settings.PERMISSIONS_POLICY) and the Reporting-Endpoints header that names where
+    browsers send Content-Security-Policy violation reports (the policy's `report-to csp`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = permissions_policy(settings.PERMISSIONS_POLICY)
+        self.reporting_endpoints = f'csp="{settings.CSP_REPORT_PATH}"'
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        # A relative URL is resolved against the page's own (Reporting API, section 3.3), so no Host header is
+        # trusted to build it.
+        response.headers.setdefault("Reporting-Endpoints", self.reporting_endpoints)
+        return response

@@ -51,7 +51,7 @@ def _advance_row(name: str, count: int) -> int:
     """Advance the counter's row by `count` in one statement (creating it at need); returns its new value."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Counter._meta.db_table} (name, value) VALUES (%s, %s) "
+            f"INSERT INTO {Counter._meta.db_table} (name, value) VALUES (%s, %s) "  # noqa: S608 - the model's table; values are parameters
             f"ON CONFLICT (name) DO UPDATE SET value = {Counter._meta.db_table}.value + excluded.value "
             "RETURNING value",
             [name, count],

@@ -7,4 +7,5 @@ from lantern.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("csp-report", views.csp_report, name="csp_report"),
 ]

@@ -43,7 +43,7 @@ MAX_PARTS = 20  # of each kind, per referral
 # Sources whose reporters get a tracking secret: people without an account, who cannot see the record.
 TRACKED_SOURCES = frozenset({ReferralSource.PUBLIC, ReferralSource.SELF})
 # The secret's alphabet leaves out I, O, 0 and 1, which are easily confused when copied by hand.
-SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 - the characters secrets are drawn from
 SECRET_GROUPS, SECRET_GROUP_LENGTH = 4, 4  # 16 characters: about 80 bits
 # How far ahead of this server's clock a time may be and still count as "now" (other systems' clocks drift).
 CLOCK_TOLERANCE = timedelta(minutes=5)

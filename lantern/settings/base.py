@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("LANTERN_VAR_DIR", BASE_DIR / "var"))
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    # Only for its templates and static files: the API's docs page is then served from Lantern's own origin,
+    # with no inline script and no CDN (decision 0021).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "lantern.core",
@@ -73,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after SecurityMiddleware, so every response gets the policies: pages, errors, static files, the API.
+    "csp.middleware.CSPMiddleware",
+    "lantern.core.middleware.SecurityHeadersMiddleware",
     "lantern.core.middleware.ApiErrorShapeMiddleware",
     "lantern.core.middleware.ApiNulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -249,6 +256,58 @@ DEFAULT_FROM_EMAIL = os.environ.get("LANTERN_FROM_EMAIL", "lantern@riverton.exam
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+# Content-Security-Policy (django-csp; decision 0021). Every script and stylesheet comes from Lantern's own
+# origin: no inline script or style, no eval, no nonces needed. Change the policy here; a page that needs more
+# (the API docs) widens it with django-csp's decorators, and the tests in lantern/core/tests/test_security_headers.py
+# and the browser tests (which fail on any violation) say whether a change still holds.
+CSP_REPORT_PATH = "/csp-report"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # The hotspot map's page alone adds LANTERN_TILE_URL's server (lantern/insights/statistics/views.py).
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "report-uri": [CSP_REPORT_PATH],
+        # Browsers with the Reporting API use this endpoint (SecurityHeadersMiddleware names it) over report-uri.
+        "report-to": "csp",
+    }
+}
+# Powerful browser features no Lantern page uses are refused to every page and any frame (an empty allow list).
+# Only features Chromium knows: it reports an unknown one as an error on every page (the browser tests fail on it).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ def _counters(*values: int) -> None:
 def test_int64_rows_are_read_whole_with_and_without_parameters():
     """The rows of a query of BIGINT columns come back as an int64 array, values beyond 32 bits included."""
     _counters(1, 2**40, 3)
-    sql = f"SELECT CAST(value AS BIGINT), CAST(value AS BIGINT) - 5 FROM {TABLE}"
+    sql = f"SELECT CAST(value AS BIGINT), CAST(value AS BIGINT) - 5 FROM {TABLE}"  # noqa: S608 - a table name from this test
     rows = database.read_int64_rows(f"{sql} ORDER BY value", width=2)
     assert rows.dtype == np.int64 and rows.tolist() == [[1, -4], [3, -2], [2**40, 2**40 - 5]]
     above = database.read_int64_rows(f"{sql} WHERE value > %s ORDER BY value", [2], width=2)
@@ -28,7 +28,7 @@ def test_int64_rows_are_read_whole_with_and_without_parameters():
 
 def test_no_rows_is_an_empty_array_of_the_right_width():
     """A query with no rows gives shape (0, width), not an error."""
-    rows = database.read_int64_rows(f"SELECT CAST(value AS BIGINT) FROM {TABLE}", width=1)
+    rows = database.read_int64_rows(f"SELECT CAST(value AS BIGINT) FROM {TABLE}", width=1)  # noqa: S608 - a table name from this test
     assert rows.shape == (0, 1)
 
 
@@ -39,7 +39,7 @@ def test_a_column_that_is_not_a_bigint_is_refused():
     """A 4-byte integer column would be misread by the binary COPY's layout, so it is an error, not garbage."""
     _counters(5)
     with pytest.raises(ValueError):
-        database.read_int64_rows(f"SELECT CAST(value AS INTEGER) FROM {TABLE}", width=1)
+        database.read_int64_rows(f"SELECT CAST(value AS INTEGER) FROM {TABLE}", width=1)  # noqa: S608 - a table name from this test
 
 
 def test_streaming_reads_take_no_write_lock_on_sqlite_and_a_transaction_on_postgresql():

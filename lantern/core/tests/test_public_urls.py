@@ -21,6 +21,9 @@ PUBLIC_PAGES = {
     "report/me/<slug:slug>",
     "report/me/check-your-answers",
     "track",  # a reporter follows their report with its reference and secret, rate-limited
+    # Browsers post Content-Security-Policy violation reports here from every page, signed in or not, with no
+    # CSRF token; it reads a bounded body, writes only a rate-limited log line and answers 204 (decision 0021).
+    "csp-report",
 }
 # API operations that need no bearer token.
 PUBLIC_API_OPERATIONS = {

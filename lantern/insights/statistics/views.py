@@ -1,5 +1,8 @@
 """Pages: scale and trend, hotspots and their map, and the transparency report for the partnership lead."""
 
+import functools
+
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -198,6 +201,39 @@ def hotspot_page(request):
     return render(request, "insights/statistics/hotspots.html", context)
 
 
+def tile_sources(url: str) -> list[str]:
+    """What the map's page adds to the Content-Security-Policy's img-src for a Leaflet tile URL template: its
+    scheme and host (a `{s}` or other placeholder in the host widened to a wildcard, as in
+    `https://*.tile.openstreetmap.org`), and data:, with which Leaflet blanks each tile it drops. Nothing without
+    tiles; only data: for tiles on Lantern's own origin (a relative URL), which the policy allows already."""
+    if not url:
+        return []
+    if "://" not in url:
+        return ["data:"]
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0].split("?", 1)[0]
+    labels = host.split(".")
+    if any("{" in label for label in labels):
+        # A wildcard stands for labels on the left only, so a placeholder deeper in the host allows the domain.
+        first = max(i for i, label in enumerate(labels) if "{" in label)
+        labels = ["*", *labels[first + 1 :]]
+    return [f"{scheme}://{'.'.join(labels)}", "data:"]
+
+
+def _with_tiles(view):
+    """Let `view`'s page load map tiles from LANTERN_TILE_URL's server, read at each request."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        sources = tile_sources(settings.TILE_URL)
+        if not sources:
+            return view(request, *args, **kwargs)
+        return csp_update({"img-src": sources})(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_with_tiles
 @require_GET
 def hotspot_map(request):
     """The hotspot map: places and Gi* clusters on Leaflet, with or without map tiles."""

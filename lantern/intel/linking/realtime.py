@@ -759,7 +759,7 @@ def _bump(bumps: Counter, when) -> None:
         chunk = rows[start : start + EDGE_ROWS]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, '')"] * len(chunk))
         sql = (
-            f"INSERT INTO {table} (source_id, target_id, kind, weight, first_seen, last_seen, note) "  # noqa: S608
+            f"INSERT INTO {table} (source_id, target_id, kind, weight, first_seen, last_seen, note) "  # noqa: S608 - the quoted model table; values are parameters
             f"VALUES {values} ON CONFLICT (source_id, target_id, kind) "
             f"DO UPDATE SET weight = {table}.weight + excluded.weight, last_seen = excluded.last_seen"
         )

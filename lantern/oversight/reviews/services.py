@@ -512,7 +512,8 @@ def draw_sample(
     """Choose cases by `rule` from `cases` (in id order) with a generator seeded by `seed`: the same cases and seed
     always give the same sample. Returns (case, stratum) pairs in the order drawn."""
     cases = sorted(cases, key=lambda c: c.pk)
-    rng = random.Random(seed)
+    # Seeded, so a recorded seed redraws the same sample; the seed itself comes from `secrets` (audit_sample).
+    rng = random.Random(seed)  # noqa: S311 - repeatable by design, as above
     if rule == SamplingRule.CONDITION:
         meeting = _meets(condition, cases)
         return [(c, CONDITIONS.get(condition, condition)) for c in cases if c.pk in meeting]

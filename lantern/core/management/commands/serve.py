@@ -42,9 +42,9 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "5",
         ]
-        processes = [subprocess.Popen(web_cmd, env=env)]
+        processes = [subprocess.Popen(web_cmd, env=env)]  # noqa: S603 - a fixed argument list, no shell
         if not no_worker:
-            processes.append(subprocess.Popen([os.path.join(bin_dir, "lantern"), "worker"], env=env))
+            processes.append(subprocess.Popen([os.path.join(bin_dir, "lantern"), "worker"], env=env))  # noqa: S603 - a fixed argument list, no shell
         self.stdout.write(
             f"Lantern is running on http://{bind}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}). Press Ctrl-C to stop."
         )

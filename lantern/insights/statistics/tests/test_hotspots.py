@@ -14,6 +14,7 @@ from lantern.insights.statistics import hotspots
 from lantern.insights.statistics import selectors as statistics
 from lantern.insights.statistics.selectors import Period
 from lantern.insights.statistics.tests.support import at, referral
+from lantern.insights.statistics.views import tile_sources
 
 
 def test_gi_star_matches_the_formula_for_one_cell():
@@ -150,6 +151,36 @@ def test_map_page_serves_leaflet_locally_and_works_without_tiles(places, client_
     settings.TILE_URL = "https://tiles.example/{z}/{x}/{y}.png"
     html = client_for(_analyst()).get(reverse("insights:hotspot_map")).content.decode()
     assert "https://tiles.example/{z}/{x}/{y}.png" in html
+
+
+def test_only_the_map_page_may_load_tiles_from_the_configured_server(places, client_for, settings):
+    """With LANTERN_TILE_URL set, the map's Content-Security-Policy allows that server's images (and data:, which
+    Leaflet blanks dropped tiles with); other pages, and the map without tiles, allow Lantern's images alone."""
+    client = client_for(_analyst())
+    settings.TILE_URL = ""
+    assert "img-src 'self';" in client.get(reverse("insights:hotspot_map"))["Content-Security-Policy"]
+    settings.TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+    policy = client.get(reverse("insights:hotspot_map"))["Content-Security-Policy"]
+    assert "img-src 'self' https://*.tile.openstreetmap.org data:;" in policy
+    assert "img-src 'self';" in client.get(reverse("insights:hotspots"))["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("url", "sources"),
+    [
+        ("", []),
+        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", ["https://tile.openstreetmap.org", "data:"]),
+        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", ["https://*.tile.openstreetmap.org", "data:"]),
+        (
+            "https://tiles.example.org:8443/{z}/{x}/{y}.png?key=abc",
+            ["https://tiles.example.org:8443", "data:"],
+        ),
+        ("/tiles/{z}/{x}/{y}.png", ["data:"]),
+    ],
+)
+def test_tile_sources_are_the_tile_servers_scheme_and_host(url, sources):
+    """A tile URL template's scheme and host (a subdomain placeholder widened to *), never its path or query."""
+    assert tile_sources(url) == sources
 
 
 def test_hotspot_pages_are_refused_to_managers(places, client_for):
