@@ -214,6 +214,21 @@ def stored_batches(
         last = rows[-1][0]
 
 
+def stored_value(model: type[models.Model], column: str, pk, *, using: str = "default"):
+    """One row's column as the database holds it, past the ORM: what a test shows is ciphertext."""
+    from django.db import connections
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def replace_stored(connection, model: type[models.Model], column: str, pk, old: str, new: str) -> bool:
     """Write `new` in place of `old` in one row's column, only if it still holds `old` (a concurrent edit wins)."""
     quote = connection.ops.quote_name

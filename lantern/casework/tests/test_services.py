@@ -401,13 +401,11 @@ def test_notifications_are_marked_read_only_for_their_owner(people, routed):
 def test_notes_and_task_narratives_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
     """A case note and a task's outcome narrative are stored as ciphertext, read back as text, and appear in no
     audit event; the chronology still shows the note."""
-    from django.db import connection
+
+    from lantern.core import crypto
 
     def stored(model, pk, column):
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
-            return cursor.fetchone()[0]
+        return crypto.stored_value(model, column, pk)
 
     _, case, tasks = route(people)
     officer = people[AgencyKind.POLICE, Role.PRACTITIONER]

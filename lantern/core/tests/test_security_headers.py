@@ -73,6 +73,10 @@ PAGES = [
     ("reviews", "reviewer", lambda referral, case: "/reviews/"),
     ("complaints", "lead", lambda referral, case: "/complaints/"),
     ("account", "admin", lambda referral, case: "/accounts/users/"),
+    ("break glass", "lead", lambda referral, case: "/break-glass/"),
+    ("data protection", "dpo", lambda referral, case: "/governance/"),
+    ("retention", "dpo", lambda referral, case: "/governance/retention/"),
+    ("subject access", "dpo", lambda referral, case: "/subject-access/"),
 ]
 
 
@@ -81,6 +85,9 @@ def visitors(people, client_for):
     """`visitors(who)`: a client for a key of `PAGES`, signed in (with MFA passed) unless it is None."""
     police = people.agency(AgencyKind.POLICE)
     people["analyst"] = UserFactory(username="analyst", agency=police, role=Role.ANALYST)
+    people["dpo"] = UserFactory(
+        username="dpo", agency=people["lead"].agency, role=Role.DATA_PROTECTION_OFFICER
+    )
 
     def client(who) -> Client:
         if who is None:

@@ -28,10 +28,7 @@ KEY_B = crypto.new_key()
 
 def stored(model, pk, column: str) -> str:
     """A column's value as the database holds it, read past the ORM."""
-    table, quote = model._meta.db_table, connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote(column)} FROM {quote(table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
+    return crypto.stored_value(model, column, pk)
 
 
 def post(client, body):

@@ -86,13 +86,11 @@ def test_the_source_is_held_apart_from_the_item(people):
 def test_the_text_and_the_source_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
     """The content, the sanitised text and the source's name, contact and notes are stored as ciphertext, read back
     as text, and appear in no audit event; the summary (a short title) stays plain."""
-    from django.db import connection
+
+    from lantern.core import crypto
 
     def stored(model, pk, column):
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
-            return cursor.fetchone()[0]
+        return crypto.stored_value(model, column, pk)
 
     item = grade(submit(people["csc"]), people["analyst"])
     source = IntelligenceSource.objects.get(item=item)

@@ -481,12 +481,9 @@ def test_the_sweep_is_a_periodic_job():
 
 
 def _stored(model, pk, column):
-    from django.db import connection
+    from lantern.core import crypto
 
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {quote(column)} FROM {quote(model._meta.db_table)} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
+    return crypto.stored_value(model, column, pk)
 
 
 def test_accounts_and_allegations_are_encrypted_at_rest_and_kept_out_of_the_audit_log(people):
