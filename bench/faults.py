@@ -452,25 +452,24 @@ class Reader(threading.Thread):
     def __init__(self, port: int, token: str, stop_event: threading.Event):
         super().__init__(daemon=True)
         self.port, self.token, self.stop_event = port, token, stop_event
-        self.answers: list[
-            tuple[float, float, int | None, str | None]
-        ] = []  # start, end, status, Retry-After
+        # Each answer's start and end time, status and Retry-After.
+        self.answers: list[tuple[float, float, int | None, str | None]] = []
 
     def run(self) -> None:
         while not self.stop_event.is_set():
             for path in ("/api/v1/me", "/api/v1/referrals?limit=5"):
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                started = time.monotonic()
                 try:
                     connection.request("GET", path, headers={"Authorization": f"Bearer {self.token}"})
                     response = connection.getresponse()
                     response.read()
-                    self.answers.append(
-                        (time.monotonic(), response.status, response.getheader("Retry-After"))
-                    )
+                    answer = (response.status, response.getheader("Retry-After"))
                 except OSError:
-                    self.answers.append((time.monotonic(), None, None))
+                    answer = (None, None)
                 finally:
                     connection.close()
+                self.answers.append((started, time.monotonic(), *answer))
             time.sleep(0.05)
 
 
