@@ -398,7 +398,7 @@ def sample_queue(url: str, samples: list, stop_at: list) -> None:
             row = conn.execute(
                 "SELECT count(*) FILTER (WHERE status IN ('READY', 'RUNNING')), "
                 "count(*) FILTER (WHERE status = 'SUCCESSFUL'), (SELECT count(*) FROM intake_referral) "
-                "FROM django_tasks_db_dbtaskresult WHERE task_path = %s",
+                "FROM django_tasks_database_dbtaskresult WHERE task_path = %s",
                 [MATCH_TASK],
             ).fetchone()
             samples.append((time.monotonic(), *row))
@@ -537,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         with connect(url) as conn:
             while time.monotonic() - ended < 600:
                 waiting = conn.execute(
-                    "SELECT count(*) FROM django_tasks_db_dbtaskresult WHERE task_path = %s "
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = %s "
                     "AND status IN ('READY', 'RUNNING')",
                     [MATCH_TASK],
                 ).fetchone()[0]
