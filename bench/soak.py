@@ -430,7 +430,8 @@ def percentile_ms(entry, share: float) -> float:
 def report(env: Environment, samples: list, drained_after: float | None, args, as_json: bool) -> bool:
     """Print the endpoints' figures and matching's; whether every page met the target."""
     rows, ok = [], True
-    for (name, method), entry in sorted(env.stats.entries.items(), key=lambda item: item[0][0]):
+    counted = [(key, entry) for key, entry in env.stats.entries.items() if entry.num_requests]
+    for (name, method), entry in sorted(counted, key=lambda item: item[0][0]):
         row = {
             "endpoint": f"{method} {name}",
             "requests": entry.num_requests,
