@@ -155,7 +155,13 @@ def on_field_key(request, exc):
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
-    """Never answer a 500 page: log it and answer JSON."""
+    """Never answer a 500 page: log it and answer JSON. A database that cannot be reached is a 503."""
+    from lantern.core.database import is_database_unavailable
+    from lantern.core.errors import database_unavailable
+
+    if is_database_unavailable(exc):
+        logger.warning("Database unavailable: %s %s: %s", request.method, request.path, exc)
+        return database_unavailable(request)
     logger.exception("Unhandled API error")
     return error_response(request, 500, "server_error", "Something went wrong; it has been logged.")
 

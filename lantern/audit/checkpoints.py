@@ -3,6 +3,10 @@
 A checkpoint records the head's sequence number and hash, signed with HMAC-SHA256 under `AUDIT_KEY`, which is
 never stored in the database. Someone who can rewrite the database can recompute every hash in the chain, but
 cannot make it match a checkpoint they cannot sign, nor remove events a checkpoint has already seen.
+
+Since version 2 a checkpoint also signs the identity of the database it was written for (`core.identity`), so
+checkpoints left beside a different database (one migrated afresh, say) are reported as another database's,
+not as events removed from this one. Version 1 checkpoints (no `version` field) are still read and checked.
 """
 
 import hashlib
@@ -22,6 +26,7 @@ from django.utils import timezone
 from lantern.audit import events
 from lantern.audit.chain import HEAD_PK, canonical_json, chain_pending
 from lantern.audit.models import AuditEvent, ChainHead
+from lantern.core.identity import database_id
 
 CHECKPOINT_EVENT = "audit.checkpoint_written"
 # Seconds a checkpoint, a verification or the backstop job spends chaining pending events before it lets
@@ -29,6 +34,9 @@ CHECKPOINT_EVENT = "audit.checkpoint_written"
 BACKSTOP_BUDGET = 1.0
 FILENAME_PATTERN = re.compile(r"^checkpoint-(\d{12,})\.json$")
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+DATABASE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+# Version 2 signs the database's identity as well; version 1 (files without `version`) signed only the head.
+VERSION = 2
 
 
 class CheckpointInvalid(ValueError):
@@ -49,6 +57,7 @@ class Checkpoint:
     head_hash: str
     written_at: str
     path: Path
+    database: str | None = None  # None for a version 1 checkpoint, which did not record it
 
     @property
     def name(self) -> str:
@@ -68,9 +77,12 @@ def _key() -> bytes:
     return key.encode("utf-8")
 
 
-def sign(*, seq: int, head_hash: str, written_at: str) -> str:
-    """The HMAC-SHA256, under `AUDIT_KEY`, of a checkpoint's canonical JSON."""
-    message = canonical_json({"seq": seq, "head_hash": head_hash, "written_at": written_at})
+def sign(*, seq: int, head_hash: str, written_at: str, database: str | None = None) -> str:
+    """The HMAC-SHA256, under `AUDIT_KEY`, of a checkpoint's canonical JSON (version 1 without `database`)."""
+    fields = {"seq": seq, "head_hash": head_hash, "written_at": written_at}
+    if database is not None:
+        fields |= {"version": VERSION, "database": database}
+    message = canonical_json(fields)
     return hmac.new(_key(), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -97,14 +109,30 @@ def read_checkpoint(path: Path) -> Checkpoint:
         raise CheckpointInvalid(path, "has no valid head hash", seq)
     if not isinstance(written_at, str) or not isinstance(mac, str):
         raise CheckpointInvalid(path, "lacks its time or signature", seq)
-    if not hmac.compare_digest(mac, sign(seq=seq, head_hash=head_hash, written_at=written_at)):
+    database = _database_of(path, body, seq)
+    if not hmac.compare_digest(
+        mac, sign(seq=seq, head_hash=head_hash, written_at=written_at, database=database)
+    ):
         raise CheckpointInvalid(
             path, "has an invalid signature (forged, altered, or signed with another key)", seq
         )
     match = FILENAME_PATTERN.match(path.name)
     if not match or int(match.group(1)) != seq:
         raise CheckpointInvalid(path, f"is named for a different event than the {seq} it records", seq)
-    return Checkpoint(seq=seq, head_hash=head_hash, written_at=written_at, path=path)
+    return Checkpoint(seq=seq, head_hash=head_hash, written_at=written_at, path=path, database=database)
+
+
+def _database_of(path: Path, body: dict, seq: int) -> str | None:
+    """The database identity a checkpoint names: None for version 1, else a valid identity."""
+    version = body.get("version")
+    if version is None:
+        return None
+    if version != VERSION:
+        raise CheckpointInvalid(path, f"has a version ({version!r}) this Lantern does not know", seq)
+    database = body.get("database")
+    if not isinstance(database, str) or not DATABASE_PATTERN.match(database):
+        raise CheckpointInvalid(path, "has no valid database identity", seq)
+    return database
 
 
 def latest_checkpoint_seq() -> int | None:
@@ -160,14 +188,31 @@ def checkpoint_write(*, only_if_moved: bool = False) -> Checkpoint | None:
         return None
     if only_if_moved and not head_has_moved():
         return None
+    database = database_id()
     written_at = timezone.now().astimezone(UTC).isoformat().replace("+00:00", "Z")
     body = {
+        "version": VERSION,
+        "database": database,
         "seq": head.seq,
         "head_hash": head.hash,
         "written_at": written_at,
-        "hmac": sign(seq=head.seq, head_hash=head.hash, written_at=written_at),
+        "hmac": sign(seq=head.seq, head_hash=head.hash, written_at=written_at, database=database),
     }
     path = checkpoint_dir() / f"checkpoint-{head.seq:012d}.json"
+    _refuse_to_overwrite_another_databases(path, database)
     _write_atomically(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
     events.audit_checkpoint_written(seq=head.seq, head_hash=head.hash)
-    return Checkpoint(seq=head.seq, head_hash=head.hash, written_at=written_at, path=path)
+    return Checkpoint(seq=head.seq, head_hash=head.hash, written_at=written_at, path=path, database=database)
+
+
+def _refuse_to_overwrite_another_databases(path: Path, database: str) -> None:
+    """Never write over another database's checkpoint: it is that database's evidence."""
+    try:
+        existing = read_checkpoint(path)
+    except (CheckpointInvalid, FileNotFoundError):
+        return
+    if existing.database is not None and existing.database != database:
+        raise ImproperlyConfigured(
+            f"{path} is a checkpoint of database {existing.database}, and this is database {database}. "
+            "Give this database a checkpoint directory of its own (LANTERN_CHECKPOINT_DIR)."
+        )

@@ -9,10 +9,17 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from lantern.audit.chain import HASHED_FIELDS, HEAD_PK, payload_hash
-from lantern.audit.checkpoints import Checkpoint, CheckpointInvalid, checkpoint_files, read_checkpoint
+from lantern.audit.checkpoints import (
+    Checkpoint,
+    CheckpointInvalid,
+    checkpoint_dir,
+    checkpoint_files,
+    read_checkpoint,
+)
 from lantern.audit.models import GENESIS_HASH, AuditEvent, AuditPending, ChainHead
 from lantern.audit.triggers import missing_triggers
 from lantern.core.database import streaming_reads
+from lantern.core.identity import database_id
 
 ROW_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
 # Journal events are chained within moments of their commit, and the worker's backstop within seconds; one
@@ -123,8 +130,11 @@ def _rows(using: str, chunk_size: int, *, after: int, up_to: int | None = None):
     return events.order_by("seq").values_list(*ROW_FIELDS).iterator(chunk_size=chunk_size)
 
 
-def _load_checkpoints(result: VerificationResult) -> dict[int, list[Checkpoint]]:
+def _load_checkpoints(result: VerificationResult, using: str) -> dict[int, list[Checkpoint]]:
+    """This database's checkpoints by sequence number; another database's are reported, not checked."""
+    this_database = database_id(using)
     by_seq: dict[int, list[Checkpoint]] = {}
+    others: dict[str, list[Checkpoint]] = {}
     for path in checkpoint_files():
         result.checkpoints += 1
         try:
@@ -132,8 +142,26 @@ def _load_checkpoints(result: VerificationResult) -> dict[int, list[Checkpoint]]
         except CheckpointInvalid as exc:
             result.problems.append(Problem(exc.seq, f"checkpoint {exc.path.name} {exc.reason}"))
             continue
+        if checkpoint.database is not None and checkpoint.database != this_database:
+            others.setdefault(checkpoint.database, []).append(checkpoint)
+            continue
         by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    for other, checkpoints in others.items():
+        result.problems.append(Problem(None, _belongs_elsewhere(other, this_database, checkpoints)))
     return by_seq
+
+
+def _belongs_elsewhere(other: str, this_database: str, checkpoints: list[Checkpoint]) -> str:
+    """The plain statement that checkpoints in the directory were written for another database."""
+    count = len(checkpoints)
+    names = sorted(c.name for c in checkpoints)
+    which = names[0] if count == 1 else f"{names[0]} to {names[-1]}"
+    return (
+        f"{count} checkpoint{'' if count == 1 else 's'} in {checkpoint_dir()} ({which}) "
+        f"belong{'s' if count == 1 else ''} to database {other}; this is database {this_database}. "
+        "They were not checked against this database's events: point LANTERN_CHECKPOINT_DIR at this "
+        "database's own checkpoints, or move the other database's away"
+    )
 
 
 def _check_journal(result: VerificationResult, using: str, grace: timedelta) -> None:
@@ -189,7 +217,7 @@ def verify_chain(
     """
     result = VerificationResult()
     connection = connections[using]
-    checkpoints = _load_checkpoints(result)
+    checkpoints = _load_checkpoints(result, using)
     if missing := missing_triggers(connection):
         result.warnings.append(
             "The triggers that keep the audit log append-only are missing or disabled: "

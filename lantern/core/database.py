@@ -98,3 +98,29 @@ def _copy_int64_rows(connection, sql: str, params: Sequence, width: int) -> np.n
     if not (rows["fields"] == width).all() or any((rows[f"len{n}"] != 8).any() for n in range(width)):
         raise ValueError(f"Every row must have {width} non-null BIGINT columns")
     return np.stack([rows[f"v{n}"] for n in range(width)], axis=1).astype(np.int64).reshape(-1, width)
+
+
+# PostgreSQL's SQLSTATE classes and codes that mean the server is away, not that the statement was wrong:
+# 08 connection exceptions; 57P01-57P03 the server shutting down, crashed, or not yet accepting connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's equivalents: the file is locked past the busy timeout, or cannot be opened.
+_UNAVAILABLE_SQLITE_MESSAGES = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached for now (down, restarting, or locked), so the request
+    may be tried again shortly, rather than that the statement or the data was wrong."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, InterfaceError):
+        return True  # the connection was closed under the request
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__ or exc
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if type(cause).__module__.startswith("psycopg"):
+        return True  # a psycopg error with no SQLSTATE never reached the server: connection refused or lost
+    message = str(exc).lower()
+    return any(text in message for text in _UNAVAILABLE_SQLITE_MESSAGES)

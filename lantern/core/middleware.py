@@ -3,12 +3,15 @@ browser headers Django's SecurityMiddleware does not send."""
 
 import contextlib
 import json
+import logging
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from lantern.core.context import RequestContext, request_context
+
+logger = logging.getLogger("lantern.core")
 
 
 def client_ip(request) -> str:
@@ -147,3 +150,28 @@ class SecurityHeadersMiddleware:
         # trusted to build it.
         response.headers.setdefault("Reporting-Endpoints", self.reporting_endpoints)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After, not 500, when a view finds the database unreachable (down or restarting).
+
+    The transaction the request was in has rolled back, so nothing was half written and the request can be sent
+    again (with its Idempotency-Key, an API write is still done once). Errors raised before the view (loading the
+    session, say) reach `core.errors.server_error`, which answers the same way.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """The 503 for a database that cannot be reached; anything else goes on to Django's handling."""
+        from lantern.core.database import is_database_unavailable
+        from lantern.core.errors import database_unavailable
+
+        if is_database_unavailable(exception):
+            logger.warning("Database unavailable: %s %s: %s", request.method, request.path, exception)
+            return database_unavailable(request)
+        return None

@@ -24,3 +24,18 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.value}"
+
+
+class DatabaseIdentity(models.Model):
+    """The one row naming this database: a random identity made when it was first migrated.
+
+    A backup restored elsewhere keeps it, because it is the same record; a database migrated afresh gets a new
+    one. Audit checkpoints sign it, so checkpoints written for one database are never taken for another's.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    database_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.database_id

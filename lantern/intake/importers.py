@@ -1,8 +1,9 @@
 """CSV importers for `lantern import KIND FILE.csv`, and the historic-referrals importer (`kind` "referrals").
 
 An importer checks every row before it writes anything. A file with a bad row imports nothing, unless the caller
-asks to skip bad rows. Valid rows are written in batches, each in its own transaction, with bulk inserts and one
-audit event per record. Apps offer importers by defining `IMPORTERS = {"kind": ImporterClass}` in their own
+asks to skip bad rows. Valid rows are written in batches with bulk inserts and one audit event per record, all in
+one transaction: an import stopped part way (killed, or the database lost) leaves nothing of the file behind, so
+it can simply be run again. Apps offer importers by defining `IMPORTERS = {"kind": ImporterClass}` in their own
 `importers.py`; the command finds them there.
 """
 
@@ -202,19 +203,21 @@ class CsvImporter:
         result.skipped = result.rows - len(cleaned)
         if dry_run or (result.errors and not skip_invalid):
             return result
-        self.before_writing(cleaned)
         batches = [cleaned[i : i + self.batch_size] for i in range(0, len(cleaned), self.batch_size)]
         # While one batch is written (mostly waiting for the database, which releases the GIL), the next is
         # prepared in a helper thread. `prepare_batch` never touches the database, so every query stays on this
-        # thread's connection and inside the caller's transaction, if any.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as helper:
+        # thread's connection and inside the one transaction (docs/decisions/0023-faults-backup-and-restore.md).
+        with (
+            transaction.atomic(),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as helper,
+        ):
+            self.before_writing(cleaned)
             upcoming = helper.submit(self.prepare_batch, batches[0]) if batches else None
             for index, _batch in enumerate(progress(batches, "Importing", len(batches))):
                 prepared = upcoming.result()
                 if index + 1 < len(batches):
                     upcoming = helper.submit(self.prepare_batch, batches[index + 1])
-                with transaction.atomic():
-                    result.imported += self.write_batch(prepared, file_name=path.name)
+                result.imported += self.write_batch(prepared, file_name=path.name)
         return result
 
 

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "lantern.core.middleware.SecurityHeadersMiddleware",
     "lantern.core.middleware.ApiErrorShapeMiddleware",
     "lantern.core.middleware.ApiNulCharacterMiddleware",
+    "lantern.core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +126,11 @@ def database_from_env() -> dict:
     """The default database: `DATABASE_URL`, or SQLite under `var/` in WAL mode with IMMEDIATE transactions."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("LANTERN_CONN_MAX_AGE", "60")))
+        # A kept connection is checked before each request uses it (CONN_HEALTH_CHECKS), so after the database
+        # restarts the next request reconnects instead of failing on the dead connection.
+        config = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("LANTERN_CONN_MAX_AGE", "60")), conn_health_checks=True
+        )
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = sqlite_options()
         elif config["ENGINE"] == "django.db.backends.postgresql":

@@ -12,18 +12,22 @@ from lantern.audit.chain import canonical_json
 from lantern.audit.checkpoints import checkpoint_dir, checkpoint_write, read_checkpoint
 from lantern.audit.models import AuditEvent, ChainHead
 from lantern.audit.tests.conftest import append_events
+from lantern.core.identity import database_id
 from lantern.core.scheduler import JOBS
 
 
 def test_checkpoint_records_the_head_signed_with_the_audit_key(chain, settings):
-    """The file holds the head's sequence number and hash, signed with HMAC-SHA256 under AUDIT_KEY."""
+    """The file holds the head's sequence number and hash and the database's identity, signed with HMAC-SHA256
+    under AUDIT_KEY."""
     head = ChainHead.objects.get()
     checkpoint = checkpoint_write()
     body = json.loads(checkpoint.path.read_text())
     assert checkpoint.path.parent == checkpoint_dir()
-    assert set(body) == {"seq", "head_hash", "written_at", "hmac"}
+    assert set(body) == {"version", "database", "seq", "head_hash", "written_at", "hmac"}
+    assert (body["version"], body["database"]) == (2, database_id())
     assert (body["seq"], body["head_hash"]) == (head.seq, head.hash)
-    message = canonical_json({k: body[k] for k in ("seq", "head_hash", "written_at")}).encode()
+    signed = ("version", "database", "seq", "head_hash", "written_at")
+    message = canonical_json({k: body[k] for k in signed}).encode()
     assert body["hmac"] == hmac.new(settings.AUDIT_KEY.encode(), message, hashlib.sha256).hexdigest()
     assert settings.AUDIT_KEY not in checkpoint.path.read_text()
     assert read_checkpoint(checkpoint.path) == checkpoint

@@ -27,9 +27,11 @@ SQLITE_WRITERS = textwrap.dedent(
     from lantern.audit.loadtest import run_writers
     from lantern.audit.models import AuditEvent, AuditPending, ChainHead
     from lantern.audit.verify import verify_chain
+    from lantern.core.models import DatabaseIdentity
 
     settings.AUDIT_MODE = sys.argv[3]
     with connection.schema_editor() as editor:
+        editor.create_model(DatabaseIdentity)  # what checkpoints sign (verification reads it)
         editor.create_model(ChainHead)
         editor.create_model(AuditEvent)
         editor.create_model(AuditPending)

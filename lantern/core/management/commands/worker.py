@@ -12,6 +12,7 @@ keeps the CPUs contended (`CpuPressure`), because the database work they cause i
 import argparse
 import contextlib
 import importlib
+import logging
 import os
 import signal
 import time
@@ -20,9 +21,14 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils.module_loading import module_has_submodule
 
 from lantern.core import scheduler
+from lantern.core.database import is_database_unavailable
+from lantern.core.queue import task_retry_if_database_was_away, tasks_requeue_abandoned, worker_id_for
+
+logger = logging.getLogger(__name__)
 
 
 def load_app_jobs() -> None:
@@ -63,6 +69,11 @@ def lower_priority(niceness: int, *, idle: bool = False) -> tuple[int, bool]:
             os.sched_setscheduler(0, idle_class, os.sched_param(0))
     return niceness, idle_class is not None and os.sched_getscheduler(0) == idle_class
 
+
+# Seconds between looks for tasks whose worker died mid-task (and at start-up).
+REQUEUE_EVERY = 60.0
+# While the database is away the worker waits this long between attempts, doubling up to the second figure.
+RECONNECT_WAIT = (0.5, 5.0)
 
 # Queued tasks run in slices, so that a long queue (a burst of referrals to match) does not hold up the periodic
 # jobs, escalation sweeps among them.
@@ -139,8 +150,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval, once, nice, idle, **options):
-        from django_tasks_db.management.commands.db_worker import Worker
-
         # Matching a new report can wait a second or two; a web request cannot.
         niceness, idle = lower_priority(
             configured_niceness() if nice is None else nice, idle=configured_idle() if idle is None else idle
@@ -161,7 +170,7 @@ class Command(BaseCommand):
             f"Worker started with {len(jobs)} periodic jobs: {', '.join(sorted(jobs)) or 'none'}; "
             f"niceness {niceness}{', idle scheduling class' if idle else ''}."
         )
-        queue = Worker(
+        queue = _worker_class()(
             queue_names=["*"],
             excluded_queue_names=[],
             interval=0,
@@ -169,32 +178,78 @@ class Command(BaseCommand):
             backend_name="default",
             startup_delay=False,
             max_tasks=TASK_SLICE,
-            worker_id=f"lantern-worker-{os.getpid()}",
+            worker_id=worker_id_for(os.getpid()),
         )
-        pressure = CpuPressure()
-        deferred_since = None
+        loop = _Loop(queue=queue, once=once)
+        wait = RECONNECT_WAIT[0]
         while running:
-            scheduler.run_due_jobs()
-            if (
-                pressure.update()
-                and not once
-                and (deferred_since is None or time.monotonic() - deferred_since < MAX_DEFERRAL)
-            ):
-                deferred_since = deferred_since or time.monotonic()
-            else:
-                deferred_since = None
-                while True:
-                    queue._run_tasks = (
-                        0  # a slice of at most TASK_SLICE tasks, so due jobs are not kept waiting
-                    )
-                    queue.run()
-                    if not once or queue._run_tasks < TASK_SLICE:
-                        break  # `--once` empties the queue
-                if once:
-                    break
-                if queue._run_tasks >= TASK_SLICE:
-                    continue  # more are waiting: due jobs, a look at the CPUs, and the next slice
+            try:
+                more = loop.step()
+                wait = RECONNECT_WAIT[0]
+            except DatabaseError as exc:
+                if not is_database_unavailable(exc) or once:
+                    raise
+                # The database is restarting or unreachable: keep going, and carry on where it left off.
+                logger.warning("Database unavailable (%s); trying again in %.1f s", exc, wait)
+                loop.requeued_at = None  # once it is back, take back the task it was running, if any
+                for connection in connections.all():
+                    connection.close_if_unusable_or_obsolete()
+                time.sleep(wait)
+                wait = min(wait * 2, RECONNECT_WAIT[1])
+                continue
+            if once:
+                break
+            if more:
+                continue  # more are waiting: due jobs, a look at the CPUs, and the next slice
             for _ in range(int(interval * 10)):
                 if not running:
                     break
                 time.sleep(0.1)
+
+
+def _worker_class():
+    """django-tasks-db's worker, retrying a task that failed only because the database went away."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    class RetryingWorker(Worker):
+        def run_task(self, db_task_result) -> None:
+            super().run_task(db_task_result)
+            if task_retry_if_database_was_away(db_task_result):
+                logger.warning("Task %s failed as the database went away; queued again", db_task_result.pk)
+
+    return RetryingWorker
+
+
+class _Loop:
+    """One round of the worker: requeue abandoned tasks now and then, run due jobs, then a slice of tasks."""
+
+    def __init__(self, *, queue, once: bool):
+        self.queue = queue
+        self.once = once
+        self.pressure = CpuPressure()
+        self.deferred_since = None
+        self.requeued_at = None
+
+    def step(self) -> bool:
+        """Do one round; whether more queued tasks are waiting."""
+        close_old_connections()
+        if self.requeued_at is None or time.monotonic() - self.requeued_at >= REQUEUE_EVERY:
+            if requeued := tasks_requeue_abandoned(idle_worker=self.queue.worker_id):
+                logger.warning("Queued again %d task(s) whose worker stopped before finishing", requeued)
+            self.requeued_at = time.monotonic()
+        scheduler.run_due_jobs()
+        if (
+            self.pressure.update()
+            and not self.once
+            and (self.deferred_since is None or time.monotonic() - self.deferred_since < MAX_DEFERRAL)
+        ):
+            self.deferred_since = self.deferred_since or time.monotonic()
+            return False
+        self.deferred_since = None
+        queue = self.queue
+        while True:
+            queue._run_tasks = 0  # a slice of at most TASK_SLICE tasks, so due jobs are not kept waiting
+            queue.run()
+            if not self.once or queue._run_tasks < TASK_SLICE:
+                break  # `--once` empties the queue
+        return queue._run_tasks >= TASK_SLICE
