@@ -75,7 +75,12 @@ def test_plaintext_where_ciphertext_belongs_is_reported(settings):
         ring(settings, KEY_A).decrypt("Two girls seen at the takeaway", CONTEXT)
 
 
-@pytest.mark.parametrize("current", ["", "not-a-key", "c2hvcnQ=", KEY_A + "x"])
+# Named ids: the last value holds a key made at import, and pytest-xdist's workers must collect the same ids.
+@pytest.mark.parametrize(
+    "current",
+    ["", "not-a-key", "c2hvcnQ=", KEY_A + "x"],
+    ids=["empty", "not-base64", "too-short", "trailing-character"],
+)
 def test_a_missing_or_malformed_key_is_refused_clearly(settings, current):
     """No key, or one that is not 32 bytes of URL-safe base64, is a configuration error that says what to do."""
     with pytest.raises(FieldKeyError, match="LANTERN_FIELD_KEY|field_key"):

@@ -6,6 +6,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.core.policy import allows
 
 RULES = ("can_view_retention", "can_decide_retention", "can_manage_legal_holds", "can_view_data_protection")
+COVERED_RULES = set(RULES)
 EXPECTED = {
     "records": {
         "can_view_retention",

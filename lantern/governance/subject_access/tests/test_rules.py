@@ -2,6 +2,8 @@
 
 import pytest
 
+from lantern.accounts.models import AgencyKind, Role
+from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core.policy import allows
 from lantern.governance.subject_access.tests.conftest import record_request
 
@@ -14,6 +16,7 @@ MAY = {
     "can_sign_off_subject_access_request": {"records"},
     "can_release_subject_access_bundle": set(),
 }
+COVERED_RULES = set(MAY)
 
 
 @pytest.mark.parametrize("rule", sorted(MAY))
@@ -24,6 +27,23 @@ def test_who_may_do_what(sar_world, rule):
     obj = None if rule == "can_record_subject_access_request" else request
     allowed = {role for role in ROLES if allows(sar_world[role], rule, obj)}
     assert allowed == MAY[rule]
+
+
+def test_no_other_role_in_any_agency_has_any_of_it(sar_world):
+    """Every role but the data protection officer and the records manager, in every kind of agency, is refused
+    every subject access rule."""
+    request = record_request(sar_world)
+    governance_roles = {Role.DATA_PROTECTION_OFFICER, Role.RECORDS_MANAGER}
+    for kind in AgencyKind.values:
+        agency = AgencyFactory(kind=kind)
+        for role in set(Role.values) - governance_roles:
+            user = UserFactory(username=f"{role}-{kind}", agency=agency, role=role)
+            allowed = [
+                rule
+                for rule in MAY
+                if allows(user, rule, None if rule == "can_record_subject_access_request" else request)
+            ]
+            assert allowed == [], (role, kind)
 
 
 def test_release_is_allowed_only_after_sign_off(sar_world):
