@@ -67,7 +67,9 @@ def libpq_environment(using: str = DEFAULT_DB_ALIAS) -> dict[str, str]:
 
 def _run(command: list[str], *, env: dict[str, str]) -> None:
     try:
-        finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        # pg_dump or pg_restore with an argument list this module builds; no shell, and the database's name and
+        # the backup's path travel as single arguments.
+        finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError as exc:
         raise BackupError(f"{command[0]} was not found; install PostgreSQL's client tools.") from exc
     if finished.returncode != 0:

@@ -61,7 +61,7 @@ def test_concurrent_writers_on_sqlite_queue_instead_of_failing(tmp_path, mode):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'audit.sqlite3'}",
         "LANTERN_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
     }
-    completed = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+    completed = subprocess.run(
         [sys.executable, "-c", SQLITE_WRITERS, "6", "40", mode],
         check=False,
         env=env,

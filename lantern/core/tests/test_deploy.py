@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def _manage(*args, env_overrides):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LANTERN_")}
     env.update({"DJANGO_SETTINGS_MODULE": "lantern.settings.production", **env_overrides})
-    return subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+    return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args], env=env, capture_output=True, text=True, timeout=120
     )
 

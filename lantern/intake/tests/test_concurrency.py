@@ -84,7 +84,7 @@ def test_concurrent_duplicates_on_sqlite_create_one_referral(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'intake.sqlite3'}",
         "LANTERN_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
     }
-    completed = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+    completed = subprocess.run(
         [sys.executable, "-c", SQLITE_SCRIPT],
         check=False,
         env=env,
