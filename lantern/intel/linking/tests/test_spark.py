@@ -84,6 +84,9 @@ def test_every_level_holds_for_the_same_pairs_in_spark_sql_duckdb_sql_and_python
             model.release(db_api)
 
 
+# Spark trains a small set in about two minutes on an idle 2-core machine (each of EM's iterations is a few jobs),
+# and took ten with the machine shared seven ways: past the suite's default five-minute limit.
+@pytest.mark.timeout(1500)
 @pytest.mark.django_db
 def test_the_link_command_on_spark_gives_the_clusters_duckdb_gives(spark):
     """`lantern link --engine spark` trains, predicts and clusters the test database's people end to end, and
