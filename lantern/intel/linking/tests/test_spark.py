@@ -13,9 +13,12 @@ from lantern.intel.linking.resolution import batch, model, person
 from lantern.intel.linking.tests.test_resolution import pairs_of, synthetic_mentions
 from lantern.intel.models import LinkageModel, PersonMention
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("java") is None, reason="Spark needs Java, and none is installed"
-)
+# Spark trains a small set in about two minutes on an idle 2-core machine (each of EM's iterations is a few jobs),
+# and took ten with the machine shared seven ways, its JVM minutes to start: past the suite's five-minute limit.
+pytestmark = [
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java, and none is installed"),
+    pytest.mark.timeout(1500),
+]
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +87,6 @@ def test_every_level_holds_for_the_same_pairs_in_spark_sql_duckdb_sql_and_python
             model.release(db_api)
 
 
-# Spark trains a small set in about two minutes on an idle 2-core machine (each of EM's iterations is a few jobs),
-# and took ten with the machine shared seven ways: past the suite's default five-minute limit.
-@pytest.mark.timeout(1500)
 @pytest.mark.django_db
 def test_the_link_command_on_spark_gives_the_clusters_duckdb_gives(spark):
     """`lantern link --engine spark` trains, predicts and clusters the test database's people end to end, and
