@@ -957,7 +957,8 @@ def measure_dataset(name, loader, loader_args, systems, engines, *, as_json: boo
     lines, kept = [], {}
     for system in systems:
         for engine in engines if system == "lantern" else ["duckdb"]:
-            keep = DATA_DIR / "clusters" / f"{name}-{engine}.npy" if len(engines) > 1 else None
+            # Each engine's clusters are kept, so that runs of one engine at a time can be compared too.
+            keep = DATA_DIR / "clusters" / f"{name}-{engine}.npy" if system == "lantern" else None
             context = multiprocessing.get_context("spawn")
             queue = context.Queue()
             process = context.Process(
@@ -974,7 +975,7 @@ def measure_dataset(name, loader, loader_args, systems, engines, *, as_json: boo
             lines.append(line)
             if not as_json:
                 show(line, False)
-    if len(kept) == 2:
+    if len(engines) == 2 and len(kept) == 2:
         line = {"dataset": name, "agreement": pair_agreement(kept["duckdb"], kept["spark"])}
         lines.append(line)
         if not as_json:
