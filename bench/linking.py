@@ -60,6 +60,7 @@ With `--json` the output ends with one JSON object per system and data set:
 import argparse
 import contextlib
 import csv
+import functools
 import io
 import json
 import multiprocessing
@@ -140,12 +141,18 @@ def django_setup(database_url: str | None = None) -> None:
 
 # Data sets
 def synthetic(size: str, seed: int = SEED) -> tuple[list[dict], dict]:
-    """The synthetic person mentions of `size` (written once into var/bench/linking/) and their truth."""
+    """The synthetic person mentions of `size` (written once into var/bench/linking/) and their truth: small,
+    medium, large, or people-N (the large borough's make-up with N people, about 4.4 mentions each)."""
     path = DATA_DIR / f"{size}-{seed}" / "person_mentions.csv"
     if not path.exists():
-        from lantern.demo.dataset import person_mentions_write
+        from dataclasses import replace
 
-        person_mentions_write(seed=seed, size=size, out=path.parent)
+        from lantern.demo.dataset import person_mentions_write
+        from lantern.demo.population import SIZES
+
+        people = int(size.removeprefix("people-")) if size.startswith("people-") else None
+        shape = replace(SIZES["large"], name=size, people=people) if people else size
+        person_mentions_write(seed=seed, size=shape, out=path.parent)
     return read_csv(path, "entity")
 
 
@@ -264,8 +271,11 @@ def _us_date(text: str, layout: str | None) -> str:
 
 def dataset_loader(name: str) -> tuple[str, tuple]:
     """The loader (a function of this module, by name) and its arguments for a data set's name."""
-    if name.startswith("synthetic-") and name.removeprefix("synthetic-") in SIZES:
-        return "synthetic", (name.removeprefix("synthetic-"),)
+    size = name.removeprefix("synthetic-")
+    if name.startswith("synthetic-") and (
+        size in SIZES or (size.startswith("people-") and size[7:].isdigit())
+    ):
+        return "synthetic", (size,)
     if name == "febrl4":
         return "febrl4", ()
     if name in ("febrl1", "febrl2", "febrl3"):
@@ -276,14 +286,15 @@ def dataset_loader(name: str) -> tuple[str, tuple]:
 
 
 # The three systems
-def run_lantern(records: list[dict]) -> dict:
-    """Lantern's batch resolution: features, unsupervised training, prediction, constrained clustering."""
+def run_lantern(records: list[dict], engine: str = "duckdb") -> dict:
+    """Lantern's batch resolution: features, unsupervised training, prediction (on `engine`: duckdb or spark),
+    constrained clustering."""
     from lantern.intel.linking.resolution import cluster, model, person
 
     ids = [r["unique_id"] for r in records]
-    # Features go straight into the model's Arrow table, and pairs straight from DuckDB into arrays: a million
+    # Features go straight into the model's Arrow table, and pairs straight from the engine into arrays: a million
     # feature dicts, or a frame of every pair, are never held at once.
-    trained = model.train(person.features(r) for r in records)
+    trained = model.train((person.features(r) for r in records), engine=engine)
     pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
     trained.close()
     # Features again only for the mentions clustering asks about (a pair it may put in one cluster).
@@ -481,17 +492,60 @@ def _iso_or_none(value):
 
 
 SYSTEMS = {"lantern": run_lantern, "splink-default": run_splink_default, "splink-tuned": run_splink_tuned}
+ENGINES = ("duckdb", "spark")
 
 
-def _measure(system: str, loader, loader_args, queue) -> None:
-    """In a child process: load the data, run one system, measure it against the truth."""
+class TreeMemory:
+    """The peak resident memory of this process and every process under it (Spark's JVM and its Python
+    workers), sampled every `interval` seconds on a thread of its own: `ru_maxrss` sees this process alone."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        import threading
+
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _sample(self) -> int:
+        import psutil
+
+        me = psutil.Process()
+        total = 0
+        for process in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "TreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._sample())
+
+
+def _measure(
+    system: str, loader, loader_args, queue, engine: str = "duckdb", keep: Path | None = None
+) -> None:
+    """In a child process: load the data, run one system, measure it against the truth (and, with `keep`, save
+    each record's cluster there for the engines' agreement)."""
     try:
         from lantern.intel.linking.resolution import metrics
 
         records, truth = loader(*loader_args)
-        started, cpu = time.perf_counter(), time.process_time()
-        assignment = SYSTEMS[system](records)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        run = functools.partial(SYSTEMS[system], engine=engine) if system == "lantern" else SYSTEMS[system]
+        with TreeMemory() as memory:
+            started, cpu = time.perf_counter(), time.process_time()
+            assignment = run(records)
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+        if keep is not None:
+            _save_assignment(assignment, records, keep)
         pairwise, bcubed = metrics.pairwise(assignment, truth), metrics.bcubed(assignment, truth)
         queue.put(
             {
@@ -503,15 +557,49 @@ def _measure(system: str, loader, loader_args, queue) -> None:
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "tree_peak_mb": memory.peak / 2**20,
             }
         )
     except Exception as error:  # noqa: BLE001 - reported as the system's failure, the others still run
         queue.put({"error": f"{type(error).__name__}: {error}"})
 
 
-def _measure_spawned(system, loader_name, loader_args, queue) -> None:
+def _measure_spawned(system, loader_name, loader_args, queue, engine="duckdb", keep=None) -> None:
     django_setup()
-    _measure(system, globals()[loader_name], loader_args, queue)
+    _measure(system, globals()[loader_name], loader_args, queue, engine, keep)
+
+
+def _save_assignment(assignment: dict, records: list[dict], path: Path) -> None:
+    """Each record's cluster, numbered in order of first appearance, in the records' order, as an .npy file."""
+    import numpy as np
+
+    numbers: dict = {}
+    labels = [numbers.setdefault(assignment[r["unique_id"]], len(numbers)) for r in records]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, np.asarray(labels, dtype=np.int64))
+
+
+def pair_agreement(first: Path, second: Path) -> dict:
+    """How far two clusterings of the same records agree: the pairs put together by both, as a share of the
+    pairs each put together (1.0 both ways when they are the same clusters)."""
+    import numpy as np
+
+    a, b = np.load(first), np.load(second)
+    if len(a) != len(b):
+        raise ValueError("the two runs clustered different records")
+
+    def pairs(*labels) -> int:
+        _, counts = np.unique(np.stack(labels), axis=1, return_counts=True)
+        return int((counts * (counts - 1) // 2).sum())
+
+    together_a, together_b, both = pairs(a), pairs(b), pairs(a, b)
+    return {
+        "pairs_first": together_a,
+        "pairs_second": together_b,
+        "pairs_both": both,
+        "agreement_first": both / together_a if together_a else 1.0,
+        "agreement_second": both / together_b if together_b else 1.0,
+    }
 
 
 # Real time
@@ -724,14 +812,23 @@ def show(line: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"benchmark": "linking", **line}), flush=True)
         return
-    if "system" in line:
+    if "agreement" in line:
+        a = line["agreement"]
+        print(
+            f"{_label(line):<22} duckdb and spark put {a['pairs_both']:,} pairs together in both: "
+            f"{a['agreement_first']:.4%} of duckdb's {a['pairs_first']:,}, {a['agreement_second']:.4%} of "
+            f"spark's {a['pairs_second']:,}",
+            flush=True,
+        )
+    elif "system" in line:
+        system = f"{line['system']} ({line['engine']})" if line.get("engine") else line["system"]
         if "error" in line:
-            print(f"{_label(line):<22} {line['system']:<15} failed: {line['error']}", flush=True)
+            print(f"{_label(line):<22} {system:<15} failed: {line['error']}", flush=True)
             return
         print(
-            f"{_label(line):<22} {line['system']:<15} {line['records']:>9,} {line['precision']:>9.4f} "
+            f"{_label(line):<22} {system:<15} {line['records']:>9,} {line['precision']:>9.4f} "
             f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
-            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f}",
+            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}",
             flush=True,
         )
     elif "existing" in line:
@@ -799,7 +896,18 @@ def main(argv=None) -> int:
         default=",".join(SYSTEMS),
         help=f"Comma-separated systems to measure (default {','.join(SYSTEMS)}).",
     )
+    parser.add_argument(
+        "--engine",
+        default="duckdb",
+        help=(
+            "Splink's backend for the lantern system: duckdb (the default), spark, or both (each data set on "
+            "each, then how far their clusters agree)."
+        ),
+    )
     args = parser.parse_args(argv)
+    engines = list(ENGINES) if args.engine == "both" else [e.strip() for e in args.engine.split(",")]
+    if not set(engines) <= set(ENGINES):
+        parser.error(f"--engine takes {', '.join(ENGINES)} or both")
     if args.csv and not args.truth:
         parser.error("--csv needs --truth COLUMN")
     django_setup()
@@ -830,26 +938,49 @@ def main(argv=None) -> int:
     if not args.json:
         print(
             f"\n{'data set':<22} {'system':<15} {'records':>9} {'precision':>9} {'recall':>7} {'F1':>7} "
-            f"{'B3 F1':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8}",
+            f"{'B3 F1':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8} {'tree MB':>8}",
             flush=True,
         )
+    systems = [s.strip() for s in args.systems.split(",") if s.strip() in SYSTEMS]
     lines = []
     for name, loader, loader_args in datasets:
-        for system in [s.strip() for s in args.systems.split(",") if s.strip() in SYSTEMS]:
-            context = multiprocessing.get_context("spawn")
-            queue = context.Queue()
-            process = context.Process(target=_measure_spawned, args=(system, loader, loader_args, queue))
-            process.start()
-            result = queue.get()
-            process.join()
-            line = {"system": system, "dataset": name, "held_out": name in HELD_OUT, **result}
-            lines.append(line)
-            if not args.json:
-                show(line, False)
+        lines += measure_dataset(name, loader, loader_args, systems, engines, as_json=args.json)
     if args.json:
         for line in lines:
             show(line, True)
     return 0
+
+
+def measure_dataset(name, loader, loader_args, systems, engines, *, as_json: bool) -> list[dict]:
+    """One data set's lines: each system (the lantern system on each engine) in a process of its own, then, with
+    both engines, how far their clusters agree."""
+    lines, kept = [], {}
+    for system in systems:
+        for engine in engines if system == "lantern" else ["duckdb"]:
+            # Each engine's clusters are kept, so that runs of one engine at a time can be compared too.
+            keep = DATA_DIR / "clusters" / f"{name}-{engine}.npy" if system == "lantern" else None
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            process = context.Process(
+                target=_measure_spawned, args=(system, loader, loader_args, queue, engine, keep)
+            )
+            process.start()
+            result = queue.get()
+            process.join()
+            line = {"system": system, "dataset": name, "held_out": name in HELD_OUT, **result}
+            if system == "lantern":
+                line["engine"] = engine
+                if keep is not None and "error" not in result:
+                    kept[engine] = keep
+            lines.append(line)
+            if not as_json:
+                show(line, False)
+    if len(engines) == 2 and len(kept) == 2:
+        line = {"dataset": name, "agreement": pair_agreement(kept["duckdb"], kept["spark"])}
+        lines.append(line)
+        if not as_json:
+            show(line, False)
+    return lines
 
 
 def _dataset_names(args) -> list[str]:

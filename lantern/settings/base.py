@@ -41,6 +41,19 @@ INTEL_GRADING_WORKING_DAYS = int(os.environ.get("LANTERN_INTEL_GRADING_WORKING_D
 # {"referral": 7}.
 RETENTION_YEARS: dict[str, int] = {}
 
+# Batch resolution's engine (decision 0024): DuckDB on this machine, or Splink's Spark backend, on a cluster at
+# LANTERN_SPARK_MASTER (local[*], every core here, by default). Spark's driver memory is fixed when its JVM starts;
+# its scratch space and checkpoints (intermediate tables written as Parquet) must be on storage every node of a
+# cluster reaches.
+LINK_ENGINE = os.environ.get("LANTERN_LINK_ENGINE", "duckdb")
+SPARK_MASTER = os.environ.get("LANTERN_SPARK_MASTER", "local[*]")
+SPARK_DRIVER_MEMORY = os.environ.get("LANTERN_SPARK_DRIVER_MEMORY", "4g")
+SPARK_SHUFFLE_PARTITIONS = int(os.environ.get("LANTERN_SPARK_SHUFFLE_PARTITIONS", "16"))
+SPARK_CHECKPOINT_DIR = os.environ.get("LANTERN_SPARK_CHECKPOINT_DIR", str(VAR_DIR / "spark" / "checkpoints"))
+# How Splink breaks the lineage of its intermediate tables on Spark: "parquet", written to the checkpoint directory,
+# or on Databricks "delta_lake_table". ("persist" keeps EM's growing lineage: four times slower on a small set.)
+SPARK_BREAK_LINEAGE = os.environ.get("LANTERN_SPARK_BREAK_LINEAGE", "parquet")
+
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("LANTERN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 

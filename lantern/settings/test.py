@@ -17,6 +17,11 @@ AUDIT_MODE = "inline"  # tests look for AuditEvent rows straight after an action
 AUDIT_CHAIN_IN_BACKGROUND = False  # and journal tests for events chained as soon as their commit returns
 MFA_REQUIRED = True
 DEMO_MODE = False
+# One small Spark session for the whole run (the engine tests), on two cores.
+SPARK_MASTER = "local[2]"
+SPARK_DRIVER_MEMORY = "1g"
+SPARK_SHUFFLE_PARTITIONS = 2
+SPARK_CHECKPOINT_DIR = tempfile.mkdtemp(prefix="lantern-spark-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

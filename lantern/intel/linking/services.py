@@ -229,11 +229,19 @@ def alert_viewed(*, actor, alert: LinkAlert) -> LinkAlert:
     return alert
 
 
-def linking_run(*, actor=None, kinds_to_link=None, train: bool = True, now: datetime | None = None) -> list:
-    """Run batch resolution (by hand or nightly) and record what it found."""
+def linking_run(
+    *,
+    actor=None,
+    kinds_to_link=None,
+    train: bool = True,
+    now: datetime | None = None,
+    engine: str | None = None,
+) -> list:
+    """Run batch resolution (by hand or nightly) on `engine` (the LANTERN_LINK_ENGINE setting by default) and
+    record what it found."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         policy.require(actor, "can_run_linking")
-    outcomes = batch.link_all(now=now, kinds_to_link=kinds_to_link, train=train)
+    outcomes = batch.link_all(now=now, kinds_to_link=kinds_to_link, train=train, engine=engine)
     with transaction.atomic():
         events.linking_run(
             actor=actor,

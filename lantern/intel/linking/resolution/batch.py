@@ -113,8 +113,9 @@ def scorer_for(linkage: LinkageModel | None) -> model.Scorer:
 
 
 # People
-def link_people(*, now: datetime, train: bool = True) -> Outcome:
-    """Resolve every person mention; returns what was done."""
+def link_people(*, now: datetime, train: bool = True, engine: str | None = None) -> Outcome:
+    """Resolve every person mention, training on `engine` (DuckDB or Spark; the LANTERN_LINK_ENGINE setting by
+    default); returns what was done."""
     started = time.perf_counter()
     outcome = Outcome(kind=EntityKind.PERSON)
     rows = list(kinds.MODELS[EntityKind.PERSON].objects.values(*kinds.PERSON_FIELDS))
@@ -124,14 +125,15 @@ def link_people(*, now: datetime, train: bool = True) -> Outcome:
     feats = {row["id"]: person.features(kinds.person_record(row)) for row in rows}
     linkage = current_model()
     if train and len(rows) >= MIN_TO_TRAIN:
-        trained = model.train(feats.values())
-        # Pairs come from DuckDB a batch at a time into arrays, not as a frame or a list of tuples.
+        trained = model.train(feats.values(), engine=engine)
+        # Pairs come from the engine as Arrow batches into arrays, not as a frame or a list of tuples.
         pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
         trained.close()
         linkage = save_model(
             trained, kind=EntityKind.PERSON, mentions=len(rows), now=now, summary={"pairs": len(pairs)}
         )
         outcome.model_version = linkage.version
+        outcome.notes.append(f"Trained and predicted on {model.engine_or_default(engine)}.")
     else:
         # Too few mentions to learn from: score the blocked pairs with the saved (or starting) parameters.
         outcome.notes.append("Too few mentions to train; scored with the saved model.")
@@ -537,13 +539,16 @@ def renumber_networks() -> int:
     return len(by_network)
 
 
-def link_all(*, now: datetime | None = None, kinds_to_link=None, train: bool = True) -> list[Outcome]:
-    """Resolve every kind, then rebuild the graph; returns what each kind's run did."""
+def link_all(
+    *, now: datetime | None = None, kinds_to_link=None, train: bool = True, engine: str | None = None
+) -> list[Outcome]:
+    """Resolve every kind (people on `engine`), then rebuild the graph; returns what each kind's run did."""
     now = now or timezone.now()
+    engine = model.engine_or_default(engine)
     outcomes = []
     for kind in kinds_to_link or list(EntityKind):
         if kind == EntityKind.PERSON:
-            outcomes.append(link_people(now=now, train=train))
+            outcomes.append(link_people(now=now, train=train, engine=engine))
         else:
             outcomes.append(link_simple(kind))
     graph = rebuild_graph()

@@ -1,4 +1,8 @@
-"""Training a person model with Splink (DuckDB) and scoring pairs with it, in batch (Splink) and in pure Python.
+"""Training a person model with Splink and scoring pairs with it, in batch (Splink) and in pure Python.
+
+Batch runs on one of Splink's backends (`splink_api`): DuckDB on this machine by default, or Spark where a region
+or the national picture outgrows one machine (decision 0024). The settings, comparisons, blocking rules and what
+is done with the predictions are the same on both; only the SQL functions a level names differ by dialect.
 
 Training needs no labels: the chance that two random mentions match is estimated from deterministic rules, u
 (how often a level holds by chance) by random sampling, and m (how often it holds for true matches) by
@@ -10,6 +14,8 @@ import functools
 import itertools
 import logging
 import math
+import shutil
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,6 +121,24 @@ def _known(table, column: str) -> int:
     return len(table) - table.column(column).null_count if column in table.column_names else 0
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine_or_default(engine: str | None = None) -> str:
+    """The engine asked for, else the LANTERN_LINK_ENGINE setting; an unknown one is refused."""
+    from django.conf import settings
+
+    engine = engine or settings.LINK_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(f"No linking engine '{engine}': choose one of {', '.join(ENGINES)}.")
+    return engine
+
+
+def splink_api(engine: str | None = None):
+    """The Splink backend that batch resolution runs on: DuckDB (`duckdb_api`) or Spark (`spark_api`)."""
+    return spark_api() if engine_or_default(engine) == "spark" else duckdb_api()
+
+
 def duckdb_api():
     """A DuckDB connection for Splink that spills to disk past `DUCKDB_MEMORY_LIMIT` instead of growing."""
     from django.conf import settings
@@ -130,16 +154,74 @@ def duckdb_api():
     return db_api
 
 
-def settings_for(comparisons: list[person.Comparison], columns) -> dict:
-    """The Splink settings of Lantern's person model for data with these comparisons and columns."""
+def spark_session():
+    """The Spark session of this process (one, made on first use and kept): at LANTERN_SPARK_MASTER, with the
+    jar of Splink's similarity functions (Jaro-Winkler, Damerau-Levenshtein) on its class path."""
+    from django.conf import settings
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    scratch = Path(settings.VAR_DIR) / "spark"
+    scratch.mkdir(parents=True, exist_ok=True)
+    spark = (
+        SparkSession.builder.master(settings.SPARK_MASTER)
+        .appName("lantern-link")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", settings.SPARK_DRIVER_MEMORY)
+        .config("spark.sql.shuffle.partitions", str(settings.SPARK_SHUFFLE_PARTITIONS))
+        .config("spark.default.parallelism", str(settings.SPARK_SHUFFLE_PARTITIONS))
+        # The predicted pairs come back to the driver (as Arrow) to be clustered: no cap on their size.
+        .config("spark.driver.maxResultSize", "0")
+        .config("spark.local.dir", str(scratch / "local"))
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def spark_api():
+    """Splink's Spark backend, its intermediate tables written (LANTERN_SPARK_BREAK_LINEAGE: as Parquet by
+    default) under a checkpoint directory of this run's own (LANTERN_SPARK_CHECKPOINT_DIR), so that the long
+    lineage of EM's iterations is broken and the run's tables can go with it (`release`)."""
+    from django.conf import settings
+    from splink.backends.spark import SparkAPI
+
+    spark = spark_session()
+    spark.sparkContext.setCheckpointDir(f"{settings.SPARK_CHECKPOINT_DIR.rstrip('/')}/{uuid.uuid4().hex}")
+    return SparkAPI(spark_session=spark, break_lineage_method=settings.SPARK_BREAK_LINEAGE)
+
+
+def dialect_of(db_api) -> str:
+    """The SQL dialect of a Splink backend: "duckdb" or "spark"."""
+    return db_api.sql_dialect.sql_dialect_str
+
+
+def release(db_api) -> None:
+    """Let go of what a Splink backend holds for one run: DuckDB's connection; Spark's cached tables and this
+    run's checkpoint files (the session stays, for the next run). Checkpoints on a cluster's shared storage
+    (hdfs://, s3a://) are left to its own clean-up."""
+    if dialect_of(db_api) == "duckdb":
+        db_api.duckdb_con.close()
+        return
+    spark = db_api.spark
+    spark.catalog.clearCache()
+    checkpoints = spark.sparkContext.getCheckpointDir()
+    if checkpoints and checkpoints.startswith(("file:", "/")):
+        shutil.rmtree(checkpoints.removeprefix("file:"), ignore_errors=True)
+
+
+def settings_for(comparisons: list[person.Comparison], columns, dialect: str = "duckdb") -> dict:
+    """The Splink settings of Lantern's person model for data with these comparisons and columns, its SQL in the
+    dialect of the engine that runs it."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": 1e-4,
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in prediction_rules(columns)
+            {"blocking_rule": rule, "sql_dialect": dialect} for rule in prediction_rules(columns)
         ],
-        "comparisons": [person.splink_comparison(c) for c in comparisons],
+        "comparisons": [person.splink_comparison(c, dialect) for c in comparisons],
         "retain_intermediate_calculation_columns": False,
         "retain_matching_columns": False,
     }
@@ -177,7 +259,8 @@ def term_frequencies(rows, columns=TF_COLUMNS) -> dict:
 
 @dataclass
 class Trained:
-    """A trained model: Splink's JSON, the term frequencies, the threshold, and the linker (batch only)."""
+    """A trained model: Splink's JSON, the term frequencies, the threshold, and the linker and its backend
+    (batch only)."""
 
     settings: dict
     tf: dict
@@ -186,9 +269,9 @@ class Trained:
     db_api: object = None
 
     def close(self) -> None:
-        """Let go of DuckDB and the feature table once prediction is done, before clustering."""
+        """Let go of the backend and the feature table once prediction is done, before clustering."""
         if self.db_api is not None:
-            self.db_api.duckdb_con.close()
+            release(self.db_api)
         self.linker = self.db_api = None
 
 
@@ -200,16 +283,20 @@ def train(
     seed: int = 1,
     em_rules=EM_RULES,
     block_limit: int | None = BLOCK_LIMIT,
+    engine: str | None = None,
 ) -> Trained:
     """Train a person model, without labels, on feature rows (from `person.features`): a list, or any iterable
-    (which is read once into an Arrow table, so that a million rows need not be held twice)."""
+    (which is read once into an Arrow table, so that a million rows need not be held twice), on the engine
+    asked for (`splink_api`)."""
     from splink import Linker
 
     frame = feature_table(rows)
     comparisons = [c for c in person.COMPARISONS if _known(frame, c.columns[0]) >= 2]
-    db_api = duckdb_api()
+    db_api = splink_api(engine)
     linker = Linker(
-        db_api.register(frame), settings_for(comparisons, frame.column_names), log_level=logging.ERROR
+        db_api.register(frame),
+        settings_for(comparisons, frame.column_names, dialect_of(db_api)),
+        log_level=logging.ERROR,
     )
     deterministic = [
         rule for rule in DETERMINISTIC_RULES if "id_number" not in rule or "id_number" in frame.column_names
@@ -229,10 +316,10 @@ def train(
             except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
                 logger.info("EM blocked on %s found nothing to learn from", columns)
     settings = clamped(linker.misc.save_model_to_json())
-    # Training's tables go with its connection; predict with the clamped model, so that batch scores exactly
-    # as real time will.
-    db_api.duckdb_con.close()
-    db_api = duckdb_api()
+    # Training's tables go with its backend; predict with the clamped model, so that batch scores exactly as
+    # real time will.
+    release(db_api)
+    db_api = splink_api(engine)
     linker = Linker(
         db_api.register(without_common_keys(frame, block_limit)), settings, log_level=logging.ERROR
     )
@@ -328,14 +415,18 @@ def predict_pairs(trained: Trained, threshold: float | None = None):
 
 def predicted_pairs(trained: Trained, threshold: float | None = None, batch_rows: int = BATCH_ROWS):
     """Every blocked pair at or above the threshold, as Arrow record batches of (unique_id_l, unique_id_r,
-    match_probability): the predictions stay in DuckDB (on disk past its memory limit) and are read a batch at
-    a time, never as one frame."""
+    match_probability), on either engine: only those three columns leave the backend, as one Arrow table (no
+    frame of every pair's columns is built), handed on a batch at a time."""
     threshold = trained.threshold if threshold is None else threshold
     result = trained.linker.inference.predict(threshold_match_probability=threshold)
+    # The table's name is the one Splink gave its own predictions; no value is built into the SQL.
+    pairs = trained.linker.misc.query_sql(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {result.physical_name}"  # noqa: S608
+    )
     try:
-        relation = result.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability")
-        yield from relation.to_arrow_reader(batch_rows)
+        yield from pairs.as_pyarrow_table().to_batches(batch_rows)
     finally:
+        pairs.drop_table_from_database_and_remove_from_cache()
         result.drop_table_from_database_and_remove_from_cache()
 
 

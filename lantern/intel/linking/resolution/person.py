@@ -1,7 +1,7 @@
 """The Fellegi-Sunter model of person mentions: features, blocking keys, comparisons and their levels.
 
-Each comparison level is written twice, once as DuckDB SQL for Splink (batch) and once as a Python predicate over
-the same precomputed features (real-time scoring), so that both score a pair the same way. Everything fuzzy that
+Each comparison level is written twice, once as SQL for Splink (batch, on DuckDB or Spark) and once as a Python
+predicate over the same precomputed features (real-time scoring), so that both score a pair the same way. Everything fuzzy that
 can be precomputed per record is: cleaned names, canonical given names through the nickname table, phonetic codes,
 the date of birth with day and month swapped, a birth year from a date of birth or a stated age, and the blocking
 keys. What is left to compare pairwise is equality, Jaro-Winkler similarity and edit distance.
@@ -164,6 +164,25 @@ def _dlev(a, b) -> int:
     return jellyfish.damerau_levenshtein_distance(a or "", b or "")
 
 
+# The SQL functions a level may use, by Splink's SQL dialect: DuckDB's own, and on Spark its built-ins and the
+# similarity UDFs of the jar Splink ships (`splink.backends.spark.similarity_jar_location`). A level's SQL names
+# them as `{jaro_winkler}` and so on, so that one model is written once and runs on either engine.
+SQL_FUNCTIONS = {
+    "duckdb": {
+        "jaro_winkler": "jaro_winkler_similarity",
+        "list_has_any": "list_has_any",
+        "list_contains": "list_contains",
+        "damerau_levenshtein": "damerau_levenshtein",
+    },
+    "spark": {
+        "jaro_winkler": "jaro_winkler",
+        "list_has_any": "arrays_overlap",
+        "list_contains": "array_contains",
+        "damerau_levenshtein": "damerau_levenshtein",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Level:
     """One level of a comparison: its SQL for Splink, the same test in Python, and how to explain it."""
@@ -174,6 +193,10 @@ class Level:
     explain: str
     tf_column: str | None = None
     is_null: bool = False
+
+    def sql_for(self, dialect: str) -> str:
+        """The level's SQL in one of Splink's dialects (`SQL_FUNCTIONS`)."""
+        return self.sql.format(**SQL_FUNCTIONS[dialect])
 
 
 @dataclass(frozen=True)
@@ -220,7 +243,7 @@ def _exact(column: str, explain: str, tf: bool = False) -> Level:
 def _jaro(column: str, threshold: float, explain: str) -> Level:
     return Level(
         f"similar ({threshold})",
-        f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}",
+        f"{{jaro_winkler}}({column}_l, {column}_r) >= {threshold}",
         lambda a, b, c=column, t=threshold: _jw(a.get(c), b.get(c)) >= t,
         explain,
     )
@@ -230,7 +253,7 @@ def _swapped(explain: str) -> Level:
     """Given and family names written the other way round (each nearly the other's)."""
     return Level(
         "given and family swapped",
-        "jaro_winkler_similarity(given_l, family_r) >= 0.9 AND jaro_winkler_similarity(family_l, given_r) >= 0.9",
+        "{jaro_winkler}(given_l, family_r) >= 0.9 AND {jaro_winkler}(family_l, given_r) >= 0.9",
         lambda a, b: (
             _jw(a.get("given"), b.get("family")) >= 0.9 and _jw(a.get("family"), b.get("given")) >= 0.9
         ),
@@ -246,7 +269,7 @@ GIVEN = Comparison(
         _exact("given", "Same given name '{left}'", tf=True),
         Level(
             "familiar form",
-            "list_has_any(given_forms_l, given_forms_r)",
+            "{list_has_any}(given_forms_l, given_forms_r)",
             lambda a, b: bool(set(a["given_forms"]) & set(b["given_forms"])),
             "Given name '{left}' is a familiar form of '{right}'",
         ),
@@ -292,8 +315,8 @@ NICKNAME = Comparison(
             "missing",
             "(nickname_l IS NULL AND nickname_r IS NULL) OR "
             "((nickname_l IS NULL OR nickname_r IS NULL) AND "
-            "NOT (coalesce(list_contains(given_forms_l, nickname_r), false) "
-            "OR coalesce(list_contains(given_forms_r, nickname_l), false)))",
+            "NOT (coalesce({list_contains}(given_forms_l, nickname_r), false) "
+            "OR coalesce({list_contains}(given_forms_r, nickname_l), false)))",
             lambda a, b: (
                 (a.get("nickname") is None and b.get("nickname") is None)
                 or (
@@ -307,8 +330,8 @@ NICKNAME = Comparison(
         _exact("nickname", "Same nickname '{left}'", tf=True),
         Level(
             "nickname is a name",
-            "coalesce(list_contains(given_forms_l, nickname_r), false) "
-            "OR coalesce(list_contains(given_forms_r, nickname_l), false)",
+            "coalesce({list_contains}(given_forms_l, nickname_r), false) "
+            "OR coalesce({list_contains}(given_forms_r, nickname_l), false)",
             lambda a, b: (
                 (b.get("nickname") is not None and b["nickname"] in a["given_forms"])
                 or (a.get("nickname") is not None and a["nickname"] in b["given_forms"])
@@ -424,7 +447,7 @@ ID_NUMBER = Comparison(
         _exact("id_number", "Same identifying number {left}"),
         Level(
             "one slip",
-            "damerau_levenshtein(id_number_l, id_number_r) <= 1",
+            "{damerau_levenshtein}(id_number_l, id_number_r) <= 1",
             lambda a, b: _dlev(a["id_number"], b["id_number"]) <= 1,
             "Identifying numbers differ by one character ({left} and {right})",
         ),
@@ -473,11 +496,11 @@ def comparisons_for(rows: Iterable[dict]) -> list[Comparison]:
     return [c for c in COMPARISONS if known[c.name] >= 2]
 
 
-def splink_comparison(comparison: Comparison) -> dict:
-    """The comparison as a Splink settings dict."""
+def splink_comparison(comparison: Comparison, dialect: str = "duckdb") -> dict:
+    """The comparison as a Splink settings dict, its SQL in the dialect of the engine that runs it."""
     levels = []
     for level in comparison.levels:
-        entry: dict = {"sql_condition": level.sql, "label_for_charts": level.label}
+        entry: dict = {"sql_condition": level.sql_for(dialect), "label_for_charts": level.label}
         if level.is_null:
             entry["is_null_level"] = True
         if level.tf_column:

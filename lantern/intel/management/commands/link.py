@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lantern.intel.linking.resolution.model import ENGINES
 from lantern.intel.linking.services import linking_run
 from lantern.intel.models import EntityKind
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        """--kind (repeatable) and --no-train."""
+        """--kind (repeatable), --no-train and --engine."""
         parser.add_argument(
             "--kind",
             action="append",
@@ -26,11 +27,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Score with the current saved model instead of training a new version.",
         )
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            help=(
+                "Splink's backend for people: duckdb on this machine, or spark (at LANTERN_SPARK_MASTER); "
+                "the default is the LANTERN_LINK_ENGINE setting, else duckdb."
+            ),
+        )
 
-    def handle(self, *args, kind=None, no_train=False, **options):
+    def handle(self, *args, kind=None, no_train=False, engine=None, **options):
         """Run and print one line per kind."""
         try:
-            outcomes = linking_run(actor=None, kinds_to_link=kind, train=not no_train)
+            outcomes = linking_run(actor=None, kinds_to_link=kind, train=not no_train, engine=engine)
         except Exception as error:  # noqa: BLE001 - shown to the operator as a command error, not a traceback
             raise CommandError(f"Linking failed: {error}") from error
         for outcome in outcomes:
