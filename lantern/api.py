@@ -40,7 +40,46 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+# The errors the API's own machinery can give any operation, whatever its endpoint does: the bearer token is
+# checked before the endpoint runs, parameters and bodies are validated against their schemas, and a body is read
+# (and may be too large, or not JSON) before the endpoint sees it. Each is declared once, here.
+COMMON_ERRORS = {
+    "401": "A missing, revoked or unknown bearer token.",
+    "422": "The request does not match the schema: `fields` names each problem.",
+    "400": "The body is not JSON in the declared shape.",
+    "413": "The body is larger than the API accepts.",
+}
+
+
+class LanternAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also declares the errors its machinery answers for every operation."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, with the common errors declared on each operation they can come from."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_common_errors(document)
+        return document
+
+
+def declare_common_errors(document: dict) -> None:
+    """Declare 401 on each operation behind a token, 422 on each that takes input, 400 and 413 on each with a body."""
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            statuses = []
+            if operation.get("security"):
+                statuses.append("401")
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.append("422")
+            if operation.get("requestBody"):
+                statuses += ["400", "413"]
+            for status in statuses:
+                operation["responses"].setdefault(status, {"description": COMMON_ERRORS[status], **error_ref})
+
+
+api = LanternAPI(
     title="Lantern API",
     version="1",
     description=(

@@ -5,12 +5,22 @@ NinjaAPI object and its bearer-token authentication stay in `lantern.api`, above
 accounts; the apps' routers need only this shape.
 """
 
+from typing import Annotated
+
 from ninja import Field, Schema
 from ninja.errors import HttpError
 
 # The largest `offset` a list accepts: far beyond any list Lantern holds, and well inside the 64-bit integers a
 # database can take, so that a huge offset is a 422 rather than a query the database cannot run (a 500).
 MAX_OFFSET = 10_000_000
+
+
+# The largest id a client may send: a 64-bit database integer, which every id column is (BigAutoField). Beyond it a
+# query cannot be run at all, so a larger id is a 422 rather than a server error.
+MAX_ID = 2**63 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
+"""A record's id as a client sends it, in a path, a query or a body (lists of ids included): 1 to `MAX_ID`."""
 
 
 def offset_field():

@@ -23,7 +23,7 @@ from pydantic import ConfigDict, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, offset_field
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -161,7 +161,7 @@ class ReferralCreatedOut(Schema):
     tracking_secret: str | None = None
 
 
-class TaskOut(Schema):
+class ReferralTaskOut(Schema):
     """An agency's task on the referral."""
 
     id: int
@@ -177,7 +177,7 @@ class TaskOut(Schema):
     outcome: str | None
 
 
-class DecisionOut(Schema):
+class ReferralDecisionOut(Schema):
     """The front door's decision."""
 
     kind: str
@@ -187,7 +187,7 @@ class DecisionOut(Schema):
     sign_off: str
 
 
-class PersonOut(Schema):
+class ReportedPersonOut(Schema):
     """A child or person of concern as the report gives them."""
 
     name: str
@@ -270,10 +270,10 @@ class ReferralOut(ReferralSummaryOut):
     incident_location: str
     external_reference: str
     reporter: ReporterOut
-    decision: DecisionOut | None
-    tasks: list[TaskOut]
-    children: list[PersonOut]
-    persons: list[PersonOut]
+    decision: ReferralDecisionOut | None
+    tasks: list[ReferralTaskOut]
+    children: list[ReportedPersonOut]
+    persons: list[ReportedPersonOut]
     vehicles: list[VehicleOut]
     phones: list[PhoneOut]
     places: list[PlaceOut]
@@ -434,7 +434,7 @@ def _person(m) -> dict:
     summary="One referral, with its tasks and mentions",
     operation_id="referral_get",
 )
-def get_referral(request, referral_id: int):
+def get_referral(request, referral_id: Id):
     """A referral the user may see; 404 both when it does not exist and when they may not see it."""
     referral = selectors.referral_get_for_user(user=request.auth, referral_id=referral_id)
     decision = referral.decision

@@ -91,7 +91,7 @@ class UnitOut(Schema):
     escalations: EscalationsOut
 
 
-class AgencyOut(UnitOut):
+class AgencyFiguresOut(UnitOut):
     """An agency's figures with each of its teams'."""
 
     teams: list[UnitOut]
@@ -133,7 +133,7 @@ class AccountabilityOut(Schema):
     live_from: date | None
     hours: str = "Elapsed clock hours, nights, weekends and bank holidays included."
     partnership: PartnershipOut | None
-    agencies: list[AgencyOut]
+    agencies: list[AgencyFiguresOut]
     slowest: SlowestOut | None
 
 

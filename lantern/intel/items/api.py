@@ -23,7 +23,7 @@ from pydantic import field_validator
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -466,7 +466,7 @@ def _reads_content(user, item: IntelligenceItem) -> bool:
     summary="One intelligence item",
     operation_id="intel_item_get",
 )
-def get_item(request, item_id: int):
+def get_item(request, item_id: Id):
     """An item as the user may see it: in full for police intelligence roles and its submitter, otherwise only
     the sanitised text of a graded item. 404 both when it does not exist and when they may not see it."""
     return _detail(items_selectors.item_get_for_user(user=request.auth, item_id=item_id))
@@ -478,7 +478,7 @@ def get_item(request, item_id: int):
     summary="Grade an intelligence item (3x5x2)",
     operation_id="intel_item_grade",
 )
-def grade_item(request, item_id: int, payload: IntelGradeIn):
+def grade_item(request, item_id: Id, payload: IntelGradeIn):
     """Grade or re-grade an item: police analysts and practitioners only. Handling code C needs
     `handling_conditions`; every grade needs `sanitised_text`."""
     user = request.auth
@@ -493,7 +493,7 @@ def grade_item(request, item_id: int, payload: IntelGradeIn):
     summary="Share an intelligence item",
     operation_id="intel_item_disclose",
 )
-def disclose_item(request, item_id: int, payload: IntelDisclosureIn):
+def disclose_item(request, item_id: Id, payload: IntelDisclosureIn):
     """Share a graded item's sanitised text, recording the disclosure. An item graded C is shared only with
     `conditions_acknowledged: true`, and its conditions come back with the text. 403 for anyone who may not
     share it, or an item not yet graded under 3x5x2."""

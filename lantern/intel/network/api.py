@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
+from lantern.core.api import Id
 from lantern.intel.linking.models import Entity
 from lantern.intel.network import selectors, services
 from lantern.intel.network.graph import association_graph
@@ -99,7 +100,7 @@ class NetworkOut(Schema):
     links: list[LinkOut]
 
 
-class StepOut(Schema):
+class PathStepOut(Schema):
     """One link along a path."""
 
     source: int
@@ -112,7 +113,7 @@ class PathOut(Schema):
 
     hops: int
     entities: list[EntityOut]
-    steps: list[StepOut]
+    steps: list[PathStepOut]
 
 
 class PathsOut(Schema):
@@ -130,8 +131,8 @@ class AssociationIn(Schema):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    source: int = Field(gt=0)
-    target: int = Field(gt=0)
+    source: Id = Field(gt=0)
+    target: Id = Field(gt=0)
     note: str = Field(max_length=2000)
 
 
@@ -202,7 +203,7 @@ def entity_search(request, filters: Query[SearchQuery]):
 
 
 @router.get("/entities/{entity_id}", response=EntityDetailOut, summary="An entity with its network summary")
-def entity_detail(request, entity_id: int):
+def entity_detail(request, entity_id: Id):
     """One entity: its attributes, how many mentions it has, where it sits in the graph, and its timeline."""
     user = request.user
     entity = selectors.entity_get_for_user(user=user, entity_id=entity_id)
@@ -238,7 +239,7 @@ def entity_detail(request, entity_id: int):
 @router.get(
     "/entities/{entity_id}/network", response=NetworkOut, summary="An entity's network with centrality"
 )
-def entity_network(request, entity_id: int, scope: Literal["component", "neighbourhood"] = "component"):
+def entity_network(request, entity_id: Id, scope: Literal["component", "neighbourhood"] = "component"):
     """The entity's component (or its two-hop neighbourhood), with each entity's centrality and each link's reasons."""
     user = request.user
     entity = selectors.entity_get_for_user(user=user, entity_id=entity_id, rule="can_view_entity_network")
@@ -258,8 +259,8 @@ def entity_network(request, entity_id: int, scope: Literal["component", "neighbo
 class PathQuery(Schema):
     """The two entities."""
 
-    from_: int = Field(alias="from", gt=0)
-    to: int = Field(gt=0)
+    from_: Id = Field(alias="from", gt=0)
+    to: Id = Field(gt=0)
 
 
 @router.get("/paths", response=PathsOut, summary="Paths between two entities")
