@@ -52,13 +52,49 @@ COMMON_ERRORS = {
 
 
 class LanternAPI(NinjaAPI):
-    """The NinjaAPI whose OpenAPI document also declares the errors its machinery answers for every operation."""
+    """The NinjaAPI whose OpenAPI document also declares what its machinery does for every operation: the errors
+    it answers, and that no string may hold a NUL character."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """The document, with the common errors declared on each operation they can come from."""
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         declare_common_errors(document)
+        for name, schema in document["components"]["schemas"].items():
+            if name.endswith("In") or name.endswith("Query"):
+                forbid_nul(schema)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") in ("query", "header"):
+                        forbid_nul(parameter["schema"])
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    forbid_nul(content.get("schema"))
         return document
+
+
+# `core.middleware.ApiNulCharacterMiddleware` refuses a NUL character in any string of a query or a JSON body
+# (PostgreSQL cannot store one), so every free-text string in the document says so.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def forbid_nul(schema) -> None:
+    """Give every free-text string schema under `schema` the pattern that refuses a NUL character."""
+    if isinstance(schema, list):
+        for item in schema:
+            forbid_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    free_text = not ({"pattern", "enum", "const", "format", "$ref"} & set(schema))
+    if schema.get("type") == "string" and free_text:
+        schema["pattern"] = NO_NUL
+    for key in ("properties", "items", "anyOf", "oneOf", "allOf", "additionalProperties", "schema"):
+        value = schema.get(key)
+        if key == "properties" and isinstance(value, dict):
+            for item in value.values():
+                forbid_nul(item)
+        elif value is not None:
+            forbid_nul(value)
 
 
 def declare_common_errors(document: dict) -> None:

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from lantern.accounts import training
 from lantern.accounts.models import Course, Team, User
 from lantern.core import policy
-from lantern.core.api import ErrorOut, Id
+from lantern.core.api import ErrorOut, Id, IsoDate
 from lantern.core.exceptions import Invalid
 
 router = Router(tags=["training"])
@@ -48,7 +48,7 @@ class TrainingRecordIn(StrictIn):
 
     username: str = Field(max_length=150)
     course: str = Field(description="The course's code.", max_length=40)
-    completed_on: date
+    completed_on: IsoDate
 
 
 class TrainingRecordOut(Schema):
@@ -63,10 +63,10 @@ class TrainingRecordOut(Schema):
 class StaffingIn(StrictIn):
     """A team's staffing on a day."""
 
-    recorded_on: date
-    established_posts: int = Field(ge=0, le=1000)
-    vacancies: int = Field(0, ge=0, le=1000)
-    absences: int = Field(0, ge=0, le=1000)
+    recorded_on: IsoDate
+    established_posts: int = Field(ge=0, le=1000, strict=True)
+    vacancies: int = Field(0, ge=0, le=1000, strict=True)
+    absences: int = Field(0, ge=0, le=1000, strict=True)
     note: str = Field("", max_length=2000)
 
 

@@ -29,7 +29,7 @@ from lantern.casework.models import (
 )
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intake.selectors import referral_list_visible_to
 
@@ -733,8 +733,8 @@ class CaseIn(StrictIn):
     """A child's case opened directly (a pre-birth assessment, say): the lead agency by its code."""
 
     subject_name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
-    expected_date: date | None = Field(default=None, description="When an unborn child is due.")
+    date_of_birth: IsoDate | None = None
+    expected_date: IsoDate | None = Field(default=None, description="When an unborn child is due.")
     lead_agency: str = Field(min_length=1, max_length=50, description="The lead agency's code.")
 
 
@@ -744,7 +744,7 @@ class NetworkMemberIn(StrictIn):
 
     name: str = Field(min_length=1, max_length=200)
     relationship: NetworkRelationship
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: int | None = Field(default=None, ge=0, le=120)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=40)

@@ -5,10 +5,13 @@ NinjaAPI object and its bearer-token authentication stay in `lantern.api`, above
 accounts; the apps' routers need only this shape.
 """
 
+import re
+from datetime import date
 from typing import Annotated
 
 from ninja import Field, Schema
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
 
 # The largest `offset` a list accepts: far beyond any list Lantern holds, and well inside the 64-bit integers a
 # database can take, so that a huge offset is a 422 rather than a query the database cannot run (a 500).
@@ -21,6 +24,22 @@ MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
 """A record's id as a client sends it, in a path, a query or a body (lists of ids included): 1 to `MAX_ID`."""
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value):
+    """Refuse what pydantic would otherwise read as a date: a number (seconds since 1970), or text in another form."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A date as a client sends it: YYYY-MM-DD only, as the document's `format: date` says."""
 
 
 def offset_field():

@@ -64,6 +64,8 @@ def key_errors(key: str | None) -> dict[str, list[str]]:
     """What is wrong with the header's value, by field; empty if it is absent or fine."""
     if key is not None and not 1 <= len(key) <= KEY_MAX:
         return {HEADER: [f"Must be 1 to {KEY_MAX} characters"]}
+    if key is not None and "\x00" in key:
+        return {HEADER: ["Must not contain NUL characters (\\u0000)"]}
     return {}
 
 

@@ -23,7 +23,7 @@ from pydantic import ConfigDict, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -50,7 +50,7 @@ class ChildIn(StrictIn):
     """A child the concern is about."""
 
     name: str = Field("", max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: Annotated[int, Field(strict=True, ge=0, le=services.CHILD_AGE_MAX)] | None = Field(
         None, description="Stated or estimated age, 0 to 25."
     )
@@ -316,7 +316,9 @@ def create_referral(
     request,
     payload: ReferralIn,
     response: HttpResponse,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.KEY_MAX)
+    ] = None,
 ):
     """Receive a concern: 201 with its reference, status and decision deadline (one working day).
 

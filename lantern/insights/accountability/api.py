@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ErrorOut, offset_field
+from lantern.core.api import ErrorOut, IsoDate, offset_field
 from lantern.insights.accountability import selectors as accountability
 
 router = Router(tags=["insights"])
@@ -29,8 +29,10 @@ class PeriodQuery(Schema):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD (default: 1 January).")
-    end: date | None = Field(None, alias="to", description="Last day, YYYY-MM-DD (default: today).")
+    start: IsoDate | None = Field(
+        None, alias="from", description="First day, YYYY-MM-DD (default: 1 January)."
+    )
+    end: IsoDate | None = Field(None, alias="to", description="Last day, YYYY-MM-DD (default: today).")
 
 
 class DurationOut(Schema):

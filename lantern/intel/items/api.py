@@ -23,7 +23,7 @@ from pydantic import field_validator
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -51,7 +51,7 @@ class IntelPersonIn(StrictIn):
     role: PersonRole = PersonRole.PERSON_OF_CONCERN
     name: str = Field("", max_length=200)
     nickname: str = Field("", max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: Annotated[int, Field(strict=True, ge=0, le=items.PERSON_AGE_MAX)] | None = None
     sex: Sex | None = None
     description: str = Field("", max_length=2000)
@@ -388,7 +388,9 @@ def submit_item(
     request,
     payload: IntelItemIn,
     response: HttpResponse,
-    idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.KEY_MAX)
+    ] = None,
 ):
     """Record information from a partner agency, ungraded: 201 with its reference. Police grade it later.
 

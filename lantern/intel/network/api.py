@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import Id
+from lantern.core.api import ErrorOut, Id
 from lantern.intel.linking.models import Entity
 from lantern.intel.network import selectors, services
 from lantern.intel.network.graph import association_graph
@@ -193,7 +193,7 @@ class SearchQuery(Schema):
     kind: Literal["person", "vehicle", "phone", "place", "organisation"] | None = None
 
 
-@router.get("/entities", response=list[EntityOut], summary="Search entities")
+@router.get("/entities", response={200: list[EntityOut], 403: ErrorOut}, summary="Search entities")
 def entity_search(request, filters: Query[SearchQuery]):
     """Entities by name, nickname, registration mark (whole or part, spaces optional) or phone number (any format)."""
     policy.require(request.user, "can_search_entities")
@@ -202,7 +202,11 @@ def entity_search(request, filters: Query[SearchQuery]):
     return [_entity(e) for e in found]
 
 
-@router.get("/entities/{entity_id}", response=EntityDetailOut, summary="An entity with its network summary")
+@router.get(
+    "/entities/{entity_id}",
+    response={200: EntityDetailOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An entity with its network summary",
+)
 def entity_detail(request, entity_id: Id):
     """One entity: its attributes, how many mentions it has, where it sits in the graph, and its timeline."""
     user = request.user
@@ -237,7 +241,9 @@ def entity_detail(request, entity_id: Id):
 
 
 @router.get(
-    "/entities/{entity_id}/network", response=NetworkOut, summary="An entity's network with centrality"
+    "/entities/{entity_id}/network",
+    response={200: NetworkOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An entity's network with centrality",
 )
 def entity_network(request, entity_id: Id, scope: Literal["component", "neighbourhood"] = "component"):
     """The entity's component (or its two-hop neighbourhood), with each entity's centrality and each link's reasons."""
@@ -263,7 +269,9 @@ class PathQuery(Schema):
     to: Id = Field(gt=0)
 
 
-@router.get("/paths", response=PathsOut, summary="Paths between two entities")
+@router.get(
+    "/paths", response={200: PathsOut, 403: ErrorOut, 404: ErrorOut}, summary="Paths between two entities"
+)
 def paths(request, query: Query[PathQuery]):
     """The shortest path and every path of up to four hops between two entities, with each link's reasons."""
     user = request.user
@@ -280,7 +288,11 @@ def paths(request, query: Query[PathQuery]):
     }
 
 
-@router.post("/associations", response={201: AssociationOut}, summary="Record an association")
+@router.post(
+    "/associations",
+    response={201: AssociationOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Record an association",
+)
 def association_record(request, payload: AssociationIn):
     """An analyst records that two entities are associated, and why."""
     user = request.user
@@ -305,7 +317,11 @@ def association_record(request, payload: AssociationIn):
     )
 
 
-@router.get("/networks/summary", response=NetworkFiguresOut, summary="Aggregate figures about networks")
+@router.get(
+    "/networks/summary",
+    response={200: NetworkFiguresOut, 403: ErrorOut},
+    summary="Aggregate figures about networks",
+)
 def network_figures(request):
     """How many entities and networks there are and how large; no entity is named (for the partnership lead too)."""
     figures = selectors.network_summary(user=request.user)

@@ -21,7 +21,7 @@ from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
@@ -207,7 +207,7 @@ class LearningActionIn(StrictIn):
 
     description: str = Field(..., min_length=1, max_length=2000)
     owner_id: Id = Field(..., ge=1)
-    due_date: date
+    due_date: IsoDate
 
 
 class StageEscalationResolveIn(StrictIn):
@@ -377,8 +377,8 @@ class OutcomesOut(Schema):
 class OutcomesQuery(Schema):
     """The period (inclusive); the last 12 months if left out."""
 
-    start: date | None = None
-    end: date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
 
 
 # Building the answers

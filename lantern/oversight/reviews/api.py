@@ -17,7 +17,7 @@ from lantern.accounts.models import Agency, User
 from lantern.audit import events
 from lantern.casework.models import Case
 from lantern.core import policy
-from lantern.core.api import ErrorOut, Id
+from lantern.core.api import ErrorOut, Id, IsoDate
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.reviews import selectors, services
@@ -83,10 +83,10 @@ class ReviewIn(StrictIn):
     title: str = Field(max_length=200)
     commissioned_by: str = Field(max_length=200)
     terms_of_reference: str = Field(max_length=10000)
-    period_start: date
-    period_end: date
-    starts_on: date
-    ends_on: date
+    period_start: IsoDate
+    period_end: IsoDate
+    starts_on: IsoDate
+    ends_on: IsoDate
     lead_reviewer: str = Field(description="The lead reviewer's username.", max_length=150)
     reviewers: list[str] = Field(description="The team's usernames.", max_length=50)
     agencies: list[str] = Field(
@@ -120,8 +120,8 @@ class SearchIn(StrictIn):
 
     reference: str = Field(default="", max_length=40)
     name: str = Field(default="", max_length=200)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     agency: str = Field(default="", description="An agency code.", max_length=40)
     allegation_id: Id | None = None
 
@@ -173,7 +173,7 @@ class AllegationIn(StrictIn):
 
     claim: str = Field(max_length=5000)
     made_by: str = Field(max_length=200)
-    made_on: date
+    made_on: IsoDate
 
 
 class EvidenceIn(StrictIn):
