@@ -316,9 +316,7 @@ def create_referral(
     request,
     payload: ReferralIn,
     response: HttpResponse,
-    idempotency_key: Annotated[
-        str | None, Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.KEY_MAX)
-    ] = None,
+    idempotency_key: Annotated[idempotency.Key, Header(None, alias=idempotency.HEADER)] = None,
 ):
     """Receive a concern: 201 with its reference, status and decision deadline (one working day).
 

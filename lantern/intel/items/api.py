@@ -388,9 +388,7 @@ def submit_item(
     request,
     payload: IntelItemIn,
     response: HttpResponse,
-    idempotency_key: Annotated[
-        str | None, Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.KEY_MAX)
-    ] = None,
+    idempotency_key: Annotated[idempotency.Key, Header(None, alias=idempotency.HEADER)] = None,
 ):
     """Record information from a partner agency, ungraded: 201 with its reference. Police grade it later.
 
