@@ -13,7 +13,7 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
@@ -748,8 +748,8 @@ class NetworkMemberIn(StrictIn):
     age: int | None = Field(default=None, ge=0, le=120)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=40)
-    parental_responsibility: bool | None = None
-    victim_parent: bool = False
+    parental_responsibility: StrictBool | None = None
+    victim_parent: StrictBool = False
     victim_parent_case_id: Id | None = None
     victim_parent_referral_ids: list[Id] = Field(default_factory=list, max_length=50)
 
@@ -813,7 +813,7 @@ class ConflictDecisionIn(StrictIn):
     decision: ConflictDecision
     reason: str = Field(min_length=1, max_length=5000)
     legal_basis: str = Field(default="", max_length=2000)
-    victim_parent_told: bool | None = None
+    victim_parent_told: StrictBool | None = None
     victim_parent_view: str = Field(default="", max_length=5000)
 
 

@@ -6,7 +6,7 @@ accounts; the apps' routers need only this shape.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -40,6 +40,22 @@ def _iso_date_only(value):
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 """A date as a client sends it: YYYY-MM-DD only, as the document's `format: date` says."""
+
+
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*")
+
+
+def _iso_datetime_only(value):
+    """Refuse a number (which pydantic would read as seconds since 1970) or text not starting as ISO 8601 does."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("Enter a date and time as YYYY-MM-DDTHH:MM, with a time zone.")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime_only)]
+"""A moment as a client sends it: ISO 8601 text only, as the document's `format: date-time` says."""
 
 
 def offset_field():

@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, StrictBool, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -134,10 +134,10 @@ class ReferralIn(StrictIn):
 
     source: ReferralSource
     summary: str = Field(..., min_length=1, max_length=services.SUMMARY_MAX)
-    incident_at: datetime | None = Field(None, description="When it happened; not in the future.")
+    incident_at: IsoDateTime | None = Field(None, description="When it happened; not in the future.")
     incident_location: str = Field("", max_length=300)
     external_reference: str = Field("", max_length=100, description="The sending system's own reference.")
-    anonymous: bool = False
+    anonymous: StrictBool = False
     reporter: ReporterIn | None = None
     children: list[ChildIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
     persons: list[PersonIn] = Field(default_factory=list, max_length=services.MAX_PARTS)

@@ -88,7 +88,9 @@ def fuzz(role: str, base_url: str, token: str, document: Path, output: Path) -> 
         *_baseline_options(role),
     ]
     with output.open("w", encoding="utf-8", errors="replace") as out:
-        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+        # Run in the report's directory: schemathesis keeps a cache of past crashes in its working directory and
+        # replays them first, which would make a run depend on the runs before it.
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=output.parent, check=False)
     return done.returncode
 
 

@@ -21,8 +21,9 @@ from lantern.insights.statistics import selectors as statistics
 
 router = Router(tags=["insights"])
 
-# A whole month as the API takes it, stated in the document so that a client knows the form before it is refused.
-MONTH = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
+# A whole month from 2000 (the earliest the figures go back to) as the API takes it, stated in the document so
+# that a client knows the form before it is refused.
+MONTH = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"
 
 
 class ScaleQuery(Schema):

@@ -18,12 +18,12 @@ from typing import Annotated
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
+from pydantic import StrictBool, field_validator
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -97,7 +97,7 @@ class IntelItemIn(StrictIn):
         max_length=items.CONTENT_MAX,
         description="The information as received. Never disseminated.",
     )
-    occurred_at: datetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         None, description="When what it describes happened; not in the future."
     )
     source: IntelSourceIn | None = None
@@ -270,7 +270,7 @@ class IntelDisclosureIn(StrictIn):
         "", max_length=items.RECIPIENT_MAX, description="A person or body outside Lantern."
     )
     purpose: str = Field(..., min_length=1, max_length=items.PURPOSE_MAX)
-    conditions_acknowledged: bool = Field(
+    conditions_acknowledged: StrictBool = Field(
         False, description="Required true for an item graded C: the conditions will be passed on and kept to."
     )
 

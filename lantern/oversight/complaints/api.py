@@ -21,7 +21,7 @@ from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
@@ -158,7 +158,7 @@ class ComplaintIn(StrictIn):
     agency: str = Field(
         ..., min_length=1, max_length=40, description="The agency's code, e.g. riverton-police."
     )
-    received_at: datetime | None = Field(None, description="When it was received; now if left out.")
+    received_at: IsoDateTime | None = Field(None, description="When it was received; now if left out.")
     referral_ids: list[Id] = Field(default_factory=list, max_length=20)
     task_ids: list[Id] = Field(default_factory=list, max_length=20)
 
@@ -193,7 +193,7 @@ class StageTwoIn(StrictIn):
     """Why the complainant is dissatisfied, and when they asked for stage 2 (now if left out)."""
 
     reason: str = Field(..., min_length=1, max_length=5000)
-    requested_at: datetime | None = None
+    requested_at: IsoDateTime | None = None
 
 
 class HandlerIn(StrictIn):
@@ -306,14 +306,14 @@ class AssessIn(StrictIn):
     assessment: str = Field(..., min_length=1, max_length=10000)
     external_body: ExternalBody | None = None
     external_reference: str = Field("", max_length=100)
-    sent_at: datetime | None = None
+    sent_at: IsoDateTime | None = None
     investigator_id: Id | None = Field(None, ge=1)
 
 
 class ExternalAcknowledgedIn(StrictIn):
     """When the external body acknowledged the referral."""
 
-    acknowledged_at: datetime
+    acknowledged_at: IsoDateTime
     external_reference: str = Field("", max_length=100)
 
 
@@ -321,7 +321,7 @@ class ExternalDecisionIn(StrictIn):
     """What the external body decided, and when."""
 
     decision: ExternalDecision
-    decided_at: datetime
+    decided_at: IsoDateTime
     investigator_id: Id | None = Field(None, ge=1)
     note: str = Field("", max_length=5000)
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from lantern.accounts.models import Agency, User
 from lantern.audit import events
@@ -94,7 +94,7 @@ class ReviewIn(StrictIn):
     )
     flags: list[str] = Field(default=[], max_length=10)
     cases: list[str] = Field(default=[], description="Case references named in scope.", max_length=500)
-    include_intelligence: bool = False
+    include_intelligence: StrictBool = False
     method: str = Field(default="", max_length=10000)
 
 
