@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export LANTERN_DEMO ?= 1
 export LANTERN_DEMO_PASSWORD ?= riverton-demo-2026
 
-.PHONY: run test lint bench install assets lock clean
+.PHONY: run test lint bench fuzz install assets lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: install assets
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Schemathesis over the whole API for every role, with every check and phase and its own default number of examples
+# (the suite runs a bounded sweep for two roles). Set DATABASE_URL to fuzz PostgreSQL; each role's output is kept
+# in var/fuzz/.
+fuzz: install
+	LANTERN_FUZZ=full LANTERN_FUZZ_OUT=var/fuzz $(BIN)/pytest -n 0 -p no:logging lantern/core/tests/test_api_contract.py
 
 bench: install assets
 	$(BIN)/lantern field_key --create

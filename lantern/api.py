@@ -52,7 +52,87 @@ class ApiDocs(Swagger):
         return render(request, api, **kwargs)
 
 
-api = NinjaAPI(
+# The errors the API's own machinery can give any operation, whatever its endpoint does: the bearer token is
+# checked before the endpoint runs, parameters and bodies are validated against their schemas, and a body is read
+# (and may be too large, or not JSON) before the endpoint sees it. Each is declared once, here.
+COMMON_ERRORS = {
+    "401": "A missing, revoked or unknown bearer token.",
+    "422": "The request does not match the schema: `fields` names each problem.",
+    "400": "The body is not JSON in the declared shape.",
+    "413": "The body is larger than the API accepts.",
+    "503": (
+        "The database, or the key that reads narratives, is unavailable for now: nothing was written; send the "
+        "request again after `Retry-After` seconds (with its Idempotency-Key, a write is still done once)."
+    ),
+}
+
+
+class LanternAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also declares what its machinery does for every operation: the errors
+    it answers, and that no string may hold a NUL character."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, with the common errors declared on each operation they can come from."""
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_common_errors(document)
+        for name, schema in document["components"]["schemas"].items():
+            if name.endswith("In") or name.endswith("Query"):
+                forbid_nul(schema)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter.get("in") in ("query", "header"):
+                        forbid_nul(parameter["schema"])
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    forbid_nul(content.get("schema"))
+        return document
+
+
+# `core.middleware.ApiNulCharacterMiddleware` refuses a NUL character in any string of a query or a JSON body
+# (PostgreSQL cannot store one), so every free-text string in the document says so.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def forbid_nul(schema) -> None:
+    """Give every free-text string schema under `schema` the pattern that refuses a NUL character."""
+    if isinstance(schema, list):
+        for item in schema:
+            forbid_nul(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    free_text = not ({"pattern", "enum", "const", "format", "$ref"} & set(schema))
+    if schema.get("type") == "string" and free_text:
+        schema["pattern"] = NO_NUL
+    for key in ("properties", "items", "anyOf", "oneOf", "allOf", "additionalProperties", "schema"):
+        value = schema.get(key)
+        if key == "properties" and isinstance(value, dict):
+            for item in value.values():
+                forbid_nul(item)
+        elif value is not None:
+            forbid_nul(value)
+
+
+def declare_common_errors(document: dict) -> None:
+    """Declare 401 on each operation behind a token, 422 on each that takes input, 400 and 413 on each with a body,
+    and 503 on every operation (`core.middleware.DatabaseUnavailableMiddleware`, and a missing field key)."""
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            statuses = ["503"]
+            if operation.get("security"):
+                statuses.append("401")
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.append("422")
+            if operation.get("requestBody"):
+                statuses += ["400", "413"]
+            for status in statuses:
+                operation["responses"].setdefault(status, {"description": COMMON_ERRORS[status], **error_ref})
+
+
+api = LanternAPI(
     title="Lantern API",
     version="1",
     description=(

@@ -17,7 +17,7 @@ from pydantic import ConfigDict
 from lantern.accounts import training
 from lantern.accounts.models import Course, Team, User
 from lantern.core import policy
-from lantern.core.api import ErrorOut
+from lantern.core.api import ErrorOut, Id, IsoDate
 from lantern.core.exceptions import Invalid
 
 router = Router(tags=["training"])
@@ -48,7 +48,7 @@ class TrainingRecordIn(StrictIn):
 
     username: str = Field(max_length=150)
     course: str = Field(description="The course's code.", max_length=40)
-    completed_on: date
+    completed_on: IsoDate
 
 
 class TrainingRecordOut(Schema):
@@ -63,10 +63,10 @@ class TrainingRecordOut(Schema):
 class StaffingIn(StrictIn):
     """A team's staffing on a day."""
 
-    recorded_on: date
-    established_posts: int = Field(ge=0, le=1000)
-    vacancies: int = Field(0, ge=0, le=1000)
-    absences: int = Field(0, ge=0, le=1000)
+    recorded_on: IsoDate
+    established_posts: int = Field(ge=0, le=1000, strict=True)
+    vacancies: int = Field(0, ge=0, le=1000, strict=True)
+    absences: int = Field(0, ge=0, le=1000, strict=True)
     note: str = Field("", max_length=2000)
 
 
@@ -107,7 +107,7 @@ def courses(request):
     response={201: CourseOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="team_course_require",
 )
-def require_course(request, team_id: int, payload: RequirementIn):
+def require_course(request, team_id: Id, payload: RequirementIn):
     """Require a course of everyone who takes on the team's work."""
     team = _team(request.auth, team_id)
     requirement = training.team_course_require(actor=request.auth, team=team, course=_course(payload.course))
@@ -119,7 +119,7 @@ def require_course(request, team_id: int, payload: RequirementIn):
     response={201: TrainingRecordOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="training_record",
 )
-def record_training(request, team_id: int, payload: TrainingRecordIn):
+def record_training(request, team_id: Id, payload: TrainingRecordIn):
     """Record that a member of the team completed a course."""
     team = _team(request.auth, team_id)
     member = User.objects.filter(username=payload.username, team=team, is_active=True).first()
@@ -144,7 +144,7 @@ def record_training(request, team_id: int, payload: TrainingRecordIn):
     response={201: StaffingOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="team_staffing_record",
 )
-def record_staffing(request, team_id: int, payload: StaffingIn):
+def record_staffing(request, team_id: Id, payload: StaffingIn):
     """Record the team's established posts, vacancies and long-term absences on a day."""
     team = _team(request.auth, team_id)
     staffing = training.team_staffing_record(actor=request.auth, team=team, **payload.dict())

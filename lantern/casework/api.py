@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
@@ -30,7 +30,7 @@ from lantern.casework.models import (
 )
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intake.selectors import referral_list_visible_to
 
@@ -188,7 +188,7 @@ class DisagreementIn(StrictIn):
     reason: str = Field(..., min_length=1, max_length=5000)
 
 
-class ResolveIn(StrictIn):
+class EscalationResolveIn(StrictIn):
     """How an escalation was resolved."""
 
     resolution: str = Field(..., min_length=1, max_length=5000)
@@ -471,7 +471,7 @@ def list_tasks(request, filters: Query[TaskQuery]):
     }
 
 
-def _visible_task(request, task_id: int):
+def _visible_task(request, task_id: Id):
     return selectors.task_get_for_user(user=request.auth, task_id=task_id)
 
 
@@ -481,7 +481,7 @@ def _visible_task(request, task_id: int):
     summary="One task, with its escalations",
     operation_id="task_get",
 )
-def get_task(request, task_id: int):
+def get_task(request, task_id: Id):
     """A task the user may see; 404 both when it does not exist and when they may not see it."""
     task = _visible_task(request, task_id)
     events.record_viewed(actor=request.auth, obj=task)
@@ -494,7 +494,7 @@ def get_task(request, task_id: int):
     summary="Acknowledge a task",
     operation_id="task_acknowledge",
 )
-def acknowledge_task(request, task_id: int):
+def acknowledge_task(request, task_id: Id):
     """Say the agency has the task and someone is on it (the acknowledger, unless it is already assigned)."""
     task = _visible_task(request, task_id)
     _require_action(request.auth, "can_act_on_task", task)
@@ -508,7 +508,7 @@ def acknowledge_task(request, task_id: int):
     summary="Complete a task with an outcome",
     operation_id="task_complete",
 )
-def complete_task(request, task_id: int, payload: CompleteIn):
+def complete_task(request, task_id: Id, payload: CompleteIn):
     """Record what the agency did; the referral closes when every task on it has an outcome."""
     task = _visible_task(request, task_id)
     _require_action(request.auth, "can_act_on_task", task)
@@ -524,7 +524,7 @@ def complete_task(request, task_id: int, payload: CompleteIn):
     summary="Raise a professional disagreement about a task",
     operation_id="task_disagreement",
 )
-def raise_disagreement(request, task_id: int, payload: DisagreementIn):
+def raise_disagreement(request, task_id: Id, payload: DisagreementIn):
     """Escalate a disagreement to the task agency's team manager; raised again while open, it goes a rung up."""
     user = request.auth
     task = selectors.task_get_for_disagreement(user=user, task_id=task_id)
@@ -571,7 +571,7 @@ def list_escalations(request, filters: Query[EscalationQuery]):
     summary="Resolve an escalation",
     operation_id="escalation_resolve",
 )
-def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
+def resolve_escalation(request, escalation_id: Id, payload: EscalationResolveIn):
     """Record how an escalation was resolved; nothing is cleared without a written resolution."""
     user = request.auth
     escalation = selectors.escalation_get_for_user(user=user, escalation_id=escalation_id)
@@ -587,7 +587,7 @@ def resolve_escalation(request, escalation_id: int, payload: ResolveIn):
     summary="One case, with its record and chronology",
     operation_id="case_get",
 )
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     """A case the user may see, with its referrals, tasks, flags, clocks, records and generated chronology."""
     user = request.auth
     case = selectors.case_get_for_user(user=user, case_id=case_id)
@@ -734,8 +734,8 @@ class CaseIn(StrictIn):
     """A child's case opened directly (a pre-birth assessment, say): the lead agency by its code."""
 
     subject_name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
-    expected_date: date | None = Field(default=None, description="When an unborn child is due.")
+    date_of_birth: IsoDate | None = None
+    expected_date: IsoDate | None = Field(default=None, description="When an unborn child is due.")
     lead_agency: str = Field(min_length=1, max_length=50, description="The lead agency's code.")
 
 
@@ -745,14 +745,14 @@ class NetworkMemberIn(StrictIn):
 
     name: str = Field(min_length=1, max_length=200)
     relationship: NetworkRelationship
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: int | None = Field(default=None, ge=0, le=120)
     address: str = Field(default="", max_length=300)
     phone: str = Field(default="", max_length=40)
-    parental_responsibility: bool | None = None
-    victim_parent: bool = False
-    victim_parent_case_id: int | None = None
-    victim_parent_referral_ids: list[int] = Field(default_factory=list, max_length=50)
+    parental_responsibility: StrictBool | None = None
+    victim_parent: StrictBool = False
+    victim_parent_case_id: Id | None = None
+    victim_parent_referral_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class SafeguardingConflictOut(Schema):
@@ -814,14 +814,14 @@ class ConflictDecisionIn(StrictIn):
     decision: ConflictDecision
     reason: str = Field(min_length=1, max_length=5000)
     legal_basis: str = Field(default="", max_length=2000)
-    victim_parent_told: bool | None = None
+    victim_parent_told: StrictBool | None = None
     victim_parent_view: str = Field(default="", max_length=5000)
 
 
 class InvolvementIn(StrictIn):
     """Involving a network member in the child's life or proceedings."""
 
-    member_id: int
+    member_id: Id
     kind: InvolvementKind
     details: str = Field(default="", max_length=5000)
 
@@ -925,7 +925,7 @@ def open_case(request, payload: CaseIn):
     return Status(201, _case_answer(case, timezone.now()))
 
 
-def _case_for(request, case_id: int, rule: str):
+def _case_for(request, case_id: Id, rule: str):
     case = selectors.case_get_for_user(user=request.auth, case_id=case_id, with_record=False)
     _require_action(request.auth, rule, case)
     return case
@@ -937,7 +937,7 @@ def _case_for(request, case_id: int, rule: str):
     summary="A child's family network",
     operation_id="case_network_list",
 )
-def list_network(request, case_id: int):
+def list_network(request, case_id: Id):
     """The people in the child's life, each with the entity they resolved to and the conflicts they raised."""
     user = request.auth
     case = _case_for(request, case_id, "can_view_family_network")
@@ -968,7 +968,7 @@ def _victim_parent_links(user, payload: NetworkMemberIn) -> tuple:
     summary="Add a person to a child's family network",
     operation_id="case_network_add",
 )
-def add_network_member(request, case_id: int, payload: NetworkMemberIn):
+def add_network_member(request, case_id: Id, payload: NetworkMemberIn):
     """Add a member; they are matched at once, and the answer carries their entity and any safeguarding conflict
     (a person of concern in another report)."""
     user = request.auth
@@ -998,7 +998,7 @@ def add_network_member(request, case_id: int, payload: NetworkMemberIn):
     summary="A child's safeguarding conflicts",
     operation_id="case_conflict_list",
 )
-def list_case_conflicts(request, case_id: int):
+def list_case_conflicts(request, case_id: Id):
     """The case's safeguarding conflicts, open first."""
     user = request.auth
     case = _case_for(request, case_id, "can_view_family_network")
@@ -1022,7 +1022,7 @@ def list_case_conflicts(request, case_id: int):
     summary="Decide a safeguarding conflict",
     operation_id="case_conflict_decide",
 )
-def decide_conflict(request, case_id: int, conflict_id: int, payload: ConflictDecisionIn):
+def decide_conflict(request, case_id: Id, conflict_id: Id, payload: ConflictDecisionIn):
     """A team or service manager of the lead agency decides; `involve_with_safeguards` then waits for sign-off."""
     user = request.auth
     case = _case_for(request, case_id, "can_view_family_network")
@@ -1053,7 +1053,7 @@ def decide_conflict(request, case_id: int, conflict_id: int, payload: ConflictDe
     summary="Sign off a decision to involve with safeguards",
     operation_id="case_conflict_sign_off",
 )
-def sign_off_conflict(request, case_id: int, conflict_id: int):
+def sign_off_conflict(request, case_id: Id, conflict_id: Id):
     """A service manager of the lead agency (or the partnership lead), not the decider, signs the decision off."""
     user = request.auth
     case = _case_for(request, case_id, "can_view_family_network")
@@ -1076,7 +1076,7 @@ def sign_off_conflict(request, case_id: int, conflict_id: int):
     summary="Involve a network member",
     operation_id="case_involvement_record",
 )
-def record_involvement(request, case_id: int, payload: InvolvementIn):
+def record_involvement(request, case_id: Id, payload: InvolvementIn):
     """Record contact, an assessment, an invitation, a notice or sharing with a member: 409, with the conflicts,
     while a safeguarding conflict about them is undecided or was decided against involving them."""
     user = request.auth
@@ -1199,7 +1199,7 @@ def _break_glass_use(use) -> dict:
     summary="Open a restricted case by stating a reason (break glass)",
     operation_id="case_break_glass",
 )
-def break_glass(request, case_id: int, payload: BreakGlassIn):
+def break_glass(request, case_id: Id, payload: BreakGlassIn):
     """A case worker with no relationship to a restricted case reads it for a few hours, stating why; the owner and
     the partnership leads are told, and the use waits for review. 403 for those who may not break glass at all
     (reviewers, administrators, records managers, data protection officers); 404 for a case that does not exist
@@ -1247,7 +1247,7 @@ def list_break_glass_uses(request):
     summary="Sign off a break-glass use",
     operation_id="break_glass_sign_off",
 )
-def sign_off_break_glass(request, use_id: int, payload: BreakGlassSignOffIn):
+def sign_off_break_glass(request, use_id: Id, payload: BreakGlassSignOffIn):
     """A partnership lead or data protection officer, never the user who broke the glass, signs a use off."""
     user = request.auth
     use = selectors.break_glass_use_get_for_review(user=user, use_id=use_id)

@@ -5,12 +5,57 @@ NinjaAPI object and its bearer-token authentication stay in `lantern.api`, above
 accounts; the apps' routers need only this shape.
 """
 
+import re
+from datetime import date, datetime
+from typing import Annotated
+
 from ninja import Field, Schema
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
 
 # The largest `offset` a list accepts: far beyond any list Lantern holds, and well inside the 64-bit integers a
 # database can take, so that a huge offset is a 422 rather than a query the database cannot run (a 500).
 MAX_OFFSET = 10_000_000
+
+
+# The largest id a client may send: a 64-bit database integer, which every id column is (BigAutoField). Beyond it a
+# query cannot be run at all, so a larger id is a 422 rather than a server error.
+MAX_ID = 2**63 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
+"""A record's id as a client sends it, in a path, a query or a body (lists of ids included): 1 to `MAX_ID`."""
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value):
+    """Refuse what pydantic would otherwise read as a date: a number (seconds since 1970), or text in another form."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A date as a client sends it: YYYY-MM-DD only, as the document's `format: date` says."""
+
+
+_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}.*")
+
+
+def _iso_datetime_only(value):
+    """Refuse a number (which pydantic would read as seconds since 1970) or text not starting as ISO 8601 does."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("Enter a date and time as YYYY-MM-DDTHH:MM, with a time zone.")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime_only)]
+"""A moment as a client sends it: ISO 8601 text only, as the document's `format: date-time` says."""
 
 
 def offset_field():

@@ -10,18 +10,23 @@ constraint on (user, key) lets one transaction commit, and the others roll back 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 
 from lantern.core.canonical import canonical_json
 from lantern.core.exceptions import Invalid
 
 KEY_MAX = 200
 HEADER = "Idempotency-Key"
+# The header as the OpenAPI document states it: `key_errors` enforces the same form with its own messages.
+Key = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": "^[^\\u0000]*$"}),
+]
 
 
 class IdempotencyKeyBase(models.Model):
@@ -64,6 +69,8 @@ def key_errors(key: str | None) -> dict[str, list[str]]:
     """What is wrong with the header's value, by field; empty if it is absent or fine."""
     if key is not None and not 1 <= len(key) <= KEY_MAX:
         return {HEADER: [f"Must be 1 to {KEY_MAX} characters"]}
+    if key is not None and "\x00" in key:
+        return {HEADER: ["Must not contain NUL characters (\\u0000)"]}
     return {}
 
 

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 from lantern.accounts.models import Agency
 from lantern.casework import routing
 from lantern.casework.models import AgencyTask
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, Id
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import require
 from lantern.core.validation import MAX_TEXT
@@ -96,7 +96,7 @@ class DecisionIn(StrictIn):
     advice_given: StrictStr = Field("", max_length=TEXT_MAX, description="Required for advice.")
 
 
-class TaskOut(Schema):
+class RoutedTaskOut(Schema):
     """A task the decision gave an agency."""
 
     id: int
@@ -106,7 +106,7 @@ class TaskOut(Schema):
     due_at: datetime
 
 
-class DecisionOut(Schema):
+class FrontDoorDecisionOut(Schema):
     """A decision, its sign-off, and the tasks it created."""
 
     id: int
@@ -119,7 +119,7 @@ class DecisionOut(Schema):
     decided_at: datetime
     within_timescale: bool
     sign_off: str
-    tasks: list[TaskOut]
+    tasks: list[RoutedTaskOut]
 
 
 class SignOffIn(StrictIn):
@@ -129,7 +129,7 @@ class SignOffIn(StrictIn):
     note: StrictStr = Field("", max_length=TEXT_MAX, description="Required when rejecting.")
 
 
-def _front_door_referral(request, referral_id: int) -> Referral:
+def _front_door_referral(request, referral_id: Id) -> Referral:
     referral = referral_get_for_user(user=request.auth, referral_id=referral_id, audit=False)
     require(request.auth, "can_screen_referrals")
     return referral
@@ -173,7 +173,7 @@ def _decision_out(decision: ReferralDecision) -> dict:
     summary="Record a screening",
     operation_id="referral_screening_record",
 )
-def record_screening(request, referral_id: int, payload: ScreeningIn):
+def record_screening(request, referral_id: Id, payload: ScreeningIn):
     """Score the referral with the active tool. Only the indicators present and the child's age count."""
     referral = _front_door_referral(request, referral_id)
     screening = decisions.screening_record(
@@ -204,11 +204,18 @@ def record_screening(request, referral_id: int, payload: ScreeningIn):
 
 @router.post(
     "/referrals/{int:referral_id}/decision",
-    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        201: FrontDoorDecisionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Record the front door's decision",
     operation_id="referral_decide",
 )
-def record_decision(request, referral_id: int, payload: DecisionIn):
+def record_decision(request, referral_id: Id, payload: DecisionIn):
     """Decide what happens to a referral. Refer and strategy give each agency a task on its RAG clocks."""
     referral = _front_door_referral(request, referral_id)
     routed = payload.kind in ROUTED_KINDS
@@ -240,11 +247,18 @@ def record_decision(request, referral_id: int, payload: DecisionIn):
 
 @router.post(
     "/decisions/{int:decision_id}/sign-off",
-    response={200: DecisionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: FrontDoorDecisionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Approve or reject a decision awaiting sign-off",
     operation_id="referral_decision_sign_off",
 )
-def sign_off_decision(request, decision_id: int, payload: SignOffIn):
+def sign_off_decision(request, decision_id: Id, payload: SignOffIn):
     """A manager other than the decision-maker approves "no further action" (closing the referral) or not."""
     user = request.auth
     decision = (

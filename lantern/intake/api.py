@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, StrictBool, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -50,7 +50,7 @@ class ChildIn(StrictIn):
     """A child the concern is about."""
 
     name: str = Field("", max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: Annotated[int, Field(strict=True, ge=0, le=services.CHILD_AGE_MAX)] | None = Field(
         None, description="Stated or estimated age, 0 to 25."
     )
@@ -134,10 +134,10 @@ class ReferralIn(StrictIn):
 
     source: ReferralSource
     summary: str = Field(..., min_length=1, max_length=services.SUMMARY_MAX)
-    incident_at: datetime | None = Field(None, description="When it happened; not in the future.")
+    incident_at: IsoDateTime | None = Field(None, description="When it happened; not in the future.")
     incident_location: str = Field("", max_length=300)
     external_reference: str = Field("", max_length=100, description="The sending system's own reference.")
-    anonymous: bool = False
+    anonymous: StrictBool = False
     reporter: ReporterIn | None = None
     children: list[ChildIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
     persons: list[PersonIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
@@ -161,7 +161,7 @@ class ReferralCreatedOut(Schema):
     tracking_secret: str | None = None
 
 
-class TaskOut(Schema):
+class ReferralTaskOut(Schema):
     """An agency's task on the referral."""
 
     id: int
@@ -177,7 +177,7 @@ class TaskOut(Schema):
     outcome: str | None
 
 
-class DecisionOut(Schema):
+class ReferralDecisionOut(Schema):
     """The front door's decision."""
 
     kind: str
@@ -187,7 +187,7 @@ class DecisionOut(Schema):
     sign_off: str
 
 
-class PersonOut(Schema):
+class ReportedPersonOut(Schema):
     """A child or person of concern as the report gives them."""
 
     name: str
@@ -270,10 +270,10 @@ class ReferralOut(ReferralSummaryOut):
     incident_location: str
     external_reference: str
     reporter: ReporterOut
-    decision: DecisionOut | None
-    tasks: list[TaskOut]
-    children: list[PersonOut]
-    persons: list[PersonOut]
+    decision: ReferralDecisionOut | None
+    tasks: list[ReferralTaskOut]
+    children: list[ReportedPersonOut]
+    persons: list[ReportedPersonOut]
     vehicles: list[VehicleOut]
     phones: list[PhoneOut]
     places: list[PlaceOut]
@@ -316,7 +316,7 @@ def create_referral(
     request,
     payload: ReferralIn,
     response: HttpResponse,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[idempotency.Key, Header(None, alias=idempotency.HEADER)] = None,
 ):
     """Receive a concern: 201 with its reference, status and decision deadline (one working day).
 
@@ -434,7 +434,7 @@ def _person(m) -> dict:
     summary="One referral, with its tasks and mentions",
     operation_id="referral_get",
 )
-def get_referral(request, referral_id: int):
+def get_referral(request, referral_id: Id):
     """A referral the user may see; 404 both when it does not exist and when they may not see it."""
     referral = selectors.referral_get_for_user(user=request.auth, referral_id=referral_id)
     decision = referral.decision

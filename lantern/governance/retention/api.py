@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from lantern.casework.api import StrictIn
-from lantern.core.api import ErrorOut, offset_field
+from lantern.core.api import ErrorOut, Id, IsoDate, offset_field
 from lantern.governance.retention import selectors, services
 from lantern.governance.retention.models import DecisionKind, HoldStatus, RecordClass, ReviewState
 from lantern.governance.retention.schedule import schedule
@@ -149,7 +149,7 @@ class RetainIn(StrictIn):
     """Keep the record to a new review date, with the reason (name nobody in it)."""
 
     reason: str = Field(..., min_length=1, max_length=2000)
-    review_date: date
+    review_date: IsoDate
 
 
 class HoldIn(StrictIn):
@@ -266,7 +266,7 @@ def list_reviews(request, query: Query[RetentionQueueQuery]):
     summary="One record's retention",
     operation_id="retention_record_get",
 )
-def get_record(request, record_class: RecordClass, object_id: int):
+def get_record(request, record_class: RecordClass, object_id: Id):
     """Review dates, state, holds, what blocks disposal, and the decisions about one record."""
     return _status(request.auth, record_class, object_id)
 
@@ -277,7 +277,7 @@ def get_record(request, record_class: RecordClass, object_id: int):
     summary="Retain a record to a new review date",
     operation_id="retention_record_retain",
 )
-def retain(request, record_class: RecordClass, object_id: int, payload: RetainIn):
+def retain(request, record_class: RecordClass, object_id: Id, payload: RetainIn):
     """Keep the record until a later review, with the reason."""
     _status(request.auth, record_class, object_id)
     services.record_retain(
@@ -296,7 +296,7 @@ def retain(request, record_class: RecordClass, object_id: int, payload: RetainIn
     summary="Place a legal hold on a record",
     operation_id="retention_hold_place",
 )
-def place_hold(request, record_class: RecordClass, object_id: int, payload: HoldIn):
+def place_hold(request, record_class: RecordClass, object_id: Id, payload: HoldIn):
     """While the hold is in force the record cannot be disposed of."""
     _status(request.auth, record_class, object_id)
     hold = services.legal_hold_place(
@@ -311,7 +311,7 @@ def place_hold(request, record_class: RecordClass, object_id: int, payload: Hold
     summary="Dispose of a record",
     operation_id="retention_record_dispose",
 )
-def dispose(request, record_class: RecordClass, object_id: int, payload: DisposeIn):
+def dispose(request, record_class: RecordClass, object_id: Id, payload: DisposeIn):
     """Remove the record's personal data; its reference, dates and outcomes remain. Refused (409) while anything
     blocks it."""
     _status(request.auth, record_class, object_id)
@@ -342,7 +342,7 @@ def list_holds(request, query: Query[LegalHoldQuery]):
     summary="Lift a legal hold",
     operation_id="retention_hold_lift",
 )
-def lift_hold(request, hold_id: int, payload: HoldIn):
+def lift_hold(request, hold_id: Id, payload: HoldIn):
     """Lift the hold, with the reason."""
     hold = selectors.hold_get_for(user=request.auth, hold_id=hold_id)
     return _hold(services.legal_hold_lift(actor=request.auth, hold=hold, reason=payload.reason))

@@ -15,7 +15,7 @@ from ninja.responses import Status
 from lantern.accounts.models import User
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut
+from lantern.core.api import ApiError, ErrorOut, Id
 from lantern.governance.subject_access import selectors, services
 from lantern.governance.subject_access.models import SubjectAccessRequest
 from lantern.governance.subject_access.schemas import (
@@ -111,7 +111,7 @@ def _answer(sar: SubjectAccessRequest) -> dict:
     }
 
 
-def _fresh(request, sar_id: int) -> SubjectAccessRequest:
+def _fresh(request, sar_id: Id) -> SubjectAccessRequest:
     return selectors.request_get_for_user(user=request.auth, request_id=sar_id)
 
 
@@ -187,7 +187,7 @@ def create_request(request, payload: SubjectAccessRequestIn):
     summary="One subject access request",
     operation_id="subject_access_request_get",
 )
-def get_request(request, sar_id: int):
+def get_request(request, sar_id: Id):
     """A request with its clock, records, redactions, sign-off and escalations."""
     sar = _fresh(request, sar_id)
     events.record_viewed(actor=request.auth, obj=sar, purpose="subject access")
@@ -200,7 +200,7 @@ def get_request(request, sar_id: int):
     summary="Records that may be the subject's",
     operation_id="subject_access_candidates",
 )
-def candidates(request, sar_id: int):
+def candidates(request, sar_id: Id):
     """What Lantern found for the person named, through entity resolution, with why, and any decision made."""
     sar = _fresh(request, sar_id)
     found = selectors.candidates_for(sar)
@@ -228,7 +228,7 @@ def candidates(request, sar_id: int):
     summary="Confirm which records are the subject's",
     operation_id="subject_access_records_decide",
 )
-def decide_records(request, sar_id: int, payload: SubjectAccessRecordsIn):
+def decide_records(request, sar_id: Id, payload: SubjectAccessRecordsIn):
     """Confirm (include) or reject candidate records. Confirming marks the record's third-party data for
     redaction; rejecting lifts its redactions."""
     sar = _fresh(request, sar_id)
@@ -246,7 +246,7 @@ def decide_records(request, sar_id: int, payload: SubjectAccessRecordsIn):
     summary="The records in the bundle, part by part, as held and as released",
     operation_id="subject_access_records_content",
 )
-def records_content(request, sar_id: int):
+def records_content(request, sar_id: Id):
     """Each record in the bundle in parts, with third-party parts marked and the redactions in force applied."""
     sar = _fresh(request, sar_id)
     redactions = selectors.active_redactions(sar)
@@ -276,7 +276,7 @@ def records_content(request, sar_id: int):
     summary="Add or remove a redaction",
     operation_id="subject_access_redaction",
 )
-def redact(request, sar_id: int, payload: SubjectAccessRedactionIn):
+def redact(request, sar_id: Id, payload: SubjectAccessRedactionIn):
     """Add a redaction to a record in the bundle (with its exemption), or lift one (with why); each is logged."""
     sar = _fresh(request, sar_id)
     if payload.action == "add":
@@ -308,7 +308,7 @@ def redact(request, sar_id: int, payload: SubjectAccessRedactionIn):
     summary="Extend the deadline once",
     operation_id="subject_access_extend",
 )
-def extend(request, sar_id: int, payload: SubjectAccessExtensionIn):
+def extend(request, sar_id: Id, payload: SubjectAccessExtensionIn):
     """Extend by one or two further months, once, within the first month, with the reason."""
     sar = _fresh(request, sar_id)
     services.subject_access_request_extend(
@@ -323,7 +323,7 @@ def extend(request, sar_id: int, payload: SubjectAccessExtensionIn):
     summary="Sign the bundle off for release",
     operation_id="subject_access_sign_off",
 )
-def sign_off(request, sar_id: int, payload: SubjectAccessSignOffIn):
+def sign_off(request, sar_id: Id, payload: SubjectAccessSignOffIn):
     """A second person, who did not prepare the bundle, signs it off."""
     sar = _fresh(request, sar_id)
     services.subject_access_sign_off(actor=request.auth, request=sar, note=payload.note)
@@ -339,7 +339,7 @@ def sign_off(request, sar_id: int, payload: SubjectAccessSignOffIn):
         "responses": {200: {"description": "The bundle", "content": {"application/pdf": {"schema": {}}}}}
     },
 )
-def bundle(request, sar_id: int):
+def bundle(request, sar_id: Id):
     """The bundle as a PDF, once a second person has signed it off (409 before); every release is logged."""
     sar = _fresh(request, sar_id)
     pdf = services.subject_access_bundle_release(actor=request.auth, request=sar)

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from lantern.core.api import offset_field
+from lantern.core.api import Id, IsoDate, offset_field
 from lantern.governance.subject_access.models import IdentityCheck, RecordKind, RedactionReason, RequesterKind
 
 PAGE_MAX = 100
@@ -25,10 +25,10 @@ class SubjectAccessRequestIn(SubjectAccessStrictIn):
     subject_other_names: str = Field(
         "", max_length=300, description="Other names or nicknames, comma separated."
     )
-    subject_date_of_birth: dt.date | None = None
+    subject_date_of_birth: IsoDate | None = None
     subject_address: str = Field("", max_length=300)
-    subject_entity_id: int | None = Field(
-        None, ge=1, description="The person entity the request is about, where known (from entity search)."
+    subject_entity_id: Id | None = Field(
+        None, description="The person entity the request is about, where known (from entity search)."
     )
     requester_kind: RequesterKind
     requester_name: str = Field(..., min_length=1, max_length=200)
@@ -37,11 +37,11 @@ class SubjectAccessRequestIn(SubjectAccessStrictIn):
     identity_checked_by: str | None = Field(
         None, max_length=150, description="Username of who checked the identity; the caller if left out."
     )
-    identity_confirmed_on: dt.date | None = Field(
+    identity_confirmed_on: IsoDate | None = Field(
         None, description="When the identity was confirmed, if after receipt: the clock starts then."
     )
     what_is_asked: str = Field(..., min_length=1, max_length=5000)
-    received_on: dt.date
+    received_on: IsoDate
 
 
 class SubjectAccessExtensionIn(SubjectAccessStrictIn):
@@ -55,7 +55,7 @@ class SubjectAccessRecordDecisionIn(SubjectAccessStrictIn):
     """One candidate record, confirmed as the subject's or not."""
 
     kind: RecordKind
-    id: int = Field(..., ge=1)
+    id: Id
     include: bool
 
 
@@ -79,7 +79,7 @@ class SubjectAccessRedactionIn(SubjectAccessStrictIn):
         description="To add: an exemption. To remove: why it can be released.",
     )
     note: str = Field("", max_length=500)
-    redaction_id: int | None = Field(None, ge=1)
+    redaction_id: Id | None = None
 
 
 class SubjectAccessSignOffIn(SubjectAccessStrictIn):

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ErrorOut, offset_field
+from lantern.core.api import ErrorOut, IsoDate, offset_field
 from lantern.insights.accountability import selectors as accountability
 
 router = Router(tags=["insights"])
@@ -29,8 +29,10 @@ class PeriodQuery(Schema):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    start: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD (default: 1 January).")
-    end: date | None = Field(None, alias="to", description="Last day, YYYY-MM-DD (default: today).")
+    start: IsoDate | None = Field(
+        None, alias="from", description="First day, YYYY-MM-DD (default: 1 January)."
+    )
+    end: IsoDate | None = Field(None, alias="to", description="Last day, YYYY-MM-DD (default: today).")
 
 
 class DurationOut(Schema):
@@ -91,7 +93,7 @@ class UnitOut(Schema):
     escalations: EscalationsOut
 
 
-class AgencyOut(UnitOut):
+class AgencyFiguresOut(UnitOut):
     """An agency's figures with each of its teams'."""
 
     teams: list[UnitOut]
@@ -133,7 +135,7 @@ class AccountabilityOut(Schema):
     live_from: date | None
     hours: str = "Elapsed clock hours, nights, weekends and bank holidays included."
     partnership: PartnershipOut | None
-    agencies: list[AgencyOut]
+    agencies: list[AgencyFiguresOut]
     slowest: SlowestOut | None
 
 

@@ -21,14 +21,20 @@ from lantern.insights.statistics import selectors as statistics
 
 router = Router(tags=["insights"])
 
+# A whole month from 2000 (the earliest the figures go back to) as the API takes it, stated in the document so
+# that a client knows the form before it is refused.
+MONTH = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"
+
 
 class ScaleQuery(Schema):
     """The period and the period to compare it with."""
 
-    from_: str = Field("", alias="from", description="First month of the period, e.g. 2025-11.")
-    to: str = Field("", description="Last month of the period, e.g. 2026-10.")
-    compare_from: str = Field("", description="First month of the comparison period.")
-    compare_to: str = Field("", description="Last month of the comparison period.")
+    from_: str = Field(
+        ..., alias="from", pattern=MONTH, description="First month of the period, e.g. 2025-11."
+    )
+    to: str = Field(..., pattern=MONTH, description="Last month of the period, e.g. 2026-10.")
+    compare_from: str = Field(..., pattern=MONTH, description="First month of the comparison period.")
+    compare_to: str = Field(..., pattern=MONTH, description="Last month of the comparison period.")
 
     def periods(self) -> tuple[statistics.Period, statistics.Period]:
         """The two periods, or `Invalid` (422) with a message for each bad field."""
@@ -45,8 +51,10 @@ class ScaleQuery(Schema):
 class HotspotQuery(Schema):
     """The period."""
 
-    from_: str = Field("", alias="from", description="First month of the period, e.g. 2025-11.")
-    to: str = Field("", description="Last month of the period, e.g. 2026-10.")
+    from_: str = Field(
+        ..., alias="from", pattern=MONTH, description="First month of the period, e.g. 2025-11."
+    )
+    to: str = Field(..., pattern=MONTH, description="Last month of the period, e.g. 2026-10.")
 
 
 class PeriodOut(Schema):

@@ -356,7 +356,7 @@ def test_every_referral_operation_is_in_the_openapi_document(client):
         "ReferralCreatedOut",
         "ReferralPageOut",
         "ReferralOut",
-        "TaskOut",
+        "ReferralTaskOut",
         "ErrorOut",
     } <= names
     assert schema["components"]["schemas"]["ReferralIn"]["additionalProperties"] is False

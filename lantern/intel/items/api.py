@@ -18,12 +18,12 @@ from typing import Annotated
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
+from pydantic import StrictBool, field_validator
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
@@ -51,7 +51,7 @@ class IntelPersonIn(StrictIn):
     role: PersonRole = PersonRole.PERSON_OF_CONCERN
     name: str = Field("", max_length=200)
     nickname: str = Field("", max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     age: Annotated[int, Field(strict=True, ge=0, le=items.PERSON_AGE_MAX)] | None = None
     sex: Sex | None = None
     description: str = Field("", max_length=2000)
@@ -97,7 +97,7 @@ class IntelItemIn(StrictIn):
         max_length=items.CONTENT_MAX,
         description="The information as received. Never disseminated.",
     )
-    occurred_at: datetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         None, description="When what it describes happened; not in the future."
     )
     source: IntelSourceIn | None = None
@@ -270,7 +270,7 @@ class IntelDisclosureIn(StrictIn):
         "", max_length=items.RECIPIENT_MAX, description="A person or body outside Lantern."
     )
     purpose: str = Field(..., min_length=1, max_length=items.PURPOSE_MAX)
-    conditions_acknowledged: bool = Field(
+    conditions_acknowledged: StrictBool = Field(
         False, description="Required true for an item graded C: the conditions will be passed on and kept to."
     )
 
@@ -388,7 +388,7 @@ def submit_item(
     request,
     payload: IntelItemIn,
     response: HttpResponse,
-    idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
+    idempotency_key: Annotated[idempotency.Key, Header(None, alias=idempotency.HEADER)] = None,
 ):
     """Record information from a partner agency, ungraded: 201 with its reference. Police grade it later.
 
@@ -466,7 +466,7 @@ def _reads_content(user, item: IntelligenceItem) -> bool:
     summary="One intelligence item",
     operation_id="intel_item_get",
 )
-def get_item(request, item_id: int):
+def get_item(request, item_id: Id):
     """An item as the user may see it: in full for police intelligence roles and its submitter, otherwise only
     the sanitised text of a graded item. 404 both when it does not exist and when they may not see it."""
     return _detail(items_selectors.item_get_for_user(user=request.auth, item_id=item_id))
@@ -478,7 +478,7 @@ def get_item(request, item_id: int):
     summary="Grade an intelligence item (3x5x2)",
     operation_id="intel_item_grade",
 )
-def grade_item(request, item_id: int, payload: IntelGradeIn):
+def grade_item(request, item_id: Id, payload: IntelGradeIn):
     """Grade or re-grade an item: police analysts and practitioners only. Handling code C needs
     `handling_conditions`; every grade needs `sanitised_text`."""
     user = request.auth
@@ -493,7 +493,7 @@ def grade_item(request, item_id: int, payload: IntelGradeIn):
     summary="Share an intelligence item",
     operation_id="intel_item_disclose",
 )
-def disclose_item(request, item_id: int, payload: IntelDisclosureIn):
+def disclose_item(request, item_id: Id, payload: IntelDisclosureIn):
     """Share a graded item's sanitised text, recording the disclosure. An item graded C is shared only with
     `conditions_acknowledged: true`, and its conditions come back with the text. 403 for anyone who may not
     share it, or an item not yet graded under 3x5x2."""

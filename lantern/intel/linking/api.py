@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.api import ErrorOut, offset_field
+from lantern.core.api import ErrorOut, Id, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intel.linking import selectors, services
 from lantern.intel.linking.models import LinkAlert, ResolutionDecision
@@ -33,7 +33,7 @@ class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class EvidenceOut(Schema):
+class MatchEvidenceOut(Schema):
     """One field's evidence: the level it agreed at, the two values, and its match weight."""
 
     field: str
@@ -55,7 +55,7 @@ class ReasonOut(Schema):
     entity_label: str | None = None
     network: int | None = None
     probability: float | None = None
-    evidence: list[EvidenceOut] = []
+    evidence: list[MatchEvidenceOut] = []
 
 
 class AlertOut(Schema):
@@ -114,15 +114,15 @@ class MatchOut(Schema):
     match_probability: float | None
     match_weight: float | None
     explanation: str
-    evidence: list[EvidenceOut]
+    evidence: list[MatchEvidenceOut]
 
 
 class PairDecisionIn(StrictIn):
     """Confirm or reject that two mentions of one kind are the same."""
 
     kind: Kind
-    mention_id: int = Field(ge=1)
-    other_mention_id: int = Field(ge=1)
+    mention_id: Id = Field(ge=1)
+    other_mention_id: Id = Field(ge=1)
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -130,11 +130,11 @@ class SplitIn(StrictIn):
     """Split a mention out of its entity."""
 
     kind: Kind
-    mention_id: int = Field(ge=1)
+    mention_id: Id = Field(ge=1)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DecisionOut(Schema):
+class MatchDecisionOut(Schema):
     """An analyst's decision, in force until withdrawn."""
 
     id: int
@@ -217,7 +217,7 @@ def list_alerts(request, filters: Query[AlertQuery]):
     summary="Read a link alert",
     operation_id="link_alert_get",
 )
-def get_alert(request, alert_id: int):
+def get_alert(request, alert_id: Id):
     """One of the user's alerts, with its reasons and their evidence."""
     alert = selectors.alert_get_for_user(user=request.auth, alert_id=alert_id)
     events.link_alert_viewed(actor=request.auth, alert=alert)
@@ -230,7 +230,7 @@ def get_alert(request, alert_id: int):
     summary="Mark a link alert seen, actioned or dismissed",
     operation_id="link_alert_update",
 )
-def update_alert(request, alert_id: int, payload: AlertUpdateIn):
+def update_alert(request, alert_id: Id, payload: AlertUpdateIn):
     """Work an alert: seen, actioned (with what was done) or dismissed (with why)."""
     alert = selectors.alert_get_for_user(user=request.auth, alert_id=alert_id)
     alert = services.link_alert_update(
@@ -245,7 +245,7 @@ def update_alert(request, alert_id: int, payload: AlertUpdateIn):
     summary="Why a mention belongs to its entity",
     operation_id="match_get",
 )
-def get_match(request, kind: str, mention_id: int):
+def get_match(request, kind: str, mention_id: Id):
     """The mention's entity, the mention it matched, and each field's evidence with its match weight."""
     found = selectors.match_for(user=request.auth, kind=kind, mention_id=mention_id)
     link = found["link"]
@@ -266,7 +266,7 @@ def get_match(request, kind: str, mention_id: int):
 
 @router.post(
     "/matches/confirm",
-    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Confirm two mentions are the same",
     operation_id="match_confirm",
 )
@@ -284,7 +284,7 @@ def confirm_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/reject",
-    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Reject a match between two mentions",
     operation_id="match_reject",
 )
@@ -302,7 +302,7 @@ def reject_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/split",
-    response={201: DecisionOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Split a mention out of its entity",
     operation_id="match_split",
 )

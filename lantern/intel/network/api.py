@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from lantern.audit import events
 from lantern.core import policy
+from lantern.core.api import ErrorOut, Id
 from lantern.intel.linking.models import Entity
 from lantern.intel.network import selectors, services
 from lantern.intel.network.graph import association_graph
@@ -99,7 +100,7 @@ class NetworkOut(Schema):
     links: list[LinkOut]
 
 
-class StepOut(Schema):
+class PathStepOut(Schema):
     """One link along a path."""
 
     source: int
@@ -112,7 +113,7 @@ class PathOut(Schema):
 
     hops: int
     entities: list[EntityOut]
-    steps: list[StepOut]
+    steps: list[PathStepOut]
 
 
 class PathsOut(Schema):
@@ -130,8 +131,8 @@ class AssociationIn(Schema):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    source: int = Field(gt=0)
-    target: int = Field(gt=0)
+    source: Id = Field(gt=0)
+    target: Id = Field(gt=0)
     note: str = Field(max_length=2000)
 
 
@@ -192,7 +193,7 @@ class SearchQuery(Schema):
     kind: Literal["person", "vehicle", "phone", "place", "organisation"] | None = None
 
 
-@router.get("/entities", response=list[EntityOut], summary="Search entities")
+@router.get("/entities", response={200: list[EntityOut], 403: ErrorOut}, summary="Search entities")
 def entity_search(request, filters: Query[SearchQuery]):
     """Entities by name, nickname, registration mark (whole or part, spaces optional) or phone number (any format)."""
     policy.require(request.user, "can_search_entities")
@@ -201,8 +202,12 @@ def entity_search(request, filters: Query[SearchQuery]):
     return [_entity(e) for e in found]
 
 
-@router.get("/entities/{entity_id}", response=EntityDetailOut, summary="An entity with its network summary")
-def entity_detail(request, entity_id: int):
+@router.get(
+    "/entities/{entity_id}",
+    response={200: EntityDetailOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An entity with its network summary",
+)
+def entity_detail(request, entity_id: Id):
     """One entity: its attributes, how many mentions it has, where it sits in the graph, and its timeline."""
     user = request.user
     entity = selectors.entity_get_for_user(user=user, entity_id=entity_id)
@@ -236,9 +241,11 @@ def entity_detail(request, entity_id: int):
 
 
 @router.get(
-    "/entities/{entity_id}/network", response=NetworkOut, summary="An entity's network with centrality"
+    "/entities/{entity_id}/network",
+    response={200: NetworkOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An entity's network with centrality",
 )
-def entity_network(request, entity_id: int, scope: Literal["component", "neighbourhood"] = "component"):
+def entity_network(request, entity_id: Id, scope: Literal["component", "neighbourhood"] = "component"):
     """The entity's component (or its two-hop neighbourhood), with each entity's centrality and each link's reasons."""
     user = request.user
     entity = selectors.entity_get_for_user(user=user, entity_id=entity_id, rule="can_view_entity_network")
@@ -258,11 +265,13 @@ def entity_network(request, entity_id: int, scope: Literal["component", "neighbo
 class PathQuery(Schema):
     """The two entities."""
 
-    from_: int = Field(alias="from", gt=0)
-    to: int = Field(gt=0)
+    from_: Id = Field(alias="from", gt=0)
+    to: Id = Field(gt=0)
 
 
-@router.get("/paths", response=PathsOut, summary="Paths between two entities")
+@router.get(
+    "/paths", response={200: PathsOut, 403: ErrorOut, 404: ErrorOut}, summary="Paths between two entities"
+)
 def paths(request, query: Query[PathQuery]):
     """The shortest path and every path of up to four hops between two entities, with each link's reasons."""
     user = request.user
@@ -279,7 +288,11 @@ def paths(request, query: Query[PathQuery]):
     }
 
 
-@router.post("/associations", response={201: AssociationOut}, summary="Record an association")
+@router.post(
+    "/associations",
+    response={201: AssociationOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Record an association",
+)
 def association_record(request, payload: AssociationIn):
     """An analyst records that two entities are associated, and why."""
     user = request.user
@@ -304,7 +317,11 @@ def association_record(request, payload: AssociationIn):
     )
 
 
-@router.get("/networks/summary", response=NetworkFiguresOut, summary="Aggregate figures about networks")
+@router.get(
+    "/networks/summary",
+    response={200: NetworkFiguresOut, 403: ErrorOut},
+    summary="Aggregate figures about networks",
+)
 def network_figures(request):
     """How many entities and networks there are and how large; no entity is named (for the partnership lead too)."""
     figures = selectors.network_summary(user=request.user)

@@ -21,7 +21,7 @@ from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
@@ -51,7 +51,7 @@ def _invalid(field: str, message: str) -> ApiError:
 
 
 # Schemas
-class StepOut(Schema):
+class TimelineStepOut(Schema):
     """One move of a complaint or conduct matter, for its timeline."""
 
     at: datetime
@@ -122,7 +122,7 @@ class ComplaintDetailOut(ComplaintOut):
     account: str
     response: str
     stage_two_reason: str
-    steps: list[StepOut]
+    steps: list[TimelineStepOut]
     learning_actions: list[LearningActionOut]
     escalations: list[StageEscalationOut]
 
@@ -158,16 +158,16 @@ class ComplaintIn(StrictIn):
     agency: str = Field(
         ..., min_length=1, max_length=40, description="The agency's code, e.g. riverton-police."
     )
-    received_at: datetime | None = Field(None, description="When it was received; now if left out.")
-    referral_ids: list[int] = Field(default_factory=list, max_length=20)
-    task_ids: list[int] = Field(default_factory=list, max_length=20)
+    received_at: IsoDateTime | None = Field(None, description="When it was received; now if left out.")
+    referral_ids: list[Id] = Field(default_factory=list, max_length=20)
+    task_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class LinksIn(StrictIn):
     """More referrals and tasks the complaint is about."""
 
-    referral_ids: list[int] = Field(default_factory=list, max_length=20)
-    task_ids: list[int] = Field(default_factory=list, max_length=20)
+    referral_ids: list[Id] = Field(default_factory=list, max_length=20)
+    task_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
 class NoteIn(StrictIn):
@@ -193,24 +193,24 @@ class StageTwoIn(StrictIn):
     """Why the complainant is dissatisfied, and when they asked for stage 2 (now if left out)."""
 
     reason: str = Field(..., min_length=1, max_length=5000)
-    requested_at: datetime | None = None
+    requested_at: IsoDateTime | None = None
 
 
 class HandlerIn(StrictIn):
     """Who handles the complaint."""
 
-    handler_id: int = Field(..., ge=1)
+    handler_id: Id = Field(..., ge=1)
 
 
 class LearningActionIn(StrictIn):
     """A learning action: what will change, who owns it, by when."""
 
     description: str = Field(..., min_length=1, max_length=2000)
-    owner_id: int = Field(..., ge=1)
-    due_date: date
+    owner_id: Id = Field(..., ge=1)
+    due_date: IsoDate
 
 
-class ResolveIn(StrictIn):
+class StageEscalationResolveIn(StrictIn):
     """How an escalation was resolved."""
 
     resolution: str = Field(..., min_length=1, max_length=5000)
@@ -254,7 +254,7 @@ class ConductMatterOut(Schema):
 class ConductMatterDetailOut(ConductMatterOut):
     """A conduct matter with its steps and escalations."""
 
-    steps: list[StepOut]
+    steps: list[TimelineStepOut]
     escalations: list[StageEscalationOut]
 
 
@@ -294,9 +294,9 @@ class ConductNoticeOut(Schema):
 class ConductMatterIn(StrictIn):
     """An allegation about a named professional."""
 
-    subject_id: int = Field(..., ge=1)
+    subject_id: Id = Field(..., ge=1)
     allegation: str = Field(..., min_length=1, max_length=10000)
-    complaint_id: int | None = Field(None, ge=1)
+    complaint_id: Id | None = Field(None, ge=1)
 
 
 class AssessIn(StrictIn):
@@ -306,14 +306,14 @@ class AssessIn(StrictIn):
     assessment: str = Field(..., min_length=1, max_length=10000)
     external_body: ExternalBody | None = None
     external_reference: str = Field("", max_length=100)
-    sent_at: datetime | None = None
-    investigator_id: int | None = Field(None, ge=1)
+    sent_at: IsoDateTime | None = None
+    investigator_id: Id | None = Field(None, ge=1)
 
 
 class ExternalAcknowledgedIn(StrictIn):
     """When the external body acknowledged the referral."""
 
-    acknowledged_at: datetime
+    acknowledged_at: IsoDateTime
     external_reference: str = Field("", max_length=100)
 
 
@@ -321,12 +321,12 @@ class ExternalDecisionIn(StrictIn):
     """What the external body decided, and when."""
 
     decision: ExternalDecision
-    decided_at: datetime
-    investigator_id: int | None = Field(None, ge=1)
+    decided_at: IsoDateTime
+    investigator_id: Id | None = Field(None, ge=1)
     note: str = Field("", max_length=5000)
 
 
-class FindingIn(StrictIn):
+class ConductFindingIn(StrictIn):
     """The investigation's finding."""
 
     finding: ConductFinding
@@ -377,8 +377,8 @@ class OutcomesOut(Schema):
 class OutcomesQuery(Schema):
     """The period (inclusive); the last 12 months if left out."""
 
-    start: date | None = None
-    end: date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
 
 
 # Building the answers
@@ -568,7 +568,7 @@ def _complaint_list_qs(user, filters: ComplaintQuery, now: datetime):
     )
 
 
-def _handled_complaint(request, complaint_id: int):
+def _handled_complaint(request, complaint_id: Id):
     complaint = selectors.complaint_get_for_user(
         user=request.auth, complaint_id=complaint_id, with_record=False
     )
@@ -576,7 +576,7 @@ def _handled_complaint(request, complaint_id: int):
     return complaint
 
 
-def _complaint_answer(request, complaint_id: int) -> dict:
+def _complaint_answer(request, complaint_id: Id) -> dict:
     complaint = selectors.complaint_get_for_user(user=request.auth, complaint_id=complaint_id)
     return _complaint_detail(complaint, timezone.now())
 
@@ -690,7 +690,7 @@ def outcomes(request, period: Query[OutcomesQuery]):
     summary="One complaint, with its steps, learning actions and escalations",
     operation_id="complaint_get",
 )
-def get_complaint(request, complaint_id: int):
+def get_complaint(request, complaint_id: Id):
     """A complaint the user may see; 404 both when it does not exist and when they may not see it."""
     complaint = selectors.complaint_get_for_user(user=request.auth, complaint_id=complaint_id)
     events.record_viewed(actor=request.auth, obj=complaint)
@@ -703,7 +703,7 @@ def get_complaint(request, complaint_id: int):
     summary="Acknowledge a complaint",
     operation_id="complaint_acknowledge",
 )
-def acknowledge_complaint(request, complaint_id: int, payload: NoteIn):
+def acknowledge_complaint(request, complaint_id: Id, payload: NoteIn):
     """Acknowledge the complaint to the complainant (meets the acknowledgement clock)."""
     complaint = _handled_complaint(request, complaint_id)
     services.complaint_acknowledge(actor=request.auth, complaint=complaint, note=payload.note)
@@ -716,7 +716,7 @@ def acknowledge_complaint(request, complaint_id: int, payload: NoteIn):
     summary="Start investigating a complaint",
     operation_id="complaint_investigate",
 )
-def investigate_complaint(request, complaint_id: int, payload: NoteIn):
+def investigate_complaint(request, complaint_id: Id, payload: NoteIn):
     """Start investigating an acknowledged complaint."""
     complaint = _handled_complaint(request, complaint_id)
     services.complaint_start_investigation(actor=request.auth, complaint=complaint, note=payload.note)
@@ -729,7 +729,7 @@ def investigate_complaint(request, complaint_id: int, payload: NoteIn):
     summary="Record the response and outcome",
     operation_id="complaint_respond",
 )
-def respond_complaint(request, complaint_id: int, payload: RespondIn):
+def respond_complaint(request, complaint_id: Id, payload: RespondIn):
     """Record the response sent and whether the complaint is upheld, partly upheld or not upheld."""
     complaint = _handled_complaint(request, complaint_id)
     services.complaint_respond(
@@ -744,7 +744,7 @@ def respond_complaint(request, complaint_id: int, payload: RespondIn):
     summary="Close a complaint",
     operation_id="complaint_close",
 )
-def close_complaint(request, complaint_id: int, payload: NoteIn):
+def close_complaint(request, complaint_id: Id, payload: NoteIn):
     """Close a complaint after its response (an upheld one needs a learning action or a note)."""
     complaint = _handled_complaint(request, complaint_id)
     services.complaint_close(actor=request.auth, complaint=complaint, note=payload.note)
@@ -757,7 +757,7 @@ def close_complaint(request, complaint_id: int, payload: NoteIn):
     summary="Take a complaint to stage 2",
     operation_id="complaint_stage_two",
 )
-def stage_two(request, complaint_id: int, payload: StageTwoIn):
+def stage_two(request, complaint_id: Id, payload: StageTwoIn):
     """The complainant is dissatisfied with the stage 1 response: the partnership reviews it."""
     complaint = _handled_complaint(request, complaint_id)
     services.complaint_escalate_to_stage_two(
@@ -772,7 +772,7 @@ def stage_two(request, complaint_id: int, payload: StageTwoIn):
     summary="Name who handles a complaint",
     operation_id="complaint_handler",
 )
-def assign_handler(request, complaint_id: int, payload: HandlerIn):
+def assign_handler(request, complaint_id: Id, payload: HandlerIn):
     """Name the handler: a case worker of the agency (stage 1) or of the partnership (stage 2)."""
     complaint = _handled_complaint(request, complaint_id)
     handler = _person_from(
@@ -791,7 +791,7 @@ def assign_handler(request, complaint_id: int, payload: HandlerIn):
     summary="Link referrals and tasks to a complaint",
     operation_id="complaint_link",
 )
-def link_complaint(request, complaint_id: int, payload: LinksIn):
+def link_complaint(request, complaint_id: Id, payload: LinksIn):
     """Link more referrals and tasks the user can see to the complaint."""
     user = request.auth
     complaint = _handled_complaint(request, complaint_id)
@@ -810,7 +810,7 @@ def link_complaint(request, complaint_id: int, payload: LinksIn):
     summary="Add a learning action",
     operation_id="learning_action_create",
 )
-def add_learning_action(request, complaint_id: int, payload: LearningActionIn):
+def add_learning_action(request, complaint_id: Id, payload: LearningActionIn):
     """Agree a learning action with an owner and a due date."""
     complaint = _handled_complaint(request, complaint_id)
     owner = _person_from(
@@ -835,7 +835,7 @@ def add_learning_action(request, complaint_id: int, payload: LearningActionIn):
     summary="Complete a learning action",
     operation_id="learning_action_complete",
 )
-def complete_learning_action(request, complaint_id: int, action_id: int, payload: RequiredNoteIn):
+def complete_learning_action(request, complaint_id: Id, action_id: Id, payload: RequiredNoteIn):
     """Record that a learning action is done, and what was done."""
     user = request.auth
     complaint = selectors.complaint_get_for_user(user=user, complaint_id=complaint_id, with_record=False)
@@ -944,20 +944,20 @@ def my_notices(request):
     summary="One conduct matter",
     operation_id="conduct_get",
 )
-def get_conduct_matter(request, matter_id: int):
+def get_conduct_matter(request, matter_id: Id):
     """A conduct matter the user works on; 404 when it does not exist, when they may not see it, and to its subject."""
     matter = selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id)
     events.record_viewed(actor=request.auth, obj=matter)
     return _matter_detail(matter, timezone.now())
 
 
-def _handled_matter(request, matter_id: int):
+def _handled_matter(request, matter_id: Id):
     matter = selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id, with_record=False)
     _require_action(request.auth, "can_handle_conduct_matter", matter)
     return matter
 
 
-def _matter_answer(request, matter_id: int) -> dict:
+def _matter_answer(request, matter_id: Id) -> dict:
     return _matter_detail(
         selectors.conduct_matter_get_for_user(user=request.auth, matter_id=matter_id), timezone.now()
     )
@@ -978,7 +978,7 @@ def _investigator(matter, pk: int | None) -> User | None:
     summary="Record the assessment",
     operation_id="conduct_assess",
 )
-def assess(request, matter_id: int, payload: AssessIn):
+def assess(request, matter_id: Id, payload: AssessIn):
     """Refer to an external body (with the date sent), investigate (with an investigator), or no case to answer."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_assess(
@@ -1000,7 +1000,7 @@ def assess(request, matter_id: int, payload: AssessIn):
     summary="Record the external body's acknowledgement",
     operation_id="conduct_external_acknowledged",
 )
-def external_acknowledged(request, matter_id: int, payload: ExternalAcknowledgedIn):
+def external_acknowledged(request, matter_id: Id, payload: ExternalAcknowledgedIn):
     """When the external body acknowledged the referral."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_external_acknowledged(
@@ -1018,7 +1018,7 @@ def external_acknowledged(request, matter_id: int, payload: ExternalAcknowledged
     summary="Record the external body's decision",
     operation_id="conduct_external_decided",
 )
-def external_decided(request, matter_id: int, payload: ExternalDecisionIn):
+def external_decided(request, matter_id: Id, payload: ExternalDecisionIn):
     """What the external body decided: investigation (by the agency or the body) or no further action."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_external_decided(
@@ -1038,7 +1038,7 @@ def external_decided(request, matter_id: int, payload: ExternalDecisionIn):
     summary="Record the finding",
     operation_id="conduct_finding",
 )
-def finding(request, matter_id: int, payload: FindingIn):
+def finding(request, matter_id: Id, payload: ConductFindingIn):
     """The investigation's finding and its reasons."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_record_finding(
@@ -1057,7 +1057,7 @@ def finding(request, matter_id: int, payload: FindingIn):
     summary="Record the outcome",
     operation_id="conduct_outcome",
 )
-def outcome(request, matter_id: int, payload: ConductOutcomeIn):
+def outcome(request, matter_id: Id, payload: ConductOutcomeIn):
     """The outcome that concludes the matter; it must follow from the finding."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_record_outcome(
@@ -1072,7 +1072,7 @@ def outcome(request, matter_id: int, payload: ConductOutcomeIn):
     summary="Tell the professional about the matter",
     operation_id="conduct_notify_subject",
 )
-def notify_subject(request, matter_id: int, payload: NotifySubjectIn):
+def notify_subject(request, matter_id: Id, payload: NotifySubjectIn):
     """Tell the subject the matter exists, in these words; they see nothing more until the outcome."""
     matter = _handled_matter(request, matter_id)
     services.conduct_matter_notify_subject(actor=request.auth, matter=matter, summary=payload.summary)
@@ -1086,7 +1086,7 @@ def notify_subject(request, matter_id: int, payload: NotifySubjectIn):
     summary="One stage escalation",
     operation_id="stage_escalation_get",
 )
-def get_stage_escalation(request, escalation_id: int):
+def get_stage_escalation(request, escalation_id: Id):
     """An escalated complaint or conduct stage the user may see."""
     escalation = selectors.stage_escalation_get_for_user(user=request.auth, escalation_id=escalation_id)
     events.record_viewed(actor=request.auth, obj=escalation)
@@ -1106,7 +1106,7 @@ def get_stage_escalation(request, escalation_id: int):
     summary="Resolve a stage escalation",
     operation_id="stage_escalation_resolve",
 )
-def resolve_stage_escalation(request, escalation_id: int, payload: ResolveIn):
+def resolve_stage_escalation(request, escalation_id: Id, payload: StageEscalationResolveIn):
     """Record how the escalation was resolved; nothing is cleared without a written resolution."""
     user = request.auth
     escalation = selectors.stage_escalation_get_for_user(user=user, escalation_id=escalation_id)

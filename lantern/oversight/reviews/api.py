@@ -11,13 +11,13 @@ from datetime import date, datetime
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from lantern.accounts.models import Agency, User
 from lantern.audit import events
 from lantern.casework.models import Case
 from lantern.core import policy
-from lantern.core.api import ErrorOut
+from lantern.core.api import ErrorOut, Id, IsoDate
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.reviews import selectors, services
@@ -40,7 +40,7 @@ class StrictIn(Schema):
 
 
 # Schemas
-class PersonOut(Schema):
+class ReviewPersonOut(Schema):
     """A person named in a review."""
 
     id: int
@@ -71,8 +71,8 @@ class ReviewOut(Schema):
     ends_on: date
     status: str
     access: str = Field(description="open, outside (its access dates) or closed")
-    lead_reviewer: PersonOut
-    reviewers: list[PersonOut]
+    lead_reviewer: ReviewPersonOut
+    reviewers: list[ReviewPersonOut]
     scope: ScopeOut
     method: str
 
@@ -83,10 +83,10 @@ class ReviewIn(StrictIn):
     title: str = Field(max_length=200)
     commissioned_by: str = Field(max_length=200)
     terms_of_reference: str = Field(max_length=10000)
-    period_start: date
-    period_end: date
-    starts_on: date
-    ends_on: date
+    period_start: IsoDate
+    period_end: IsoDate
+    starts_on: IsoDate
+    ends_on: IsoDate
     lead_reviewer: str = Field(description="The lead reviewer's username.", max_length=150)
     reviewers: list[str] = Field(description="The team's usernames.", max_length=50)
     agencies: list[str] = Field(
@@ -94,7 +94,7 @@ class ReviewIn(StrictIn):
     )
     flags: list[str] = Field(default=[], max_length=10)
     cases: list[str] = Field(default=[], description="Case references named in scope.", max_length=500)
-    include_intelligence: bool = False
+    include_intelligence: StrictBool = False
     method: str = Field(default="", max_length=10000)
 
 
@@ -120,10 +120,10 @@ class SearchIn(StrictIn):
 
     reference: str = Field(default="", max_length=40)
     name: str = Field(default="", max_length=200)
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     agency: str = Field(default="", description="An agency code.", max_length=40)
-    allegation_id: int | None = None
+    allegation_id: Id | None = None
 
 
 class SearchOut(Schema):
@@ -137,7 +137,7 @@ class SearchOut(Schema):
     results: list[dict]
 
 
-class EvidenceOut(Schema):
+class AllegationEvidenceOut(Schema):
     """A record linked to an allegation."""
 
     id: int
@@ -146,7 +146,7 @@ class EvidenceOut(Schema):
     record_id: int
     reference: str
     note: str
-    linked_by: PersonOut
+    linked_by: ReviewPersonOut
     linked_at: datetime
 
 
@@ -161,11 +161,11 @@ class AllegationOut(Schema):
     finding: str
     rationale: str
     finding_search_id: int | None
-    finding_by: PersonOut | None
+    finding_by: ReviewPersonOut | None
     finding_at: datetime | None
-    signed_off_by: PersonOut | None
+    signed_off_by: ReviewPersonOut | None
     signed_off_at: datetime | None
-    evidence: list[EvidenceOut]
+    evidence: list[AllegationEvidenceOut]
 
 
 class AllegationIn(StrictIn):
@@ -173,7 +173,7 @@ class AllegationIn(StrictIn):
 
     claim: str = Field(max_length=5000)
     made_by: str = Field(max_length=200)
-    made_on: date
+    made_on: IsoDate
 
 
 class EvidenceIn(StrictIn):
@@ -181,17 +181,17 @@ class EvidenceIn(StrictIn):
 
     kind: EvidenceKind
     stance: Stance
-    record_id: int | None = None
+    record_id: Id | None = None
     reference: str = Field(default="", max_length=40)
     note: str = Field(max_length=5000)
 
 
-class FindingIn(StrictIn):
+class AllegationFindingIn(StrictIn):
     """A finding and its rationale, and the recorded search it rests on (if any)."""
 
     finding: FindingKind
     rationale: str = Field(max_length=10000)
-    search_id: int | None = None
+    search_id: Id | None = None
 
 
 class AuditIn(StrictIn):
@@ -235,7 +235,7 @@ class AuditOut(Schema):
 class GradeIn(StrictIn):
     """Grades for one sampled case, by criterion."""
 
-    item_id: int
+    item_id: Id
     grades: dict[str, str]
     notes: dict[str, str] = {}
 
@@ -251,9 +251,9 @@ class ReportOut(Schema):
 
     version: int
     content_hash: str
-    generated_by: PersonOut
+    generated_by: ReviewPersonOut
     generated_at: datetime
-    signed_off_by: PersonOut | None
+    signed_off_by: ReviewPersonOut | None
     signed_off_at: datetime | None
     content: str | None = None
 
@@ -362,7 +362,7 @@ def _report(report, *, content: bool = False) -> dict:
     }
 
 
-def _visible(request, review_id: int):
+def _visible(request, review_id: Id):
     return selectors.review_get_for_user(user=request.auth, review_id=review_id)
 
 
@@ -432,7 +432,7 @@ def create_review(request, payload: ReviewIn):
     summary="One review",
     operation_id="review_get",
 )
-def get_review(request, review_id: int):
+def get_review(request, review_id: Id):
     """A review the user may see."""
     return _review(_visible(request, review_id))
 
@@ -443,7 +443,7 @@ def get_review(request, review_id: int):
     summary="Close a review",
     operation_id="review_close",
 )
-def close_review(request, review_id: int):
+def close_review(request, review_id: Id):
     """Close a review: its team's access to records ends."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_manage_review", review)
@@ -457,7 +457,7 @@ def close_review(request, review_id: int):
     summary="The records in a review's scope",
     operation_id="review_records",
 )
-def review_records(request, review_id: int):
+def review_records(request, review_id: Id):
     """The records the review grants its team now (none once it is closed or outside its dates)."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_read_review_records", review)
@@ -524,7 +524,7 @@ def review_records(request, review_id: int):
     summary="Search a review's scope (recorded)",
     operation_id="review_search",
 )
-def search_review(request, review_id: int, payload: SearchIn):
+def search_review(request, review_id: Id, payload: SearchIn):
     """Search by reference, name, dates and agency within the scope; the search is recorded, found or not."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
@@ -569,7 +569,7 @@ def search_review(request, review_id: int, payload: SearchIn):
     summary="A review's allegations",
     operation_id="allegation_list",
 )
-def list_allegations(request, review_id: int):
+def list_allegations(request, review_id: Id):
     """Every allegation in the review, with its evidence and finding."""
     return [_allegation(a) for a in selectors.allegation_list(review=_visible(request, review_id))]
 
@@ -580,7 +580,7 @@ def list_allegations(request, review_id: int):
     summary="Put an allegation under review",
     operation_id="allegation_create",
 )
-def create_allegation(request, review_id: int, payload: AllegationIn):
+def create_allegation(request, review_id: Id, payload: AllegationIn):
     """The claim exactly as made, who made it and when."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
@@ -594,7 +594,7 @@ def create_allegation(request, review_id: int, payload: AllegationIn):
     summary="One allegation",
     operation_id="allegation_get",
 )
-def get_allegation(request, review_id: int, allegation_id: int):
+def get_allegation(request, review_id: Id, allegation_id: Id):
     """One allegation with its evidence and finding."""
     review = _visible(request, review_id)
     return _allegation(selectors.allegation_get(review=review, allegation_id=allegation_id))
@@ -606,7 +606,7 @@ def get_allegation(request, review_id: int, allegation_id: int):
     summary="Link a record as evidence",
     operation_id="evidence_link",
 )
-def link_evidence(request, review_id: int, allegation_id: int, payload: EvidenceIn):
+def link_evidence(request, review_id: Id, allegation_id: Id, payload: EvidenceIn):
     """Link an in-scope record; a record outside the scope answers 404, as one that does not exist."""
     review = _visible(request, review_id)
     allegation = selectors.allegation_get(review=review, allegation_id=allegation_id)
@@ -640,7 +640,7 @@ def link_evidence(request, review_id: int, allegation_id: int, payload: Evidence
     summary="Record a finding",
     operation_id="finding_record",
 )
-def record_finding(request, review_id: int, allegation_id: int, payload: FindingIn):
+def record_finding(request, review_id: Id, allegation_id: Id, payload: AllegationFindingIn):
     """Record the finding; "unfounded" needs a linked record or a recorded search (422 otherwise)."""
     review = _visible(request, review_id)
     allegation = selectors.allegation_get(review=review, allegation_id=allegation_id)
@@ -662,7 +662,7 @@ def record_finding(request, review_id: int, allegation_id: int, payload: Finding
     summary="Sign off a finding",
     operation_id="finding_sign_off",
 )
-def sign_off_finding(request, review_id: int, allegation_id: int):
+def sign_off_finding(request, review_id: Id, allegation_id: Id):
     """The lead reviewer signs off a finding recorded by someone else."""
     review = _visible(request, review_id)
     allegation = selectors.allegation_get(review=review, allegation_id=allegation_id)
@@ -679,7 +679,7 @@ def sign_off_finding(request, review_id: int, allegation_id: int):
     summary="Sample cases for an audit",
     operation_id="audit_create",
 )
-def create_audit(request, review_id: int, payload: AuditIn):
+def create_audit(request, review_id: Id, payload: AuditIn):
     """Sample in-scope cases by a rule and a recorded seed (random unless given)."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
@@ -701,7 +701,7 @@ def create_audit(request, review_id: int, payload: AuditIn):
     summary="One case audit",
     operation_id="audit_get",
 )
-def get_audit(request, review_id: int, audit_id: int):
+def get_audit(request, review_id: Id, audit_id: Id):
     """A case audit with its sample, grades and their aggregate."""
     review = _visible(request, review_id)
     return _audit(selectors.audit_get(review=review, audit_id=audit_id))
@@ -713,7 +713,7 @@ def get_audit(request, review_id: int, audit_id: int):
     summary="Grade a sampled case",
     operation_id="audit_grade",
 )
-def grade_case(request, review_id: int, audit_id: int, payload: GradeIn):
+def grade_case(request, review_id: Id, audit_id: Id, payload: GradeIn):
     """Grade one sampled case on the framework's criteria."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
@@ -730,7 +730,7 @@ def grade_case(request, review_id: int, audit_id: int, payload: GradeIn):
     summary="Generate a new version of the report",
     operation_id="report_generate",
 )
-def generate_report(request, review_id: int, payload: ReportIn):
+def generate_report(request, review_id: Id, payload: ReportIn):
     """Generate a new version from the findings and audits; earlier versions never change."""
     review = _visible(request, review_id)
     _require_action(request.auth, "can_work_on_review", review)
@@ -744,7 +744,7 @@ def generate_report(request, review_id: int, payload: ReportIn):
     summary="The versions of a review's report",
     operation_id="report_list",
 )
-def list_reports(request, review_id: int):
+def list_reports(request, review_id: Id):
     """Every version, newest first, without their content."""
     return [_report(r) for r in selectors.report_list(review=_visible(request, review_id))]
 
@@ -755,7 +755,7 @@ def list_reports(request, review_id: int):
     summary="One version of the report",
     operation_id="report_get",
 )
-def get_report(request, review_id: int, version: int):
+def get_report(request, review_id: Id, version: Id):
     """One version with its stored HTML content and hash."""
     review = _visible(request, review_id)
     report = selectors.report_get(review=review, version=version)
@@ -769,7 +769,7 @@ def get_report(request, review_id: int, version: int):
     summary="Sign off a version of the report",
     operation_id="report_sign_off",
 )
-def sign_off_report(request, review_id: int, version: int):
+def sign_off_report(request, review_id: Id, version: Id):
     """The lead reviewer signs off a version, freezing it (409 if already signed or a finding is not)."""
     review = _visible(request, review_id)
     report = selectors.report_get(review=review, version=version)
