@@ -128,8 +128,12 @@ def declare_common_errors(document: dict) -> None:
                 statuses.append("422")
             if operation.get("requestBody"):
                 statuses += ["400", "413"]
+            # ninja keys the statuses an endpoint declares by int: one key type, so that no status appears twice
+            # in the JSON (which Swagger UI, reading it as YAML, refuses as a duplicated key).
+            responses = {str(code): answer for code, answer in operation["responses"].items()}
             for status in statuses:
-                operation["responses"].setdefault(status, {"description": COMMON_ERRORS[status], **error_ref})
+                responses.setdefault(status, {"description": COMMON_ERRORS[status], **error_ref})
+            operation["responses"] = responses
 
 
 api = LanternAPI(

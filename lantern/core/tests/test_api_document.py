@@ -108,3 +108,21 @@ def test_every_integer_a_client_sends_is_bounded(built):
                 if highest > BIGINT or lowest < -BIGINT - 1:
                     unbounded.append(f"{method.upper()} {path}: {integer}")
     assert not unbounded, "\n".join(unbounded)
+
+
+def test_no_status_is_declared_twice_in_the_json():
+    """Each operation's statuses are keyed one way, so the JSON has no duplicated key (Swagger UI reads the
+    document as YAML and refuses one)."""
+    import json
+
+    from django.test import Client
+
+    text = Client().get("/api/v1/openapi.json").content.decode()
+
+    def no_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    document = json.loads(text, object_pairs_hook=no_duplicates)
+    assert document["paths"]
