@@ -333,6 +333,8 @@ def prepare(url: str, env: dict, *, fresh: bool) -> None:
                     conn.execute("SELECT count(*) FROM intake_referral").fetchone()[0] > 0
                 )
             if loaded:
+                # A borough loaded by an earlier version of Lantern: bring its schema up to this one's.
+                subprocess.run([*LANTERN, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
                 return
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
