@@ -21,7 +21,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import DatabaseError, connections
 from django.utils.module_loading import module_has_submodule
 
 from lantern.core import scheduler
@@ -192,8 +192,7 @@ class Command(BaseCommand):
                 # The database is restarting or unreachable: keep going, and carry on where it left off.
                 logger.warning("Database unavailable (%s); trying again in %.1f s", exc, wait)
                 loop.requeued_at = None  # once it is back, take back the task it was running, if any
-                for connection in connections.all():
-                    connection.close_if_unusable_or_obsolete()
+                recycle_connections()
                 time.sleep(wait)
                 wait = min(wait * 2, RECONNECT_WAIT[1])
                 continue
@@ -220,6 +219,14 @@ def _worker_class():
     return RetryingWorker
 
 
+def recycle_connections() -> None:
+    """Close connections that are broken or past their age, as Django does between requests, so the next query
+    opens a fresh one; never a connection inside a transaction, which is its caller's (a test's, say) to end."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+
+
 class _Loop:
     """One round of the worker: requeue abandoned tasks now and then, run due jobs, then a slice of tasks."""
 
@@ -232,7 +239,7 @@ class _Loop:
 
     def step(self) -> bool:
         """Do one round; whether more queued tasks are waiting."""
-        close_old_connections()
+        recycle_connections()
         if self.requeued_at is None or time.monotonic() - self.requeued_at >= REQUEUE_EVERY:
             if requeued := tasks_requeue_abandoned(idle_worker=self.queue.worker_id):
                 logger.warning("Queued again %d task(s) whose worker stopped before finishing", requeued)
