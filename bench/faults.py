@@ -48,6 +48,8 @@ from intake import (  # noqa: E402 - bench/ is not a package; its helpers are im
     stop,
 )
 
+from lantern.core.crypto import new_key  # noqa: E402 - after ROOT is on the path
+
 PG_BIN = Path(os.environ.get("LANTERN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 MATCH_TASK = "lantern.intel.linking.tasks.match_report"
 # What the processes started here write on stderr (tracebacks of the faults themselves): kept out of the table.
@@ -596,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
             "DJANGO_SETTINGS_MODULE": "lantern.settings.dev",
             "LANTERN_CHECKPOINT_DIR": str(checkpoints),
             "LANTERN_VAR_DIR": str(postgres.dir / "var"),
+            # A throwaway database, so a throwaway field key for its narratives.
+            "LANTERN_FIELD_KEY": os.environ.get("LANTERN_FIELD_KEY") or new_key(),
             "PYTHONPATH": str(ROOT),
         }
         os.environ.update(env)

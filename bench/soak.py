@@ -324,6 +324,11 @@ def prepare(url: str, env: dict, *, fresh: bool) -> None:
     """Create the database and load Riverton, unless it is there already (`--fresh` loads it again)."""
     import dj_database_url
 
+    # The soak's own field key, kept in its var/ beside the borough whose narratives it encrypts (made once).
+    subprocess.run(
+        [*LANTERN, "field_key", "--create"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
     name = dj_database_url.parse(url)["NAME"]
     with connect(url, "postgres") as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
