@@ -216,44 +216,53 @@ class Candidate:
         return f"{self.kind}:{self.record_id}"
 
 
-def _referral_candidates(mentions: dict[int, str], ids: list[int]) -> dict[str, Candidate]:
+def _report_candidates(
+    mentions: dict[int, str], ids: list[int], *, column: str, model, kind: str, label: str, dated: str
+) -> dict[str, Candidate]:
+    """The reports (referrals, or intelligence items) holding the mentions `ids`, one candidate each."""
     found = {}
-    rows = PersonMention.objects.filter(pk__in=ids, referral__isnull=False).values_list("pk", "referral_id")
-    per_referral = defaultdict(list)
-    for pk, referral_id in rows:
-        per_referral[referral_id].append(pk)
-    for referral in Referral.objects.filter(pk__in=per_referral).only("pk", "reference", "received_at"):
-        pks = sorted(per_referral[referral.pk])
-        found[f"referral:{referral.pk}"] = Candidate(
-            RecordKind.REFERRAL,
-            referral.pk,
-            referral.reference,
-            f"Referral {referral.reference}",
-            referral.received_at.date(),
+    rows = PersonMention.objects.filter(pk__in=ids, **{f"{column}__isnull": False}).values_list(
+        "pk", f"{column}_id"
+    )
+    per_report = defaultdict(list)
+    for pk, report_id in rows:
+        per_report[report_id].append(pk)
+    for report in model.objects.filter(pk__in=per_report).only("pk", "reference", dated):
+        pks = sorted(per_report[report.pk])
+        found[f"{kind}:{report.pk}"] = Candidate(
+            kind,
+            report.pk,
+            report.reference,
+            f"{label} {report.reference}",
+            getattr(report, dated).date(),
             mentions[pks[0]],
             pks,
         )
     return found
+
+
+def _referral_candidates(mentions: dict[int, str], ids: list[int]) -> dict[str, Candidate]:
+    return _report_candidates(
+        mentions,
+        ids,
+        column="referral",
+        model=Referral,
+        kind=RecordKind.REFERRAL,
+        label="Referral",
+        dated="received_at",
+    )
 
 
 def _item_candidates(mentions: dict[int, str], ids: list[int]) -> dict[str, Candidate]:
-    found = {}
-    rows = PersonMention.objects.filter(pk__in=ids, item__isnull=False).values_list("pk", "item_id")
-    per_item = defaultdict(list)
-    for pk, item_id in rows:
-        per_item[item_id].append(pk)
-    for item in IntelligenceItem.objects.filter(pk__in=per_item).only("pk", "reference", "submitted_at"):
-        pks = sorted(per_item[item.pk])
-        found[f"intelligence:{item.pk}"] = Candidate(
-            RecordKind.INTELLIGENCE,
-            item.pk,
-            item.reference,
-            f"Intelligence item {item.reference}",
-            item.submitted_at.date(),
-            mentions[pks[0]],
-            pks,
-        )
-    return found
+    return _report_candidates(
+        mentions,
+        ids,
+        column="item",
+        model=IntelligenceItem,
+        kind=RecordKind.INTELLIGENCE,
+        label="Intelligence item",
+        dated="submitted_at",
+    )
 
 
 def _member_candidates(mentions: dict[int, str], ids: list[int]) -> dict[str, Candidate]:
