@@ -21,6 +21,7 @@ from lantern.core.api import ApiError, ErrorOut
 from lantern.core.crypto import FieldDecryptionError, FieldKeyError
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied
+from lantern.core.validation import field_messages
 
 logger = logging.getLogger(__name__)
 
@@ -159,20 +160,10 @@ def error_response(request, status: int, error: str, detail: str, fields: dict |
     )
 
 
-def _field_name(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "data")]
-    return ".".join(parts) or "__all__"
-
-
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    """422 with a message for each field."""
-    fields: dict[str, list[str]] = {}
-    for err in exc.errors:
-        message = err.get("msg", "Invalid value.")
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
-        fields.setdefault(_field_name(err.get("loc", ())), []).append(message)
+    """422 with a message for each field, worded as the pages word them (`core.validation.field_messages`)."""
+    fields = field_messages(exc.errors)
     return error_response(request, 422, "invalid", "The request has errors; see fields.", fields)
 
 

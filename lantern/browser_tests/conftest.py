@@ -117,7 +117,16 @@ def watch(context, page) -> list[str]:
             else None
         ),
     )
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    # A request the browser abandons because the page moved on (net::ERR_ABORTED, e.g. the favicon of a page left at
+    # once) is not a fault; a missing asset answers 404 and is caught above, a refused or broken one fails here.
+    page.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"request failed: {request.url} ({request.failure})")
+            if "ERR_ABORTED" not in (request.failure or "")
+            else None
+        ),
+    )
     return problems
 
 

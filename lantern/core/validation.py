@@ -1,6 +1,24 @@
-"""Small checks that services share when they validate what they are given."""
+"""One validation layer: inputs are pydantic models (django-ninja `Schema`s), and every edge checks through them.
+
+The API validates a body against its schema itself (ninja). Pages and importers call `validate` with the same
+schema and get either the model or the problems by field, under the same keys the API answers with
+("children.0.age", "summary"), in plain words. So a rule is written once, in the schema, and the OpenAPI
+document states it.
+
+`clean_text` remains for the short free-text fields of actions that services still check themselves.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import pydantic
 
 MAX_TEXT = 5000
+
+# Where ninja puts the request's parts in an error's location; they are not part of a field's name.
+_SECTIONS = frozenset({"body", "query", "path", "header", "payload", "data", "form", "cookie"})
+
+SchemaT = TypeVar("SchemaT", bound=pydantic.BaseModel)
 
 
 def clean_text(value, field: str, errors: dict, *, required: str = "", limit: int = MAX_TEXT) -> str:
@@ -11,3 +29,67 @@ def clean_text(value, field: str, errors: dict, *, required: str = "", limit: in
     elif len(value) > limit:
         errors.setdefault(field, []).append(f"This must be {limit:,} characters or fewer.")
     return value
+
+
+def field_name(loc: Sequence[Any]) -> str:
+    """An error location as a field key: ("body", "payload", "children", 0, "age") -> "children.0.age"."""
+    parts = [str(part) for part in loc if part not in _SECTIONS]
+    return ".".join(parts) or "__all__"
+
+
+def _words(error: Mapping[str, Any]) -> str:
+    """An error's message in plain words. Messages a validator raised are kept; pydantic's own are put plainly."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", "")).removeprefix("Value error, ")
+    if kind == "string_too_long":
+        return f"Must be {ctx['max_length']:,} characters or fewer"
+    if kind == "string_too_short":
+        return (
+            "Enter a value"
+            if ctx.get("min_length") == 1
+            else f"Must be {ctx['min_length']:,} characters or more"
+        )
+    if kind == "too_long":
+        return f"Give at most {ctx['max_length']:,}"
+    if kind == "too_short":
+        return f"Give at least {ctx['min_length']:,}"
+    if kind == "missing" or (kind == "string_type" and error.get("input") is None):
+        return "Enter a value"
+    if kind in {"enum", "literal_error"}:
+        return "Choose a value from the list"
+    if kind == "extra_forbidden":
+        return "Unknown field"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        low, high = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
+        if low is not None and high is None:
+            return f"Must be {low} or more"
+        if high is not None and low is None:
+            return f"Must be {high} or less"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return "Must be a whole number"
+    return str(error.get("msg", "Invalid value")).removeprefix("Value error, ")
+
+
+def field_messages(errors: Sequence[Mapping[str, Any]], prefix: str = "") -> dict[str, list[str]]:
+    """pydantic's (or ninja's) error list as messages by field key, each key under `prefix` if given."""
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        key = field_name(error.get("loc", ()))
+        if prefix:
+            key = prefix if key == "__all__" else f"{prefix}.{key}"
+        message = _words(error)
+        if message not in fields.setdefault(key, []):
+            fields[key].append(message)
+    return fields
+
+
+def validate(
+    schema: type[SchemaT], data: Mapping[str, Any], *, prefix: str = ""
+) -> tuple[SchemaT | None, dict[str, list[str]]]:
+    """`data` checked by `schema`: (the model, {}) or (None, the problems by field). Never raises for bad data."""
+    try:
+        return schema.model_validate(data), {}
+    except pydantic.ValidationError as error:
+        return None, field_messages(error.errors(include_url=False), prefix)

@@ -1,0 +1,75 @@
+"""The one validation layer's adapter: a schema's problems by field, in the API's keys and in plain words."""
+
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+
+from lantern.core.validation import field_messages, field_name, validate
+
+
+class Part(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field("", max_length=5)
+    age: Annotated[int, Field(strict=True, ge=0, le=25)] | None = None
+    kind: Annotated[str, Field(pattern="^(a|b)$")] = "a"
+
+    @field_validator("name")
+    @classmethod
+    def _no_q(cls, value):
+        if value == "q":
+            raise ValueError("Not q")
+        return value
+
+
+class Whole(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(..., min_length=1, max_length=10)
+    parts: list[Part] = Field(default_factory=list, max_length=2)
+
+
+def test_a_valid_input_gives_the_model_and_no_problems():
+    model, problems = validate(Whole, {"summary": "Seen", "parts": [{"name": " Ann ", "age": 3}]})
+    assert problems == {}
+    assert model.parts[0].name == "Ann"
+    assert model.parts[0].age == 3
+
+
+def test_problems_are_keyed_as_the_api_keys_them_and_worded_plainly():
+    model, problems = validate(
+        Whole,
+        {
+            "summary": "",
+            "parts": [{"name": "toolong", "age": 40, "colour": "red"}, {"name": "q", "age": "x"}],
+        },
+    )
+    assert model is None
+    assert problems == {
+        "summary": ["Enter a value"],
+        "parts.0.name": ["Must be 5 characters or fewer"],
+        "parts.0.age": ["Must be 25 or less"],
+        "parts.0.colour": ["Unknown field"],
+        "parts.1.name": ["Not q"],
+        "parts.1.age": ["Must be a whole number"],
+    }
+
+
+def test_a_missing_field_and_too_many_parts():
+    _, problems = validate(Whole, {"parts": [{}, {}, {}]})
+    assert problems == {"summary": ["Enter a value"], "parts": ["Give at most 2"]}
+
+
+def test_a_prefix_places_a_part_under_its_row_and_whole_record_errors_under_the_prefix():
+    _, problems = validate(Part, {"age": -1}, prefix="children.3")
+    assert problems == {"children.3.age": ["Must be 0 or more"]}
+    assert field_messages([{"loc": (), "msg": "Value error, Give one", "type": "value_error"}], "row") == {
+        "row": ["Give one"]
+    }
+
+
+def test_field_name_drops_the_request_sections():
+    assert field_name(("body", "payload", "children", 0, "age")) == "children.0.age"
+    assert field_name(("query", "offset")) == "offset"
+    assert field_name(()) == "__all__"
