@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from itertools import pairwise
 
 from django.db.models import Q
@@ -305,9 +306,9 @@ class NetworkView:
     links: list[dict]
     subgraph: object
 
-    @property
+    @cached_property
     def rows(self) -> list[dict]:
-        """One row per entity: the entity and its measures, most central first."""
+        """One row per entity: the entity and its measures, most central first (worked out once per view)."""
         measures = self.subgraph.measures
         rows = [
             {"entity": self.entities[i], "measures": measures[i]}
@@ -317,9 +318,9 @@ class NetworkView:
         rows.sort(key=lambda r: (-r["measures"].betweenness, -r["measures"].degree, r["entity"].pk))
         return rows
 
-    @property
+    @cached_property
     def link_rows(self) -> list[dict]:
-        """The links with the two entities they join (`a`, `b`)."""
+        """The links with the two entities they join (`a`, `b`) (worked out once per view)."""
         return [
             {**link, "a": self.entities[link["source"]], "b": self.entities[link["target"]]}
             for link in self.links

@@ -53,6 +53,9 @@ def _apply(form, error: Invalid) -> None:
 
 def _elements(view) -> list[dict]:
     """The network as Cytoscape.js elements."""
+    before, after = reverse("intel:entity_detail", args=[0]).rsplit(
+        "0", 1
+    )  # each entity's page, reversed once
     nodes = [
         {
             "data": {
@@ -61,7 +64,7 @@ def _elements(view) -> list[dict]:
                 "kind": r["entity"].kind,
                 "shape": KIND_SHAPES.get(r["entity"].kind, "ellipse"),
                 "centre": r["entity"].pk == view.centre.pk,
-                "href": reverse("intel:entity_detail", args=[r["entity"].pk]),
+                "href": f"{before}{r['entity'].pk}{after}",
             }
         }
         for r in view.rows
