@@ -20,6 +20,7 @@ from lantern.core import policy
 from lantern.core.normalise import normalise_phone
 from lantern.intake.selectors import referral_list_visible_to
 from lantern.intel.linking.models import (
+    AssociationKind,
     Entity,
     EntityKind,
     MentionLink,
@@ -330,6 +331,9 @@ class NetworkView:
 
 def _links(pairs: list[tuple[int, int]]) -> list[dict]:
     reasons = edge_reasons(pairs)
+    labels = {
+        value: str(label) for value, label in AssociationKind.choices
+    }  # get_kind_display(), once per page
     links = []
     for (a, b), associations in sorted(reasons.items()):
         links.append(
@@ -337,7 +341,7 @@ def _links(pairs: list[tuple[int, int]]) -> list[dict]:
                 "source": a,
                 "target": b,
                 "kinds": [x.kind for x in associations],
-                "reasons": [x.get_kind_display() for x in associations],
+                "reasons": [labels.get(x.kind, x.kind) for x in associations],
                 "weight": sum(x.weight for x in associations),
                 "first_seen": min((x.first_seen for x in associations if x.first_seen), default=None),
                 "last_seen": max((x.last_seen for x in associations if x.last_seen), default=None),
