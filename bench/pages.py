@@ -3,11 +3,13 @@
 The soak (bench/soak.py) saturates two CPUs, so its latencies follow from how much CPU each request takes. This
 measures that directly, single-threaded, through Django's test client (every middleware, the session, the
 templates) on the soak's borough: for each endpoint of the mix, the median wall time, the server's CPU time,
-the number of SQL queries and their total time, and optionally the functions that cost most (`--profile`).
+the number of SQL queries and their total time, and optionally the Python function calls a request makes
+(which vary less than times with what else the machine is doing) and the costliest functions (`--profile`,
+`--verbose`).
 
 ```
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/lantern_ops_soak .venv/bin/python bench/pages.py [--repeat 20]
-    [--only entity] [--profile] [--json]
+    [--only entity] [--profile [--verbose]] [--json]
 ```
 
 It needs the borough `bench/soak.py` loads (run the soak once first). Its writes (screening and deciding
@@ -83,7 +85,10 @@ class Measure:
         self.rows.append(row)
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            stats = pstats.Stats(profiler, stream=out)
+            # Python function calls a request: unlike times, they do not vary with what else the machine is doing.
+            row["calls"] = round(stats.total_calls / self.repeat)
+            stats.sort_stats("cumulative").print_stats(40)
             row["profile"] = out.getvalue()
 
 
@@ -134,9 +139,9 @@ def pool() -> dict:
                 [username],
             )
             tasks[username] = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT id FROM intel_entity ORDER BY random() LIMIT 200")
+        cursor.execute("SELECT id FROM intel_entity ORDER BY md5(id::text) LIMIT 200")  # the same each run
         entities = [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT label FROM intel_entity WHERE label <> '' ORDER BY random() LIMIT 200")
+        cursor.execute("SELECT label FROM intel_entity WHERE label <> '' ORDER BY md5(id::text) LIMIT 200")
         searches = [r[0] for r in cursor.fetchall()]
     return {"referrals": referrals, "tasks": tasks, "entities": entities, "searches": searches}
 
@@ -304,7 +309,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20, help="Requests measured per endpoint (20).")
     parser.add_argument("--only", default="", help="Only endpoints whose name contains this.")
-    parser.add_argument("--profile", action="store_true", help="Print each endpoint's costliest functions.")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="Count Python function calls a request (cProfile; slows the timing).",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="With --profile: each endpoint's costliest functions."
+    )
     parser.add_argument("--json", action="store_true", help="One JSON object per line instead of a table.")
     args = parser.parse_args(argv)
     setup_django()
@@ -313,16 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     measure_staff(m, pool(), args.only)
     width = max(len(r["endpoint"]) for r in m.rows) if m.rows else 10
     if not args.json:
-        print(f"{'endpoint'.ljust(width)}  wall ms  cpu ms  queries  sql ms  status")
+        print(f"{'endpoint'.ljust(width)}  wall ms  cpu ms  queries  sql ms  status  calls")
     for r in m.rows:
         if args.json:
             print(json.dumps({"benchmark": "pages", **{k: v for k, v in r.items() if k != "profile"}}))
         else:
             print(
                 f"{r['endpoint'].ljust(width)}  {r['wall_ms']:7.1f}  {r['cpu_ms']:6.1f}  {r['queries']:7.0f}  "
-                f"{r['sql_ms']:6.1f}  {','.join(map(str, r['status']))}"
+                f"{r['sql_ms']:6.1f}  {','.join(map(str, r['status'])):6}  {r.get('calls', '')}"
             )
-        if "profile" in r:
+        if "profile" in r and args.verbose:
             print(r["profile"])
     print(
         f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs",

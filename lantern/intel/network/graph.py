@@ -721,6 +721,8 @@ def measures_for(nodes: list[int], edges: list[tuple[int, int]]) -> tuple[dict[i
     graph.add_edges_from(edges)
     index = _index(nodes, edges)
     n = len(index)
+    if not n:
+        return {}, False
     adjacency = _adjacency(index, edges)
     distances = csgraph.shortest_path(adjacency, method="D", directed=False, unweighted=True)
     estimated = n > EXACT_BETWEENNESS_NODES

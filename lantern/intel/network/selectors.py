@@ -306,6 +306,7 @@ class NetworkView:
     entities: dict[int, Entity]
     links: list[dict]
     subgraph: object
+    degree: int | None = None  # the centre's links in the whole graph, not only in the view
 
     @cached_property
     def rows(self) -> list[dict]:
@@ -331,9 +332,8 @@ class NetworkView:
 
 def _links(pairs: list[tuple[int, int]]) -> list[dict]:
     reasons = edge_reasons(pairs)
-    labels = {
-        value: str(label) for value, label in AssociationKind.choices
-    }  # get_kind_display(), once per page
+    # What get_kind_display() says, looked up once for all the links rather than once for each association.
+    labels = {value: str(label) for value, label in AssociationKind.choices}
     links = []
     for (a, b), associations in sorted(reasons.items()):
         links.append(
@@ -354,9 +354,16 @@ def _links(pairs: list[tuple[int, int]]) -> list[dict]:
 def network_for(*, user, entity: Entity, scope: str = "component") -> NetworkView:
     """The network of an entity the user may see the network of (checked again here), with reasons for each link."""
     policy.require(user, "can_view_entity_network", entity)
-    subgraph = network_of(entity.pk, scope=scope)
+    graph = association_graph()
+    subgraph = network_of(entity.pk, scope=scope, graph=graph)
     entities = Entity.objects.in_bulk(subgraph.nodes)
-    return NetworkView(centre=entity, entities=entities, links=_links(subgraph.edges), subgraph=subgraph)
+    return NetworkView(
+        centre=entity,
+        entities=entities,
+        links=_links(subgraph.edges),
+        subgraph=subgraph,
+        degree=graph.degree(entity.pk),
+    )
 
 
 @dataclass

@@ -28,7 +28,6 @@ from lantern.intel.network.forms import (
     SearchForm,
     SignalRuleForm,
 )
-from lantern.intel.network.graph import association_graph
 from lantern.intel.network.models import SignalRule
 from lantern.intel.network.signals import rules_in_force
 
@@ -139,7 +138,6 @@ def entity_detail(request, entity_id: int):
     events.entity_viewed(actor=user, entity=entity)
     if view is not None:
         events.network_viewed(actor=user, entity=entity, ids=list(view.entities))
-    graph = association_graph() if sees_network else None
     return render(
         request,
         "intel/entities/detail.html",
@@ -149,7 +147,7 @@ def entity_detail(request, entity_id: int):
             "view": view,
             "scope": scope,
             "elements": _elements(view) if view else [],
-            "degree": graph.degree(entity.pk) if graph else None,
+            "degree": view.degree if view is not None else None,
             "timeline": timeline,
             "months": selectors.concerns_by_month(timeline) if entity.kind == EntityKind.PLACE else [],
             "mentions": mentions,

@@ -105,6 +105,7 @@ def test_an_entity_alone_has_no_eigenvector_centrality():
     """Eigenvector centrality is not defined without links, and is shown as not available."""
     measures, _ = measures_for([7], [])
     assert measures[7].eigenvector is None and measures[7].degree == 0 and measures[7].betweenness == 0
+    assert measures_for([], []) == ({}, False)  # a peer group with no one left in it
 
 
 edges_strategy = st.lists(st.tuples(st.integers(1, 25), st.integers(1, 25)), min_size=1, max_size=60)
