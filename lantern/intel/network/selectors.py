@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from itertools import pairwise
 
 from django.db.models import Q
@@ -19,6 +20,7 @@ from lantern.core import policy
 from lantern.core.normalise import normalise_phone
 from lantern.intake.selectors import referral_list_visible_to
 from lantern.intel.linking.models import (
+    AssociationKind,
     Entity,
     EntityKind,
     MentionLink,
@@ -304,10 +306,11 @@ class NetworkView:
     entities: dict[int, Entity]
     links: list[dict]
     subgraph: object
+    degree: int | None = None  # the centre's links in the whole graph, not only in the view
 
-    @property
+    @cached_property
     def rows(self) -> list[dict]:
-        """One row per entity: the entity and its measures, most central first."""
+        """One row per entity: the entity and its measures, most central first (worked out once per view)."""
         measures = self.subgraph.measures
         rows = [
             {"entity": self.entities[i], "measures": measures[i]}
@@ -317,9 +320,9 @@ class NetworkView:
         rows.sort(key=lambda r: (-r["measures"].betweenness, -r["measures"].degree, r["entity"].pk))
         return rows
 
-    @property
+    @cached_property
     def link_rows(self) -> list[dict]:
-        """The links with the two entities they join (`a`, `b`)."""
+        """The links with the two entities they join (`a`, `b`) (worked out once per view)."""
         return [
             {**link, "a": self.entities[link["source"]], "b": self.entities[link["target"]]}
             for link in self.links
@@ -329,6 +332,8 @@ class NetworkView:
 
 def _links(pairs: list[tuple[int, int]]) -> list[dict]:
     reasons = edge_reasons(pairs)
+    # What get_kind_display() says, looked up once for all the links rather than once for each association.
+    labels = {value: str(label) for value, label in AssociationKind.choices}
     links = []
     for (a, b), associations in sorted(reasons.items()):
         links.append(
@@ -336,7 +341,7 @@ def _links(pairs: list[tuple[int, int]]) -> list[dict]:
                 "source": a,
                 "target": b,
                 "kinds": [x.kind for x in associations],
-                "reasons": [x.get_kind_display() for x in associations],
+                "reasons": [labels.get(x.kind, x.kind) for x in associations],
                 "weight": sum(x.weight for x in associations),
                 "first_seen": min((x.first_seen for x in associations if x.first_seen), default=None),
                 "last_seen": max((x.last_seen for x in associations if x.last_seen), default=None),
@@ -349,9 +354,16 @@ def _links(pairs: list[tuple[int, int]]) -> list[dict]:
 def network_for(*, user, entity: Entity, scope: str = "component") -> NetworkView:
     """The network of an entity the user may see the network of (checked again here), with reasons for each link."""
     policy.require(user, "can_view_entity_network", entity)
-    subgraph = network_of(entity.pk, scope=scope)
+    graph = association_graph()
+    subgraph = network_of(entity.pk, scope=scope, graph=graph)
     entities = Entity.objects.in_bulk(subgraph.nodes)
-    return NetworkView(centre=entity, entities=entities, links=_links(subgraph.edges), subgraph=subgraph)
+    return NetworkView(
+        centre=entity,
+        entities=entities,
+        links=_links(subgraph.edges),
+        subgraph=subgraph,
+        degree=graph.degree(entity.pk),
+    )
 
 
 @dataclass

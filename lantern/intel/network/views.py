@@ -28,7 +28,6 @@ from lantern.intel.network.forms import (
     SearchForm,
     SignalRuleForm,
 )
-from lantern.intel.network.graph import association_graph
 from lantern.intel.network.models import SignalRule
 from lantern.intel.network.signals import rules_in_force
 
@@ -53,6 +52,9 @@ def _apply(form, error: Invalid) -> None:
 
 def _elements(view) -> list[dict]:
     """The network as Cytoscape.js elements."""
+    before, after = reverse("intel:entity_detail", args=[0]).rsplit(
+        "0", 1
+    )  # each entity's page, reversed once
     nodes = [
         {
             "data": {
@@ -61,7 +63,7 @@ def _elements(view) -> list[dict]:
                 "kind": r["entity"].kind,
                 "shape": KIND_SHAPES.get(r["entity"].kind, "ellipse"),
                 "centre": r["entity"].pk == view.centre.pk,
-                "href": reverse("intel:entity_detail", args=[r["entity"].pk]),
+                "href": f"{before}{r['entity'].pk}{after}",
             }
         }
         for r in view.rows
@@ -136,7 +138,6 @@ def entity_detail(request, entity_id: int):
     events.entity_viewed(actor=user, entity=entity)
     if view is not None:
         events.network_viewed(actor=user, entity=entity, ids=list(view.entities))
-    graph = association_graph() if sees_network else None
     return render(
         request,
         "intel/entities/detail.html",
@@ -146,7 +147,7 @@ def entity_detail(request, entity_id: int):
             "view": view,
             "scope": scope,
             "elements": _elements(view) if view else [],
-            "degree": graph.degree(entity.pk) if graph else None,
+            "degree": view.degree if view is not None else None,
             "timeline": timeline,
             "months": selectors.concerns_by_month(timeline) if entity.kind == EntityKind.PLACE else [],
             "mentions": mentions,

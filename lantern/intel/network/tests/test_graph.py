@@ -105,6 +105,7 @@ def test_an_entity_alone_has_no_eigenvector_centrality():
     """Eigenvector centrality is not defined without links, and is shown as not available."""
     measures, _ = measures_for([7], [])
     assert measures[7].eigenvector is None and measures[7].degree == 0 and measures[7].betweenness == 0
+    assert measures_for([], []) == ({}, False)  # a peer group with no one left in it
 
 
 edges_strategy = st.lists(st.tuples(st.integers(1, 25), st.integers(1, 25)), min_size=1, max_size=60)
@@ -143,6 +144,39 @@ def test_components_agree_with_networkx(edges):
     assert sorted(graph.component_sizes(), reverse=True) == sorted(
         (len(c) for c in nx.connected_components(reference)), reverse=True
     )
+
+
+centrality_edges = st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), max_size=120)
+
+
+@settings(max_examples=60, deadline=None)
+@given(nodes=st.lists(st.integers(1, 40), min_size=1, max_size=40, unique=True), edges=centrality_edges)
+def test_centrality_agrees_with_networkx(nodes, edges):
+    """Degree, betweenness, closeness, eigenvector and core are networkx's own figures, on connected graphs and on
+    graphs in pieces (eigenvector per component), repeated edges and edges given both ways included."""
+    edges = [(a, b) for a, b in edges if a != b]
+    measures, estimated = measures_for(nodes, edges)
+    reference = nx.Graph()
+    reference.add_nodes_from(nodes)
+    reference.add_edges_from(edges)
+    assert not estimated and set(measures) == set(reference)
+    betweenness = nx.betweenness_centrality(reference)
+    closeness = nx.closeness_centrality(reference)
+    degree = nx.degree_centrality(reference) if len(reference) > 1 else {n: 0.0 for n in reference}
+    eigenvector = {}
+    for part in nx.connected_components(reference):
+        if len(part) > 1:
+            eigenvector.update(nx.eigenvector_centrality(reference.subgraph(part), max_iter=1000, tol=1e-08))
+    for node, figures in measures.items():
+        assert figures.degree == reference.degree(node)
+        assert figures.degree_centrality == pytest.approx(degree[node], abs=1e-12)
+        assert figures.betweenness == pytest.approx(betweenness[node], abs=1e-12)
+        assert figures.closeness == pytest.approx(closeness[node], abs=1e-12)
+        assert figures.core == nx.core_number(reference)[node]
+        if node in eigenvector:
+            assert figures.eigenvector == pytest.approx(eigenvector[node], abs=1e-9)
+        else:
+            assert figures.eigenvector is None
 
 
 @pytest.mark.django_db

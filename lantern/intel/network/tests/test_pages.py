@@ -378,3 +378,29 @@ def test_what_an_item_says_is_shown_only_to_those_who_may_read_it(people, net, c
     analyst = people["analyst"]
     shown = "Dazza from the flat" in text(client_for(analyst).get(f"/intel/entities/{net['daz'].pk}/"))
     assert shown == policy.allows(analyst, "can_view_intel_item_content", net["item"])
+
+
+def test_entity_page_queries_do_not_grow_with_its_network(
+    people, net, client_for, django_assert_max_num_queries
+):
+    """Daz's page reads a fixed number of times however many entities and links his network has: a network of
+    forty more people, each linked to the last and to the car, costs no more queries than his own."""
+    from lantern.intel.network.tests.factories import EntityFactory, link
+
+    client = client_for(people["analyst"])
+    client.get(f"/intel/entities/{net['daz'].pk}/")  # the session, the graph and the policy's first reads
+    with django_assert_max_num_queries(40) as small:
+        page = client.get(f"/intel/entities/{net['daz'].pk}/")
+    assert page.status_code == 200
+    queries = len(small)  # read now: the next capture starts the connection's log again
+    previous = net["daz"]
+    for n in range(40):
+        person = EntityFactory(kind=EntityKind.PERSON, label=f"Associate {n}")
+        link(previous, person)
+        link(person, net["car"], kind=AssociationKind.SHARED_VEHICLE)
+        previous = person
+    graph_reset()
+    client.get(f"/intel/entities/{net['daz'].pk}/")
+    with django_assert_max_num_queries(queries):
+        page = client.get(f"/intel/entities/{net['daz'].pk}/")
+    assert page.status_code == 200 and "Associate 39" in text(page)
