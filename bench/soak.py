@@ -7,9 +7,10 @@ background worker, as deployed) on the demo borough of Riverton:
   planted car so that matching finds something) and send, then look the report up at `/track`;
 - reporters coming back look up a report at `/track` with its reference and secret;
 - front-door workers open the queue and a referral's screening page, and screen and decide referrals through
-  the API;
+  the API; when the referrals waiting at the start are done, they take those the public have sent since, as the
+  API lists them;
 - practitioners (police and children's social care) open My tasks and a task, and acknowledge and complete tasks
-  through the API;
+  through the API, taking the tasks the front door's decisions route to them as the run goes on;
 - analysts search people, vehicles and places, open entity pages and the link alerts;
 - partnership leads open the accountability dashboard, scale and trend, hotspots and their home page.
 
@@ -47,6 +48,8 @@ VAR = ROOT / "var" / "bench" / "soak"
 PASSWORD = os.environ.get("LANTERN_DEMO_PASSWORD", "riverton-demo-2026")
 MATCH_TASK = "lantern.intel.linking.tasks.match_report"
 TARGET_P95_MS = 300.0
+REFERRALS_WAITING = "/api/v1/referrals?status=received"
+TASKS_WAITING = "/api/v1/tasks?status=awaiting_ack"
 LANTERN = [sys.executable, "-m", "lantern.cli"]
 
 
@@ -62,6 +65,9 @@ class Pool:
     plates: list[str] = []
     tracked: list[tuple[str, str]] = []  # (reference, secret) of reports sent
     tokens: dict[str, str] = {}
+    listed: dict[
+        str, set[int]
+    ] = {}  # by API path: ids ever put in a pool from it, so none is handed out twice
 
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -124,6 +130,8 @@ class FrontDoorWorker(SignedIn):
     @task(2)
     def screen_and_decide(self):
         if not Pool.referrals:
+            refill(self, Pool.referrals, REFERRALS_WAITING, "/api/v1/referrals?status=")
+        if not Pool.referrals:
             return
         referral = Pool.referrals.pop()
         self.client.get(f"/referrals/{referral}/screen", name="/referrals/[id]/screen")
@@ -146,6 +154,20 @@ class FrontDoorWorker(SignedIn):
         )
 
 
+def refill(user: "SignedIn", pool: list[int], path: str, name: str) -> None:
+    """Add to an empty pool what the API lists for the user now: the referrals that public reports have sent in
+    since the start and are awaiting screening, or the tasks that the front door's decisions have routed to the
+    practitioner's agency. So screening and task actions go on for the whole run, as they would in a day's work,
+    instead of stopping once the borough's few waiting items are done. An id is handed out once only, since a
+    listed item may still be in another user's hands."""
+    answer = user.api("GET", f"{path}&limit=50", name)
+    if answer.status_code == 200:
+        listed = Pool.listed.setdefault(f"{user.username} {path}", set())
+        fresh = [item["id"] for item in reversed(answer.json()["items"]) if item["id"] not in listed]
+        listed.update(fresh)
+        pool.extend(fresh)
+
+
 class Practitioner(SignedIn):
     """Works the tasks of their agency."""
 
@@ -163,9 +185,11 @@ class Practitioner(SignedIn):
     @task(2)
     def act(self):
         waiting, acknowledged = (
-            Pool.tasks.get(self.username, []),
+            Pool.tasks.setdefault(self.username, []),
             Pool.acknowledged.setdefault(self.username, []),
         )
+        if not waiting and not acknowledged:
+            refill(self, waiting, TASKS_WAITING, "/api/v1/tasks?status=")
         if acknowledged and (not waiting or random.random() < 0.5):
             task_id = acknowledged.pop()
             self.client.get(f"/tasks/{task_id}/", name="/tasks/[id]/")
@@ -368,6 +392,9 @@ def fill_pool(url: str, env: dict) -> None:
                     [username],
                 )
             ]
+        Pool.listed = {f"frontdoor.worker {REFERRALS_WAITING}": set(Pool.referrals)} | {
+            f"{username} {TASKS_WAITING}": set(ids) for username, ids in Pool.tasks.items()
+        }
         Pool.entities = [
             r[0] for r in conn.execute("SELECT id FROM intel_entity ORDER BY random() LIMIT 500")
         ]
