@@ -357,7 +357,18 @@ class RowShape:
     ):
         self.columns, self.always, self.objects = columns, always, objects
         self.part_always = part_always or {}
-        self.moments, self.days, self.numbers, self.choices = moments, days, numbers, choices
+        # Each column's place and how it is read, worked out once: a file has many rows.
+        readers = {
+            **dict.fromkeys(choices, _lower),
+            **dict.fromkeys(numbers, _number),
+            **dict.fromkeys(days, _day),
+            **dict.fromkeys(moments, _moment),
+        }
+        self.plan = {
+            column: (path[0] if len(path) > 1 else None, path[-1], readers.get(column))
+            for column, path in columns.items()
+            if column not in (self.registrations, self.phones)
+        }
         # The column each of the schema's fields came from, for its problems.
         self.column_of = {
             **{path: column for column, path in columns.items()},
@@ -365,41 +376,51 @@ class RowShape:
             ("phones",): self.phones,
         }
 
-    def _read(self, check: RowCheck, column: str, raw: str) -> Any:
-        if column in self.moments:
-            return read_moment(check, column)
-        if column in self.days:
-            return read_day(check, column)
-        if column in self.numbers:
-            return read_number(raw)
-        if column in self.choices:
-            return raw.lower()
-        return raw
-
     def data(self, check: RowCheck) -> dict[str, Any]:
         """The row as the schema's input. The fields in `always` (and a part's in `part_always`, when the row has
         that part) are sent even when blank, so that the schema says in its own words that they are needed."""
         data: dict[str, Any] = dict(self.always)
-        parts: dict[str, dict[str, Any]] = defaultdict(dict)
+        parts: dict[str, dict[str, Any]] = {}
+        plan = self.plan
         for column, raw in check.values.items():
-            path = self.columns.get(column)
-            if path is None or column in (self.registrations, self.phones):
+            step = plan.get(column)
+            if step is None:
                 continue
-            if (value := self._read(check, column, raw)) is None:
+            part, name, read = step
+            value = raw if read is None else read(check, column, raw)
+            if value is None:
                 continue
-            if len(path) == 1:
-                data[path[0]] = value
+            if part is None:
+                data[name] = value
+            elif part in parts:
+                parts[part][name] = value
             else:
-                parts[path[0]][path[1]] = value
+                parts[part] = {name: value}
         vehicles = vehicles_of(listed(check, self.registrations), parts.pop("vehicles", {}))
         for kind, given in parts.items():
-            part = {**self.part_always.get(kind, {}), **given}
+            part = {**self.part_always[kind], **given} if kind in self.part_always else given
             data[kind] = part if kind in self.objects else [part]
         if vehicles:
             data["vehicles"] = vehicles
         if phones := listed(check, self.phones):
             data["phones"] = [{"number": number} for number in phones]
         return data
+
+
+def _lower(_check: RowCheck, _column: str, raw: str) -> str:
+    return raw.lower()
+
+
+def _number(_check: RowCheck, _column: str, raw: str) -> int | str:
+    return read_number(raw)
+
+
+def _day(check: RowCheck, column: str, _raw: str) -> date | None:
+    return read_day(check, column)
+
+
+def _moment(check: RowCheck, column: str, _raw: str) -> datetime | None:
+    return read_moment(check, column)
 
 
 def read_moment(check: RowCheck, column: str) -> datetime | None:
