@@ -187,6 +187,10 @@ class IntelImporter(CsvImporter):
             error("handling_conditions", "Conditions go with a 3x5x2 handling code C")
         if any(legacy):
             problems = items.legacy_grade_errors(source=legacy[0], intelligence=legacy[1], handling=legacy[2])
+            if sanitised and not any(
+                modern
+            ):  # as `item_grade_legacy` checks it (3x5x2's check did otherwise)
+                items.sanitised_errors(sanitised, problems)
             for column, messages in problems.items():
                 for message in messages:
                     error(column, message)

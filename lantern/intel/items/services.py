@@ -259,7 +259,8 @@ def _require_grader(actor, item: IntelligenceItem) -> None:
         raise PolicyDenied("can_grade_intel_item")
 
 
-def _sanitised_errors(sanitised_text: str, errors: dict[str, list[str]]) -> str:
+def sanitised_errors(sanitised_text: str, errors: dict[str, list[str]]) -> str:
+    """The sanitised text stripped; a problem with it (missing, or too long) is recorded in `errors`."""
     text = (sanitised_text or "").strip() if isinstance(sanitised_text, str) or sanitised_text is None else ""
     if not text:
         errors["sanitised_text"] = [
@@ -293,7 +294,7 @@ def grade_errors(
         errors["handling_conditions"] = [f"The conditions must be {CONDITIONS_MAX:,} characters or fewer"]
     if handling_code == HandlingCode.PERMITTED:
         conditions = ""  # P has no conditions; any typed in would mislead whoever reads them later
-    text = _sanitised_errors(sanitised_text, errors)
+    text = sanitised_errors(sanitised_text, errors)
     return errors, text, conditions
 
 
@@ -382,7 +383,7 @@ def item_grade_legacy(
         errors.setdefault("__all__", []).append(
             "Only historic (imported) items may carry a 5x5x5 grade; grade this item under 3x5x2"
         )
-    text = _sanitised_errors(sanitised_text, errors)
+    text = sanitised_errors(sanitised_text, errors)
     if errors:
         raise Invalid("The grade has errors; see fields.", errors)
     with transaction.atomic():
