@@ -13,6 +13,7 @@ from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.browser_tests.test_casework_pages import heading, sign_in
 from lantern.casework import family, services
 from lantern.intake import services as intake
+from lantern.intake.schemas import ReferralIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -24,12 +25,14 @@ def make_case():
     worker = UserFactory(username="csc.worker", agency=csc, role=Role.PRACTITIONER)
     earlier, _ = intake.referral_create(
         actor=worker,
-        source="professional",
         channel="web",
-        summary="A concern about exploitation.",
-        children=[{"name": "Kelly Marsh", "date_of_birth": date(2001, 5, 17)}],
-        persons=[{"name": "Darren Cole", "age": 47, "address": "12 Mill Lane"}],
-        phones=[{"number": "07700 900123"}],
+        referral=ReferralIn(
+            source="professional",
+            summary="A concern about exploitation.",
+            children=[{"name": "Kelly Marsh", "date_of_birth": date(2001, 5, 17)}],
+            persons=[{"name": "Darren Cole", "age": 47, "address": "12 Mill Lane"}],
+            phones=[{"number": "07700 900123"}],
+        ),
     )
     case = services.case_open(
         actor=worker, subject_name="Baby Marsh", lead_agency=csc, expected_date=date(2030, 1, 1), owner=worker

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lantern.browser_tests.test_casework_pages import heading, sign_in
+from lantern.intake.schemas import ReferralIn
 from lantern.intake.services import referral_create
 from lantern.intel.linking import realtime
 from lantern.intel.linking.resolution import batch
@@ -26,11 +27,13 @@ def test_analyst_opens_a_link_alert_and_follows_it_to_the_network(page, axe_chec
     BlockingKey.objects.create(kind="vehicle", key="plate:AB12CDE", mention_id=seen.pk, entity=net["car"])
     referral, _secret = referral_create(
         actor=people["social_worker"],
-        source="professional",
         channel="web",
-        summary="Two girls seen getting into a silver car outside the takeaway.",
-        children=[{"name": "Mia Rowe", "age": 14}],
-        vehicles=[{"registration": "ab12 cde", "colour": "silver"}],
+        referral=ReferralIn(
+            source="professional",
+            summary="Two girls seen getting into a silver car outside the takeaway.",
+            children=[{"name": "Mia Rowe", "age": 14}],
+            vehicles=[{"registration": "ab12 cde", "colour": "silver"}],
+        ),
     )
     realtime.resolve_report(referral=referral, now=referral.received_at)
     alert = LinkAlert.objects.get(referral=referral, recipient=people["analyst"])

@@ -5,13 +5,20 @@ schema and get either the model or the problems by field, under the same keys th
 ("children.0.age", "summary"), in plain words. So a rule is written once, in the schema, and the OpenAPI
 document states it.
 
+A field may carry its own words for a kind of problem (`worded`), so that "Enter what happened" is said
+wherever a referral's summary is missing, not the general "Enter a value". A page's form uses a schema through
+`SchemaFormMixin`, which maps its fields to the schema's and puts the problems back on its fields.
+
 `clean_text` remains for the short free-text fields of actions that services still check themselves.
 """
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pydantic
+from pydantic import WrapValidator
+from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 5000
 
@@ -19,6 +26,10 @@ MAX_TEXT = 5000
 _SECTIONS = frozenset({"body", "query", "path", "header", "payload", "data", "form", "cookie"})
 
 SchemaT = TypeVar("SchemaT", bound=pydantic.BaseModel)
+
+# A choice's problem names the values it may take, up to this many (pydantic gives them as 'a', 'b' or 'c').
+_OPTIONS_LISTED = 30
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 def clean_text(value, field: str, errors: dict, *, required: str = "", limit: int = MAX_TEXT) -> str:
@@ -29,6 +40,25 @@ def clean_text(value, field: str, errors: dict, *, required: str = "", limit: in
     elif len(value) > limit:
         errors.setdefault(field, []).append(f"This must be {limit:,} characters or fewer.")
     return value
+
+
+def worded(**messages: str) -> WrapValidator:
+    """A field's own words for kinds of problem, e.g. `worded(string_too_short="Enter what happened")`.
+
+    Used in `Annotated[str, Field(min_length=1), worded(...)]`: the constraint stays in the schema (and in the
+    OpenAPI document); only its message changes.
+    """
+
+    def reword(value, handler):
+        try:
+            return handler(value)
+        except pydantic.ValidationError as error:
+            for problem in error.errors(include_url=False):
+                if problem["type"] in messages:
+                    raise PydanticCustomError("worded", messages[problem["type"]]) from None
+            raise
+
+    return WrapValidator(reword)
 
 
 def field_name(loc: Sequence[Any]) -> str:
@@ -58,6 +88,9 @@ def _words(error: Mapping[str, Any]) -> str:
     if kind == "missing" or (kind == "string_type" and error.get("input") is None):
         return "Enter a value"
     if kind in {"enum", "literal_error"}:
+        options = _QUOTED.findall(str(ctx.get("expected", "")))
+        if options and len(options) <= _OPTIONS_LISTED:
+            return f"Choose one of: {', '.join(options)}"
         return "Choose a value from the list"
     if kind == "extra_forbidden":
         return "Unknown field"
@@ -93,3 +126,87 @@ def validate(
         return schema.model_validate(data), {}
     except pydantic.ValidationError as error:
         return None, field_messages(error.errors(include_url=False), prefix)
+
+
+def labelled(label: str, message: str) -> str:
+    """A schema's message as a page shows it beside a field: "Must be 200 characters or fewer" becomes
+    "Name must be 200 characters or fewer"; a message that is already a sentence of its own is kept."""
+    if label and message.startswith("Must "):
+        return f"{label} m{message[1:]}"
+    return message
+
+
+def max_length(schema: type[pydantic.BaseModel], name: str) -> int | None:
+    """The longest text `schema` takes in field `name` (for a page's `maxlength`), or None if it sets no limit."""
+    for rule in schema.model_fields[name].metadata:
+        if (limit := getattr(rule, "max_length", None)) is not None:
+            return limit
+    return None
+
+
+def add_form_problems(
+    form,
+    problems: Mapping[str, list[str]],
+    *,
+    names: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Put a schema's problems on a Django form: each under the form field `names` gives for its key (by default
+    the field of the same name), labelled with the field's label (or `labels`' word for it); a problem with a
+    field the form could not read is left to the form's own message; one with no field of its own goes on top."""
+    names, labels = names or {}, labels or {}
+    for key, messages in problems.items():
+        name = names.get(key, key)
+        if name in form.errors:
+            continue
+        field = form.fields.get(name)
+        if field is None:
+            form.add_error(None, list(messages))
+            continue
+        label = labels.get(name) or str(field.label or "")
+        form.add_error(name, [labelled(label, message) for message in messages])
+
+
+class SchemaFormMixin:
+    """A Django form whose rules are a schema's: once the form has read its fields, `schema` checks them.
+
+    The form reads what was typed (a number, a date from three boxes); the schema holds every rule (lengths,
+    bounds, choices, dates in the past). `schema_fields` maps a form field to the schema's (by default the same
+    name); `schema_labels` gives a field's name in messages where its label is a question. A blank optional
+    field is not sent, so the schema's default holds; a required one is sent blank, for the schema's own words.
+    With `blank_is_nothing`, a form with nothing filled in describes no part and is not checked (`model` None).
+    After `is_valid()`, `model` is the checked model, or None.
+    """
+
+    schema: ClassVar[type[pydantic.BaseModel]]
+    schema_fields: ClassVar[Mapping[str, str]] = {}
+    schema_labels: ClassVar[Mapping[str, str]] = {}
+    blank_is_nothing: ClassVar[bool] = False
+    model = None
+
+    def schema_data(self) -> dict[str, Any]:
+        """The form's read values under the schema's names."""
+        fields = self.schema.model_fields
+        data = {}
+        for name, value in self.cleaned_data.items():
+            key = self.schema_fields.get(name, name)
+            if key not in fields or value is None or name in self.errors:
+                continue
+            if value != "" or fields[key].is_required():
+                data[key] = value
+        return data
+
+    def problem_fields(self) -> dict[str, str]:
+        """The form field that shows each of the schema's problem keys (where the two names differ)."""
+        return {schema_name: name for name, schema_name in self.schema_fields.items()}
+
+    def clean(self):
+        """The form's own reading, then the schema's rules."""
+        cleaned = super().clean()
+        data = self.schema_data()
+        if self.blank_is_nothing and not any(value not in (None, "") for value in data.values()):
+            self.model = None
+            return cleaned
+        self.model, problems = validate(self.schema, data)
+        add_form_problems(self, problems, names=self.problem_fields(), labels=self.schema_labels)
+        return cleaned

@@ -57,6 +57,7 @@ from lantern.demo.history import SCENARIOS, HistoryPlan, PlannedReferral
 from lantern.demo.population import Chooser
 from lantern.frontdoor import services as decisions
 from lantern.intake.models import DecisionKind, Referral, ReferralDecision, Screening, SignOff
+from lantern.intake.schemas import ReferralIn
 from lantern.intake.services import referral_create
 
 
@@ -273,16 +274,17 @@ class Replay:
 
     def _receive(self, when: datetime, planned: PlannedReferral) -> None:
         actor = self.staff.practitioner.get(planned.agency) if planned.source == "professional" else None
-        referral, secret = referral_create(
-            actor=actor,
+        # The history is checked by the referral's schema, as anything received is.
+        given = ReferralIn(
             source=planned.source,
-            channel=planned.channel,
             summary=planned.summary,
             reporter=planned.reporter,
             anonymous=planned.anonymous,
             incident_at=planned.incident_at,
-            received_at=when,
             **planned.parts(),
+        )
+        referral, secret = referral_create(
+            actor=actor, referral=given, channel=planned.channel, received_at=when
         )
         self.result.references[planned.key] = referral.reference
         if secret:

@@ -1,6 +1,6 @@
 """The referrals API: POST /api/v1/referrals (with Idempotency-Key), GET /api/v1/referrals, GET /api/v1/referrals/{id}.
 
-Input schemas are strict: unknown fields, wrong types, over-long text, ages out of range and dates in the future
+Input schemas (`lantern.intake.schemas`, shared with the pages and the importer) are strict: unknown fields, wrong types, over-long text, ages out of range and dates in the future
 or before 1900 are answered 422 with a message per field, and nothing is written. A vehicle's registration mark
 and a phone number are taken as written, whatever their form (partial, foreign, not allocated), and marked with
 a status: a concern is never refused for the form of an identifier.
@@ -15,140 +15,22 @@ Concurrent requests with one key create one referral.
 from datetime import date, datetime
 from typing import Annotated
 
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
+from lantern.core.api import ErrorOut, Id, offset_field
 from lantern.core.policy import require
-from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
+from lantern.core.vocabulary import PhoneStatus, RegistrationStatus
 from lantern.intake import selectors, services
-from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralSource, ReferralStatus
+from lantern.intake.models import Channel, IdempotencyKey, Referral, ReferralStatus
+from lantern.intake.schemas import ReferralIn
 
 router = Router(tags=["referrals"])
 
 PAGE_MAX = 100
-
-
-class StrictIn(Schema):
-    """Input that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def _past(value, what: str):
-    if problem := services.date_problem(value, what=what):
-        raise ValueError(problem)
-    return value
-
-
-class ChildIn(StrictIn):
-    """A child the concern is about."""
-
-    name: str = Field("", max_length=200)
-    date_of_birth: IsoDate | None = None
-    age: Annotated[int, Field(strict=True, ge=0, le=services.CHILD_AGE_MAX)] | None = Field(
-        None, description="Stated or estimated age, 0 to 25."
-    )
-    sex: Sex | None = None
-    ethnicity: Ethnicity | None = Field(
-        None, description="ONS 2021 category; used only in aggregate monitoring."
-    )
-    school: str = Field("", max_length=200)
-    address: str = Field("", max_length=300)
-    description: str = Field("", max_length=2000)
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _dob(cls, value):
-        return _past(value, "Date of birth")
-
-
-class PersonIn(StrictIn):
-    """A person of concern."""
-
-    name: str = Field("", max_length=200)
-    nickname: str = Field("", max_length=100)
-    description: str = Field("", max_length=2000)
-    age: Annotated[int, Field(strict=True, ge=0, le=services.PERSON_AGE_MAX)] | None = Field(
-        None, description="Stated or estimated age, 0 to 120."
-    )
-    sex: Sex | None = None
-    ethnicity: Ethnicity | None = None
-    address: str = Field("", max_length=300)
-
-
-REGISTRATION_HELP = (
-    "The registration mark as seen: all of it or part, with ? for a character not seen. Any form is accepted and "
-    "marked: a full UK mark is `valid`; with unseen characters, or too short for a whole mark, `partial`; in a "
-    "known foreign format (such as WOB-ZK 295, 1-ABC-123, AB-123-CD), `foreign`; in no known format, "
-    "`non_standard`; with no letter or digit, or more than ten, `unusable` (kept as written, never matched)."
-)
-PHONE_HELP = (
-    "The number as written: UK, or with + or 00 and a country code. Any form is accepted and marked: an "
-    "allocated number is `valid`; a whole number no operator has (such as 07700 934567) is `not_allocated`; too "
-    "few digits for a whole number, or one that cannot be read as one (such as 079111234), is `partial`; fewer "
-    "than six digits is `unusable` (kept as written, never matched)."
-)
-
-
-class VehicleIn(StrictIn):
-    """A vehicle: registration mark (all or part, ? for unseen characters; any form, marked), make, model, colour."""
-
-    registration: str = Field("", max_length=20, examples=["AB12 CDE"], description=REGISTRATION_HELP)
-    make: str = Field("", max_length=50)
-    model: str = Field("", max_length=50)
-    colour: str = Field("", max_length=30)
-    licence_number: str = Field("", max_length=30, description="Taxi or private hire licence number.")
-
-
-class PhoneIn(StrictIn):
-    """A phone number, UK or with a country code, as written: any form is accepted and marked."""
-
-    number: str = Field(..., min_length=1, max_length=40, examples=["07700 900982"], description=PHONE_HELP)
-
-
-class PlaceIn(StrictIn):
-    """A place: name, type and address."""
-
-    name: str = Field("", max_length=200)
-    type: PlaceType = PlaceType.OTHER
-    address: str = Field("", max_length=300)
-    postcode: str = Field("", max_length=10)
-
-
-class ReporterIn(StrictIn):
-    """Who reported the concern, when it is not the authenticated professional."""
-
-    name: str = Field("", max_length=200)
-    contact: str = Field("", max_length=200)
-    relationship: str = Field("", max_length=200)
-
-
-class ReferralIn(StrictIn):
-    """A new referral. Only `source` and `summary` are required."""
-
-    source: ReferralSource
-    summary: str = Field(..., min_length=1, max_length=services.SUMMARY_MAX)
-    incident_at: IsoDateTime | None = Field(None, description="When it happened; not in the future.")
-    incident_location: str = Field("", max_length=300)
-    external_reference: str = Field("", max_length=100, description="The sending system's own reference.")
-    anonymous: StrictBool = False
-    reporter: ReporterIn | None = None
-    children: list[ChildIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
-    persons: list[PersonIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
-    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
-    places: list[PlaceIn] = Field(default_factory=list, max_length=services.MAX_PARTS)
-
-    @field_validator("incident_at")
-    @classmethod
-    def _incident_at(cls, value):
-        return _past(value, "The date it happened")
 
 
 class ReferralCreatedOut(Schema):
@@ -331,22 +213,16 @@ def create_referral(
     """
     user = request.auth
     require(user, "can_create_referral")
-    data = payload.model_dump()
-    reporter = data.pop("reporter") or None
-    try:
-        done = idempotency.run_once(
-            keys=IdempotencyKey,
-            user=user,
-            key=idempotency_key,
-            body=payload,
-            create=lambda: services.referral_create(
-                actor=user, channel=Channel.API, reporter=reporter, **data
-            ),
-            record=lambda created: created[0],
-            what="referral",
-        )
-    except ValidationError as error:
-        raise ApiError(422, "invalid", "The request has errors; see fields.", error.message_dict) from None
+    # ninja checked the body by `ReferralIn`; the service takes the checked model as it is.
+    done = idempotency.run_once(
+        keys=IdempotencyKey,
+        user=user,
+        key=idempotency_key,
+        body=payload,
+        create=lambda: services.referral_create(actor=user, referral=payload, channel=Channel.API),
+        record=lambda created: created[0],
+        what="referral",
+    )
     if done.replayed:
         response["Idempotent-Replayed"] = "true"
         # A new referral's status is always "received": that is what the first answer said.

@@ -1,11 +1,16 @@
 """Forms for the professional referral page and the public report and track pages; services do the writing.
 
+A form reads what was typed (a number, a date from three boxes, a choice); the rules are the referral's schemas
+(`lantern.intake.schemas`), which each form checks through `core.validation`, so a page refuses exactly what the
+API and the importer refuse, in the same words with the field's label in front.
+
 The repeating parts (children, persons of concern, vehicles, phone numbers) are formsets with a fixed number of
 blank rows, so they work without JavaScript; blank rows are ignored.
 """
 
 import re
 from datetime import date, datetime, time
+from typing import ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,8 +18,18 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lantern.core.validation import SchemaFormMixin, add_form_problems, max_length, validate
 from lantern.core.vocabulary import PlaceType
-from lantern.intake import services
+from lantern.intake.schemas import (
+    ChildIn,
+    PersonIn,
+    PhoneIn,
+    PlaceIn,
+    ReporterIn,
+    VehicleIn,
+    WhatHappenedIn,
+    WhenWhereIn,
+)
 
 ROWS = 3  # blank rows offered for each repeating part
 
@@ -41,17 +56,17 @@ class DateWidget(forms.MultiWidget):
 
 
 class DateField(forms.MultiValueField):
-    """A date typed as day, month and year, with GOV.UK error messages; optional unless `required`."""
+    """A date typed as day, month and year, with GOV.UK error messages; optional. Whether the date can be right
+    (in the past, after 1900) is the schema's rule."""
 
     widget = DateWidget
 
-    def __init__(self, *, label: str, past: bool = True, **kwargs):
-        self.past = past
+    def __init__(self, *, label: str, **kwargs):
         fields = [forms.CharField(max_length=2), forms.CharField(max_length=2), forms.CharField(max_length=4)]
         super().__init__(fields, label=label, require_all_fields=False, required=False, **kwargs)
 
     def clean(self, value):
-        """Check the three parts make a real date (after 1900, and in the past where `past`)."""
+        """Read the three parts as a real date."""
         parts = [str(part or "").strip() for part in (value or ["", "", ""])]
         if not any(parts):
             return None
@@ -65,67 +80,65 @@ class DateField(forms.MultiValueField):
             value = date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             raise ValidationError(f"{label} must be a real date, like 27 3 2012") from None
-        if self.past and (problem := services.date_problem(value, what=label)):
-            raise ValidationError(problem)
         return value
 
     def compress(self, data_list):
         """Not used: `clean` builds the date itself."""
 
 
-def _text(label: str, max_length: int, *, help_text: str = "", width: str = "", **attrs) -> forms.CharField:
-    widget_attrs = {"maxlength": max_length, **attrs}
+def _text(label: str, limit: int | None, *, help_text: str = "", width: str = "", **attrs) -> forms.CharField:
+    """An optional line of text; `limit` (the schema's) is the box's `maxlength`, and the schema checks it."""
+    widget_attrs = {"maxlength": limit, **attrs} if limit else dict(attrs)
     if width:
         widget_attrs["class"] = width
     return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=False,
-        help_text=help_text,
-        widget=forms.TextInput(widget_attrs),
-        error_messages={"max_length": f"{label} must be {max_length} characters or fewer"},
+        label=label, required=False, help_text=help_text, widget=forms.TextInput(widget_attrs)
     )
 
 
-def _age(label: str, maximum: int) -> forms.IntegerField:
+def _age(label: str) -> forms.IntegerField:
+    """An age in whole years, as typed; its bounds are the schema's."""
     return forms.IntegerField(
         label=label,
         required=False,
-        min_value=0,
-        max_value=maximum,
         help_text="Or your best guess",
         widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
-        error_messages={
-            "invalid": f"{label} must be a whole number",
-            "min_value": f"{label} must be between 0 and {maximum}",
-            "max_value": f"{label} must be between 0 and {maximum}",
-        },
+        error_messages={"invalid": f"{label} must be a whole number"},
     )
 
 
-class ChildForm(forms.Form):
+class PartForm(SchemaFormMixin, forms.Form):
+    """A structured part of a referral, checked by its schema; with nothing filled in it is no part at all."""
+
+    blank_is_nothing = True
+
+
+class ChildForm(PartForm):
     """One child: name, date of birth or an estimated age, school, address."""
 
-    name = _text("Name", 200, autocomplete="off")
+    schema = ChildIn
+
+    name = _text("Name", max_length(ChildIn, "name"), autocomplete="off")
     date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2012.")
-    age = _age("Age", services.CHILD_AGE_MAX)
-    school = _text("School", 200)
-    address = _text("Address or area", 300)
+    age = _age("Age")
+    school = _text("School", max_length(ChildIn, "school"))
+    address = _text("Address or area", max_length(ChildIn, "address"))
 
 
-class PersonForm(forms.Form):
+class PersonForm(PartForm):
     """One person of concern: name or nickname, what they look like, an estimated age."""
 
-    name = _text("Name", 200, autocomplete="off")
-    nickname = _text("Nickname or what they are called", 100)
+    schema = PersonIn
+    schema_labels: ClassVar[dict[str, str]] = {"description": "Description"}
+
+    name = _text("Name", max_length(PersonIn, "name"), autocomplete="off")
+    nickname = _text("Nickname or what they are called", max_length(PersonIn, "nickname"))
     description = forms.CharField(
         label="What they look like, or anything else about them",
-        max_length=2000,
         required=False,
-        widget=forms.Textarea({"rows": 2, "maxlength": 2000}),
-        error_messages={"max_length": "Description must be 2000 characters or fewer"},
+        widget=forms.Textarea({"rows": 2, "maxlength": max_length(PersonIn, "description")}),
     )
-    age = _age("Age", services.PERSON_AGE_MAX)
+    age = _age("Age")
 
 
 # A vehicle's mark and a phone number are taken as written, whatever their form, and never refused: what someone
@@ -136,27 +149,31 @@ PHONE_HINT = (
 )
 
 
-class VehicleForm(forms.Form):
+class VehicleForm(PartForm):
     """One vehicle: registration mark (all or part), make, colour."""
+
+    schema = VehicleIn
 
     registration = _text(
         "Registration mark",
-        20,
+        max_length(VehicleIn, "registration"),
         help_text=REGISTRATION_HINT,
         width="govuk-input--width-10",
         spellcheck="false",
         autocapitalize="characters",
     )
-    make = _text("Make and model", 50, width="govuk-input--width-20")
-    colour = _text("Colour", 30, width="govuk-input--width-10")
+    make = _text("Make and model", max_length(VehicleIn, "make"), width="govuk-input--width-20")
+    colour = _text("Colour", max_length(VehicleIn, "colour"), width="govuk-input--width-10")
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(PartForm):
     """One phone number, as written: all of it or the part known, in any form."""
+
+    schema = PhoneIn
 
     number = _text(
         "Phone number",
-        40,
+        max_length(PhoneIn, "number"),
         help_text=PHONE_HINT,
         width="govuk-input--width-20",
         inputmode="tel",
@@ -182,18 +199,16 @@ FORMSETS = {
 }
 
 
-class SummaryMixin(forms.Form):
+class SummaryMixin(SchemaFormMixin, forms.Form):
     """What happened, in the reporter's words: the one answer every referral needs."""
+
+    schema = WhatHappenedIn
 
     summary = forms.CharField(
         label="What happened",
-        max_length=services.SUMMARY_MAX,
+        required=False,  # the schema asks for it, in its own words
         help_text="Say what you saw or were told, who was there and anything that worried you.",
-        widget=forms.Textarea({"rows": 8, "maxlength": services.SUMMARY_MAX}),
-        error_messages={
-            "required": "Enter what happened",
-            "max_length": f"What happened must be {services.SUMMARY_MAX} characters or fewer",
-        },
+        widget=forms.Textarea({"rows": 8, "maxlength": max_length(WhatHappenedIn, "summary")}),
     )
 
 
@@ -210,13 +225,18 @@ class WhenWhereForm(forms.Form):
         help_text="For example, 23:00",
         widget=forms.TextInput({"class": "govuk-input--width-5", "maxlength": 5, "inputmode": "numeric"}),
     )
-    place_name = _text("Where it happened", 200, help_text="For example, the name of a park, shop or street")
+    place_name = _text(
+        "Where it happened",
+        max_length(PlaceIn, "name"),
+        help_text="For example, the name of a park, shop or street",
+    )
     place_type = forms.ChoiceField(
         label="Type of place",
         required=False,
         choices=[("", "Choose a type of place"), *PlaceType.choices],
         error_messages={"invalid_choice": "Choose a type of place from the list"},
     )
+    place = None
 
     def clean_incident_time(self) -> time | None:
         """HH:MM on the 24-hour clock (a dot is accepted for the colon)."""
@@ -229,22 +249,27 @@ class WhenWhereForm(forms.Form):
         return time(int(match[1]), int(match[2]))
 
     def clean(self):
-        """A time needs a date; together they must not be in the future."""
+        """A time needs a date; the moment and the place are then checked by their schemas."""
         cleaned = super().clean()
         day, at = cleaned.get("incident_date"), cleaned.get("incident_time")
         if at and not day and "incident_date" not in self.errors:
             self.add_error("incident_date", "Enter the date it happened, as well as the time")
         if day:
             moment = timezone.make_aware(datetime.combine(day, at or time(0, 0)))
-            if problem := services.date_problem(moment, what="The date and time it happened"):
-                self.add_error("incident_time" if at else "incident_date", problem)
-            cleaned["incident_at"] = moment
+            when, problems = validate(WhenWhereIn, {"incident_at": moment})
+            add_form_problems(
+                self, problems, names={"incident_at": "incident_time" if at else "incident_date"}
+            )
+            cleaned["incident_at"] = when.incident_at if when else None
+        name, kind = cleaned.get("place_name", ""), cleaned.get("place_type", "")
+        if name or kind:
+            self.place, problems = validate(PlaceIn, {"name": name, "type": kind or PlaceType.OTHER})
+            add_form_problems(self, problems, names={"name": "place_name", "type": "place_type"})
         return cleaned
 
-    def places(self) -> list[dict]:
-        """The place as a structured part, if one was given."""
-        name, kind = self.cleaned_data.get("place_name", ""), self.cleaned_data.get("place_type", "")
-        return [{"name": name, "type": kind or PlaceType.OTHER}] if name or kind else []
+    def places(self) -> list[PlaceIn]:
+        """The place as a checked part, if one was given."""
+        return [self.place] if self.place is not None else []
 
 
 class IncidentMixin(SummaryMixin, WhenWhereForm):
@@ -286,10 +311,16 @@ class ReportSummaryForm(SummaryMixin, HoneypotMixin):
         )
 
 
-class AboutYouForm(forms.Form):
+class AboutYouForm(SchemaFormMixin, forms.Form):
     """The public reporter: named or anonymous, and how they know the child."""
 
     NAMED, ANONYMOUS = "named", "anonymous"
+    schema = ReporterIn
+    schema_fields: ClassVar[dict[str, str]] = {
+        "reporter_name": "name",
+        "reporter_contact": "contact",
+        "reporter_relationship": "relationship",
+    }
 
     identity = forms.ChoiceField(
         label=_("Do you want to give your name?"),
@@ -304,15 +335,19 @@ class AboutYouForm(forms.Form):
             "invalid_choice": _("Select yes or no"),
         },
     )
-    reporter_name = _text("Your name", 200, autocomplete="name")
+    reporter_name = _text("Your name", max_length(ReporterIn, "name"), autocomplete="name")
     reporter_contact = _text(
-        "Phone number or email address", 200, autocomplete="email", help_text=_("Only if you give your name.")
+        "Phone number or email address",
+        max_length(ReporterIn, "contact"),
+        autocomplete="email",
+        help_text=_("Only if you give your name."),
     )
     reporter_relationship = _text(
         "How do you know the child or children?",
-        200,
+        max_length(ReporterIn, "relationship"),
         help_text=_("For example, parent, neighbour or shop worker."),
     )
+    schema_labels: ClassVar[dict[str, str]] = {"reporter_relationship": "How you know them"}
 
     def clean(self):
         """A named reporter gives a name; an anonymous one's contact details are dropped."""
@@ -332,18 +367,18 @@ class AboutYouForm(forms.Form):
         }
 
 
-class SelfSummaryForm(HoneypotMixin):
+class SelfSummaryForm(SchemaFormMixin, HoneypotMixin):
     """A young person's own report: what is happening, in their words (the only answer it needs)."""
+
+    schema = WhatHappenedIn
+    schema_labels: ClassVar[dict[str, str]] = {"summary": "This"}
 
     summary = forms.CharField(
         label=_("What is happening to you?"),
-        max_length=services.SUMMARY_MAX,
         help_text=_("Use your own words. Write as much or as little as you like."),
-        widget=forms.Textarea({"rows": 8, "maxlength": services.SUMMARY_MAX}),
-        error_messages={
-            "required": _("Tell us what is happening"),
-            "max_length": f"This must be {services.SUMMARY_MAX} characters or fewer",
-        },
+        widget=forms.Textarea({"rows": 8, "maxlength": max_length(WhatHappenedIn, "summary")}),
+        # The schema asks for it too; a young person is asked in words of their own.
+        error_messages={"required": _("Tell us what is happening")},
     )
     field_order = ("summary", "website")
 
@@ -351,26 +386,35 @@ class SelfSummaryForm(HoneypotMixin):
 class SelfAboutForm(forms.Form):
     """A young person's details, all optional: they are the child in the report and the one who sent it."""
 
-    name = _text(_("Your name"), 200, autocomplete="off", help_text=_("You can leave this blank."))
+    name = _text(
+        _("Your name"),
+        max_length(ChildIn, "name"),
+        autocomplete="off",
+        help_text=_("You can leave this blank."),
+    )
     age = forms.IntegerField(
         label=_("How old are you?"),
         required=False,
-        min_value=0,
-        max_value=services.CHILD_AGE_MAX,
         widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
-        error_messages={
-            "invalid": _("Your age must be a number, like 13"),
-            "min_value": f"Your age must be between 0 and {services.CHILD_AGE_MAX}",
-            "max_value": f"Your age must be between 0 and {services.CHILD_AGE_MAX}",
-        },
+        error_messages={"invalid": _("Your age must be a number, like 13")},
     )
-    school = _text(_("Your school"), 200)
+    school = _text(_("Your school"), max_length(ChildIn, "school"))
     contact = _text(
         _("A safe way to reach you"),
-        200,
+        max_length(ReporterIn, "contact"),
         autocomplete="off",
         help_text=_("A phone number or email. Only give one if it is safe for us to use it."),
     )
+
+    def clean(self):
+        """The young person's details are checked as the report's child, their contact as its reporter's."""
+        cleaned = super().clean()
+        child = {key: cleaned[key] for key in ("name", "age", "school") if cleaned.get(key) not in (None, "")}
+        _child, problems = validate(ChildIn, child)
+        add_form_problems(self, problems, labels={"age": "Your age"})
+        _reporter, problems = validate(ReporterIn, {"contact": cleaned.get("contact", "")})
+        add_form_problems(self, problems, names={"contact": "contact"})
+        return cleaned
 
     def child(self) -> dict:
         """The young person as the child in the report; always present, even with no details given."""
@@ -442,13 +486,9 @@ class ReferralFilterForm(forms.Form):
         self.fields["status"].choices = [("", "Any status"), *ReferralStatus.choices]
 
 
-def parts_from_formsets(formsets: dict) -> dict[str, list[dict]]:
-    """The filled-in rows of each valid formset, as structured parts for `referral_create`."""
-    parts: dict[str, list[dict]] = {}
-    for kind, formset in formsets.items():
-        parts[kind] = [
-            {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-            for form in formset.forms
-            if form.has_changed() and form.cleaned_data
-        ]
-    return parts
+def parts_from_formsets(formsets: dict) -> dict[str, list]:
+    """The filled-in rows of each valid formset, as the parts their schemas checked."""
+    return {
+        kind: [form.model for form in formset.forms if form.has_changed() and form.model is not None]
+        for kind, formset in formsets.items()
+    }

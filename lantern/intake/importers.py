@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django.db import transaction
-from django.utils import timezone
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.bulk import insert_rows, reserve_ids
 from lantern.core.calendar import LONDON, add_working_days, is_working_day
 from lantern.core.references import referral_reference_for, reserve_numbers
-from lantern.core.vocabulary import PlaceType, Sex
+from lantern.core.validation import validate
 from lantern.intake import services
-from lantern.intake.models import Channel, Referral, ReferralSource, ReferralStatus
+from lantern.intake.models import Channel, Referral, ReferralStatus
+from lantern.intake.schemas import ReferralImportIn
 
 LIST_SEPARATOR = ";"
 
@@ -48,27 +48,40 @@ class RowError:
 
 
 class RowCheck:
-    """One CSV row's non-blank values, read column by column, with the problems found on the way.
-
-    Each importer subclasses it with its column limits and the readers its columns need.
+    """One CSV row's non-blank values, and the problems found with it: those of reading a column (a date that is
+    not one) and those its schema found, each under the column it came from.
     """
 
-    limits: ClassVar[Mapping[str, int]] = {}
-    too_long: ClassVar[str] = "Must be {} characters or fewer"
-
-    def __init__(self, row: dict[str, str], number: int, *, now: datetime):
-        self.number, self.now = number, now
+    def __init__(self, row: dict[str, str], number: int):
+        self.number = number
         self.values = {name: value.strip() for name, value in row.items() if value and not value.isspace()}
         self.get = self.values.get
-        self.errors = [
-            RowError(number, column, self.too_long.format(self.limits[column]))
-            for column, value in self.values.items()
-            if len(value) > self.limits.get(column, len(value))
-        ]
+        self.errors: list[RowError] = []
 
     def error(self, column: str, reason: str) -> None:
         """Note a problem with `column`."""
         self.errors.append(RowError(self.number, column, reason))
+
+    def schema_problems(
+        self, problems: Mapping[str, list[str]], columns: Mapping[tuple[str, ...], str]
+    ) -> None:
+        """Note a schema's problems (by its field keys) under the columns they came from (`column_for`); a
+        column that could not be read at all already has its problem noted."""
+        unread = {error.field for error in self.errors}
+        for key, messages in problems.items():
+            column = column_for(columns, key)
+            if column not in unread:
+                for message in messages:
+                    self.error(column, message)
+
+
+def column_for(columns: Mapping[tuple[str, ...], str], key: str) -> str:
+    """The column a schema's field key came from: "vehicles.2.registration" -> columns[("vehicles", "registration")]
+    ("" when the problem is with the row as a whole)."""
+    path = tuple(part for part in key.split(".") if not part.isdigit())
+    while path and path not in columns:
+        path = path[:-1]
+    return columns.get(path, "")
 
 
 @dataclass
@@ -273,135 +286,207 @@ def decision_due(received_at: datetime) -> datetime:
     return moment.replace(tzinfo=LONDON).astimezone(UTC)
 
 
-# The longest text each column may hold (the model's limits).
-TEXT_LIMITS = {
-    "summary": services.SUMMARY_MAX,
-    "external_reference": 100,
-    "public_outcome": 5000,
-    "incident_location": 300,
-    "reporter_name": 200,
-    "reporter_contact": 200,
-    "child_name": 200,
-    "child_school": 200,
-    "child_address": 300,
-    "person_name": 200,
-    "person_nickname": 100,
-    "person_description": 2000,
-    "place_name": 200,
-    "place_address": 300,
-    "place_postcode": 10,
-    "vehicle_make": 50,
-    "vehicle_model": 50,
-    "vehicle_colour": 30,
-}
 CLOSED_STATUSES = frozenset({ReferralStatus.CLOSED, ReferralStatus.NO_FURTHER_ACTION})
-SOURCES, SEXES, PLACE_TYPES = (
-    frozenset(ReferralSource.values),
-    frozenset(Sex.values),
-    frozenset(PlaceType.values),
-)
 IMPORT_STATUSES = {
     "received": ReferralStatus.RECEIVED,
     "open": ReferralStatus.OPEN,
     "closed": ReferralStatus.CLOSED,
     "nfa": ReferralStatus.NO_FURTHER_ACTION,
 }
-IMPORT_STATUS_NAMES = frozenset(IMPORT_STATUSES)
+# Where each column goes in `ReferralImportIn`: a field of the referral, or of its reporter, its one child, person
+# of concern or place, or its first vehicle (a row's further registration marks are further vehicles).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "received_at": ("received_at",),
+    "summary": ("summary",),
+    "external_reference": ("external_reference",),
+    "source": ("source",),
+    "status": ("status",),
+    "closed_at": ("closed_at",),
+    "public_outcome": ("public_outcome",),
+    "incident_at": ("incident_at",),
+    "incident_location": ("incident_location",),
+    "referrer_agency": ("referrer_agency",),
+    "reporter_name": ("reporter", "name"),
+    "reporter_contact": ("reporter", "contact"),
+    "child_name": ("children", "name"),
+    "child_dob": ("children", "date_of_birth"),
+    "child_age": ("children", "age"),
+    "child_sex": ("children", "sex"),
+    "child_school": ("children", "school"),
+    "child_address": ("children", "address"),
+    "person_name": ("persons", "name"),
+    "person_nickname": ("persons", "nickname"),
+    "person_description": ("persons", "description"),
+    "person_age": ("persons", "age"),
+    "place_name": ("places", "name"),
+    "place_type": ("places", "type"),
+    "place_address": ("places", "address"),
+    "place_postcode": ("places", "postcode"),
+    "vehicle_make": ("vehicles", "make"),
+    "vehicle_model": ("vehicles", "model"),
+    "vehicle_colour": ("vehicles", "colour"),
+    "vehicle_registration": ("vehicles", "registration"),
+    "phone": ("phones", "number"),
+}
 
 
-class _RowCheck(RowCheck):
-    """One referral row, with the readers of the referral importer's columns."""
+class RowShape:
+    """How a file's columns become its schema's input: where each column goes (a field of the record, or of one
+    of its parts), and how it is read (as a date, a whole number, a choice in lower case, or text as it is).
 
-    limits = TEXT_LIMITS
+    A column is put under `(field,)`, `(part, field)` for a part of which a row has one (a list of one, or an
+    object where the part is named in `objects`), or is one of the two list columns (registration marks and
+    phone numbers, separated by semicolons): a row's first vehicle takes the vehicle columns and its first mark.
+    Nothing is judged here; that is the schema's. Only a date that cannot be read at all is noted, as the file's
+    own problem.
+    """
 
-    def __init__(self, row: dict[str, str], number: int, *, now: datetime, latest: datetime):
-        super().__init__(row, number, now=now)
-        self.latest = latest
+    registrations, phones = "vehicle_registration", "phone"
 
-    def when(self, column: str, what: str) -> datetime | None:
-        """The date and time in `column`; None if it is blank or cannot be right."""
-        raw = self.get(column)
-        if raw is None:
-            return None
-        value = parse_datetime(raw)
-        if value is None:
-            self.error(column, "Enter a real date, like 2024-03-27 or 27/03/2024 14:30")
-        elif (value > self.latest or value.year < 1901) and (
-            problem := services.date_problem(value, what=what, now=self.now)
-        ):
-            # Only a time past `latest` or near 1900 can be wrong, so the full check runs only for those.
-            self.error(column, problem)
-            return None
-        return value
+    def __init__(
+        self,
+        columns: Mapping[str, tuple[str, ...]],
+        *,
+        always: Mapping[str, Any],
+        part_always: Mapping[str, Mapping[str, Any]] | None = None,
+        objects: frozenset[str] = frozenset(),
+        moments: frozenset[str] = frozenset(),
+        days: frozenset[str] = frozenset(),
+        numbers: frozenset[str] = frozenset(),
+        choices: frozenset[str] = frozenset(),
+    ):
+        self.columns, self.always, self.objects = columns, always, objects
+        self.part_always = part_always or {}
+        # Each column's place and how it is read, worked out once: a file has many rows.
+        readers = {
+            **dict.fromkeys(choices, _lower),
+            **dict.fromkeys(numbers, _number),
+            **dict.fromkeys(days, _day),
+            **dict.fromkeys(moments, _moment),
+        }
+        self.plan = {
+            column: (path[0] if len(path) > 1 else None, path[-1], readers.get(column))
+            for column, path in columns.items()
+            if column not in (self.registrations, self.phones)
+        }
+        # The column each of the schema's fields came from, for its problems.
+        self.column_of = {
+            **{path: column for column, path in columns.items()},
+            ("vehicles",): self.registrations,
+            ("phones",): self.phones,
+        }
 
-    def age(self, column: str, maximum: int) -> int | None:
-        """The age in whole years in `column`; None if it is blank or wrong."""
-        raw = self.get(column)
-        if raw is None:
-            return None
-        if not raw.isdigit() or len(raw) > 3:
-            self.error(column, "Age must be a whole number")
-            return None
-        if problem := services.age_problem(int(raw), maximum=maximum):
-            self.error(column, problem)
-            return None
+    def data(self, check: RowCheck) -> dict[str, Any]:
+        """The row as the schema's input. The fields in `always` (and a part's in `part_always`, when the row has
+        that part) are sent even when blank, so that the schema says in its own words that they are needed."""
+        data: dict[str, Any] = dict(self.always)
+        parts: dict[str, dict[str, Any]] = {}
+        plan = self.plan
+        for column, raw in check.values.items():
+            step = plan.get(column)
+            if step is None:
+                continue
+            part, name, read = step
+            value = raw if read is None else read(check, column, raw)
+            if value is None:
+                continue
+            if part is None:
+                data[name] = value
+            elif part in parts:
+                parts[part][name] = value
+            else:
+                parts[part] = {name: value}
+        vehicles = vehicles_of(listed(check, self.registrations), parts.pop("vehicles", {}))
+        for kind, given in parts.items():
+            part = {**self.part_always[kind], **given} if kind in self.part_always else given
+            data[kind] = part if kind in self.objects else [part]
+        if vehicles:
+            data["vehicles"] = vehicles
+        if phones := listed(check, self.phones):
+            data["phones"] = [{"number": number} for number in phones]
+        return data
+
+
+def _lower(_check: RowCheck, _column: str, raw: str) -> str:
+    return raw.lower()
+
+
+def _number(_check: RowCheck, _column: str, raw: str) -> int | str:
+    return read_number(raw)
+
+
+def _day(check: RowCheck, column: str, _raw: str) -> date | None:
+    return read_day(check, column)
+
+
+def _moment(check: RowCheck, column: str, _raw: str) -> datetime | None:
+    return read_moment(check, column)
+
+
+def read_moment(check: RowCheck, column: str) -> datetime | None:
+    """The date and time in `column` (ISO 8601 or dd/mm/yyyy [hh:mm]); None if blank or not a date at all."""
+    raw = check.get(column)
+    if raw is None:
+        return None
+    value = parse_datetime(raw)
+    if value is None:
+        check.error(column, "Enter a real date, like 2024-03-27 or 27/03/2024 14:30")
+    return value
+
+
+def read_day(check: RowCheck, column: str) -> date | None:
+    """The date in `column` (ISO 8601 or dd/mm/yyyy); None if blank or not a date at all."""
+    raw = check.get(column)
+    if raw is None:
+        return None
+    value = parse_date(raw)
+    if value is None:
+        check.error(column, "Enter a real date of birth, like 2012-03-27 or 27/03/2012")
+    return value
+
+
+def read_number(raw: str) -> int | str:
+    """A whole number as typed, or the text itself (for the schema to refuse as not a whole number)."""
+    try:
         return int(raw)
-
-    def choice(self, column: str, allowed: frozenset[str], default: str) -> str:
-        """The value in `column` (or `default` if it is blank) in lower case, which must be one of `allowed`."""
-        value = (self.get(column) or default).lower()
-        if value not in allowed:
-            self.error(column, f"Must be one of: {', '.join(sorted(allowed))}")
-        return value
-
-    def date_of_birth(self, column: str) -> date | None:
-        """The date of birth in `column`; None if it is blank or wrong."""
-        raw = self.get(column)
-        if raw is None:
-            return None
-        dob = parse_date(raw)
-        if dob is None:
-            self.error(column, "Enter a real date of birth, like 2012-03-27 or 27/03/2012")
-            return None
-        if problem := services.date_problem(dob, what="Date of birth", now=self.now):
-            self.error(column, problem)
-            return None
-        return dob
-
-    def registrations(self, column: str) -> list[str]:
-        """The vehicle registration marks listed in `column`, as written (any form is kept, and marked)."""
-        return self.listed(column, services.TEXT_LIMITS["vehicles"]["registration"])
-
-    def phones(self, column: str) -> list[dict[str, str]]:
-        """The phone numbers listed in `column`, as written (any form is kept, and marked)."""
-        return [
-            {"number": number} for number in self.listed(column, services.TEXT_LIMITS["phones"]["number"])
-        ]
-
-    def listed(self, column: str, limit: int) -> list[str]:
-        """The values listed in `column`, each no longer than `limit` (the longer ones are noted as errors)."""
-        values = [value.strip() for value in self.get(column, "").split(LIST_SEPARATOR) if value.strip()]
-        for value in values:
-            if len(value) > limit:
-                self.error(column, f"{self.too_long.format(limit)} (got {value[:limit]!r}...)")
-        return values
+    except ValueError:
+        return raw
 
 
-def _vehicle_parts(marks: list[str], vehicle: dict[str, str]) -> list[dict[str, str]]:
-    """The vehicles a row describes, from its registration marks and its make, model and colour."""
+def listed(check: RowCheck, column: str) -> list[str]:
+    """The non-blank entries of a column that lists several, separated by semicolons."""
+    return [entry.strip() for entry in check.get(column, "").split(LIST_SEPARATOR) if entry.strip()]
+
+
+def vehicles_of(marks: list[str], first: dict[str, str]) -> list[dict[str, str]]:
+    """The vehicles a row describes: the make, model and colour describe the first; further marks are just marks."""
     if marks:
-        # The make, model and colour describe the first vehicle; further marks are just marks.
-        return [{**vehicle, "registration": marks[0]}] + [{"registration": m} for m in marks[1:]]
-    return [vehicle] if any(vehicle.values()) else []
+        return [{**first, "registration": marks[0]}] + [{"registration": mark} for mark in marks[1:]]
+    return [first] if first else []
+
+
+REFERRAL_ROW = RowShape(
+    COLUMNS,
+    always={"summary": "", "received_at": None},
+    objects=frozenset({"reporter"}),
+    moments=frozenset({"received_at", "closed_at", "incident_at"}),
+    days=frozenset({"child_dob"}),
+    numbers=frozenset({"child_age", "person_age"}),
+    choices=frozenset({"source", "status", "child_sex", "place_type"}),
+)
 
 
 @dataclass
 class CleanReferral:
     """One checked row of a referrals file."""
 
-    received_at: datetime
-    fields: dict[str, Any]
-    parts: dict[str, list[dict[str, Any]]]
+    referral: ReferralImportIn
+    referrer_agency_id: int | None
+
+    @property
+    def received_at(self) -> datetime:
+        """When the referral was received on the system it comes from."""
+        return self.referral.received_at
 
 
 class ReferralImporter(CsvImporter):
@@ -450,8 +535,6 @@ class ReferralImporter(CsvImporter):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.agencies = {agency.code: agency.pk for agency in Agency.objects.all()}
-        self.now = timezone.now()
-        self.latest = self.now + services.CLOCK_TOLERANCE
         self.references: dict[int, str] = {}
 
     def before_writing(self, cleaned: list[CleanReferral]) -> None:
@@ -466,101 +549,59 @@ class ReferralImporter(CsvImporter):
                 self.references[id(item)] = referral_reference_for(year, first + offset)
 
     def clean_row(self, row: dict[str, str], number: int) -> tuple[CleanReferral | None, list[RowError]]:
-        """Check one row against the same rules as every other way in."""
-        check = _RowCheck(row, number, now=self.now, latest=self.latest)
-        get, error = check.get, check.error
-        received_at = check.when("received_at", "The date received")
-        if "received_at" not in check.values:
-            error("received_at", "Enter a date, like 2024-03-27 or 27/03/2024 14:30")
-        summary = get("summary", "")
-        if not summary:
-            error("summary", "Enter what happened")
-        source = check.choice("source", SOURCES, ReferralSource.IMPORT)
-        status = check.choice("status", IMPORT_STATUS_NAMES, "received")
-        closed_at = check.when("closed_at", "The date closed")
-        if closed_at and received_at and closed_at < received_at:
-            error("closed_at", "Must be after when it was received")
-        agency_code = get("referrer_agency", "")
+        """Check one row by `ReferralImportIn`, the rules every other way in keeps too."""
+        check = RowCheck(row, number)
+        referral, problems = validate(ReferralImportIn, REFERRAL_ROW.data(check))
+        check.schema_problems(problems, REFERRAL_ROW.column_of)
+        agency_code = check.get("referrer_agency", "")
         if agency_code and agency_code not in self.agencies:
-            error("referrer_agency", "No agency has this code")
-        incident_at = check.when("incident_at", "The date it happened")
-
-        child = {
-            "name": get("child_name", ""),
-            "school": get("child_school", ""),
-            "address": get("child_address", ""),
-            "age": check.age("child_age", services.CHILD_AGE_MAX),
-        }
-        if dob := check.date_of_birth("child_dob"):
-            child["date_of_birth"] = dob
-        if "child_sex" in check.values:
-            child["sex"] = check.choice("child_sex", SEXES, "")
-        person = {
-            "name": get("person_name", ""),
-            "nickname": get("person_nickname", ""),
-            "description": get("person_description", ""),
-            "age": check.age("person_age", services.PERSON_AGE_MAX),
-        }
-        place = {
-            "name": get("place_name", ""),
-            "address": get("place_address", ""),
-            "postcode": get("place_postcode", ""),
-        }
-        if "place_type" in check.values:
-            place["type"] = check.choice("place_type", PLACE_TYPES, "")
-        vehicle = {
-            "make": get("vehicle_make", ""),
-            "model": get("vehicle_model", ""),
-            "colour": get("vehicle_colour", ""),
-        }
-        vehicles = _vehicle_parts(check.registrations("vehicle_registration"), vehicle)
-        phones = check.phones("phone")
+            check.error("referrer_agency", "No agency has this code")
         if check.errors:
             return None, check.errors
-        fields = {
-            "summary": summary,
-            "source": source,
-            "status": IMPORT_STATUSES[status],
-            "closed_at": closed_at,
-            "external_reference": get("external_reference", ""),
-            "public_outcome": get("public_outcome", ""),
-            "incident_at": incident_at,
-            "incident_location": get("incident_location", ""),
-            "referrer_agency_id": self.agencies.get(agency_code),
-            "reporter_name": get("reporter_name", ""),
-            "reporter_contact": get("reporter_contact", ""),
-        }
-        parts = {
-            "children": [child] if any(v not in (None, "") for v in child.values()) else [],
-            "persons": [person] if any(v not in (None, "") for v in person.values()) else [],
-            "vehicles": vehicles,
-            "phones": phones,
-            "places": [place] if any(place.values()) else [],
-        }
-        return CleanReferral(received_at=received_at, fields=fields, parts=parts), []
+        return CleanReferral(referral=referral, referrer_agency_id=self.agencies.get(agency_code)), []
 
     def prepare_batch(self, cleaned: list[CleanReferral]) -> tuple[list[dict], dict[str, list[dict]]]:
         """Referral rows and their mention rows, linked by position in the batch until ids are given."""
         created_by = self.actor.pk if getattr(self.actor, "is_authenticated", False) else None
         referrals, mentions = [], defaultdict(list)
         for index, item in enumerate(cleaned):
-            closed = item.fields["status"] in CLOSED_STATUSES
-            referrals.append(
-                {
-                    **item.fields,
-                    "reference": self.references[id(item)],
-                    "channel": Channel.IMPORT,
-                    "received_at": item.received_at,
-                    "decision_due_at": decision_due(item.received_at),
-                    "created_by_id": created_by,
-                    "closed_at": item.fields["closed_at"] or (item.received_at if closed else None),
-                }
-            )
-            for kind, rows in services.mention_rows(summary=item.fields["summary"], **item.parts).items():
+            given = item.referral
+            referrals.append(self._referral_fields(item, created_by))
+            parts = {
+                "children": given.children,
+                "persons": given.persons,
+                "vehicles": given.vehicles,
+                "phones": given.phones,
+                "places": given.places,
+            }
+            for kind, rows in services.mention_rows(summary=given.summary, **parts).items():
                 for row in rows:
                     row["referral_id"] = index
                 mentions[kind].extend(rows)
         return referrals, mentions
+
+    def _referral_fields(self, item: CleanReferral, created_by: int | None) -> dict[str, Any]:
+        """A checked row's referral as column values for a bulk insert."""
+        given, reporter = item.referral, item.referral.reporter
+        status = IMPORT_STATUSES[given.status]
+        return {
+            "summary": given.summary,
+            "source": str(given.source),
+            "status": status,
+            "external_reference": given.external_reference,
+            "public_outcome": given.public_outcome,
+            "incident_at": given.incident_at,
+            "incident_location": given.incident_location,
+            "referrer_agency_id": item.referrer_agency_id,
+            "reporter_name": reporter.name if reporter else "",
+            "reporter_contact": reporter.contact if reporter else "",
+            "reference": self.references[id(item)],
+            "channel": Channel.IMPORT,
+            "received_at": given.received_at,
+            "decision_due_at": decision_due(given.received_at),
+            "created_by_id": created_by,
+            "closed_at": given.closed_at or (given.received_at if status in CLOSED_STATUSES else None),
+        }
 
     def write_batch(self, prepared: tuple[list[dict], dict[str, list[dict]]], *, file_name: str) -> int:
         """Insert a batch: referrals and their mentions in bulk, and one audit event for each referral."""

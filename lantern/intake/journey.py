@@ -1,5 +1,5 @@
 """The public report's question pages, and a young person's own report: which pages, in which order, and what a
-finished draft sends to `referral_create`.
+finished draft sends to `referral_create` (through `ReferralIn`).
 
 A draft (see `drafts`) holds each page's answers exactly as typed; they are checked again by the same forms when
 the report is sent, so what is sent is what each page accepted.
@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lantern.intake import forms as intake_forms
-from lantern.intake.models import Channel, ReferralSource
+from lantern.intake.models import ReferralSource
 
 ITEMS_MAX = intake_forms.ROWS  # children, people, vehicles or phone numbers a report may give, one a page
 
@@ -145,12 +145,8 @@ def checked_forms(journey: Journey, draft: dict) -> tuple[dict[str, list[forms.F
     return checked, None
 
 
-def _filled(form: forms.Form) -> dict:
-    return {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-
-
 def referral_fields(journey: Journey, checked: dict[str, list[forms.Form]]) -> dict:
-    """What `referral_create` is given for a checked draft (everything but the actor and the secret)."""
+    """A checked draft as `ReferralIn`'s input: the pages' parts are the models their schemas made."""
     if journey is YOUNG_PERSON:
         summary = checked["what-is-happening"][0].cleaned_data["summary"]
         about = checked["about-you"]
@@ -158,7 +154,6 @@ def referral_fields(journey: Journey, checked: dict[str, list[forms.Form]]) -> d
         reporter = about[0].reporter() if about else {"relationship": "Self"}
         return {
             "source": ReferralSource.SELF,
-            "channel": Channel.PUBLIC_FORM,
             "summary": summary,
             "children": [child],
             "reporter": reporter,
@@ -169,7 +164,6 @@ def referral_fields(journey: Journey, checked: dict[str, list[forms.Form]]) -> d
     about = checked["about-you"][0]
     fields = {
         "source": ReferralSource.PUBLIC,
-        "channel": Channel.PUBLIC_FORM,
         "summary": what.cleaned_data["summary"],
         "incident_at": when.cleaned_data.get("incident_at") if when else None,
         "places": when.places() if when else [],
@@ -178,5 +172,5 @@ def referral_fields(journey: Journey, checked: dict[str, list[forms.Form]]) -> d
     }
     for step in journey.steps:
         if step.part:
-            fields[step.part] = [part for form in checked[step.slug] if (part := _filled(form))]
+            fields[step.part] = [form.model for form in checked[step.slug] if form.model is not None]
     return fields

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lantern.audit import events
 from lantern.core.middleware import client_ip
 from lantern.core.policy import allows, require
+from lantern.core.validation import validate
 from lantern.intake import drafts, journey, selectors, services
 from lantern.intake.forms import (
     FORMSETS,
@@ -35,6 +35,7 @@ from lantern.intake.forms import (
 )
 from lantern.intake.journey import JOURNEYS
 from lantern.intake.models import Channel, ReferralSource
+from lantern.intake.schemas import ReferralIn
 
 REFERRALS_PER_PAGE = 50
 # The largest public report accepted, in bytes: every field at its limit fits well inside this.
@@ -93,8 +94,8 @@ def _error_list(form, formsets: dict) -> list[tuple[str, str]]:
     return errors
 
 
-def _apply_service_errors(error: ValidationError, form, formsets: dict) -> None:
-    """Put a service's field errors ("vehicles.0.registration") on the form or formset row they belong to."""
+def _apply_problems(problems: dict[str, list[str]], form, formsets: dict) -> None:
+    """Put the referral schema's problems ("vehicles.0.registration") on the form or formset row they belong to."""
     aliases = {
         "incident_at": "incident_date",
         "reporter.name": "reporter_name",
@@ -102,7 +103,7 @@ def _apply_service_errors(error: ValidationError, form, formsets: dict) -> None:
         "places.0.name": "place_name",
         "places.0.type": "place_type",
     }
-    for key, messages_ in error.message_dict.items():
+    for key, messages_ in problems.items():
         key = aliases.get(key, key)
         kind, _, rest = key.partition(".")
         index, _, field = rest.partition(".")
@@ -129,19 +130,23 @@ def referral_new(request):
     require(request.user, "can_create_referral")
     form, formsets = _bind(request, ReferralForm, ("children", "persons", "vehicles", "phones"))
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        try:
-            referral, _ = services.referral_create(
-                actor=request.user,
-                source=ReferralSource.PROFESSIONAL,
-                channel=Channel.WEB,
-                summary=form.cleaned_data["summary"],
-                incident_at=form.cleaned_data.get("incident_at"),
-                places=form.places(),
+        # Each part was checked by its schema on the way in; the whole referral (how many of each) is checked here.
+        referral_in, problems = validate(
+            ReferralIn,
+            {
+                "source": ReferralSource.PROFESSIONAL,
+                "summary": form.cleaned_data["summary"],
+                "incident_at": form.cleaned_data.get("incident_at"),
+                "places": form.places(),
                 **parts_from_formsets(formsets),
-            )
-        except ValidationError as error:
-            _apply_service_errors(error, form, formsets)
+            },
+        )
+        if referral_in is None:
+            _apply_problems(problems, form, formsets)
         else:
+            referral, _ = services.referral_create(
+                actor=request.user, referral=referral_in, channel=Channel.WEB
+            )
             messages.success(
                 request,
                 f"Referral {referral.reference} created. A decision is due by "
@@ -487,15 +492,16 @@ def report_check(request, journey_name: str):
             )
         if _over_limit(request, "report"):
             return _too_many(request, "report")
-        try:
+        report, problems = validate(ReferralIn, journey.referral_fields(journey_, checked))
+        if report is None:
+            errors = [("#main-content", message) for messages_ in problems.values() for message in messages_]
+        else:
             referral, _sent_before = services.public_report_send(
                 key=draft["key"],
                 tracking_secret=draft["secret"],
-                **journey.referral_fields(journey_, checked),
+                referral=report,
+                channel=Channel.PUBLIC_FORM,
             )
-        except ValidationError as error:
-            errors = [("#main-content", message) for message in error.messages]
-        else:
             return _report_done(request, journey_, reference=referral.reference, secret=draft["secret"])
     return render(
         request,

@@ -10,6 +10,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.audit.models import AuditEvent
 from lantern.casework.models import Involvement, NetworkMember, Notification, SafeguardingConflict
 from lantern.intake import services as intake
+from lantern.intake.schemas import ReferralIn
 from lantern.intel.linking import services as linking
 from lantern.intel.linking.models import PersonMention
 
@@ -32,12 +33,14 @@ def refer(actor, *, children=(), persons=(), phones=(), summary="A concern about
     """A professional referral through the intake service (matched by the caller's on-commit capture)."""
     referral, _secret = intake.referral_create(
         actor=actor,
-        source="professional",
         channel="web",
-        summary=summary,
-        children=list(children),
-        persons=list(persons),
-        phones=list(phones),
+        referral=ReferralIn(
+            source="professional",
+            summary=summary,
+            children=list(children),
+            persons=list(persons),
+            phones=list(phones),
+        ),
     )
     return referral
 

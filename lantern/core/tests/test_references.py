@@ -7,6 +7,7 @@ from django.db import connection, connections, transaction
 
 from lantern.core import references
 from lantern.core.models import Counter
+from lantern.intake.schemas import ReferralIn
 
 
 @pytest.mark.django_db
@@ -118,9 +119,11 @@ def test_concurrent_creations_get_distinct_references_without_waiting_for_each_o
                 with transaction.atomic():
                     services.referral_create(
                         actor=None,
-                        source=ReferralSource.PUBLIC,
                         channel=Channel.PUBLIC_FORM,
-                        summary=f"Concern {i}: a girl seen getting into a grey car at the allotments.",
+                        referral=ReferralIn(
+                            source=ReferralSource.PUBLIC,
+                            summary=f"Concern {i}: a girl seen getting into a grey car at the allotments.",
+                        ),
                     )
                     if i == 2:
                         transaction.set_rollback(True)  # a failed creation: its number becomes a gap

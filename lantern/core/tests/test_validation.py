@@ -1,11 +1,21 @@
 """The one validation layer's adapter: a schema's problems by field, in the API's keys and in plain words."""
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
+from django import forms
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from lantern.core.validation import field_messages, field_name, validate
+from lantern.core.validation import (
+    SchemaFormMixin,
+    add_form_problems,
+    field_messages,
+    field_name,
+    labelled,
+    max_length,
+    validate,
+    worded,
+)
 
 
 class Part(Schema):
@@ -73,3 +83,75 @@ def test_field_name_drops_the_request_sections():
     assert field_name(("body", "payload", "children", 0, "age")) == "children.0.age"
     assert field_name(("query", "offset")) == "offset"
     assert field_name(()) == "__all__"
+
+
+class Worded(Schema):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    summary: Annotated[
+        str, Field(min_length=1, max_length=10), worded(string_too_short="Enter what happened")
+    ]
+    colour: Literal["red", "blue"] = "red"
+
+
+def test_a_field_can_word_a_kind_of_problem_itself_and_keep_its_constraint():
+    """`worded` changes the message of the kinds it names and no other; the constraint stays in the schema."""
+    assert validate(Worded, {"summary": "  "})[1] == {"summary": ["Enter what happened"]}
+    assert validate(Worded, {"summary": "x" * 11})[1] == {"summary": ["Must be 10 characters or fewer"]}
+    properties = Worded.model_json_schema()["properties"]
+    assert (properties["summary"]["minLength"], properties["summary"]["maxLength"]) == (1, 10)
+    assert max_length(Worded, "summary") == 10 and max_length(Worded, "colour") is None
+
+
+def test_a_choice_names_the_values_it_may_take():
+    """An unknown choice is answered with the values allowed, so a CSV or an API client can correct it."""
+    assert validate(Worded, {"summary": "Seen", "colour": "green"})[1] == {
+        "colour": ["Choose one of: red, blue"]
+    }
+
+
+def test_a_pages_message_puts_the_fields_label_in_front():
+    """ "Must ..." gains the label; a message that is a sentence of its own is kept as it is."""
+    assert labelled("Name", "Must be 5 characters or fewer") == "Name must be 5 characters or fewer"
+    assert (
+        labelled("Date of birth", "Date of birth must be in the past") == "Date of birth must be in the past"
+    )
+    assert labelled("", "Must be 5 characters or fewer") == "Must be 5 characters or fewer"
+
+
+class PartForm(SchemaFormMixin, forms.Form):
+    schema = Part
+    schema_fields: ClassVar[dict[str, str]] = {"full_name": "name"}
+    blank_is_nothing = True
+
+    full_name = forms.CharField(label="Full name", required=False)
+    age = forms.IntegerField(label="Age", required=False, error_messages={"invalid": "Age must be a number"})
+
+
+def test_a_form_checks_by_its_schema_and_shows_problems_on_its_own_fields():
+    """The form reads; the schema judges; problems go on the form's fields with their labels, under the form's
+    names; what the form could not read keeps the form's own message; a valid form has the model."""
+    form = PartForm({"full_name": "toolong", "age": "40"})
+    assert not form.is_valid()
+    assert form.errors == {
+        "full_name": ["Full name must be 5 characters or fewer"],
+        "age": ["Age must be 25 or less"],
+    }
+    form = PartForm({"full_name": "Ann", "age": "x"})
+    assert not form.is_valid() and form.errors == {"age": ["Age must be a number"]}
+    form = PartForm({"full_name": " Ann ", "age": "3"})
+    assert form.is_valid() and (form.model.name, form.model.age) == ("Ann", 3)
+
+
+def test_a_blank_part_form_is_no_part():
+    """With `blank_is_nothing`, a form with nothing filled in is valid and makes no model."""
+    form = PartForm({"full_name": "", "age": ""})
+    assert form.is_valid() and form.model is None
+
+
+def test_problems_without_a_field_of_their_own_go_on_top():
+    """A problem whose key is no field of the form is a form-wide error."""
+    form = PartForm({"full_name": "Ann"})
+    assert form.is_valid()
+    add_form_problems(form, {"__all__": ["Give one"], "age": ["Must be 25 or less"]})
+    assert form.non_field_errors() == ["Give one"] and form.errors["age"] == ["Age must be 25 or less"]

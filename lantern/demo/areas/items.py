@@ -22,6 +22,7 @@ from lantern.core.calendar import LONDON
 from lantern.demo.population import Streams
 from lantern.intel.items import services as items
 from lantern.intel.items.importers import IntelImporter
+from lantern.intel.items.schemas import SUMMARY_MAX, IntelItemIn
 from lantern.intel.models import HandlingCode, IntelligenceItem
 
 NETWORKS_USED = 6
@@ -157,13 +158,15 @@ def _submit_network_items(
     created.append(
         items.item_submit(
             actor=partner,
-            summary=f"Girls collected by car outside {place_name}"[: items.SUMMARY_MAX],
-            content=text,
-            occurred_at=_moment(rng, now, 120, 60),
             submitted_at=_moment(rng, now, 59, 30),
-            source={"source_type": "member of staff", "name": "Named staff member (synthetic)"},
-            persons=[{"role": "person_of_concern", "nickname": nickname}] if nickname else [],
-            places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
+            item=IntelItemIn(
+                summary=f"Girls collected by car outside {place_name}"[:SUMMARY_MAX],
+                content=text,
+                occurred_at=_moment(rng, now, 120, 60),
+                source={"source_type": "member of staff", "name": "Named staff member (synthetic)"},
+                persons=[{"role": "person_of_concern", "nickname": nickname}] if nickname else [],
+                places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
+            ),
         )
     )
     # 2. Another agency's ungraded report: the phone number only in the text, with the nickname.
@@ -171,12 +174,14 @@ def _submit_network_items(
         created.append(
             items.item_submit(
                 actor=other_partner,
-                summary="Young person has an older contact's number saved",
-                content=f'A young person showed staff a number saved as "{nickname or "Boss"}", {phone["value"]}, '
-                f"and said he buys them food and gives them lifts near {place_name}.",
-                occurred_at=_moment(rng, now, 90, 45),
                 submitted_at=_moment(rng, now, 44, 10),
-                source={"source_type": "young person (disclosure)"},
+                item=IntelItemIn(
+                    summary="Young person has an older contact's number saved",
+                    content=f'A young person showed staff a number saved as "{nickname or "Boss"}", {phone["value"]}, '
+                    f"and said he buys them food and gives them lifts near {place_name}.",
+                    occurred_at=_moment(rng, now, 90, 45),
+                    source={"source_type": "young person (disclosure)"},
+                ),
             )
         )
     # 3. A third agency saw only part of the plate: a partial mark, given in the structured fields.
@@ -185,13 +190,15 @@ def _submit_network_items(
         created.append(
             items.item_submit(
                 actor=third_partner,
-                summary="Young person dropped off late by a car",
-                content=f"A young person was dropped off at {place_name} after midnight by a car; staff saw only the "
-                f"start of the plate.",
-                occurred_at=_moment(rng, now, 30, 15),
                 submitted_at=_moment(rng, now, 14, 1),
-                vehicles=[{"registration": partial, "colour": rng.choice(("Silver", "Grey", "Black"))}],
-                places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
+                item=IntelItemIn(
+                    summary="Young person dropped off late by a car",
+                    content=f"A young person was dropped off at {place_name} after midnight by a car; staff saw only the "
+                    f"start of the plate.",
+                    occurred_at=_moment(rng, now, 30, 15),
+                    vehicles=[{"registration": partial, "colour": rng.choice(("Silver", "Grey", "Black"))}],
+                    places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
+                ),
             )
         )
     # 4. Police intelligence graded P: the phone and the person's name.
@@ -204,16 +211,18 @@ def _submit_network_items(
         )
         item = items.item_submit(
             actor=users["police.practitioner"],
-            summary="Adult male giving lifts to girls",
-            content=text,
-            occurred_at=_moment(rng, now, 200, 100),
             submitted_at=_moment(rng, now, 99, 80),
-            source={
-                "source_type": "covert human intelligence source",
-                "reference": f"SRC-{rng.randrange(1000, 9999)}",
-            },
-            persons=[{"name": name, "nickname": nickname}] if name else [],
-            phones=[{"number": number}] if number else [],
+            item=IntelItemIn(
+                summary="Adult male giving lifts to girls",
+                content=text,
+                occurred_at=_moment(rng, now, 200, 100),
+                source={
+                    "source_type": "covert human intelligence source",
+                    "reference": f"SRC-{rng.randrange(1000, 9999)}",
+                },
+                persons=[{"name": name, "nickname": nickname}] if name else [],
+                phones=[{"number": number}] if number else [],
+            ),
         )
         created.append(
             items.item_grade(
@@ -235,14 +244,16 @@ def _submit_network_items(
         )
         item = items.item_submit(
             actor=users["police.analyst"],
-            summary=f"Car seen nightly near {place_name}"[: items.SUMMARY_MAX],
-            content=text,
-            occurred_at=_moment(rng, now, 40, 20),
             submitted_at=_moment(rng, now, 19, 5),
-            source={"source_type": "surveillance log", "reference": f"OP-{rng.randrange(100, 999)}"},
-            vehicles=[{"registration": plate, "licence_number": licence}],
-            places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
-            organisations=[{"name": "Riverside Cars", "kind": "taxi_firm"}] if licence else [],
+            item=IntelItemIn(
+                summary=f"Car seen nightly near {place_name}"[:SUMMARY_MAX],
+                content=text,
+                occurred_at=_moment(rng, now, 40, 20),
+                source={"source_type": "surveillance log", "reference": f"OP-{rng.randrange(100, 999)}"},
+                vehicles=[{"registration": plate, "licence_number": licence}],
+                places=[{"name": place_name, "type": parts["place_type"]}] if place else [],
+                organisations=[{"name": "Riverside Cars", "kind": "taxi_firm"}] if licence else [],
+            ),
         )
         created.append(
             items.item_grade(
@@ -328,9 +339,8 @@ def demo_load(*, seed: int, loaded) -> list[str]:
         created.append(
             items.item_submit(
                 actor=partners[(index + 1) % len(partners)],
-                summary=summary,
-                content=content,
                 submitted_at=_moment(rng, now, 300, 1),
+                item=IntelItemIn(summary=summary, content=content),
             )
         )
     importer = IntelImporter(actor=None)

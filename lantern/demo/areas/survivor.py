@@ -10,6 +10,7 @@ from lantern.accounts.models import User
 from lantern.frontdoor import services as frontdoor
 from lantern.intake import services as intake
 from lantern.intake.models import DecisionKind, Referral
+from lantern.intake.schemas import ReferralIn
 
 LONDON = ZoneInfo("Europe/London")
 SURVIVOR = {"name": "Leanne Harker", "date_of_birth": date(2007, 3, 9)}
@@ -55,21 +56,23 @@ def demo_load(*, seed: int, loaded) -> list[str]:
         day = received_at.date()
         referral, _secret = intake.referral_create(
             actor=referrer,
-            source="professional",
             channel="web",
-            summary=summary,
-            children=[{**SURVIVOR}],
-            persons=[
-                {
-                    "name": ABUSER["name"],
-                    "age": _age_on(ABUSER["date_of_birth"], day),
-                    "sex": "male",
-                    "address": ABUSER["address"],
-                }
-            ],
-            phones=[{"number": ABUSERS_PHONE}],
             received_at=received_at,
-            external_reference=external,
+            referral=ReferralIn(
+                source="professional",
+                summary=summary,
+                children=[{**SURVIVOR}],
+                persons=[
+                    {
+                        "name": ABUSER["name"],
+                        "age": _age_on(ABUSER["date_of_birth"], day),
+                        "sex": "male",
+                        "address": ABUSER["address"],
+                    }
+                ],
+                phones=[{"number": ABUSERS_PHONE}],
+                external_reference=external,
+            ),
         )
         # As was too often done then: closed with advice, the man named but not pursued.
         frontdoor.referral_decide(

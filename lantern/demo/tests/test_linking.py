@@ -15,6 +15,7 @@ from django.test.utils import override_settings
 
 from lantern.accounts.models import User
 from lantern.core.normalise import normalise_registration
+from lantern.intake.schemas import ReferralIn
 from lantern.intake.services import referral_create
 from lantern.intel.models import AlertKind, Entity, LinkageModel, LinkAlert, VehicleMention
 
@@ -33,10 +34,10 @@ def report(actor, **parts):
     with transaction.atomic():
         referral, _secret = referral_create(
             actor=actor,
-            source="professional",
             channel="web",
-            summary="Girls seen getting into a car late at night.",
-            **parts,
+            referral=ReferralIn(
+                source="professional", summary="Girls seen getting into a car late at night.", **parts
+            ),
         )
     for _sid, callback, _robust in list(connection.run_on_commit):
         callback()

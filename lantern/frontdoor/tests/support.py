@@ -4,6 +4,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake import services
 from lantern.intake.models import Channel
+from lantern.intake.schemas import ReferralIn
 
 ROUTABLE_KINDS = (
     AgencyKind.CSC,
@@ -58,6 +59,8 @@ def make_referral(
 ):
     """A referral received through intake's one way in."""
     referral, _secret = services.referral_create(
-        actor=actor, source=source, channel=Channel.WEB, summary=summary, children=children, **parts
+        actor=actor,
+        channel=Channel.WEB,
+        referral=ReferralIn(source=source, summary=summary, children=list(children), **parts),
     )
     return referral

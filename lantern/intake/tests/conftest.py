@@ -12,6 +12,7 @@ from lantern.audit.models import AuditEvent
 from lantern.casework.models import AgencyTask
 from lantern.intake import services
 from lantern.intake.models import Channel, IdempotencyKey, PublicReportKey, Referral, ReferralSource
+from lantern.intake.schemas import ReferralIn
 from lantern.intel.models import PersonMention, PhoneMention, PlaceMention, VehicleMention
 
 # The example body the API must accept as it stands (issue 3).
@@ -98,11 +99,14 @@ def make_referral(db):
     def make(actor=None, **overrides):
         fields = {
             "source": ReferralSource.PROFESSIONAL if actor else ReferralSource.PUBLIC,
-            "channel": Channel.WEB if actor else Channel.PUBLIC_FORM,
             "summary": "A girl of about 14 was seen getting into a grey car at the allotments after school.",
         }
         fields.update(overrides)
-        referral, _secret = services.referral_create(actor=actor, **fields)
+        channel = fields.pop("channel", Channel.WEB if actor else Channel.PUBLIC_FORM)
+        received_at = fields.pop("received_at", None)
+        referral, _secret = services.referral_create(
+            actor=actor, referral=ReferralIn(**fields), channel=channel, received_at=received_at
+        )
         return referral
 
     return make

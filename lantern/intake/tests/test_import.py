@@ -137,17 +137,17 @@ def test_a_good_file_imports_every_row_with_mentions_and_audit(tmp_path, police)
 BAD_ROWS = [
     ({"received_at": "2031-01-01"}, "received_at", "must be in the past"),
     ({"received_at": "31/02/2020"}, "received_at", "Enter a real date"),
-    ({"received_at": ""}, "received_at", "Enter a date"),
+    ({"received_at": ""}, "received_at", "Enter the date it was received"),
     ({"summary": ""}, "summary", "Enter what happened"),
-    ({"summary": "x" * 5001}, "summary", "5000 characters or fewer"),
+    ({"summary": "x" * 5001}, "summary", "5,000 characters or fewer"),
     ({"vehicle_registration": "A" * 21}, "vehicle_registration", "20 characters or fewer"),
     ({"phone": "0" * 41}, "phone", "40 characters or fewer"),
     ({"child_age": "30"}, "child_age", "between 0 and 25"),
     ({"child_age": "ten"}, "child_age", "whole number"),
     ({"child_dob": "1850-01-01"}, "child_dob", "after 1900"),
-    ({"place_type": "spaceport"}, "place_type", "Must be one of"),
-    ({"source": "pigeon"}, "source", "Must be one of"),
-    ({"status": "lost"}, "status", "Must be one of"),
+    ({"place_type": "spaceport"}, "place_type", "Choose one of: park, allotment, takeaway"),
+    ({"source": "pigeon"}, "source", "Choose one of: professional, public, self, import"),
+    ({"status": "lost"}, "status", "Choose one of: received, open, closed, nfa"),
     ({"referrer_agency": "nobody"}, "referrer_agency", "No agency has this code"),
 ]
 

@@ -86,7 +86,7 @@ def test_form_creates_a_referral_with_its_parts(client_for, police_officer):
     ("fields", "message"),
     [
         ({"summary": ""}, "Enter what happened"),
-        ({"summary": "x" * 5001}, "What happened must be 5000 characters or fewer"),
+        ({"summary": "x" * 5001}, "What happened must be 5,000 characters or fewer"),
         (
             {"vehicles-1-registration": "A" * 21},
             "Vehicle 2: Registration mark must be 20 characters or fewer",
@@ -116,7 +116,7 @@ def test_form_creates_a_referral_with_its_parts(client_for, police_officer):
         ),
         (
             {"incident_date_0": "1", "incident_date_1": "1", "incident_date_2": "1066"},
-            "Date it happened must be after 1900",
+            "The date it happened must be after 1900",
         ),
         (
             {

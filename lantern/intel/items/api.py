@@ -18,101 +18,25 @@ from typing import Annotated
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import StrictBool, field_validator
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
-from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
-from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
-from lantern.intake.services import date_problem
+from lantern.core.vocabulary import PhoneStatus, RegistrationStatus
 from lantern.intel.items import selectors as items_selectors
 from lantern.intel.items import services as items
 from lantern.intel.items.models import (
-    HandlingCode,
-    IntelligenceAssessment,
     IntelligenceItem,
     ItemIdempotencyKey,
     ItemStatus,
-    SourceEvaluation,
 )
-from lantern.intel.linking.models import OrganisationKind, PersonRole
+from lantern.intel.items.schemas import IntelDisclosureIn, IntelGradeIn, IntelItemIn
 
 router = Router(tags=["intelligence"])
 
 PAGE_MAX = 100
-
-
-class IntelPersonIn(StrictIn):
-    """A person the information is about: a child, a person of concern, an associate or a witness."""
-
-    role: PersonRole = PersonRole.PERSON_OF_CONCERN
-    name: str = Field("", max_length=200)
-    nickname: str = Field("", max_length=100)
-    date_of_birth: IsoDate | None = None
-    age: Annotated[int, Field(strict=True, ge=0, le=items.PERSON_AGE_MAX)] | None = None
-    sex: Sex | None = None
-    description: str = Field("", max_length=2000)
-    address: str = Field("", max_length=300)
-    licence_number: str = Field(
-        "", max_length=30, description="Taxi or private hire driver's licence number."
-    )
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _dob(cls, value):
-        if problem := date_problem(value, what="Date of birth"):
-            raise ValueError(problem)
-        return value
-
-
-class IntelOrganisationIn(StrictIn):
-    """A business or other organisation: a taxi firm, a takeaway business."""
-
-    name: str = Field(..., min_length=1, max_length=200)
-    kind: OrganisationKind = OrganisationKind.OTHER
-    licence_number: str = Field("", max_length=30, description="Operator licence, for a taxi firm.")
-    address: str = Field("", max_length=300)
-
-
-class IntelSourceIn(StrictIn):
-    """Who the information came from. Held apart from the item and never returned by the API."""
-
-    source_type: str = Field("", max_length=40, examples=["member of the public", "professional", "CHIS"])
-    name: str = Field("", max_length=200)
-    contact: str = Field("", max_length=300)
-    reference: str = Field("", max_length=100, description="The source's own reference, if any.")
-    notes: str = Field("", max_length=4000)
-
-
-class IntelItemIn(StrictIn):
-    """New intelligence, ungraded. Only `summary` and `content` are required."""
-
-    summary: str = Field(..., min_length=1, max_length=items.SUMMARY_MAX)
-    content: str = Field(
-        ...,
-        min_length=1,
-        max_length=items.CONTENT_MAX,
-        description="The information as received. Never disseminated.",
-    )
-    occurred_at: IsoDateTime | None = Field(
-        None, description="When what it describes happened; not in the future."
-    )
-    source: IntelSourceIn | None = None
-    persons: list[IntelPersonIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    phones: list[PhoneIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    places: list[PlaceIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-    organisations: list[IntelOrganisationIn] = Field(default_factory=list, max_length=items.MAX_PARTS)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _occurred_at(cls, value):
-        if problem := date_problem(value, what="When it happened"):
-            raise ValueError(problem)
-        return value
 
 
 class IntelItemCreatedOut(Schema):
@@ -122,21 +46,6 @@ class IntelItemCreatedOut(Schema):
     reference: str
     status: ItemStatus
     submitted_at: datetime
-
-
-class IntelGradeIn(StrictIn):
-    """A 3x5x2 grade and the sanitised text that may be shared. Handling code C needs its conditions."""
-
-    source_evaluation: SourceEvaluation
-    intelligence_assessment: IntelligenceAssessment
-    handling_code: HandlingCode
-    handling_conditions: str = Field("", max_length=items.CONDITIONS_MAX)
-    sanitised_text: str = Field(
-        ...,
-        min_length=1,
-        max_length=items.SANITISED_MAX,
-        description="What may be shared: nothing that could identify the source.",
-    )
 
 
 class IntelGradeOut(Schema):
@@ -260,19 +169,6 @@ class IntelItemQuery(Schema):
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = offset_field()
     status: ItemStatus | None = None
-
-
-class IntelDisclosureIn(StrictIn):
-    """Share an item: with an agency of the partnership (by code) or a named person or body, and why."""
-
-    recipient_agency: str | None = Field(None, max_length=40, description="The receiving agency's code.")
-    recipient: str = Field(
-        "", max_length=items.RECIPIENT_MAX, description="A person or body outside Lantern."
-    )
-    purpose: str = Field(..., min_length=1, max_length=items.PURPOSE_MAX)
-    conditions_acknowledged: StrictBool = Field(
-        False, description="Required true for an item graded C: the conditions will be passed on and kept to."
-    )
 
 
 class IntelDisclosureOut(Schema):
@@ -410,7 +306,7 @@ def submit_item(
         key=idempotency_key,
         body=payload,
         what="item",
-        create=lambda: items.item_submit(actor=user, **payload.model_dump()),
+        create=lambda: items.item_submit(actor=user, item=payload),
     )
     item = done.record
     if done.replayed:

@@ -1,45 +1,64 @@
 """Forms for the intelligence item pages: submission, grading, sharing and the list's filters.
 
-The repeating parts (persons, vehicles, phone numbers, places, organisations) are formsets with fixed blank rows,
-so they work without JavaScript; blank rows are ignored. The services check everything again.
+A form reads what was typed; the rules of a submission are the item's schemas (`lantern.intel.items.schemas`),
+which each form checks through `core.validation`, so the page refuses exactly what the API and the importer
+refuse. The repeating parts (persons, vehicles, phone numbers, places, organisations) are formsets with fixed
+blank rows, so they work without JavaScript; blank rows are ignored.
 """
 
 import re
 from datetime import datetime, time
+from typing import ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
+from lantern.core.validation import SchemaFormMixin
+from lantern.core.validation import max_length as limit
 from lantern.core.vocabulary import PlaceType
 from lantern.intake import forms as intake_forms
-from lantern.intake.forms import DateField, PhoneForm
-from lantern.intake.services import date_problem
-from lantern.intel.items import services as items
+from lantern.intake.forms import DateField, PartForm, PhoneForm
+from lantern.intake.schemas import PlaceIn, VehicleIn
+from lantern.intel.items import schemas as items
 from lantern.intel.items.models import HandlingCode, IntelligenceAssessment, ItemStatus, SourceEvaluation
+from lantern.intel.items.schemas import (
+    IntelItemIn,
+    IntelOrganisationIn,
+    IntelPersonIn,
+    IntelSourceIn,
+)
 from lantern.intel.linking.models import OrganisationKind, PersonRole
 
 ROWS = 2  # blank rows offered for each repeating part
 
 
 def _text(
-    label: str, max_length: int, *, help_text: str = "", width: str = "", required: bool = False, **attrs
+    label: str,
+    max_length: int | None,
+    *,
+    help_text: str = "",
+    width: str = "",
+    required: bool = False,
+    **attrs,
 ) -> forms.CharField:
-    widget_attrs = {"maxlength": max_length, **attrs}
+    """A line of text; `max_length` is the box's `maxlength` (a schema's limit, which the schema checks)."""
+    widget_attrs = {"maxlength": max_length, **attrs} if max_length else dict(attrs)
     if width:
         widget_attrs["class"] = width
     return forms.CharField(
         label=label,
-        max_length=max_length,
         required=required,
         help_text=help_text,
         widget=forms.TextInput(widget_attrs),
-        error_messages={
-            "max_length": f"{label} must be {max_length} characters or fewer",
-            "required": f"Enter {label[0].lower()}{label[1:]}",
-        },
+        error_messages={"required": f"Enter {label[0].lower()}{label[1:]}"},
     )
+
+
+def _line(schema, name: str, label: str, **kwargs) -> forms.CharField:
+    """An optional line of text for a field of `schema`, as long as the schema allows."""
+    return _text(label, limit(schema, name), **kwargs)
 
 
 def _area(
@@ -50,10 +69,12 @@ def _area(
     help_text: str = "",
     required: bool = False,
     required_message: str = "",
+    schema_checks: bool = False,
 ) -> forms.CharField:
+    """A box of text; where `schema_checks`, its length is the schema's to check, not the form's."""
     return forms.CharField(
         label=label,
-        max_length=max_length,
+        max_length=None if schema_checks else max_length,
         required=required,
         help_text=help_text,
         widget=forms.Textarea({"rows": rows, "maxlength": max_length}),
@@ -83,27 +104,30 @@ def _choice(
     )
 
 
-class PersonForm(forms.Form):
+class PersonForm(PartForm):
     """One person: their part, name or nickname, age, what they look like, a driver's licence number."""
 
+    schema = IntelPersonIn
+    schema_labels: ClassVar[dict[str, str]] = {"description": "Description"}
+
     role = _choice("Who they are", PersonRole.choices, blank="", required=False)
-    name = _text("Name", 200, autocomplete="off")
-    nickname = _text("Nickname or what they are called", 100)
+    name = _line(IntelPersonIn, "name", "Name", autocomplete="off")
+    nickname = _line(IntelPersonIn, "nickname", "Nickname or what they are called")
     age = forms.IntegerField(
         label="Age",
         required=False,
-        min_value=0,
-        max_value=items.PERSON_AGE_MAX,
         help_text="Or a best guess",
         widget=forms.TextInput({"inputmode": "numeric", "class": "govuk-input--width-3", "maxlength": 3}),
-        error_messages={
-            "invalid": "Age must be a whole number",
-            "min_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}",
-            "max_value": f"Age must be between 0 and {items.PERSON_AGE_MAX}",
-        },
+        error_messages={"invalid": "Age must be a whole number"},
     )
-    description = _area("What they look like, or anything else about them", 2000, rows=2)
-    licence_number = _text("Taxi driver's licence number", 30, width="govuk-input--width-10")
+    description = forms.CharField(
+        label="What they look like, or anything else about them",
+        required=False,
+        widget=forms.Textarea({"rows": 2, "maxlength": limit(IntelPersonIn, "description")}),
+    )
+    licence_number = _line(
+        IntelPersonIn, "licence_number", "Taxi driver's licence number", width="govuk-input--width-10"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,53 +139,53 @@ class VehicleForm(intake_forms.VehicleForm):
     """One vehicle: the referral form's registration mark (any form, marked), with make and model apart and a taxi
     licence."""
 
-    registration = _text(
+    registration = _line(
+        VehicleIn,
+        "registration",
         "Registration mark",
-        20,
         help_text="All of it or the part seen, from any country. Use ? for a character not seen.",
         width="govuk-input--width-10",
         spellcheck="false",
         autocapitalize="characters",
     )
-    make = _text("Make", 50, width="govuk-input--width-20")
-    model = _text("Model", 50, width="govuk-input--width-20")
-    colour = _text("Colour", 30, width="govuk-input--width-10")
-    licence_number = _text("Taxi licence number", 30, width="govuk-input--width-10")
+    make = _line(VehicleIn, "make", "Make", width="govuk-input--width-20")
+    model = _line(VehicleIn, "model", "Model", width="govuk-input--width-20")
+    colour = _line(VehicleIn, "colour", "Colour", width="govuk-input--width-10")
+    licence_number = _line(VehicleIn, "licence_number", "Taxi licence number", width="govuk-input--width-10")
     field_order = ["registration", "make", "model", "colour", "licence_number"]
 
 
-class PlaceForm(forms.Form):
+class PlaceForm(PartForm):
     """One place: name, type, address."""
 
-    name = _text("Name of the place", 200)
+    schema = PlaceIn
+
+    name = _line(PlaceIn, "name", "Name of the place")
     type = _choice(
         "Type of place",
         PlaceType.choices,
         blank="Choose a type of place",
         message="Choose a type of place from the list",
     )
-    address = _text("Address", 300)
-    postcode = _text("Postcode", 10, width="govuk-input--width-10")
+    address = _line(PlaceIn, "address", "Address")
+    postcode = _line(PlaceIn, "postcode", "Postcode", width="govuk-input--width-10")
 
 
-class OrganisationForm(forms.Form):
-    """One organisation: a taxi firm, a takeaway business."""
+class OrganisationForm(PartForm):
+    """One organisation: a taxi firm, a takeaway business. One with anything in it needs a name (the schema's)."""
 
-    name = _text("Name of the organisation", 200)
+    schema = IntelOrganisationIn
+
+    name = _line(IntelOrganisationIn, "name", "Name of the organisation")
     kind = _choice(
         "Kind of organisation",
         OrganisationKind.choices,
         blank="Choose a kind",
         message="Choose a kind of organisation from the list",
     )
-    licence_number = _text("Operator licence number", 30, width="govuk-input--width-10")
-
-    def clean(self):
-        """An organisation row with anything in it needs a name."""
-        cleaned = super().clean()
-        if (cleaned.get("kind") or cleaned.get("licence_number")) and not cleaned.get("name"):
-            self.add_error("name", "Enter the organisation's name")
-        return cleaned
+    licence_number = _line(
+        IntelOrganisationIn, "licence_number", "Operator licence number", width="govuk-input--width-10"
+    )
 
 
 def _formset(form, label: str):
@@ -179,22 +203,30 @@ FORMSETS = {
 }
 
 
-class ItemForm(forms.Form):
+class ItemForm(SchemaFormMixin, forms.Form):
     """New intelligence: what it says, when it happened, and who it came from (held apart)."""
 
-    summary = _text(
+    schema = IntelItemIn
+    SOURCE_FIELDS: ClassVar[dict[str, str]] = {
+        "source_type": "source_type",
+        "source_name": "name",
+        "source_contact": "contact",
+        "source_reference": "reference",
+        "source_notes": "notes",
+    }
+
+    summary = _line(
+        IntelItemIn,
+        "summary",
         "Summary",
-        items.SUMMARY_MAX,
-        required=True,
         help_text="One line, for example: Girls seen getting into a silver car outside a takeaway",
     )
     content = _area(
         "The information",
-        items.CONTENT_MAX,
+        limit(IntelItemIn, "content"),
         rows=8,
-        required=True,
         help_text="As it was received. It is never shared outside the police as written.",
-        required_message="Enter the information as it was received",
+        schema_checks=True,
     )
     occurred_date = DateField(
         label="Date it happened", help_text="If you are not sure, give your best guess."
@@ -206,11 +238,16 @@ class ItemForm(forms.Form):
         help_text="For example, 23:00",
         widget=forms.TextInput({"class": "govuk-input--width-5", "maxlength": 5, "inputmode": "numeric"}),
     )
-    source_type = _text("What kind of source", 40, help_text="For example, member of the public, shop worker")
-    source_name = _text("Source's name", 200, autocomplete="off")
-    source_contact = _text("How to contact the source", 300, autocomplete="off")
-    source_reference = _text("Source's reference", 100)
-    source_notes = _area("Notes about the source", 4000, rows=2)
+    source_type = _line(
+        IntelSourceIn,
+        "source_type",
+        "What kind of source",
+        help_text="For example, member of the public, shop worker",
+    )
+    source_name = _line(IntelSourceIn, "name", "Source's name", autocomplete="off")
+    source_contact = _line(IntelSourceIn, "contact", "How to contact the source", autocomplete="off")
+    source_reference = _line(IntelSourceIn, "reference", "Source's reference")
+    source_notes = _area("Notes about the source", limit(IntelSourceIn, "notes"), rows=2, schema_checks=True)
 
     def clean_occurred_time(self) -> time | None:
         """HH:MM on the 24-hour clock (a dot is accepted for the colon)."""
@@ -222,29 +259,26 @@ class ItemForm(forms.Form):
             raise ValidationError("Time must be a real time on the 24-hour clock, like 23:00")
         return time(int(match[1]), int(match[2]))
 
-    def clean(self):
-        """A time needs a date; together they must not be in the future."""
-        cleaned = super().clean()
-        day, at = cleaned.get("occurred_date"), cleaned.get("occurred_time")
+    def schema_data(self) -> dict:
+        """The item's summary, content, moment and source as `IntelItemIn` takes them (its parts are formsets)."""
+        data = self.cleaned_data
+        day, at = data.get("occurred_date"), data.get("occurred_time")
         if at and not day and "occurred_date" not in self.errors:
             self.add_error("occurred_date", "Enter the date it happened, as well as the time")
-        cleaned["occurred_at"] = None
+        given = {"summary": data.get("summary", ""), "content": data.get("content", "")}
         if day:
-            moment = timezone.make_aware(datetime.combine(day, at or time(0, 0)))
-            if problem := date_problem(moment, what="The date and time it happened"):
-                self.add_error("occurred_time" if at else "occurred_date", problem)
-            cleaned["occurred_at"] = moment
-        return cleaned
+            given["occurred_at"] = timezone.make_aware(datetime.combine(day, at or time(0, 0)))
+        source = {key: data.get(name, "") for name, key in self.SOURCE_FIELDS.items()}
+        if any(source.values()):
+            given["source"] = source
+        return given
 
-    def source_part(self) -> dict:
-        """The source's details keyed as `IntelligenceSource` fields."""
-        data = self.cleaned_data
+    def problem_fields(self) -> dict[str, str]:
+        """The moment's problems go by its time if one was given; the source's by their own boxes."""
+        at = self.cleaned_data.get("occurred_time")
         return {
-            "source_type": data.get("source_type", ""),
-            "name": data.get("source_name", ""),
-            "contact": data.get("source_contact", ""),
-            "reference": data.get("source_reference", ""),
-            "notes": data.get("source_notes", ""),
+            "occurred_at": "occurred_time" if at else "occurred_date",
+            **{f"source.{key}": name for name, key in self.SOURCE_FIELDS.items()},
         }
 
 
@@ -341,13 +375,9 @@ class ItemFilterForm(forms.Form):
         self.fields["agency"].choices = [("", "Any agency"), *((a.code, a.name) for a in agencies)]
 
 
-def parts_from_formsets(formsets: dict) -> dict[str, list[dict]]:
-    """The filled-in rows of each valid formset, as structured parts for `item_submit`."""
+def parts_from_formsets(formsets: dict) -> dict[str, list]:
+    """The filled-in rows of each valid formset, as the parts their schemas checked."""
     return {
-        kind: [
-            {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
-            for form in formset.forms
-            if form.has_changed() and form.cleaned_data
-        ]
+        kind: [form.model for form in formset.forms if form.has_changed() and form.model is not None]
         for kind, formset in formsets.items()
     }

@@ -17,7 +17,7 @@
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +30,7 @@ from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied, allows
 from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
-from lantern.intake.services import age_problem, date_problem
+from lantern.intake.schemas import PhoneIn, PlaceIn, VehicleIn
 from lantern.intake.services import mention_rows as referral_mention_rows
 from lantern.intel.items.models import (
     Disclosure,
@@ -40,6 +40,16 @@ from lantern.intel.items.models import (
     IntelligenceSource,
     ItemStatus,
     SourceEvaluation,
+)
+from lantern.intel.items.schemas import (
+    CONDITIONS_MAX,
+    PURPOSE_MAX,
+    RECIPIENT_MAX,
+    SANITISED_MAX,
+    IntelItemIn,
+    IntelOrganisationIn,
+    IntelPersonIn,
+    IntelSourceIn,
 )
 from lantern.intel.linking import realtime
 from lantern.intel.linking.models import (
@@ -56,14 +66,6 @@ from lantern.intel.linking.models import (
 logger = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "INT"
-SUMMARY_MAX = 200
-CONTENT_MAX = 20000
-SANITISED_MAX = 20000
-CONDITIONS_MAX = 2000
-PURPOSE_MAX = 2000
-RECIPIENT_MAX = 200
-PERSON_AGE_MAX = 120
-MAX_PARTS = 20  # of each kind, per item
 SCHEME_3X5X2, SCHEME_5X5X5 = "3x5x2", "5x5x5"
 # The 5x5x5 scheme as historic records hold it: source A-E, intelligence 1-5, handling 1-5.
 LEGACY_SOURCE = ("A", "B", "C", "D", "E")
@@ -71,23 +73,7 @@ LEGACY_INTELLIGENCE = ("1", "2", "3", "4", "5")
 LEGACY_HANDLING = ("1", "2", "3", "4", "5")
 CHANNELS = ("page", "api", "export")
 
-# The text fields of each structured part and their limits; other keys each part may have.
-TEXT_LIMITS: dict[str, dict[str, int]] = {
-    "persons": {"name": 200, "nickname": 100, "description": 2000, "address": 300, "licence_number": 30},
-    "vehicles": {"registration": 20, "make": 50, "model": 50, "colour": 30, "licence_number": 30},
-    "phones": {"number": 40},
-    "places": {"name": 200, "address": 300, "postcode": 10},
-    "organisations": {"name": 200, "licence_number": 30, "address": 300},
-    "source": {"source_type": 40, "name": 200, "contact": 300, "reference": 100, "notes": 4000},
-}
-OTHER_KEYS: dict[str, set[str]] = {
-    "persons": {"role", "date_of_birth", "age", "sex"},
-    "vehicles": set(),
-    "phones": set(),
-    "places": {"type"},
-    "organisations": {"kind"},
-    "source": set(),
-}
+SOURCE_FIELDS = ("source_type", "name", "contact", "reference", "notes")
 PART_KINDS = ("persons", "vehicles", "phones", "places", "organisations")
 MENTION_MODELS = {
     "persons": PersonMention,
@@ -96,7 +82,6 @@ MENTION_MODELS = {
     "places": PlaceMention,
     "organisations": OrganisationMention,
 }
-CHOOSE = "Choose a value from the list"
 
 
 def intel_reference_for(year: int, number: int) -> str:
@@ -114,121 +99,13 @@ def intel_reference(year: int) -> str:
     return intel_reference_for(year, next_number(counter_name(year)))
 
 
-def _text(part: Mapping[str, Any], key: str) -> str:
-    value = part.get(key)
-    if isinstance(value, str):
-        return value.strip()
-    return "" if value is None else str(value).strip()
+_NO_CONTENT = frozenset(
+    {None, "", PlaceType.OTHER, Sex.NOT_KNOWN, OrganisationKind.OTHER, PersonRole.PERSON_OF_CONCERN}
+)
 
 
-def _has_content(part: Mapping[str, Any]) -> bool:
-    empty = {None, "", PlaceType.OTHER, Sex.NOT_KNOWN, OrganisationKind.OTHER, PersonRole.PERSON_OF_CONCERN}
-    return any(value not in empty for value in part.values())
-
-
-def _person_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """What is wrong with a person's role, date of birth, age and sex, as (field, message) pairs."""
-    if part.get("role") not in (None, "", *PersonRole.values):
-        yield "role", CHOOSE
-    dob = part.get("date_of_birth")
-    if dob is not None and not isinstance(dob, date):
-        yield "date_of_birth", "Enter a real date of birth"
-    elif problem := date_problem(dob, what="Date of birth"):
-        yield "date_of_birth", problem
-    if problem := age_problem(part.get("age"), maximum=PERSON_AGE_MAX):
-        yield "age", problem
-    if part.get("sex") not in (None, "", *Sex.values):
-        yield "sex", CHOOSE
-
-
-def _vehicle_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """Nothing beyond its known fields and their lengths: a registration mark is taken in any form, and marked."""
-    return ()
-
-
-def _phone_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """Nothing beyond its known fields and their lengths: a number is taken in any form, and marked."""
-    return ()
-
-
-def _place_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """What is wrong with a place's type."""
-    if part.get("type") not in (None, "", *PlaceType.values):
-        yield "type", "Choose a type of place from the list"
-
-
-def _organisation_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """What is wrong with an organisation's name and kind."""
-    if not _text(part, "name"):
-        yield "name", "Enter the organisation's name"
-    if part.get("kind") not in (None, "", *OrganisationKind.values):
-        yield "kind", "Choose a kind of organisation from the list"
-
-
-def _source_problems(part: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    """Nothing beyond its known fields and their lengths: a source's details are free text."""
-    return ()
-
-
-# The checks of each kind of part beyond its known fields and their lengths.
-_PART_PROBLEMS = {
-    "persons": _person_problems,
-    "vehicles": _vehicle_problems,
-    "phones": _phone_problems,
-    "places": _place_problems,
-    "organisations": _organisation_problems,
-    "source": _source_problems,
-}
-
-
-def _check_part(kind: str, prefix: str, part: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
-    """Record what is wrong with one structured part under keys such as "vehicles.0.registration"."""
-    if not isinstance(part, Mapping):
-        errors.setdefault(prefix, []).append("Must be an object with named fields")
-        return
-    unknown = set(part) - set(TEXT_LIMITS[kind]) - OTHER_KEYS[kind]
-    if unknown:
-        errors.setdefault(prefix, []).append(f"Unknown fields: {', '.join(sorted(map(str, unknown)))}")
-    for key, limit in TEXT_LIMITS[kind].items():
-        if len(_text(part, key)) > limit:
-            errors.setdefault(f"{prefix}.{key}", []).append(f"Must be {limit} characters or fewer")
-    for key, problem in _PART_PROBLEMS[kind](part):
-        errors.setdefault(f"{prefix}.{key}", []).append(problem)
-
-
-def item_errors(
-    *,
-    summary: str,
-    content: str,
-    occurred_at: datetime | None = None,
-    source: Mapping[str, Any] | None = None,
-    parts: Mapping[str, list[Mapping[str, Any]]],
-    now: datetime | None = None,
-) -> dict[str, list[str]]:
-    """Everything wrong with an item's content, by field ("summary", "vehicles.0.registration"); empty if none."""
-    errors: dict[str, list[str]] = {}
-    summary_text, content_text = (summary or "").strip(), (content or "").strip()
-    if not summary_text:
-        errors["summary"] = ["Enter a summary of the information"]
-    elif len(summary_text) > SUMMARY_MAX:
-        errors["summary"] = [f"The summary must be {SUMMARY_MAX} characters or fewer"]
-    if not content_text:
-        errors["content"] = ["Enter the information as it was received"]
-    elif len(content_text) > CONTENT_MAX:
-        errors["content"] = [f"The information must be {CONTENT_MAX:,} characters or fewer"]
-    if occurred_at is not None and not isinstance(occurred_at, datetime):
-        errors["occurred_at"] = ["Enter a real date and time"]
-    elif problem := date_problem(occurred_at, what="When it happened", now=now):
-        errors["occurred_at"] = [problem]
-    for kind, items in parts.items():
-        if len(items) > MAX_PARTS:
-            errors.setdefault(kind, []).append(f"Give at most {MAX_PARTS}")
-            continue
-        for index, part in enumerate(items):
-            _check_part(kind, f"{kind}.{index}", part, errors)
-    if source:
-        _check_part("source", "source", source, errors)
-    return errors
+def _has_content(part) -> bool:
+    return any(value not in _NO_CONTENT for value in vars(part).values())
 
 
 def _structured(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -240,13 +117,13 @@ def _structured(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def mention_rows(
     *,
     text: str,
-    persons: Iterable[Mapping[str, Any]] = (),
-    vehicles: Iterable[Mapping[str, Any]] = (),
-    phones: Iterable[Mapping[str, Any]] = (),
-    places: Iterable[Mapping[str, Any]] = (),
-    organisations: Iterable[Mapping[str, Any]] = (),
+    persons: Iterable[IntelPersonIn] = (),
+    vehicles: Iterable[VehicleIn] = (),
+    phones: Iterable[PhoneIn] = (),
+    places: Iterable[PlaceIn] = (),
+    organisations: Iterable[IntelOrganisationIn] = (),
 ) -> dict[str, list[dict[str, Any]]]:
-    """Mention field values for checked parts, plus the marks and numbers found in `text` but not given.
+    """Mention field values for parts a schema checked, plus the marks and numbers found in `text` but not given.
 
     Vehicles, phones, places and what is found in the text are intake's rows, so that a referral and an item
     mention them alike; an item adds persons in any role (with a taxi licence) and organisations. Plain dicts
@@ -256,15 +133,15 @@ def mention_rows(
     rows["persons"] = _structured(
         [
             {
-                "role": part.get("role") or PersonRole.PERSON_OF_CONCERN,
-                "name": _text(part, "name"),
-                "nickname": _text(part, "nickname"),
-                "date_of_birth": part.get("date_of_birth"),
-                "age": part.get("age"),
-                "sex": part.get("sex") or Sex.NOT_KNOWN,
-                "description": _text(part, "description"),
-                "address": _text(part, "address"),
-                "licence_number": _text(part, "licence_number").upper(),
+                "role": str(part.role or PersonRole.PERSON_OF_CONCERN),
+                "name": part.name,
+                "nickname": part.nickname,
+                "date_of_birth": part.date_of_birth,
+                "age": part.age,
+                "sex": str(part.sex or Sex.NOT_KNOWN),
+                "description": part.description,
+                "address": part.address,
+                "licence_number": part.licence_number.upper(),
             }
             for part in persons
             if _has_content(part)
@@ -273,11 +150,11 @@ def mention_rows(
     rows["organisations"] = _structured(
         [
             {
-                "name": _text(part, "name"),
-                "name_normalised": " ".join(_text(part, "name").lower().split()),
-                "org_kind": part.get("kind") or OrganisationKind.OTHER,
-                "licence_number": _text(part, "licence_number").upper(),
-                "address": _text(part, "address"),
+                "name": part.name,
+                "name_normalised": " ".join(part.name.lower().split()),
+                "org_kind": str(part.kind or OrganisationKind.OTHER),
+                "licence_number": part.licence_number.upper(),
+                "address": part.address,
             }
             for part in organisations
             if _has_content(part)
@@ -296,9 +173,9 @@ def mention_counts(rows: Mapping[str, list[Mapping[str, Any]]]) -> dict[str, int
     return counts
 
 
-def source_fields(source: Mapping[str, Any] | None) -> dict[str, str]:
-    """The source's details, stripped; empty when nothing was given."""
-    values = {key: _text(source or {}, key) for key in TEXT_LIMITS["source"]}
+def source_fields(source: IntelSourceIn | None) -> dict[str, str]:
+    """The source's details; empty when nothing was given."""
+    values = {key: getattr(source, key) for key in SOURCE_FIELDS} if source is not None else {}
     return values if any(values.values()) else {}
 
 
@@ -317,46 +194,27 @@ def _report_received(item: IntelligenceItem) -> None:
         logger.exception("Real-time matching failed for intelligence item %s", item.pk)
 
 
-def item_submit(
-    *,
-    actor,
-    summary: str,
-    content: str,
-    occurred_at: datetime | None = None,
-    source: Mapping[str, Any] | None = None,
-    persons: Iterable[Mapping[str, Any]] = (),
-    vehicles: Iterable[Mapping[str, Any]] = (),
-    phones: Iterable[Mapping[str, Any]] = (),
-    places: Iterable[Mapping[str, Any]] = (),
-    organisations: Iterable[Mapping[str, Any]] = (),
-    submitted_at: datetime | None = None,
-) -> IntelligenceItem:
+def item_submit(*, actor, item: IntelItemIn, submitted_at: datetime | None = None) -> IntelligenceItem:
     """Record ungraded information from a partner agency professional; returns the item with its reference.
 
-    `submitted_at` is for replaying history (the demo borough); pages and the API never pass it. Raises
-    `Invalid` with messages keyed by field ("summary", "vehicles.0.registration") and writes nothing if anything
-    is wrong; `PolicyDenied` if the actor may not submit intelligence.
+    `item` is what `IntelItemIn` made of the input, so it is already checked: the API, the page, the demo and
+    the tests all check by that one schema, and nothing here checks it again. `submitted_at` is for replaying
+    history (the demo borough); pages and the API never pass it. Raises `PolicyDenied` if the actor may not
+    submit intelligence.
     """
     if not allows(actor, "can_submit_intel_item") or actor.agency_id is None:
         raise PolicyDenied("can_submit_intel_item")
-    parts = {
-        "persons": list(persons),
-        "vehicles": list(vehicles),
-        "phones": list(phones),
-        "places": list(places),
-        "organisations": list(organisations),
-    }
-    occurred_at = _aware(occurred_at)
-    errors = item_errors(
-        summary=summary, content=content, occurred_at=occurred_at, source=source, parts=parts
+    given = item
+    summary, content, occurred_at = given.summary, given.content, _aware(given.occurred_at)
+    rows = mention_rows(
+        text=f"{summary}\n{content}",
+        persons=given.persons,
+        vehicles=given.vehicles,
+        phones=given.phones,
+        places=given.places,
+        organisations=given.organisations,
     )
-    if problem := date_problem(submitted_at, what="The date submitted"):
-        errors["submitted_at"] = [problem]
-    if errors:
-        raise Invalid("The information has errors; see fields.", errors)
-    summary, content = summary.strip(), content.strip()
-    rows = mention_rows(text=f"{summary}\n{content}", **parts)
-    details = source_fields(source)
+    details = source_fields(given.source)
     now = _aware(submitted_at) or timezone.now()
     item = IntelligenceItem(
         status=ItemStatus.SUBMITTED,
@@ -401,7 +259,8 @@ def _require_grader(actor, item: IntelligenceItem) -> None:
         raise PolicyDenied("can_grade_intel_item")
 
 
-def _sanitised_errors(sanitised_text: str, errors: dict[str, list[str]]) -> str:
+def sanitised_errors(sanitised_text: str, errors: dict[str, list[str]]) -> str:
+    """The sanitised text stripped; a problem with it (missing, or too long) is recorded in `errors`."""
     text = (sanitised_text or "").strip() if isinstance(sanitised_text, str) or sanitised_text is None else ""
     if not text:
         errors["sanitised_text"] = [
@@ -435,7 +294,7 @@ def grade_errors(
         errors["handling_conditions"] = [f"The conditions must be {CONDITIONS_MAX:,} characters or fewer"]
     if handling_code == HandlingCode.PERMITTED:
         conditions = ""  # P has no conditions; any typed in would mislead whoever reads them later
-    text = _sanitised_errors(sanitised_text, errors)
+    text = sanitised_errors(sanitised_text, errors)
     return errors, text, conditions
 
 
@@ -524,7 +383,7 @@ def item_grade_legacy(
         errors.setdefault("__all__", []).append(
             "Only historic (imported) items may carry a 5x5x5 grade; grade this item under 3x5x2"
         )
-    text = _sanitised_errors(sanitised_text, errors)
+    text = sanitised_errors(sanitised_text, errors)
     if errors:
         raise Invalid("The grade has errors; see fields.", errors)
     with transaction.atomic():

@@ -16,6 +16,7 @@ from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import PolicyDenied, allows, require
+from lantern.core.validation import validate
 from lantern.intel.items import selectors as items_selectors
 from lantern.intel.items import services as items
 from lantern.intel.items.forms import (
@@ -27,15 +28,9 @@ from lantern.intel.items.forms import (
     parts_from_formsets,
 )
 from lantern.intel.items.models import HandlingCode, IntelligenceItem, ItemStatus
+from lantern.intel.items.schemas import IntelItemIn
 
 PER_PAGE = 50
-SOURCE_FIELDS = {
-    "source_type": "source_type",
-    "name": "source_name",
-    "contact": "source_contact",
-    "reference": "source_reference",
-    "notes": "source_notes",
-}
 
 
 def _anchor(field) -> str:
@@ -139,26 +134,12 @@ def item_new(request):
     form = ItemForm(data)
     formsets = {kind: formset(data, prefix=kind) for kind, formset in FORMSETS.items()}
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
-        try:
-            item = items.item_submit(
-                actor=user,
-                summary=form.cleaned_data["summary"],
-                content=form.cleaned_data["content"],
-                occurred_at=form.cleaned_data.get("occurred_at"),
-                source=form.source_part(),
-                **parts_from_formsets(formsets),
-            )
-        except Invalid as error:
-            _apply(
-                error,
-                form,
-                formsets,
-                aliases={
-                    "occurred_at": "occurred_date",
-                    **{f"source.{k}": v for k, v in SOURCE_FIELDS.items()},
-                },
-            )
+        # Each part was checked by its schema on the way in; the whole item (how many of each) is checked here.
+        item_in, problems = validate(IntelItemIn, {**dict(form.model), **parts_from_formsets(formsets)})
+        if item_in is None:
+            _apply(Invalid("The information has errors; see fields.", problems), form, formsets)
         else:
+            item = items.item_submit(actor=user, item=item_in)
             messages.success(request, f"Intelligence {item.reference} recorded. The police will grade it.")
             if allows(user, "can_view_intel_item", item):
                 return redirect("intel:item_detail", item_id=item.pk)

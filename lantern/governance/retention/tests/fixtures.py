@@ -9,6 +9,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.casework.tests.fixtures import LONDON
 from lantern.intake.models import Referral, ReferralSource, ReferralStatus
+from lantern.intake.schemas import ReferralIn
 from lantern.intake.services import referral_create
 from lantern.intel.linking.realtime import resolve_report
 
@@ -40,15 +41,17 @@ def old_referral(actor, *, received_at: datetime, closed: bool = True, summary: 
     """A referral about the child and the man, received `received_at`, closed a month later, and matched."""
     referral, _ = referral_create(
         actor=actor,
-        source=ReferralSource.PROFESSIONAL,
         channel="web",
-        summary=summary,
-        children=[{"name": CHILD_NAME, "date_of_birth": CHILD_DOB, "address": ADDRESS}],
-        persons=[{"name": SUSPECT_NAME, "nickname": SUSPECT_NICKNAME, "age": 34}],
-        vehicles=[{"registration": PLATE, "colour": "silver"}],
-        phones=[{"number": PHONE}],
-        reporter={"name": REPORTER, "contact": "phil@example.org", "relationship": "Neighbour"},
         received_at=received_at,
+        referral=ReferralIn(
+            source=ReferralSource.PROFESSIONAL,
+            summary=summary,
+            children=[{"name": CHILD_NAME, "date_of_birth": CHILD_DOB, "address": ADDRESS}],
+            persons=[{"name": SUSPECT_NAME, "nickname": SUSPECT_NICKNAME, "age": 34}],
+            vehicles=[{"registration": PLATE, "colour": "silver"}],
+            phones=[{"number": PHONE}],
+            reporter={"name": REPORTER, "contact": "phil@example.org", "relationship": "Neighbour"},
+        ),
     )
     if closed:
         Referral.objects.filter(pk=referral.pk).update(

@@ -35,6 +35,7 @@ from lantern.governance.retention.tests.fixtures import (
     old_referral,
 )
 from lantern.intake.models import Referral
+from lantern.intel.items.schemas import IntelItemIn
 from lantern.intel.linking.models import BlockingKey, Entity, MentionLink, PersonMention, PhoneMention
 from lantern.oversight.complaints.tests.fixtures import record_complaint
 
@@ -376,16 +377,18 @@ def test_an_intelligence_item_is_disposed_of_with_its_source_and_the_alerts_that
     officer = governance[AgencyKind.POLICE, Role.PRACTITIONER]
     item = item_submit(
         actor=officer,
-        summary=f"{SUSPECT_NAME} seen at the allotments",
-        content=NARRATIVE,
-        source={
-            "source_type": "member_of_public",
-            "name": "Philippa Grindlestone",
-            "contact": "07700 900999",
-        },
-        persons=[{"name": SUSPECT_NAME, "nickname": "Wolfie"}],
-        phones=[{"number": "07700 900581"}],
         submitted_at=datetime(2014, 6, 2, 10, 0, tzinfo=LONDON),
+        item=IntelItemIn(
+            summary=f"{SUSPECT_NAME} seen at the allotments",
+            content=NARRATIVE,
+            source={
+                "source_type": "member_of_public",
+                "name": "Philippa Grindlestone",
+                "contact": "07700 900999",
+            },
+            persons=[{"name": SUSPECT_NAME, "nickname": "Wolfie"}],
+            phones=[{"number": "07700 900581"}],
+        ),
     )
     mention = PersonMention.objects.get(item=item)
     later = old_referral(officer, received_at=TODAY - timedelta(days=5))

@@ -1,6 +1,7 @@
 """Shared set-up for the intelligence item tests: people in each part they play, and items in each state."""
 
 from lantern.intel.items import services as items
+from lantern.intel.items.schemas import IntelItemIn
 from lantern.intel.models import HandlingCode
 
 CONDITIONS = "Only for the strategy discussion; do not approach the persons named."
@@ -27,7 +28,8 @@ def submit(actor, **extra):
         "organisations": [{"name": "Riverside Cars", "kind": "taxi_firm", "licence_number": "OP123"}],
     }
     fields.update(extra)
-    return items.item_submit(actor=actor, **fields)
+    submitted_at = fields.pop("submitted_at", None)
+    return items.item_submit(actor=actor, item=IntelItemIn(**fields), submitted_at=submitted_at)
 
 
 def grade(item, grader, *, handling=HandlingCode.PERMITTED, conditions=""):

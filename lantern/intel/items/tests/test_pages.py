@@ -75,7 +75,7 @@ def test_a_partner_agency_submits_by_the_form(people, client_for):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"summary": ""}, "Enter summary"),
+        ({"summary": ""}, "Enter a summary of the information"),
         ({"content": ""}, "Enter the information as it was received"),
         ({"occurred_date_2": "2099"}, "must be in the past"),
         ({"occurred_time": "25:00"}, "Time must be a real time"),

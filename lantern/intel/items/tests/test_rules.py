@@ -8,6 +8,7 @@ from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core import policy
 from lantern.intel.items import services as items
+from lantern.intel.items.schemas import IntelItemIn
 from lantern.intel.items.selectors import item_list_visible_to
 from lantern.intel.items.tests.support import grade
 from lantern.intel.models import HandlingCode, IntelligenceItem, ItemStatus
@@ -82,7 +83,9 @@ def matrix(db):
     )
 
     def new(actor):
-        return items.item_submit(actor=actor, summary="Synthetic item", content="Synthetic content.")
+        return items.item_submit(
+            actor=actor, item=IntelItemIn(summary="Synthetic item", content="Synthetic content.")
+        )
 
     found = {
         OTHER_UNGRADED: new(outsider),
@@ -162,7 +165,9 @@ def test_item_rule_matrix_and_the_list_selector_agreeing(matrix):
 def test_withdrawn_items_cannot_be_graded():
     """A withdrawn item is no longer graded by anyone."""
     analyst = UserFactory(username="grader", role=Role.ANALYST, agency=AgencyFactory(kind=AgencyKind.POLICE))
-    item = items.item_submit(actor=analyst, summary="Synthetic item", content="Synthetic content.")
+    item = items.item_submit(
+        actor=analyst, item=IntelItemIn(summary="Synthetic item", content="Synthetic content.")
+    )
     assert policy.allows(analyst, "can_grade_intel_item", item)
     item.status = ItemStatus.WITHDRAWN
     assert not policy.allows(analyst, "can_grade_intel_item", item)

@@ -6,6 +6,7 @@ import pytest
 from lantern.accounts.models import AgencyKind, Role
 from lantern.accounts.testing import AgencyFactory, TeamFactory, UserFactory
 from lantern.intake import services as intake
+from lantern.intake.schemas import ReferralIn
 from lantern.intel.models import (
     AlertKind,
     Association,
@@ -42,14 +43,16 @@ def refer(actor, *, children=(), persons=(), vehicles=(), phones=(), places=(), 
     """Make a professional referral through the intake service, running its after-commit hook."""
     referral, _secret = intake.referral_create(
         actor=actor,
-        source="professional",
         channel="web",
-        summary=summary,
-        children=list(children),
-        persons=list(persons),
-        vehicles=list(vehicles),
-        phones=list(phones),
-        places=list(places),
+        referral=ReferralIn(
+            source="professional",
+            summary=summary,
+            children=list(children),
+            persons=list(persons),
+            vehicles=list(vehicles),
+            phones=list(phones),
+            places=list(places),
+        ),
     )
     return referral
 

@@ -12,6 +12,7 @@ from lantern.accounts.testing import AgencyFactory, UserFactory
 from lantern.core.normalise import normalise_phone, normalise_registration
 from lantern.demo import dataset
 from lantern.demo.population import SIZES, Streams
+from lantern.intake.schemas import ReferralIn
 from lantern.intel.linking import realtime, services
 from lantern.intel.linking.resolution import batch
 from lantern.intel.models import (
@@ -276,11 +277,13 @@ def test_the_graph_is_rebuilt_with_co_mentions_and_shared_vehicles(analyst):
         """A referral of a person seen with the car (its after-commit matching does not run in this test)."""
         return referral_create(
             actor=worker,
-            source="professional",
             channel="web",
-            summary="A concern.",
-            persons=[{**person}],
-            vehicles=[{"registration": "AB12 CDE"}],
+            referral=ReferralIn(
+                source="professional",
+                summary="A concern.",
+                persons=[{**person}],
+                vehicles=[{"registration": "AB12 CDE"}],
+            ),
         )[0]
 
     r1 = referral({"name": "Kareem Hassan", "nickname": "Kaz"})

@@ -18,6 +18,7 @@ from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied
 from lantern.intake.models import Referral
+from lantern.intel.items.schemas import IntelItemIn
 from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.models import CaseAuditItem, FindingKind, ReviewReport, SamplingRule
 
@@ -774,8 +775,12 @@ def test_a_name_is_found_in_the_encrypted_sanitised_text_of_intelligence_in_scop
     review.include_intelligence = True
     review.save(update_fields=["include_intelligence"])
     officer = people[AgencyKind.POLICE, Role.PRACTITIONER]
-    named = items.item_submit(actor=officer, summary="Car outside the lido", content="Told by Zara Quill.")
-    other = items.item_submit(actor=officer, summary="Another car", content="Nothing about names.")
+    named = items.item_submit(
+        actor=officer, item=IntelItemIn(summary="Car outside the lido", content="Told by Zara Quill.")
+    )
+    other = items.item_submit(
+        actor=officer, item=IntelItemIn(summary="Another car", content="Nothing about names.")
+    )
     IntelligenceItem.objects.filter(pk=named.pk).update(sanitised_text="Mira Lakesby is seen in a teal van.")
     IntelligenceItem.objects.filter(pk=other.pk).update(sanitised_text="A teal van is seen near the lido.")
     _, found = services.review_search(
