@@ -463,9 +463,9 @@ ID_NUMBER = Comparison(
 # too, and a form filled in for one member of a household may carry another's identifying number. Weighed one by
 # one as if independent, what they share outweighs the one thing that tells them apart. So two mentions look like
 # two people of one household when
-# - their given names are both known and disagree (not the same, a familiar form, a slip or a sound-alike), and
-#   they share a family name and an address or a date of birth (twins, siblings, a couple), or an address with
-#   one family name missing;
+# - their given names are both known, more than initials, and disagree (not the same, a familiar form, a slip or
+#   a sound-alike), and they share an address (the same or nearly: twins, siblings, a couple, lodgers) or a
+#   family name and a date of birth (twins who live apart);
 # - a given name is missing, they share a family name and an address, and their dates of birth or identifying
 #   numbers disagree (dates not the same, swapped or one digit apart; numbers more than one slip apart);
 # and then what a household shares is taken back (`model.with_household` derives the weights from the trained
@@ -474,12 +474,12 @@ ID_NUMBER = Comparison(
 # an identifying number) are still evidence of one person: the lesser of them stands.
 _SHARED = {
     "family": "coalesce(family_l = family_r, false)",
-    "address": "coalesce(address_l = address_r, false)",
+    "address": "coalesce({jaro_winkler}(address_l, address_r) >= 0.9, false)",
     "dob": "coalesce(dob_l = dob_r, false)",
     "id_number": "coalesce(id_number_l = id_number_r, false)",
 }
 _GIVEN_DISAGREE_SQL = (
-    "given_l IS NOT NULL AND given_r IS NOT NULL AND NOT (given_l = given_r "
+    "length(given_l) > 1 AND length(given_r) > 1 AND NOT (given_l = given_r "
     "OR {list_has_any}(given_forms_l, given_forms_r) OR {jaro_winkler}(given_l, given_r) >= 0.92 "
     "OR coalesce(given_ph_l = given_ph_r, false))"
 )
@@ -489,22 +489,24 @@ _APART_SQL = (
     "OR coalesce({damerau_levenshtein}(id_number_l, id_number_r) > 1, false)"
 )
 HOUSEHOLD_SQL = (
-    f"({_GIVEN_DISAGREE_SQL} AND (({_SHARED['family']} AND ({_SHARED['address']} OR {_SHARED['dob']})) "
-    f"OR ((family_l IS NULL OR family_r IS NULL) AND {_SHARED['address']}))) "
+    f"({_GIVEN_DISAGREE_SQL} AND ({_SHARED['address']} OR ({_SHARED['family']} AND {_SHARED['dob']}))) "
     f"OR ((given_l IS NULL OR given_r IS NULL) AND {_SHARED['family']} AND {_SHARED['address']} "
     f"AND ({_APART_SQL}))"
 )
 
 
 def _shares(a: dict, b: dict, column: str) -> bool:
+    """Whether two mentions share a value: the same, or for an address nearly the same."""
+    if column == "address":
+        return a.get(column) is not None and b.get(column) is not None and _jw(a[column], b[column]) >= 0.9
     return a.get(column) is not None and a.get(column) == b.get(column)
 
 
 def given_names_disagree(a: dict, b: dict) -> bool:
-    """Whether two mentions' given names are both known and neither the same, nor a familiar form of one
-    another, nor a slip, nor alike in sound."""
+    """Whether two mentions' given names are both known, more than an initial, and neither the same, nor a
+    familiar form of one another, nor a slip, nor alike in sound."""
     given_a, given_b = a.get("given"), b.get("given")
-    if given_a is None or given_b is None:
+    if given_a is None or given_b is None or len(given_a) < 2 or len(given_b) < 2:
         return False
     return not (
         given_a == given_b
@@ -532,8 +534,7 @@ def one_household_two_people(a: dict, b: dict) -> bool:
     """Whether two mentions look like two people of one household (`HOUSEHOLD`)."""
     family, address = _shares(a, b, "family"), _shares(a, b, "address")
     if given_names_disagree(a, b):
-        one_family_missing = a.get("family") is None or b.get("family") is None
-        return (family and (address or _shares(a, b, "dob"))) or (one_family_missing and address)
+        return address or (family and _shares(a, b, "dob"))
     given_missing = a.get("given") is None or b.get("given") is None
     return given_missing and family and address and born_or_numbered_apart(a, b)
 
@@ -562,7 +563,7 @@ def _household_level(shared: tuple[str, ...], last: bool = False) -> Level:
 
 HOUSEHOLD = Comparison(
     "household",
-    ("family", "given", "address", "dob", "id_number"),
+    ("family", "given", "given_forms", "given_ph", "address", "dob", "dob_swap", "has_dob", "id_number"),
     (
         Level(
             "not two people of one household",

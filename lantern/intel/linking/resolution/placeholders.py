@@ -33,7 +33,7 @@ ROLES = frozenset(
         "males", "man", "men", "nominal", "offender", "passenger", "person", "perpetrator", "perp", "stranger",
         "subject", "suspect", "teen", "teenager", "victim", "witness", "woman", "women", "youth", "youths",
         "yp", "young person", "bloke", "gentleman", "gent", "driver", "taxi driver", "cab driver",
-        "uber driver", "delivery driver", "shopkeeper", "worker", "owner", "manager", "unborn", "unborn baby", "minor",
+        "uber driver", "delivery driver", "shopkeeper", "worker", "owner", "manager", "unborn", "unborn baby", "minor", "resident", "occupant", "householder",
     }
 )  # fmt: skip
 # Family and household roles: "Mum", "Mum's partner", "her boyfriend".
@@ -86,6 +86,7 @@ GIVEN_NAME_STANDINS = NOT_A_NAME_PART | {
     "mother", "mum", "mom", "mummy", "father", "dad", "daddy", "daughter", "grandchild", "grandson",
     "granddaughter", "nephew", "niece", "brother", "sister", "husband", "wife", "partner", "minor", "boy",
     "girl", "kid", "male", "female", "adult", "person", "woman", "lady", "gentleman", "gent", "friend",
+    "resident", "occupant", "householder",
 }  # fmt: skip
 # Whole phrases used as names for nobody in particular.
 PHRASES = frozenset(
