@@ -372,9 +372,10 @@ def clamped(settings: dict) -> dict:
 
 def with_household(settings: dict, columns=("given",), dialect: str = "duckdb") -> dict:
     """The model with `person.HOUSEHOLD` added, its weights derived from the trained ones (not trained): each of
-    its levels takes back the exact-agreement weight of the family name, of the address when shared, and of the
-    stronger of the date of birth and the identifying number when shared (what one household's members may
-    share), so that a given name that disagrees is judged on what is left. Its SQL is in `dialect`.
+    its levels takes back the exact-agreement weight of the family name and of the address when shared, and of a
+    date of birth or an identifying number when one of them is shared, not both (what one household's members
+    may share: twins a date of birth, a couple a copied number), so that a given name that disagrees is judged
+    on what is left. A date of birth and a number both shared are evidence of one person and stand. Its SQL is in `dialect`.
 
     Expectation maximisation cannot learn this: in the blocks it learns from, twins and a couple sharing a number
     look like one person whose given name changed. Left out when the data has no given or family names to
@@ -389,9 +390,8 @@ def with_household(settings: dict, columns=("given",), dialect: str = "duckdb") 
         taken = (exact["family"] if "family" in shared else 0.0) + (
             exact["address"] if "address" in shared else 0.0
         )
-        taken += max(
-            exact["birth"] if "dob" in shared else 0.0, exact["id_number"] if "id_number" in shared else 0.0
-        )
+        if ("dob" in shared) != ("id_number" in shared):
+            taken += exact["birth"] if "dob" in shared else exact["id_number"]
         # A Bayes factor of 2^-taken, as m and u.
         level["m_probability"], level["u_probability"] = 2.0 ** -max(taken, 0.0), 1.0
     settings["comparisons"] = [c for c in settings["comparisons"] if c["output_column_name"] != "household"]

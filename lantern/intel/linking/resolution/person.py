@@ -463,15 +463,16 @@ ID_NUMBER = Comparison(
 # too, and a form filled in for one member of a household may carry another's identifying number. Weighed one by
 # one as if independent, what they share outweighs the one thing that tells them apart. So two mentions look like
 # two people of one household when
-# - their given names are both known, more than initials, and disagree (not the same, a familiar form, a slip or
-#   a sound-alike), and they share an address (the same or nearly: twins, siblings, a couple, lodgers) or a
+# - their given names are both known, more than initials, and disagree (not the same, a familiar form, a slip
+#   (alike, or one letter out: "Rllie" for "Ellie") or a sound-alike), and they share an address (the same or nearly: twins, siblings, a couple, lodgers) or a
 #   family name and a date of birth (twins who live apart);
-# - a given name is missing, they share a family name and an address, and their dates of birth or identifying
-#   numbers disagree (dates not the same, swapped or one digit apart; numbers more than one slip apart);
+# - a given name is missing, they share a family name and an address but no identifying number, and their dates
+#   of birth or numbers disagree (dates not the same, swapped or one digit apart; numbers more than one slip
+#   apart);
 # and then what a household shares is taken back (`model.with_household` derives the weights from the trained
-# model): the family name, the address, and one more thing a member may share (a date of birth or an
-# identifying number, the stronger of the two). Two of those beyond the name and address (a date of birth and
-# an identifying number) are still evidence of one person: the lesser of them stands.
+# model): the family name, the address, and one more thing a member may share (a date of birth, as twins do, or
+# an identifying number copied onto another's form). Both a date of birth and a number shared beyond the name
+# and address are evidence of one person, and stand.
 _SHARED = {
     "family": "coalesce(family_l = family_r, false)",
     "address": "coalesce({jaro_winkler}(address_l, address_r) >= 0.9, false)",
@@ -481,7 +482,7 @@ _SHARED = {
 _GIVEN_DISAGREE_SQL = (
     "length(given_l) > 1 AND length(given_r) > 1 AND NOT (given_l = given_r "
     "OR {list_has_any}(given_forms_l, given_forms_r) OR {jaro_winkler}(given_l, given_r) >= 0.92 "
-    "OR coalesce(given_ph_l = given_ph_r, false))"
+    "OR {damerau_levenshtein}(given_l, given_r) <= 1 OR coalesce(given_ph_l = given_ph_r, false))"
 )
 _APART_SQL = (
     "(has_dob_l AND has_dob_r AND dob_l <> dob_r AND coalesce(dob_swap_l <> dob_r, true) "
@@ -491,7 +492,7 @@ _APART_SQL = (
 HOUSEHOLD_SQL = (
     f"({_GIVEN_DISAGREE_SQL} AND ({_SHARED['address']} OR ({_SHARED['family']} AND {_SHARED['dob']}))) "
     f"OR ((given_l IS NULL OR given_r IS NULL) AND {_SHARED['family']} AND {_SHARED['address']} "
-    f"AND ({_APART_SQL}))"
+    f"AND NOT {_SHARED['id_number']} AND ({_APART_SQL}))"
 )
 
 
@@ -504,7 +505,7 @@ def _shares(a: dict, b: dict, column: str) -> bool:
 
 def given_names_disagree(a: dict, b: dict) -> bool:
     """Whether two mentions' given names are both known, more than an initial, and neither the same, nor a
-    familiar form of one another, nor a slip, nor alike in sound."""
+    familiar form of one another, nor a slip (alike, or one letter out wherever it is), nor alike in sound."""
     given_a, given_b = a.get("given"), b.get("given")
     if given_a is None or given_b is None or len(given_a) < 2 or len(given_b) < 2:
         return False
@@ -512,6 +513,7 @@ def given_names_disagree(a: dict, b: dict) -> bool:
         given_a == given_b
         or set(a["given_forms"]) & set(b["given_forms"])
         or _jw(given_a, given_b) >= 0.92
+        or _dlev(given_a, given_b) <= 1
         or (a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"))
     )
 
@@ -536,7 +538,13 @@ def one_household_two_people(a: dict, b: dict) -> bool:
     if given_names_disagree(a, b):
         return address or (family and _shares(a, b, "dob"))
     given_missing = a.get("given") is None or b.get("given") is None
-    return given_missing and family and address and born_or_numbered_apart(a, b)
+    return (
+        given_missing
+        and family
+        and address
+        and not _shares(a, b, "id_number")
+        and born_or_numbered_apart(a, b)
+    )
 
 
 _WORDS = {

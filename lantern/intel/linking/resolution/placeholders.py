@@ -80,13 +80,13 @@ SURNAMES_TOO = frozenset({"white", "black", "brown", "english", "welsh", "scotti
 # Name parts that stand for a name not known, dropped wherever they are ("Baby Smith", "Unknown Khan").
 NOT_A_NAME_PART = UNKNOWNS | {"baby", "infant", "unborn", "child"}
 # Role and relation words written as a given name for someone whose name was not taken ("Mother Moreno", "Minor
-# Lopez", "Female Cooper" on a form): the family name is kept, the given name is none. Words that are also given
+# Lopez", "Female Cooper", and in Spanish "Hijo Lopez" on a form): the family name is kept, the given name is none. Words that are also given
 # names in some tradition ("Man", "Nana", "Guy", "Son") are left out: there they are names.
 GIVEN_NAME_STANDINS = NOT_A_NAME_PART | {
     "mother", "mum", "mom", "mummy", "father", "dad", "daddy", "daughter", "grandchild", "grandson",
     "granddaughter", "nephew", "niece", "brother", "sister", "husband", "wife", "partner", "minor", "boy",
     "girl", "kid", "male", "female", "adult", "person", "woman", "lady", "gentleman", "gent", "friend",
-    "resident", "occupant", "householder",
+    "resident", "occupant", "householder", "hijo", "hija",
 }  # fmt: skip
 # Whole phrases used as names for nobody in particular.
 PHRASES = frozenset(

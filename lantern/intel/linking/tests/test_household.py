@@ -59,6 +59,14 @@ def test_a_shared_number_with_other_given_names_is_not_one_person():
     assert judge.conflict(1, 2)
 
 
+def test_a_date_of_birth_and_a_number_both_shared_are_one_person_whatever_the_given_name():
+    """A household member may share a date of birth (a twin) or a copied number, seldom both: a given name written
+    wholly differently with both the same is still one person."""
+    left = child(1, "Benjamin", id_number="4415928")
+    assert probability(left, child(2, "Joshua", id_number="4415928")) >= SCORER.threshold
+    assert probability(left, child(3, "Joshua", id_number="9822354")) < SCORER.threshold
+
+
 def test_a_parent_without_a_given_name_is_not_the_child():
     """A mention with no given name at the child's address but born decades earlier is another member of the
     household, not the child."""
