@@ -315,9 +315,9 @@ def train(
                 )
             except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
                 logger.info("EM blocked on %s found nothing to learn from", columns)
-    settings = with_household(
-        clamped(linker.misc.save_model_to_json()), frame.column_names, dialect_of(db_api)
-    )
+    settings = clamped(linker.misc.save_model_to_json())
+    if households_in(frame):
+        settings = with_household(settings, frame.column_names, dialect_of(db_api))
     # Training's tables go with its backend; predict with the clamped model, so that batch scores exactly as
     # real time will.
     release(db_api)
@@ -368,6 +368,39 @@ def clamped(settings: dict) -> dict:
         if comparison["output_column_name"] == "given" and given_near is not None:
             _cap_last_m(comparison["comparison_levels"], given_near)
     return settings
+
+
+# Pairs of mentions with one family name at one address looked at to tell whether the data holds households.
+HOUSEHOLD_SAMPLE = 200_000
+HOUSEHOLD_GROUP = 30
+
+
+def households_in(frame) -> bool:
+    """Whether the mentions (an Arrow feature table) hold households of several people: whether, of the pairs
+    that share a family name and an address, most have given names that disagree (`person.given_names_disagree`).
+
+    The household comparison (`with_household`) presumes so. Where mentions at one address with one family name
+    are mostly one person written several ways (FEBRL's records, rewritten given names and all: a fifth of such
+    pairs disagree), a given name that disagrees there is a clerk's error, not a sibling, and it is not added.
+    Where no pairs share both (no addresses), there are no households to tell apart."""
+    columns = ("family", "address", "given", "given_forms", "given_ph")
+    if not all(column in frame.column_names for column in columns):
+        return False
+    homes: dict[tuple, list[dict]] = {}
+    for row in frame.select(list(columns)).to_pylist():
+        if row["family"] and row["address"] and row["given"] and len(row["given"]) > 1:
+            homes.setdefault((row["family"], row["address"]), []).append(row)
+    pairs = disagree = 0
+    for members in homes.values():
+        for left, right in itertools.combinations(members[:HOUSEHOLD_GROUP], 2):
+            pairs += 1
+            disagree += person.given_names_disagree(left, right)
+        if pairs >= HOUSEHOLD_SAMPLE:
+            break
+    logger.info(
+        "%d of %d pairs at one address with one family name disagree on the given name", disagree, pairs
+    )
+    return pairs > 0 and disagree > pairs / 2
 
 
 def with_household(settings: dict, columns=("given",), dialect: str = "duckdb") -> dict:

@@ -133,3 +133,16 @@ def test_the_household_level_is_the_same_in_duckdb_sql_and_python():
         assert _levels_by_sql(db_api, person.HOUSEHOLD, pairs) == python
     finally:
         model.release(db_api)
+
+
+def test_households_are_looked_for_in_the_data_before_the_rule_is_added():
+    """Mentions at one address with one family name that mostly disagree on the given name are households of
+    several people; mostly agreeing, they are one person written several ways, and no address, no households."""
+    families = [
+        child(i, given, address=f"{i % 5} Elm Road") for i, given in enumerate(["Amy", "Ben", "Cal"] * 10)
+    ]
+    one_each = [child(i, "Amelia" if i % 4 else "Sophie", address=f"{i % 5} Elm Road") for i in range(30)]
+    no_address = [child(i, given, address=None) for i, given in enumerate(["Amy", "Ben", "Cal"] * 10)]
+    assert model.households_in(model.feature_table(families))
+    assert not model.households_in(model.feature_table(one_each))
+    assert not model.households_in(model.feature_table(no_address))
