@@ -316,6 +316,8 @@ def train(
             except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
                 logger.info("EM blocked on %s found nothing to learn from", columns)
     settings = clamped(linker.misc.save_model_to_json())
+    if households_in(frame):
+        settings = with_household(settings, frame.column_names, dialect_of(db_api))
     # Training's tables go with its backend; predict with the clamped model, so that batch scores exactly as
     # real time will.
     release(db_api)
@@ -366,6 +368,83 @@ def clamped(settings: dict) -> dict:
         if comparison["output_column_name"] == "given" and given_near is not None:
             _cap_last_m(comparison["comparison_levels"], given_near)
     return settings
+
+
+# Pairs of mentions with one family name at one address looked at to tell whether the data holds households.
+HOUSEHOLD_SAMPLE = 200_000
+HOUSEHOLD_GROUP = 30
+
+
+def households_in(frame) -> bool:
+    """Whether the mentions (an Arrow feature table) hold households of several people: whether, of the pairs
+    that share a family name and an address, most have given names that disagree (`person.given_names_disagree`).
+
+    The household comparison (`with_household`) presumes so. Where mentions at one address with one family name
+    are mostly one person written several ways (FEBRL's records, rewritten given names and all: a fifth of such
+    pairs disagree), a given name that disagrees there is a clerk's error, not a sibling, and it is not added.
+    Where no pairs share both (no addresses), there are no households to tell apart."""
+    columns = ("family", "address", "given", "given_forms", "given_ph")
+    if not all(column in frame.column_names for column in columns):
+        return False
+    homes: dict[tuple, list[dict]] = {}
+    for row in frame.select(list(columns)).to_pylist():
+        if row["family"] and row["address"] and row["given"] and len(row["given"]) > 1:
+            homes.setdefault((row["family"], row["address"]), []).append(row)
+    pairs = disagree = 0
+    for members in homes.values():
+        for left, right in itertools.combinations(members[:HOUSEHOLD_GROUP], 2):
+            pairs += 1
+            disagree += person.given_names_disagree(left, right)
+        if pairs >= HOUSEHOLD_SAMPLE:
+            break
+    logger.info(
+        "%d of %d pairs at one address with one family name disagree on the given name", disagree, pairs
+    )
+    return pairs > 0 and disagree > pairs / 2
+
+
+def with_household(settings: dict, columns=("given",), dialect: str = "duckdb") -> dict:
+    """The model with `person.HOUSEHOLD` added, its weights derived from the trained ones (not trained): each of
+    its levels takes back the exact-agreement weight of the family name and of the address when shared, and of a
+    date of birth or an identifying number when one of them is shared, not both (what one household's members
+    may share: twins a date of birth, a couple a copied number), so that a given name that disagrees is judged
+    on what is left. A date of birth and a number both shared are evidence of one person and stand. Its SQL is in `dialect`.
+
+    Expectation maximisation cannot learn this: in the blocks it learns from, twins and a couple sharing a number
+    look like one person whose given name changed. Left out when the data has no given or family names to
+    compare (`columns`: the feature table's)."""
+    trained = {c["output_column_name"]: c for c in settings["comparisons"]}
+    if not {"given", "family"} <= trained.keys() or "given" not in columns:
+        return settings
+    exact = {name: _exact_weight(trained.get(name)) for name in ("family", "address", "birth", "id_number")}
+    entry = person.splink_comparison(person.HOUSEHOLD, dialect)
+    for level in entry["comparison_levels"][1:]:
+        shared = level["label_for_charts"].removeprefix("shares ").split(", ")
+        taken = (exact["family"] if "family" in shared else 0.0) + (
+            exact["address"] if "address" in shared else 0.0
+        )
+        if ("dob" in shared) != ("id_number" in shared):
+            taken += exact["birth"] if "dob" in shared else exact["id_number"]
+        # A Bayes factor of 2^-taken, as m and u.
+        level["m_probability"], level["u_probability"] = 2.0 ** -max(taken, 0.0), 1.0
+    settings["comparisons"] = [c for c in settings["comparisons"] if c["output_column_name"] != "household"]
+    settings["comparisons"].append(entry)
+    return settings
+
+
+def _exact_weight(comparison: dict | None) -> float:
+    """The weight of a trained comparison's "exact" level (before any term-frequency adjustment); 0 when the
+    comparison was not made."""
+    if comparison is None:
+        return 0.0
+    for level in comparison["comparison_levels"]:
+        if (
+            level.get("label_for_charts") == "exact"
+            and level.get("m_probability")
+            and level.get("u_probability")
+        ):
+            return math.log2(level["m_probability"] / level["u_probability"])
+    return 0.0
 
 
 def _near_m(levels: list[dict]) -> float | None:
@@ -501,12 +580,22 @@ class Scorer:
         probability = 1 / (1 + 2**-weight) if weight > -1000 else 0.0
         return probability, weight, evidence
 
+    def household_apart(self, left: dict, right: dict) -> bool:
+        """Whether two mentions look like two people of one household (`person.HOUSEHOLD`) and the model, what a
+        household shares taken back, does not find them one person (their match is below the threshold)."""
+        household = [spec for spec, _levels, _exact_u in self.comparisons if spec.derived]
+        if not any(not spec.levels[spec.level_of(left, right)].is_null for spec in household):
+            return False
+        return self.score(left, right)[0] < self.threshold
+
     def against(self, left: dict, right: dict) -> float:
         """The weight of the comparisons on which two mentions disagree (the levels' weights below zero): how
         surely they are different people, whatever they share. Nothing known on either side is no
         disagreement."""
         total = 0.0
         for spec, levels, _exact_u in self.comparisons:
+            if spec.derived:
+                continue
             level_weight = levels[spec.level_of(left, right)][1]
             if level_weight < 0:
                 total += level_weight
@@ -525,8 +614,11 @@ class Judge:
     def conflict(self, a: int, b: int) -> bool:
         """Whether the model is all but sure two mentions are different people, from what they disagree on.
         Not from their match weight: two mentions that share little ("Mikey Osei" and "Micahel Osei", 2008)
-        have a low one without being anyone else."""
-        return self.scorer.against(self.features(a), self.features(b)) < CONFLICT_WEIGHT
+        have a low one without being anyone else. Nor are two people of one household whom the model does not
+        find one person (`Scorer.household_apart`: twins, or a mother and the child whose given name went
+        unrecorded), whatever mention bridges them."""
+        left, right = self.features(a), self.features(b)
+        return self.scorer.against(left, right) < CONFLICT_WEIGHT or self.scorer.household_apart(left, right)
 
     def together(self, left: list[int], right: list[int]) -> bool:
         """Whether two groups of mentions are, on the whole, one person: the pairs across them at the
@@ -608,4 +700,4 @@ def starting_settings() -> dict:
             if level.get("is_null_level"):
                 continue
             level["m_probability"], level["u_probability"] = next(parameters)
-    return settings
+    return with_household(settings)

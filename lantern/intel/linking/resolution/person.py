@@ -122,7 +122,7 @@ def _name_parts(record: dict) -> tuple[str, str]:
     else:
         given, family = names.split_name(record.get("name"))
     return (
-        "" if placeholders.is_name_part_placeholder(given) else given,
+        "" if placeholders.is_given_name_placeholder(given) else given,
         "" if placeholders.is_name_part_placeholder(family) else family,
     )
 
@@ -207,6 +207,9 @@ class Comparison:
     columns: tuple[str, ...]
     levels: tuple[Level, ...] = field(default_factory=tuple)
     description: str = ""
+    # A comparison that takes back evidence the others gave (`HOUSEHOLD`) rather than giving its own: its
+    # weight is derived from theirs, never trained, and it is no disagreement between the two mentions.
+    derived: bool = False
 
     def level_of(self, left: dict, right: dict) -> int:
         """The index of the first level whose test holds (the last, "else", level always holds)."""
@@ -456,8 +459,146 @@ ID_NUMBER = Comparison(
     "Identifying number",
 )
 
+# Twins, siblings, a parent and child, and couples share a family name and an address, twins a date of birth
+# too, and a form filled in for one member of a household may carry another's identifying number. Weighed one by
+# one as if independent, what they share outweighs the one thing that tells them apart. So two mentions look like
+# two people of one household when
+# - their given names are both known, more than initials, and disagree (not the same, a familiar form, a slip
+#   (alike, or one letter out: "Rllie" for "Ellie") or a sound-alike), and they share an address (the same or nearly: twins, siblings, a couple, lodgers) or a
+#   family name and a date of birth (twins who live apart);
+# - a given name is missing, they share a family name and an address but no identifying number, and their dates
+#   of birth or numbers disagree (dates not the same, swapped or one digit apart; numbers more than one slip
+#   apart);
+# and then what a household shares is taken back (`model.with_household` derives the weights from the trained
+# model): the family name, the address, and one more thing a member may share (a date of birth, as twins do, or
+# an identifying number copied onto another's form). Both a date of birth and a number shared beyond the name
+# and address are evidence of one person, and stand.
+_SHARED = {
+    "family": "coalesce(family_l = family_r, false)",
+    "address": "coalesce({jaro_winkler}(address_l, address_r) >= 0.9, false)",
+    "dob": "coalesce(dob_l = dob_r, false)",
+    "id_number": "coalesce(id_number_l = id_number_r, false)",
+}
+_GIVEN_DISAGREE_SQL = (
+    "length(given_l) > 1 AND length(given_r) > 1 AND NOT (given_l = given_r "
+    "OR {list_has_any}(given_forms_l, given_forms_r) OR {jaro_winkler}(given_l, given_r) >= 0.92 "
+    "OR {damerau_levenshtein}(given_l, given_r) <= 1 OR coalesce(given_ph_l = given_ph_r, false))"
+)
+_APART_SQL = (
+    "(has_dob_l AND has_dob_r AND dob_l <> dob_r AND coalesce(dob_swap_l <> dob_r, true) "
+    "AND levenshtein(dob_l, dob_r) > 1) "
+    "OR coalesce({damerau_levenshtein}(id_number_l, id_number_r) > 1, false)"
+)
+HOUSEHOLD_SQL = (
+    f"({_GIVEN_DISAGREE_SQL} AND ({_SHARED['address']} OR ({_SHARED['family']} AND {_SHARED['dob']}))) "
+    f"OR ((given_l IS NULL OR given_r IS NULL) AND {_SHARED['family']} AND {_SHARED['address']} "
+    f"AND NOT {_SHARED['id_number']} AND ({_APART_SQL}))"
+)
+
+
+def _shares(a: dict, b: dict, column: str) -> bool:
+    """Whether two mentions share a value: the same, or for an address nearly the same."""
+    if column == "address":
+        return a.get(column) is not None and b.get(column) is not None and _jw(a[column], b[column]) >= 0.9
+    return a.get(column) is not None and a.get(column) == b.get(column)
+
+
+def given_names_disagree(a: dict, b: dict) -> bool:
+    """Whether two mentions' given names are both known, more than an initial, and neither the same, nor a
+    familiar form of one another, nor a slip (alike, or one letter out wherever it is), nor alike in sound."""
+    given_a, given_b = a.get("given"), b.get("given")
+    if given_a is None or given_b is None or len(given_a) < 2 or len(given_b) < 2:
+        return False
+    return not (
+        given_a == given_b
+        or set(a["given_forms"]) & set(b["given_forms"])
+        or _jw(given_a, given_b) >= 0.92
+        or _dlev(given_a, given_b) <= 1
+        or (a.get("given_ph") is not None and a.get("given_ph") == b.get("given_ph"))
+    )
+
+
+def born_or_numbered_apart(a: dict, b: dict) -> bool:
+    """Whether two mentions' dates of birth are both known and neither the same, nor swapped, nor one digit
+    apart, or their identifying numbers are both known and more than one slip apart."""
+    dates = bool(
+        a["has_dob"]
+        and b["has_dob"]
+        and a["dob"] != b["dob"]
+        and a.get("dob_swap") != b["dob"]
+        and _lev(a["dob"], b["dob"]) > 1
+    )
+    numbers = a.get("id_number") is not None and b.get("id_number") is not None
+    return dates or (numbers and _dlev(a["id_number"], b["id_number"]) > 1)
+
+
+def one_household_two_people(a: dict, b: dict) -> bool:
+    """Whether two mentions look like two people of one household (`HOUSEHOLD`)."""
+    family, address = _shares(a, b, "family"), _shares(a, b, "address")
+    if given_names_disagree(a, b):
+        return address or (family and _shares(a, b, "dob"))
+    given_missing = a.get("given") is None or b.get("given") is None
+    return (
+        given_missing
+        and family
+        and address
+        and not _shares(a, b, "id_number")
+        and born_or_numbered_apart(a, b)
+    )
+
+
+_WORDS = {
+    "family": "family name",
+    "address": "address",
+    "dob": "date of birth",
+    "id_number": "identifying number",
+}
+
+
+def _household_level(shared: tuple[str, ...], last: bool = False) -> Level:
+    """A level of `HOUSEHOLD`: the two share exactly these of family name, address, date of birth and number
+    (the levels before it took the pairs that share more)."""
+    words = [_WORDS[column] for column in shared]
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return Level(
+        "shares " + ", ".join(shared),
+        "ELSE" if last else " AND ".join(_SHARED[column] for column in shared),
+        lambda a, b, s=shared: all(_shares(a, b, column) for column in s),
+        f"Two people of one household, it seems: the same {listed}, but given names, dates of birth or "
+        "numbers that tell them apart, so what a household shares is not counted",
+    )
+
+
+HOUSEHOLD = Comparison(
+    "household",
+    ("family", "given", "given_forms", "given_ph", "address", "dob", "dob_swap", "has_dob", "id_number"),
+    (
+        Level(
+            "not two people of one household",
+            f"NOT coalesce(({HOUSEHOLD_SQL}), false)",
+            lambda a, b: not one_household_two_people(a, b),
+            "",
+            is_null=True,
+        ),
+        _household_level(("family", "address", "dob", "id_number")),
+        _household_level(("family", "address", "dob")),
+        _household_level(("family", "address", "id_number")),
+        _household_level(("family", "address")),
+        _household_level(("family", "dob", "id_number")),
+        _household_level(("family", "dob")),
+        _household_level(("address", "dob", "id_number")),
+        _household_level(("address", "dob")),
+        _household_level(("address", "id_number")),
+        _household_level(("address",), last=True),
+    ),
+    "One household",
+    derived=True,
+)
+
 COMPARISONS: tuple[Comparison, ...] = (GIVEN, FAMILY, NICKNAME, BIRTH, SEX, POSTCODE, ADDRESS, ID_NUMBER)
-BY_NAME = {comparison.name: comparison for comparison in COMPARISONS}
+# Comparisons whose weights are derived from the trained ones, not trained themselves.
+DERIVED: tuple[Comparison, ...] = (HOUSEHOLD,)
+BY_NAME = {comparison.name: comparison for comparison in (*COMPARISONS, *DERIVED)}
 # What each comparison shows as its two values in an explanation.
 SHOWN = {
     "given": "given",
@@ -468,6 +609,7 @@ SHOWN = {
     "postcode": "postcode",
     "address": "address",
     "id_number": "id_number",
+    "household": "family",
 }
 
 

@@ -33,7 +33,7 @@ ROLES = frozenset(
         "males", "man", "men", "nominal", "offender", "passenger", "person", "perpetrator", "perp", "stranger",
         "subject", "suspect", "teen", "teenager", "victim", "witness", "woman", "women", "youth", "youths",
         "yp", "young person", "bloke", "gentleman", "gent", "driver", "taxi driver", "cab driver",
-        "uber driver", "delivery driver", "shopkeeper", "worker", "owner", "manager", "unborn", "unborn baby",
+        "uber driver", "delivery driver", "shopkeeper", "worker", "owner", "manager", "unborn", "unborn baby", "minor", "resident", "occupant", "householder",
     }
 )  # fmt: skip
 # Family and household roles: "Mum", "Mum's partner", "her boyfriend".
@@ -44,7 +44,8 @@ RELATIONS = frozenset(
         "foster carer", "guardian", "nana", "gran", "granny", "grandma", "grandmother", "grandad", "granddad",
         "grandfather", "grandparent", "aunt", "auntie", "aunty", "uncle", "cousin", "brother", "sister",
         "sibling", "half brother", "half sister", "boyfriend", "girlfriend", "partner", "husband", "wife",
-        "ex partner", "ex", "lodger", "neighbour", "friend", "family friend",
+        "ex partner", "ex", "lodger", "neighbour", "friend", "family friend", "daughter", "grandson",
+        "granddaughter", "grandchild", "nephew", "niece",
     }
 )  # fmt: skip
 # How someone looked: age, build, hair; never a name on its own.
@@ -78,6 +79,15 @@ UNKNOWNS = frozenset(
 SURNAMES_TOO = frozenset({"white", "black", "brown", "english", "welsh", "scottish", "irish", "british"})
 # Name parts that stand for a name not known, dropped wherever they are ("Baby Smith", "Unknown Khan").
 NOT_A_NAME_PART = UNKNOWNS | {"baby", "infant", "unborn", "child"}
+# Role and relation words written as a given name for someone whose name was not taken ("Mother Moreno", "Minor
+# Lopez", "Female Cooper", and in Spanish "Hijo Lopez" on a form): the family name is kept, the given name is none. Words that are also given
+# names in some tradition ("Man", "Nana", "Guy", "Son") are left out: there they are names.
+GIVEN_NAME_STANDINS = NOT_A_NAME_PART | {
+    "mother", "mum", "mom", "mummy", "father", "dad", "daddy", "daughter", "grandchild", "grandson",
+    "granddaughter", "nephew", "niece", "brother", "sister", "husband", "wife", "partner", "minor", "boy",
+    "girl", "kid", "male", "female", "adult", "person", "woman", "lady", "gentleman", "gent", "friend",
+    "resident", "occupant", "householder", "hijo", "hija",
+}  # fmt: skip
 # Whole phrases used as names for nobody in particular.
 PHRASES = frozenset(
     {"john doe", "jane doe", "baby doe", "joe bloggs", "fred bloggs", "a n other", "person unknown"}
@@ -155,3 +165,9 @@ def is_placeholder(name: str | None) -> bool:
 def is_name_part_placeholder(part: str | None) -> bool:
     """Whether one part of a name (a given or a family name) stands for a name not known: "Baby", "Unknown"."""
     return fold(part) in NOT_A_NAME_PART
+
+
+def is_given_name_placeholder(given: str | None) -> bool:
+    """Whether a given name (or its first word) stands for one not taken: "Baby", "Mother", "Minor", "Female"."""
+    folded = fold(given)
+    return bool(folded) and (folded in GIVEN_NAME_STANDINS or folded.split(" ", 1)[0] in GIVEN_NAME_STANDINS)

@@ -103,3 +103,18 @@ def test_descriptions_and_ethnicity_are_never_features():
         }
     )
     assert described == plain
+
+
+@pytest.mark.parametrize("word", sorted(placeholders.GIVEN_NAME_STANDINS))
+def test_a_role_written_as_a_given_name_is_no_given_name(word):
+    """ "Mother Moreno", "Minor Lopez": every listed role or relation word written as the given name leaves no
+    given name, and the family name is kept."""
+    feats = person.features({"given_name": word.upper(), "family_name": "Moreno"})
+    assert (feats["given"], feats["family"]) == (None, "moreno")
+
+
+def test_given_names_that_are_also_words_are_kept():
+    """Given names that are role words elsewhere ("Man", "Nana", "Son", "Guy") or a religion ("Christian") are
+    names."""
+    for given in ("Man", "Nana", "Son", "Guy", "Christian", "Mandy", "Minnie"):
+        assert person.features({"given_name": given, "family_name": "Lee"})["given"] == given.lower()
