@@ -6,7 +6,8 @@ against an index of existing mentions.
 
     python bench/linking.py [--json] [--datasets NAME,...] [--size medium] [--csv FILE --truth COLUMN]
                             [--no-febrl] [--systems lantern,splink-default,splink-tuned]
-                            [--realtime 100000] [--large] [--huge] [--skip-realtime]
+                            [--realtime 100000] [--agreement 100000] [--agreement-sample 1000]
+                            [--large] [--huge] [--skip-realtime]
 
 Quality (for each data set, each system in its own process): pairwise precision, recall and F1, B-cubed F1,
 seconds (from records in memory to clusters), CPU seconds and peak resident memory in MB. The systems are:
@@ -51,6 +52,17 @@ postgres://postgres@127.0.0.1:5432/lantern_bench_linking, dropped and created ag
 existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.1 million
 mentions); `--huge` adds 3,000,000 existing mentions. The batch run alone (its target: 10 minutes within
 8 GB): `--datasets synthetic-large --skip-realtime --systems lantern`.
+
+Real time against batch (`--agreement 100000`, the default; empty for none): how often real time decides about a
+mention as batch did. That many synthetic mentions go into a fresh PostgreSQL database (the same one), batch
+resolution runs over them all as `lantern link` does, and a random sample (`--agreement-sample`, 1,000) is taken
+out of what batch wrote and matched again, each alone, through `realtime.resolve_report`. Batch's decision about a
+held-out mention is the entity it put it in (when another mention is still in it), else a new person; real time's
+is the set of batch's entities it now shares an entity with (none for a new person). The agreement is the share of
+the sample on which the two are the same; every disagreement is counted by kind: real time made a new person where
+batch joined, joined where batch made a new person, joined another entity, or joined more entities than batch
+(`agreement_with_batch`). As JSON: {"benchmark": "linking", "realtime_batch": true, "mentions": ..., "held_out": ...,
+"agreement": ..., "decisions": {...}, "batch_seconds": ..., "batch_entities": ...}.
 
 With `--json` the output ends with one JSON object per system and data set:
 {"benchmark": "linking", "system": ..., "dataset": ..., "held_out": ..., "records": ..., "precision": ...,
