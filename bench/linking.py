@@ -6,7 +6,8 @@ against an index of existing mentions.
 
     python bench/linking.py [--json] [--datasets NAME,...] [--size medium] [--csv FILE --truth COLUMN]
                             [--no-febrl] [--systems lantern,splink-default,splink-tuned]
-                            [--realtime 100000] [--large] [--huge] [--skip-realtime]
+                            [--realtime 100000] [--agreement 100000] [--agreement-sample 1000]
+                            [--large] [--huge] [--skip-realtime]
 
 Quality (for each data set, each system in its own process): pairwise precision, recall and F1, B-cubed F1,
 seconds (from records in memory to clusters), CPU seconds and peak resident memory in MB. The systems are:
@@ -51,6 +52,17 @@ postgres://postgres@127.0.0.1:5432/lantern_bench_linking, dropped and created ag
 existing mentions; `--large` adds 1,000,000 and a batch run over the large synthetic set (about 1.1 million
 mentions); `--huge` adds 3,000,000 existing mentions. The batch run alone (its target: 10 minutes within
 8 GB): `--datasets synthetic-large --skip-realtime --systems lantern`.
+
+Real time against batch (`--agreement 100000`, the default; empty for none): how often real time decides about a
+mention as batch did. That many synthetic mentions go into a fresh PostgreSQL database (the same one), batch
+resolution runs over them all as `lantern link` does, and a random sample (`--agreement-sample`, 1,000) is taken
+out of what batch wrote and matched again, each alone, through `realtime.resolve_report`. Batch's decision about a
+held-out mention is the entity it put it in (when another mention is still in it), else a new person; real time's
+is the set of batch's entities it now shares an entity with (none for a new person). The agreement is the share of
+the sample on which the two are the same; every disagreement is counted by kind: real time made a new person where
+batch joined, joined where batch made a new person, joined another entity, or joined more entities than batch
+(`agreement_with_batch`). As JSON: {"benchmark": "linking", "realtime_batch": true, "mentions": ..., "held_out": ...,
+"agreement": ..., "decisions": {...}, "batch_seconds": ..., "batch_entities": ...}.
 
 With `--json` the output ends with one JSON object per system and data set:
 {"benchmark": "linking", "system": ..., "dataset": ..., "held_out": ..., "records": ..., "precision": ...,
@@ -134,6 +146,11 @@ def django_setup(database_url: str | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings.dev")
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+        # A throwaway database, so a throwaway field key for its reports' narratives, unless one is set.
+        if not os.environ.get("LANTERN_FIELD_KEY"):
+            from lantern.core.crypto import new_key
+
+            os.environ["LANTERN_FIELD_KEY"] = new_key()
     import django
 
     django.setup()
@@ -602,6 +619,42 @@ def pair_agreement(first: Path, second: Path) -> dict:
     }
 
 
+MENTION_COLUMNS = (
+    "mention_id",
+    "given_name",
+    "family_name",
+    "nickname",
+    "date_of_birth",
+    "age",
+    "sex",
+    "address",
+    "postcode",
+    "report_year",
+    "entity",
+)
+
+
+def _generated_mentions(count: int, extra: int, *, seed: int = SEED) -> tuple[list[dict], list[dict]]:
+    """`count` synthetic person mentions (of about count / 4 people), and `extra` more of the people after them."""
+    from dataclasses import replace
+
+    from lantern.demo.dataset import person_mention_rows
+    from lantern.demo.population import SIZES, Streams
+
+    people = max(count // 4, 100)
+    first, more = [], []
+    for row in person_mention_rows(Streams(seed), replace(SIZES["small"], people=people)):
+        if len(first) < count:
+            first.append(dict(zip(MENTION_COLUMNS, row, strict=True)))
+        elif len(more) < extra:
+            more.append(dict(zip(MENTION_COLUMNS, row, strict=True)))
+        else:
+            break
+    if len(first) < count:
+        raise SystemExit(f"Only {len(first):,} mentions generated for {count:,}.")
+    return first, more
+
+
 # Real time
 def realtime_latency(existing: int, *, database_url: str, samples: int = 200, seed: int = SEED) -> dict:
     """Load `existing` person mentions into a fresh database's index; time resolving `samples` new reports."""
@@ -614,44 +667,13 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     from django.utils import timezone
 
     from lantern.accounts.models import Agency, AgencyKind
-    from lantern.demo.dataset import person_mention_rows
-    from lantern.demo.population import SIZES, Streams
     from lantern.intel.linking import realtime
     from lantern.intel.linking.resolution import batch, kinds, model, person
     from lantern.intel.models import IntelligenceItem, PersonMention
 
     call_command("migrate", verbosity=0)
-    from dataclasses import replace
-
-    people = max(existing // 4, 100)
-    rows = person_mention_rows(Streams(seed), replace(SIZES["small"], people=people))
     started = time.perf_counter()
-    loaded, held_out = [], []
-    for row in rows:
-        record = dict(
-            zip(
-                (
-                    "mention_id",
-                    "given_name",
-                    "family_name",
-                    "nickname",
-                    "date_of_birth",
-                    "age",
-                    "sex",
-                    "address",
-                    "postcode",
-                    "report_year",
-                    "entity",
-                ),
-                row,
-                strict=True,
-            )
-        )
-        (loaded if len(loaded) < existing else held_out).append(record)
-        if len(held_out) >= samples * 4:
-            break
-    if len(loaded) < existing:
-        raise SystemExit(f"Only {len(loaded):,} mentions generated for {existing:,}.")
+    loaded, held_out = _generated_mentions(existing, samples * 4, seed=seed)
     # Entities: one per true person (as if batch had resolved them), then mentions and keys, by COPY.
     entity_ids = {}
     for record in loaded:
@@ -734,6 +756,164 @@ def realtime_latency(existing: int, *, database_url: str, samples: int = 200, se
     }
 
 
+def realtime_agreement(mentions: int, *, database_url: str, held_out: int = 1000, seed: int = SEED) -> dict:
+    """How often real time decides about a mention as batch did: batch resolves `mentions` mentions, a sample is
+    taken out of what it resolved, and each is added again through real time (`agreement_with_batch`).
+
+    `mentions` synthetic person mentions go into a fresh database (`held_out` of them, drawn at random, each in
+    an intelligence item of its own dated in the year it was reported, so that real time reads it as batch did);
+    batch resolution runs over all of them as `lantern link` runs it (`batch.link_people`: training, prediction,
+    clustering with the judge, and the entities, evidence and blocking index it writes)."""
+    import random
+    from datetime import UTC, datetime
+
+    from bench.intake import recreate_database
+
+    recreate_database(database_url)
+    django_setup(database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from lantern.accounts.models import Agency, AgencyKind
+    from lantern.intel.linking.resolution import batch
+    from lantern.intel.models import IntelligenceItem, PersonMention
+
+    call_command("migrate", verbosity=0)
+    records, _more = _generated_mentions(mentions, 0, seed=seed)
+    sample = set(random.Random(seed).sample(range(len(records)), held_out))
+    now = datetime.now(UTC)
+    with connection.cursor() as cursor:
+        copy = cursor.connection.cursor()
+        with copy.copy(
+            "COPY intel_personmention (id, origin, position, created_at, entity_id, role, name, nickname,"
+            " date_of_birth, age, sex, ethnicity, description, school, address, licence_number)"
+            " FROM STDIN"
+        ) as c:
+            for index, record in enumerate(records):
+                if index not in sample:
+                    c.write_row(_mention_row(index + 1, record, None, now))
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('intel_personmention', 'id'), %s)", [len(records) + 1]
+        )
+    agency = Agency.objects.create(code="bench-police", name="Bench Police", kind=AgencyKind.POLICE)
+    chosen = [records[index] for index in sorted(sample)]
+    items = IntelligenceItem.objects.bulk_create(
+        IntelligenceItem(
+            reference=f"BENCH-A{number}",
+            agency=agency,
+            submitted_at=_values(0, record)["created_at"],
+            summary="A report.",
+            content="A report.",
+        )
+        for number, record in enumerate(chosen)
+    )
+    PersonMention.objects.bulk_create(
+        PersonMention(
+            item=item,
+            role="person_of_concern",
+            **{
+                f: _values(0, record)[f]
+                for f in ("name", "nickname", "date_of_birth", "age", "sex", "address")
+            },
+        )
+        for item, record in zip(items, chosen, strict=True)
+    )
+    held = list(PersonMention.objects.exclude(item=None).values_list("pk", flat=True))
+    started = time.perf_counter()
+    outcome = batch.link_people(now=now)
+    batch_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "realtime_batch": True,
+        "mentions": mentions,
+        "batch_seconds": batch_seconds,
+        "batch_entities": outcome.entities,
+        **agreement_with_batch(held),
+    }
+
+
+class _Undone(Exception):
+    """Raised to roll back one held-out mention's real-time matching, carrying what it decided."""
+
+    def __init__(self, found: set) -> None:
+        super().__init__()
+        self.found = found
+
+
+def agreement_with_batch(held_out: list[int]) -> dict:
+    """How often real time puts a person mention where batch resolution, already run, put it.
+
+    The mentions `held_out` are taken out of what batch wrote (their entity, evidence and blocking keys go; every
+    other mention stays in the entity batch gave it, and an entity left with none of its mentions is found by
+    nothing). Each is then matched again by real time (`realtime.resolve_report` for a mention in a report,
+    `resolve_mentions` for one outside any), against that index alone, in a transaction rolled back afterwards, so
+    that held-out mentions never see one another.
+
+    Batch's decision about a held-out mention is the entity batch put it in, when any other mention is still in
+    that entity, and otherwise "a new person". Real time's is the set of batch's entities whose mentions it now
+    shares an entity with (none when it made a new person; two or more when it joined, or merged, entities batch
+    kept apart). They agree when the two are the same: the same entity, or a new person both times. `agreement` is
+    the share of held-out mentions on which they agree; every disagreement is counted by its kind."""
+    from collections import Counter
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lantern.intake.models import Referral
+    from lantern.intel.linking import realtime
+    from lantern.intel.models import BlockingKey, IntelligenceItem, MentionLink, PersonMention
+
+    batch_entity = dict(PersonMention.objects.values_list("pk", "entity_id"))
+    held = set(held_out)
+    with_others = {entity for mention, entity in batch_entity.items() if mention not in held}
+    BlockingKey.objects.filter(kind="person", mention_id__in=held).delete()
+    MentionLink.objects.filter(kind="person", mention_id__in=held).delete()
+    PersonMention.objects.filter(pk__in=held).update(entity=None)
+    counts = Counter()
+    for row in PersonMention.objects.filter(pk__in=held).order_by("pk").values("pk", "item", "referral"):
+        expected = {batch_entity[row["pk"]]} & with_others
+        try:
+            with transaction.atomic():
+                if row["item"] or row["referral"]:
+                    realtime.resolve_report(
+                        item=IntelligenceItem.objects.get(pk=row["item"]) if row["item"] else None,
+                        referral=Referral.objects.get(pk=row["referral"]) if row["referral"] else None,
+                        now=timezone.now(),
+                    )
+                else:
+                    realtime.resolve_mentions(mentions=[("person", row["pk"])])
+                entity = PersonMention.objects.values_list("entity", flat=True).get(pk=row["pk"])
+                raise _Undone(
+                    {
+                        batch_entity[other]
+                        for other in PersonMention.objects.filter(entity=entity)
+                        .exclude(pk=row["pk"])
+                        .values_list("pk", flat=True)
+                    }
+                )
+        except _Undone as undone:
+            found = undone.found
+        counts[_decision(expected, found)] += 1
+    agreed = counts["same entity"] + counts["new person both"]
+    return {
+        "held_out": len(held),
+        "agreement": agreed / len(held) if held else float("nan"),
+        "decisions": dict(sorted(counts.items())),
+    }
+
+
+def _decision(expected: set, found: set) -> str:
+    """How real time's decision about a mention compares with batch's."""
+    if expected == found:
+        return "same entity" if found else "new person both"
+    if not found:
+        return "real time new, batch joined"
+    if not expected:
+        return "real time joined, batch new"
+    return "real time joined another" if expected.isdisjoint(found) else "real time joined more"
+
+
 def _network_member_checks(records: list[dict], *, agency, now) -> tuple[list[float], int]:
     """Add each record as a member of one child's family network (`casework.family.network_member_add`: matched
     at once against the index, and checked for a person of concern in any report); the milliseconds each took,
@@ -812,7 +992,15 @@ def show(line: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"benchmark": "linking", **line}), flush=True)
         return
-    if "agreement" in line:
+    if "realtime_batch" in line:
+        decisions = ", ".join(f"{kind} {n:,}" for kind, n in line["decisions"].items())
+        print(
+            f"real time against batch at {line['mentions']:>9,} mentions: agreement {line['agreement']:.2%} of "
+            f"{line['held_out']:,} held-out mentions ({decisions})"
+            + (f" failed: {line['error']}" if line.get("error") else ""),
+            flush=True,
+        )
+    elif "agreement" in line:
         a = line["agreement"]
         print(
             f"{_label(line):<22} duckdb and spark put {a['pairs_both']:,} pairs together in both: "
@@ -889,6 +1077,18 @@ def main(argv=None) -> int:
         help="Also time real time at 1,000,000 and batch over the large synthetic set.",
     )
     parser.add_argument("--huge", action="store_true", help="Also time real time at 3,000,000.")
+    parser.add_argument(
+        "--agreement",
+        default="100000",
+        help="Comma-separated counts of mentions batch resolves, to measure real time's agreement with it "
+        "(default 100000; empty for none).",
+    )
+    parser.add_argument(
+        "--agreement-sample",
+        type=int,
+        default=1000,
+        help="How many of batch's mentions are held out and matched again by real time (default 1000).",
+    )
     parser.add_argument("--skip-realtime", action="store_true", help="Skip the real-time timings.")
     parser.add_argument("--skip-quality", action="store_true", help="Skip the quality comparisons.")
     parser.add_argument(
@@ -923,6 +1123,16 @@ def main(argv=None) -> int:
             context = multiprocessing.get_context("spawn")
             queue = context.Queue()
             process = context.Process(target=_realtime_spawned, args=(count, url, queue))
+            process.start()
+            result = queue.get()
+            process.join()
+            show(result, args.json)
+        for count in sorted({int(c) for c in args.agreement.split(",") if c.strip() and int(c)}):
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            process = context.Process(
+                target=_agreement_spawned, args=(count, url, args.agreement_sample, queue)
+            )
             process.start()
             result = queue.get()
             process.join()
@@ -1009,6 +1219,22 @@ def _realtime_spawned(count, url, queue) -> None:
                 "p95_ms": float("nan"),
                 "p99_ms": float("nan"),
                 "load_seconds": 0,
+            }
+        )
+
+
+def _agreement_spawned(count, url, sample, queue) -> None:
+    try:
+        queue.put(realtime_agreement(count, database_url=url, held_out=sample))
+    except BaseException as error:  # noqa: BLE001 - reported, and the quality runs still go ahead
+        queue.put(
+            {
+                "realtime_batch": True,
+                "mentions": count,
+                "error": f"{type(error).__name__}: {error}",
+                "held_out": 0,
+                "agreement": float("nan"),
+                "decisions": {},
             }
         )
 

@@ -363,7 +363,7 @@ class _Matching:
                 self.merged[other_entity] = entity_id
 
     def match_person(self, row: dict) -> tuple:
-        """(entity id, matched mention id, probability, weight, evidence, other entities it strongly matches)."""
+        """(entity id, matched mention id, probability, weight, evidence, other entities it joins too)."""
         none = None, None, None, None, [], set()
         candidates = self.person_candidates(row)
         if not candidates:
@@ -371,45 +371,70 @@ class _Matching:
         entity_of = dict(candidates)
         banned = self.banned.get((EntityKind.PERSON, row["id"]), set())
         feats = self.features[row["id"]]
-        best = (None, None, -1.0, None)
-        strong, weak = set(), set()
-        others = {}
+        # Each entity's best candidate: (probability, weight, mention), strongest first.
+        best: dict[int, tuple[float, float, int]] = {}
+        scored: dict[int, float] = {}
         # In the order the model orders mentions, as a query for them would, so that ties go the same way.
         found = [other for other in (self.person_row(m) for m in entity_of) if other is not None]
         for other in sorted(found, key=lambda r: (r.get("position") or 0, r["id"])):
             if other["id"] in banned:
                 continue
-            others[other["id"]] = other_feats = self.features_of(other)
-            probability, weight, _ = self.scorer.score(feats, other_feats)
-            if probability > best[2]:
-                best = (entity_of[other["id"]], other["id"], probability, weight)
-            if probability >= self.scorer.strong_threshold:
-                strong.add(entity_of[other["id"]])
-            elif probability >= self.scorer.threshold:
-                weak.add(entity_of[other["id"]])
-        entity_id, other_id, probability, weight = best
-        if entity_id is None or probability < self.scorer.threshold:
+            probability, weight, _ = self.scorer.score(feats, self.features_of(other))
+            scored[other["id"]] = probability
+            entity_id = entity_of[other["id"]]
+            if probability >= self.scorer.threshold and probability > best.get(entity_id, (-1.0,))[0]:
+                best[entity_id] = (probability, weight, other["id"])
+        if not best:
             return none
+        ranked = sorted(best, key=lambda e: -best[e][0])
         if banned:
             self.flush()
-            if _entity_holds_any(entity_id, banned):
-                return none
-        _p, _w, evidence = self.scorer.score(feats, others[other_id], explain=True)
-        # As in batch, a weak link brings a lone mention into a cluster: earlier mentions left alone join too.
-        weak -= strong | {entity_id}
-        lone = set()
-        if weak:
-            self.flush()
-            lone = {
-                e
-                for e, n in kinds.MODELS[EntityKind.PERSON]
-                .objects.filter(entity_id__in=weak)
-                .values("entity_id")
-                .annotate(n=Count("id"))
-                .values_list("entity_id", "n")
-                if n == 1
-            }
-        return entity_id, other_id, probability, weight, evidence, (strong | lone) - {entity_id}
+            ranked = [e for e in ranked if not _entity_holds_any(e, banned)]
+        joined = self.judged(row["id"], ranked, {e: best[e][0] for e in ranked}, scored)
+        if not joined:
+            return none
+        entity_id = joined[0]
+        probability, weight, other_id = best[entity_id]
+        _p, _w, evidence = self.scorer.score(feats, self.features_of(self.person_row(other_id)), explain=True)
+        return entity_id, other_id, probability, weight, evidence, set(joined[1:])
+
+    def judged(self, mention_id: int, ranked: list[int], probability: dict, scored: dict) -> list[int]:
+        """The entities a mention joins, of those it matches (`ranked`, strongest first), as batch's clustering
+        decides (`cluster.cluster`, with the model's judge): strong matches join unless that would put two
+        mentions the judge finds in conflict together (a pair matched above the threshold is no conflict); a weak
+        match joins only when, besides, the judge finds the two on the whole one person."""
+        members = self.members_of(ranked)
+        judge = model.Judge(self.scorer, self.features_by_id)
+        cluster, joined = [mention_id], []
+        for entity_id in ranked:
+            others = members.get(entity_id) or []
+            strong = probability[entity_id] >= self.scorer.strong_threshold
+            if any(
+                judge.conflict(a, b)
+                for a in cluster
+                for b in others
+                if not (strong and a == mention_id and scored.get(b, 0.0) >= self.scorer.threshold)
+            ):
+                continue
+            if not strong and not judge.together(cluster, others):
+                continue
+            joined.append(entity_id)
+            cluster += others
+        return joined
+
+    def members_of(self, entity_ids: list[int]) -> dict[int, list[int]]:
+        """{entity: its mentions}: those in the database (their rows kept for the judge) and the report's own
+        earlier people."""
+        wanted = set(entity_ids)
+        out: dict[int, list[int]] = defaultdict(list)
+        for mention_id, row in _person_rows(set(), entities=wanted).items():
+            self.person_rows.setdefault(mention_id, row)
+            out[self.entity_now(row["entity_id"])].append(mention_id)
+        for row, _keys, entity_id in self.people:
+            entity_id = self.entity_now(entity_id)
+            if entity_id in wanted and row["id"] not in out[entity_id]:
+                out[entity_id].append(row["id"])
+        return out
 
     def person_candidates(self, row: dict) -> list[tuple[int, int]]:
         """(mention, entity) of the people sharing most keys with this one, best first: those the index held,
@@ -431,6 +456,11 @@ class _Matching:
         """A candidate's row: one of the report's own, or as read up front (None if the mention has gone since)."""
         own = next((row for row, _k, _e in self.people if row["id"] == mention_id), None)
         return own if own is not None else self.person_rows.get(mention_id)
+
+    def features_by_id(self, mention_id: int) -> dict:
+        """A mention's features by id: one of the report's own, or a candidate's or a member's as read."""
+        found = self.features.get(mention_id)
+        return found if found is not None else self.features_of(self.person_row(mention_id))
 
     def features_of(self, row: dict) -> dict:
         if row["id"] not in self.features:
@@ -538,23 +568,48 @@ def _cannot_link(mentions: list[tuple[str, int]]) -> dict[tuple[str, int], set[i
 def _person_candidates(mention_id: int, keys: list[str]) -> list[tuple[int, int, int]]:
     """(mention, entity, keys shared) of the indexed people sharing most keys with a mention, best first.
 
-    A true match shares several keys (name, date of birth, ...), so scoring the best few hundred bounds the time a
-    common name can take without losing it."""
-    return list(
-        BlockingKey.objects.filter(kind=EntityKind.PERSON, key__in=keys)
-        .exclude(mention_id=mention_id)
-        .exclude(entity=None)
-        .values("mention_id", "entity_id")
-        .annotate(shared=Count("*"))
-        .order_by("-shared", "-mention_id")
-        .values_list("mention_id", "entity_id", "shared")[:CANDIDATE_LIMIT]
-    )
+    A key held by more than `model.BLOCK_LIMIT` mentions (a common given name and birth year, a street nickname)
+    finds no one, as it finds no pairs in batch: each key is read at most that far, so that a common name costs a
+    bounded read, not one that grows with the index. A true match shares several keys (name, date of birth, ...),
+    so scoring the best few hundred of the rest bounds the time without losing it."""
+    shared: Counter = Counter()
+    for rows in _key_holders(EntityKind.PERSON, keys, mention_id, model.BLOCK_LIMIT + 1).values():
+        if len(rows) <= model.BLOCK_LIMIT:
+            shared.update(rows)
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], -item[0][0]))
+    return [(other, entity_id, n) for (other, entity_id), n in ranked[:CANDIDATE_LIMIT]]
 
 
-def _person_rows(mention_ids: set[int]) -> dict[int, dict]:
-    if not mention_ids:
+def _key_holders(kind: str, keys: list[str], mention_id: int, limit: int) -> dict[str, list[tuple[int, int]]]:
+    """key -> (mention, entity) of at most `limit` resolved mentions under it, other than this one: one statement
+    of one bounded index read per key (each key's read in a sub-select of its own, as a compound statement may
+    not limit its parts directly on SQLite), on PostgreSQL and SQLite alike."""
+    keys = list(dict.fromkeys(key[:120] for key in keys))
+    if not keys:
         return {}
-    rows = kinds.MODELS[EntityKind.PERSON].objects.filter(pk__in=mention_ids).order_by()
+    table = connection.ops.quote_name(BlockingKey._meta.db_table)
+    part = (
+        f"SELECT * FROM (SELECT key, mention_id, entity_id FROM {table} "  # noqa: S608 - the quoted model table; values are parameters
+        "WHERE kind = %s AND key = %s AND mention_id <> %s AND entity_id IS NOT NULL LIMIT %s) AS held"
+    )
+    sql = " UNION ALL ".join(f"{part}{n}" for n in range(len(keys)))
+    out: dict[str, list[tuple[int, int]]] = {key: [] for key in keys}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for key in keys for value in (kind, key, mention_id, limit)])
+        for key, other, entity_id in cursor.fetchall():
+            out[key].append((other, entity_id))
+    return out
+
+
+def _person_rows(mention_ids: set[int], *, entities: set[int] = frozenset()) -> dict[int, dict]:
+    """Person mentions' rows as matching reads them, by id or by entity."""
+    if not mention_ids and not entities:
+        return {}
+    rows = (
+        kinds.MODELS[EntityKind.PERSON]
+        .objects.filter(Q(pk__in=mention_ids) if mention_ids else Q(entity_id__in=entities))
+        .order_by()
+    )
     return {row["id"]: row for row in rows.values(*_row_fields(EntityKind.PERSON))}
 
 

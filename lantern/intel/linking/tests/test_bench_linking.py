@@ -57,3 +57,39 @@ def test_splink_tuned_assigns_every_record_a_cluster(linking):
     assignment = linking.run_splink_tuned(records)
     assert set(assignment) == {r["unique_id"] for r in records}
     assert metrics.pairwise(assignment, truth)["f1"] > 0.9
+
+
+@pytest.fixture
+def resolved_by_batch(db):
+    """A small synthetic set resolved by batch (trained, as `lantern link` runs), and every fourth mention."""
+    from datetime import UTC, datetime
+
+    from lantern.intel.linking.resolution import batch
+    from lantern.intel.linking.tests.test_resolution import synthetic_mentions
+
+    mentions = synthetic_mentions(people=150)
+    batch.link_people(now=datetime(2026, 6, 1, 12, tzinfo=UTC), train=True)
+    return [m.pk for m in mentions[::4]]
+
+
+def test_real_time_decides_about_held_out_mentions_as_batch_did(linking, resolved_by_batch):
+    """Each mention held out of what batch wrote and matched again by real time goes where batch put it (the same
+    entity, or a new person both times) at least 99 times in 100, and most of them join an entity."""
+    result = linking.agreement_with_batch(resolved_by_batch)
+    assert result["held_out"] == len(resolved_by_batch) > 100
+    assert result["decisions"].get("same entity", 0) > result["held_out"] / 2
+    assert result["agreement"] >= 0.99, result["decisions"]
+
+
+def test_agreement_counts_what_real_time_decides_otherwise(linking, resolved_by_batch, monkeypatch):
+    """A real time that never joins a mention to an entity disagrees with batch wherever batch joined it, and the
+    agreement says so."""
+    from lantern.intel.linking import realtime
+
+    scorer, linkage = realtime.current_scorer()
+    never = type(scorer)({"comparisons": []}, {}, threshold=1.01)
+    monkeypatch.setattr(realtime, "current_scorer", lambda: (never, linkage))
+    result = linking.agreement_with_batch(resolved_by_batch)
+    joined = result["decisions"]["real time new, batch joined"]
+    assert joined > result["held_out"] / 2
+    assert result["agreement"] == pytest.approx(1 - joined / result["held_out"])
