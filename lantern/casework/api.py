@@ -30,7 +30,7 @@ from lantern.casework.models import (
 )
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, not_found, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intake.selectors import referral_list_visible_to
 
@@ -426,26 +426,26 @@ def _task_detail(task, now: datetime) -> dict:
     }
 
 
-def _agency_by_code(code: str | None) -> Agency | None:
+def _agency_by_code(code: str | None, field: str = "agency") -> Agency | None:
+    """The agency with this code; 404 naming `field` if none has it (decision 0022)."""
     if not code:
         return None
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
-        raise ApiError(
-            422, "invalid", "The request has errors; see fields.", {"agency": ["No agency has this code."]}
-        )
+        raise not_found(field, "No agency has this code.")
     return agency
 
 
 # Tasks
 @tasks_router.get(
     "",
-    response={200: TaskPageOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: TaskPageOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="List tasks",
     operation_id="task_list",
 )
 def list_tasks(request, filters: Query[TaskQuery]):
-    """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`."""
+    """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`. An agency
+    code that no agency has is answered 404 naming `agency`, not an empty list that would read as "nothing due"."""
     user, now = request.auth, timezone.now()
     tasks = selectors.task_filter(
         selectors.task_list_visible_to(user=user),
@@ -901,7 +901,7 @@ def _invalid(field: str, message: str) -> ApiError:
 
 @cases_router.post(
     "",
-    response={201: CaseOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Open a child's case",
     operation_id="case_open",
 )
@@ -909,7 +909,7 @@ def open_case(request, payload: CaseIn):
     """Open a child's case directly, before any referral (a pre-birth assessment, say); the opener owns it."""
     user = request.auth
     policy.require(user, "can_open_case")
-    agency = _agency_by_code(payload.lead_agency)
+    agency = _agency_by_code(payload.lead_agency, "lead_agency")
     if payload.date_of_birth and payload.date_of_birth > timezone.localdate():
         raise _invalid("date_of_birth", "The date of birth must be in the past.")
     case = services.case_open(
@@ -954,11 +954,11 @@ def _victim_parent_links(user, payload: NetworkMemberIn) -> tuple:
             selectors.case_list_visible_to(user=user).filter(pk=payload.victim_parent_case_id).first()
         )
         if parent_case is None:
-            raise _invalid("victim_parent_case_id", "No case you can see has this id.")
+            raise not_found("victim_parent_case_id", "No case you can see has this id.")
     wanted = set(payload.victim_parent_referral_ids)
     referrals = list(referral_list_visible_to(user=user).filter(pk__in=wanted)) if wanted else []
     if len(referrals) != len(wanted):
-        raise _invalid("victim_parent_referral_ids", "No referral you can see has one of these ids.")
+        raise not_found("victim_parent_referral_ids", "No referral you can see has one of these ids.")
     return parent_case, referrals
 
 

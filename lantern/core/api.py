@@ -71,6 +71,17 @@ class ErrorOut(Schema):
     fields: dict[str, list[str]] = {}
 
 
+def not_found(field: str, message: str) -> "ApiError":
+    """A reference in a body or a query to a record that does not exist or that the user may not see: 404 naming
+    the field, the same answer as an id in the path that names no such record (decision 0022)."""
+    return ApiError(404, "not_found", message, {field: [message]})
+
+
+def conflict(field: str, message: str) -> "ApiError":
+    """A request the document allows that conflicts with what is already recorded: 409 naming the field."""
+    return ApiError(409, "conflict", message, {field: [message]})
+
+
 class ApiError(HttpError):
     """An error with a code, a message and optional per-field messages."""
 

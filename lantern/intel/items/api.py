@@ -23,8 +23,9 @@ from pydantic import StrictBool, field_validator
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, not_found, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
+from lantern.core.validation import GIVEN_TEXT, AtLeastOne, FieldRules, RequiredWhen
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
 from lantern.intake.api import PhoneIn, PlaceIn, StrictIn, VehicleIn
 from lantern.intake.services import date_problem
@@ -124,8 +125,18 @@ class IntelItemCreatedOut(Schema):
     submitted_at: datetime
 
 
-class IntelGradeIn(StrictIn):
+class IntelGradeIn(StrictIn, FieldRules):
     """A 3x5x2 grade and the sanitised text that may be shared. Handling code C needs its conditions."""
+
+    field_rules = (
+        RequiredWhen(
+            "handling_conditions",
+            "handling_code",
+            (HandlingCode.CONDITIONS,),
+            "Enter the conditions on sharing: handling code C needs them",
+            GIVEN_TEXT,
+        ),
+    )
 
     source_evaluation: SourceEvaluation
     intelligence_assessment: IntelligenceAssessment
@@ -262,8 +273,16 @@ class IntelItemQuery(Schema):
     status: ItemStatus | None = None
 
 
-class IntelDisclosureIn(StrictIn):
+class IntelDisclosureIn(StrictIn, FieldRules):
     """Share an item: with an agency of the partnership (by code) or a named person or body, and why."""
+
+    field_rules = (
+        AtLeastOne(
+            ("recipient_agency", "recipient"),
+            "Choose the agency, or name the person or body, the item is shared with",
+            GIVEN_TEXT,
+        ),
+    )
 
     recipient_agency: str | None = Field(None, max_length=40, description="The receiving agency's code.")
     recipient: str = Field(
@@ -380,7 +399,7 @@ def _detail(seen: items_selectors.ItemView) -> dict:
 
 @router.post(
     "/intel",
-    response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Submit intelligence",
     operation_id="intel_item_submit",
 )
@@ -398,7 +417,7 @@ def submit_item(
     Send an `Idempotency-Key` header (at most 200 characters) to make retries safe. A repeat by the same user
     with the same key and the same body answers the first result again (201, the same body, and the header
     `Idempotent-Replayed: true`) without recording anything. The same key with a different body is refused with
-    422 `idempotency_key_reused`. Concurrent requests with one key record one item.
+    409 `idempotency_key_reused`. Concurrent requests with one key record one item.
     """
     user = request.auth
     require(
@@ -489,7 +508,14 @@ def grade_item(request, item_id: Id, payload: IntelGradeIn):
 
 @router.post(
     "/intel/{int:item_id}/disclosures",
-    response={201: IntelDisclosureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        201: IntelDisclosureOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Share an intelligence item",
     operation_id="intel_item_disclose",
 )
@@ -503,12 +529,7 @@ def disclose_item(request, item_id: Id, payload: IntelDisclosureIn):
     if payload.recipient_agency:
         agency = Agency.objects.filter(code=payload.recipient_agency, is_active=True).first()
         if agency is None:
-            raise ApiError(
-                422,
-                "invalid",
-                "The request has errors; see fields.",
-                {"recipient_agency": ["No agency of the partnership has this code"]},
-            )
+            raise not_found("recipient_agency", "No agency of the partnership has this code.")
     try:
         shared = items.item_disclose(
             actor=user,

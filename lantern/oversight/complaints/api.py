@@ -4,7 +4,9 @@ A complaint, conduct matter or stage escalation the user may not see answers 404
 exist; the subject of a conduct matter gets 404 for the matter itself and reads only their notices at
 `/conduct-matters/about-me`. A user who may see a record but not move it on is answered 403. Bad input is
 answered 422 with a message per field and nothing is written; a move the record's stage does not allow
-(responding before acknowledging) is answered 409.
+(responding before acknowledging, an outcome that does not follow from the finding) is answered 409. A reference
+in a body to a record that does not exist or that the user may not choose there (an agency code, a referral, a
+task, a person, a complaint) is answered 404 naming the field, as an id in the path is (decision 0022).
 """
 
 from datetime import date, datetime
@@ -21,8 +23,9 @@ from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
+from lantern.core.api import ErrorOut, Id, IsoDate, IsoDateTime, not_found, offset_field
 from lantern.core.policy import PolicyDenied
+from lantern.core.validation import GIVEN_CHOICE, AtLeastOne, FieldRules, RequiredWhen
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
     AssessmentDecision,
@@ -38,16 +41,11 @@ from lantern.oversight.complaints.models import (
 
 router = Router(tags=["complaints"])
 PAGE_MAX = 100
-INVALID = "The request has errors; see fields."
 
 
 def _require_action(user, rule: str, obj) -> None:
     if not policy.allows(user, rule, obj):
         raise PolicyDenied(rule)
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", INVALID, {field: [message]})
 
 
 # Schemas
@@ -163,8 +161,10 @@ class ComplaintIn(StrictIn):
     task_ids: list[Id] = Field(default_factory=list, max_length=20)
 
 
-class LinksIn(StrictIn):
-    """More referrals and tasks the complaint is about."""
+class LinksIn(StrictIn, FieldRules):
+    """More referrals and tasks the complaint is about: at least one of them."""
+
+    field_rules = (AtLeastOne(("referral_ids", "task_ids"), "Choose at least one referral or task to link."),)
 
     referral_ids: list[Id] = Field(default_factory=list, max_length=20)
     task_ids: list[Id] = Field(default_factory=list, max_length=20)
@@ -299,8 +299,22 @@ class ConductMatterIn(StrictIn):
     complaint_id: Id | None = Field(None, ge=1)
 
 
-class AssessIn(StrictIn):
-    """The assessment: refer to an external body, investigate, or no case to answer."""
+class AssessIn(StrictIn, FieldRules):
+    """The assessment: refer to an external body (naming it), investigate (naming the investigator), or no case
+    to answer."""
+
+    field_rules = (
+        RequiredWhen(
+            "external_body",
+            "decision",
+            (AssessmentDecision.REFER_EXTERNAL,),
+            "Choose the body the matter was referred to.",
+            GIVEN_CHOICE,
+        ),
+        RequiredWhen(
+            "investigator_id", "decision", (AssessmentDecision.INVESTIGATE,), "Choose who will investigate."
+        ),
+    )
 
     decision: AssessmentDecision
     assessment: str = Field(..., min_length=1, max_length=10000)
@@ -317,8 +331,17 @@ class ExternalAcknowledgedIn(StrictIn):
     external_reference: str = Field("", max_length=100)
 
 
-class ExternalDecisionIn(StrictIn):
-    """What the external body decided, and when."""
+class ExternalDecisionIn(StrictIn, FieldRules):
+    """What the external body decided, and when; an investigation by the agency names its investigator."""
+
+    field_rules = (
+        RequiredWhen(
+            "investigator_id",
+            "decision",
+            (ExternalDecision.LOCAL_INVESTIGATION,),
+            "Choose who will investigate.",
+        ),
+    )
 
     decision: ExternalDecision
     decided_at: IsoDateTime
@@ -521,7 +544,7 @@ def _matter_detail(m, now: datetime) -> dict:
 def _agency_by_code(code: str) -> Agency:
     agency = Agency.objects.filter(code=code, is_active=True).first()
     if agency is None:
-        raise _invalid("agency", "No agency has this code.")
+        raise not_found("agency", "No agency has this code.")
     return agency
 
 
@@ -531,7 +554,7 @@ def _visible_referrals(user, ids: list[int]) -> list:
     found = {r.pk: r for r in selectors.referrals_linkable(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _invalid("referral_ids", f"No referral you can see has the id {missing[0]}.")
+        raise not_found("referral_ids", f"No referral you can see has the id {missing[0]}.")
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -541,16 +564,17 @@ def _visible_tasks(user, ids: list[int]) -> list[AgencyTask]:
     found = {t.pk: t for t in task_list_visible_to(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _invalid("task_ids", f"No task you can see has the id {missing[0]}.")
+        raise not_found("task_ids", f"No task you can see has the id {missing[0]}.")
     return [found[i] for i in dict.fromkeys(ids)]
 
 
 def _person_from(queryset, pk: int | None, field: str, message: str) -> User | None:
+    """The person with this id among those who may be chosen for `field`; 404 naming the field if none is."""
     if pk is None:
         return None
     person = queryset.filter(pk=pk).first()
     if person is None:
-        raise _invalid(field, message)
+        raise not_found(field, message)
     return person
 
 
@@ -628,7 +652,7 @@ def list_complaints(request, filters: Query[ComplaintQuery]):
 
 @router.post(
     "/complaints",
-    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a complaint",
     operation_id="complaint_create",
 )
@@ -879,7 +903,7 @@ def list_conduct_matters(request, filters: Query[ConductQuery]):
 
 @router.post(
     "/conduct-matters",
-    response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a conduct matter",
     operation_id="conduct_create",
 )
@@ -897,7 +921,7 @@ def create_conduct_matter(request, payload: ConductMatterIn):
     if payload.complaint_id is not None:
         complaint = selectors.complaint_list_visible_to(user=user).filter(pk=payload.complaint_id).first()
         if complaint is None:
-            raise _invalid("complaint_id", "No complaint you can see has this id.")
+            raise not_found("complaint_id", "No complaint you can see has this id.")
     matter = services.conduct_matter_record(
         actor=user, subject=subject, allegation=payload.allegation, complaint=complaint
     )

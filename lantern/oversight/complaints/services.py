@@ -998,6 +998,17 @@ OUTCOMES_FOR_FINDING = {
 }
 
 
+def _require_outcome_follows(matter: ConductMatter, outcome: str) -> None:
+    """A conflict (409) with the finding already recorded if the outcome does not follow from it."""
+    allowed = OUTCOMES_FOR_FINDING[matter.finding]
+    if outcome not in allowed:
+        words = ", ".join(sorted(ConductOutcome(o).label.lower() for o in allowed))
+        message = (
+            f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one of: {words}."
+        )
+        raise Conflict(message, {"outcome": [message]})
+
+
 @transaction.atomic
 def conduct_matter_record_outcome(
     *,
@@ -1017,16 +1028,9 @@ def conduct_matter_record_outcome(
         raise Conflict("Record the finding before the outcome.")
     if outcome not in ConductOutcome.values:
         errors["outcome"] = ["Choose the outcome."]
-    elif outcome not in OUTCOMES_FOR_FINDING[matter.finding]:
-        allowed = ", ".join(
-            sorted(ConductOutcome(o).label.lower() for o in OUTCOMES_FOR_FINDING[matter.finding])
-        )
-        errors["outcome"] = [
-            f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one "
-            f"of: {allowed}."
-        ]
     summary = clean_text(summary, "summary", errors, required="Summarise the outcome.")
     _raise_if(errors, "The outcome has errors.")
+    _require_outcome_follows(matter, outcome)
     _conclude(matter, outcome=outcome, summary=summary, at=now)
     matter.save()
     _conduct_step(
