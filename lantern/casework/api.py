@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool
+from pydantic import StrictBool
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
@@ -26,8 +26,8 @@ from lantern.casework.models import (
     EscalationStatus,
     InvolvementKind,
     NetworkRelationship,
-    TaskOutcome,
 )
+from lantern.casework.schemas import CompleteIn, DisagreementIn, EscalationResolveIn, StrictIn
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
 from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, not_found, offset_field
@@ -49,12 +49,6 @@ def _require_action(user, rule: str, obj) -> None:
 
 
 # Schemas
-class StrictIn(Schema):
-    """Input that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class AgencyOut(Schema):
     """An agency."""
 
@@ -173,25 +167,6 @@ class EscalationQuery(Schema):
     status: EscalationStatus | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = offset_field()
-
-
-class CompleteIn(StrictIn):
-    """What the agency did: an outcome from the controlled list and a narrative."""
-
-    outcome: TaskOutcome
-    narrative: str = Field(..., min_length=1, max_length=services.MAX_NARRATIVE)
-
-
-class DisagreementIn(StrictIn):
-    """A professional disagreement: what is disagreed with and what should happen."""
-
-    reason: str = Field(..., min_length=1, max_length=5000)
-
-
-class EscalationResolveIn(StrictIn):
-    """How an escalation was resolved."""
-
-    resolution: str = Field(..., min_length=1, max_length=5000)
 
 
 class FlagOut(Schema):

@@ -9,7 +9,7 @@ in a body to a record that does not exist or that the user may not choose there 
 task, a person, a complaint) is answered 404 naming the field, as an id in the path is (decision 0022).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.utils import timezone
@@ -542,17 +542,29 @@ def create_complaint(request, payload: ComplaintIn):
     return Status(201, _complaint_answer(request, complaint.pk))
 
 
+def _outcomes_period(period: OutcomesQuery) -> tuple[date, date]:
+    """The period covered: up to today at most (the answer states it), from a year before its end if no start is
+    given; 404 naming `start` for a period that holds no day (decision 0022). Nothing is swapped."""
+    today = timezone.localdate()
+    end = min(period.end or today, today)
+    year = timedelta(days=365)
+    start = period.start or (end - year if end > date.min + year else date.min)
+    if start > end:
+        after = "after it ends" if start <= today else "after today"
+        raise not_found("start", f"The period starts {after}, so it holds no day to give figures for.")
+    return start, end
+
+
 @router.get(
     "/complaints/outcomes",
-    response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Complaint and conduct outcomes by agency",
     operation_id="complaint_outcomes",
 )
 def outcomes(request, period: Query[OutcomesQuery]):
     """Outcomes decided in the period, by agency; outside the partnership counts of 1 to 4 are null and totals are
     left out (null)."""
-    end = period.end or timezone.localdate()
-    start = period.start or date(end.year - 1, end.month, min(end.day, 28))
+    start, end = _outcomes_period(period)
     result = selectors.complaints_outcomes(user=request.auth, start=start, end=end)
 
     def table(t) -> dict:

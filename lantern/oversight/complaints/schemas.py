@@ -6,7 +6,7 @@ investigator when the decision is to investigate) are stated in the JSON Schema 
 
 from ninja import Field
 
-from lantern.casework.api import StrictIn
+from lantern.casework.schemas import StrictIn
 from lantern.core.api import Id, IsoDate, IsoDateTime
 from lantern.core.validation import GIVEN_CHOICE, AtLeastOne, FieldRules, RequiredWhen
 from lantern.oversight.complaints.models import (

@@ -307,6 +307,11 @@ def test_outcomes_are_suppressed_outside_the_partnership(people, api_client_for)
     assert reviewer.status_code == 200 and reviewer.json()["exact"] is False
     assert api_client_for(people["admin"]).get("/api/v1/complaints/outcomes").status_code == 403
     assert api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-02-30").status_code == 422
+    backwards = api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-03-01&end=2026-02-01")
+    assert backwards.status_code == 404 and set(backwards.json()["fields"]) == {"start"}
+    ahead = api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-01-01&end=2999-12-31")
+    assert ahead.status_code == 200 and ahead.json()["end"] == timezone.localdate().isoformat()
+    assert api_client_for(manager).get("/api/v1/complaints/outcomes?end=0001-01-01").status_code == 200
 
 
 def test_stage_escalation_resolved_through_the_api(people, api_client_for):
