@@ -1,11 +1,19 @@
 """The one validation layer's adapter: a schema's problems by field, in the API's keys and in plain words."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from lantern.core.validation import field_messages, field_name, validate
+from lantern.core.validation import (
+    GIVEN_TEXT,
+    AtLeastOne,
+    FieldRules,
+    RequiredWhen,
+    field_messages,
+    field_name,
+    validate,
+)
 
 
 class Part(Schema):
@@ -73,3 +81,52 @@ def test_field_name_drops_the_request_sections():
     assert field_name(("body", "payload", "children", 0, "age")) == "children.0.age"
     assert field_name(("query", "offset")) == "offset"
     assert field_name(()) == "__all__"
+
+
+class Decision(Schema, FieldRules):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    decision: Literal["investigate", "refer", "close"]
+    investigator_id: int | None = None
+    note: str = ""
+    referral_ids: list[int] = Field(default_factory=list)
+    task_ids: list[int] = Field(default_factory=list)
+
+    field_rules = (
+        RequiredWhen("investigator_id", "decision", ("investigate",), "Choose who will investigate."),
+        RequiredWhen("note", "decision", ("close",), "Say why it is closed.", GIVEN_TEXT),
+        AtLeastOne(("referral_ids", "task_ids"), "Link a referral or a task."),
+    )
+
+
+def test_rules_between_fields_are_stated_in_the_json_schema():
+    """Each rule appears in the schema's JSON Schema: `if`/`then` for "required when", `anyOf` for "one of"."""
+    rules = Decision.model_json_schema()["allOf"]
+    assert rules[0] == {
+        "if": {"properties": {"decision": {"enum": ["investigate"]}}, "required": ["decision"]},
+        "then": {"properties": {"investigator_id": {"type": "integer"}}, "required": ["investigator_id"]},
+    }
+    assert rules[1]["then"]["properties"]["note"] == {"type": "string", "pattern": "\\S"}
+    assert rules[2] == {
+        "anyOf": [
+            {"properties": {"referral_ids": {"type": "array", "minItems": 1}}, "required": ["referral_ids"]},
+            {"properties": {"task_ids": {"type": "array", "minItems": 1}}, "required": ["task_ids"]},
+        ]
+    }
+
+
+def test_a_broken_rule_names_the_missing_field_in_plain_words():
+    """The one validator checks what the JSON Schema states, naming the field that is missing."""
+    _, problems = validate(Decision, {"decision": "investigate", "note": "  "})
+    assert problems == {
+        "investigator_id": ["Choose who will investigate."],
+        "referral_ids": ["Link a referral or a task."],
+    }
+    _, problems = validate(Decision, {"decision": "close", "note": "   ", "task_ids": [3]})
+    assert problems == {"note": ["Say why it is closed."]}
+
+
+def test_a_rule_that_does_not_apply_asks_for_nothing():
+    """Only the deciding value brings the rule in: a referral needs neither an investigator nor a note."""
+    model, problems = validate(Decision, {"decision": "refer", "referral_ids": [1]})
+    assert problems == {} and model.investigator_id is None
