@@ -939,7 +939,14 @@ def _victim_parent_links(user, payload: NetworkMemberIn) -> tuple:
 
 @cases_router.post(
     "/{int:case_id}/network",
-    response={201: NetworkMemberOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        201: NetworkMemberOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Add a person to a child's family network",
     operation_id="case_network_add",
 )

@@ -26,6 +26,18 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
 """A record's id as a client sends it, in a path, a query or a body (lists of ids included): 1 to `MAX_ID`."""
 
 
+def _whole_number(value):
+    """A float with no fraction as the integer it is (JSON Schema calls 20.0 an integer); anything else as sent."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+"""A count or an age as a client sends it: a JSON integer, 20.0 included as JSON Schema's `integer` does, but never
+`true`, `false` or text (which pydantic would otherwise read as a number)."""
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
+from lantern.core.api import WholeNumber
 from lantern.core.validation import (
     GIVEN_TEXT,
     AtLeastOne,
@@ -130,3 +131,16 @@ def test_a_rule_that_does_not_apply_asks_for_nothing():
     """Only the deciding value brings the rule in: a referral needs neither an investigator nor a note."""
     model, problems = validate(Decision, {"decision": "refer", "referral_ids": [1]})
     assert problems == {} and model.investigator_id is None
+
+
+class Counted(Schema):
+    age: WholeNumber | None = None
+
+
+def test_a_whole_number_is_taken_as_json_schema_counts_integers():
+    """20.0 is an integer to JSON Schema, so it is taken as 20; a fraction, `true` and text are refused."""
+    model, problems = validate(Counted, {"age": 20.0})
+    assert problems == {} and model.age == 20 and isinstance(model.age, int)
+    for sent in (20.5, True, "20"):
+        _, problems = validate(Counted, {"age": sent})
+        assert list(problems) == ["age"], sent

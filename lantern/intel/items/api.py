@@ -23,7 +23,16 @@ from pydantic import StrictBool, field_validator
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, not_found, offset_field
+from lantern.core.api import (
+    ApiError,
+    ErrorOut,
+    Id,
+    IsoDate,
+    IsoDateTime,
+    WholeNumber,
+    not_found,
+    offset_field,
+)
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.validation import GIVEN_TEXT, AtLeastOne, FieldRules, RequiredWhen
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus, Sex
@@ -53,7 +62,7 @@ class IntelPersonIn(StrictIn):
     name: str = Field("", max_length=200)
     nickname: str = Field("", max_length=100)
     date_of_birth: IsoDate | None = None
-    age: Annotated[int, Field(strict=True, ge=0, le=items.PERSON_AGE_MAX)] | None = None
+    age: Annotated[WholeNumber, Field(ge=0, le=items.PERSON_AGE_MAX)] | None = None
     sex: Sex | None = None
     description: str = Field("", max_length=2000)
     address: str = Field("", max_length=300)
