@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 from lantern.accounts import training
 from lantern.accounts.models import Course, Team, User
 from lantern.core import policy
-from lantern.core.api import ErrorOut, Id, IsoDate, WholeNumber
+from lantern.core.api import ErrorOut, Id, IsoDate, whole_number
 from lantern.core.exceptions import NotFound
 
 router = Router(tags=["training"])
@@ -66,9 +66,9 @@ class StaffingIn(StrictIn):
     (so that vacancies can never be more than the posts they are part of: decision 0022)."""
 
     recorded_on: IsoDate
-    filled_posts: WholeNumber = Field(ge=0, le=1000, description="Established posts with someone in them.")
-    vacancies: WholeNumber = Field(0, ge=0, le=1000, description="Established posts with nobody in them.")
-    absences: WholeNumber = Field(0, ge=0, le=1000)
+    filled_posts: whole_number(0, 1000) = Field(description="Established posts with someone in them.")
+    vacancies: whole_number(0, 1000) = Field(0, description="Established posts with nobody in them.")
+    absences: whole_number(0, 1000) = 0
     note: str = Field("", max_length=2000)
 
 

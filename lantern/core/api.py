@@ -33,9 +33,11 @@ def _whole_number(value):
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
-"""A count or an age as a client sends it: a JSON integer, 20.0 included as JSON Schema's `integer` does, but never
-`true`, `false` or text (which pydantic would otherwise read as a number)."""
+def whole_number(ge: int, le: int):
+    """A count or an age from `ge` to `le` as a client sends it: a JSON integer, 20.0 included as JSON Schema's
+    `integer` does, but never `true`, `false` or text (which pydantic would otherwise read as a number). The bounds
+    sit with the integer, before the conversion, so that the document states them as `minimum` and `maximum`."""
+    return Annotated[int, Field(strict=True, ge=ge, le=le), BeforeValidator(_whole_number)]
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

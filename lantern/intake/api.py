@@ -23,7 +23,7 @@ from pydantic import ConfigDict, StrictBool, field_validator
 
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, WholeNumber, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field, whole_number
 from lantern.core.policy import require
 from lantern.core.vocabulary import Ethnicity, PhoneStatus, PlaceType, RegistrationStatus, Sex
 from lantern.intake import selectors, services
@@ -51,7 +51,7 @@ class ChildIn(StrictIn):
 
     name: str = Field("", max_length=200)
     date_of_birth: IsoDate | None = None
-    age: Annotated[WholeNumber, Field(ge=0, le=services.CHILD_AGE_MAX)] | None = Field(
+    age: whole_number(0, services.CHILD_AGE_MAX) | None = Field(
         None, description="Stated or estimated age, 0 to 25."
     )
     sex: Sex | None = None
@@ -74,7 +74,7 @@ class PersonIn(StrictIn):
     name: str = Field("", max_length=200)
     nickname: str = Field("", max_length=100)
     description: str = Field("", max_length=2000)
-    age: Annotated[WholeNumber, Field(ge=0, le=services.PERSON_AGE_MAX)] | None = Field(
+    age: whole_number(0, services.PERSON_AGE_MAX) | None = Field(
         None, description="Stated or estimated age, 0 to 120."
     )
     sex: Sex | None = None

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from lantern.core.api import WholeNumber
+from lantern.core.api import whole_number
 from lantern.core.validation import (
     GIVEN_TEXT,
     AtLeastOne,
@@ -134,7 +134,7 @@ def test_a_rule_that_does_not_apply_asks_for_nothing():
 
 
 class Counted(Schema):
-    age: WholeNumber | None = None
+    age: whole_number(0, 25) | None = None
 
 
 def test_a_whole_number_is_taken_as_json_schema_counts_integers():

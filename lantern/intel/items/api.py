@@ -29,9 +29,9 @@ from lantern.core.api import (
     Id,
     IsoDate,
     IsoDateTime,
-    WholeNumber,
     not_found,
     offset_field,
+    whole_number,
 )
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.validation import GIVEN_TEXT, AtLeastOne, FieldRules, RequiredWhen
@@ -62,7 +62,7 @@ class IntelPersonIn(StrictIn):
     name: str = Field("", max_length=200)
     nickname: str = Field("", max_length=100)
     date_of_birth: IsoDate | None = None
-    age: Annotated[WholeNumber, Field(ge=0, le=items.PERSON_AGE_MAX)] | None = None
+    age: whole_number(0, items.PERSON_AGE_MAX) | None = None
     sex: Sex | None = None
     description: str = Field("", max_length=2000)
     address: str = Field("", max_length=300)
