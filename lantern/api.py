@@ -92,10 +92,14 @@ class LanternAPI(NinjaAPI):
 # `core.middleware.ApiNulCharacterMiddleware` refuses a NUL character in any string of a query or a JSON body
 # (PostgreSQL cannot store one), so every free-text string in the document says so.
 NO_NUL = "^[^\\u0000]*$"
+# Input schemas strip spaces from the ends of text before checking its length, so text that must be given must hold
+# something other than spaces: the document says so, or "   " would be valid by it and refused by the API.
+NON_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 def forbid_nul(schema) -> None:
-    """Give every free-text string schema under `schema` the pattern that refuses a NUL character."""
+    """Give every free-text string schema under `schema` the pattern that refuses a NUL character (and, for text that
+    must be given, blank text)."""
     if isinstance(schema, list):
         for item in schema:
             forbid_nul(item)
@@ -104,7 +108,7 @@ def forbid_nul(schema) -> None:
         return
     free_text = not ({"pattern", "enum", "const", "format", "$ref"} & set(schema))
     if schema.get("type") == "string" and free_text:
-        schema["pattern"] = NO_NUL
+        schema["pattern"] = NON_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
     for key in ("properties", "items", "anyOf", "oneOf", "allOf", "additionalProperties", "schema"):
         value = schema.get(key)
         if key == "properties" and isinstance(value, dict):

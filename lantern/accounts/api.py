@@ -3,8 +3,9 @@
 `GET /api/v1/training/courses`: the courses on the register. For a team (`can_manage_team_resourcing`: its agency's
 team and service managers, or the partnership lead): `POST /api/v1/teams/{id}/required-courses` requires a course,
 `POST /api/v1/teams/{id}/training-records` records a member's completion, `POST /api/v1/teams/{id}/staffing`
-records established posts, vacancies and absences. A team the user may not manage answers 404, as one that does
-not exist.
+records filled posts and vacancies (whose sum is the established posts) and absences. A team the user may not
+manage answers 404, as one that does not exist; so does a course code or a username that names none in the body
+(naming the field), and a completion after today is a 409 (decision 0022).
 """
 
 from datetime import date
@@ -17,8 +18,8 @@ from pydantic import ConfigDict
 from lantern.accounts import training
 from lantern.accounts.models import Course, Team, User
 from lantern.core import policy
-from lantern.core.api import ErrorOut, Id, IsoDate
-from lantern.core.exceptions import Invalid
+from lantern.core.api import ErrorOut, Id, IsoDate, whole_number
+from lantern.core.exceptions import NotFound
 
 router = Router(tags=["training"])
 
@@ -61,12 +62,13 @@ class TrainingRecordOut(Schema):
 
 
 class StaffingIn(StrictIn):
-    """A team's staffing on a day."""
+    """A team's staffing on a day: its filled posts and its vacancies, which together are its established posts
+    (so that vacancies can never be more than the posts they are part of: decision 0022)."""
 
     recorded_on: IsoDate
-    established_posts: int = Field(ge=0, le=1000, strict=True)
-    vacancies: int = Field(0, ge=0, le=1000, strict=True)
-    absences: int = Field(0, ge=0, le=1000, strict=True)
+    filled_posts: whole_number(0, 1000) = Field(description="Established posts with someone in them.")
+    vacancies: whole_number(0, 1000) = Field(0, description="Established posts with nobody in them.")
+    absences: whole_number(0, 1000) = 0
     note: str = Field("", max_length=2000)
 
 
@@ -88,9 +90,10 @@ def _team(user, team_id: int) -> Team:
 
 
 def _course(code: str) -> Course:
+    """The course with this code; 404 naming `course` if the register has none (decision 0022)."""
     course = Course.objects.filter(code=code).first()
     if course is None:
-        raise Invalid.field("course", "Choose a course on the training register.")
+        raise NotFound.field("course", "Choose a course on the training register.")
     return course
 
 
@@ -116,7 +119,7 @@ def require_course(request, team_id: Id, payload: RequirementIn):
 
 @router.post(
     "/teams/{int:team_id}/training-records",
-    response={201: TrainingRecordOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: TrainingRecordOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     operation_id="training_record",
 )
 def record_training(request, team_id: Id, payload: TrainingRecordIn):
@@ -124,7 +127,7 @@ def record_training(request, team_id: Id, payload: TrainingRecordIn):
     team = _team(request.auth, team_id)
     member = User.objects.filter(username=payload.username, team=team, is_active=True).first()
     if member is None:
-        raise Invalid.field("username", "Choose an active member of this team.")
+        raise NotFound.field("username", "Choose an active member of this team.")
     record = training.training_record(
         actor=request.auth, user=member, course=_course(payload.course), completed_on=payload.completed_on
     )
@@ -145,7 +148,16 @@ def record_training(request, team_id: Id, payload: TrainingRecordIn):
     operation_id="team_staffing_record",
 )
 def record_staffing(request, team_id: Id, payload: StaffingIn):
-    """Record the team's established posts, vacancies and long-term absences on a day."""
+    """Record the team's posts (filled and vacant, which make its established posts) and long-term absences on a
+    day; the answer states the established posts."""
     team = _team(request.auth, team_id)
-    staffing = training.team_staffing_record(actor=request.auth, team=team, **payload.dict())
+    staffing = training.team_staffing_record(
+        actor=request.auth,
+        team=team,
+        recorded_on=payload.recorded_on,
+        established_posts=payload.filled_posts + payload.vacancies,
+        vacancies=payload.vacancies,
+        absences=payload.absences,
+        note=payload.note,
+    )
     return Status(201, staffing)

@@ -51,7 +51,10 @@ def course_create(*, actor, code: str, name: str, valid_for_months: int | None =
 def training_record(*, actor, user: User, course: Course, completed_on: date) -> TrainingRecord:
     """Record that a user completed a course on a day; it expires after the course's validity period."""
     if completed_on > timezone.localdate():
-        raise Invalid.field("completed_on", "The date the course was completed must be today or in the past.")
+        # A completion not yet reached conflicts with today's date, not with the form of the request: the same
+        # request succeeds from that day (409, decision 0022).
+        message = "The date the course was completed must be today or in the past."
+        raise Conflict(message, {"completed_on": [message]})
     expires_on = _add_months(completed_on, course.valid_for_months) if course.valid_for_months else None
     record, created = TrainingRecord.objects.get_or_create(
         user=user,
@@ -73,6 +76,10 @@ def team_course_require(*, actor, team: Team, course: Course) -> TeamCourseRequi
     return requirement
 
 
+# The most established posts a team can record: the API takes up to 1,000 filled and 1,000 vacant.
+MAX_POSTS = 2000
+
+
 @transaction.atomic
 def team_staffing_record(
     *,
@@ -87,8 +94,8 @@ def team_staffing_record(
     """Record a team's established posts, vacancies and long-term absences as on a day (replacing that day's)."""
     errors: dict[str, list[str]] = {}
     note = clean_text(note, "note", errors, limit=2000)
-    if not 0 <= established_posts <= 1000:
-        errors["established_posts"] = ["Enter the number of established posts, from 0 to 1,000."]
+    if not 0 <= established_posts <= MAX_POSTS:
+        errors["established_posts"] = [f"Enter the number of established posts, from 0 to {MAX_POSTS:,}."]
     elif not 0 <= vacancies <= established_posts:
         errors["vacancies"] = ["Vacancies must be from 0 to the number of established posts."]
     if not 0 <= absences <= 1000:

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool
+from pydantic import StrictBool
 
 from lantern.accounts.models import Agency
 from lantern.audit import events
@@ -26,11 +26,11 @@ from lantern.casework.models import (
     EscalationStatus,
     InvolvementKind,
     NetworkRelationship,
-    TaskOutcome,
 )
+from lantern.casework.schemas import CompleteIn, DisagreementIn, EscalationResolveIn, StrictIn
 from lantern.casework.timescales import clock_reading, task_clock
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, not_found, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.intake.selectors import referral_list_visible_to
 
@@ -49,12 +49,6 @@ def _require_action(user, rule: str, obj) -> None:
 
 
 # Schemas
-class StrictIn(Schema):
-    """Input that refuses fields it does not know."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class AgencyOut(Schema):
     """An agency."""
 
@@ -173,25 +167,6 @@ class EscalationQuery(Schema):
     status: EscalationStatus | None = None
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = offset_field()
-
-
-class CompleteIn(StrictIn):
-    """What the agency did: an outcome from the controlled list and a narrative."""
-
-    outcome: TaskOutcome
-    narrative: str = Field(..., min_length=1, max_length=services.MAX_NARRATIVE)
-
-
-class DisagreementIn(StrictIn):
-    """A professional disagreement: what is disagreed with and what should happen."""
-
-    reason: str = Field(..., min_length=1, max_length=5000)
-
-
-class EscalationResolveIn(StrictIn):
-    """How an escalation was resolved."""
-
-    resolution: str = Field(..., min_length=1, max_length=5000)
 
 
 class FlagOut(Schema):
@@ -426,26 +401,26 @@ def _task_detail(task, now: datetime) -> dict:
     }
 
 
-def _agency_by_code(code: str | None) -> Agency | None:
+def _agency_by_code(code: str | None, field: str = "agency") -> Agency | None:
+    """The agency with this code; 404 naming `field` if none has it (decision 0022)."""
     if not code:
         return None
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
-        raise ApiError(
-            422, "invalid", "The request has errors; see fields.", {"agency": ["No agency has this code."]}
-        )
+        raise not_found(field, "No agency has this code.")
     return agency
 
 
 # Tasks
 @tasks_router.get(
     "",
-    response={200: TaskPageOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: TaskPageOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="List tasks",
     operation_id="task_list",
 )
 def list_tasks(request, filters: Query[TaskQuery]):
-    """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`."""
+    """The tasks the user may see, soonest deadline first, filtered by agency code, status and `overdue`. An agency
+    code that no agency has is answered 404 naming `agency`, not an empty list that would read as "nothing due"."""
     user, now = request.auth, timezone.now()
     tasks = selectors.task_filter(
         selectors.task_list_visible_to(user=user),
@@ -901,7 +876,7 @@ def _invalid(field: str, message: str) -> ApiError:
 
 @cases_router.post(
     "",
-    response={201: CaseOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Open a child's case",
     operation_id="case_open",
 )
@@ -909,7 +884,7 @@ def open_case(request, payload: CaseIn):
     """Open a child's case directly, before any referral (a pre-birth assessment, say); the opener owns it."""
     user = request.auth
     policy.require(user, "can_open_case")
-    agency = _agency_by_code(payload.lead_agency)
+    agency = _agency_by_code(payload.lead_agency, "lead_agency")
     if payload.date_of_birth and payload.date_of_birth > timezone.localdate():
         raise _invalid("date_of_birth", "The date of birth must be in the past.")
     case = services.case_open(
@@ -954,17 +929,24 @@ def _victim_parent_links(user, payload: NetworkMemberIn) -> tuple:
             selectors.case_list_visible_to(user=user).filter(pk=payload.victim_parent_case_id).first()
         )
         if parent_case is None:
-            raise _invalid("victim_parent_case_id", "No case you can see has this id.")
+            raise not_found("victim_parent_case_id", "No case you can see has this id.")
     wanted = set(payload.victim_parent_referral_ids)
     referrals = list(referral_list_visible_to(user=user).filter(pk__in=wanted)) if wanted else []
     if len(referrals) != len(wanted):
-        raise _invalid("victim_parent_referral_ids", "No referral you can see has one of these ids.")
+        raise not_found("victim_parent_referral_ids", "No referral you can see has one of these ids.")
     return parent_case, referrals
 
 
 @cases_router.post(
     "/{int:case_id}/network",
-    response={201: NetworkMemberOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        201: NetworkMemberOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Add a person to a child's family network",
     operation_id="case_network_add",
 )

@@ -107,10 +107,12 @@ def network_member_add(
     _member_errors(
         name=name, relationship=relationship, date_of_birth=date_of_birth, age=age, now=now, errors=errors
     )
-    if victim_parent_case is not None and victim_parent_case.pk == case.pk:
-        errors["victim_parent_case"] = ["Choose the parent's own case, not the child's."]
     if errors:
         raise Invalid("The network member has errors.", errors)
+    if victim_parent_case is not None and victim_parent_case.pk == case.pk:
+        # The parent's case named is the child's own: a conflict with the record the member is added to (409).
+        message = "Choose the parent's own case, not the child's."
+        raise Conflict("The network member has errors.", {"victim_parent_case": [message]})
     mention = PersonMention.objects.create(
         role=PersonRole.ASSOCIATE,
         origin=MentionOrigin.STRUCTURED,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from lantern.accounts import training
 from lantern.accounts.models import Agency, AgencyKind, Role, User
 from lantern.audit import events
-from lantern.casework import timescales
+from lantern.casework import schemas, timescales
 from lantern.casework.models import (
     AgencyTask,
     AllocationWarning,
@@ -49,15 +49,14 @@ from lantern.casework.models import (
     TaskOutcome,
     TaskStatus,
 )
+from lantern.casework.schemas import MAX_NARRATIVE
 from lantern.core import policy
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.references import case_reference
-from lantern.core.validation import clean_text
+from lantern.core.validation import clean_text, validate
 from lantern.intake.models import Referral, ReferralStatus
 
 logger = logging.getLogger(__name__)
-
-MAX_NARRATIVE = 10000
 
 
 # Allocation
@@ -329,16 +328,10 @@ def task_complete(
     now: datetime | None = None,
 ) -> AgencyTask:
     """Complete a task with an outcome from the controlled list and a narrative; close the referral if it was the last."""
-    errors: dict[str, list[str]] = {}
-    if outcome not in TaskOutcome.values:
-        errors["outcome"] = ["Choose an outcome from the list."]
-    narrative = (narrative or "").strip()
-    if not narrative:
-        errors["narrative"] = ["Describe what your agency did and why."]
-    elif len(narrative) > MAX_NARRATIVE:
-        errors["narrative"] = [f"The narrative must be {MAX_NARRATIVE:,} characters or fewer."]
+    given, errors = validate(schemas.CompleteIn, {"outcome": outcome, "narrative": narrative})
     if errors:
         raise Invalid("The task could not be completed.", errors)
+    narrative = given.narrative
     task = _locked_task(task)
     if task.status == TaskStatus.COMPLETED:
         raise Conflict("This task is already completed.")
@@ -510,11 +503,10 @@ def escalation_raise(
     *, actor, reason: str, task: AgencyTask | None = None, referral: Referral | None = None
 ) -> Escalation:
     """A professional raises a disagreement by hand; it goes to the team manager of the agency concerned."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid.field("reason", "Explain what you disagree with and what you want to happen.")
-    if len(reason) > 5000:
-        raise Invalid.field("reason", "The reason must be 5,000 characters or fewer.")
+    given, errors = validate(schemas.DisagreementIn, {"reason": reason})
+    if errors:
+        raise Invalid("The disagreement has errors.", errors)
+    reason = given.reason
     if task is None and referral is None:
         raise Invalid("Say which referral or task the disagreement is about.")
     if task is not None:
@@ -549,14 +541,15 @@ def escalation_resolve(
     *, actor, escalation: Escalation, resolution: str, now: datetime | None = None
 ) -> Escalation:
     """Resolve an escalation with a written resolution; nothing is cleared silently."""
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise Invalid.field("resolution", "Say how the escalation was resolved.")
+    given, errors = validate(schemas.EscalationResolveIn, {"resolution": resolution})
+    if errors:
+        raise Invalid("The resolution has errors.", errors)
+    resolution = given.resolution
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.status == EscalationStatus.RESOLVED:
         raise Conflict("This escalation has already been resolved.")
     escalation.status = EscalationStatus.RESOLVED
-    escalation.resolution = resolution[:5000]
+    escalation.resolution = resolution
     escalation.resolved_by = actor
     escalation.resolved_at = now or timezone.now()
     escalation.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])

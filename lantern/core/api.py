@@ -26,6 +26,20 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A record's id.")]
 """A record's id as a client sends it, in a path, a query or a body (lists of ids included): 1 to `MAX_ID`."""
 
 
+def _whole_number(value):
+    """A float with no fraction as the integer it is (JSON Schema calls 20.0 an integer); anything else as sent."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole_number(ge: int, le: int):
+    """A count or an age from `ge` to `le` as a client sends it: a JSON integer, 20.0 included as JSON Schema's
+    `integer` does, but never `true`, `false` or text (which pydantic would otherwise read as a number). The bounds
+    sit with the integer, before the conversion, so that the document states them as `minimum` and `maximum`."""
+    return Annotated[int, Field(strict=True, ge=ge, le=le), BeforeValidator(_whole_number)]
+
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -69,6 +83,17 @@ class ErrorOut(Schema):
     error: str
     detail: str
     fields: dict[str, list[str]] = {}
+
+
+def not_found(field: str, message: str) -> "ApiError":
+    """A reference in a body or a query to a record that does not exist or that the user may not see: 404 naming
+    the field, the same answer as an id in the path that names no such record (decision 0022)."""
+    return ApiError(404, "not_found", message, {field: [message]})
+
+
+def conflict(field: str, message: str) -> "ApiError":
+    """A request the document allows that conflicts with what is already recorded: 409 naming the field."""
+    return ApiError(409, "conflict", message, {field: [message]})
 
 
 class ApiError(HttpError):

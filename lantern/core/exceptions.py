@@ -23,3 +23,11 @@ class Conflict(Invalid):
 
     status = 409
     code = "conflict"
+
+
+class NotFound(Invalid):
+    """A record the request refers to (by an id or a code in its body or query) does not exist, or the user may not
+    see it: answered 404 naming the field, as an id in the path would be (decision 0022)."""
+
+    status = 404
+    code = "not_found"

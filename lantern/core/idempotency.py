@@ -3,7 +3,9 @@
 A POST with an `Idempotency-Key` header (at most 200 characters) is done once per user and key. What it created
 is recorded in the same transaction, in a table of the app's own (a subclass of `IdempotencyKeyBase` with a
 foreign key to the record), so a repeat with the same body gets that record back instead of a second one. The
-same key with a different body is refused. Concurrent requests with one key create one record: the unique
+same key with a different body is refused with 409 Conflict: the key already stands for another request, a state
+stored on the server that the new request conflicts with. (The IETF Idempotency-Key draft says such a request
+SHOULD be answered 422; decision 0022 says why Lantern answers 409.) Concurrent requests with one key create one record: the unique
 constraint on (user, key) lets one transaction commit, and the others roll back and answer from its row.
 """
 
@@ -18,7 +20,7 @@ from django.utils import timezone
 from pydantic import BaseModel, WithJsonSchema
 
 from lantern.core.canonical import canonical_json
-from lantern.core.exceptions import Invalid
+from lantern.core.exceptions import Conflict, Invalid
 
 KEY_MAX = 200
 HEADER = "Idempotency-Key"
@@ -50,8 +52,9 @@ class IdempotencyKeyBase(models.Model):
         return self.key
 
 
-class KeyReused(Invalid):
-    """The key was used before with a different request."""
+class KeyReused(Conflict):
+    """The key was used before with a different request: 409, since the request conflicts with the one the key
+    already stands for."""
 
     code = "idempotency_key_reused"
 

@@ -14,11 +14,13 @@ wherever a referral's summary is missing, not the general "Enter a value". A pag
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, TypeVar
 
 import pydantic
 from pydantic import WrapValidator
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 MAX_TEXT = 5000
 
@@ -210,3 +212,102 @@ class SchemaFormMixin:
         self.model, problems = validate(self.schema, data)
         add_form_problems(self, problems, names=self.problem_fields(), labels=self.schema_labels)
         return cleaned
+
+
+# Rules between fields. JSON Schema can state "this field when that one has this value" (`if`/`then`) and "at
+# least one of these" (`anyOf`), so such rules are written once, as data, and both stated in the schema's JSON
+# Schema (so the OpenAPI document and the clients generated from it know them) and checked by the same schema's
+# validator, with the message keyed by the field that is missing (decision 0022).
+GIVEN_ID = {"type": "integer"}
+GIVEN_TEXT = {"type": "string", "pattern": "\\S"}
+GIVEN_LIST = {"type": "array", "minItems": 1}
+GIVEN_CHOICE = {"type": "string"}
+
+
+def is_given(value) -> bool:
+    """Whether a field holds something: not null, not blank text, not an empty list."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, tuple, set, dict)):
+        return bool(value)
+    return value is not None
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """`field` must be given when `when` is one of `values` (JSON Schema `if`/`then`)."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+    message: str
+    given: Mapping[str, Any] = dataclass_field(default_factory=lambda: GIVEN_ID)
+
+    def json_schema(self) -> dict:
+        """The rule as JSON Schema."""
+        return {
+            "if": {
+                "properties": {self.when: {"enum": [str(v) for v in self.values]}},
+                "required": [self.when],
+            },
+            "then": {"properties": {self.field: dict(self.given)}, "required": [self.field]},
+        }
+
+    def broken_by(self, model) -> str | None:
+        """The field to name if `model` breaks the rule, else None."""
+        deciding = getattr(model, self.when)
+        deciding = getattr(deciding, "value", deciding)
+        applies = deciding in self.values
+        return self.field if applies and not is_given(getattr(model, self.field)) else None
+
+
+@dataclass(frozen=True)
+class AtLeastOne:
+    """At least one of `fields` must be given (JSON Schema `anyOf`); the message is keyed by the first."""
+
+    fields: tuple[str, ...]
+    message: str
+    given: Mapping[str, Any] = dataclass_field(default_factory=lambda: GIVEN_LIST)
+
+    def json_schema(self) -> dict:
+        """The rule as JSON Schema."""
+        return {
+            "anyOf": [{"properties": {name: dict(self.given)}, "required": [name]} for name in self.fields]
+        }
+
+    def broken_by(self, model) -> str | None:
+        """The field to name if `model` breaks the rule, else None."""
+        if any(is_given(getattr(model, name)) for name in self.fields):
+            return None
+        return self.fields[0]
+
+
+def _state_rules(schema: dict, model: type) -> None:
+    rules = getattr(model, "field_rules", ())
+    if rules:
+        schema.setdefault("allOf", []).extend(rule.json_schema() for rule in rules)
+
+
+class FieldRules(pydantic.BaseModel):
+    """A schema with rules between its fields (`field_rules`): stated in its JSON Schema as `allOf` of `if`/`then`
+    and `anyOf`, and checked after its fields, each broken rule as an error on the field it names."""
+
+    model_config = pydantic.ConfigDict(json_schema_extra=_state_rules)
+    field_rules: ClassVar[tuple[RequiredWhen | AtLeastOne, ...]] = ()
+
+    @pydantic.model_validator(mode="after")
+    def _check_field_rules(self):
+        problems = []
+        for rule in self.field_rules:
+            name = rule.broken_by(self)
+            if name is not None:
+                problems.append(
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", rule.message, {"error": rule.message}),
+                        loc=(name,),
+                        input=getattr(self, name),
+                    )
+                )
+        if problems:
+            raise pydantic.ValidationError.from_exception_data(type(self).__name__, problems)
+        return self

@@ -7,16 +7,16 @@ not exist; a user who may see it but is not the front door is 403; a referral al
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictBool, StrictStr
 
 from lantern.accounts.models import Agency
 from lantern.casework import routing
 from lantern.casework.models import AgencyTask
-from lantern.core.api import ApiError, ErrorOut, Id
+from lantern.core.api import ApiError, ErrorOut, Id, whole_number
 from lantern.core.exceptions import Invalid
 from lantern.core.policy import require
 from lantern.core.validation import MAX_TEXT
@@ -55,7 +55,7 @@ class ScreeningIn(StrictIn):
         examples=[{"cars": {"present": True, "evidence": "Seen getting into cars driven by older men."}}],
     )
     professional_judgement: StrictStr = Field("", max_length=TEXT_MAX)
-    child_age: Annotated[StrictInt, Field(ge=0, le=CHILD_AGE_MAX)] | None = Field(
+    child_age: whole_number(0, CHILD_AGE_MAX) | None = Field(
         None,
         description="The child's age in years, 0 to 25. The only input to the score besides the indicators.",
     )

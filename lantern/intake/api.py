@@ -8,7 +8,7 @@ a status: a concern is never refused for the form of an identifier.
 Idempotency: a POST with an `Idempotency-Key` header (at most 200 characters) is done once per user and key. A
 repeat with the same body answers the first result again — the same status code and body, with the header
 `Idempotent-Replayed: true` — except that a public reporter's tracking secret is never given a second time
-(`tracking_secret` is null). The same key with a different body is refused (422, `idempotency_key_reused`).
+(`tracking_secret` is null). The same key with a different body is refused (409, `idempotency_key_reused`).
 Concurrent requests with one key create one referral.
 """
 
@@ -190,7 +190,7 @@ def _created(referral: Referral, secret: str | None, status: str) -> dict:
 
 @router.post(
     "",
-    response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: ReferralCreatedOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Create a referral",
     operation_id="referral_create",
 )
@@ -208,7 +208,7 @@ def create_referral(
     Send an `Idempotency-Key` header (at most 200 characters) to make retries safe. A repeat by the same user
     with the same key and the same body answers the first result again (201, the same body, and the header
     `Idempotent-Replayed: true`) without creating anything, except that `tracking_secret` is null: a secret is
-    never given twice. The same key with a different body is refused with 422 `idempotency_key_reused`.
+    never given twice. The same key with a different body is refused with 409 `idempotency_key_reused`.
     Concurrent requests with one key create one referral.
     """
     user = request.auth

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field
 from pydantic import ConfigDict, StrictBool, ValidationInfo, field_validator
 
-from lantern.core.api import IsoDate, IsoDateTime
+from lantern.core.api import IsoDate, IsoDateTime, whole_number
 from lantern.core.calendar import LONDON
 from lantern.core.validation import worded
 from lantern.core.vocabulary import Ethnicity, PlaceType, Sex
@@ -64,13 +64,10 @@ def past(value, what: str):
 
 
 def age_in_years(maximum: int):
-    """An age in whole years from 0 to `maximum` (a number, not text), with the bounds said together."""
+    """An age in whole years from 0 to `maximum` (a number, 20.0 as 20, never text), with the bounds said
+    together."""
     bounds = f"Must be between 0 and {maximum}"
-    return Annotated[
-        int,
-        Field(strict=True, ge=0, le=maximum),
-        worded(greater_than_equal=bounds, less_than_equal=bounds),
-    ]
+    return Annotated[whole_number(0, maximum), worded(greater_than_equal=bounds, less_than_equal=bounds)]
 
 
 class StrictIn(pydantic.BaseModel):

@@ -91,18 +91,31 @@ def test_a_manager_keeps_their_own_teams_register_through_the_api(register, api_
     assert answer.status_code == 201 and answer.json()["expires_on"] == "2027-06-30"
     staffing = client.post(
         f"{base}/staffing",
-        {"recorded_on": "2026-01-05", "established_posts": 6, "vacancies": 2},
+        {"recorded_on": "2026-01-05", "filled_posts": 4, "vacancies": 2},
         content_type="application/json",
     )
-    assert staffing.status_code == 201 and staffing.json()["vacancies"] == 2
+    assert staffing.status_code == 201
+    assert (staffing.json()["established_posts"], staffing.json()["vacancies"]) == (6, 2)
     bad = client.post(f"{base}/required-courses", {"course": "nope"}, content_type="application/json")
-    assert bad.status_code == 422 and "course" in bad.json()["fields"]
+    assert bad.status_code == 404 and "course" in bad.json()["fields"]
+    stranger = client.post(
+        f"{base}/training-records",
+        {"username": "nobody", "course": "cse-awareness", "completed_on": "2025-06-30"},
+        content_type="application/json",
+    )
+    assert stranger.status_code == 404 and "username" in stranger.json()["fields"]
+    future = client.post(
+        f"{base}/training-records",
+        {"username": "worker", "course": "cse-awareness", "completed_on": "2999-01-01"},
+        content_type="application/json",
+    )
+    assert future.status_code == 409 and "completed_on" in future.json()["fields"]
     elsewhere = UserFactory(
         username="other-manager", agency=AgencyFactory(kind=AgencyKind.HEALTH), role=Role.TEAM_MANAGER
     )
     refused = api_client_for(elsewhere).post(
         f"{base}/staffing",
-        {"recorded_on": "2026-01-05", "established_posts": 1},
+        {"recorded_on": "2026-01-05", "filled_posts": 1},
         content_type="application/json",
     )
     assert refused.status_code == 404

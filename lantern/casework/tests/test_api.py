@@ -28,7 +28,8 @@ def officer(people):
 
 
 def test_task_list_shows_only_the_users_agency_and_filters(people, routed, officer, api_client_for):
-    """A practitioner lists their agency's tasks; filters by agency code, status and overdue; unknown values are 422."""
+    """A practitioner lists their agency's tasks; filters by agency code, status and overdue; unknown values are 422,
+    and an agency code that no agency has is 404."""
     route(people, kinds=(AgencyKind.HEALTH,), child="Child B")
     client = api_client_for(officer)
     body = client.get("/api/v1/tasks").json()
@@ -39,8 +40,9 @@ def test_task_list_shows_only_the_users_agency_and_filters(people, routed, offic
     assert lead.get("/api/v1/tasks?agency=riverton-health").json()["count"] == 1
     assert lead.get("/api/v1/tasks?status=completed").json()["count"] == 0
     assert lead.get("/api/v1/tasks?status=open&limit=2").json()["items"].__len__() == 2
+    nowhere = lead.get("/api/v1/tasks?agency=nowhere")
+    assert nowhere.status_code == 404 and "agency" in nowhere.json()["fields"]
     for query, field in (
-        ("agency=nowhere", "agency"),
         ("status=lost", "status"),
         ("overdue=perhaps", "overdue"),
         ("limit=0", "limit"),

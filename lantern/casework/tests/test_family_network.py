@@ -307,8 +307,8 @@ def test_a_placeholder_name_is_accepted_but_matches_no_one(worker, case_id, earl
 
 
 def test_bad_input_and_unknown_records(worker, case_id, people, api_client_for, social_worker):
-    """Unknown case or member 404; a member of another case 404; bad relationship or age 422; nothing written;
-    an administrator may not open a case (403)."""
+    """Unknown case or member 404; a member of another case 404; bad relationship or age 422; the child's own
+    case named as the parent's is a conflict (409); nothing written; an administrator may not open a case (403)."""
     other_case = open_case(worker, lead_agency=lead_agency_code(people), subject_name="Baby Two")
     other_member = post(
         worker, f"/api/v1/cases/{other_case}/network", {"name": "Sam Hill", "relationship": "uncle"}
@@ -319,18 +319,25 @@ def test_bad_input_and_unknown_records(worker, case_id, people, api_client_for, 
         == 404
     )
     assert worker.get("/api/v1/cases/999999/conflicts").status_code == 404
-    for body, field in (
-        ({"name": "A B", "relationship": "neighbour"}, "relationship"),
-        ({"name": "A B", "relationship": "uncle", "age": 300}, "age"),
-        ({"name": "  ", "relationship": "uncle"}, "name"),
+    for body, field, status in (
+        ({"name": "A B", "relationship": "neighbour"}, "relationship", 422),
+        ({"name": "A B", "relationship": "uncle", "age": 300}, "age", 422),
+        ({"name": "  ", "relationship": "uncle"}, "name", 422),
         (
             {"name": "A B", "relationship": "uncle", "victim_parent_referral_ids": [999999]},
             "victim_parent_referral_ids",
+            404,
         ),
     ):
         response = post(worker, f"/api/v1/cases/{case_id}/network", body)
-        assert response.status_code == 422, body
+        assert response.status_code == status, body
         assert field in response.json()["fields"], (body, response.json())
+    own = post(
+        worker,
+        f"/api/v1/cases/{case_id}/network",
+        {"name": "A B", "relationship": "mother", "victim_parent": True, "victim_parent_case_id": case_id},
+    )
+    assert own.status_code == 409 and "victim_parent_case" in own.json()["fields"], own.json()
     assert NetworkMember.objects.count() == before
     wrong = post(
         worker, f"/api/v1/cases/{case_id}/involvements", {"member_id": other_member["id"], "kind": "contact"}

@@ -7,10 +7,7 @@ each role. The suite runs a bounded sweep for two roles (a few examples an opera
 phase but coverage, which takes most of a full run's time: about a minute a role on two cores); `make fuzz` sets
 `LANTERN_FUZZ=full` and runs every phase for every role with schemathesis's own defaults.
 
-The failures found and not yet fixed are recorded, per role, in `schemathesis_baseline/` (schemathesis's own
-baseline format), so the bounded sweep fails on any new failure, such as one in a new endpoint, while the known
-ones are worked off; `make fuzz` ignores the baseline and reports every failure. Delete an entry when its failure
-is fixed; `LANTERN_FUZZ_BASELINE=update` merges a run's failures into the files.
+There is no baseline of known failures: both the bounded sweep and `make fuzz` fail on any failure (decision 0022).
 """
 
 import os
@@ -27,9 +24,6 @@ from lantern.accounts.testing import AgencyFactory, UserFactory
 FULL = os.environ.get("LANTERN_FUZZ") == "full"
 SEED = int(os.environ.get("LANTERN_FUZZ_SEED", "17"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-# Failures known and not yet fixed, each with the reason it stands: the bounded sweep fails only on a new one.
-# `LANTERN_FUZZ_BASELINE=update` merges this run's failures into it; `make fuzz` reports every failure.
-BASELINES = Path(__file__).with_name("schemathesis_baseline")
 
 # Each role as a user in the kind of agency that holds it.
 ROLES = {
@@ -53,17 +47,7 @@ def _bounded_options() -> list[str]:
     return ["--max-examples", "3", "--no-shrink", "--workers", "1"]
 
 
-def _baseline_options(role: str) -> list[str]:
-    baseline = BASELINES / f"{role}.json"
-    if os.environ.get("LANTERN_FUZZ_BASELINE") == "update":
-        BASELINES.mkdir(exist_ok=True)
-        return ["--baseline", str(baseline), "--baseline-update"]
-    if FULL or not baseline.exists():
-        return []
-    return ["--baseline", str(baseline)]
-
-
-def fuzz(role: str, base_url: str, token: str, document: Path, output: Path) -> int:
+def fuzz(base_url: str, token: str, document: Path, output: Path) -> int:
     """Run schemathesis over the whole API with a bearer token, writing its report to `output`; return its exit
     code."""
     command = [
@@ -88,7 +72,6 @@ def fuzz(role: str, base_url: str, token: str, document: Path, output: Path) -> 
         "none",
         "--no-color",
         *([] if FULL else _bounded_options()),
-        *_baseline_options(role),
     ]
     with output.open("w", encoding="utf-8", errors="replace") as out:
         # Run in the report's directory: schemathesis keeps a cache of past crashes in its working directory and
@@ -116,5 +99,5 @@ def test_schemathesis_finds_no_failure(role, live_server, people, routed, tmp_pa
     keep = Path(os.environ.get("LANTERN_FUZZ_OUT") or tmp_path)
     keep.mkdir(parents=True, exist_ok=True)
     output = keep / f"{role}.txt"
-    code = fuzz(role, live_server.url, token, document, output)
+    code = fuzz(live_server.url, token, document, output)
     assert code == 0, output.read_text(encoding="utf-8", errors="replace")[-8000:]

@@ -6,7 +6,12 @@ from django import forms
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
+from lantern.core.api import whole_number
 from lantern.core.validation import (
+    GIVEN_TEXT,
+    AtLeastOne,
+    FieldRules,
+    RequiredWhen,
     SchemaFormMixin,
     add_form_problems,
     field_messages,
@@ -155,3 +160,65 @@ def test_problems_without_a_field_of_their_own_go_on_top():
     assert form.is_valid()
     add_form_problems(form, {"__all__": ["Give one"], "age": ["Must be 25 or less"]})
     assert form.non_field_errors() == ["Give one"] and form.errors["age"] == ["Age must be 25 or less"]
+
+
+class Decision(Schema, FieldRules):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    decision: Literal["investigate", "refer", "close"]
+    investigator_id: int | None = None
+    note: str = ""
+    referral_ids: list[int] = Field(default_factory=list)
+    task_ids: list[int] = Field(default_factory=list)
+
+    field_rules = (
+        RequiredWhen("investigator_id", "decision", ("investigate",), "Choose who will investigate."),
+        RequiredWhen("note", "decision", ("close",), "Say why it is closed.", GIVEN_TEXT),
+        AtLeastOne(("referral_ids", "task_ids"), "Link a referral or a task."),
+    )
+
+
+def test_rules_between_fields_are_stated_in_the_json_schema():
+    """Each rule appears in the schema's JSON Schema: `if`/`then` for "required when", `anyOf` for "one of"."""
+    rules = Decision.model_json_schema()["allOf"]
+    assert rules[0] == {
+        "if": {"properties": {"decision": {"enum": ["investigate"]}}, "required": ["decision"]},
+        "then": {"properties": {"investigator_id": {"type": "integer"}}, "required": ["investigator_id"]},
+    }
+    assert rules[1]["then"]["properties"]["note"] == {"type": "string", "pattern": "\\S"}
+    assert rules[2] == {
+        "anyOf": [
+            {"properties": {"referral_ids": {"type": "array", "minItems": 1}}, "required": ["referral_ids"]},
+            {"properties": {"task_ids": {"type": "array", "minItems": 1}}, "required": ["task_ids"]},
+        ]
+    }
+
+
+def test_a_broken_rule_names_the_missing_field_in_plain_words():
+    """The one validator checks what the JSON Schema states, naming the field that is missing."""
+    _, problems = validate(Decision, {"decision": "investigate", "note": "  "})
+    assert problems == {
+        "investigator_id": ["Choose who will investigate."],
+        "referral_ids": ["Link a referral or a task."],
+    }
+    _, problems = validate(Decision, {"decision": "close", "note": "   ", "task_ids": [3]})
+    assert problems == {"note": ["Say why it is closed."]}
+
+
+def test_a_rule_that_does_not_apply_asks_for_nothing():
+    """Only the deciding value brings the rule in: a referral needs neither an investigator nor a note."""
+    model, problems = validate(Decision, {"decision": "refer", "referral_ids": [1]})
+    assert problems == {} and model.investigator_id is None
+
+
+class Counted(Schema):
+    age: whole_number(0, 25) | None = None
+
+
+def test_a_whole_number_is_taken_as_json_schema_counts_integers():
+    """20.0 is an integer to JSON Schema, so it is taken as 20; a fraction, `true` and text are refused."""
+    model, problems = validate(Counted, {"age": 20.0})
+    assert problems == {} and model.age == 20 and isinstance(model.age, int)
+    for sent in (20.5, True, "20"):
+        _, problems = validate(Counted, {"age": sent})
+        assert list(problems) == ["age"], sent

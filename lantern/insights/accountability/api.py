@@ -2,7 +2,10 @@
 
 `GET /api/v1/insights/accountability?from=YYYY-MM-DD&to=YYYY-MM-DD` (both optional: this year so far). Team and
 service managers get their own agency; the partnership lead every agency and the partnership-wide figures. Bad
-dates are answered 422 with a message for `from` or `to`.
+dates are answered 422 with a message for `from` or `to`. A period ending after today covers up to today (and one
+starting before 2000 from 2000): the answer's `from` and `to` state the period covered. A period that holds no
+day (starting after it ends, or after today) is answered 404 naming `from`, as is an agency code no agency has
+(decision 0022).
 
 `GET /api/v1/insights/not-acted-on?agency=CODE&kind=referral|intelligence&limit=50&offset=0`: concerns and
 intelligence passed to an agency and not acknowledged or acted on within their timescale, oldest first, for the
@@ -141,7 +144,7 @@ class AccountabilityOut(Schema):
 
 @router.get(
     "/insights/accountability",
-    response={200: AccountabilityOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: AccountabilityOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Accountability figures for a period",
     operation_id="insights_accountability",
     by_alias=True,
@@ -154,7 +157,7 @@ def accountability_figures(request, period: Query[PeriodQuery]):
     policy.require(user, "can_view_accountability")
     on = accountability.today()
     default = accountability.default_period(on=on)
-    checked = accountability.period_check(period.start or default.start, period.end or default.end, on=on)
+    checked = accountability.period_covered(period.start or default.start, period.end or default.end, on=on)
     figures = accountability.accountability_for_user(user=user, period=checked)
     events.accountability_viewed(
         actor=user,
@@ -245,7 +248,7 @@ class NotActedOnOut(Schema):
 
 @router.get(
     "/insights/not-acted-on",
-    response={200: NotActedOnOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: NotActedOnOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Evidence passed and not acted on",
     operation_id="insights_not_acted_on",
 )

@@ -58,7 +58,7 @@ from lantern.casework.models import (
 from lantern.casework.selectors import overdue_q, task_list_visible_to
 from lantern.core import policy
 from lantern.core.calendar import LONDON, add_working_days, working_days_between
-from lantern.core.exceptions import Invalid
+from lantern.core.exceptions import Invalid, NotFound
 from lantern.insights.accountability.models import (
     AccountabilityDay,
     AccountabilityMonth,
@@ -195,6 +195,21 @@ def period_check(start: date | None, end: date | None, *, on: date) -> Period:
     if errors:
         raise Invalid("The period has errors.", errors)
     return Period(start, end)
+
+
+def period_covered(start: date, end: date, *, on: date) -> Period:
+    """The days from `start` to `end` that figures can be given for, as the API answers them.
+
+    A period ending after `on` (today) covers up to `on`, and one starting before `EARLIEST` covers from it; the
+    answer states the period covered. A period that holds no day (it starts after it ends, or after today) has
+    no figures: `NotFound` (404) naming `from` (decision 0022). The pages ask for a period again instead
+    (`period_check`).
+    """
+    end = min(end, on)
+    if start > end:
+        after = "after it ends" if start <= on else "after today"
+        raise NotFound.field("from", f"The period starts {after}, so it holds no day to give figures for.")
+    return Period(max(start, EARLIEST), end)
 
 
 # Durations and percentiles
@@ -1855,13 +1870,14 @@ def _not_acted_on_sources(*, user, agency: Agency | None, kind: str, now: dateti
 
 
 def not_acted_on_check(*, agency_code: str = "", kind: str = "") -> tuple[Agency | None, str]:
-    """The agency (by code) and kind asked for, or `Invalid` with a message for `agency` or `kind`."""
+    """The agency (by code) and kind asked for; `NotFound` for a code no agency has, `Invalid` for a kind not
+    known."""
     errors: dict[str, list[str]] = {}
     agency = None
     if agency_code:
         agency = Agency.objects.filter(code=agency_code).first()
         if agency is None:
-            errors["agency"] = ["Choose an agency from the list."]
+            raise NotFound.field("agency", "Choose an agency from the list.")
     if kind and kind not in NOT_ACTED_ON_KINDS:
         errors["kind"] = ["Choose concerns (referrals) or intelligence items."]
     if errors:

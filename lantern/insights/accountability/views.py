@@ -38,8 +38,8 @@ class PeriodForm(forms.Form):
     def __init__(self, data, *, on: date):
         super().__init__(data)
         self.on = on
-        self.fields["from"] = DateField(label="From", help_text="The first day of the period.", past=False)
-        self.fields["to"] = DateField(label="To", help_text="The last day of the period.", past=False)
+        self.fields["from"] = DateField(label="From", help_text="The first day of the period.")
+        self.fields["to"] = DateField(label="To", help_text="The last day of the period.")
 
     def clean(self):
         """Check the two dates make a period that has started."""

@@ -4,7 +4,9 @@
 month, "2025-01", or a date on a month's first or last day). `GET /insights/same-scale` with the same parameters
 answers "Is exploitation continuing on the same scale?" for referrals (`lantern.insights.statistics.question`). `GET /insights/hotspots?from=&to=` gives the hotspots
 of a period. Both answer from the pre-aggregated tables; `refreshed_at` says when they were last rebuilt. Bad
-periods are answered 422 with a message per field.
+periods are answered 422 with a message per field. A period ending after this month covers up to this month, and
+one longer than 20 years its last 20 years (the answer states the period covered); one that holds no month is
+answered 404 (decision 0022).
 """
 
 from datetime import datetime
@@ -15,7 +17,6 @@ from ninja import Field, Query, Router, Schema
 from lantern.audit import events
 from lantern.core import policy
 from lantern.core.api import ErrorOut
-from lantern.core.exceptions import Invalid
 from lantern.insights.statistics import hotspots, question
 from lantern.insights.statistics import selectors as statistics
 
@@ -37,8 +38,9 @@ class ScaleQuery(Schema):
     compare_to: str = Field(..., pattern=MONTH, description="Last month of the comparison period.")
 
     def periods(self) -> tuple[statistics.Period, statistics.Period]:
-        """The two periods, or `Invalid` (422) with a message for each bad field."""
-        return statistics.parse_comparison(
+        """The two periods as covered (`statistics.period_covered`): up to this month, stated in the answer; 404
+        for a period that holds no month."""
+        return statistics.comparison_covered(
             {
                 "from": self.from_,
                 "to": self.to,
@@ -137,7 +139,9 @@ class ScaleOut(Schema):
     adjusted: ScaleAdjustedRatioOut | None = None
 
 
-@router.get("/insights/scale", response={200: ScaleOut, 403: ErrorOut, 422: ErrorOut}, by_alias=True)
+@router.get(
+    "/insights/scale", response={200: ScaleOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, by_alias=True
+)
 def scale(request, params: Query[ScaleQuery]):
     """Monthly counts of referrals, children identified at risk, persons of concern identified and crimes
     recorded, with the mix of sources; the two periods compared as a rate ratio with an exact 95% interval and a
@@ -250,7 +254,7 @@ class SameScaleOut(Schema):
 
 @router.get(
     "/insights/same-scale",
-    response={200: SameScaleOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: SameScaleOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     by_alias=True,
     summary="Is exploitation continuing on the same scale?",
 )
@@ -264,15 +268,12 @@ def same_scale(request, params: Query[ScaleQuery]):
     return question.same_scale(period=period, compare=compare)
 
 
-@router.get("/insights/hotspots", response={200: dict, 403: ErrorOut, 422: ErrorOut})
+@router.get("/insights/hotspots", response={200: dict, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def hotspot_list(request, params: Query[HotspotQuery]):
     """Place types, the hour × weekday heat map, repeat places and Getis-Ord Gi* clusters for a period."""
     policy.require(request.user, "can_view_hotspots")
-    errors: dict[str, list[str]] = {}
-    period = statistics.parse_period(
-        params.from_, params.to, start_field="from", end_field="to", errors=errors, what="period"
+    period = statistics.period_covered(
+        params.from_, params.to, start_field="from", end_field="to", what="period"
     )
-    if errors:
-        raise Invalid("The period has errors; see fields.", errors)
-    events.hotspots_viewed(actor=request.user, period=f"{params.from_}..{params.to}", via="api")
+    events.hotspots_viewed(actor=request.user, period=f"{period.start:%Y-%m}..{period.end:%Y-%m}", via="api")
     return hotspots.hotspot_summary(period=period)

@@ -66,7 +66,7 @@ from statsmodels.tools.sm_exceptions import (
 )
 
 from lantern.core.calendar import LONDON
-from lantern.core.exceptions import Invalid
+from lantern.core.exceptions import Invalid, NotFound
 from lantern.insights.statistics.models import (
     GridCellCount,
     Measure,
@@ -217,6 +217,44 @@ def parse_period(
         errors.setdefault(end_field, []).append(f"The {what} can be at most {MAX_MONTHS} months long.")
         return None
     return Period(start, end)
+
+
+def period_covered(
+    start_text: str | None, end_text: str | None, *, start_field: str, end_field: str, what: str
+) -> Period:
+    """The months from `start_text` to `end_text` that figures can be given for, as the API answers them.
+
+    A period is the months it holds: one ending after this month covers up to this month, and one longer than
+    `MAX_MONTHS` its last `MAX_MONTHS` months; the answer states the period it covers. A period that holds no month
+    (it starts after it ends, or after this month) has no figures: `NotFound` (404) naming its start. A month in
+    the wrong form is `Invalid` (422), as on the pages (decision 0022).
+    """
+    errors: dict[str, list[str]] = {}
+    start = _parse_month(start_text, start_field, end=False, errors=errors)
+    end = _parse_month(end_text, end_field, end=True, errors=errors)
+    if errors:
+        raise Invalid(f"The {what} has errors; see fields.", errors)
+    end = min(end, this_month())
+    if start > end:
+        after = "after it ends" if start <= this_month() else "after this month"
+        raise NotFound.field(
+            start_field, f"The {what} starts {after}, so it holds no month to give figures for."
+        )
+    return Period(max(start, add_months(end, 1 - MAX_MONTHS), date(2000, 1, 1)), end)
+
+
+def comparison_covered(params: dict) -> tuple[Period, Period]:
+    """The two periods of a comparison as the API answers them (`period_covered`)."""
+    return (
+        period_covered(params["from"], params["to"], start_field="from", end_field="to", what="period"),
+        period_covered(
+            params["compare_from"],
+            params["compare_to"],
+            start_field="compare_from",
+            end_field="compare_to",
+            what="comparison period",
+        ),
+    )
 
 
 def parse_comparison(params: dict) -> tuple[Period, Period]:

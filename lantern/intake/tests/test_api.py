@@ -223,12 +223,12 @@ def test_a_repeat_with_the_same_key_returns_the_first_result(api_client_for, fro
 
 
 def test_the_same_key_with_a_different_body_is_refused(api_client_for, police_officer):
-    """Reusing a key for a different request is an error, and creates nothing."""
+    """Reusing a key for a different request is a conflict (409), and creates nothing."""
     client = api_client_for(police_officer)
     post(client, EXAMPLE_BODY, HTTP_IDEMPOTENCY_KEY="k")
     before = counts()
     response = post(client, {**EXAMPLE_BODY, "summary": "Something else."}, HTTP_IDEMPOTENCY_KEY="k")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["error"] == "idempotency_key_reused"
     assert counts() == before
 

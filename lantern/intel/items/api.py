@@ -22,7 +22,7 @@ from ninja.responses import Status
 from lantern.accounts.models import Agency
 from lantern.audit import events
 from lantern.core import idempotency
-from lantern.core.api import ApiError, ErrorOut, Id, offset_field
+from lantern.core.api import ApiError, ErrorOut, Id, not_found, offset_field
 from lantern.core.policy import PolicyDenied, allows, require
 from lantern.core.vocabulary import PhoneStatus, RegistrationStatus
 from lantern.intel.items import selectors as items_selectors
@@ -276,7 +276,7 @@ def _detail(seen: items_selectors.ItemView) -> dict:
 
 @router.post(
     "/intel",
-    response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: IntelItemCreatedOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Submit intelligence",
     operation_id="intel_item_submit",
 )
@@ -294,7 +294,7 @@ def submit_item(
     Send an `Idempotency-Key` header (at most 200 characters) to make retries safe. A repeat by the same user
     with the same key and the same body answers the first result again (201, the same body, and the header
     `Idempotent-Replayed: true`) without recording anything. The same key with a different body is refused with
-    422 `idempotency_key_reused`. Concurrent requests with one key record one item.
+    409 `idempotency_key_reused`. Concurrent requests with one key record one item.
     """
     user = request.auth
     require(
@@ -385,7 +385,14 @@ def grade_item(request, item_id: Id, payload: IntelGradeIn):
 
 @router.post(
     "/intel/{int:item_id}/disclosures",
-    response={201: IntelDisclosureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        201: IntelDisclosureOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Share an intelligence item",
     operation_id="intel_item_disclose",
 )
@@ -399,12 +406,7 @@ def disclose_item(request, item_id: Id, payload: IntelDisclosureIn):
     if payload.recipient_agency:
         agency = Agency.objects.filter(code=payload.recipient_agency, is_active=True).first()
         if agency is None:
-            raise ApiError(
-                422,
-                "invalid",
-                "The request has errors; see fields.",
-                {"recipient_agency": ["No agency of the partnership has this code"]},
-            )
+            raise not_found("recipient_agency", "No agency of the partnership has this code.")
     try:
         shared = items.item_disclose(
             actor=user,

@@ -14,7 +14,7 @@ from ninja import Field
 from pydantic import StrictBool, field_validator
 
 from lantern.core.api import IsoDate, IsoDateTime
-from lantern.core.validation import worded
+from lantern.core.validation import GIVEN_TEXT, AtLeastOne, FieldRules, RequiredWhen, worded
 from lantern.core.vocabulary import Sex
 from lantern.intake.schemas import PhoneIn, PlaceIn, StrictIn, VehicleIn, age_in_years, past
 from lantern.intel.items.models import HandlingCode, IntelligenceAssessment, SourceEvaluation
@@ -126,8 +126,18 @@ class IntelImportIn(IntelItemIn):
         return past(value, "The date submitted")
 
 
-class IntelGradeIn(StrictIn):
+class IntelGradeIn(StrictIn, FieldRules):
     """A 3x5x2 grade and the sanitised text that may be shared. Handling code C needs its conditions."""
+
+    field_rules = (
+        RequiredWhen(
+            "handling_conditions",
+            "handling_code",
+            (HandlingCode.CONDITIONS,),
+            "Enter the conditions on sharing: handling code C needs them",
+            GIVEN_TEXT,
+        ),
+    )
 
     source_evaluation: SourceEvaluation
     intelligence_assessment: IntelligenceAssessment
@@ -141,8 +151,16 @@ class IntelGradeIn(StrictIn):
     )
 
 
-class IntelDisclosureIn(StrictIn):
+class IntelDisclosureIn(StrictIn, FieldRules):
     """Share an item: with an agency of the partnership (by code) or a named person or body, and why."""
+
+    field_rules = (
+        AtLeastOne(
+            ("recipient_agency", "recipient"),
+            "Choose the agency, or name the person or body, the item is shared with",
+            GIVEN_TEXT,
+        ),
+    )
 
     recipient_agency: str | None = Field(None, max_length=40, description="The receiving agency's code.")
     recipient: str = Field("", max_length=RECIPIENT_MAX, description="A person or body outside Lantern.")

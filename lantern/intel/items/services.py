@@ -26,7 +26,7 @@ from django.utils import timezone
 from lantern.accounts.models import Agency, AgencyKind, Role
 from lantern.audit import events
 from lantern.core.calendar import LONDON
-from lantern.core.exceptions import Invalid
+from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.policy import PolicyDenied, allows
 from lantern.core.references import next_number
 from lantern.core.vocabulary import PlaceType, Sex
@@ -479,7 +479,9 @@ def item_disclose(
             events.intel_disclosure_refused(
                 actor=actor, item=item, channel=channel, reason="Handling conditions not acknowledged"
             )
-        raise Invalid("The item cannot be shared as asked; see fields.", errors)
+        # Conditions left unacknowledged conflict with the grade already recorded (409), not with the form.
+        refusal = Conflict if set(errors) == {"conditions_acknowledged"} else Invalid
+        raise refusal("The item cannot be shared as asked; see fields.", errors)
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
             item=item,

@@ -17,6 +17,7 @@ from lantern.audit import events
 from lantern.core import policy
 from lantern.core.api import ErrorOut, Id, offset_field
 from lantern.core.policy import PolicyDenied
+from lantern.core.validation import GIVEN_TEXT, FieldRules, RequiredWhen
 from lantern.intel.linking import selectors, services
 from lantern.intel.linking.models import LinkAlert, ResolutionDecision
 from lantern.intel.linking.resolution.model import explain
@@ -96,8 +97,18 @@ class AlertQuery(Schema):
     offset: int = offset_field()
 
 
-class AlertUpdateIn(StrictIn):
+class AlertUpdateIn(StrictIn, FieldRules):
     """Mark an alert seen, actioned or dismissed; a note is needed to action or dismiss it."""
+
+    field_rules = (
+        RequiredWhen(
+            "note",
+            "status",
+            ("actioned", "dismissed"),
+            "Enter what you did about the alert, or why you dismissed it",
+            GIVEN_TEXT,
+        ),
+    )
 
     status: Literal["seen", "actioned", "dismissed"]
     note: str = Field("", max_length=2000)
@@ -266,7 +277,14 @@ def get_match(request, kind: str, mention_id: Id):
 
 @router.post(
     "/matches/confirm",
-    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={
+        201: MatchDecisionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Confirm two mentions are the same",
     operation_id="match_confirm",
 )
@@ -284,7 +302,14 @@ def confirm_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/reject",
-    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={
+        201: MatchDecisionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Reject a match between two mentions",
     operation_id="match_reject",
 )
@@ -302,7 +327,14 @@ def reject_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/split",
-    response={201: MatchDecisionOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        201: MatchDecisionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Split a mention out of its entity",
     operation_id="match_split",
 )

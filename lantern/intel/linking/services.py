@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lantern.audit import events
 from lantern.core import policy
-from lantern.core.exceptions import Conflict, Invalid
+from lantern.core.exceptions import Conflict, Invalid, NotFound
 from lantern.intel.linking.models import (
     AlertStatus,
     BlockingKey,
@@ -40,6 +40,13 @@ def _reason(reason: str) -> str:
     return text
 
 
+def _require_two(mention, other) -> None:
+    """A mention is always the same as itself: a decision about it and itself conflicts with that (409)."""
+    if mention.pk == other.pk:
+        message = "Choose a different mention to compare with"
+        raise Conflict(message, {"other_mention_id": [message]})
+
+
 def _mention(kind: str, mention_id, field: str):
     if kind not in EntityKind.values:
         raise Invalid.field("kind", "Choose a person, vehicle, phone, place or organisation")
@@ -49,7 +56,7 @@ def _mention(kind: str, mention_id, field: str):
         else None
     )
     if mention is None:
-        raise Invalid.field(field, "Enter the number of a mention that exists")
+        raise NotFound.field(field, "Enter the number of a mention that exists")
     return mention
 
 
@@ -93,8 +100,7 @@ def match_confirm(
     reason = _reason(reason)
     mention = _mention(kind, mention_id, "mention_id")
     other = _mention(kind, other_mention_id, "other_mention_id")
-    if mention.pk == other.pk:
-        raise Invalid.field("other_mention_id", "Choose a different mention to compare with")
+    _require_two(mention, other)
     decision = ResolutionDecision.objects.create(
         kind=kind,
         decision=DecisionKind.CONFIRM,
@@ -123,8 +129,7 @@ def match_reject(
     reason = _reason(reason)
     mention = _mention(kind, mention_id, "mention_id")
     other = _mention(kind, other_mention_id, "other_mention_id")
-    if mention.pk == other.pk:
-        raise Invalid.field("other_mention_id", "Choose a different mention to compare with")
+    _require_two(mention, other)
     decision = ResolutionDecision.objects.create(
         kind=kind,
         decision=DecisionKind.REJECT,

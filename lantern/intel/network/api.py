@@ -133,7 +133,7 @@ class AssociationIn(Schema):
 
     source: Id = Field(gt=0)
     target: Id = Field(gt=0)
-    note: str = Field(max_length=2000)
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class AssociationOut(Schema):
@@ -290,7 +290,7 @@ def paths(request, query: Query[PathQuery]):
 
 @router.post(
     "/associations",
-    response={201: AssociationOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: AssociationOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Record an association",
 )
 def association_record(request, payload: AssociationIn):

@@ -43,6 +43,19 @@ def _raise_if(errors: dict, detail: str = "Check what you entered.") -> None:
 
 
 # Analyst-recorded associations
+def _require_two_current(source: Entity, target: Entity) -> None:
+    """Two entities as they stand now: an entity is always itself, and a merged one lives on in another; a request
+    against either conflicts with what is recorded (409, naming the field)."""
+    conflicts: dict[str, list[str]] = {}
+    if source.pk == target.pk:
+        conflicts["target"] = ["Choose a different entity: an entity cannot be associated with itself"]
+    for name, entity in (("source", source), ("target", target)):
+        if entity.merged_into_id is not None:
+            conflicts.setdefault(name, []).append("This entity has been merged into another; choose that one")
+    if conflicts:
+        raise Conflict("These entities cannot be associated as they stand; see fields.", conflicts)
+
+
 @transaction.atomic
 def association_record(
     *,
@@ -57,14 +70,8 @@ def association_record(
     policy.require(actor, "can_record_association")
     errors: dict[str, list[str]] = {}
     note = clean_text(note, "note", errors, required="Say why these two are associated", limit=MAX_NOTE)
-    if source.pk == target.pk:
-        errors.setdefault("target", []).append(
-            "Choose a different entity: an entity cannot be associated with itself"
-        )
-    for name, entity in (("source", source), ("target", target)):
-        if entity.merged_into_id is not None:
-            errors.setdefault(name, []).append("This entity has been merged into another; choose that one")
     _raise_if(errors)
+    _require_two_current(source, target)
     now = now or timezone.now()
     a, b = sorted((source, target), key=lambda e: e.pk)
     if (

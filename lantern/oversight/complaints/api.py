@@ -4,10 +4,12 @@ A complaint, conduct matter or stage escalation the user may not see answers 404
 exist; the subject of a conduct matter gets 404 for the matter itself and reads only their notices at
 `/conduct-matters/about-me`. A user who may see a record but not move it on is answered 403. Bad input is
 answered 422 with a message per field and nothing is written; a move the record's stage does not allow
-(responding before acknowledging) is answered 409.
+(responding before acknowledging, an outcome that does not follow from the finding) is answered 409. A reference
+in a body to a record that does not exist or that the user may not choose there (an agency code, a referral, a
+task, a person, a complaint) is answered 404 naming the field, as an id in the path is (decision 0022).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.utils import timezone
@@ -16,12 +18,12 @@ from ninja.responses import Status
 
 from lantern.accounts.models import Agency, User
 from lantern.audit import events
-from lantern.casework.api import AgencyOut, ClockOut, PersonRefOut, StrictIn
+from lantern.casework.api import AgencyOut, ClockOut, PersonRefOut
 from lantern.casework.models import AgencyTask
 from lantern.casework.selectors import task_list_visible_to
 from lantern.casework.timescales import clock_reading
 from lantern.core import policy
-from lantern.core.api import ApiError, ErrorOut, Id, IsoDate, IsoDateTime, offset_field
+from lantern.core.api import ErrorOut, Id, IsoDate, not_found, offset_field
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.complaints import selectors, services
 from lantern.oversight.complaints.models import (
@@ -35,19 +37,32 @@ from lantern.oversight.complaints.models import (
     ExternalBody,
     ExternalDecision,
 )
+from lantern.oversight.complaints.schemas import (
+    AssessIn,
+    ComplaintIn,
+    ConductFindingIn,
+    ConductMatterIn,
+    ConductOutcomeIn,
+    ExternalAcknowledgedIn,
+    ExternalDecisionIn,
+    HandlerIn,
+    LearningActionIn,
+    LinksIn,
+    NoteIn,
+    NotifySubjectIn,
+    RequiredNoteIn,
+    RespondIn,
+    StageEscalationResolveIn,
+    StageTwoIn,
+)
 
 router = Router(tags=["complaints"])
 PAGE_MAX = 100
-INVALID = "The request has errors; see fields."
 
 
 def _require_action(user, rule: str, obj) -> None:
     if not policy.allows(user, rule, obj):
         raise PolicyDenied(rule)
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", INVALID, {field: [message]})
 
 
 # Schemas
@@ -148,74 +163,6 @@ class ComplaintQuery(Schema):
     offset: int = offset_field()
 
 
-class ComplaintIn(StrictIn):
-    """A complaint as it was made, about one agency, linked to referrals and tasks the user can see."""
-
-    complainant_type: ComplainantType
-    complainant_name: str = Field(..., min_length=1, max_length=200)
-    complainant_contact: str = Field("", max_length=300)
-    account: str = Field(..., min_length=1, max_length=10000)
-    agency: str = Field(
-        ..., min_length=1, max_length=40, description="The agency's code, e.g. riverton-police."
-    )
-    received_at: IsoDateTime | None = Field(None, description="When it was received; now if left out.")
-    referral_ids: list[Id] = Field(default_factory=list, max_length=20)
-    task_ids: list[Id] = Field(default_factory=list, max_length=20)
-
-
-class LinksIn(StrictIn):
-    """More referrals and tasks the complaint is about."""
-
-    referral_ids: list[Id] = Field(default_factory=list, max_length=20)
-    task_ids: list[Id] = Field(default_factory=list, max_length=20)
-
-
-class NoteIn(StrictIn):
-    """An optional note."""
-
-    note: str = Field("", max_length=5000)
-
-
-class RequiredNoteIn(StrictIn):
-    """A note that must be given."""
-
-    note: str = Field(..., min_length=1, max_length=5000)
-
-
-class RespondIn(StrictIn):
-    """The response sent to the complainant, and its outcome."""
-
-    outcome: ComplaintOutcome
-    response: str = Field(..., min_length=1, max_length=10000)
-
-
-class StageTwoIn(StrictIn):
-    """Why the complainant is dissatisfied, and when they asked for stage 2 (now if left out)."""
-
-    reason: str = Field(..., min_length=1, max_length=5000)
-    requested_at: IsoDateTime | None = None
-
-
-class HandlerIn(StrictIn):
-    """Who handles the complaint."""
-
-    handler_id: Id = Field(..., ge=1)
-
-
-class LearningActionIn(StrictIn):
-    """A learning action: what will change, who owns it, by when."""
-
-    description: str = Field(..., min_length=1, max_length=2000)
-    owner_id: Id = Field(..., ge=1)
-    due_date: IsoDate
-
-
-class StageEscalationResolveIn(StrictIn):
-    """How an escalation was resolved."""
-
-    resolution: str = Field(..., min_length=1, max_length=5000)
-
-
 class ConductMatterOut(Schema):
     """A conduct matter, for those who work on it (never its subject)."""
 
@@ -289,62 +236,6 @@ class ConductNoticeOut(Schema):
     concluded: bool
     outcome: ConductOutcome | None
     outcome_at: datetime | None
-
-
-class ConductMatterIn(StrictIn):
-    """An allegation about a named professional."""
-
-    subject_id: Id = Field(..., ge=1)
-    allegation: str = Field(..., min_length=1, max_length=10000)
-    complaint_id: Id | None = Field(None, ge=1)
-
-
-class AssessIn(StrictIn):
-    """The assessment: refer to an external body, investigate, or no case to answer."""
-
-    decision: AssessmentDecision
-    assessment: str = Field(..., min_length=1, max_length=10000)
-    external_body: ExternalBody | None = None
-    external_reference: str = Field("", max_length=100)
-    sent_at: IsoDateTime | None = None
-    investigator_id: Id | None = Field(None, ge=1)
-
-
-class ExternalAcknowledgedIn(StrictIn):
-    """When the external body acknowledged the referral."""
-
-    acknowledged_at: IsoDateTime
-    external_reference: str = Field("", max_length=100)
-
-
-class ExternalDecisionIn(StrictIn):
-    """What the external body decided, and when."""
-
-    decision: ExternalDecision
-    decided_at: IsoDateTime
-    investigator_id: Id | None = Field(None, ge=1)
-    note: str = Field("", max_length=5000)
-
-
-class ConductFindingIn(StrictIn):
-    """The investigation's finding."""
-
-    finding: ConductFinding
-    rationale: str = Field(..., min_length=1, max_length=10000)
-    investigation_notes: str = Field("", max_length=20000)
-
-
-class ConductOutcomeIn(StrictIn):
-    """The outcome that concludes the matter."""
-
-    outcome: ConductOutcome
-    summary: str = Field(..., min_length=1, max_length=5000)
-
-
-class NotifySubjectIn(StrictIn):
-    """What the professional is told."""
-
-    summary: str = Field(..., min_length=1, max_length=2000)
 
 
 class OutcomeRowOut(Schema):
@@ -521,7 +412,7 @@ def _matter_detail(m, now: datetime) -> dict:
 def _agency_by_code(code: str) -> Agency:
     agency = Agency.objects.filter(code=code, is_active=True).first()
     if agency is None:
-        raise _invalid("agency", "No agency has this code.")
+        raise not_found("agency", "No agency has this code.")
     return agency
 
 
@@ -531,7 +422,7 @@ def _visible_referrals(user, ids: list[int]) -> list:
     found = {r.pk: r for r in selectors.referrals_linkable(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _invalid("referral_ids", f"No referral you can see has the id {missing[0]}.")
+        raise not_found("referral_ids", f"No referral you can see has the id {missing[0]}.")
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -541,16 +432,17 @@ def _visible_tasks(user, ids: list[int]) -> list[AgencyTask]:
     found = {t.pk: t for t in task_list_visible_to(user=user).filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise _invalid("task_ids", f"No task you can see has the id {missing[0]}.")
+        raise not_found("task_ids", f"No task you can see has the id {missing[0]}.")
     return [found[i] for i in dict.fromkeys(ids)]
 
 
 def _person_from(queryset, pk: int | None, field: str, message: str) -> User | None:
+    """The person with this id among those who may be chosen for `field`; 404 naming the field if none is."""
     if pk is None:
         return None
     person = queryset.filter(pk=pk).first()
     if person is None:
-        raise _invalid(field, message)
+        raise not_found(field, message)
     return person
 
 
@@ -628,7 +520,7 @@ def list_complaints(request, filters: Query[ComplaintQuery]):
 
 @router.post(
     "/complaints",
-    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: ComplaintDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a complaint",
     operation_id="complaint_create",
 )
@@ -650,17 +542,29 @@ def create_complaint(request, payload: ComplaintIn):
     return Status(201, _complaint_answer(request, complaint.pk))
 
 
+def _outcomes_period(period: OutcomesQuery) -> tuple[date, date]:
+    """The period covered: up to today at most (the answer states it), from a year before its end if no start is
+    given; 404 naming `start` for a period that holds no day (decision 0022). Nothing is swapped."""
+    today = timezone.localdate()
+    end = min(period.end or today, today)
+    year = timedelta(days=365)
+    start = period.start or (end - year if end > date.min + year else date.min)
+    if start > end:
+        after = "after it ends" if start <= today else "after today"
+        raise not_found("start", f"The period starts {after}, so it holds no day to give figures for.")
+    return start, end
+
+
 @router.get(
     "/complaints/outcomes",
-    response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: OutcomesOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Complaint and conduct outcomes by agency",
     operation_id="complaint_outcomes",
 )
 def outcomes(request, period: Query[OutcomesQuery]):
     """Outcomes decided in the period, by agency; outside the partnership counts of 1 to 4 are null and totals are
     left out (null)."""
-    end = period.end or timezone.localdate()
-    start = period.start or date(end.year - 1, end.month, min(end.day, 28))
+    start, end = _outcomes_period(period)
     result = selectors.complaints_outcomes(user=request.auth, start=start, end=end)
 
     def table(t) -> dict:
@@ -879,7 +783,7 @@ def list_conduct_matters(request, filters: Query[ConductQuery]):
 
 @router.post(
     "/conduct-matters",
-    response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: ConductMatterDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a conduct matter",
     operation_id="conduct_create",
 )
@@ -897,7 +801,7 @@ def create_conduct_matter(request, payload: ConductMatterIn):
     if payload.complaint_id is not None:
         complaint = selectors.complaint_list_visible_to(user=user).filter(pk=payload.complaint_id).first()
         if complaint is None:
-            raise _invalid("complaint_id", "No complaint you can see has this id.")
+            raise not_found("complaint_id", "No complaint you can see has this id.")
     matter = services.conduct_matter_record(
         actor=user, subject=subject, allegation=payload.allegation, complaint=complaint
     )

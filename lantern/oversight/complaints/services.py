@@ -51,11 +51,11 @@ from lantern.core import policy
 from lantern.core.calendar import add_working_days
 from lantern.core.exceptions import Conflict, Invalid
 from lantern.core.references import next_number
-from lantern.core.validation import clean_text
+from lantern.core.validation import clean_text, validate
 from lantern.intake.models import Referral
+from lantern.oversight.complaints import schemas
 from lantern.oversight.complaints.models import (
     AssessmentDecision,
-    ComplainantType,
     Complaint,
     ComplaintOutcome,
     ComplaintStatus,
@@ -65,7 +65,6 @@ from lantern.oversight.complaints.models import (
     ConductOutcome,
     ConductStatus,
     ConductStep,
-    ExternalBody,
     ExternalDecision,
     LearningAction,
     ProcedureStage,
@@ -151,6 +150,15 @@ def timescales() -> Timescales:
 
 
 # Small shared checks
+def _checked(schema, errors: dict, **values):
+    """`values` checked by the input's one schema (`schemas`): the model, or None with its problems added to
+    `errors` under the API's field names."""
+    given, problems = validate(schema, values)
+    for name, messages in problems.items():
+        errors.setdefault(name, []).extend(messages)
+    return given
+
+
 def _raise_if(errors: dict, detail: str) -> None:
     if errors:
         raise Invalid(detail, errors)
@@ -229,6 +237,11 @@ def _locked_complaint(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().select_related("agency").get(pk=complaint.pk)
 
 
+def _pk(record) -> int:
+    """A record's id as a schema takes it (0, which no schema accepts, for anything else)."""
+    return getattr(record, "pk", None) or 0
+
+
 def _check_links(actor, referrals, tasks, errors: dict) -> tuple[list[Referral], list[AgencyTask]]:
     referrals, tasks = list(referrals or []), list(tasks or [])
     for referral in referrals:
@@ -258,15 +271,15 @@ def complaint_record(
 ) -> Complaint:
     """Record a complaint about how a concern was handled; its acknowledgement and response clocks start."""
     now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if complainant_type not in ComplainantType.values:
-        errors["complainant_type"] = ["Choose who made the complaint."]
-    complainant_name = clean_text(
-        complainant_name, "complainant_name", errors, required="Enter the complainant's name.", limit=200
-    )
-    complainant_contact = clean_text(complainant_contact, "complainant_contact", errors, limit=300)
-    account = clean_text(
-        account, "account", errors, required="Enter the complaint as it was made.", limit=MAX_ACCOUNT
+    given, errors = validate(
+        schemas.ComplaintIn,
+        {
+            "complainant_type": complainant_type,
+            "complainant_name": complainant_name,
+            "complainant_contact": complainant_contact,
+            "account": account,
+            "agency": agency.code if isinstance(agency, Agency) else "?",
+        },
     )
     if not isinstance(agency, Agency) or not agency.is_active:
         errors["agency"] = ["Choose the agency the complaint is about."]
@@ -276,10 +289,10 @@ def complaint_record(
     scale = timescales()
     complaint = Complaint.objects.create(
         reference=f"{settings.REFERENCE_PREFIX}-CMP-{next_number('complaint'):06d}",
-        complainant_type=complainant_type,
-        complainant_name=complainant_name,
-        complainant_contact=complainant_contact,
-        account=account,
+        complainant_type=given.complainant_type,
+        complainant_name=given.complainant_name,
+        complainant_contact=given.complainant_contact,
+        account=given.account,
         agency=agency,
         received_at=received_at,
         recorded_by=actor,
@@ -312,10 +325,12 @@ def complaint_link(
 ) -> Complaint:
     """Link more referrals and tasks to a complaint (links are never removed: the record of what was complained
     about stays)."""
-    errors: dict[str, list[str]] = {}
+    referrals, tasks = list(referrals or []), list(tasks or [])
+    _, errors = validate(
+        schemas.LinksIn,
+        {"referral_ids": [_pk(r) for r in referrals], "task_ids": [_pk(t) for t in tasks]},
+    )
     referrals, tasks = _check_links(actor, referrals, tasks, errors)
-    if not referrals and not tasks and not errors:
-        errors["referrals"] = ["Choose at least one referral or task to link."]
     _raise_if(errors, "The links have errors.")
     complaint = _locked_complaint(complaint)
     complaint.referrals.add(*referrals)
@@ -373,8 +388,9 @@ def complaint_acknowledge(
     """Acknowledge a complaint to the complainant; it meets the acknowledgement clock (late, if after it)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors)
+    given = _checked(schemas.NoteIn, errors, note=note)
     _raise_if(errors, "The acknowledgement has errors.")
+    note = given.note
     complaint = _locked_complaint(complaint)
     _require_status(complaint, [ComplaintStatus.RECEIVED], "This complaint has already been acknowledged.")
     complaint.status, complaint.acknowledged_at = ComplaintStatus.ACKNOWLEDGED, now
@@ -399,8 +415,9 @@ def complaint_start_investigation(
     """Start investigating an acknowledged complaint (the response clock keeps running)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors)
+    given = _checked(schemas.NoteIn, errors, note=note)
     _raise_if(errors, "The investigation has errors.")
+    note = given.note
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.RECEIVED:
         raise Conflict("Acknowledge the complaint before investigating it.")
@@ -427,17 +444,9 @@ def complaint_respond(
 ) -> Complaint:
     """Send the response with its outcome (upheld, partly upheld, not upheld); it meets the response clock."""
     now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
-    if outcome not in ComplaintOutcome.values:
-        errors["outcome"] = ["Choose whether the complaint is upheld, partly upheld or not upheld."]
-    response = clean_text(
-        response,
-        "response",
-        errors,
-        required="Enter the response sent to the complainant.",
-        limit=MAX_ACCOUNT,
-    )
+    given, errors = validate(schemas.RespondIn, {"outcome": outcome, "response": response})
     _raise_if(errors, "The response has errors.")
+    outcome, response = given.outcome, given.response
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.RECEIVED:
         raise Conflict("Acknowledge the complaint before responding to it.")
@@ -476,7 +485,8 @@ def complaint_close(*, actor, complaint: Complaint, note: str = "", now: datetim
     note of why there is none."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors)
+    given = _checked(schemas.NoteIn, errors, note=note)
+    note = given.note if given else ""
     complaint = _locked_complaint(complaint)
     if complaint.status == ComplaintStatus.CLOSED:
         raise Conflict("This complaint is already closed.")
@@ -507,7 +517,8 @@ def complaint_escalate_to_stage_two(
     own acknowledgement and response clocks from the request."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, "reason", errors, required="Say why the complainant is dissatisfied.")
+    given = _checked(schemas.StageTwoIn, errors, reason=reason)
+    reason = given.reason if given else ""
     requested_at = _moment(requested_at or now, "requested_at", errors, now=now)
     complaint = _locked_complaint(complaint)
     if complaint.stage != ProcedureStage.AGENCY:
@@ -580,14 +591,17 @@ def learning_action_add(
     """Agree a learning action on a complaint, with an owner (whose agency owns it) and a due date."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    description = clean_text(
-        description, "description", errors, required="Describe what will change.", limit=2000
+    given = _checked(
+        schemas.LearningActionIn,
+        errors,
+        description=description,
+        owner_id=_pk(owner),
+        due_date=due_date if isinstance(due_date, date) and not isinstance(due_date, datetime) else None,
     )
-    if not _active_case_worker(owner) or owner.agency_id is None:
-        errors["owner"] = ["Choose an active case worker to own the action."]
-    if not isinstance(due_date, date) or isinstance(due_date, datetime):
-        errors["due_date"] = ["Enter the date the action is due."]
-    elif due_date < timezone.localdate(now):
+    description = given.description if given else ""
+    if "owner_id" not in errors and (not _active_case_worker(owner) or owner.agency_id is None):
+        errors["owner_id"] = ["Choose an active case worker to own the action."]
+    if "due_date" not in errors and due_date < timezone.localdate(now):
         errors["due_date"] = ["The due date cannot be in the past."]
     _raise_if(errors, "The learning action has errors.")
     complaint = _locked_complaint(complaint)
@@ -628,8 +642,9 @@ def learning_action_complete(
     """Record that a learning action is done, and what was done."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    note = clean_text(note, "note", errors, required="Say what was done.")
+    given = _checked(schemas.RequiredNoteIn, errors, note=note)
     _raise_if(errors, "The learning action has errors.")
+    note = given.note
     action = LearningAction.objects.select_for_update().select_related("complaint", "owner").get(pk=action.pk)
     if action.completed_at is not None:
         raise Conflict("This learning action is already completed.")
@@ -655,14 +670,14 @@ def _locked_matter(matter: ConductMatter) -> ConductMatter:
     return ConductMatter.objects.select_for_update().select_related("agency", "subject").get(pk=matter.pk)
 
 
-def _check_investigator(investigator, matter_subject_id, errors: dict, *, required: bool) -> None:
-    if investigator is None:
-        if required:
-            errors["investigator"] = ["Choose who will investigate."]
-    elif not _active_case_worker(investigator):
-        errors["investigator"] = ["Choose an active case worker to investigate."]
+def _check_investigator(investigator, matter_subject_id, errors: dict) -> None:
+    """Who may investigate: an active case worker, not the subject (whether one is needed is the schema's rule)."""
+    if investigator is None or "investigator_id" in errors:
+        return
+    if not _active_case_worker(investigator):
+        errors["investigator_id"] = ["Choose an active case worker to investigate."]
     elif investigator.pk == matter_subject_id:
-        errors["investigator"] = ["The subject of a conduct matter cannot investigate it."]
+        errors["investigator_id"] = ["The subject of a conduct matter cannot investigate it."]
 
 
 def _conclude(matter: ConductMatter, *, outcome: str, summary: str, at: datetime) -> None:
@@ -701,9 +716,9 @@ def conduct_matter_record(
         errors["subject"] = ["Choose the professional the allegation is about."]
     elif subject.pk == getattr(actor, "pk", None):
         errors["subject"] = ["You cannot record a conduct matter about yourself; ask your manager."]
-    allegation = clean_text(
-        allegation, "allegation", errors, required="Enter the allegation.", limit=MAX_ACCOUNT
-    )
+    # The subject is checked below, with words of its own; the schema checks the allegation.
+    given = _checked(schemas.ConductMatterIn, errors, subject_id=_pk(subject) or 1, allegation=allegation)
+    allegation = given.allegation if given else ""
     if agency is None and isinstance(subject, User):
         agency = subject.agency
     if not isinstance(agency, Agency):
@@ -745,19 +760,22 @@ def conduct_matter_assess(
     """Record the assessment: refer to an external body (with the date sent), investigate within the agency
     (with an investigator), or no case to answer (which concludes the matter)."""
     now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
     matter = _locked_matter(matter)
     if matter.status != ConductStatus.ASSESSMENT:
         raise Conflict("This conduct matter has already been assessed.")
-    if decision not in AssessmentDecision.values:
-        errors["decision"] = ["Choose what the assessment decided."]
-    assessment = clean_text(
-        assessment, "assessment", errors, required="Record the assessment and its reasons.", limit=MAX_ACCOUNT
+    given, errors = validate(
+        schemas.AssessIn,
+        {
+            "decision": decision,
+            "assessment": assessment,
+            "external_body": external_body or None,
+            "external_reference": external_reference,
+            "investigator_id": _pk(investigator) if investigator is not None else None,
+        },
     )
-    external_reference = clean_text(external_reference, "external_reference", errors, limit=100)
+    if given is not None:
+        assessment, external_reference = given.assessment, given.external_reference
     if decision == AssessmentDecision.REFER_EXTERNAL:
-        if external_body not in ExternalBody.values:
-            errors["external_body"] = ["Choose the body the matter was referred to."]
         sent_at = _moment(
             sent_at or now,
             "sent_at",
@@ -766,9 +784,7 @@ def conduct_matter_assess(
             not_before=matter.recorded_at,
             not_before_message="The referral cannot be sent before the matter was recorded.",
         )
-    _check_investigator(
-        investigator, matter.subject_id, errors, required=decision == AssessmentDecision.INVESTIGATE
-    )
+    _check_investigator(investigator, matter.subject_id, errors)
     _raise_if(errors, "The assessment has errors.")
     scale = timescales()
     matter.assessed_at, matter.assessed_by = now, actor
@@ -868,12 +884,19 @@ def conduct_matter_external_decided(
     """Record the external body's decision: an investigation (by the agency, needing an investigator, or by the
     body) starts its clock; no further action concludes the matter with no case to answer."""
     now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
     matter = _locked_matter(matter)
     if matter.status != ConductStatus.REFERRED:
         raise Conflict("This conduct matter is not waiting for an external body.")
-    if decision not in ExternalDecision.values:
-        errors["decision"] = ["Choose what the external body decided."]
+    given, errors = validate(
+        schemas.ExternalDecisionIn,
+        {
+            "decision": decision,
+            "decided_at": decided_at or now,
+            "investigator_id": _pk(investigator) if investigator is not None else None,
+            "note": note,
+        },
+    )
+    note = given.note if given is not None else note
     decided_at = _moment(
         decided_at,
         "decided_at",
@@ -883,10 +906,7 @@ def conduct_matter_external_decided(
         not_before=matter.external_sent_at,
         not_before_message="The decision cannot be before the referral was sent.",
     )
-    note = clean_text(note, "note", errors)
-    _check_investigator(
-        investigator, matter.subject_id, errors, required=decision == ExternalDecision.LOCAL_INVESTIGATION
-    )
+    _check_investigator(investigator, matter.subject_id, errors)
     _raise_if(errors, "The external body's decision has errors.")
     matter.external_decided_at, matter.external_decision = decided_at, decision
     if matter.external_acknowledged_at is None:
@@ -946,13 +966,15 @@ def conduct_matter_record_finding(
     matter = _locked_matter(matter)
     if matter.status != ConductStatus.INVESTIGATING:
         raise Conflict("A finding is recorded only at the end of an investigation.")
-    if finding not in ConductFinding.values:
-        errors["finding"] = ["Choose the finding."]
-    rationale = clean_text(
-        rationale, "rationale", errors, required="Give the reasons for the finding.", limit=MAX_ACCOUNT
+    given = _checked(
+        schemas.ConductFindingIn,
+        errors,
+        finding=finding,
+        rationale=rationale,
+        investigation_notes=investigation_notes,
     )
-    investigation_notes = clean_text(investigation_notes, "investigation_notes", errors, limit=20000)
     _raise_if(errors, "The finding has errors.")
+    rationale, investigation_notes = given.rationale, given.investigation_notes
     matter.status, matter.finding, matter.finding_at, matter.finding_rationale = (
         ConductStatus.AWAITING_OUTCOME,
         finding,
@@ -998,6 +1020,17 @@ OUTCOMES_FOR_FINDING = {
 }
 
 
+def _require_outcome_follows(matter: ConductMatter, outcome: str) -> None:
+    """A conflict (409) with the finding already recorded if the outcome does not follow from it."""
+    allowed = OUTCOMES_FOR_FINDING[matter.finding]
+    if outcome not in allowed:
+        words = ", ".join(sorted(ConductOutcome(o).label.lower() for o in allowed))
+        message = (
+            f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one of: {words}."
+        )
+        raise Conflict(message, {"outcome": [message]})
+
+
 @transaction.atomic
 def conduct_matter_record_outcome(
     *,
@@ -1015,18 +1048,10 @@ def conduct_matter_record_outcome(
         raise Conflict("This conduct matter has already concluded.")
     if matter.status != ConductStatus.AWAITING_OUTCOME:
         raise Conflict("Record the finding before the outcome.")
-    if outcome not in ConductOutcome.values:
-        errors["outcome"] = ["Choose the outcome."]
-    elif outcome not in OUTCOMES_FOR_FINDING[matter.finding]:
-        allowed = ", ".join(
-            sorted(ConductOutcome(o).label.lower() for o in OUTCOMES_FOR_FINDING[matter.finding])
-        )
-        errors["outcome"] = [
-            f"After a finding of {matter.get_finding_display().lower()}, the outcome must be one "
-            f"of: {allowed}."
-        ]
-    summary = clean_text(summary, "summary", errors, required="Summarise the outcome.")
+    given = _checked(schemas.ConductOutcomeIn, errors, outcome=outcome, summary=summary)
     _raise_if(errors, "The outcome has errors.")
+    summary = given.summary
+    _require_outcome_follows(matter, outcome)
     _conclude(matter, outcome=outcome, summary=summary, at=now)
     matter.save()
     _conduct_step(
@@ -1057,10 +1082,9 @@ def conduct_matter_notify_subject(
     time, the outcome — never the assessment, the investigation or who investigated."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    summary = clean_text(
-        summary, "summary", errors, required="Write what the professional will be told.", limit=2000
-    )
+    given = _checked(schemas.NotifySubjectIn, errors, summary=summary)
     _raise_if(errors, "The notice has errors.")
+    summary = given.summary
     matter = _locked_matter(matter)
     if matter.subject_notified_at is not None:
         raise Conflict("The professional has already been told about this matter.")
@@ -1144,8 +1168,9 @@ def stage_escalation_resolve(
 ) -> StageEscalation:
     """Resolve a stage escalation with a written resolution; nothing is cleared silently."""
     errors: dict[str, list[str]] = {}
-    resolution = clean_text(resolution, "resolution", errors, required="Say how the escalation was resolved.")
+    given = _checked(schemas.StageEscalationResolveIn, errors, resolution=resolution)
     _raise_if(errors, "The resolution has errors.")
+    resolution = given.resolution
     escalation = StageEscalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.status == EscalationStatus.RESOLVED:
         raise Conflict("This escalation has already been resolved.")

@@ -64,6 +64,8 @@ def _apply(form, error: Invalid) -> None:
         form.add_error(None, error.detail)
         return
     for name, errors in error.fields.items():
+        # A service names a chosen record as the schema does ("investigator_id"); the form names the choice.
+        name = name if name in form.fields else name.removesuffix("_id")
         form.add_error(name if name in form.fields else None, errors)
 
 

@@ -13,12 +13,12 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field, StrictBool
 
-from lantern.accounts.models import Agency, User
+from lantern.accounts.models import Agency, Role, User
 from lantern.audit import events
-from lantern.casework.models import Case
+from lantern.casework.models import Case, FlagKind
 from lantern.core import policy
 from lantern.core.api import ErrorOut, Id, IsoDate
-from lantern.core.exceptions import Invalid
+from lantern.core.exceptions import Invalid, NotFound
 from lantern.core.policy import PolicyDenied
 from lantern.oversight.reviews import selectors, services
 from lantern.oversight.reviews.models import EvidenceKind, FindingKind, SamplingRule, Stance
@@ -80,19 +80,25 @@ class ReviewOut(Schema):
 class ReviewIn(StrictIn):
     """Commission a review."""
 
-    title: str = Field(max_length=200)
-    commissioned_by: str = Field(max_length=200)
-    terms_of_reference: str = Field(max_length=10000)
+    title: str = Field(min_length=1, max_length=200)
+    commissioned_by: str = Field(min_length=1, max_length=200)
+    terms_of_reference: str = Field(min_length=1, max_length=10000)
     period_start: IsoDate
-    period_end: IsoDate
+    period_end: IsoDate = Field(description="The last day under review: on or after `period_start`.")
     starts_on: IsoDate
-    ends_on: IsoDate
-    lead_reviewer: str = Field(description="The lead reviewer's username.", max_length=150)
-    reviewers: list[str] = Field(description="The team's usernames.", max_length=50)
+    ends_on: IsoDate = Field(description="The review's last day: on or after `starts_on`.")
+    lead_reviewer: str = Field(
+        description="The lead reviewer's username: an active independent reviewer.", max_length=150
+    )
+    reviewers: list[str] = Field(
+        description="The team's usernames, active independent reviewers; the lead is on the team whether named "
+        "here or not.",
+        max_length=50,
+    )
     agencies: list[str] = Field(
         default=[], description="Agency codes; empty for every agency.", max_length=50
     )
-    flags: list[str] = Field(default=[], max_length=10)
+    flags: list[FlagKind] = Field(default=[], max_length=10)
     cases: list[str] = Field(default=[], description="Case references named in scope.", max_length=500)
     include_intelligence: StrictBool = False
     method: str = Field(default="", max_length=10000)
@@ -366,11 +372,12 @@ def _visible(request, review_id: Id):
     return selectors.review_get_for_user(user=request.auth, review_id=review_id)
 
 
-def _users(usernames: list[str], field: str) -> list[User]:
-    found = list(User.objects.filter(username__in=usernames))
+def _reviewers(usernames: list[str], field: str) -> list[User]:
+    """The active independent reviewers with these usernames; 404 naming `field` for one that names none."""
+    found = list(User.objects.filter(username__in=usernames, role=Role.REVIEWER, is_active=True))
     missing = sorted(set(usernames) - {u.username for u in found})
     if missing:
-        raise Invalid.field(field, f"There is no user {missing[0]}.")
+        raise NotFound.field(field, f"No active independent reviewer has the username {missing[0]}.")
     return found
 
 
@@ -401,11 +408,13 @@ def create_review(request, payload: ReviewIn):
     policy.require(request.auth, "can_create_review")
     agencies = list(Agency.objects.filter(code__in=payload.agencies))
     if len(agencies) != len(set(payload.agencies)):
-        raise Invalid.field("agencies", "Choose agencies by their codes.")
+        raise NotFound.field("agencies", "Choose agencies by their codes.")
     cases = list(Case.objects.filter(reference__in=payload.cases))
     if len(cases) != len(set(payload.cases)):
-        raise Invalid.field("cases", "Name cases by their references.")
-    leads = _users([payload.lead_reviewer], "lead_reviewer")
+        raise NotFound.field("cases", "Name cases by their references.")
+    leads = _reviewers([payload.lead_reviewer], "lead_reviewer")
+    # The lead is on the team by being its lead, so a team without its lead cannot be asked for.
+    team = list({u.pk: u for u in [*leads, *_reviewers(payload.reviewers, "reviewers")]}.values())
     review = services.review_create(
         actor=request.auth,
         title=payload.title,
@@ -416,7 +425,7 @@ def create_review(request, payload: ReviewIn):
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
         lead_reviewer=leads[0],
-        reviewers=_users(payload.reviewers, "reviewers"),
+        reviewers=team,
         agencies=agencies,
         flags=payload.flags,
         cases=cases,
@@ -532,7 +541,7 @@ def search_review(request, review_id: Id, payload: SearchIn):
     if payload.agency:
         agency = Agency.objects.filter(code=payload.agency).first()
         if agency is None:
-            raise Invalid.field("agency", "There is no agency with that code.")
+            raise NotFound.field("agency", "There is no agency with that code.")
         agency_id = agency.pk
     allegation = None
     if payload.allegation_id:

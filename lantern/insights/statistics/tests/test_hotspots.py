@@ -120,12 +120,13 @@ def test_hotspot_api_gives_the_summary_and_audits_the_read(places, api_client_fo
 
 
 def test_hotspot_api_answers_bad_input_with_422(places, api_client_for):
-    """A month that is not a month, and an end before the start, are refused with field errors."""
+    """A month that is not a month is refused with a field error (422); a period ending before it starts holds no
+    month, so it has no figures (404 naming `from`)."""
     client = api_client_for(_analyst())
     response = client.get("/api/v1/insights/hotspots", {"from": "2025-00", "to": "2025-12"})
     assert response.status_code == 422 and set(response.json()["fields"]) == {"from"}
     response = client.get("/api/v1/insights/hotspots", {"from": "2025-06", "to": "2025-01"})
-    assert response.status_code == 422 and set(response.json()["fields"]) == {"to"}
+    assert response.status_code == 404 and set(response.json()["fields"]) == {"from"}
 
 
 def test_hotspot_page_shows_heat_maps_with_tables(places, client_for):

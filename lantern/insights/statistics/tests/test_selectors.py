@@ -291,7 +291,8 @@ def test_scale_api_compares_two_periods_beside_the_sources(record, api_client_fo
 
 
 def test_scale_api_answers_bad_input_with_422_and_field_errors(record, api_client_for):
-    """Bad months, a missing comparison and a period ending in the future are refused, field by field."""
+    """Bad months and a missing comparison are refused, field by field; a period ending in the future covers up to
+    this month, and the answer says so; one starting after this month has no figures (404 naming `from`)."""
     lead = UserFactory(role=Role.PARTNERSHIP_LEAD, agency=AgencyFactory(kind=AgencyKind.PARTNERSHIP))
     client = api_client_for(lead)
     response = client.get("/api/v1/insights/scale", {"from": "January", "to": "2025-02"})
@@ -304,7 +305,18 @@ def test_scale_api_answers_bad_input_with_422_and_field_errors(record, api_clien
         "/api/v1/insights/scale",
         {"from": "2025-01", "to": f"{future:%Y-%m}", "compare_from": "2024-01", "compare_to": "2024-12"},
     )
-    assert response.status_code == 422 and "cannot end after this month" in response.json()["fields"]["to"][0]
+    assert response.status_code == 200, response.json()
+    assert response.json()["period"]["to"] == f"{statistics.this_month():%Y-%m}"
+    response = client.get(
+        "/api/v1/insights/scale",
+        {
+            "from": f"{future:%Y-%m}",
+            "to": f"{future:%Y-%m}",
+            "compare_from": "2024-01",
+            "compare_to": "2024-12",
+        },
+    )
+    assert response.status_code == 404 and set(response.json()["fields"]) == {"from"}
 
 
 def test_scale_api_is_refused_to_practitioners(record, api_client_for):

@@ -206,12 +206,12 @@ def test_c_conditions_are_enforced_on_api_disclosure(people, api_client_for):
     client = api_client_for(people["analyst"])
     body = {"recipient_agency": people["health"].agency.code, "purpose": "Strategy discussion."}
     response = post(client, url, body)
-    assert response.status_code == 422 and "conditions_acknowledged" in response.json()["fields"]
+    assert response.status_code == 409 and "conditions_acknowledged" in response.json()["fields"]
     assert not Disclosure.objects.exists()
     response = post(
         client, url, {**body, "recipient_agency": "no-such-agency", "conditions_acknowledged": True}
     )
-    assert response.status_code == 422 and "recipient_agency" in response.json()["fields"]
+    assert response.status_code == 404 and "recipient_agency" in response.json()["fields"]
     response = post(client, url, {**body, "conditions_acknowledged": True})
     assert response.status_code == 201, response.content
     shared = response.json()

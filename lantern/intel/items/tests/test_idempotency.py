@@ -74,12 +74,13 @@ def test_a_replay_after_grading_still_gives_the_first_answer(people, api_client_
 
 @pytest.mark.django_db
 def test_the_same_key_with_a_different_body_is_refused(people, api_client_for):
-    """Reusing a key for different information is a 422 naming the header, and records nothing."""
+    """Reusing a key for different information is a 409 (the key stands for another request) naming the header,
+    and records nothing."""
     client = api_client_for(people["csc"])
     post(client, BODY, HTTP_IDEMPOTENCY_KEY="k")
     before = counts()
     response = post(client, {**BODY, "summary": "Something else"}, HTTP_IDEMPOTENCY_KEY="k")
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["error"] == "idempotency_key_reused"
     assert response.json()["fields"] == {"Idempotency-Key": ["Used before with a different request"]}
     assert counts() == before

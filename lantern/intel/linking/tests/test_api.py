@@ -186,7 +186,13 @@ def test_decisions_through_the_api_with_field_errors_for_bad_input(analyst, enti
         {"kind": "person", "mention_id": 99999, "other_mention_id": first, "reason": "No."},
         content_type="application/json",
     )
-    assert missing.status_code == 422 and "mention_id" in missing.json()["fields"]
+    assert missing.status_code == 404 and "mention_id" in missing.json()["fields"]
+    itself = client.post(
+        "/api/v1/matches/confirm",
+        {"kind": "person", "mention_id": first, "other_mention_id": first, "reason": "Same."},
+        content_type="application/json",
+    )
+    assert itself.status_code == 409 and "other_mention_id" in itself.json()["fields"]
     rejected = client.post(
         "/api/v1/matches/reject",
         {"kind": "person", "mention_id": second, "other_mention_id": first, "reason": "Different people."},

@@ -88,8 +88,8 @@ def test_complaint_recorded_and_moved_on_through_the_api(people, routed_referral
 
 
 def test_bad_input_is_422_with_field_messages_and_writes_nothing(people, routed_referral, api_client_for):
-    """Unknown fields, a wrong type, an unknown agency, a referral or task the user cannot see: each is 422 with
-    a message for the field."""
+    """Unknown fields and a wrong type are 422 with a message for the field; an unknown agency, a referral or task
+    the user cannot see are 404 naming the field, as an id in the path would be."""
     referral, _, tasks = routed_referral
     nurse = api_client_for(people[HEALTH, PRACTITIONER])
     good = {
@@ -98,18 +98,18 @@ def test_bad_input_is_422_with_field_messages_and_writes_nothing(people, routed_
         "account": "Nobody came.",
         "agency": "riverton-police",
     }
-    for change, field in (
-        ({"complainant_type": "journalist"}, "complainant_type"),
-        ({"complainant_name": ""}, "complainant_name"),
-        ({"account": "x" * 10001}, "account"),
-        ({"agency": "nowhere"}, "agency"),
-        ({"received_at": "yesterday"}, "received_at"),
-        ({"task_ids": [tasks[POLICE].pk]}, "task_ids"),
-        ({"referral_ids": [999999]}, "referral_ids"),
-        ({"colour": "blue"}, "colour"),
+    for change, field, status in (
+        ({"complainant_type": "journalist"}, "complainant_type", 422),
+        ({"complainant_name": ""}, "complainant_name", 422),
+        ({"account": "x" * 10001}, "account", 422),
+        ({"agency": "nowhere"}, "agency", 404),
+        ({"received_at": "yesterday"}, "received_at", 422),
+        ({"task_ids": [tasks[POLICE].pk]}, "task_ids", 404),
+        ({"referral_ids": [999999]}, "referral_ids", 404),
+        ({"colour": "blue"}, "colour", 422),
     ):
         response = post(nurse, "/api/v1/complaints", {**good, **change})
-        assert response.status_code == 422, (change, response.json())
+        assert response.status_code == status, (change, response.json())
         assert field in response.json()["fields"], (change, response.json())
     assert not Complaint.objects.exists()
     complaint = record_complaint(people)
@@ -213,14 +213,15 @@ def test_subject_gets_404_for_the_matter_and_only_their_notice(people, api_clien
 
 
 def test_conduct_matter_bad_input(people, api_client_for):
-    """A subject outside the manager's agency, or an investigator who is the subject, is a 422 field error."""
+    """A subject outside the manager's agency, or an investigator who is the subject, cannot be chosen: 404 naming
+    the field; a blank allegation is a 422."""
     manager = api_client_for(people[POLICE, SERVICE_MANAGER])
     response = post(
         manager,
         "/api/v1/conduct-matters",
         {"subject_id": people[HEALTH, PRACTITIONER].pk, "allegation": "Rude."},
     )
-    assert response.status_code == 422 and "subject_id" in response.json()["fields"]
+    assert response.status_code == 404 and "subject_id" in response.json()["fields"]
     response = post(
         manager, "/api/v1/conduct-matters", {"subject_id": people[POLICE, PRACTITIONER].pk, "allegation": ""}
     )
@@ -240,7 +241,14 @@ def test_conduct_matter_bad_input(people, api_client_for):
             "investigator_id": people[POLICE, PRACTITIONER].pk,
         },
     )
-    assert response.status_code == 422 and "investigator_id" in response.json()["fields"]
+    assert response.status_code == 404 and "investigator_id" in response.json()["fields"]
+    response = post(
+        manager,
+        f"/api/v1/conduct-matters/{matter_id}/assess",
+        {"decision": "investigate", "assessment": "Look into it."},
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"investigator_id": ["Choose who will investigate."]}
     response = post(
         manager,
         f"/api/v1/conduct-matters/{matter_id}/assess",
@@ -299,6 +307,11 @@ def test_outcomes_are_suppressed_outside_the_partnership(people, api_client_for)
     assert reviewer.status_code == 200 and reviewer.json()["exact"] is False
     assert api_client_for(people["admin"]).get("/api/v1/complaints/outcomes").status_code == 403
     assert api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-02-30").status_code == 422
+    backwards = api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-03-01&end=2026-02-01")
+    assert backwards.status_code == 404 and set(backwards.json()["fields"]) == {"start"}
+    ahead = api_client_for(manager).get("/api/v1/complaints/outcomes?start=2026-01-01&end=2999-12-31")
+    assert ahead.status_code == 200 and ahead.json()["end"] == timezone.localdate().isoformat()
+    assert api_client_for(manager).get("/api/v1/complaints/outcomes?end=0001-01-01").status_code == 200
 
 
 def test_stage_escalation_resolved_through_the_api(people, api_client_for):

@@ -333,7 +333,7 @@ def test_conduct_matter_referred_out_investigated_and_concluded(people):
             investigator=subject,
             now=sent + timedelta(days=9),
         )
-    assert error.value.fields["investigator"] == ["The subject of a conduct matter cannot investigate it."]
+    assert error.value.fields["investigator_id"] == ["The subject of a conduct matter cannot investigate it."]
     complaints.conduct_matter_external_decided(
         actor=manager,
         matter=matter,

@@ -690,7 +690,8 @@ def test_lead_commissions_a_review_by_page_and_reviewers_cannot(world, client_fo
 def test_api_commissions_and_lists_reviews_with_bounded_queries(
     world, api_client_for, django_assert_max_num_queries
 ):
-    """The lead creates a review over the API (422 for bad input, 403 for a reviewer); lists are bounded."""
+    """The lead creates a review over the API (422 for bad input, 404 for a reviewer who is not one, 403 for a
+    reviewer; the lead is always on the team); lists are bounded."""
     lead = api_client_for(world["lead"])
     body = {
         "title": "API review",
@@ -705,12 +706,16 @@ def test_api_commissions_and_lists_reviews_with_bounded_queries(
         "agencies": ["riverton-police"],
     }
     assert lead.post("/api/v1/reviews", body, content_type="application/json").status_code == 201
-    bad = lead.post(
-        "/api/v1/reviews",
-        {**body, "period_end": "2024-01-01", "reviewers": ["lead"]},
-        content_type="application/json",
+    bad = lead.post("/api/v1/reviews", {**body, "period_end": "2024-01-01"}, content_type="application/json")
+    assert bad.status_code == 422 and set(bad.json()["fields"]) == {"period_end"}
+    not_a_reviewer = lead.post(
+        "/api/v1/reviews", {**body, "reviewers": ["lead"]}, content_type="application/json"
     )
-    assert bad.status_code == 422 and {"period_end", "reviewers"} <= set(bad.json()["fields"])
+    assert not_a_reviewer.status_code == 404 and set(not_a_reviewer.json()["fields"]) == {"reviewers"}
+    without_lead = lead.post("/api/v1/reviews", {**body, "reviewers": []}, content_type="application/json")
+    assert without_lead.status_code == 201, without_lead.json()
+    answer = without_lead.json()
+    assert [r["id"] for r in answer["reviewers"]] == [answer["lead_reviewer"]["id"]]
     assert (
         api_client_for(world["second"])
         .post("/api/v1/reviews", body, content_type="application/json")
@@ -721,7 +726,7 @@ def test_api_commissions_and_lists_reviews_with_bounded_queries(
         allegation(world, f"Claim {n}")
     with django_assert_max_num_queries(12):
         listed = lead.get("/api/v1/reviews")
-    assert listed.status_code == 200 and len(listed.json()) == 2
+    assert listed.status_code == 200 and len(listed.json()) == 3  # the fixture's and the two made here
     reviewer = api_client_for(world["second"])
     with django_assert_max_num_queries(12):
         allegations = reviewer.get(f"/api/v1/reviews/{world['review'].pk}/allegations")
