@@ -286,9 +286,9 @@ def dataset_loader(name: str) -> tuple[str, tuple]:
 
 
 # The three systems
-def run_lantern(records: list[dict], engine: str = "duckdb") -> dict:
+def run_lantern(records: list[dict], engine: str = "duckdb", phases: dict | None = None) -> dict:
     """Lantern's batch resolution: features, unsupervised training, prediction (on `engine`: duckdb or spark),
-    constrained clustering."""
+    constrained clustering; with `phases`, the seconds each phase took are put in it."""
     from lantern.intel.linking.resolution import cluster, model, person
 
     ids = [r["unique_id"] for r in records]
@@ -297,12 +297,16 @@ def run_lantern(records: list[dict], engine: str = "duckdb") -> dict:
     trained = model.train((person.features(r) for r in records), engine=engine)
     pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
     trained.close()
+    started = time.perf_counter()
     # Features again only for the mentions clustering asks about (a pair it may put in one cluster).
     by_id = {r["unique_id"]: r for r in records}
     judge = model.Judge(
         model.Scorer(trained.settings, trained.tf, trained.threshold), lambda i: person.features(by_id[i])
     )
-    return cluster.cluster(ids, pairs, strong=model.STRONG_THRESHOLD, judge=judge)
+    assignment = cluster.cluster(ids, pairs, strong=model.STRONG_THRESHOLD, judge=judge)
+    if phases is not None:
+        phases.update(trained.phases, cluster=time.perf_counter() - started)
+    return assignment
 
 
 SPLINK_COLUMNS = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number")
@@ -539,7 +543,13 @@ def _measure(
         from lantern.intel.linking.resolution import metrics
 
         records, truth = loader(*loader_args)
-        run = functools.partial(SYSTEMS[system], engine=engine) if system == "lantern" else SYSTEMS[system]
+        phases: dict = {}
+        run = (
+            functools.partial(SYSTEMS[system], engine=engine, phases=phases)
+            if system == "lantern"
+            else SYSTEMS[system]
+        )
+        load_before = os.getloadavg()[0]
         with TreeMemory() as memory:
             started, cpu = time.perf_counter(), time.process_time()
             assignment = run(records)
@@ -558,6 +568,10 @@ def _measure(
                 "cpu_seconds": cpu_seconds,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "tree_peak_mb": memory.peak / 2**20,
+                # The machine's one-minute load average as the run began and as it ended: on a shared machine,
+                # what the seconds were measured against.
+                "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                **({"phases": {name: round(s, 1) for name, s in phases.items()}} if phases else {}),
             }
         )
     except Exception as error:  # noqa: BLE001 - reported as the system's failure, the others still run
@@ -828,9 +842,16 @@ def show(line: dict, as_json: bool) -> None:
         print(
             f"{_label(line):<22} {system:<15} {line['records']:>9,} {line['precision']:>9.4f} "
             f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
-            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}",
+            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}"
+            f"  load {line['load_average'][0]:.1f} to {line['load_average'][1]:.1f}",
             flush=True,
         )
+        if line.get("phases"):
+            print(
+                f"{'':<22} seconds by phase: "
+                + ", ".join(f"{name} {seconds:,.0f}" for name, seconds in line["phases"].items()),
+                flush=True,
+            )
     elif "existing" in line:
         print(
             f"real time against {line['existing']:>9,} mentions: p50 {line['p50_ms']:6.1f} ms, "
