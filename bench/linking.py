@@ -54,7 +54,10 @@ mentions); `--huge` adds 3,000,000 existing mentions. The batch run alone (its t
 
 With `--json` the output ends with one JSON object per system and data set:
 {"benchmark": "linking", "system": ..., "dataset": ..., "held_out": ..., "records": ..., "precision": ...,
-"recall": ..., "f1": ..., "bcubed_f1": ..., "seconds": ..., "cpu_seconds": ..., "peak_mb": ...}.
+"recall": ..., "f1": ..., "bcubed_f1": ..., "seconds": ..., "cpu_seconds": ..., "peak_mb": ...}, with the process
+tree's CPU seconds and peak memory (`tree_cpu_seconds`, `tree_peak_mb`: Spark's JVM is a child process), the load
+average as the run began and ended (`load_average`), and for Lantern the seconds of each phase (`phases`: features,
+start, prior, u, em N, predict, transfer, cluster).
 """
 
 import argparse
@@ -533,6 +536,19 @@ class TreeMemory:
         self._thread.join()
         self.peak = max(self.peak, self._sample())
 
+    @staticmethod
+    def cpu_seconds() -> float:
+        """The CPU seconds this process, its children (Spark's JVM among them) and the children it has waited
+        for have used so far: on a shared machine, steadier than the seconds on the clock."""
+        import psutil
+
+        me = psutil.Process()
+        total = sum(me.cpu_times()[:4])
+        for process in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(process.cpu_times()[:2])
+        return total
+
 
 def _measure(
     system: str, loader, loader_args, queue, engine: str = "duckdb", keep: Path | None = None
@@ -551,9 +567,10 @@ def _measure(
         )
         load_before = os.getloadavg()[0]
         with TreeMemory() as memory:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, tree_cpu = time.perf_counter(), time.process_time(), TreeMemory.cpu_seconds()
             assignment = run(records)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+            tree_cpu_seconds = TreeMemory.cpu_seconds() - tree_cpu
         if keep is not None:
             _save_assignment(assignment, records, keep)
         pairwise, bcubed = metrics.pairwise(assignment, truth), metrics.bcubed(assignment, truth)
@@ -566,6 +583,7 @@ def _measure(
                 "bcubed_f1": bcubed["f1"],
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
+                "tree_cpu_seconds": tree_cpu_seconds,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "tree_peak_mb": memory.peak / 2**20,
                 # The machine's one-minute load average as the run began and as it ended: on a shared machine,
@@ -843,7 +861,8 @@ def show(line: dict, as_json: bool) -> None:
             f"{_label(line):<22} {system:<15} {line['records']:>9,} {line['precision']:>9.4f} "
             f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
             f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}"
-            f"  load {line['load_average'][0]:.1f} to {line['load_average'][1]:.1f}",
+            f"  tree CPU {line['tree_cpu_seconds']:,.0f} s, load {line['load_average'][0]:.1f} to "
+            f"{line['load_average'][1]:.1f}",
             flush=True,
         )
         if line.get("phases"):
