@@ -223,7 +223,11 @@ def release(db_api) -> None:
     spark.catalog.clearCache()
     checkpoints = spark.sparkContext.getCheckpointDir()
     if checkpoints and checkpoints.startswith(("file:", "/")):
-        shutil.rmtree(checkpoints.removeprefix("file:"), ignore_errors=True)
+        # Spark checkpoints into a directory of its own naming inside the run's (`spark_api`): both go.
+        run = Path(checkpoints.removeprefix("file:"))
+        shutil.rmtree(run, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            run.parent.rmdir()
 
 
 def settings_for(comparisons: list[person.Comparison], columns, dialect: str = "duckdb") -> dict:
