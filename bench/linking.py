@@ -66,7 +66,10 @@ batch joined, joined where batch made a new person, joined another entity, or jo
 
 With `--json` the output ends with one JSON object per system and data set:
 {"benchmark": "linking", "system": ..., "dataset": ..., "held_out": ..., "records": ..., "precision": ...,
-"recall": ..., "f1": ..., "bcubed_f1": ..., "seconds": ..., "cpu_seconds": ..., "peak_mb": ...}.
+"recall": ..., "f1": ..., "bcubed_f1": ..., "seconds": ..., "cpu_seconds": ..., "peak_mb": ...}, with the process
+tree's CPU seconds and peak memory (`tree_cpu_seconds`, `tree_peak_mb`: Spark's JVM is a child process), the load
+average as the run began and ended (`load_average`), and for Lantern the seconds of each phase (`phases`: features,
+start, prior, u, em N, predict, transfer, cluster).
 """
 
 import argparse
@@ -303,9 +306,9 @@ def dataset_loader(name: str) -> tuple[str, tuple]:
 
 
 # The three systems
-def run_lantern(records: list[dict], engine: str = "duckdb") -> dict:
+def run_lantern(records: list[dict], engine: str = "duckdb", phases: dict | None = None) -> dict:
     """Lantern's batch resolution: features, unsupervised training, prediction (on `engine`: duckdb or spark),
-    constrained clustering."""
+    constrained clustering; with `phases`, the seconds each phase took are put in it."""
     from lantern.intel.linking.resolution import cluster, model, person
 
     ids = [r["unique_id"] for r in records]
@@ -314,12 +317,16 @@ def run_lantern(records: list[dict], engine: str = "duckdb") -> dict:
     trained = model.train((person.features(r) for r in records), engine=engine)
     pairs = cluster.Pairs.from_batches(model.predicted_pairs(trained))
     trained.close()
+    started = time.perf_counter()
     # Features again only for the mentions clustering asks about (a pair it may put in one cluster).
     by_id = {r["unique_id"]: r for r in records}
     judge = model.Judge(
         model.Scorer(trained.settings, trained.tf, trained.threshold), lambda i: person.features(by_id[i])
     )
-    return cluster.cluster(ids, pairs, strong=model.STRONG_THRESHOLD, judge=judge)
+    assignment = cluster.cluster(ids, pairs, strong=model.STRONG_THRESHOLD, judge=judge)
+    if phases is not None:
+        phases.update(trained.phases, cluster=time.perf_counter() - started)
+    return assignment
 
 
 SPLINK_COLUMNS = ("given_name", "family_name", "date_of_birth", "sex", "postcode", "address", "id_number")
@@ -546,6 +553,19 @@ class TreeMemory:
         self._thread.join()
         self.peak = max(self.peak, self._sample())
 
+    @staticmethod
+    def cpu_seconds() -> float:
+        """The CPU seconds this process, its children (Spark's JVM among them) and the children it has waited
+        for have used so far: on a shared machine, steadier than the seconds on the clock."""
+        import psutil
+
+        me = psutil.Process()
+        total = sum(me.cpu_times()[:4])
+        for process in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += sum(process.cpu_times()[:2])
+        return total
+
 
 def _measure(
     system: str, loader, loader_args, queue, engine: str = "duckdb", keep: Path | None = None
@@ -556,11 +576,18 @@ def _measure(
         from lantern.intel.linking.resolution import metrics
 
         records, truth = loader(*loader_args)
-        run = functools.partial(SYSTEMS[system], engine=engine) if system == "lantern" else SYSTEMS[system]
+        phases: dict = {}
+        run = (
+            functools.partial(SYSTEMS[system], engine=engine, phases=phases)
+            if system == "lantern"
+            else SYSTEMS[system]
+        )
+        load_before = os.getloadavg()[0]
         with TreeMemory() as memory:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu, tree_cpu = time.perf_counter(), time.process_time(), TreeMemory.cpu_seconds()
             assignment = run(records)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+            tree_cpu_seconds = TreeMemory.cpu_seconds() - tree_cpu
         if keep is not None:
             _save_assignment(assignment, records, keep)
         pairwise, bcubed = metrics.pairwise(assignment, truth), metrics.bcubed(assignment, truth)
@@ -573,8 +600,13 @@ def _measure(
                 "bcubed_f1": bcubed["f1"],
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
+                "tree_cpu_seconds": tree_cpu_seconds,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "tree_peak_mb": memory.peak / 2**20,
+                # The machine's one-minute load average as the run began and as it ended: on a shared machine,
+                # what the seconds were measured against.
+                "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                **({"phases": {name: round(s, 1) for name, s in phases.items()}} if phases else {}),
             }
         )
     except Exception as error:  # noqa: BLE001 - reported as the system's failure, the others still run
@@ -1016,9 +1048,17 @@ def show(line: dict, as_json: bool) -> None:
         print(
             f"{_label(line):<22} {system:<15} {line['records']:>9,} {line['precision']:>9.4f} "
             f"{line['recall']:>7.4f} {line['f1']:>7.4f} {line['bcubed_f1']:>9.4f} {line['seconds']:>8.1f} "
-            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}",
+            f"{line['cpu_seconds']:>8.1f} {line['peak_mb']:>8.0f} {line['tree_peak_mb']:>8.0f}"
+            f"  tree CPU {line['tree_cpu_seconds']:,.0f} s, load {line['load_average'][0]:.1f} to "
+            f"{line['load_average'][1]:.1f}",
             flush=True,
         )
+        if line.get("phases"):
+            print(
+                f"{'':<22} seconds by phase: "
+                + ", ".join(f"{name} {seconds:,.0f}" for name, seconds in line["phases"].items()),
+                flush=True,
+            )
     elif "existing" in line:
         print(
             f"real time against {line['existing']:>9,} mentions: p50 {line['p50_ms']:6.1f} ms, "

@@ -48,7 +48,12 @@ RETENTION_YEARS: dict[str, int] = {}
 LINK_ENGINE = os.environ.get("LANTERN_LINK_ENGINE", "duckdb")
 SPARK_MASTER = os.environ.get("LANTERN_SPARK_MASTER", "local[*]")
 SPARK_DRIVER_MEMORY = os.environ.get("LANTERN_SPARK_DRIVER_MEMORY", "4g")
-SPARK_SHUFFLE_PARTITIONS = int(os.environ.get("LANTERN_SPARK_SHUFFLE_PARTITIONS", "16"))
+# Spark's shuffle partitions, and the parallelism of its scans: by default three a core of this machine (right for
+# local[*]: each task's fixed costs are paid a few times per core, not sixteen times on two cores); on a cluster,
+# two or three times the cluster's cores.
+SPARK_SHUFFLE_PARTITIONS = int(
+    os.environ.get("LANTERN_SPARK_SHUFFLE_PARTITIONS", str(3 * (os.cpu_count() or 1)))
+)
 SPARK_CHECKPOINT_DIR = os.environ.get("LANTERN_SPARK_CHECKPOINT_DIR", str(VAR_DIR / "spark" / "checkpoints"))
 # How Splink breaks the lineage of its intermediate tables on Spark: "parquet", written to the checkpoint directory,
 # or on Databricks "delta_lake_table". ("persist" keeps EM's growing lineage: four times slower on a small set.)

@@ -10,15 +10,17 @@ expectation maximisation over blocked pairs. Term-frequency adjustments make a r
 common one. The saved model (Splink's own JSON, and the term frequencies) is what real-time matching scores with.
 """
 
+import contextlib
 import functools
 import itertools
 import logging
 import math
 import shutil
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lantern.intel.linking.resolution import person
@@ -174,6 +176,7 @@ def spark_session():
         .config("spark.driver.maxResultSize", "0")
         .config("spark.local.dir", str(scratch / "local"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -197,6 +200,18 @@ def dialect_of(db_api) -> str:
     return db_api.sql_dialect.sql_dialect_str
 
 
+def u_chunks(db_api) -> int:
+    """How many chunks u's random pairs are drawn in, one comparison at a time (Splink stops a comparison early once
+    every level has held for at least 100 of the pairs drawn so far).
+
+    On DuckDB, Splink's ten: a chunk costs milliseconds, and stopping early saves the rest. On Spark, one: every
+    chunk is a Spark job of its own (a scan, a join, a shuffle, a collect), whose fixed costs (seconds on a loaded
+    machine, a second or so on a cluster) far outweigh the pairs it spares. Ten chunks and a probe for each of eight
+    comparisons were most of Spark's training time on a small set; one chunk of the whole sample is also the
+    better estimate, from every pair drawn."""
+    return 1 if dialect_of(db_api) == "spark" else 10
+
+
 def release(db_api) -> None:
     """Let go of what a Splink backend holds for one run: DuckDB's connection; Spark's cached tables and this
     run's checkpoint files (the session stays, for the next run). Checkpoints on a cluster's shared storage
@@ -208,7 +223,11 @@ def release(db_api) -> None:
     spark.catalog.clearCache()
     checkpoints = spark.sparkContext.getCheckpointDir()
     if checkpoints and checkpoints.startswith(("file:", "/")):
-        shutil.rmtree(checkpoints.removeprefix("file:"), ignore_errors=True)
+        # Spark checkpoints into a directory of its own naming inside the run's (`spark_api`): both go.
+        run = Path(checkpoints.removeprefix("file:"))
+        shutil.rmtree(run, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            run.parent.rmdir()
 
 
 def settings_for(comparisons: list[person.Comparison], columns, dialect: str = "duckdb") -> dict:
@@ -257,6 +276,17 @@ def term_frequencies(rows, columns=TF_COLUMNS) -> dict:
     return tables
 
 
+@contextlib.contextmanager
+def _phase(phases: dict, name: str):
+    """Add the seconds the block takes to `phases[name]`, and log them."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+        logger.info("Linking phase %s took %.1f s", name, phases[name])
+
+
 @dataclass
 class Trained:
     """A trained model: Splink's JSON, the term frequencies, the threshold, and the linker and its backend
@@ -267,6 +297,9 @@ class Trained:
     threshold: float
     linker: object = None
     db_api: object = None
+    # Seconds each phase of training and prediction took ("prior", "u", "em 1", ..., "predict", "transfer"): where
+    # an engine's time goes.
+    phases: dict = field(default_factory=dict)
 
     def close(self) -> None:
         """Let go of the backend and the feature table once prediction is done, before clustering."""
@@ -290,43 +323,57 @@ def train(
     asked for (`splink_api`)."""
     from splink import Linker
 
-    frame = feature_table(rows)
+    phases: dict = {}
+    with _phase(phases, "features"):
+        frame = feature_table(rows)
     comparisons = [c for c in person.COMPARISONS if _known(frame, c.columns[0]) >= 2]
-    db_api = splink_api(engine)
-    linker = Linker(
-        db_api.register(frame),
-        settings_for(comparisons, frame.column_names, dialect_of(db_api)),
-        log_level=logging.ERROR,
-    )
+    with _phase(phases, "start"):
+        db_api = splink_api(engine)
+        linker = Linker(
+            db_api.register(frame),
+            settings_for(comparisons, frame.column_names, dialect_of(db_api)),
+            log_level=logging.ERROR,
+        )
     deterministic = [
         rule for rule in DETERMINISTIC_RULES if "id_number" not in rule or "id_number" in frame.column_names
     ]
-    try:
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    except Exception:  # noqa: BLE001 - too little data for the rules: keep the default prior
-        logger.info("Kept the default prior: the deterministic rules found too little")
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for columns in em_rules:
+    with _phase(phases, "prior"):
+        try:
+            linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+        except Exception:  # noqa: BLE001 - too little data for the rules: keep the default prior
+            logger.info("Kept the default prior: the deterministic rules found too little")
+    with _phase(phases, "u"):
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=max_pairs, seed=seed, num_chunks=u_chunks(db_api)
+        )
+    for number, columns in enumerate(em_rules, start=1):
         if all(_known(frame, c) > 1 for c in columns):
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    " AND ".join(f"l.{c} = r.{c}" for c in columns),
-                    fix_u_probabilities=True,
-                )
-            except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
-                logger.info("EM blocked on %s found nothing to learn from", columns)
+            with _phase(phases, f"em {number}"):
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        " AND ".join(f"l.{c} = r.{c}" for c in columns),
+                        fix_u_probabilities=True,
+                    )
+                except Exception:  # noqa: BLE001 - a block with no pairs to learn from is skipped, not fatal
+                    logger.info("EM blocked on %s found nothing to learn from", columns)
     settings = clamped(linker.misc.save_model_to_json())
     if households_in(frame):
         settings = with_household(settings, frame.column_names, dialect_of(db_api))
     # Training's tables go with its backend; predict with the clamped model, so that batch scores exactly as
     # real time will.
-    release(db_api)
-    db_api = splink_api(engine)
-    linker = Linker(
-        db_api.register(without_common_keys(frame, block_limit)), settings, log_level=logging.ERROR
-    )
+    with _phase(phases, "start"):
+        release(db_api)
+        db_api = splink_api(engine)
+        linker = Linker(
+            db_api.register(without_common_keys(frame, block_limit)), settings, log_level=logging.ERROR
+        )
     return Trained(
-        settings=settings, tf=term_frequencies(frame), threshold=threshold, linker=linker, db_api=db_api
+        settings=settings,
+        tf=term_frequencies(frame),
+        threshold=threshold,
+        linker=linker,
+        db_api=db_api,
+        phases=phases,
     )
 
 
@@ -497,13 +544,16 @@ def predicted_pairs(trained: Trained, threshold: float | None = None, batch_rows
     match_probability), on either engine: only those three columns leave the backend, as one Arrow table (no
     frame of every pair's columns is built), handed on a batch at a time."""
     threshold = trained.threshold if threshold is None else threshold
-    result = trained.linker.inference.predict(threshold_match_probability=threshold)
-    # The table's name is the one Splink gave its own predictions; no value is built into the SQL.
-    pairs = trained.linker.misc.query_sql(
-        f"SELECT unique_id_l, unique_id_r, match_probability FROM {result.physical_name}"  # noqa: S608
-    )
+    with _phase(trained.phases, "predict"):
+        result = trained.linker.inference.predict(threshold_match_probability=threshold)
+    with _phase(trained.phases, "transfer"):
+        # The table's name is the one Splink gave its own predictions; no value is built into the SQL.
+        pairs = trained.linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {result.physical_name}"  # noqa: S608
+        )
+        table = pairs.as_pyarrow_table()
     try:
-        yield from pairs.as_pyarrow_table().to_batches(batch_rows)
+        yield from table.to_batches(batch_rows)
     finally:
         pairs.drop_table_from_database_and_remove_from_cache()
         result.drop_table_from_database_and_remove_from_cache()

@@ -259,6 +259,19 @@ def test_pairs_streamed_from_duckdb_are_the_pairs_predicted(small_training):
     )
 
 
+@pytest.mark.django_db
+def test_training_and_prediction_keep_the_seconds_of_each_phase(small_training):
+    """The trained model keeps how long each phase took (the features, starting the engine, the prior, u, each
+    EM block, prediction and bringing the pairs back), for bench/linking.py to say where an engine's time goes."""
+    _rows, trained = small_training
+    list(model.predicted_pairs(trained, threshold=0.01))
+    phases = trained.phases
+    assert {"features", "start", "prior", "u", "predict", "transfer"} <= phases.keys()
+    assert any(name.startswith("em ") for name in phases)
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert phases["u"] > 0 and phases["predict"] > 0
+
+
 def test_clusters_do_not_depend_on_the_order_pairs_come_in():
     """DuckDB returns pairs in no fixed order: of two equal weak links, the one between the lower ids wins."""
     pairs = [(1, 2, 0.999), (3, 4, 0.999), (5, 3, 0.7), (5, 1, 0.7)]
