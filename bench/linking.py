@@ -651,35 +651,20 @@ def pair_agreement(first: Path, second: Path) -> dict:
     }
 
 
-MENTION_COLUMNS = (
-    "mention_id",
-    "given_name",
-    "family_name",
-    "nickname",
-    "date_of_birth",
-    "age",
-    "sex",
-    "address",
-    "postcode",
-    "report_year",
-    "entity",
-)
-
-
 def _generated_mentions(count: int, extra: int, *, seed: int = SEED) -> tuple[list[dict], list[dict]]:
     """`count` synthetic person mentions (of about count / 4 people), and `extra` more of the people after them."""
     from dataclasses import replace
 
-    from lantern.demo.dataset import person_mention_rows
+    from lantern.demo.dataset import PERSON_MENTION_FIELDS, person_mention_rows
     from lantern.demo.population import SIZES, Streams
 
     people = max(count // 4, 100)
     first, more = [], []
     for row in person_mention_rows(Streams(seed), replace(SIZES["small"], people=people)):
         if len(first) < count:
-            first.append(dict(zip(MENTION_COLUMNS, row, strict=True)))
+            first.append(dict(zip(PERSON_MENTION_FIELDS, row, strict=True)))
         elif len(more) < extra:
-            more.append(dict(zip(MENTION_COLUMNS, row, strict=True)))
+            more.append(dict(zip(PERSON_MENTION_FIELDS, row, strict=True)))
         else:
             break
     if len(first) < count:
