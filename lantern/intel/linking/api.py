@@ -275,16 +275,21 @@ def get_match(request, kind: str, mention_id: Id):
     }
 
 
+# What deciding on a pair of mentions can answer: 404 for a mention that does not exist, 409 for a mention paired
+# with itself (decision 0022).
+PAIR_DECISION_RESPONSES = {
+    201: MatchDecisionOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
 @router.post(
     "/matches/confirm",
-    response={
-        201: MatchDecisionOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=PAIR_DECISION_RESPONSES,
     summary="Confirm two mentions are the same",
     operation_id="match_confirm",
 )
@@ -302,14 +307,7 @@ def confirm_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/reject",
-    response={
-        201: MatchDecisionOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=PAIR_DECISION_RESPONSES,
     summary="Reject a match between two mentions",
     operation_id="match_reject",
 )
@@ -327,14 +325,7 @@ def reject_match(request, payload: PairDecisionIn):
 
 @router.post(
     "/matches/split",
-    response={
-        201: MatchDecisionOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=PAIR_DECISION_RESPONSES,
     summary="Split a mention out of its entity",
     operation_id="match_split",
 )
